@@ -1,0 +1,238 @@
+// Slow paths of guest memory access: everything the interpreter's TLB fast path does not
+// handle. Each resolves a virtual address (translation, physical map), fills the TLB when the
+// result may be cached, and performs the access: RAM directly, devices through the host.
+//
+// Misaligned loads and stores are performed (privileged spec §3.6.3.3 lets the execution
+// environment handle them); a misaligned store checks both pages before writing any byte, so a
+// fault leaves memory unchanged. LR/SC and AMOs must be aligned (they raise address-misaligned).
+
+import {
+  load8, load8s, load16, load16s, load32, store8, store16, store32, hostMmioRead, hostMmioWrite,
+} from "../shim";
+import {
+  V_PRIV, V_MSTATUS, PRIV_M, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO, PM_RAM, PM_RAM_WATCH,
+  TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ, SYS_WATCH_ADDR,
+  SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, tlbSetAddr,
+} from "../layout";
+import {
+  raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, ACCESS_FETCH, ACCESS_LOAD,
+  ACCESS_STORE, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_ACCESS,
+  CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
+} from "../cpu/fault";
+import { MSTATUS_MPRV } from "../kernel/bits";
+import { clockLo, clockHi } from "../kernel/counters";
+import { translate, accessFaultCause } from "./sv32";
+import { physFind } from "./physmap";
+import { tlbSlot, tlbFill } from "./tlb";
+
+/** Privilege of data accesses: with mstatus.MPRV, M-mode loads and stores act at MPP. */
+export function dataPriv(vcpu: i32): i32 {
+  const priv = load32(vcpu + V_PRIV);
+  if (priv != PRIV_M) return priv;
+  const mstatus = load32(vcpu + V_MSTATUS);
+  return (mstatus & MSTATUS_MPRV) != 0 ? (mstatus >> 11) & 3 : PRIV_M;
+}
+
+// Results of resolve() besides its return value.
+let resolvedKind: i32 = 0;
+let resolvedPa: i32 = 0;
+let resolvedDevice: i32 = 0;
+let resolvedOffset: i32 = 0;
+
+const RESOLVE_FAULT: i32 = -1;
+const RESOLVE_MMIO: i32 = -2;
+
+/**
+ * Translate va and locate it in the physical map. Returns the host address of RAM, RESOLVE_MMIO
+ * for a device (resolvedDevice/resolvedOffset set), or RESOLVE_FAULT with the fault raised.
+ */
+function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
+  const pa = translate(vcpu, va, access, priv);
+  if (slowStatus != 0) return RESOLVE_FAULT;
+  const region = physFind(vcpu, pa);
+  if (region == 0) {
+    raise(accessFaultCause(access), va);
+    return RESOLVE_FAULT;
+  }
+  resolvedKind = load32(region + PM_KIND);
+  resolvedPa = pa;
+  resolvedOffset = i32(pa - load32(region + PM_BASE));
+  if (resolvedKind == PM_MMIO) {
+    resolvedDevice = load32(region + PM_TARGET);
+    return RESOLVE_MMIO;
+  }
+  return i32(load32(region + PM_TARGET) + resolvedOffset);
+}
+
+function countFill(): void {
+  store32(SYS_STAT_TLB_FILLS, i32(load32(SYS_STAT_TLB_FILLS) + 1));
+}
+
+/** Publish the exact current time for the device, count the exit. */
+function mmioBegin(): void {
+  store32(SYS_NOW_LO, clockLo());
+  store32(SYS_NOW_HI, clockHi());
+  store32(SYS_STAT_MMIO, i32(load32(SYS_STAT_MMIO) + 1));
+}
+
+/** A device may have posted a request (halt, interrupt line change): leave the inner loop. */
+function mmioEnd(): void {
+  if (load32(SYS_HOST_REQ) != 0) setStatus(STATUS_RESYNC);
+}
+
+/** Read RAM at a host address with the width and extension of LOAD funct3. */
+function loadHost(host: i32, f3: i32): i32 {
+  switch (f3) {
+    case 0: return load8s(host);
+    case 1: return load16s(host);
+    case 4: return load8(host);
+    case 5: return load16(host);
+    default: return load32(host);
+  }
+}
+
+function extend(value: i32, f3: i32): i32 {
+  switch (f3) {
+    case 0: return (value << 24) >> 24;
+    case 1: return (value << 16) >> 16;
+    case 4: return value & 0xff;
+    case 5: return value & 0xffff;
+    default: return value;
+  }
+}
+
+/** Load that missed the TLB (LOAD funct3: 0 LB, 1 LH, 2 LW, 4 LBU, 5 LHU). */
+export function loadSlow(vcpu: i32, va: i32, f3: i32): i32 {
+  const size = 1 << (f3 & 3);
+  const priv = dataPriv(vcpu);
+  if ((va & (size - 1)) != 0) return loadMisaligned(vcpu, va, f3, size, priv);
+  const host = resolve(vcpu, va, ACCESS_LOAD, priv);
+  if (host == RESOLVE_FAULT) return 0;
+  if (host == RESOLVE_MMIO) {
+    mmioBegin();
+    const value = hostMmioRead(resolvedDevice, resolvedOffset, size);
+    mmioEnd();
+    return extend(value, f3);
+  }
+  tlbFill(tlbSetAddr(vcpu, priv) + TLB_LOAD, va, host);
+  countFill();
+  return loadHost(host, f3);
+}
+
+function loadMisaligned(vcpu: i32, va: i32, f3: i32, size: i32, priv: i32): i32 {
+  let value = 0;
+  for (let i = 0; i < size; i++) {
+    const host = resolve(vcpu, i32(va + i), ACCESS_LOAD, priv);
+    if (host == RESOLVE_FAULT) return 0;
+    if (host == RESOLVE_MMIO) {
+      raise(CAUSE_LOAD_ACCESS, va);
+      return 0;
+    }
+    value |= load8(host) << (i << 3);
+  }
+  return extend(value, f3);
+}
+
+function storeHost(host: i32, size: i32, value: i32): void {
+  if (size == 4) store32(host, value);
+  else if (size == 2) store16(host, value);
+  else store8(host, value);
+}
+
+/** Store that missed the TLB (STORE funct3: 0 SB, 1 SH, 2 SW). */
+export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
+  const size = 1 << (f3 & 3);
+  const priv = dataPriv(vcpu);
+  if ((va & (size - 1)) != 0) {
+    storeMisaligned(vcpu, va, size, value, priv);
+    return;
+  }
+  const host = resolve(vcpu, va, ACCESS_STORE, priv);
+  if (host == RESOLVE_FAULT) return;
+  if (host == RESOLVE_MMIO) {
+    mmioBegin();
+    hostMmioWrite(resolvedDevice, resolvedOffset, size, size == 4 ? value : value & ((1 << (size << 3)) - 1));
+    mmioEnd();
+    return;
+  }
+  storeHost(host, size, value);
+  if (resolvedKind == PM_RAM) {
+    tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
+    countFill();
+  } else if (resolvedKind == PM_RAM_WATCH) {
+    store32(SYS_WATCH_ADDR, resolvedPa);
+    setStatus(STATUS_WATCH);
+  }
+}
+
+function storeMisaligned(vcpu: i32, va: i32, size: i32, value: i32, priv: i32): void {
+  // Resolve both ends first: nothing is written unless every byte can be.
+  const last = i32(va + size - 1);
+  const hostFirst = resolve(vcpu, va, ACCESS_STORE, priv);
+  if (hostFirst == RESOLVE_FAULT) return;
+  const firstKind = resolvedKind;
+  const firstPa = resolvedPa;
+  const hostLast = resolve(vcpu, last, ACCESS_STORE, priv);
+  if (hostLast == RESOLVE_FAULT) return;
+  if (hostFirst == RESOLVE_MMIO || hostLast == RESOLVE_MMIO) {
+    raise(CAUSE_STORE_ACCESS, va);
+    return;
+  }
+  for (let i = 0; i < size; i++) {
+    const samePage = ((i32(va + i) ^ va) & -4096) == 0;
+    const host = samePage ? i32(hostFirst + i) : i32(hostLast - (size - 1 - i));
+    store8(host, value >> (i << 3));
+  }
+  if (firstKind == PM_RAM_WATCH || resolvedKind == PM_RAM_WATCH) {
+    store32(SYS_WATCH_ADDR, firstKind == PM_RAM_WATCH ? firstPa : resolvedPa);
+    setStatus(STATUS_WATCH);
+  }
+}
+
+/**
+ * Host address of the instruction parcel at va for privilege priv, through the fetch TLB;
+ * -1 with a fault raised if it cannot be fetched (devices are not executable).
+ */
+export function fetchHost(vcpu: i32, va: i32, priv: i32): i32 {
+  const table = tlbSetAddr(vcpu, priv) + TLB_FETCH;
+  const e = table + tlbSlot(va);
+  if (load32(e) == (va & -4096)) return i32(va + load32(e + 4));
+  const host = resolve(vcpu, va, ACCESS_FETCH, priv);
+  if (host == RESOLVE_FAULT) return -1;
+  if (host == RESOLVE_MMIO) {
+    raise(CAUSE_FETCH_ACCESS, va);
+    return -1;
+  }
+  tlbFill(table, va, host);
+  countFill();
+  return host;
+}
+
+/**
+ * Host address for LR (access = load) or SC/AMO (access = store) at va. These must be aligned
+ * and must hit RAM; -1 with a fault raised otherwise.
+ */
+export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
+  if ((va & 3) != 0) {
+    raise(access == ACCESS_LOAD ? CAUSE_LOAD_MISALIGNED : CAUSE_STORE_MISALIGNED, va);
+    return -1;
+  }
+  const priv = dataPriv(vcpu);
+  const table = tlbSetAddr(vcpu, priv) + (access == ACCESS_LOAD ? TLB_LOAD : TLB_STORE);
+  const e = table + tlbSlot(va);
+  if (load32(e) == (va & -4096)) return i32(va + load32(e + 4));
+  const host = resolve(vcpu, va, access, priv);
+  if (host == RESOLVE_FAULT) return -1;
+  if (host == RESOLVE_MMIO) {
+    raise(access == ACCESS_LOAD ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, va);
+    return -1;
+  }
+  if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
+    tlbFill(table, va, host);
+    countFill();
+  } else {
+    store32(SYS_WATCH_ADDR, resolvedPa);
+    setStatus(STATUS_WATCH);
+  }
+  return host;
+}

@@ -1,0 +1,61 @@
+// The shim, WebAssembly flavour: the only code in assembly/ that is specific to asc.
+// Its twin for the pure-TS build is ./portable.ts; the two export the same names with the same
+// meaning, and scripts/build.mjs swaps one for the other. Keep them side by side when editing.
+//
+// Everything here is tiny and is inlined by asc.
+
+// ── Raw linear-memory access ────────────────────────────────────────────────────────────────
+// Addresses are host addresses (offsets into the linear memory), never guest addresses.
+
+/** Zero-extended byte. */
+@inline export function load8(addr: i32): i32 { return <i32>load<u8>(addr); }
+/** Sign-extended byte. */
+@inline export function load8s(addr: i32): i32 { return <i32>load<i8>(addr); }
+/** Zero-extended halfword; addr must be 2-aligned. */
+@inline export function load16(addr: i32): i32 { return <i32>load<u16>(addr); }
+/** Sign-extended halfword; addr must be 2-aligned. */
+@inline export function load16s(addr: i32): i32 { return <i32>load<i16>(addr); }
+/** Word; addr must be 4-aligned. */
+@inline export function load32(addr: i32): i32 { return load<i32>(addr); }
+/** Instruction fetch: 32 bits from a 2-aligned address (the upper half may be the next parcel). */
+@inline export function fetch32(addr: i32): i32 { return load<i32>(addr); }
+@inline export function store8(addr: i32, value: i32): void { store<u8>(addr, value); }
+@inline export function store16(addr: i32, value: i32): void { store<u16>(addr, value); }
+@inline export function store32(addr: i32, value: i32): void { store<i32>(addr, value); }
+
+/** Fill `length` bytes at `addr` with `value`. */
+export function memFill(addr: i32, value: i32, length: i32): void { memory.fill(addr, <u8>value, length); }
+
+// ── Arithmetic that needs 64 bits ───────────────────────────────────────────────────────────
+
+/** Low 32 bits of a 32×32 multiply. */
+@inline export function mul32(a: i32, b: i32): i32 { return a * b; }
+/** High 32 bits of signed × signed (MULH). */
+@inline export function mulh(a: i32, b: i32): i32 { return <i32>((<i64>a * <i64>b) >> 32); }
+/** High 32 bits of unsigned × unsigned (MULHU). */
+@inline export function mulhu(a: i32, b: i32): i32 {
+  return <i32>((<u64><u32>a * <u64><u32>b) >>> 32);
+}
+/** High 32 bits of signed × unsigned (MULHSU). */
+@inline export function mulhsu(a: i32, b: i32): i32 {
+  return <i32>((<i64>a * <i64><u64><u32>b) >> 32);
+}
+/** Low word of the unsigned 64-bit quotient {hi,lo} / d (d > 0). */
+export function udiv64Lo(hi: i32, lo: i32, d: i32): i32 {
+  return <i32>((((<u64><u32>hi) << 32) | <u64><u32>lo) / <u64><u32>d);
+}
+/** High word of the unsigned 64-bit quotient {hi,lo} / d (d > 0). */
+export function udiv64Hi(hi: i32, lo: i32, d: i32): i32 {
+  return <i32>(((((<u64><u32>hi) << 32) | <u64><u32>lo) / <u64><u32>d) >>> 32);
+}
+
+// ── Host imports ────────────────────────────────────────────────────────────────────────────
+// The core knows no device: guest accesses to MMIO regions of the physical map are handed to
+// the host with the region's device number and the offset inside the region.
+
+/** Device read of `size` bytes (1, 2 or 4) at `offset` of device `device`. */
+@external("env", "mmioRead")
+export declare function hostMmioRead(device: i32, offset: i32, size: i32): i32;
+/** Device write of `size` bytes (1, 2 or 4) at `offset` of device `device`. */
+@external("env", "mmioWrite")
+export declare function hostMmioWrite(device: i32, offset: i32, size: i32, value: i32): void;

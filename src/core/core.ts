@@ -1,0 +1,78 @@
+// One interface over the two builds of the core: the Wasm module (asc) and the pure-TS bundle
+// (esbuild). Both are the same portable source (assembly/), take the same host callbacks and
+// share their whole state through one linear memory whose map is assembly/layout.ts.
+//
+// This file must stay free of Node-only modules: the browser loads it too. Where the Wasm binary
+// comes from is the caller's business (src/node/core-file.ts reads it from disk).
+
+/** The exports of assembly/index.ts, identical for both builds. */
+export interface CoreExports {
+  run(budget: number): number;
+  systemReset(cyclesPerTick: number): void;
+  vcpuReset(index: number, pc: number, hartId: number, physmap: number, count: number): void;
+  vcpuFlushTlb(index: number): void;
+  vcpuPendingInterrupt(index: number): number;
+  vcpuCanWake(index: number): number;
+  mtimeAt(clockHi: number, clockLo: number, wantHigh: number): number;
+  physmapBase(): number;
+}
+
+/** Device callbacks the core calls for MMIO (env.mmioRead / env.mmioWrite). */
+export interface CoreHost {
+  mmioRead(device: number, offset: number, size: number): number;
+  mmioWrite(device: number, offset: number, size: number, value: number): void;
+}
+
+export type CoreKind = "wasm" | "ts";
+export const CORE_KINDS: readonly CoreKind[] = ["wasm", "ts"];
+
+export interface Core {
+  readonly kind: CoreKind;
+  readonly exports: CoreExports;
+  /** The linear memory (fixed size: it never grows). */
+  readonly memory: ArrayBuffer;
+}
+
+export interface CoreOptions {
+  kind: CoreKind;
+  /** Size of the linear memory in bytes (rounded up to 64 KiB). */
+  memoryBytes: number;
+  host: CoreHost;
+  /** Compiled build/core.wasm (required for kind "wasm"). */
+  wasmModule?: WebAssembly.Module;
+}
+
+const PAGE = 65536;
+/** Host addresses must stay below 2 GiB: the core uses negative values as fault sentinels. */
+export const MAX_MEMORY_BYTES = 0x7fff0000;
+
+let tsInstances = 0;
+
+/** Instantiate a core. Each call yields an independent core with its own memory. */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const pages = Math.ceil(options.memoryBytes / PAGE);
+  if (pages * PAGE > MAX_MEMORY_BYTES) {
+    throw new RangeError(`core memory of ${pages * PAGE} bytes exceeds the ${MAX_MEMORY_BYTES}-byte limit`);
+  }
+  if (options.kind === "wasm") {
+    if (!options.wasmModule) throw new Error("createCore: the Wasm core needs wasmModule (build/core.wasm)");
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const bindings = await import("../../build/core.js");
+    const host = options.host;
+    const exports = (await bindings.instantiate(options.wasmModule, {
+      env: {
+        memory,
+        mmioRead: (d: number, o: number, s: number) => host.mmioRead(d, o, s),
+        mmioWrite: (d: number, o: number, s: number, v: number) => host.mmioWrite(d, o, s, v),
+      },
+    })) as unknown as CoreExports;
+    return { kind: "wasm", exports, memory: memory.buffer };
+  }
+  // The pure-TS core keeps its state in module variables: a fresh module instance per core
+  // (the query string makes the module loader treat each as a new module).
+  const url = new URL(`../../build/core-ts.js?instance=${++tsInstances}`, import.meta.url).href;
+  const mod = await import(/* @vite-ignore */ url);
+  const memory = new ArrayBuffer(pages * PAGE);
+  mod.shimAttach(memory, options.host);
+  return { kind: "ts", exports: mod as CoreExports, memory };
+}

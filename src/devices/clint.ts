@@ -1,0 +1,76 @@
+// CLINT (SiFive core-local interruptor, the ACLINT MSWI + MTIMER pair) for one hart, at the
+// QEMU virt layout: msip at +0x0, mtimecmp at +0x4000, mtime at +0xbff8. mtime is the virtual
+// clock's 10 MHz view (src/machine/time.ts); MTIP = mtime >= mtimecmp, MSIP = msip bit 0.
+
+import type { MmioDevice } from "./device.js";
+import type { VirtualTime } from "../machine/time.js";
+
+export interface ClintLines {
+  /** Drive the machine software interrupt (mip.MSIP) or timer interrupt (mip.MTIP) line. */
+  setMsip(level: boolean): void;
+  setMtip(level: boolean): void;
+  /** The timer deadline moved: the run loop must re-plan its slice. */
+  deadlineChanged(): void;
+}
+
+const MSIP = 0x0000;
+const MTIMECMP = 0x4000;
+const MTIME = 0xbff8;
+const ALL_ONES = (1n << 64n) - 1n;
+
+export class Clint implements MmioDevice {
+  readonly size = 0x10000;
+  private msip = 0;
+  /** Reset value: all ones, so no timer interrupt until software programs it. */
+  private mtimecmp = ALL_ONES;
+
+  constructor(readonly name: string, private readonly time: VirtualTime, private readonly lines: ClintLines) {}
+
+  read(offset: number, _size: number): number {
+    switch (offset) {
+      case MSIP: return this.msip;
+      case MTIMECMP: return Number(this.mtimecmp & 0xffffffffn);
+      case MTIMECMP + 4: return Number(this.mtimecmp >> 32n);
+      case MTIME: return Number(this.time.mtime() & 0xffffffffn);
+      case MTIME + 4: return Number(this.time.mtime() >> 32n);
+      default: return 0;
+    }
+  }
+
+  write(offset: number, _size: number, value: number): void {
+    const v = BigInt(value >>> 0);
+    switch (offset) {
+      case MSIP:
+        this.msip = value & 1;
+        this.lines.setMsip(this.msip !== 0);
+        return;
+      case MTIMECMP:
+        this.mtimecmp = (this.mtimecmp & ~0xffffffffn) | v;
+        break;
+      case MTIMECMP + 4:
+        this.mtimecmp = (this.mtimecmp & 0xffffffffn) | (v << 32n);
+        break;
+      case MTIME:
+        this.time.setMtime((this.time.mtime() & ~0xffffffffn) | v);
+        break;
+      case MTIME + 4:
+        this.time.setMtime((this.time.mtime() & 0xffffffffn) | (v << 32n));
+        break;
+      default:
+        return;
+    }
+    this.update();
+    this.lines.deadlineChanged();
+  }
+
+  /** Re-evaluate MTIP against the current time. */
+  update(): void {
+    this.lines.setMtip(this.time.mtime() >= this.mtimecmp);
+  }
+
+  /** Clock value (cycles) at which MTIP next rises, or null if it never will or is already up. */
+  nextDeadline(): bigint | null {
+    if (this.time.mtime() >= this.mtimecmp) return null;
+    return this.time.clockWhenMtimeReaches(this.mtimecmp);
+  }
+}

@@ -1,0 +1,125 @@
+// HTIF, the Spike / riscv-tests host interface: two 64-bit words in guest RAM, `tohost` and
+// `fromhost`, found through the ELF's symbols. The machine maps the page holding tohost as a
+// watched page, so every store to it reaches onStore().
+//
+// tohost encodes {device[63:56], command[55:48], payload[47:0]}:
+//   device 0, command 0, payload odd      → exit with code payload >> 1 (1 means success)
+//   device 0, command 0, payload even ≠ 0 → "magic memory" system call: payload points to
+//                                           uint64 words {number, arg0, arg1, arg2, …};
+//                                           write (64) and exit (93) are served
+//   device 1, command 1                   → console putchar (payload & 0xff)
+//   device 1, command 0                   → console getchar (answered through fromhost)
+// A 32-bit guest writes tohost as two words, low then high. A low-word write is held until the
+// high word follows; if none follows within a few instructions (a guest that only writes the low
+// word), the low word is taken as the whole value. The host clears tohost after each command.
+
+export interface HtifMemory {
+  read32(pa: number): number;
+  write32(pa: number, value: number): void;
+}
+
+export interface HtifEvents {
+  output(byte: number): void;
+  /** Next input byte, or -1 if none is available now. */
+  input(): number;
+  exit(code: number): void;
+}
+
+const SYS_WRITE = 64;
+const SYS_EXIT = 93;
+const ENOSYS = 38;
+
+export class Htif {
+  /** A low-word write is waiting for its high word. */
+  pendingLow = false;
+  private pendingRead = false;
+
+  constructor(
+    readonly tohost: number,
+    readonly fromhost: number | null,
+    private readonly mem: HtifMemory,
+    private readonly events: HtifEvents,
+  ) {}
+
+  /** A store hit the watched page at physical address pa. */
+  onStore(pa: number): void {
+    if (pa === this.tohost) {
+      if (this.mem.read32(this.tohost) !== 0) this.pendingLow = true;
+    } else if (pa === this.tohost + 4) {
+      this.pendingLow = false;
+      this.process();
+    }
+  }
+
+  /** The grace period for the high word ended: take the low word as the whole command. */
+  flushPendingLow(): void {
+    if (!this.pendingLow) return;
+    this.pendingLow = false;
+    this.process();
+  }
+
+  /** Answer a getchar that was waiting for input. Call when input may have arrived. */
+  poll(): void {
+    if (!this.pendingRead || this.fromhost === null) return;
+    const ch = this.events.input();
+    if (ch < 0) return;
+    this.pendingRead = false;
+    this.respond(1, 0, 0x100 | ch);
+  }
+
+  private process(): void {
+    const lo = this.mem.read32(this.tohost) >>> 0;
+    const hi = this.mem.read32(this.tohost + 4) >>> 0;
+    if (lo === 0 && hi === 0) return;
+    this.mem.write32(this.tohost, 0);
+    this.mem.write32(this.tohost + 4, 0);
+    const device = hi >>> 24;
+    const command = (hi >>> 16) & 0xff;
+    const payload = (hi & 0xffff) * 0x1_0000_0000 + lo;
+    if (device === 0 && command === 0) {
+      if (payload % 2 === 1) this.events.exit(Math.floor(payload / 2));
+      else this.syscall(lo);
+    } else if (device === 1 && command === 1) {
+      this.events.output(lo & 0xff);
+      this.respond(1, 1, 0x100 | (lo & 0xff));
+    } else if (device === 1 && command === 0) {
+      this.pendingRead = true;
+      this.poll();
+    }
+  }
+
+  /** riscv-tests / riscv-pk "magic memory" system call. */
+  private syscall(magic: number): void {
+    const arg = (i: number) => this.mem.read32(magic + 8 * i) >>> 0;
+    const which = arg(0);
+    let result: number;
+    if (which === SYS_WRITE) {
+      const fd = arg(1);
+      const buf = arg(2);
+      const len = arg(3);
+      if (fd === 1 || fd === 2) {
+        for (let i = 0; i < len; i++) {
+          const word = this.mem.read32((buf + i) & ~3);
+          this.events.output((word >>> (((buf + i) & 3) * 8)) & 0xff);
+        }
+        result = len;
+      } else {
+        result = -9; // EBADF
+      }
+    } else if (which === SYS_EXIT) {
+      this.events.exit(arg(1));
+      return;
+    } else {
+      result = -ENOSYS;
+    }
+    this.mem.write32(magic, result | 0);
+    this.mem.write32(magic + 4, result < 0 ? -1 : 0);
+    this.respond(0, 0, 1);
+  }
+
+  private respond(device: number, command: number, payload: number): void {
+    if (this.fromhost === null) return;
+    this.mem.write32(this.fromhost, payload | 0);
+    this.mem.write32(this.fromhost + 4, ((device << 24) | (command << 16)) | 0);
+  }
+}
