@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds wasmvisor's own guest programs into guests/bin/ and records their source hashes in
+# guests/manifest.json (a test fails when a committed ELF is stale against its sources).
+#
+#   asm/*.S   stand-alone assembly programs
+#   isa/*.S   ISA tests on the assembly test runtime (common/testrt.S, common/test.h)
+#   c/*.c     C programs on picolibc with common/start.S and common/platform.c
+#
+# Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
+# picolibc-riscv64-unknown-elf. `-misa-spec=2.2` makes GCC 12 accept CSR instructions in
+# rv32imac and selects picolibc's rv32imac/ilp32 multilib.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CC=${CC:-riscv64-unknown-elf-gcc}
+if ! command -v "$CC" >/dev/null; then
+  echo "guests/build.sh: $CC not found; install gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and picolibc-riscv64-unknown-elf" >&2
+  exit 1
+fi
+ARCH="-march=rv32imac -misa-spec=2.2 -mabi=ilp32"
+COMMON="$ARCH -nostartfiles -T common/virt.ld -Icommon -Wl,--no-warn-rwx-segments -g0"
+mkdir -p bin
+
+build() { # name, then compiler arguments
+  local name=$1; shift
+  "$CC" "$@" -o "bin/$name.elf"
+  echo "  $name.elf"
+}
+
+for src in asm/*.S; do
+  build "$(basename "$src" .S)" $COMMON -nostdlib "$src"
+done
+for src in isa/*.S; do
+  build "$(basename "$src" .S)" $COMMON -nostdlib common/testrt.S "$src"
+done
+for src in c/*.c; do
+  build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 common/start.S common/platform.c "$src"
+done
+
+node manifest.mjs write

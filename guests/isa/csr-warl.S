@@ -1,0 +1,139 @@
+# wasmvisor's exact choices for WARL fields and counters (README.md, "The guest-visible
+# machine"). QEMU 7.2 makes other legal choices (more interrupt bits, 16 PMP entries, host-time
+# counters) and keeps mepc[0], which the spec requires to read as zero; so this guest is not
+# compared with QEMU.
+#include "test.h"
+TEST_NAME("csr-warl")
+
+  .text
+  .globl test_main
+test_main:
+  li t0, 0xffffffff
+  csrw mstatus, t0
+  csrr a0, mstatus
+  CHECK(1, a0, 0x007e19aa)          # no FS/VS/XS state, so SD and FS read 0
+  csrw mstatus, zero
+  li t0, 0x1000                     # MPP = 2 (reserved) leaves MPP unchanged
+  csrs mstatus, t0
+  csrr a0, mstatus
+  CHECK(2, a0, 0)
+  li t0, 0x800
+  csrs mstatus, t0                  # MPP = S
+  li t0, 0x1800
+  csrs mstatus, t0                  # set both bits: M
+  csrr a0, mstatus
+  CHECK(3, a0, 0x1800)
+  csrw mstatus, zero
+  csrr a0, mstatush
+  CHECK(4, a0, 0)
+
+  li t0, 0xffffffff
+  csrw mideleg, t0
+  csrr a0, mideleg
+  CHECK(10, a0, 0x222)
+  csrw mideleg, zero
+  csrw medeleg, t0
+  csrr a0, medeleg
+  CHECK(11, a0, 0xb3ff)             # not ECALL-from-M (11), not reserved causes
+  csrw medeleg, zero
+  csrw mie, t0
+  csrr a0, mie
+  CHECK(12, a0, 0xaaa)
+  csrw mie, zero
+  csrw mip, t0
+  csrr a0, mip
+  CHECK(13, a0, 0x222)
+  csrw mip, zero
+
+  li t0, 0x80000003
+  csrw mepc, t0
+  csrr a0, mepc
+  CHECK(20, a0, 0x80000002)
+  csrw sepc, t0
+  csrr a0, sepc
+  CHECK(21, a0, 0x80000002)
+  li t0, 0x80000003                 # stvec MODE 3 is reserved: the write is ignored
+  csrw stvec, zero
+  csrw stvec, t0
+  csrr a0, stvec
+  CHECK(22, a0, 0)
+
+  li t0, 0xffffffff
+  csrw mcountinhibit, t0
+  csrr a0, mcountinhibit
+  CHECK(30, a0, 5)                  # CY and IR
+  csrw menvcfg, t0
+  csrr a0, menvcfg
+  CHECK(31, a0, 1)                  # FIOM only
+  csrw menvcfgh, t0
+  csrr a0, menvcfgh
+  CHECK(32, a0, 0)
+  csrw senvcfg, t0
+  csrr a0, senvcfg
+  CHECK(33, a0, 1)
+  csrw pmpaddr0, t0                 # no PMP entries: read-only zero
+  csrr a0, pmpaddr0
+  CHECK(34, a0, 0)
+  csrw pmpcfg0, t0
+  csrr a0, pmpcfg0
+  CHECK(35, a0, 0)
+  csrw mhpmevent3, t0
+  csrr a0, mhpmevent3
+  CHECK(36, a0, 0)
+  csrw mhpmcounter3, t0
+  csrr a0, mhpmcounter3
+  CHECK(37, a0, 0)
+
+  # Counters are exact: the instruction after a write reads the written value, and each
+  # retired instruction adds one.
+  csrw mcountinhibit, zero
+  li t0, 100
+  csrw minstret, t0
+  csrr a0, minstret
+  CHECK(40, a0, 100)
+  csrr a0, minstret
+  nop
+  nop
+  csrr a1, minstret
+  sub a0, a1, a0
+  CHECK(41, a0, 3)
+  li t0, 0xffffffff                 # carry into minstreth
+  csrw minstreth, zero
+  csrw minstret, t0
+  nop
+  csrr a0, minstreth
+  CHECK(42, a0, 1)
+  li t0, 4                          # inhibit IR: minstret stops
+  csrw mcountinhibit, t0
+  csrr a0, minstret
+  nop
+  csrr a1, minstret
+  CHECK_REG(43, a0, a1)
+  csrw mcountinhibit, zero
+  csrr a0, minstret
+  nop
+  csrr a1, minstret
+  sub a0, a1, a0
+  CHECK(44, a0, 2)
+  li t0, 1000
+  csrw mcycle, t0
+  csrr a0, mcycle
+  CHECK(45, a0, 1000)
+  csrw mcycleh, zero
+  csrr a0, mcycleh
+  CHECK(46, a0, 0)
+
+  # mtime runs at one tick per 10 retired instructions (default clock rate).
+  rdtime a0
+  .rept 100
+  nop
+  .endr
+  rdtime a1
+  sub a0, a1, a0
+  CHECK(50, a0, 10)
+  li a1, CLINT_MTIME                # the CLINT's mtime is the same clock
+  rdtime a0
+  lw a2, 0(a1)
+  sub a0, a2, a0
+  CHECK(51, a0, 0)
+  ret

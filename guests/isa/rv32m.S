@@ -1,0 +1,62 @@
+# RV32M: multiply and divide, including the division edge cases (unprivileged spec §7.2:
+# x/0 = -1 (all ones unsigned), x%0 = x, INT_MIN/-1 = INT_MIN, INT_MIN%-1 = 0).
+#include "test.h"
+TEST_NAME("rv32m")
+
+  .text
+  .globl test_main
+test_main:
+  TEST_RR(1, mul, 0x00000000, 0x00000000, 0x00000000)
+  TEST_RR(2, mul, 0x00000015, 0x00000003, 0x00000007)
+  TEST_RR(3, mul, 0xffff8000, 0xffff8000, 0x00000001)
+  TEST_RR(4, mul, 0x00000000, 0x80000000, 0x00000002)
+  TEST_RR(5, mul, 0x0000ff7f, 0xaaaaaaab, 0x0002fe7d)
+  TEST_RR(6, mul, 0x00000001, 0xffffffff, 0xffffffff)
+  TEST_RR(10, mulh, 0x00000000, 0x00000003, 0x00000007)
+  TEST_RR(11, mulh, 0xffffffff, 0xffffffff, 0x00000001)
+  TEST_RR(12, mulh, 0x00000000, 0xffffffff, 0xffffffff)
+  TEST_RR(13, mulh, 0x40000000, 0x80000000, 0x80000000)
+  TEST_RR(14, mulh, 0xc0000000, 0x80000000, 0x7fffffff)
+  TEST_RR(15, mulh, 0x3fffffff, 0x7fffffff, 0x7fffffff)
+  TEST_RR(16, mulh, 0xffff0081, 0xaaaaaaab, 0x0002fe7d)
+  TEST_RR(20, mulhu, 0x00000000, 0x00000003, 0x00000007)
+  TEST_RR(21, mulhu, 0xfffffffe, 0xffffffff, 0xffffffff)
+  TEST_RR(22, mulhu, 0x40000000, 0x80000000, 0x80000000)
+  TEST_RR(23, mulhu, 0x0001fefe, 0xaaaaaaab, 0x0002fe7d)
+  TEST_RR(24, mulhu, 0x00000000, 0xffffffff, 0x00000001)
+  TEST_RR(30, mulhsu, 0xffffffff, 0xffffffff, 0xffffffff)
+  TEST_RR(31, mulhsu, 0x00000000, 0x00000001, 0xffffffff)
+  TEST_RR(32, mulhsu, 0xc0000000, 0x80000000, 0x80000000)
+  TEST_RR(33, mulhsu, 0x7ffffffe, 0x7fffffff, 0xffffffff)
+  TEST_RR(34, mulhsu, 0xffff0081, 0xaaaaaaab, 0x0002fe7d)
+  TEST_RR(40, div, 0x00000003, 0x00000014, 0x00000006)
+  TEST_RR(41, div, 0xfffffffd, 0xffffffec, 0x00000006)
+  TEST_RR(42, div, 0xfffffffd, 0x00000014, 0xfffffffa)
+  TEST_RR(43, div, 0x00000003, 0xffffffec, 0xfffffffa)
+  TEST_RR(44, div, 0x80000000, 0x80000000, 0xffffffff)
+  TEST_RR(45, div, 0xffffffff, 0x00000005, 0x00000000)
+  TEST_RR(46, div, 0xffffffff, 0x80000000, 0x00000000)
+  TEST_RR(50, divu, 0x00000003, 0x00000014, 0x00000006)
+  TEST_RR(51, divu, 0x2aaaaaa7, 0xffffffec, 0x00000006)
+  TEST_RR(52, divu, 0x00000000, 0x00000014, 0xfffffffa)
+  TEST_RR(53, divu, 0x00000000, 0xffffffec, 0xfffffffa)
+  TEST_RR(54, divu, 0x00000000, 0x80000000, 0xffffffff)
+  TEST_RR(55, divu, 0xffffffff, 0x00000005, 0x00000000)
+  TEST_RR(60, rem, 0x00000002, 0x00000014, 0x00000006)
+  TEST_RR(61, rem, 0xfffffffe, 0xffffffec, 0x00000006)
+  TEST_RR(62, rem, 0x00000002, 0x00000014, 0xfffffffa)
+  TEST_RR(63, rem, 0xfffffffe, 0xffffffec, 0xfffffffa)
+  TEST_RR(64, rem, 0x00000000, 0x80000000, 0xffffffff)
+  TEST_RR(65, rem, 0x00000005, 0x00000005, 0x00000000)
+  TEST_RR(66, rem, 0x80000000, 0x80000000, 0x00000000)
+  TEST_RR(70, remu, 0x00000002, 0x00000014, 0x00000006)
+  TEST_RR(71, remu, 0x00000002, 0xffffffec, 0x00000006)
+  TEST_RR(72, remu, 0x00000014, 0x00000014, 0xfffffffa)
+  TEST_RR(73, remu, 0xffffffec, 0xffffffec, 0xfffffffa)
+  TEST_RR(74, remu, 0x80000000, 0x80000000, 0xffffffff)
+  TEST_RR(75, remu, 0x00000005, 0x00000005, 0x00000000)
+  # rd = rs1 = rs2
+  li a0, 7
+  mul a0, a0, a0
+  CHECK(80, a0, 49)
+  ret

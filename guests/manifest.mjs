@@ -1,0 +1,79 @@
+// Source hashes of the committed guest ELFs (guests/manifest.json).
+//
+// Each ELF's input hash covers its own source, everything in common/ and build.sh (flags live
+// there). `node manifest.mjs write` records the hashes after a build; checkManifest() (used by
+// test/guests-manifest.test.ts) reports ELFs whose sources changed without a rebuild, ELFs
+// changed without their manifest entry, and sources without an ELF.
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const KINDS = [
+  { dir: "asm", ext: ".S" },
+  { dir: "isa", ext: ".S" },
+  { dir: "c", ext: ".c" },
+];
+
+const sha256 = (data) => createHash("sha256").update(data).digest("hex");
+
+function commonFiles() {
+  return [
+    ...readdirSync(join(here, "common")).sort().map((f) => join("common", f)),
+    "build.sh",
+  ];
+}
+
+/** Every guest program: name, source path (relative to guests/). */
+export function guestSources() {
+  const out = [];
+  for (const { dir, ext } of KINDS) {
+    for (const f of readdirSync(join(here, dir)).sort()) {
+      if (f.endsWith(ext)) out.push({ name: f.slice(0, -ext.length), source: join(dir, f) });
+    }
+  }
+  return out;
+}
+
+function inputHash(source) {
+  const h = createHash("sha256");
+  for (const f of [source, ...commonFiles()]) {
+    h.update(f + "\0");
+    h.update(readFileSync(join(here, f)));
+    h.update("\0");
+  }
+  return h.digest("hex");
+}
+
+export function elfPath(name) {
+  return join(here, "bin", `${name}.elf`);
+}
+
+/** Problems with the committed ELFs, as human-readable strings (empty when all is current). */
+export function checkManifest() {
+  const problems = [];
+  const path = join(here, "manifest.json");
+  if (!existsSync(path)) return ["guests/manifest.json is missing: run `npm run guests`"];
+  const manifest = JSON.parse(readFileSync(path, "utf8"));
+  for (const { name, source } of guestSources()) {
+    const entry = manifest.elfs[name];
+    if (!entry) { problems.push(`${name}: not in guests/manifest.json (run \`npm run guests\`)`); continue; }
+    if (!existsSync(elfPath(name))) { problems.push(`${name}: guests/bin/${name}.elf is missing`); continue; }
+    if (entry.sources !== inputHash(source)) problems.push(`${name}: sources changed since guests/bin/${name}.elf was built (run \`npm run guests\`)`);
+    if (entry.elf !== sha256(readFileSync(elfPath(name)))) problems.push(`${name}: guests/bin/${name}.elf differs from the one recorded in the manifest`);
+  }
+  for (const name of Object.keys(manifest.elfs)) {
+    if (!guestSources().some((g) => g.name === name)) problems.push(`${name}: in the manifest but has no source`);
+  }
+  return problems;
+}
+
+if (process.argv[2] === "write") {
+  const elfs = {};
+  for (const { name, source } of guestSources()) {
+    elfs[name] = { source, sources: inputHash(source), elf: sha256(readFileSync(elfPath(name))) };
+  }
+  writeFileSync(join(here, "manifest.json"), JSON.stringify({ elfs }, null, 2) + "\n");
+  console.log(`  manifest.json (${Object.keys(elfs).length} programs)`);
+}
