@@ -67,6 +67,9 @@ export const SYS_PHYSMAP_COUNT: i32 = SYS_BASE + 0x3c;
 export const SYS_STAT_TLB_FILLS: i32 = SYS_BASE + 0x40;
 export const SYS_STAT_MMIO: i32 = SYS_BASE + 0x44;
 export const SYS_STAT_TRAPS: i32 = SYS_BASE + 0x48;
+/** Traps taken by the last run() call. Each costs one cycle of virtual time and one unit of
+ *  budget, so a guest stuck in a trap loop still makes the clock and the budget advance. */
+export const SYS_TRAPS: i32 = SYS_BASE + 0x4c;
 export const SYS_SIZE: i32 = 0x400;
 
 // Exit reasons returned by run() and stored at SYS_EXIT_REASON.

@@ -15,12 +15,13 @@
 //
 // Instruction counting: `n` counts instructions fetched in this call; a trapping instruction is
 // taken back, so n is the number retired. Counters are committed when run() returns and are
-// exact in between (kernel/counters.ts).
+// exact in between (kernel/counters.ts). Every trap taken costs one unit of budget and one cycle
+// of virtual time: a guest whose trap handler itself faults cannot hold run() forever.
 
 import { load8, load8s, load16, load16s, load32, store8, store16, store32, fetch32 } from "../shim";
 import {
   SYS_CUR_VCPU, SYS_HOST_REQ, SYS_RUN_FLAGS, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
-  SYS_TRACE_INSN, SYS_CLOCK_LO, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID, V_MCOUNTINHIBIT,
+  SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID, V_MCOUNTINHIBIT,
   V_MCYCLE_LO, V_MINSTRET_LO, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI, EXIT_WATCH,
   HOSTREQ_STOP, RUNFLAG_STEP, vcpuAddr, tlbSetAddr,
 } from "../layout";
@@ -36,7 +37,7 @@ import { mulDiv, amoCompute, amoValid } from "./alu";
 import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/access";
 import { systemExecute, systemNextPc } from "../kernel/system";
 import { trapEnter, pendingInterrupt, wfiWake } from "../kernel/trap";
-import { setSliceRetired, counterAdd } from "../kernel/counters";
+import { setSliceRetired, counterAdd, chargeTrap } from "../kernel/counters";
 
 // Why the inner loop stopped.
 const EV_NONE: i32 = 0;
@@ -72,6 +73,7 @@ export function run(budget: i32): i32 {
   const step = (load32(SYS_RUN_FLAGS) & RUNFLAG_STEP) != 0;
   let pc = load32(vcpu + V_PC);
   let n = 0;
+  let traps = 0;
   let exitReason = EXIT_BUDGET;
   faultClear();
 
@@ -89,6 +91,9 @@ export function run(budget: i32): i32 {
     const irq = pendingInterrupt(vcpu);
     if (irq >= 0) {
       pc = trapEnter(vcpu, irq | CAUSE_INTERRUPT, 0, pc);
+      chargeTrap(vcpu);
+      traps++;
+      budget--;
     } else if (load32(vcpu + V_WFI) != 0) {
       if (!wfiWake(vcpu)) {
         exitReason = EXIT_WFI;
@@ -559,6 +564,9 @@ export function run(budget: i32): i32 {
       n--; // the trapping instruction does not retire
       pc = trapEnter(vcpu, faultCause, faultTval, pc);
       faultClear();
+      chargeTrap(vcpu);
+      traps++;
+      budget--;
     } else if (ev == EV_EXIT) {
       faultClear();
       exitReason = EXIT_WATCH;
@@ -574,6 +582,7 @@ export function run(budget: i32): i32 {
   if ((inhibit & 1) == 0) counterAdd(vcpu + V_MCYCLE_LO, n);
   if ((inhibit & 4) == 0) counterAdd(vcpu + V_MINSTRET_LO, n);
   store32(SYS_RETIRED, n);
+  store32(SYS_TRAPS, traps);
   store32(SYS_EXIT_REASON, exitReason);
   return exitReason;
 }

@@ -8,7 +8,8 @@
 
 import { load32, store32, udiv64Lo, udiv64Hi } from "../shim";
 import {
-  SYS_CLOCK_LO, SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI,
+  SYS_CLOCK_LO, SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, V_MCOUNTINHIBIT,
+  V_MCYCLE_LO,
 } from "../layout";
 
 /** Instructions retired in the current slice before the instruction being executed. */
@@ -43,6 +44,15 @@ export function counterSub(addr: i32, delta: i32): void {
   const lo = load32(addr);
   store32(addr, i32(lo - delta));
   if (u32(lo) < u32(delta)) store32(addr + 4, i32(load32(addr + 4) - 1));
+}
+
+/**
+ * A trap takes one cycle: the clock and mcycle advance at once (instret does not), so time
+ * moves on even for a guest that does nothing but trap.
+ */
+export function chargeTrap(vcpu: i32): void {
+  counterAdd(SYS_CLOCK_LO, 1);
+  if ((load32(vcpu + V_MCOUNTINHIBIT) & 1) == 0) counterAdd(vcpu + V_MCYCLE_LO, 1);
 }
 
 /** The virtual clock, in cycles, at the current instruction. */

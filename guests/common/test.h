@@ -8,7 +8,7 @@
  *
  * Traps: the runtime's M-mode handler (testrt.S) records every trap it takes (count, mcause,
  * mepc, mtval, and the privilege it came from) and resumes at `trap_resume` when it is set
- * (then clears it, and returns in M-mode), otherwise at the instruction after the trapping
+ * (then clears it, and returns in M-mode with MPRV clear), otherwise at the instruction after the trapping
  * one. EXPECT_TRAP runs code that must trap with a given cause. The S-mode handler `s_trap_entry`
  * records scause/sepc/stval the same way and then returns to M via ECALL.
  *

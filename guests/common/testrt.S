@@ -145,7 +145,7 @@ print_dec:              # unsigned decimal of a0 (< 10^9)
   ret
 
 # ── Trap handlers ─────────────────────────────────────────────────────────────────────────
-# M-mode: record the trap; resume at trap_resume (in M-mode) if set, else skip the trapping
+# M-mode: record the trap; resume at trap_resume (in M-mode, MPRV clear) if set, else skip the trapping
 # instruction (2 or 4 bytes) and return to the interrupted privilege level. Interrupts: the
 # handler clears their source through `irq_ack` if the test installed one (a function pointer).
   .align 2
@@ -183,8 +183,10 @@ m_trap_entry:
   beqz t1, 2f
   sw zero, trap_resume, t2
   csrw mepc, t1
-  li t1, 0x1800         # MPP = M: continue the test in M-mode
+  li t1, 0x1800         # MPP = M: continue the test in M-mode ...
   csrs mstatus, t1
+  li t1, 0x20000        # ... untranslated (MRET to M keeps MPRV, and MPP becomes U)
+  csrc mstatus, t1
   j 3f
 2:
   csrr t1, mepc         # skip the trapping instruction

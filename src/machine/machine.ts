@@ -11,7 +11,7 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_HOST_REQ, SYS_RETIRED, SYS_WATCH_ADDR, SYS_RUN_FLAGS, HOSTREQ_STOP, HOSTREQ_IRQ,
+  SYS_HOST_REQ, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_RUN_FLAGS, HOSTREQ_STOP, HOSTREQ_IRQ,
   EXIT_WFI, EXIT_WATCH, PHYSMAP_BASE, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, RAM_HOST_BASE, RUNFLAG_STEP, V_IRQ_LINES, V_X, V_PC,
   V_PRIV, vcpuAddr,
@@ -194,7 +194,7 @@ export class Machine {
       [UART0_BASE, this.devices[2].size, PM_MMIO, 2],
     ];
     if (this.htif) {
-      const page = this.htif.tohost & ~0xfff;
+      const page = (this.htif.tohost & ~0xfff) >>> 0;
       const host = (pa: number) => RAM_HOST_BASE + (pa - RAM_BASE);
       if (page > RAM_BASE) regions.push([RAM_BASE, page - RAM_BASE, PM_RAM, host(RAM_BASE)]);
       regions.push([page, 0x1000, PM_RAM_WATCH, host(page)]);
@@ -292,9 +292,10 @@ export class Machine {
   }
 
   /**
-   * Run until the guest halts, `budget` more instructions retire (the core may finish the
-   * current block, so slightly more may retire), or the guest idles waiting for input that may
-   * still come (`inputOpen`). Returns the number of instructions retired. Synchronous.
+   * Run until the guest halts, `budget` units of work are done (an instruction retired or a
+   * trap taken; the core may finish the current block, so slightly more may be done), or the
+   * guest idles waiting for input that may still come (`inputOpen`). Returns the work done.
+   * Synchronous.
    */
   step(budget: number, inputOpen = false): number {
     let done = 0;
@@ -310,7 +311,8 @@ export class Machine {
       if (this.htif?.pendingLow) slice = Math.min(slice, HTIF_GRACE);
       const reason = exports.run(slice);
       const n = this.words[SYS_RETIRED >> 2];
-      done += n;
+      // Progress is instructions retired plus traps taken (each trap consumes budget too).
+      done += n + this.words[SYS_TRAPS >> 2];
       this.retired += n;
       if (this.htif?.pendingLow && reason !== EXIT_WATCH) this.htif.flushPendingLow();
       if (reason === EXIT_WATCH) {
