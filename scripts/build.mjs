@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Builds the two cores from the one portable source in assembly/, and the host library:
 //   build/core.wasm, build/core.js   asc (WebAssembly) with the shim assembly/shim/index.ts
-//   build/core-ts.js                 esbuild (pure TypeScript → JS) with assembly/shim/portable.ts
+//   build/core-ts.js                 esbuild (pure TypeScript → JS) with assembly/shim/index.portable.ts
 //                                    and the narrowing functions of assembly/shim/globals.ts
 //   dist/                            tsc: the host (src/) as ESM JavaScript + declarations
 // Usage: node scripts/build.mjs [--core-only]
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { cpSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -34,7 +34,7 @@ await step("esbuild → build/core-ts.js", () =>
   esbuild.build({
     stdin: {
       contents:
-        'export * from "./assembly/index.ts";\nexport { shimAttach } from "./assembly/shim/portable.ts";\n',
+        'export * from "./assembly/index.ts";\nexport { shimAttach } from "./assembly/shim/index.portable.ts";\n',
       resolveDir: root,
       sourcefile: "core-ts-entry.ts",
       loader: "ts",
@@ -52,7 +52,7 @@ await step("esbuild → build/core-ts.js", () =>
         setup(build) {
           // Every import of the shim resolves to its pure-TS twin.
           build.onResolve({ filter: /(^|\/)shim$/ }, () => ({
-            path: join(root, "assembly", "shim", "portable.ts"),
+            path: join(root, "assembly", "shim", "index.portable.ts"),
           }));
         },
       },
@@ -64,5 +64,9 @@ await step("esbuild → build/core-ts.js", () =>
 if (!coreOnly) {
   await step("tsc → dist/", () => {
     execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+    // The compiled host finds the cores relative to itself, as the sources do: dist/build/.
+    for (const f of ["core.wasm", "core.js", "core.d.ts", "core-ts.js"]) {
+      cpSync(join(root, "build", f), join(root, "dist", "build", f));
+    }
   });
 }

@@ -1,5 +1,5 @@
 // The shim, WebAssembly flavour: the only code in assembly/ that is specific to asc.
-// Its twin for the pure-TS build is ./portable.ts; the two export the same names with the same
+// Its twin for the pure-TS build is ./index.portable.ts; the two export the same names with the same
 // meaning, and scripts/build.mjs swaps one for the other. Keep them side by side when editing.
 //
 // Everything here is tiny and is inlined by asc.

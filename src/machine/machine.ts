@@ -14,7 +14,7 @@ import {
   SYS_HOST_REQ, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_RUN_FLAGS, HOSTREQ_STOP, HOSTREQ_IRQ,
   EXIT_WFI, EXIT_WATCH, PHYSMAP_BASE, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, RAM_HOST_BASE, RUNFLAG_STEP, V_IRQ_LINES, V_X, V_PC,
-  V_PRIV, vcpuAddr,
+  V_PRIV, V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -92,6 +92,8 @@ export class Machine {
   private halt: Halt | null = null;
   /** Instructions retired since the image was loaded. */
   retired = 0;
+  /** Work done since the image was loaded: instructions retired plus traps taken. */
+  work = 0;
 
   private constructor(readonly core: Core, options: MachineOptions, ramBytes: number) {
     this.ramBytes = ramBytes;
@@ -113,7 +115,7 @@ export class Machine {
   static async create(options: MachineOptions = {}): Promise<Machine> {
     const ramBytes = options.ramBytes ?? DEFAULT_RAM_BYTES;
     if (!Number.isInteger(ramBytes) || ramBytes < 4096 || ramBytes % 4096 !== 0 || ramBytes > MAX_RAM_BYTES) {
-      throw new RangeError(`RAM size ${ramBytes} is not valid: use a multiple of 4 KiB between 4 KiB and ${MAX_RAM_BYTES / 1048576} MiB`);
+      throw new RangeError(`RAM size of ${ramBytes} bytes is not valid: use a multiple of 4 KiB from 4 KiB to ${MAX_RAM_BYTES / 1048576} MiB (e.g. --ram 64M)`);
     }
     const cpt = options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK;
     if (!Number.isInteger(cpt) || cpt < 1 || cpt > 1_000_000) {
@@ -181,6 +183,7 @@ export class Machine {
     this.core.exports.vcpuReset(0, entry | 0, 0, PHYSMAP_BASE, this.regionCount);
     this.halt = null;
     this.retired = 0;
+    this.work = 0;
     this.clint.update();
   }
 
@@ -312,7 +315,9 @@ export class Machine {
       const reason = exports.run(slice);
       const n = this.words[SYS_RETIRED >> 2];
       // Progress is instructions retired plus traps taken (each trap consumes budget too).
-      done += n + this.words[SYS_TRAPS >> 2];
+      const work = n + this.words[SYS_TRAPS >> 2];
+      done += work;
+      this.work += work;
       this.retired += n;
       if (this.htif?.pendingLow && reason !== EXIT_WATCH) this.htif.flushPendingLow();
       if (reason === EXIT_WATCH) {
@@ -339,14 +344,14 @@ export class Machine {
 
   /** True when the hart sits in WFI. */
   get waiting(): boolean {
-    return this.words[(this.vcpu + 0x88) >> 2] !== 0;
+    return this.words[(this.vcpu + V_WFI) >> 2] !== 0;
   }
 
   /** Stop with the instruction-limit status (used by run loops that enforce --max-insns). */
   stopAtLimit(limit: number): void {
     this.stop({
       kind: "limit", status: STATUS_LIMIT,
-      message: `stopped after ${this.retired} instructions: the limit of ${limit} was reached`,
+      message: `stopped after ${this.work} instructions: the --max-insns limit of ${limit} was reached`,
     });
   }
 
