@@ -20,12 +20,17 @@ fi
 ARCH="-march=rv32imac -misa-spec=2.2 -mabi=ilp32"
 COMMON="$ARCH -nostartfiles -T common/virt.ld -Icommon -Wl,--no-warn-rwx-segments -g0"
 mkdir -p bin
+rm -f bin/*.elf
 
 build() { # name, then compiler arguments
   local name=$1; shift
   "$CC" "$@" -o "bin/$name.elf"
   echo "  $name.elf"
 }
+
+# Program names must be unique across the three folders (they share bin/).
+dups=$(for f in asm/*.S isa/*.S c/*.c; do basename "${f%.*}"; done | sort | uniq -d)
+if [ -n "$dups" ]; then echo "guests/build.sh: duplicate program names: $dups" >&2; exit 1; fi
 
 for src in asm/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib "$src"

@@ -63,6 +63,9 @@ export function checkManifest() {
     if (entry.sources !== inputHash(source)) problems.push(`${name}: sources changed since guests/bin/${name}.elf was built (run \`npm run guests\`)`);
     if (entry.elf !== sha256(readFileSync(elfPath(name)))) problems.push(`${name}: guests/bin/${name}.elf differs from the one recorded in the manifest`);
   }
+  for (const f of readdirSync(join(here, "bin"))) {
+    if (f.endsWith(".elf") && !guestSources().some((g) => `${g.name}.elf` === f)) problems.push(`guests/bin/${f} has no source`);
+  }
   for (const name of Object.keys(manifest.elfs)) {
     if (!guestSources().some((g) => g.name === name)) problems.push(`${name}: in the manifest but has no source`);
   }

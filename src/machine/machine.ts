@@ -90,6 +90,7 @@ export class Machine {
   private outLen = 0;
   private readonly onOutput: (bytes: Uint8Array) => void;
   private halt: Halt | null = null;
+  private loaded = false;
   /** Instructions retired since the image was loaded. */
   retired = 0;
   /** Work done since the image was loaded: instructions retired plus traps taken. */
@@ -140,6 +141,15 @@ export class Machine {
   /** Load an ELF image (bytes) into RAM and reset the hart at its entry point. */
   loadElf(bytes: Uint8Array, name = "image"): ElfImage {
     const image = parseElf(bytes, name);
+    this.loadImage(image, name);
+    return image;
+  }
+
+  /**
+   * Load segments into RAM (everything else zeroed), set up HTIF if the image has a `tohost`
+   * symbol, and reset the hart at the entry point.
+   */
+  loadImage(image: ElfImage, name = "image"): void {
     for (const [i, seg] of image.segments.entries()) {
       if (seg.paddr < RAM_BASE || seg.paddr + seg.memsz > RAM_BASE + this.ramBytes) {
         const end = (seg.paddr + seg.memsz - 1) >>> 0;
@@ -149,10 +159,11 @@ export class Machine {
           `link the program for RAM at 0x80000000 or give more RAM (--ram)`);
       }
     }
-    this.bytes.fill(0, RAM_HOST_BASE, RAM_HOST_BASE + this.ramBytes);
+    // A fresh memory is already zero; only a reload must clear what the last run left.
+    if (this.loaded) this.bytes.fill(0, RAM_HOST_BASE, RAM_HOST_BASE + this.ramBytes);
+    this.loaded = true;
     for (const seg of image.segments) {
-      const host = RAM_HOST_BASE + (seg.paddr - RAM_BASE);
-      this.bytes.set(seg.data, host);
+      this.bytes.set(seg.data, RAM_HOST_BASE + (seg.paddr - RAM_BASE));
     }
     const tohost = image.symbols.get("tohost");
     const fromhost = image.symbols.get("fromhost");
@@ -175,7 +186,6 @@ export class Machine {
     }
     this.mapMemory();
     this.reset(image.entry);
-    return image;
   }
 
   /** Reset the hart (M-mode, pc = entry, a0 = hart id 0, a1 = 0) and the run state. */

@@ -1,0 +1,31 @@
+// Every guest program on both cores: expected console output, exit status and instruction
+// count, and the two cores must agree exactly (output, status, retired instructions, final
+// registers and pc).
+import { describe, expect, it } from "vitest";
+import { CORES, guestElf, runGuest, type GuestRun } from "./support/harness.ts";
+import { guestSources } from "../guests/manifest.mjs";
+import { GUESTS } from "./support/guests-table.ts";
+
+describe("guest programs", () => {
+  it("the table covers every guest in guests/ except the never-ending ones", () => {
+    const covered = new Set(GUESTS.map((g) => g.name));
+    const untabled = guestSources().map((g: { name: string }) => g.name).filter((n: string) => !covered.has(n));
+    // spin and idle never finish on their own: test/cli.test.ts checks how they are stopped.
+    expect(untabled.sort()).toEqual(["idle", "spin"]);
+  });
+
+  for (const g of GUESTS) {
+    it(`${g.name}: same result on both cores`, async () => {
+      const runs: GuestRun[] = [];
+      for (const core of CORES) {
+        const r = await runGuest(core, guestElf(g.name), { input: g.input });
+        expect(r.output, `${g.name} output on ${core}`).toBe(g.output);
+        expect(r.halt?.status, `${g.name} status on ${core}`).toBe(g.status);
+        expect(r.retired, `${g.name} instructions on ${core}`).toBe(g.instructions);
+        runs.push(r);
+      }
+      expect(runs[1].x).toEqual(runs[0].x);
+      expect(runs[1].pc).toBe(runs[0].pc);
+    }, 120_000);
+  }
+});

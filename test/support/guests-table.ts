@@ -1,0 +1,37 @@
+// The guest programs of guests/ with what each must print, its exit status and the number of
+// instructions it retires (identical on both cores; a change means timing or semantics changed).
+
+export interface GuestCase {
+  name: string;
+  status: number;
+  output: string;
+  /** Instructions retired: a change here means timing or semantics changed; check why. */
+  instructions: number;
+  input?: string;
+}
+
+const pass = (name: string) => `${name}: PASS\n`;
+
+export const GUESTS: GuestCase[] = [
+  { name: "hello", status: 0, output: "Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee\n", instructions: 3445 },
+  { name: "exitcode", status: 42, output: "exiting with status 42\n", instructions: 413 },
+  { name: "timer", status: 0, output: "20 timer interrupts\nelapsed time within [20, 21] ms\n", instructions: 3731 },
+  { name: "echo", status: 0, input: "hello\nworld\nquit\n", output: "echo ready\n1: HELLO\n2: WORLD\n2 lines\n", instructions: 2639 },
+  { name: "htif", status: 0, output: "hello through HTIF\n", instructions: 309 },
+  { name: "hello-asm", status: 0, output: "hello from wasmvisor\n", instructions: 114 },
+  { name: "rv32i", status: 0, output: pass("rv32i"), instructions: 821 },
+  { name: "rv32m", status: 0, output: pass("rv32m"), instructions: 534 },
+  { name: "rv32a", status: 0, output: pass("rv32a"), instructions: 607 },
+  { name: "rv32c", status: 0, output: pass("rv32c"), instructions: 1143 },
+  { name: "csr", status: 0, output: pass("csr"), instructions: 2300 },
+  { name: "csr-warl", status: 0, output: pass("csr-warl"), instructions: 511 },
+  { name: "traps", status: 0, output: pass("traps"), instructions: 2540 },
+  { name: "interrupts", status: 0, output: pass("interrupts"), instructions: 1102 },
+  { name: "irq-priority", status: 0, output: pass("irq-priority"), instructions: 619 },
+  { name: "amo-misaligned", status: 0, output: pass("amo-misaligned"), instructions: 499 },
+  { name: "sv32", status: 0, output: pass("sv32"), instructions: 2840 },
+  {
+    name: "bench", status: 0, instructions: 273_429_682,
+    output: "wasmvisor benchmark workload (scale 30)\ncrc     bafba72e\nmatrix  4571321f\nlist    1db418d2\ntokens  3953bfec\nsort    8d437151\nchecksum 7e83ac66\n",
+  },
+];
