@@ -26,6 +26,8 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # (npm install, not npm ci: the lock records only the platform-specific optional packages
+  # that exist for this machine, which npm ci refuses; npm install keeps the locked versions.)
+  npm install --no-audit --no-fund --loglevel=error
 fi
 echo "setup: done"
