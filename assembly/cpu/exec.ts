@@ -26,7 +26,7 @@ import {
   HOSTREQ_STOP, RUNFLAG_STEP, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
-  slowStatus, faultCause, faultTval, faultClear, raise, STATUS_FAULT, STATUS_WATCH,
+  slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
   CAUSE_ILLEGAL, CAUSE_INTERRUPT, ACCESS_LOAD, ACCESS_STORE,
 } from "./fault";
 import {
@@ -35,6 +35,7 @@ import {
 } from "./decode";
 import { mulDiv, amoCompute, amoValid } from "./alu";
 import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/access";
+import { tlbSlot } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
 import { trapEnter, pendingInterrupt, wfiWake } from "../kernel/trap";
 import { setSliceRetired, counterAdd, chargeTrap } from "../kernel/counters";
@@ -48,10 +49,8 @@ const EV_RESYNC: i32 = 2;
 /** The instruction completed; leave run() (watched store). */
 const EV_EXIT: i32 = 3;
 
-// Pending memory operation of the current instruction, performed after decode.
-const MEM_NONE: i32 = 0;
-const MEM_LOAD: i32 = 1;
-const MEM_STORE: i32 = 2;
+/** TLB tag mask for a word access: the page bits plus the two alignment bits. */
+const MASK_WORD: i32 = -4093;
 
 /** LOAD funct3 values 3, 6, 7 are not loads in RV32. */
 const LOAD_F3_ILLEGAL: i32 = 0xc8;
@@ -60,8 +59,27 @@ const WINDOW: i32 = 4093;
 
 /** Event for a slow-path status other than OK. */
 function statusEvent(): i32 {
+  if (slowStatus == STATUS_OK) return EV_NONE;
   if (slowStatus == STATUS_FAULT) return EV_TRAP;
   return slowStatus == STATUS_WATCH ? EV_EXIT : EV_RESYNC;
+}
+
+/** Event of the last loadSlowPath (its value is the load's result). */
+let slowEvent: i32 = EV_NONE;
+
+/** A load that missed the TLB fast path; `n` instructions have been fetched in this slice. */
+function loadSlowPath(vcpu: i32, addr: i32, f3: i32, n: i32): i32 {
+  setSliceRetired(n - 1);
+  const value = loadSlow(vcpu, addr, f3);
+  slowEvent = statusEvent();
+  return value;
+}
+
+/** A store that missed the TLB fast path; returns the event for the interpreter. */
+function storeSlowPath(vcpu: i32, addr: i32, f3: i32, value: i32, n: i32): i32 {
+  setSliceRetired(n - 1);
+  storeSlow(vcpu, addr, f3, value);
+  return statusEvent();
 }
 
 /**
@@ -70,7 +88,6 @@ function statusEvent(): i32 {
  */
 export function run(budget: i32): i32 {
   const vcpu = vcpuAddr(load32(SYS_CUR_VCPU));
-  const step = (load32(SYS_RUN_FLAGS) & RUNFLAG_STEP) != 0;
   let pc = load32(vcpu + V_PC);
   let n = 0;
   let traps = 0;
@@ -103,9 +120,7 @@ export function run(budget: i32): i32 {
     }
     if (n >= budget) break;
 
-    const priv = load32(vcpu + V_PRIV);
     const tlbLoad = tlbSetAddr(vcpu, dataPriv(vcpu)) + TLB_LOAD;
-    const tlbStore = tlbLoad + TLB_TABLE;
     let winStart = 0;
     let winLen = 0;
     let winAdd = 0;
@@ -123,7 +138,7 @@ export function run(budget: i32): i32 {
           break;
         }
         store32(SYS_TRACE_PC, pc);
-        const host = fetchHost(vcpu, pc, priv);
+        const host = fetchHost(vcpu, pc, load32(vcpu + V_PRIV));
         if (host < 0) {
           n++; // taken back by the trap path: a fetch fault retires nothing
           ev = EV_TRAP;
@@ -134,7 +149,7 @@ export function run(budget: i32): i32 {
           // The last parcel of a page: a 32-bit instruction continues on the next page.
           insn = load16(host);
           if ((insn & 3) == 3) {
-            const host2 = fetchHost(vcpu, i32(pc + 2), priv);
+            const host2 = fetchHost(vcpu, i32(pc + 2), load32(vcpu + V_PRIV));
             if (host2 < 0) {
               n++;
               ev = EV_TRAP;
@@ -144,7 +159,7 @@ export function run(budget: i32): i32 {
           }
         } else {
           insn = fetch32(host);
-          if (!step) {
+          if ((load32(SYS_RUN_FLAGS) & RUNFLAG_STEP) == 0) {
             winStart = pc & -4096;
             winAdd = i32(host - pc);
             winLen = WINDOW;
@@ -157,9 +172,6 @@ export function run(budget: i32): i32 {
       let rd = 0;
       let val = 0;
       let npc = 0;
-      let mem = MEM_NONE;
-      let addr = 0;
-      let f3 = 0;
 
       if ((insn & 3) != 3) {
         // ── RV32C: quadrants 0-2, keyed by funct3 << 2 | quadrant ──────────────────────────
@@ -177,18 +189,27 @@ export function run(budget: i32): i32 {
             val = i32(load32(vcpu + 8) + imm);
             break;
           }
-          case 0x08: // C.LW
-            mem = MEM_LOAD;
-            f3 = 2;
+          case 0x08: { // C.LW
             rd = cReg(insn, 2);
-            addr = i32(load32(vcpu + (cReg(insn, 7) << 2)) + cImmLw(insn));
+            const addr = i32(load32(vcpu + (cReg(insn, 7) << 2)) + cImmLw(insn));
+            const e = tlbLoad + tlbSlot(addr);
+            if (load32(e) == (addr & MASK_WORD)) {
+              val = load32(i32(addr + load32(e + 4)));
+            } else {
+              val = loadSlowPath(vcpu, addr, 2, n);
+              ev = slowEvent;
+              if (ev == EV_TRAP) rd = 0;
+            }
             break;
-          case 0x18: // C.SW
-            mem = MEM_STORE;
-            f3 = 2;
-            val = load32(vcpu + (cReg(insn, 2) << 2));
-            addr = i32(load32(vcpu + (cReg(insn, 7) << 2)) + cImmLw(insn));
+          }
+          case 0x18: { // C.SW
+            const addr = i32(load32(vcpu + (cReg(insn, 7) << 2)) + cImmLw(insn));
+            const v = load32(vcpu + (cReg(insn, 2) << 2));
+            const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
+            if (load32(e) == (addr & MASK_WORD)) store32(i32(addr + load32(e + 4)), v);
+            else ev = storeSlowPath(vcpu, addr, 2, v, n);
             break;
+          }
           case 0x01: // C.ADDI (C.NOP, hints)
             rd = (insn >> 7) & 31;
             val = i32(load32(vcpu + (rd << 2)) + cImmCI(insn));
@@ -274,17 +295,24 @@ export function run(budget: i32): i32 {
             rd = (insn >> 7) & 31;
             val = load32(vcpu + (rd << 2)) << ((insn >> 2) & 31);
             break;
-          case 0x0a: // C.LWSP
+          case 0x0a: { // C.LWSP
             rd = (insn >> 7) & 31;
             if (rd == 0) {
               raise(CAUSE_ILLEGAL, insn);
               ev = EV_TRAP;
               break;
             }
-            mem = MEM_LOAD;
-            f3 = 2;
-            addr = i32(load32(vcpu + 8) + cImmLwsp(insn));
+            const addr = i32(load32(vcpu + 8) + cImmLwsp(insn));
+            const e = tlbLoad + tlbSlot(addr);
+            if (load32(e) == (addr & MASK_WORD)) {
+              val = load32(i32(addr + load32(e + 4)));
+            } else {
+              val = loadSlowPath(vcpu, addr, 2, n);
+              ev = slowEvent;
+              if (ev == EV_TRAP) rd = 0;
+            }
             break;
+          }
           case 0x12: { // C.JR, C.MV, C.EBREAK, C.JALR, C.ADD
             const r1 = (insn >> 7) & 31;
             const r2 = (insn >> 2) & 31;
@@ -314,12 +342,14 @@ export function run(budget: i32): i32 {
             }
             break;
           }
-          case 0x1a: // C.SWSP
-            mem = MEM_STORE;
-            f3 = 2;
-            val = load32(vcpu + (((insn >> 2) & 31) << 2));
-            addr = i32(load32(vcpu + 8) + cImmSwsp(insn));
+          case 0x1a: { // C.SWSP
+            const addr = i32(load32(vcpu + 8) + cImmSwsp(insn));
+            const v = load32(vcpu + (((insn >> 2) & 31) << 2));
+            const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
+            if (load32(e) == (addr & MASK_WORD)) store32(i32(addr + load32(e + 4)), v);
+            else ev = storeSlowPath(vcpu, addr, 2, v, n);
             break;
+          }
           default: // C.FLD, C.FLW, C.FSD, C.FSW and their SP forms; reserved quadrant-0 slot
             raise(CAUSE_ILLEGAL, insn);
             ev = EV_TRAP;
@@ -330,28 +360,50 @@ export function run(budget: i32): i32 {
         npc = i32(pc + 4);
         const rs1v = load32(vcpu + ((insn >> 13) & 0x7c));
         switch ((insn >> 2) & 31) {
-          case 0x00: // LOAD
-            f3 = (insn >> 12) & 7;
+          case 0x00: { // LOAD
+            const f3 = (insn >> 12) & 7;
             if (((LOAD_F3_ILLEGAL >> f3) & 1) != 0) {
               raise(CAUSE_ILLEGAL, insn);
               ev = EV_TRAP;
               break;
             }
-            mem = MEM_LOAD;
             rd = (insn >> 7) & 31;
-            addr = i32(rs1v + immI(insn));
+            const addr = i32(rs1v + immI(insn));
+            const e = tlbLoad + tlbSlot(addr);
+            if (load32(e) == (addr & (-4096 | ((1 << (f3 & 3)) - 1)))) {
+              const h = i32(addr + load32(e + 4));
+              if (f3 == 2) val = load32(h);
+              else if (f3 == 4) val = load8(h);
+              else if (f3 == 0) val = load8s(h);
+              else if (f3 == 5) val = load16(h);
+              else val = load16s(h);
+            } else {
+              val = loadSlowPath(vcpu, addr, f3, n);
+              ev = slowEvent;
+              if (ev == EV_TRAP) rd = 0;
+            }
             break;
-          case 0x08: // STORE
-            f3 = (insn >> 12) & 7;
+          }
+          case 0x08: { // STORE
+            const f3 = (insn >> 12) & 7;
             if (f3 > 2) {
               raise(CAUSE_ILLEGAL, insn);
               ev = EV_TRAP;
               break;
             }
-            mem = MEM_STORE;
-            val = load32(vcpu + ((insn >> 18) & 0x7c));
-            addr = i32(rs1v + immS(insn));
+            const addr = i32(rs1v + immS(insn));
+            const v = load32(vcpu + ((insn >> 18) & 0x7c));
+            const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
+            if (load32(e) == (addr & (-4096 | ((1 << f3) - 1)))) {
+              const h = i32(addr + load32(e + 4));
+              if (f3 == 2) store32(h, v);
+              else if (f3 == 0) store8(h, v);
+              else store16(h, v);
+            } else {
+              ev = storeSlowPath(vcpu, addr, f3, v, n);
+            }
             break;
+          }
           case 0x04: { // OP-IMM
             const imm = immI(insn);
             rd = (insn >> 7) & 31;
@@ -493,7 +545,7 @@ export function run(budget: i32): i32 {
               val = load32(host);
               store32(host, amoCompute(f5, val, rs2v));
             }
-            if (slowStatus != 0) ev = statusEvent();
+            ev = statusEvent();
             break;
           }
           case 0x1c: // SYSTEM: trap-and-emulate
@@ -511,42 +563,6 @@ export function run(budget: i32): i32 {
             raise(CAUSE_ILLEGAL, insn);
             ev = EV_TRAP;
             break;
-        }
-      }
-
-      // ── Memory stage: one load path and one store path for every encoding ──────────────
-      if (mem != MEM_NONE) {
-        if (mem == MEM_LOAD) {
-          const e = tlbLoad + ((addr >>> 9) & 0x7f8);
-          if (load32(e) == (addr & (-4096 | ((1 << (f3 & 3)) - 1)))) {
-            const h = i32(addr + load32(e + 4));
-            switch (f3) {
-              case 0: val = load8s(h); break;
-              case 1: val = load16s(h); break;
-              case 2: val = load32(h); break;
-              case 4: val = load8(h); break;
-              default: val = load16(h); break;
-            }
-          } else {
-            setSliceRetired(n - 1);
-            val = loadSlow(vcpu, addr, f3);
-            if (slowStatus != 0) {
-              ev = statusEvent();
-              if (ev == EV_TRAP) rd = 0;
-            }
-          }
-        } else {
-          const e = tlbStore + ((addr >>> 9) & 0x7f8);
-          if (load32(e) == (addr & (-4096 | ((1 << f3) - 1)))) {
-            const h = i32(addr + load32(e + 4));
-            if (f3 == 2) store32(h, val);
-            else if (f3 == 1) store16(h, val);
-            else store8(h, val);
-          } else {
-            setSliceRetired(n - 1);
-            storeSlow(vcpu, addr, f3, val);
-            if (slowStatus != 0) ev = statusEvent();
-          }
         }
       }
 
