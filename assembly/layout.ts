@@ -7,8 +7,9 @@
 //               │ AssemblyScript static data (asc output)      │  must end below SYS_BASE
 //   0x0001_0000 ├──────────────────────────────────────────────┤ SYS_BASE
 //               │ system block: run control, exit info,        │
-//               │ virtual clock, host→core requests, trace     │
-//   0x0001_0400 ├──────────────────────────────────────────────┤ PHYSMAP_BASE
+//               │ virtual clock, host→core requests, trace,    │
+//               │ the never-hitting fetch table (step mode)    │
+//   0x0001_1000 ├──────────────────────────────────────────────┤ PHYSMAP_BASE
 //               │ physical memory map: PHYSMAP_MAX regions     │
 //               │ × 16 bytes {base, size, kind, host/device}   │
 //   0x0002_0000 ├──────────────────────────────────────────────┤ VCPU_BASE
@@ -70,7 +71,10 @@ export const SYS_STAT_TRAPS: i32 = SYS_BASE + 0x48;
 /** Traps taken by the last run() call. Each costs one cycle of virtual time and one unit of
  *  budget, so a guest stuck in a trap loop still makes the clock and the budget advance. */
 export const SYS_TRAPS: i32 = SYS_BASE + 0x4c;
-export const SYS_SIZE: i32 = 0x400;
+/** A fetch table that never hits (all tags invalid): the interpreter uses it in step mode, so
+ *  every instruction is fetched through the slow path. Filled by systemReset(). */
+export const SYS_TLB_NEVER: i32 = SYS_BASE + 0x200;
+export const SYS_SIZE: i32 = 0x200 + 2048;
 
 // Exit reasons returned by run() and stored at SYS_EXIT_REASON.
 /** The instruction budget given to run() is used up. */
@@ -93,7 +97,7 @@ export const HOSTREQ_IRQ: i32 = 2;
 export const RUNFLAG_STEP: i32 = 1;
 
 // ── Physical memory map ─────────────────────────────────────────────────────────────────────
-export const PHYSMAP_BASE: i32 = SYS_BASE + SYS_SIZE;
+export const PHYSMAP_BASE: i32 = SYS_BASE + 0x1000;
 export const PHYSMAP_MAX: i32 = 32;
 export const PHYSMAP_ENTRY: i32 = 16;
 /** Region fields: guest-physical base, size in bytes, kind (PM_*), host offset or device id. */

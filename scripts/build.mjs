@@ -6,10 +6,11 @@
 //   dist/                            tsc: the host (src/) as ESM JavaScript + declarations
 // Usage: node scripts/build.mjs [--core-only]
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { inlineSmallFunctions } from "./inline.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const coreOnly = process.argv.includes("--core-only");
@@ -30,8 +31,8 @@ await step("asc → build/core.wasm", () => {
   });
 });
 
-await step("esbuild → build/core-ts.js", () =>
-  esbuild.build({
+await step("esbuild → build/core-ts.js (+ inlining)", async () => {
+  const out = await esbuild.build({
     stdin: {
       contents:
         'export * from "./assembly/index.ts";\nexport { shimAttach } from "./assembly/shim/index.portable.ts";\n',
@@ -43,6 +44,7 @@ await step("esbuild → build/core-ts.js", () =>
     format: "esm",
     platform: "neutral",
     target: "es2022",
+    write: false,
     outfile: join(root, "build", "core-ts.js"),
     // i32(), u32() … are AssemblyScript built-ins; here they become these module functions.
     inject: [join(root, "assembly", "shim", "globals.ts")],
@@ -58,8 +60,10 @@ await step("esbuild → build/core-ts.js", () =>
       },
     ],
     logLevel: "warning",
-  }),
-);
+  });
+  // Inline the small functions asc inlines for Wasm (see scripts/inline.mjs).
+  writeFileSync(join(root, "build", "core-ts.js"), inlineSmallFunctions(out.outputFiles[0].text));
+});
 
 if (!coreOnly) {
   await step("tsc → dist/", () => {
