@@ -1,10 +1,11 @@
 // The core's exports: the flat interface the host sees (numbers in, numbers out; bulk state is
 // read and written through the linear memory, whose map is layout.ts).
 
-import { store32, memFill } from "./shim";
+import { load32, store32, memFill } from "./shim";
 import {
   VCPU_SIZE, V_PC, V_PRIV, V_MHARTID, V_PHYSMAP, V_PHYSMAP_COUNT, V_MSTATUS, PRIV_M, SYS_BASE,
-  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_TLB_NEVER, TLB_TABLE, PHYSMAP_BASE, vcpuAddr,
+  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_TLB_NEVER, SYS_CUR_VCPU, HART_X, TLB_TABLE, PHYSMAP_BASE,
+  vcpuAddr,
 } from "./layout";
 import { tlbFlushAll } from "./mmu/tlb";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
@@ -26,6 +27,7 @@ export function systemReset(cyclesPerTick: i32): void {
 export function vcpuReset(index: i32, pc: i32, hartId: i32, physmap: i32, count: i32): void {
   const vcpu = vcpuAddr(index);
   memFill(vcpu, 0, VCPU_SIZE);
+  if (index == load32(SYS_CUR_VCPU)) memFill(HART_X, 0, 128); // it is the running vCPU
   store32(vcpu + V_PC, pc);
   store32(vcpu + V_PRIV, PRIV_M);
   store32(vcpu + V_MSTATUS, 0);

@@ -23,7 +23,7 @@
 //
 // A vCPU block (VCPU_SIZE bytes):
 //
-//   +0x000  x0..x31 (x0 always reads as 0; the core never writes it)
+//   +0x000  x0..x31 while the vCPU is not running (the running one's are at HART_X)
 //   +0x080  pc, privilege level, WFI and LR/SC state
 //   +0x100  CSR words (one per CSR field that has state)
 //   +0x400  TLBs: for each privilege level U, S, M a fetch, a load and a store table of
@@ -71,6 +71,14 @@ export const SYS_STAT_TRAPS: i32 = SYS_BASE + 0x48;
 /** Traps taken by the last run() call. Each costs one cycle of virtual time and one unit of
  *  budget, so a guest stuck in a trap loop still makes the clock and the budget advance. */
 export const SYS_TRAPS: i32 = SYS_BASE + 0x4c;
+/** Fetch table of the running vCPU's current privilege level (or SYS_TLB_NEVER in step mode). */
+export const SYS_CUR_TLB_FETCH: i32 = SYS_BASE + 0x50;
+/**
+ * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
+ * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
+ * switching vCPUs copies the 32 words.
+ */
+export const HART_X: i32 = SYS_BASE + 0x100;
 /** A fetch table that never hits (all tags invalid): the interpreter uses it in step mode, so
  *  every instruction is fetched through the slow path. Filled by systemReset(). */
 export const SYS_TLB_NEVER: i32 = SYS_BASE + 0x200;
@@ -117,6 +125,7 @@ export const VCPU_BASE: i32 = 0x20000;
 export const VCPU_SIZE: i32 = 0x5000;
 export const VCPU_MAX: i32 = 8;
 
+/** Saved x0..x31 of a vCPU that is not running (see HART_X). */
 export const V_X: i32 = 0x000;
 export const V_PC: i32 = 0x080;
 /** Privilege level: PRIV_U, PRIV_S or PRIV_M. */

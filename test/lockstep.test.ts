@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { guestElf, lockstep, makeMachine, archState } from "./support/harness.ts";
 import { randomProgram, RANDOM_RAM_BYTES } from "./support/random-program.ts";
-import { SYS_STAT_TRAPS, SYS_STAT_TLB_FILLS, vcpuAddr, V_X } from "../assembly/layout.ts";
+import { SYS_STAT_TRAPS, SYS_STAT_TLB_FILLS, HART_X } from "../assembly/layout.ts";
 import type { Machine } from "../src/machine/machine.ts";
 
 async function pair(load: (m: Machine) => void, ramBytes?: number): Promise<[Machine, Machine]> {
@@ -73,8 +73,8 @@ describe("lockstep: seeded random instruction streams", () => {
       const run = made++;
       b.step = (budget: number, inputOpen?: boolean) => {
         const n = step(budget, inputOpen);
-        if (b.work >= 1000 && words[(vcpuAddr(0) + V_X + 10 * 4) >> 2] === new Int32Array(a.core.memory)[(vcpuAddr(0) + V_X + 10 * 4) >> 2]) {
-          words[(vcpuAddr(0) + V_X + 10 * 4) >> 2] ^= 0x40;
+        if (b.work >= 1000 && words[(HART_X + 10 * 4) >> 2] === new Int32Array(a.core.memory)[(HART_X + 10 * 4) >> 2]) {
+          words[(HART_X + 10 * 4) >> 2] ^= 0x40;
         }
         return n;
       };

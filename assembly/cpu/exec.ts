@@ -25,7 +25,8 @@ import {
   SYS_CUR_VCPU, SYS_HOST_REQ, SYS_RUN_FLAGS, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
   SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID,
   V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST,
-  EXIT_WFI, EXIT_WATCH, HOSTREQ_STOP, RUNFLAG_STEP, SYS_TLB_NEVER, vcpuAddr, tlbSetAddr,
+  EXIT_WFI, EXIT_WATCH, HOSTREQ_STOP, RUNFLAG_STEP, SYS_TLB_NEVER, SYS_CUR_TLB_FETCH, HART_X,
+  vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
@@ -76,15 +77,15 @@ const WINDOW: i32 = 4093;
 /**
  * Execute instructions from `insn` at `pc` (already fetched) for as long as they need nothing
  * from run(). Crossing into another code page refills the fetch window from the fetch TLB
- * `tlbFetch` when it holds the page (a block boundary: the budget is checked there). Makes no
- * calls.
+ * (SYS_CUR_TLB_FETCH) when it holds the page (a block boundary: the budget is checked there).
+ * Makes no calls, and keeps only pc, n, budget, insn, the load TLB and the window in registers.
  */
-function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: i32, tlbLoad: i32): i32 {
+function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
   let ev = 0;
   // The fetch window: host address = pc + winAdd while u32(pc - winStart) < winLen. It starts
   // on the page run() just fetched from, when the fetch TLB holds it (not in step mode, where
   // winLen = 0 makes every next fetch leave the loop).
-  const e0 = tlbFetch + tlbSlot(pc);
+  const e0 = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
   let winStart = pc & -4096;
   let winAdd = load32(e0 + 4);
   let winLen = load32(e0) == winStart ? WINDOW : 0;
@@ -107,12 +108,12 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
             break;
           }
           rd = cReg(insn, 2);
-          val = i32(load32(vcpu + 8) + imm);
+          val = i32(load32(HART_X + 8) + imm);
           break;
         }
         case 0x08: { // C.LW
           rd = cReg(insn, 2);
-          const addr = i32(load32(vcpu + (cReg(insn, 7) << 2)) + cImmLw(insn));
+          const addr = i32(load32(HART_X + (cReg(insn, 7) << 2)) + cImmLw(insn));
           const e = tlbLoad + tlbSlot(addr);
           if (load32(e) == (addr & MASK_WORD)) {
             val = load32(i32(addr + load32(e + 4)));
@@ -124,8 +125,8 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           break;
         }
         case 0x18: { // C.SW
-          const addr = i32(load32(vcpu + (cReg(insn, 7) << 2)) + cImmLw(insn));
-          const v = load32(vcpu + (cReg(insn, 2) << 2));
+          const addr = i32(load32(HART_X + (cReg(insn, 7) << 2)) + cImmLw(insn));
+          const v = load32(HART_X + (cReg(insn, 2) << 2));
           const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
           if (load32(e) == (addr & MASK_WORD)) store32(i32(addr + load32(e + 4)), v);
           else {
@@ -138,7 +139,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
         }
         case 0x01: // C.ADDI (C.NOP, hints)
           rd = (insn >> 7) & 31;
-          val = i32(load32(vcpu + (rd << 2)) + cImmCI(insn));
+          val = i32(load32(HART_X + (rd << 2)) + cImmCI(insn));
           break;
         case 0x05: // C.JAL (RV32)
           rd = 1;
@@ -160,7 +161,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
               ev = EV_TRAP;
               break;
             }
-            val = i32(load32(vcpu + 8) + imm);
+            val = i32(load32(HART_X + 8) + imm);
           } else {
             val = cImmCI(insn) << 12;
             if (val == 0) {
@@ -173,7 +174,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
         }
         case 0x11: { // MISC-ALU
           rd = cReg(insn, 7);
-          const a = load32(vcpu + (rd << 2));
+          const a = load32(HART_X + (rd << 2));
           const op = (insn >> 10) & 3;
           if (op == 2) {
             val = a & cImmCI(insn); // C.ANDI
@@ -187,7 +188,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           } else if (op == 1) {
             val = a >> ((insn >> 2) & 31); // C.SRAI
           } else {
-            const b = load32(vcpu + (cReg(insn, 2) << 2));
+            const b = load32(HART_X + (cReg(insn, 2) << 2));
             const f2 = (insn >> 5) & 3;
             if (f2 == 0) val = i32(a - b); // C.SUB
             else if (f2 == 1) val = a ^ b; // C.XOR
@@ -201,13 +202,13 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           if (n >= budget) ev = EV_BOUNDARY;
           break;
         case 0x19: // C.BEQZ
-          if (load32(vcpu + (cReg(insn, 7) << 2)) == 0) {
+          if (load32(HART_X + (cReg(insn, 7) << 2)) == 0) {
             npc = i32(pc + cImmB(insn));
             if (n >= budget) ev = EV_BOUNDARY;
           }
           break;
         case 0x1d: // C.BNEZ
-          if (load32(vcpu + (cReg(insn, 7) << 2)) != 0) {
+          if (load32(HART_X + (cReg(insn, 7) << 2)) != 0) {
             npc = i32(pc + cImmB(insn));
             if (n >= budget) ev = EV_BOUNDARY;
           }
@@ -219,7 +220,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
             break;
           }
           rd = (insn >> 7) & 31;
-          val = load32(vcpu + (rd << 2)) << ((insn >> 2) & 31);
+          val = load32(HART_X + (rd << 2)) << ((insn >> 2) & 31);
           break;
         case 0x0a: { // C.LWSP
           rd = (insn >> 7) & 31;
@@ -228,7 +229,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
             ev = EV_TRAP;
             break;
           }
-          const addr = i32(load32(vcpu + 8) + cImmLwsp(insn));
+          const addr = i32(load32(HART_X + 8) + cImmLwsp(insn));
           const e = tlbLoad + tlbSlot(addr);
           if (load32(e) == (addr & MASK_WORD)) {
             val = load32(i32(addr + load32(e + 4)));
@@ -245,9 +246,9 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           if ((insn & 0x1000) == 0) {
             if (r2 != 0) { // C.MV
               rd = r1;
-              val = load32(vcpu + (r2 << 2));
+              val = load32(HART_X + (r2 << 2));
             } else if (r1 != 0) { // C.JR
-              npc = load32(vcpu + (r1 << 2)) & -2;
+              npc = load32(HART_X + (r1 << 2)) & -2;
               if (n >= budget) ev = EV_BOUNDARY;
             } else {
               raise(CAUSE_ILLEGAL, insn);
@@ -255,11 +256,11 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
             }
           } else if (r2 != 0) { // C.ADD
             rd = r1;
-            val = i32(load32(vcpu + (r1 << 2)) + load32(vcpu + (r2 << 2)));
+            val = i32(load32(HART_X + (r1 << 2)) + load32(HART_X + (r2 << 2)));
           } else if (r1 != 0) { // C.JALR
             rd = 1;
             val = npc;
-            npc = load32(vcpu + (r1 << 2)) & -2;
+            npc = load32(HART_X + (r1 << 2)) & -2;
             if (n >= budget) ev = EV_BOUNDARY;
           } else { // C.EBREAK: the same trap as EBREAK
             raise(CAUSE_BREAKPOINT, 0);
@@ -268,8 +269,8 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           break;
         }
         case 0x1a: { // C.SWSP
-          const addr = i32(load32(vcpu + 8) + cImmSwsp(insn));
-          const v = load32(vcpu + (((insn >> 2) & 31) << 2));
+          const addr = i32(load32(HART_X + 8) + cImmSwsp(insn));
+          const v = load32(HART_X + (((insn >> 2) & 31) << 2));
           const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
           if (load32(e) == (addr & MASK_WORD)) store32(i32(addr + load32(e + 4)), v);
           else {
@@ -288,7 +289,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
     } else {
       // ── 32-bit encodings, keyed by opcode[6:2] ─────────────────────────────────────────
       npc = i32(pc + 4);
-      const rs1v = load32(vcpu + ((insn >> 13) & 0x7c));
+      const rs1v = load32(HART_X + ((insn >> 13) & 0x7c));
       switch ((insn >> 2) & 31) {
         case 0x00: { // LOAD
           const f3 = (insn >> 12) & 7;
@@ -322,7 +323,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
             break;
           }
           const addr = i32(rs1v + immS(insn));
-          const v = load32(vcpu + ((insn >> 18) & 0x7c));
+          const v = load32(HART_X + ((insn >> 18) & 0x7c));
           const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
           if (load32(e) == (addr & (-4096 | ((1 << f3) - 1)))) {
             const h = i32(addr + load32(e + 4));
@@ -366,7 +367,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           break;
         }
         case 0x0c: { // OP (base and M extension)
-          const rs2v = load32(vcpu + ((insn >> 18) & 0x7c));
+          const rs2v = load32(HART_X + ((insn >> 18) & 0x7c));
           const f7 = insn >>> 25;
           const op = (insn >> 12) & 7;
           rd = (insn >> 7) & 31;
@@ -420,7 +421,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
           if (n >= budget) ev = EV_BOUNDARY;
           break;
         case 0x18: { // BRANCH
-          const rs2v = load32(vcpu + ((insn >> 18) & 0x7c));
+          const rs2v = load32(HART_X + ((insn >> 18) & 0x7c));
           let taken = false;
           switch ((insn >> 12) & 7) {
             case 0: taken = rs1v == rs2v; break; // BEQ
@@ -470,7 +471,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
 
     if (ev != 0) {
       if (ev <= EV_BOUNDARY) {
-        if (rd != 0) store32(vcpu + (rd << 2), val);
+        if (rd != 0) store32(HART_X + (rd << 2), val);
         pc = npc;
       }
       exitRd = rd;
@@ -478,7 +479,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
       break;
     }
     // ── Write-back (never x0) and the next fetch ─────────────────────────────────────────
-    if (rd != 0) store32(vcpu + (rd << 2), val);
+    if (rd != 0) store32(HART_X + (rd << 2), val);
     pc = npc;
     if (u32(i32(pc - winStart)) < u32(winLen)) {
       insn = fetch32(i32(pc + winAdd));
@@ -486,7 +487,7 @@ function fastLoop(vcpu: i32, pc: i32, n: i32, budget: i32, insn: i32, tlbFetch: 
     }
     // Another page: a block boundary. Refill the window if the fetch TLB has the page and the
     // instruction does not straddle into the next page (offset 4094); else run() fetches.
-    const e = tlbFetch + tlbSlot(pc);
+    const e = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
     if (n >= budget || load32(e) != (pc & -4096) || (pc & 4095) == 4094) {
       ev = EV_FETCH;
       break;
@@ -514,7 +515,6 @@ export function run(budget: i32): i32 {
   let exitReason = EXIT_BUDGET;
   let boundary = true;
   let tlbLoad = 0;
-  let tlbFetch = 0;
   faultClear();
 
   while (true) {
@@ -546,7 +546,7 @@ export function run(budget: i32): i32 {
       if (n >= budget) break;
       // Privilege, MPRV or translation may have changed: reselect the TLBs.
       tlbLoad = tlbSetAddr(vcpu, dataPriv(vcpu)) + TLB_LOAD;
-      tlbFetch = (load32(SYS_RUN_FLAGS) & RUNFLAG_STEP) != 0 ? SYS_TLB_NEVER : tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH;
+      store32(SYS_CUR_TLB_FETCH, (load32(SYS_RUN_FLAGS) & RUNFLAG_STEP) != 0 ? SYS_TLB_NEVER : tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH);
     }
 
     // ── Fetch (fastLoop fetches everything it can; this is the slow path) ───────────────
@@ -580,7 +580,7 @@ export function run(budget: i32): i32 {
     store32(SYS_TRACE_INSN, (insn & 3) == 3 ? insn : insn & 0xffff);
 
     // ── Execute in the fast loop, then serve what it stopped for ─────────────────────────
-    const ev = fastLoop(vcpu, pc, n, budget, insn, tlbFetch, tlbLoad);
+    const ev = fastLoop(pc, n, budget, insn, tlbLoad);
     pc = exitPc;
     n = exitN;
     if (ev == EV_FETCH) continue;
@@ -593,16 +593,16 @@ export function run(budget: i32): i32 {
     if (ev != EV_TRAP) {
       if (ev == EV_LOAD) {
         const value = loadSlow(vcpu, exitAddr, exitF3);
-        if (slowStatus != STATUS_FAULT && exitRd != 0) store32(vcpu + (exitRd << 2), value);
+        if (slowStatus != STATUS_FAULT && exitRd != 0) store32(HART_X + (exitRd << 2), value);
       } else if (ev == EV_STORE) {
         storeSlow(vcpu, exitAddr, exitF3, exitVal);
       } else if (ev == EV_AMO) {
         amo(vcpu, exitInsn);
       } else {
-        const value = systemExecute(vcpu, exitInsn, pc, load32(vcpu + ((exitInsn >> 13) & 0x7c)), 4);
+        const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)), 4);
         if (slowStatus != STATUS_FAULT) {
           const rd = (exitInsn >> 7) & 31;
-          if (rd != 0) store32(vcpu + (rd << 2), value);
+          if (rd != 0) store32(HART_X + (rd << 2), value);
           exitNpc = systemNextPc;
           boundary = true; // any SYSTEM instruction may change privilege, translation or enables
         }
@@ -651,10 +651,10 @@ function takeTrap(vcpu: i32, pc: i32): void {
 /** LR.W, SC.W and the AMOs (validated by fastLoop); faults are raised through fault.ts. */
 function amo(vcpu: i32, insn: i32): void {
   const f5 = insn >>> 27;
-  const host = atomicHost(vcpu, load32(vcpu + ((insn >> 13) & 0x7c)), f5 == 0x02 ? ACCESS_LOAD : ACCESS_STORE);
+  const host = atomicHost(vcpu, load32(HART_X + ((insn >> 13) & 0x7c)), f5 == 0x02 ? ACCESS_LOAD : ACCESS_STORE);
   if (host < 0) return;
   const rd = (insn >> 7) & 31;
-  const rs2v = load32(vcpu + ((insn >> 18) & 0x7c));
+  const rs2v = load32(HART_X + ((insn >> 18) & 0x7c));
   let val = 0;
   if (f5 == 0x02) { // LR.W
     val = load32(host);
@@ -672,5 +672,5 @@ function amo(vcpu: i32, insn: i32): void {
     val = load32(host);
     store32(host, amoCompute(f5, val, rs2v));
   }
-  if (rd != 0) store32(vcpu + (rd << 2), val);
+  if (rd != 0) store32(HART_X + (rd << 2), val);
 }

@@ -13,7 +13,7 @@ import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
   SYS_HOST_REQ, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_RUN_FLAGS, HOSTREQ_STOP, HOSTREQ_IRQ,
   EXIT_WFI, EXIT_WATCH, PHYSMAP_BASE, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
-  PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, RAM_HOST_BASE, RUNFLAG_STEP, V_IRQ_LINES, V_X, V_PC,
+  PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, RAM_HOST_BASE, RUNFLAG_STEP, V_IRQ_LINES, HART_X, V_PC,
   V_PRIV, V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
@@ -371,7 +371,7 @@ export class Machine {
 
   /** Registers, pc and privilege level of the hart. */
   registers(): RegisterState {
-    const base = (this.vcpu + V_X) >> 2;
+    const base = HART_X >> 2; // vCPU 0 is the running one
     return {
       x: Array.from(this.words.subarray(base, base + 32)),
       pc: this.words[(this.vcpu + V_PC) >> 2] >>> 0,

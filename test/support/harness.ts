@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Machine, type MachineOptions, type Halt } from "../../src/machine/machine.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
-import { V_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, SYS_TRACE_INSN, vcpuAddr } from "../../assembly/layout.ts";
+import { HART_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, SYS_TRACE_INSN, vcpuAddr } from "../../assembly/layout.ts";
 import { disassemble } from "../../src/debug/disasm.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -56,7 +56,7 @@ export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: 
 export function archState(m: Machine): Int32Array {
   const words = new Int32Array(m.core.memory);
   const v = vcpuAddr(0);
-  const regs = words.subarray((v + V_X) >> 2, (v + V_X + 128) >> 2);
+  const regs = words.subarray(HART_X >> 2, (HART_X + 128) >> 2);
   const csrs = words.subarray((v + V_MSTATUS) >> 2, (v + V_MINSTRET_HI + 4) >> 2);
   return Int32Array.from([...regs, words[(v + V_PC) >> 2], words[(v + V_PRIV) >> 2], ...csrs]);
 }
