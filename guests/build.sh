@@ -22,24 +22,34 @@ COMMON="$ARCH -nostartfiles -T common/virt.ld -Icommon -Wl,--no-warn-rwx-segment
 mkdir -p bin
 rm -f bin/*.elf
 
-build() { # name, then compiler arguments
+# Each source is compiled to an object with a fixed name under obj/ (git-ignored) and then
+# linked: the ELF's symbol table names those objects, so builds are reproducible (compiling and
+# linking in one step would record gcc's random temporary file names).
+build() { # name, link flags..., -- sources...
   local name=$1; shift
-  "$CC" "$@" -o "bin/$name.elf"
+  local flags=() srcs=() objs=()
+  while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+  shift
+  srcs=("$@")
+  mkdir -p "obj/$name"
+  for src in "${srcs[@]}"; do
+    local obj="obj/$name/$(basename "$src").o"
+    "$CC" "${flags[@]}" -c "$src" -o "$obj"
+    objs+=("$obj")
+  done
+  "$CC" "${flags[@]}" "${objs[@]}" -o "bin/$name.elf"
   echo "  $name.elf"
 }
 
-# Program names must be unique across the three folders (they share bin/).
-dups=$(for f in asm/*.S isa/*.S c/*.c; do basename "${f%.*}"; done | sort | uniq -d)
-if [ -n "$dups" ]; then echo "guests/build.sh: duplicate program names: $dups" >&2; exit 1; fi
-
+rm -rf obj
 for src in asm/*.S; do
-  build "$(basename "$src" .S)" $COMMON -nostdlib "$src"
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- "$src"
 done
 for src in isa/*.S; do
-  build "$(basename "$src" .S)" $COMMON -nostdlib common/testrt.S "$src"
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S "$src"
 done
 for src in c/*.c; do
-  build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 common/start.S common/platform.c "$src"
+  build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"
 done
 
 node manifest.mjs write

@@ -69,6 +69,16 @@ let exitVal: i32 = 0;
 /** TLB tag mask for a word access: the page bits plus the two alignment bits. */
 const MASK_WORD: i32 = -4093;
 
+/**
+ * The TLB fast path of every load and store: the host address of `addr` if `table` caches its
+ * page for this access (and `mask`'s alignment bits of addr are clear), else -1 (host addresses
+ * are below 2 GiB).
+ */
+function tlbHost(table: i32, addr: i32, mask: i32): i32 {
+  const e = table + tlbSlot(addr);
+  return load32(e) == (addr & mask) ? i32(addr + load32(e + 4)) : -1;
+}
+
 /** LOAD funct3 values 3, 6, 7 are not loads in RV32. */
 const LOAD_F3_ILLEGAL: i32 = 0xc8;
 /** Window length: offsets 0..4092 can fetch four bytes without leaving the page. */
@@ -114,9 +124,9 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
         case 0x08: { // C.LW
           rd = cReg(insn, 2);
           const addr = i32(load32(HART_X + (cReg(insn, 7) << 2)) + cImmLw(insn));
-          const e = tlbLoad + tlbSlot(addr);
-          if (load32(e) == (addr & MASK_WORD)) {
-            val = load32(i32(addr + load32(e + 4)));
+          const h = tlbHost(tlbLoad, addr, MASK_WORD);
+          if (h >= 0) {
+            val = load32(h);
           } else {
             exitAddr = addr;
             exitF3 = 2;
@@ -127,8 +137,8 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
         case 0x18: { // C.SW
           const addr = i32(load32(HART_X + (cReg(insn, 7) << 2)) + cImmLw(insn));
           const v = load32(HART_X + (cReg(insn, 2) << 2));
-          const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
-          if (load32(e) == (addr & MASK_WORD)) store32(i32(addr + load32(e + 4)), v);
+          const h = tlbHost(tlbLoad + TLB_TABLE, addr, MASK_WORD);
+          if (h >= 0) store32(h, v);
           else {
             exitAddr = addr;
             exitF3 = 2;
@@ -230,9 +240,9 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
             break;
           }
           const addr = i32(load32(HART_X + 8) + cImmLwsp(insn));
-          const e = tlbLoad + tlbSlot(addr);
-          if (load32(e) == (addr & MASK_WORD)) {
-            val = load32(i32(addr + load32(e + 4)));
+          const h = tlbHost(tlbLoad, addr, MASK_WORD);
+          if (h >= 0) {
+            val = load32(h);
           } else {
             exitAddr = addr;
             exitF3 = 2;
@@ -271,8 +281,8 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
         case 0x1a: { // C.SWSP
           const addr = i32(load32(HART_X + 8) + cImmSwsp(insn));
           const v = load32(HART_X + (((insn >> 2) & 31) << 2));
-          const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
-          if (load32(e) == (addr & MASK_WORD)) store32(i32(addr + load32(e + 4)), v);
+          const h = tlbHost(tlbLoad + TLB_TABLE, addr, MASK_WORD);
+          if (h >= 0) store32(h, v);
           else {
             exitAddr = addr;
             exitF3 = 2;
@@ -300,9 +310,8 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
           }
           rd = (insn >> 7) & 31;
           const addr = i32(rs1v + immI(insn));
-          const e = tlbLoad + tlbSlot(addr);
-          if (load32(e) == (addr & (-4096 | ((1 << (f3 & 3)) - 1)))) {
-            const h = i32(addr + load32(e + 4));
+          const h = tlbHost(tlbLoad, addr, -4096 | ((1 << (f3 & 3)) - 1));
+          if (h >= 0) {
             if (f3 == 2) val = load32(h);
             else if (f3 == 4) val = load8(h);
             else if (f3 == 0) val = load8s(h);
@@ -324,9 +333,8 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
           }
           const addr = i32(rs1v + immS(insn));
           const v = load32(HART_X + ((insn >> 18) & 0x7c));
-          const e = tlbLoad + TLB_TABLE + tlbSlot(addr);
-          if (load32(e) == (addr & (-4096 | ((1 << f3) - 1)))) {
-            const h = i32(addr + load32(e + 4));
+          const h = tlbHost(tlbLoad + TLB_TABLE, addr, -4096 | ((1 << f3) - 1));
+          if (h >= 0) {
             if (f3 == 2) store32(h, v);
             else if (f3 == 0) store8(h, v);
             else store16(h, v);

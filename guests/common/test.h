@@ -63,6 +63,12 @@
 /* The last trap's mepc must equal the address of `label`. */
 #define CHECK_EPC(n, label) lw a0, trap_mepc; la a1, label; CHECK_REG(n, a0, a1)
 
+/* Continue at the next instruction in privilege mode p (0 U, 1 S, 3 M), through MRET (clobbers
+ * t0; uses local label 1). */
+#define ENTER_PRIV(p) \
+  li t0, 0x1800; csrc mstatus, t0; li t0, ((p) << 11); csrs mstatus, t0; \
+  la t0, 1f; csrw mepc, t0; mret; 1:
+
 /* Print a NUL-terminated string at `label`. */
 #define PRINT(label) la a0, label; call print_str
 

@@ -5,11 +5,6 @@
 #include "test.h"
 TEST_NAME("csr")
 
-/* Continue at the next instruction in privilege mode p (0 U, 1 S, 3 M). */
-#define ENTER_PRIV(p) \
-  li t0, 0x1800; csrc mstatus, t0; li t0, ((p) << 11); csrs mstatus, t0; \
-  la t0, 1f; csrw mepc, t0; mret; 1:
-
 /* Run `code` in privilege p; it must raise illegal-instruction (the handler returns to M). */
 #define EXPECT_ILLEGAL_IN(n, p, code...) EXPECT_TRAP(n, 2, ENTER_PRIV(p); code)
 /* Run `code` in privilege p without trapping, then come back to M through ECALL (cause 8+p). */

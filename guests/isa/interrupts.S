@@ -5,10 +5,6 @@
 #include "test.h"
 TEST_NAME("interrupts")
 
-#define ENTER_PRIV(p) \
-  li t0, 0x1800; csrc mstatus, t0; li t0, ((p) << 11); csrs mstatus, t0; \
-  la t0, 1f; csrw mepc, t0; mret; 1:
-
 #define MIE_BIT 0x8
 
   .text

@@ -17,10 +17,6 @@
 #include "test.h"
 TEST_NAME("sv32")
 
-#define ENTER_PRIV(p) \
-  li t0, 0x1800; csrc mstatus, t0; li t0, ((p) << 11); csrs mstatus, t0; \
-  la t0, 1f; csrw mepc, t0; mret; 1:
-
 /* Call `fn` in U-mode through its 0xc000_0000 alias; it ends with ECALL (back in M). */
 #define USER_CALL(fn) \
   la t0, fn; li t1, 0x40000000; add t0, t0, t1; csrw mepc, t0; \

@@ -4,10 +4,6 @@
 #include "test.h"
 TEST_NAME("traps")
 
-#define ENTER_PRIV(p) \
-  li t0, 0x1800; csrc mstatus, t0; li t0, ((p) << 11); csrs mstatus, t0; \
-  la t0, 1f; csrw mepc, t0; mret; 1:
-
 #define UNMAPPED 0x08000000          /* no device and no memory here, on wasmvisor and QEMU */
 
   .text
