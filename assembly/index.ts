@@ -4,7 +4,7 @@
 import { load32, store32, memFill } from "./shim";
 import {
   VCPU_SIZE, V_PC, V_PRIV, V_MHARTID, V_PHYSMAP, V_PHYSMAP_COUNT, V_MSTATUS, PRIV_M, SYS_BASE,
-  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_TLB_NEVER, SYS_CUR_VCPU, HART_X, TLB_TABLE, PHYSMAP_BASE,
+  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_CUR_VCPU, HART_X, PHYSMAP_BASE,
   vcpuAddr,
 } from "./layout";
 import { tlbFlushAll } from "./mmu/tlb";
@@ -16,7 +16,6 @@ export { run } from "./cpu/exec";
 /** Clear the system block and set the clock rate (cycles per 10 MHz mtime tick). */
 export function systemReset(cyclesPerTick: i32): void {
   memFill(SYS_BASE, 0, SYS_SIZE);
-  memFill(SYS_TLB_NEVER, 0xff, TLB_TABLE);
   store32(SYS_CYCLES_PER_TICK, cyclesPerTick);
 }
 

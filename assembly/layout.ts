@@ -8,7 +8,7 @@
 //   0x0001_0000 ├──────────────────────────────────────────────┤ SYS_BASE
 //               │ system block: run control, exit info,        │
 //               │ virtual clock, host→core requests, trace,    │
-//               │ the never-hitting fetch table (step mode)    │
+//               │ the running vCPU's x registers (HART_X)      │
 //   0x0001_1000 ├──────────────────────────────────────────────┤ PHYSMAP_BASE
 //               │ physical memory map: PHYSMAP_MAX regions     │
 //               │ × 16 bytes {base, size, kind, host/device}   │
@@ -38,10 +38,9 @@
 export const SYS_BASE: i32 = 0x10000;
 /** Exit reason of the last run() (one of EXIT_*). */
 export const SYS_EXIT_REASON: i32 = SYS_BASE + 0x00;
+// (SYS_BASE + 0x08 is unused.)
 /** Host → core request bits (HOSTREQ_*); the core polls them after every MMIO access. */
 export const SYS_HOST_REQ: i32 = SYS_BASE + 0x04;
-/** Run-control flags set by the host (RUNFLAG_*). */
-export const SYS_RUN_FLAGS: i32 = SYS_BASE + 0x08;
 /** Index of the vCPU that run() executes. */
 export const SYS_CUR_VCPU: i32 = SYS_BASE + 0x0c;
 /** Virtual clock in cycles: retired instructions plus idle time skipped in WFI. Not guest-writable. */
@@ -55,7 +54,7 @@ export const SYS_TIME_OFFSET_HI: i32 = SYS_BASE + 0x20;
 /** Clock value at the moment of the current MMIO access (so devices see exact time mid-slice). */
 export const SYS_NOW_LO: i32 = SYS_BASE + 0x24;
 export const SYS_NOW_HI: i32 = SYS_BASE + 0x28;
-/** pc and raw bits of the last instruction fetched through the slow path (every one in step mode). */
+/** pc and raw bits of the instruction run() fetched last (the first one of every run() call). */
 export const SYS_TRACE_PC: i32 = SYS_BASE + 0x2c;
 export const SYS_TRACE_INSN: i32 = SYS_BASE + 0x30;
 /** Instructions retired by the last run() call. */
@@ -71,7 +70,7 @@ export const SYS_STAT_TRAPS: i32 = SYS_BASE + 0x48;
 /** Traps taken by the last run() call. Each costs one cycle of virtual time and one unit of
  *  budget, so a guest stuck in a trap loop still makes the clock and the budget advance. */
 export const SYS_TRAPS: i32 = SYS_BASE + 0x4c;
-/** Fetch table of the running vCPU's current privilege level (or SYS_TLB_NEVER in step mode). */
+/** Fetch table of the running vCPU's current privilege level. */
 export const SYS_CUR_TLB_FETCH: i32 = SYS_BASE + 0x50;
 /**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
@@ -79,10 +78,7 @@ export const SYS_CUR_TLB_FETCH: i32 = SYS_BASE + 0x50;
  * switching vCPUs copies the 32 words.
  */
 export const HART_X: i32 = SYS_BASE + 0x100;
-/** A fetch table that never hits (all tags invalid): the interpreter uses it in step mode, so
- *  every instruction is fetched through the slow path. Filled by systemReset(). */
-export const SYS_TLB_NEVER: i32 = SYS_BASE + 0x200;
-export const SYS_SIZE: i32 = 0x200 + 2048;
+export const SYS_SIZE: i32 = 0x200;
 
 // Exit reasons returned by run() and stored at SYS_EXIT_REASON.
 /** The instruction budget given to run() is used up. */
@@ -99,10 +95,6 @@ export const EXIT_WATCH: i32 = 3;
 export const HOSTREQ_STOP: i32 = 1;
 /** Device interrupt lines changed: re-evaluate pending interrupts at the next boundary. */
 export const HOSTREQ_IRQ: i32 = 2;
-
-// Run flags (SYS_RUN_FLAGS).
-/** Execute one instruction per fetch window: budgets are exact and every fetch is traced. */
-export const RUNFLAG_STEP: i32 = 1;
 
 // ── Physical memory map ─────────────────────────────────────────────────────────────────────
 export const PHYSMAP_BASE: i32 = SYS_BASE + 0x1000;

@@ -9,9 +9,9 @@
 //   crossing. Without calls in this loop V8 keeps its state in registers.
 // - run() owns everything else: block boundaries (host requests, pending interrupts, WFI, the
 //   budget), fetch-TLB misses, the slow paths of memory access (mmu/access.ts), AMOs, the
-//   SYSTEM opcode (kernel/system.ts) and the single trap path (kernel/trap.ts). In step mode
-//   (RUNFLAG_STEP) fastLoop gets a fetch table that never hits, so every instruction goes
-//   through run() and budgets are exact.
+//   SYSTEM opcode (kernel/system.ts) and the single trap path (kernel/trap.ts).
+// - Budgets are exact (run(1) executes one instruction): the fetch window never reaches past
+//   the remaining budget (windowLength) and taken branches and jumps check it.
 // - Faults are values (cpu/fault.ts): a failing step raises the fault, skips write-back, and
 //   run() takes the trap.
 //
@@ -22,10 +22,10 @@
 
 import { load8, load8s, load16, load16s, load32, store8, store16, store32, fetch32 } from "../shim";
 import {
-  SYS_CUR_VCPU, SYS_HOST_REQ, SYS_RUN_FLAGS, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
+  SYS_CUR_VCPU, SYS_HOST_REQ, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
   SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID,
   V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST,
-  EXIT_WFI, EXIT_WATCH, HOSTREQ_STOP, RUNFLAG_STEP, SYS_TLB_NEVER, SYS_CUR_TLB_FETCH, HART_X,
+  EXIT_WFI, EXIT_WATCH, HOSTREQ_STOP, SYS_CUR_TLB_FETCH, HART_X,
   vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
@@ -46,8 +46,12 @@ import { setSliceRetired, counterAdd, chargeTrap } from "../kernel/counters";
 // Events: why fastLoop() returned.
 /** The instruction completed and pc left the fetch window: fetch through run(). */
 const EV_FETCH: i32 = 1;
-/** The instruction completed (a taken branch or jump with the budget spent): block boundary. */
-const EV_BOUNDARY: i32 = 2;
+/**
+ * A taken branch or jump completed within NEAR instructions of the end of the budget: run()
+ * continues through its exact fetch path (a backward jump could otherwise re-enter a window
+ * sized for straight-line code).
+ */
+const EV_BRANCH: i32 = 2;
 /** The instruction faulted (fault.ts holds the trap); it does not retire. */
 const EV_TRAP: i32 = 3;
 /** The instruction needs run(): a load or store that missed the TLB fast path, an AMO, SYSTEM. */
@@ -85,20 +89,37 @@ const LOAD_F3_ILLEGAL: i32 = 0xc8;
 const WINDOW: i32 = 4093;
 
 /**
+ * Length of a fetch window that starts on the page of the instruction at page offset `offset`
+ * and may fetch `remaining` more instructions. Every instruction is at least 2 bytes, so
+ * straight-line code cannot run past the budget without leaving the window; taken branches and
+ * jumps check the budget themselves. Budgets are therefore exact, with no check per instruction.
+ */
+function windowLength(offset: i32, remaining: i32): i32 {
+  if (remaining >= 2048) return WINDOW;
+  const len = offset + 2 * remaining - 1;
+  return len < WINDOW ? len : WINDOW;
+}
+
+/** Taken branches and jumps this many instructions before the end of the budget check it. */
+const NEAR: i32 = 2048;
+
+/**
  * Execute instructions from `insn` at `pc` (already fetched) for as long as they need nothing
  * from run(). Crossing into another code page refills the fetch window from the fetch TLB
  * (SYS_CUR_TLB_FETCH) when it holds the page (a block boundary: the budget is checked there).
- * Makes no calls, and keeps only pc, n, budget, insn, the load TLB and the window in registers.
+ * Makes no calls, and keeps only pc, n, the budget (as nearEnd = budget - NEAR), insn, the load
+ * TLB and the window in registers.
  */
-function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
+function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
   let ev = 0;
   // The fetch window: host address = pc + winAdd while u32(pc - winStart) < winLen. It starts
-  // on the page run() just fetched from, when the fetch TLB holds it (not in step mode, where
-  // winLen = 0 makes every next fetch leave the loop).
+  // on the page run() just fetched from, when the fetch TLB holds it. Its length never reaches
+  // past the budget; a taken branch or jump within NEAR instructions of the end leaves the loop
+  // (EV_BRANCH). Further from the end, a page holds fewer instructions than remain.
   const e0 = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
   let winStart = pc & -4096;
   let winAdd = load32(e0 + 4);
-  let winLen = load32(e0) == winStart ? WINDOW : 0;
+  let winLen = load32(e0) == winStart ? windowLength(pc & 4095, i32(nearEnd + NEAR - n)) : 0;
   while (true) {
     n++;
     let rd = 0;
@@ -155,7 +176,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
           rd = 1;
           val = npc;
           npc = i32(pc + cImmJ(insn));
-          if (n >= budget) ev = EV_BOUNDARY;
+          if (n >= nearEnd) ev = EV_BRANCH;
           break;
         case 0x09: // C.LI
           rd = (insn >> 7) & 31;
@@ -209,18 +230,18 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
         }
         case 0x15: // C.J
           npc = i32(pc + cImmJ(insn));
-          if (n >= budget) ev = EV_BOUNDARY;
+          if (n >= nearEnd) ev = EV_BRANCH;
           break;
         case 0x19: // C.BEQZ
           if (load32(HART_X + (cReg(insn, 7) << 2)) == 0) {
             npc = i32(pc + cImmB(insn));
-            if (n >= budget) ev = EV_BOUNDARY;
+            if (n >= nearEnd) ev = EV_BRANCH;
           }
           break;
         case 0x1d: // C.BNEZ
           if (load32(HART_X + (cReg(insn, 7) << 2)) != 0) {
             npc = i32(pc + cImmB(insn));
-            if (n >= budget) ev = EV_BOUNDARY;
+            if (n >= nearEnd) ev = EV_BRANCH;
           }
           break;
         case 0x02: // C.SLLI
@@ -259,7 +280,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
               val = load32(HART_X + (r2 << 2));
             } else if (r1 != 0) { // C.JR
               npc = load32(HART_X + (r1 << 2)) & -2;
-              if (n >= budget) ev = EV_BOUNDARY;
+              if (n >= nearEnd) ev = EV_BRANCH;
             } else {
               raise(CAUSE_ILLEGAL, insn);
               ev = EV_TRAP;
@@ -271,7 +292,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
             rd = 1;
             val = npc;
             npc = load32(HART_X + (r1 << 2)) & -2;
-            if (n >= budget) ev = EV_BOUNDARY;
+            if (n >= nearEnd) ev = EV_BRANCH;
           } else { // C.EBREAK: the same trap as EBREAK
             raise(CAUSE_BREAKPOINT, 0);
             ev = EV_TRAP;
@@ -415,7 +436,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
           rd = (insn >> 7) & 31;
           val = npc;
           npc = i32(pc + immJ(insn));
-          if (n >= budget) ev = EV_BOUNDARY;
+          if (n >= nearEnd) ev = EV_BRANCH;
           break;
         case 0x19: // JALR
           if (((insn >> 12) & 7) != 0) {
@@ -426,7 +447,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
           rd = (insn >> 7) & 31;
           val = npc;
           npc = i32(rs1v + immI(insn)) & -2;
-          if (n >= budget) ev = EV_BOUNDARY;
+          if (n >= nearEnd) ev = EV_BRANCH;
           break;
         case 0x18: { // BRANCH
           const rs2v = load32(HART_X + ((insn >> 18) & 0x7c));
@@ -445,7 +466,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
           }
           if (taken) {
             npc = i32(pc + immB(insn));
-            if (n >= budget) ev = EV_BOUNDARY;
+            if (n >= nearEnd) ev = EV_BRANCH;
           }
           break;
         }
@@ -478,7 +499,7 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
 
 
     if (ev != 0) {
-      if (ev <= EV_BOUNDARY) {
+      if (ev == EV_BRANCH) {
         if (rd != 0) store32(HART_X + (rd << 2), val);
         pc = npc;
       }
@@ -496,13 +517,13 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
     // Another page: a block boundary. Refill the window if the fetch TLB has the page and the
     // instruction does not straddle into the next page (offset 4094); else run() fetches.
     const e = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
-    if (n >= budget || load32(e) != (pc & -4096) || (pc & 4095) == 4094) {
+    if (n >= i32(nearEnd + NEAR) || load32(e) != (pc & -4096) || (pc & 4095) == 4094) {
       ev = EV_FETCH;
       break;
     }
     winStart = pc & -4096;
     winAdd = load32(e + 4);
-    winLen = WINDOW;
+    winLen = windowLength(pc & 4095, i32(nearEnd + NEAR - n));
     insn = fetch32(i32(pc + winAdd));
   }
   exitPc = pc;
@@ -512,8 +533,9 @@ function fastLoop(pc: i32, n: i32, budget: i32, insn: i32, tlbLoad: i32): i32 {
 }
 
 /**
- * Run the current vCPU for about `budget` instructions (exactly, in step mode; otherwise up to
- * the end of the block in which the budget runs out). Returns the exit reason (EXIT_*).
+ * Run the current vCPU until `budget` units of work are done — an instruction retired or a
+ * trap taken, exactly — or an exit: the host asked to stop, the hart waits in WFI with nothing
+ * pending, a watched store. Returns the exit reason (EXIT_*).
  */
 export function run(budget: i32): i32 {
   const vcpu = vcpuAddr(load32(SYS_CUR_VCPU));
@@ -554,7 +576,7 @@ export function run(budget: i32): i32 {
       if (n >= budget) break;
       // Privilege, MPRV or translation may have changed: reselect the TLBs.
       tlbLoad = tlbSetAddr(vcpu, dataPriv(vcpu)) + TLB_LOAD;
-      store32(SYS_CUR_TLB_FETCH, (load32(SYS_RUN_FLAGS) & RUNFLAG_STEP) != 0 ? SYS_TLB_NEVER : tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH);
+      store32(SYS_CUR_TLB_FETCH, tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH);
     }
 
     // ── Fetch (fastLoop fetches everything it can; this is the slow path) ───────────────
@@ -588,14 +610,11 @@ export function run(budget: i32): i32 {
     store32(SYS_TRACE_INSN, (insn & 3) == 3 ? insn : insn & 0xffff);
 
     // ── Execute in the fast loop, then serve what it stopped for ─────────────────────────
-    const ev = fastLoop(pc, n, budget, insn, tlbLoad);
+    const ev = fastLoop(pc, n, i32(budget - NEAR), insn, tlbLoad);
     pc = exitPc;
     n = exitN;
-    if (ev == EV_FETCH) continue;
-    if (ev == EV_BOUNDARY) {
-      boundary = true;
-      continue;
-    }
+    if (ev <= EV_BRANCH) continue; // completed; run()'s fetch path checks the budget
+
     setSliceRetired(n - 1);
     let status = STATUS_OK;
     if (ev != EV_TRAP) {

@@ -1,5 +1,5 @@
-// Per-instruction tracing: the machine runs in step mode (every instruction is a block
-// boundary), and after each step one line is written:
+// Per-instruction tracing: the machine runs one instruction at a time (budgets are exact), and
+// after each step one line is written:
 //
 //   <instret> <pc> <raw bits> <disassembly>  [<rd>=<value>]
 //
@@ -21,16 +21,15 @@ export function formatTraceLine(instret: number, pc: number, insn: number, regs:
 }
 
 /**
- * Run `machine` for up to `budget` instructions in step mode, writing a trace line per
+ * Run `machine` for up to `budget` instructions one at a time, writing a trace line per
  * instruction to `out`. Returns the number of instructions retired.
  */
 export function traceRun(machine: Machine, budget: number, out: (line: string) => void): number {
   const words = new Int32Array(machine.core.memory);
   const vcpu = vcpuAddr(0);
   const w = (addr: number) => words[addr >> 2];
-  machine.stepMode = true;
   let done = 0;
-  try {
+  {
     while (done < budget && !machine.halted) {
       const trapsBefore = w(SYS_STAT_TRAPS);
       const n = machine.step(1);
@@ -49,8 +48,6 @@ export function traceRun(machine: Machine, budget: number, out: (line: string) =
       else if (!trapped) break; // nothing ran: the hart waits (WFI) or the machine halted
       done += n;
     }
-  } finally {
-    machine.stepMode = false;
   }
   return done;
 }

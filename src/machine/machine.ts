@@ -11,9 +11,9 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_HOST_REQ, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_RUN_FLAGS, HOSTREQ_STOP, HOSTREQ_IRQ,
+  SYS_HOST_REQ, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, HOSTREQ_STOP, HOSTREQ_IRQ,
   EXIT_WFI, EXIT_WATCH, PHYSMAP_BASE, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
-  PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, RAM_HOST_BASE, RUNFLAG_STEP, V_IRQ_LINES, HART_X, V_PC,
+  PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, RAM_HOST_BASE, V_IRQ_LINES, HART_X, V_PC,
   V_PRIV, V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
@@ -302,17 +302,10 @@ export class Machine {
     return this.halt;
   }
 
-  /** Per-instruction stepping: every fetch is a block boundary and budgets are exact. */
-  set stepMode(on: boolean) {
-    const i = SYS_RUN_FLAGS >> 2;
-    this.words[i] = on ? this.words[i] | RUNFLAG_STEP : this.words[i] & ~RUNFLAG_STEP;
-  }
-
   /**
-   * Run until the guest halts, `budget` units of work are done (an instruction retired or a
-   * trap taken; the core may finish the current block, so slightly more may be done), or the
-   * guest idles waiting for input that may still come (`inputOpen`). Returns the work done.
-   * Synchronous.
+   * Run until the guest halts, exactly `budget` units of work are done (an instruction retired
+   * or a trap taken), or the guest idles waiting for input that may still come (`inputOpen`).
+   * Returns the work done. Synchronous.
    */
   step(budget: number, inputOpen = false): number {
     let done = 0;

@@ -103,7 +103,7 @@ export interface Divergence {
 /**
  * Run two machines (already loaded identically) side by side, comparing architectural state
  * every `every` units of work and guest RAM at the end. On the first mismatch, replay both
- * from the start in step mode up to the failing chunk and return the first instruction after
+ * from the start, one instruction at a time from the last agreeing point and return the first instruction after
  * which they differ, with its disassembly. Returns null when they agree throughout.
  */
 export async function lockstep(
@@ -133,8 +133,6 @@ export async function lockstep(
     c.step(every);
     d.step(every);
   }
-  c.stepMode = true;
-  d.stepMode = true;
   const words = new Int32Array(c.core.memory);
   for (let i = 0; i < 10 * every + 1000; i++) {
     const before = archState(c);
