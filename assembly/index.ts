@@ -4,10 +4,11 @@
 import { load32, store32, memFill } from "./shim";
 import {
   VCPU_SIZE, V_PC, V_PRIV, V_MHARTID, V_PHYSMAP, V_PHYSMAP_COUNT, V_MSTATUS, PRIV_M, SYS_BASE,
-  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_CUR_VCPU, HART_X, PHYSMAP_BASE,
-  vcpuAddr,
+  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_CLOCK_LO, SYS_CLOCK_HI, PHYSMAP_BASE, GUEST_MACHINE, vcpuAddr,
 } from "./layout";
 import { tlbFlushAll } from "./mmu/tlb";
+import { vcpuResetTo } from "./kernel/vcpu";
+import { timerNext, timerCheck } from "./kernel/timer";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
 import { timeAtLo, timeAtHi } from "./kernel/counters";
 
@@ -20,20 +21,24 @@ export function systemReset(cyclesPerTick: i32): void {
 }
 
 /**
- * Reset vCPU `index` to the state after hart reset (M-mode, mstatus.MIE = 0, everything zero),
- * starting at `pc`, using `count` physical-map regions at `physmap`.
+ * Reset vCPU `index` (a bare machine's hart) to the state after hart reset: M-mode, mstatus.MIE
+ * = 0, everything zero, starting at `pc`, using `count` physical-map regions at `physmap`.
  */
 export function vcpuReset(index: i32, pc: i32, hartId: i32, physmap: i32, count: i32): void {
-  const vcpu = vcpuAddr(index);
-  memFill(vcpu, 0, VCPU_SIZE);
-  if (index == load32(SYS_CUR_VCPU)) memFill(HART_X, 0, 128); // it is the running vCPU
-  store32(vcpu + V_PC, pc);
-  store32(vcpu + V_PRIV, PRIV_M);
-  store32(vcpu + V_MSTATUS, 0);
-  store32(vcpu + V_MHARTID, hartId);
-  store32(vcpu + V_PHYSMAP, physmap);
-  store32(vcpu + V_PHYSMAP_COUNT, count);
-  tlbFlushAll(vcpu);
+  vcpuResetTo(index, GUEST_MACHINE, pc, hartId, physmap, count, 0);
+}
+
+export { vcpuResetTo, vcpuSwitch } from "./kernel/vcpu";
+export { hvRun, schedReset } from "./kernel/sched";
+
+/** Cycles from the clock until vCPU `index`'s next timer deadline, or a large number (2^30). */
+export function vcpuNextTimer(index: i32): i32 {
+  return timerNext(vcpuAddr(index));
+}
+
+/** Raise the timer lines of vCPU `index` whose deadlines the clock has reached. */
+export function vcpuCheckTimers(index: i32): void {
+  timerCheck(vcpuAddr(index), load32(SYS_CLOCK_HI), load32(SYS_CLOCK_LO));
 }
 
 /** Drop every cached translation of vCPU `index` (after the host changes its physical map). */

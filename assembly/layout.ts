@@ -8,39 +8,52 @@
 //   0x0001_0000 ├──────────────────────────────────────────────┤ SYS_BASE
 //               │ system block: run control, exit info,        │
 //               │ virtual clock, host→core requests, trace,    │
-//               │ the running vCPU's x registers (HART_X)      │
+//               │ statistics, the running vCPU's x registers   │
 //   0x0001_1000 ├──────────────────────────────────────────────┤ PHYSMAP_BASE
-//               │ physical memory map: PHYSMAP_MAX regions     │
-//               │ × 16 bytes {base, size, kind, host/device}   │
+//               │ physical memory maps, one per partition:     │
+//               │ PHYSMAP_MAX regions × 16 bytes               │
+//   0x0001_2000 ├──────────────────────────────────────────────┤ SCHED_BASE
+//               │ the schedule: major frame, windows, quantum  │
 //   0x0002_0000 ├──────────────────────────────────────────────┤ VCPU_BASE
 //               │ vCPU 0: registers, pc, privilege, CSRs,      │
-//               │         counters, split TLBs (fetch/load/    │
-//               │         store) for each privilege level      │
+//               │   counters, timers, scheduling state, split  │
+//               │   TLBs for each privilege level, shadow      │
+//               │   page tables (one per recent address space) │
 //               │ vCPU 1 … VCPU_MAX-1 (same layout)            │
-//   0x0010_0000 ├──────────────────────────────────────────────┤ RAM_HOST_BASE
-//               │ guest RAM (grows to the memory's end)        │
+//   0x0010_0000 ├──────────────────────────────────────────────┤ STAGE2_BASE
+//               │ stage-2 tables for nested paging: per        │
+//               │ partition a root and level-0 tables (4 KiB)  │
+//   0x0040_0000 ├──────────────────────────────────────────────┤ RAM_HOST_BASE
+//               │ guest RAM of every partition, and shared     │
+//               │ memory regions (to the memory's end)         │
 //               └──────────────────────────────────────────────┘
 //
 // A vCPU block (VCPU_SIZE bytes):
 //
 //   +0x000  x0..x31 while the vCPU is not running (the running one's are at HART_X)
-//   +0x080  pc, privilege level, WFI and LR/SC state
-//   +0x100  CSR words (one per CSR field that has state)
+//   +0x080  pc, privilege level, WFI and LR/SC state, device interrupt lines
+//   +0x100  CSR words (one per CSR field that has state), counters, physical map
+//   +0x180  guest mode, timers, scheduling state, statistics
+//   +0x240  shadow page table slots: {asid, root, age, used} per slot
 //   +0x400  TLBs: for each privilege level U, S, M a fetch, a load and a store table of
 //           TLB_ENTRIES direct-mapped entries {tag, addend}. tag = virtual page address (low 12
 //           bits zero) or TLB_INVALID; addend = host address - virtual address, so a hit costs
 //           one compare and one add. A tag compare against (va & (page mask | size-1)) also
 //           rejects misaligned accesses, which then take the slow path.
+//   +0x4c00 shadow page tables: SHADOW_SLOTS tables of SHADOW_ENTRIES direct-mapped entries
+//           {tag, addend, pte, pa}: the composed translation of one guest virtual page
+//           (guest PTE permissions + where the partition's map puts the page in host memory).
 //
-// Multi-word counters are stored little-endian as {lo, hi} pairs of 32-bit words.
+// Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
 // ── System block ────────────────────────────────────────────────────────────────────────────
 export const SYS_BASE: i32 = 0x10000;
 /** Exit reason of the last run() (one of EXIT_*). */
 export const SYS_EXIT_REASON: i32 = SYS_BASE + 0x00;
-// (SYS_BASE + 0x08 is unused.)
 /** Host → core request bits (HOSTREQ_*); the core polls them after every MMIO access. */
 export const SYS_HOST_REQ: i32 = SYS_BASE + 0x04;
+/** Nonzero when the core runs the partitioned system (hvRun) rather than one bare machine. */
+export const SYS_HV_MODE: i32 = SYS_BASE + 0x08;
 /** Index of the vCPU that run() executes. */
 export const SYS_CUR_VCPU: i32 = SYS_BASE + 0x0c;
 /** Virtual clock in cycles: retired instructions plus idle time skipped in WFI. Not guest-writable. */
@@ -61,8 +74,8 @@ export const SYS_TRACE_INSN: i32 = SYS_BASE + 0x30;
 export const SYS_RETIRED: i32 = SYS_BASE + 0x34;
 /** Physical address of a "watched" store (EXIT_WATCH): HTIF tohost and the like. */
 export const SYS_WATCH_ADDR: i32 = SYS_BASE + 0x38;
-/** Number of valid entries in the physical memory map. */
-export const SYS_PHYSMAP_COUNT: i32 = SYS_BASE + 0x3c;
+/** Paging mode of the partitioned system: PAGING_SHADOW or PAGING_NESTED. */
+export const SYS_PAGING: i32 = SYS_BASE + 0x3c;
 /** Statistics: TLB misses filled (walks), by kind. */
 export const SYS_STAT_TLB_FILLS: i32 = SYS_BASE + 0x40;
 export const SYS_STAT_MMIO: i32 = SYS_BASE + 0x44;
@@ -72,6 +85,16 @@ export const SYS_STAT_TRAPS: i32 = SYS_BASE + 0x48;
 export const SYS_TRAPS: i32 = SYS_BASE + 0x4c;
 /** Fetch table of the running vCPU's current privilege level. */
 export const SYS_CUR_TLB_FETCH: i32 = SYS_BASE + 0x50;
+/** Statistics: guest page-table walks, shadow-table hits, world switches, SBI calls. */
+export const SYS_STAT_WALKS: i32 = SYS_BASE + 0x54;
+export const SYS_STAT_SHADOW_HITS: i32 = SYS_BASE + 0x58;
+export const SYS_STAT_SWITCHES: i32 = SYS_BASE + 0x5c;
+export const SYS_STAT_SBI: i32 = SYS_BASE + 0x60;
+/** vCPU that caused the last exit of hvRun() (EXIT_HALT, EXIT_HOST, EXIT_WATCH). */
+export const SYS_EXIT_VCPU: i32 = SYS_BASE + 0x64;
+/** Result of a slow hypercall the host served (env.hypercall): the SBI error and value words. */
+export const SYS_HC_ERROR: i32 = SYS_BASE + 0x70;
+export const SYS_HC_VALUE: i32 = SYS_BASE + 0x74;
 /**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
@@ -80,15 +103,21 @@ export const SYS_CUR_TLB_FETCH: i32 = SYS_BASE + 0x50;
 export const HART_X: i32 = SYS_BASE + 0x100;
 export const SYS_SIZE: i32 = 0x200;
 
-// Exit reasons returned by run() and stored at SYS_EXIT_REASON.
+// Exit reasons returned by run() and hvRun() and stored at SYS_EXIT_REASON.
 /** The instruction budget given to run() is used up. */
 export const EXIT_BUDGET: i32 = 0;
 /** The host asked the core to stop (HOSTREQ_STOP), e.g. a device halted the machine. */
 export const EXIT_HOST: i32 = 1;
-/** The hart executed WFI and no enabled interrupt is pending: the host may skip idle time. */
+/** The hart executed WFI and no enabled interrupt is pending: the caller may skip idle time. */
 export const EXIT_WFI: i32 = 2;
 /** A store hit a watched physical address (SYS_WATCH_ADDR); the store has been performed. */
 export const EXIT_WATCH: i32 = 3;
+/** hvRun(): every partition has halted. */
+export const EXIT_ALL_HALTED: i32 = 4;
+/** hvRun(): every runnable partition waits for an interrupt that no timer will raise. */
+export const EXIT_IDLE: i32 = 5;
+/** The running vCPU halted (SBI SRST, or a fatal fault in hvRun); SYS_EXIT_VCPU names it. */
+export const EXIT_HALT: i32 = 6;
 
 // Host → core requests (SYS_HOST_REQ). The core clears the bits it has acted on.
 /** Stop the current run() after the current instruction. */
@@ -96,10 +125,15 @@ export const HOSTREQ_STOP: i32 = 1;
 /** Device interrupt lines changed: re-evaluate pending interrupts at the next boundary. */
 export const HOSTREQ_IRQ: i32 = 2;
 
-// ── Physical memory map ─────────────────────────────────────────────────────────────────────
+export const PAGING_SHADOW: i32 = 0;
+export const PAGING_NESTED: i32 = 1;
+
+// ── Physical memory maps ────────────────────────────────────────────────────────────────────
 export const PHYSMAP_BASE: i32 = SYS_BASE + 0x1000;
 export const PHYSMAP_MAX: i32 = 32;
 export const PHYSMAP_ENTRY: i32 = 16;
+/** Size of one partition's map; partition p's map starts at PHYSMAP_BASE + p * PHYSMAP_SIZE. */
+export const PHYSMAP_SIZE: i32 = PHYSMAP_MAX * PHYSMAP_ENTRY;
 /** Region fields: guest-physical base, size in bytes, kind (PM_*), host offset or device id. */
 export const PM_BASE: i32 = 0;
 export const PM_SIZE: i32 = 4;
@@ -111,10 +145,35 @@ export const PM_RAM: i32 = 1;
 export const PM_MMIO: i32 = 2;
 /** RAM whose stores exit to the host after they are performed (HTIF tohost). */
 export const PM_RAM_WATCH: i32 = 3;
+/** The low byte of PM_KIND is the kind; these bits above it deny access (default: allowed). */
+export const PM_KIND_MASK: i32 = 0xff;
+export const PM_NO_READ: i32 = 0x100;
+export const PM_NO_WRITE: i32 = 0x200;
+export const PM_NO_EXEC: i32 = 0x400;
+
+// ── The schedule ────────────────────────────────────────────────────────────────────────────
+// A repeating major frame of windows (ARINC 653); each window lists the partitions that may run
+// in it, and among those the highest-priority one that is runnable and has budget runs (seL4
+// MCS: budget per period). All times are in clock cycles.
+export const SCHED_BASE: i32 = SYS_BASE + 0x2000;
+/** Length of the major frame in cycles (< 2^31). */
+export const SCHED_FRAME: i32 = SCHED_BASE + 0x00;
+/** Number of windows (≤ SCHED_WINDOWS_MAX) and of vCPUs (partitions) in the system. */
+export const SCHED_WINDOW_COUNT: i32 = SCHED_BASE + 0x04;
+export const SCHED_VCPU_COUNT: i32 = SCHED_BASE + 0x08;
+/** Longest slice a partition runs before the scheduler looks again (cycles). */
+export const SCHED_QUANTUM: i32 = SCHED_BASE + 0x0c;
+/** Windows: {start, length, partition mask}, 12 bytes each, sorted by start. */
+export const SCHED_WINDOWS: i32 = SCHED_BASE + 0x40;
+export const SCHED_WINDOW_ENTRY: i32 = 12;
+export const SCHED_WINDOWS_MAX: i32 = 64;
+export const SW_START: i32 = 0;
+export const SW_LENGTH: i32 = 4;
+export const SW_MASK: i32 = 8;
 
 // ── vCPU blocks ─────────────────────────────────────────────────────────────────────────────
 export const VCPU_BASE: i32 = 0x20000;
-export const VCPU_SIZE: i32 = 0x5000;
+export const VCPU_SIZE: i32 = 0x15000;
 export const VCPU_MAX: i32 = 8;
 
 /** Saved x0..x31 of a vCPU that is not running (see HART_X). */
@@ -124,10 +183,10 @@ export const V_PC: i32 = 0x080;
 export const V_PRIV: i32 = 0x084;
 /** Nonzero while the hart sits in WFI. */
 export const V_WFI: i32 = 0x088;
-/** LR/SC reservation: physical address and a valid flag. */
+/** LR/SC reservation: host address and a valid flag. */
 export const V_RES_ADDR: i32 = 0x08c;
 export const V_RES_VALID: i32 = 0x090;
-/** Device interrupt lines (MEIP/MTIP/MSIP/SEIP bits) driven by the host's CLINT and PLIC. */
+/** Device interrupt lines (MEIP/MTIP/MSIP/SEIP bits) driven by the CLINT, PLIC and timers. */
 export const V_IRQ_LINES: i32 = 0x094;
 
 export const V_MSTATUS: i32 = 0x100;
@@ -160,6 +219,67 @@ export const V_MINSTRET_HI: i32 = 0x16c;
 /** Physical memory map used by this vCPU: address of its first region and the region count. */
 export const V_PHYSMAP: i32 = 0x170;
 export const V_PHYSMAP_COUNT: i32 = 0x174;
+/** Stage-2 root table of the vCPU's partition (host address), for nested paging. */
+export const V_STAGE2: i32 = 0x178;
+
+/** Guest mode: GUEST_MACHINE (M-mode guest, virtual M CSRs) or GUEST_SUPERVISOR (SBI). */
+export const V_MODE: i32 = 0x180;
+/** Clock value at which MTIP rises (the CLINT's mtimecmp); all ones: never. */
+export const V_TIMER_LO: i32 = 0x184;
+export const V_TIMER_HI: i32 = 0x188;
+/** Clock value at which STIP rises (SBI set_timer); all ones: never. */
+export const V_STIMER_LO: i32 = 0x18c;
+export const V_STIMER_HI: i32 = 0x190;
+/** Traps taken in a row without an instruction retiring (a trap loop is a fatal fault). */
+export const V_TRAP_STREAK: i32 = 0x194;
+/** Scheduling state: VS_RUNNABLE, VS_HALTED. (WFI is V_WFI.) */
+export const V_STATE: i32 = 0x198;
+/** Why the vCPU halted (HALT_*), with a status word (exit code, or the SRST reason). */
+export const V_HALT_REASON: i32 = 0x19c;
+export const V_HALT_STATUS: i32 = 0x1a0;
+/** Scheduling parameters (cycles): priority (larger runs first), budget per period, period. */
+export const V_PRIORITY: i32 = 0x1a4;
+export const V_BUDGET: i32 = 0x1a8;
+export const V_PERIOD: i32 = 0x1ac;
+/** Budget left in the current period, and when the next period starts (clock value). */
+export const V_BUDGET_LEFT: i32 = 0x1b0;
+export const V_REPLENISH_LO: i32 = 0x1b4;
+export const V_REPLENISH_HI: i32 = 0x1b8;
+/** Statistics of this vCPU: instructions retired, cycles run (instructions + traps), traps. */
+export const V_STAT_RETIRED_LO: i32 = 0x1c0;
+export const V_STAT_RETIRED_HI: i32 = 0x1c4;
+export const V_STAT_CYCLES_LO: i32 = 0x1c8;
+export const V_STAT_CYCLES_HI: i32 = 0x1cc;
+export const V_STAT_TRAPS: i32 = 0x1d0;
+export const V_STAT_MMIO: i32 = 0x1d4;
+export const V_STAT_SBI: i32 = 0x1d8;
+export const V_STAT_SYSTEM: i32 = 0x1dc;
+export const V_STAT_WALKS: i32 = 0x1e0;
+export const V_STAT_SHADOW_FILLS: i32 = 0x1e4;
+export const V_STAT_SHADOW_HITS: i32 = 0x1e8;
+export const V_STAT_SWITCHES_IN: i32 = 0x1ec;
+
+/** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
+export const V_SHADOW_CUR: i32 = 0x240;
+export const V_SHADOW_AGE: i32 = 0x244;
+/** Per slot {asid, root ppn, age, used}; asid -1: free. used: entries may be valid. */
+export const V_SHADOW_META: i32 = 0x250;
+export const SHADOW_META_ENTRY: i32 = 16;
+export const SM_ASID: i32 = 0;
+export const SM_ROOT: i32 = 4;
+export const SM_AGE: i32 = 8;
+export const SM_USED: i32 = 12;
+
+export const GUEST_MACHINE: i32 = 0;
+export const GUEST_SUPERVISOR: i32 = 1;
+export const VS_RUNNABLE: i32 = 0;
+export const VS_HALTED: i32 = 1;
+/** Halt reasons (V_HALT_REASON). The host adds its own (finisher, HTIF) in src/vmm. */
+export const HALT_NONE: i32 = 0;
+export const HALT_SHUTDOWN: i32 = 1;
+export const HALT_RESET: i32 = 2;
+export const HALT_TRAP_LOOP: i32 = 3;
+export const HALT_HOST: i32 = 4;
 
 export const V_TLB: i32 = 0x400;
 export const TLB_ENTRIES: i32 = 256;
@@ -173,15 +293,39 @@ export const TLB_STORE: i32 = 2 * TLB_TABLE;
 /** A tag no address can match: its low 12 bits are all ones, masked addresses have them clear. */
 export const TLB_INVALID: i32 = -1;
 
+export const V_SHADOW: i32 = 0x4c00;
+export const SHADOW_SLOTS: i32 = 4;
+export const SHADOW_ENTRIES: i32 = 1024;
+export const SHADOW_ENTRY: i32 = 16;
+export const SHADOW_TABLE: i32 = SHADOW_ENTRIES * SHADOW_ENTRY;
+/** Shadow entry fields: virtual page tag (or -1), host addend, guest PTE (leaf), level. */
+export const SE_TAG: i32 = 0;
+export const SE_ADDEND: i32 = 4;
+export const SE_PTE: i32 = 8;
+export const SE_LEVEL: i32 = 12;
+
 export const PRIV_U: i32 = 0;
 export const PRIV_S: i32 = 1;
 export const PRIV_M: i32 = 3;
 
+// ── Stage-2 tables (nested paging) ──────────────────────────────────────────────────────────
+// Per partition: a root of 1024 entries (one per 4 MiB of guest-physical space) pointing to
+// level-0 tables of 1024 entries (one per 4 KiB page). A valid entry has bit 0 set; a root entry
+// holds the level-0 table's host address, a level-0 entry the host address of the page's
+// physical-map region entry (the region gives RAM host addresses or the device).
+export const STAGE2_BASE: i32 = 0x100000;
+export const STAGE2_END: i32 = 0x400000;
+export const STAGE2_TABLE: i32 = 4096;
+
 // ── Guest RAM ───────────────────────────────────────────────────────────────────────────────
-export const RAM_HOST_BASE: i32 = 0x100000;
+export const RAM_HOST_BASE: i32 = 0x400000;
 
 export function vcpuAddr(index: i32): i32 {
   return VCPU_BASE + index * VCPU_SIZE;
+}
+
+export function physmapAddr(partition: i32): i32 {
+  return PHYSMAP_BASE + partition * PHYSMAP_SIZE;
 }
 
 /** Address of the TLB set for a privilege level (U → 0, S → 1, M → 2). */

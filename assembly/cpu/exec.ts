@@ -24,9 +24,10 @@ import { load8, load8s, load16, load16s, load32, store8, store16, store32, fetch
 import {
   SYS_CUR_VCPU, SYS_HOST_REQ, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
   SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID,
-  V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST,
-  EXIT_WFI, EXIT_WATCH, HOSTREQ_STOP, SYS_CUR_TLB_FETCH, HART_X,
-  vcpuAddr, tlbSetAddr,
+  V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
+  V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
+  VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
+  EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, SYS_CUR_TLB_FETCH, HART_X, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
@@ -42,6 +43,9 @@ import { tlbSlot } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
 import { trapEnter, pendingInterrupt, wfiWake } from "../kernel/trap";
 import { setSliceRetired, counterAdd, chargeTrap } from "../kernel/counters";
+import { timerCheckAt } from "../kernel/timer";
+import { ecallIntercepted } from "../kernel/vcpu";
+import { sbiCall, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
 
 // Events: why fastLoop() returned.
 /** The instruction completed and pc left the fetch window: fetch through run(). */
@@ -545,6 +549,11 @@ export function run(budget: i32): i32 {
   let exitReason = EXIT_BUDGET;
   let boundary = true;
   let tlbLoad = 0;
+  // Where the current block must end: the budget, or the vCPU's next timer deadline.
+  let stopAt = 0;
+  // Exceptions taken in a row without an instruction retiring: a trap loop is fatal (hvRun).
+  let streak = load32(vcpu + V_TRAP_STREAK);
+  let lastTrapN = streak > 0 ? 0 : -1;
   faultClear();
 
   while (true) {
@@ -560,6 +569,8 @@ export function run(budget: i32): i32 {
           break;
         }
       }
+      // Timers first, so an interrupt whose deadline is due now is taken now.
+      const untilTimer = timerCheckAt(vcpu, n);
       const irq = pendingInterrupt(vcpu);
       if (irq >= 0) {
         pc = trapEnter(vcpu, irq | CAUSE_INTERRUPT, 0, pc);
@@ -574,14 +585,19 @@ export function run(budget: i32): i32 {
         store32(vcpu + V_WFI, 0);
       }
       if (n >= budget) break;
+      stopAt = untilTimer < i32(budget - n) ? i32(n + untilTimer) : budget;
       // Privilege, MPRV or translation may have changed: reselect the TLBs.
       tlbLoad = tlbSetAddr(vcpu, dataPriv(vcpu)) + TLB_LOAD;
       store32(SYS_CUR_TLB_FETCH, tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH);
     }
 
     // ── Fetch (fastLoop fetches everything it can; this is the slow path) ───────────────
-    // A new code page, a TLB miss or step mode: a block boundary for the budget.
-    if (n >= budget) break;
+    // A new code page or a TLB miss: a block boundary for the budget and the timers.
+    if (n >= stopAt) {
+      if (n >= budget) break;
+      boundary = true; // a timer deadline
+      continue;
+    }
     store32(SYS_TRACE_PC, pc);
     const priv = load32(vcpu + V_PRIV);
     let insn = 0;
@@ -598,72 +614,98 @@ export function run(budget: i32): i32 {
         insn = fetch32(host);
       }
     }
-    if (host < 0) {
-      // Fetch fault: nothing retires; the trap is taken at the faulting address.
-      takeTrap(vcpu, pc);
-      pc = trapPc;
-      traps++;
-      budget--;
-      boundary = true;
-      continue;
-    }
-    store32(SYS_TRACE_INSN, (insn & 3) == 3 ? insn : insn & 0xffff);
+    if (host >= 0) {
+      store32(SYS_TRACE_INSN, (insn & 3) == 3 ? insn : insn & 0xffff);
 
-    // ── Execute in the fast loop, then serve what it stopped for ─────────────────────────
-    const ev = fastLoop(pc, n, i32(budget - NEAR), insn, tlbLoad);
-    pc = exitPc;
-    n = exitN;
-    if (ev <= EV_BRANCH) continue; // completed; run()'s fetch path checks the budget
+      // ── Execute in the fast loop, then serve what it stopped for ───────────────────────
+      const ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad);
+      pc = exitPc;
+      n = exitN;
+      if (ev <= EV_BRANCH) continue; // completed; the fetch path checks the budget
 
-    setSliceRetired(n - 1);
-    let status = STATUS_OK;
-    if (ev != EV_TRAP) {
-      if (ev == EV_LOAD) {
-        const value = loadSlow(vcpu, exitAddr, exitF3);
-        if (slowStatus != STATUS_FAULT && exitRd != 0) store32(HART_X + (exitRd << 2), value);
-      } else if (ev == EV_STORE) {
-        storeSlow(vcpu, exitAddr, exitF3, exitVal);
-      } else if (ev == EV_AMO) {
-        amo(vcpu, exitInsn);
-      } else {
-        const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)), 4);
-        if (slowStatus != STATUS_FAULT) {
-          const rd = (exitInsn >> 7) & 31;
-          if (rd != 0) store32(HART_X + (rd << 2), value);
-          exitNpc = systemNextPc;
-          boundary = true; // any SYSTEM instruction may change privilege, translation or enables
+      setSliceRetired(n - 1);
+      let status = STATUS_OK;
+      if (ev != EV_TRAP) {
+        if (ev == EV_LOAD) {
+          const value = loadSlow(vcpu, exitAddr, exitF3);
+          if (slowStatus != STATUS_FAULT && exitRd != 0) store32(HART_X + (exitRd << 2), value);
+        } else if (ev == EV_STORE) {
+          storeSlow(vcpu, exitAddr, exitF3, exitVal);
+        } else if (ev == EV_AMO) {
+          amo(vcpu, exitInsn);
+        } else {
+          store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
+          const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)),
+            load32(HART_X + ((exitInsn >> 18) & 0x7c)), 4);
+          if (slowStatus != STATUS_FAULT) {
+            const rd = (exitInsn >> 7) & 31;
+            if (rd != 0) store32(HART_X + (rd << 2), value);
+            exitNpc = systemNextPc;
+            boundary = true; // any SYSTEM instruction may change privilege, translation or enables
+          } else if (ecallIntercepted(vcpu, faultCause)) {
+            // An SBI call or hypercall: the kernel answers it and the ECALL completes.
+            faultClear();
+            pc = i32(pc + 4);
+            boundary = true;
+            const action = sbiCall(vcpu);
+            if (action == SBI_HALT) {
+              exitReason = EXIT_HALT;
+              break;
+            }
+            if (action == SBI_YIELD) break;
+            continue;
+          }
         }
+        status = slowStatus;
       }
-      status = slowStatus;
-    }
-    if (ev == EV_TRAP || status == STATUS_FAULT) {
+      if (ev != EV_TRAP && status != STATUS_FAULT) {
+        pc = exitNpc;
+        faultClear();
+        if (status == STATUS_WATCH) {
+          exitReason = EXIT_WATCH;
+          break;
+        }
+        if (status != STATUS_OK) boundary = true; // a device posted a host request
+        continue;
+      }
       n--; // the trapping instruction does not retire
-      takeTrap(vcpu, pc);
-      pc = trapPc;
-      traps++;
-      budget--;
-      boundary = true;
-      continue;
     }
-    pc = exitNpc;
-    faultClear();
-    if (status == STATUS_WATCH) {
-      exitReason = EXIT_WATCH;
+
+    // ── An exception: the single trap path ───────────────────────────────────────────────
+    streak = n == lastTrapN ? i32(streak + 1) : 1;
+    lastTrapN = n;
+    takeTrap(vcpu, pc);
+    pc = trapPc;
+    traps++;
+    budget--;
+    boundary = true;
+    if (streak >= TRAP_LOOP_LIMIT && load32(SYS_HV_MODE) != 0) {
+      // Fatal: the guest traps forever without running an instruction (e.g. a bad vector).
+      store32(vcpu + V_STATE, VS_HALTED);
+      store32(vcpu + V_HALT_REASON, HALT_TRAP_LOOP);
+      store32(vcpu + V_HALT_STATUS, load32(vcpu + V_MCAUSE));
+      exitReason = EXIT_HALT;
       break;
     }
-    if (status != STATUS_OK) boundary = true; // a device posted a host request
   }
 
   store32(vcpu + V_PC, pc);
+  store32(vcpu + V_TRAP_STREAK, lastTrapN == n ? streak : 0);
   counterAdd(SYS_CLOCK_LO, n);
   const inhibit = load32(vcpu + V_MCOUNTINHIBIT);
   if ((inhibit & 1) == 0) counterAdd(vcpu + V_MCYCLE_LO, n);
   if ((inhibit & 4) == 0) counterAdd(vcpu + V_MINSTRET_LO, n);
+  counterAdd(vcpu + V_STAT_RETIRED_LO, n);
+  counterAdd(vcpu + V_STAT_CYCLES_LO, i32(n + traps));
+  store32(vcpu + V_STAT_TRAPS, i32(load32(vcpu + V_STAT_TRAPS) + traps));
   store32(SYS_RETIRED, n);
   store32(SYS_TRAPS, traps);
   store32(SYS_EXIT_REASON, exitReason);
   return exitReason;
 }
+
+/** Exceptions in a row without a retired instruction that make a trap loop (fatal in hvRun). */
+const TRAP_LOOP_LIMIT: i32 = 100000;
 
 /** pc of the trap handler after takeTrap(). */
 let trapPc: i32 = 0;

@@ -21,6 +21,7 @@ import {
   sliceRetired, counterLo, counterHi, counterSub, timeLo, timeHi,
 } from "./counters";
 import { tlbFlushTranslated, tlbFlushData, tlbFlushLoads } from "../mmu/tlb";
+import { shadowSelect } from "../mmu/shadow";
 
 // CSR numbers used below.
 const CSR_SSTATUS: i32 = 0x100;
@@ -216,9 +217,11 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
       break;
     }
     case CSR_SATP:
+      // The TLBs hold one address space's translations; the shadow tables keep several.
       if (value != load32(vcpu + V_SATP)) {
         store32(vcpu + V_SATP, value);
         tlbFlushTranslated(vcpu);
+        shadowSelect(vcpu);
       }
       break;
     case CSR_MSTATUS: mstatusWrite(vcpu, value, -1); break;

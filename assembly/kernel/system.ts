@@ -9,7 +9,7 @@ import { raise, CAUSE_ILLEGAL, CAUSE_BREAKPOINT } from "../cpu/fault";
 import { MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from "./bits";
 import { csrInstruction } from "./csr";
 import { mret, sret, wfiWake } from "./trap";
-import { tlbFlushTranslated, tlbFlushPage } from "../mmu/tlb";
+import { shadowFence } from "../mmu/shadow";
 
 /** pc the interpreter continues at after systemExecute (valid when no fault was raised). */
 export let systemNextPc: i32 = 0;
@@ -24,7 +24,7 @@ const INSN_WFI: i32 = 0x10500073;
  * Execute SYSTEM instruction `insn` at `pc` (32-bit encoding; C.EBREAK arrives as EBREAK).
  * Returns the value for rd (CSR instructions) and sets systemNextPc; on a trap raises it.
  */
-export function systemExecute(vcpu: i32, insn: i32, pc: i32, rs1Value: i32, length: i32): i32 {
+export function systemExecute(vcpu: i32, insn: i32, pc: i32, rs1Value: i32, rs2Value: i32, length: i32): i32 {
   systemNextPc = i32(pc + length);
   if (((insn >> 12) & 7) != 0) {
     if (((insn >> 12) & 7) == 4) {
@@ -49,11 +49,9 @@ export function systemExecute(vcpu: i32, insn: i32, pc: i32, rs1Value: i32, leng
     if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TW) != 0)) raise(CAUSE_ILLEGAL, insn);
     else if (!wfiWake(vcpu)) store32(vcpu + V_WFI, 1);
   } else if ((insn & i32(0xfe007fff)) == 0x12000073) {
-    // SFENCE.VMA rs1, rs2. The TLBs are not ASID-tagged: an ASID-only fence drops every
-    // translation, an address fence that page in every address space.
+    // SFENCE.VMA rs1, rs2 (rs1 = x0: every address; rs2 = x0: every address space).
     if (priv == PRIV_U || (priv == PRIV_S && (mstatus & MSTATUS_TVM) != 0)) raise(CAUSE_ILLEGAL, insn);
-    else if (((insn >> 15) & 31) == 0) tlbFlushTranslated(vcpu);
-    else tlbFlushPage(vcpu, rs1Value);
+    else shadowFence(vcpu, rs1Value, ((insn >> 15) & 31) != 0, rs2Value, ((insn >> 20) & 31) != 0);
   } else {
     raise(CAUSE_ILLEGAL, insn);
   }

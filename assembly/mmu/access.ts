@@ -10,9 +10,11 @@ import {
   load8, load8s, load16, load16s, load32, store8, store16, store32, hostMmioRead, hostMmioWrite,
 } from "../shim";
 import {
-  V_PRIV, V_MSTATUS, PRIV_M, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO, PM_RAM, PM_RAM_WATCH,
-  TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ, SYS_WATCH_ADDR,
-  SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, tlbSetAddr,
+  V_PRIV, V_MSTATUS, V_SATP, V_SHADOW_CUR, V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_MMIO,
+  PRIV_M, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO, PM_RAM, PM_RAM_WATCH, PM_KIND_MASK, PM_NO_READ,
+  PM_NO_WRITE, PM_NO_EXEC, TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ,
+  SYS_WATCH_ADDR, SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, SYS_STAT_SHADOW_HITS, SYS_HV_MODE, SYS_PAGING,
+  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, tlbSetAddr,
 } from "../layout";
 import {
   raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, ACCESS_FETCH, ACCESS_LOAD,
@@ -21,8 +23,10 @@ import {
 } from "../cpu/fault";
 import { MSTATUS_MPRV } from "../kernel/bits";
 import { clockLo, clockHi } from "../kernel/counters";
-import { translate, accessFaultCause } from "./sv32";
-import { physFind } from "./physmap";
+import { translate, accessFaultCause, leafAllows, walkPte, walkLevel } from "./sv32";
+import { gpaRegion } from "./physmap";
+import { shadowEntry, shadowMarkUsed } from "./shadow";
+import { PTE_D } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
 
 /** Privilege of data accesses: with mstatus.MPRV, M-mode loads and stores act at MPP. */
@@ -42,26 +46,71 @@ let resolvedOffset: i32 = 0;
 const RESOLVE_FAULT: i32 = -1;
 const RESOLVE_MMIO: i32 = -2;
 
+/** Region permission bit that denies an access of kind `access`. */
+function denyBit(access: i32): i32 {
+  return access == ACCESS_FETCH ? PM_NO_EXEC : access == ACCESS_STORE ? PM_NO_WRITE : PM_NO_READ;
+}
+
+/** Are shadow page tables in use (shadow paging mode of the partitioned system)? */
+function shadowing(): bool {
+  return load32(SYS_HV_MODE) != 0 && load32(SYS_PAGING) == PAGING_SHADOW;
+}
+
 /**
  * Translate va and locate it in the physical map. Returns the host address of RAM, RESOLVE_MMIO
  * for a device (resolvedDevice/resolvedOffset set), or RESOLVE_FAULT with the fault raised.
+ * With shadow paging, a translated access first consults the shadow page table of the current
+ * address space, and a walk that ends in RAM refills it.
  */
 function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
+  const translated = priv != PRIV_M && load32(vcpu + V_SATP) < 0;
+  const slot = translated && shadowing() ? load32(vcpu + V_SHADOW_CUR) : -1;
+  if (slot >= 0) {
+    const e = shadowEntry(vcpu, slot, va);
+    if (load32(e + SE_TAG) == (va & -4096)) {
+      const pte = load32(e + SE_PTE);
+      // A store to a page whose D bit is clear walks, so the guest's PTE gets its D bit.
+      if (leafAllows(pte, access, priv, load32(vcpu + V_MSTATUS)) && (access != ACCESS_STORE || (pte & PTE_D) != 0) &&
+        (load32(e + SE_LEVEL) & denyBit(access)) == 0) {
+        store32(SYS_STAT_SHADOW_HITS, i32(load32(SYS_STAT_SHADOW_HITS) + 1));
+        store32(vcpu + V_STAT_SHADOW_HITS, i32(load32(vcpu + V_STAT_SHADOW_HITS) + 1));
+        resolvedKind = PM_RAM;
+        return i32(va + load32(e + SE_ADDEND));
+      }
+      // Otherwise the walk decides: it raises the fault, or updates D and refills.
+    }
+  }
   const pa = translate(vcpu, va, access, priv);
   if (slowStatus != 0) return RESOLVE_FAULT;
-  const region = physFind(vcpu, pa);
+  const region = gpaRegion(vcpu, pa);
   if (region == 0) {
     raise(accessFaultCause(access), va);
     return RESOLVE_FAULT;
   }
-  resolvedKind = load32(region + PM_KIND);
+  const kind = load32(region + PM_KIND);
+  if ((kind & denyBit(access)) != 0) {
+    raise(accessFaultCause(access), va);
+    return RESOLVE_FAULT;
+  }
+  resolvedKind = kind & PM_KIND_MASK;
   resolvedPa = pa;
   resolvedOffset = i32(pa - load32(region + PM_BASE));
   if (resolvedKind == PM_MMIO) {
     resolvedDevice = load32(region + PM_TARGET);
     return RESOLVE_MMIO;
   }
-  return i32(load32(region + PM_TARGET) + resolvedOffset);
+  const host = i32(load32(region + PM_TARGET) + resolvedOffset);
+  if (slot >= 0 && resolvedKind == PM_RAM) {
+    // Compose: this virtual page → the host page the partition's map gives its physical page.
+    const e = shadowEntry(vcpu, slot, va);
+    store32(e + SE_TAG, va & -4096);
+    store32(e + SE_ADDEND, i32(host - va));
+    store32(e + SE_PTE, walkPte);
+    store32(e + SE_LEVEL, walkLevel | (kind & ~PM_KIND_MASK));
+    shadowMarkUsed(vcpu, slot);
+    store32(vcpu + V_STAT_SHADOW_FILLS, i32(load32(vcpu + V_STAT_SHADOW_FILLS) + 1));
+  }
+  return host;
 }
 
 function countFill(): void {
@@ -69,10 +118,11 @@ function countFill(): void {
 }
 
 /** Publish the exact current time for the device, count the exit. */
-function mmioBegin(): void {
+function mmioBegin(vcpu: i32): void {
   store32(SYS_NOW_LO, clockLo());
   store32(SYS_NOW_HI, clockHi());
   store32(SYS_STAT_MMIO, i32(load32(SYS_STAT_MMIO) + 1));
+  store32(vcpu + V_STAT_MMIO, i32(load32(vcpu + V_STAT_MMIO) + 1));
 }
 
 /** A device may have posted a request (halt, interrupt line change): leave the inner loop. */
@@ -109,7 +159,7 @@ export function loadSlow(vcpu: i32, va: i32, f3: i32): i32 {
   const host = resolve(vcpu, va, ACCESS_LOAD, priv);
   if (host == RESOLVE_FAULT) return 0;
   if (host == RESOLVE_MMIO) {
-    mmioBegin();
+    mmioBegin(vcpu);
     const value = hostMmioRead(resolvedDevice, resolvedOffset, size);
     mmioEnd();
     return extend(value, f3);
@@ -150,7 +200,7 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
   const host = resolve(vcpu, va, ACCESS_STORE, priv);
   if (host == RESOLVE_FAULT) return;
   if (host == RESOLVE_MMIO) {
-    mmioBegin();
+    mmioBegin(vcpu);
     hostMmioWrite(resolvedDevice, resolvedOffset, size, size == 4 ? value : value & ((1 << (size << 3)) - 1));
     mmioEnd();
     return;

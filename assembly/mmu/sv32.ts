@@ -7,7 +7,10 @@
 // map, so a guest page table can only live in that partition's RAM.
 
 import { load32, store32 } from "../shim";
-import { V_SATP, V_MSTATUS, PRIV_M, PRIV_U, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO } from "../layout";
+import {
+  V_SATP, V_MSTATUS, V_STAT_WALKS, SYS_STAT_WALKS, PRIV_M, PRIV_U, PM_BASE, PM_KIND, PM_TARGET,
+  PM_MMIO, PM_KIND_MASK, PM_NO_READ, PM_NO_WRITE,
+} from "../layout";
 import {
   raise, ACCESS_FETCH, ACCESS_STORE, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
   CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
@@ -15,7 +18,7 @@ import {
 import {
   MSTATUS_SUM, MSTATUS_MXR, SATP_PPN, PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D,
 } from "../kernel/bits";
-import { physFind } from "./physmap";
+import { gpaRegion } from "./physmap";
 
 export function pageFaultCause(access: i32): i32 {
   return access == ACCESS_FETCH ? CAUSE_FETCH_PAGE : access == ACCESS_STORE ? CAUSE_STORE_PAGE : CAUSE_LOAD_PAGE;
@@ -25,11 +28,42 @@ export function accessFaultCause(access: i32): i32 {
   return access == ACCESS_FETCH ? CAUSE_FETCH_ACCESS : access == ACCESS_STORE ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
 }
 
-/** Host address of the PTE at physical address pteAddr, or -1 if no RAM backs it. */
+/**
+ * Host address of the PTE at physical address pteAddr, or -1 if no readable RAM backs it (the
+ * region is found the way the paging mode finds it: in nested mode a stage-2 walk).
+ */
 function pteHost(vcpu: i32, pteAddr: i32): i32 {
-  const region = physFind(vcpu, pteAddr);
-  if (region == 0 || load32(region + PM_KIND) == PM_MMIO) return -1;
+  const region = gpaRegion(vcpu, pteAddr);
+  if (region == 0) return -1;
+  const kind = load32(region + PM_KIND);
+  if ((kind & PM_KIND_MASK) == PM_MMIO || (kind & PM_NO_READ) != 0) return -1;
+  pteWritable = (kind & PM_NO_WRITE) == 0;
   return i32(load32(region + PM_TARGET) + (pteAddr - load32(region + PM_BASE)));
+}
+
+/** Whether the region holding the last PTE read may be written (for the A/D update). */
+let pteWritable: bool = true;
+
+/** The leaf PTE and its level of the last successful walk (for the shadow tables). */
+export let walkPte: i32 = 0;
+export let walkLevel: i32 = 0;
+
+/**
+ * Does leaf `pte` allow an access of kind `access` at privilege `priv` under `mstatus` (SUM, MXR)?
+ * (§4.3.2 step 5; the A/D rules are separate.)
+ */
+export function leafAllows(pte: i32, access: i32, priv: i32, mstatus: i32): bool {
+  let allowed = false;
+  if (access == ACCESS_FETCH) allowed = (pte & PTE_X) != 0;
+  else if (access == ACCESS_STORE) allowed = (pte & PTE_W) != 0;
+  else allowed = (pte & PTE_R) != 0 || ((mstatus & MSTATUS_MXR) != 0 && (pte & PTE_X) != 0);
+  if ((pte & PTE_U) != 0) {
+    // S-mode may touch user pages only with SUM, and never execute them.
+    if (priv != PRIV_U && (access == ACCESS_FETCH || (mstatus & MSTATUS_SUM) == 0)) allowed = false;
+  } else if (priv == PRIV_U) {
+    allowed = false;
+  }
+  return allowed;
 }
 
 /**
@@ -41,6 +75,8 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   const satp = load32(vcpu + V_SATP);
   if (priv == PRIV_M || satp >= 0) return va; // M-mode, or satp.MODE = Bare
   const mstatus = load32(vcpu + V_MSTATUS);
+  store32(SYS_STAT_WALKS, i32(load32(SYS_STAT_WALKS) + 1));
+  store32(vcpu + V_STAT_WALKS, i32(load32(vcpu + V_STAT_WALKS) + 1));
   const ppnRoot = satp & SATP_PPN;
   if ((ppnRoot >>> 20) != 0) {
     // The root table lies above 4 GiB, where this machine has no memory.
@@ -77,17 +113,7 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   }
 
   // Leaf permission checks (§4.3.2 step 5).
-  let allowed = false;
-  if (access == ACCESS_FETCH) allowed = (pte & PTE_X) != 0;
-  else if (access == ACCESS_STORE) allowed = (pte & PTE_W) != 0;
-  else allowed = (pte & PTE_R) != 0 || ((mstatus & MSTATUS_MXR) != 0 && (pte & PTE_X) != 0);
-  if ((pte & PTE_U) != 0) {
-    // S-mode may touch user pages only with SUM, and never execute them.
-    if (priv != PRIV_U && (access == ACCESS_FETCH || (mstatus & MSTATUS_SUM) == 0)) allowed = false;
-  } else if (priv == PRIV_U) {
-    allowed = false;
-  }
-  if (!allowed) {
+  if (!leafAllows(pte, access, priv, mstatus)) {
     raise(pageFaultCause(access), va);
     return 0;
   }
@@ -98,7 +124,17 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   }
   // Hardware A/D update (§4.3.2 step 7).
   const need = access == ACCESS_STORE ? PTE_A | PTE_D : PTE_A;
-  if ((pte & need) != need) store32(host, pte | need);
+  if ((pte & need) != need) {
+    // The update is a store: a page table in a read-only region cannot take it (§4.3.2 step 7).
+    if (!pteWritable) {
+      raise(accessFaultCause(access), va);
+      return 0;
+    }
+    pte |= need;
+    store32(host, pte);
+  }
+  walkPte = pte;
+  walkLevel = level;
 
   if ((pte >>> 30) != 0) {
     // The page lies above 4 GiB (Sv32 physical addresses have 34 bits): nothing is there.

@@ -16,10 +16,12 @@ let I32: Int32Array = new Int32Array(0);
 export interface ShimHost {
   mmioRead(device: number, offset: number, size: number): number;
   mmioWrite(device: number, offset: number, size: number, value: number): void;
+  hypercall(vcpu: number, eid: number, fid: number): void;
 }
 let host: ShimHost = {
   mmioRead: () => 0,
   mmioWrite: () => {},
+  hypercall: () => {},
 };
 
 /** Attach the linear memory and the host callbacks (pure-TS build only). */
@@ -83,4 +85,7 @@ export function hostMmioRead(device: number, offset: number, size: number): numb
 }
 export function hostMmioWrite(device: number, offset: number, size: number, value: number): void {
   host.mmioWrite(device, offset, size, value);
+}
+export function hostHypercall(vcpu: number, eid: number, fid: number): void {
+  host.hypercall(vcpu, eid, fid);
 }

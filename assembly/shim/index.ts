@@ -59,3 +59,10 @@ export declare function hostMmioRead(device: i32, offset: i32, size: i32): i32;
 /** Device write of `size` bytes (1, 2 or 4) at `offset` of device `device`. */
 @external("env", "mmioWrite")
 export declare function hostMmioWrite(device: i32, offset: i32, size: i32, value: i32): void;
+/**
+ * A slow hypercall the kernel forwards to the host (SBI console I/O): the host reads the
+ * arguments from the running vCPU's registers (HART_X), does the work, and leaves the SBI error
+ * and value in SYS_HC_ERROR / SYS_HC_VALUE.
+ */
+@external("env", "hypercall")
+export declare function hostHypercall(vcpu: i32, eid: i32, fid: i32): void;

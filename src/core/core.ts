@@ -10,6 +10,12 @@ export interface CoreExports {
   run(budget: number): number;
   systemReset(cyclesPerTick: number): void;
   vcpuReset(index: number, pc: number, hartId: number, physmap: number, count: number): void;
+  vcpuResetTo(index: number, mode: number, pc: number, hartId: number, physmap: number, count: number, stage2: number): void;
+  vcpuSwitch(index: number): void;
+  vcpuNextTimer(index: number): number;
+  vcpuCheckTimers(index: number): void;
+  hvRun(budget: number): number;
+  schedReset(): void;
   vcpuFlushTlb(index: number): void;
   vcpuPendingInterrupt(index: number): number;
   vcpuCanWake(index: number): number;
@@ -17,10 +23,15 @@ export interface CoreExports {
   physmapBase(): number;
 }
 
-/** Device callbacks the core calls for MMIO (env.mmioRead / env.mmioWrite). */
+/**
+ * Callbacks the core calls: device accesses (env.mmioRead / env.mmioWrite) and slow hypercalls
+ * (env.hypercall: SBI console I/O; arguments in the running vCPU's registers, results to
+ * SYS_HC_ERROR / SYS_HC_VALUE).
+ */
 export interface CoreHost {
   mmioRead(device: number, offset: number, size: number): number;
   mmioWrite(device: number, offset: number, size: number, value: number): void;
+  hypercall?(vcpu: number, eid: number, fid: number): void;
 }
 
 export type CoreKind = "wasm" | "ts";
@@ -64,6 +75,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         memory,
         mmioRead: (d: number, o: number, s: number) => host.mmioRead(d, o, s),
         mmioWrite: (d: number, o: number, s: number, v: number) => host.mmioWrite(d, o, s, v),
+        hypercall: (v: number, e: number, f: number) => host.hypercall?.(v, e, f),
       },
     })) as unknown as CoreExports;
     return { kind: "wasm", exports, memory: memory.buffer };
@@ -73,6 +85,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const url = new URL(`../../build/core-ts.js?instance=${++tsInstances}`, import.meta.url).href;
   const mod = await import(/* @vite-ignore */ url);
   const memory = new ArrayBuffer(pages * PAGE);
-  mod.shimAttach(memory, options.host);
+  const h = options.host;
+  mod.shimAttach(memory, {
+    mmioRead: (d: number, o: number, s: number) => h.mmioRead(d, o, s),
+    mmioWrite: (d: number, o: number, s: number, v: number) => h.mmioWrite(d, o, s, v),
+    hypercall: (v: number, e: number, f: number) => h.hypercall?.(v, e, f),
+  });
   return { kind: "ts", exports: mod as CoreExports, memory };
 }

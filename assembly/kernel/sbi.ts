@@ -1,0 +1,254 @@
+// The Supervisor Binary Interface as the kernel answers it for supervisor-mode partitions (as
+// OpenSBI or KVM would; RISC-V SBI specification v2.0), and wasmvisor's own hypercall extension
+// for both guest modes.
+//
+// A supervisor-mode vCPU has no M-mode code: everything but ECALL from S is delegated to S, and
+// an ECALL from S arrives here. Arguments in a0-a5, function ID in a6, extension ID in a7; the
+// result is an error in a0 and a value in a1 (the legacy extensions return a0 only). Fast calls
+// (Base, TIME, IPI, RFENCE, HSM, SRST, the hypercall extension) are served in the core; console
+// I/O (legacy putchar/getchar, DBCN) goes to the host through env.hypercall.
+
+import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
+import {
+  HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
+  SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE,
+  VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
+} from "../layout";
+import { stimerSet } from "./timer";
+import { shadowFence } from "../mmu/shadow";
+
+// Extension IDs.
+const EID_LEGACY_SET_TIMER: i32 = 0x00;
+const EID_LEGACY_PUTCHAR: i32 = 0x01;
+const EID_LEGACY_GETCHAR: i32 = 0x02;
+const EID_LEGACY_CLEAR_IPI: i32 = 0x03;
+const EID_LEGACY_SEND_IPI: i32 = 0x04;
+const EID_LEGACY_FENCE_I: i32 = 0x05;
+const EID_LEGACY_SFENCE: i32 = 0x06;
+const EID_LEGACY_SFENCE_ASID: i32 = 0x07;
+const EID_LEGACY_SHUTDOWN: i32 = 0x08;
+const EID_BASE: i32 = 0x10;
+const EID_TIME: i32 = 0x54494d45; // "TIME"
+const EID_IPI: i32 = 0x735049; // "sPI"
+const EID_RFENCE: i32 = 0x52464e43; // "RFNC"
+const EID_HSM: i32 = 0x48534d; // "HSM"
+const EID_SRST: i32 = 0x53525354; // "SRST"
+const EID_DBCN: i32 = 0x4442434e; // "DBCN"
+/** wasmvisor's hypercall extension, in the experimental range 0x0800_0000-0x08FF_FFFF ("\x08WMV"). */
+export const EID_WASMVISOR: i32 = 0x08574d56;
+
+// Error codes.
+const SBI_SUCCESS: i32 = 0;
+const SBI_ERR_NOT_SUPPORTED: i32 = -2;
+const SBI_ERR_INVALID_PARAM: i32 = -3;
+const SBI_ERR_ALREADY_AVAILABLE: i32 = -6;
+
+/** SBI specification version 2.0: major in bits 30:24. */
+const SPEC_VERSION: i32 = 2 << 24;
+/** Implementation ID (not in the SBI registry: wasmvisor). */
+const IMPL_ID: i32 = 0x574d56;
+const IMPL_VERSION: i32 = 1;
+
+// What the interpreter must do after the call.
+export const SBI_CONTINUE: i32 = 0;
+/** The calling vCPU gave up the rest of its slice (hypercall yield). */
+export const SBI_YIELD: i32 = 1;
+/** The calling vCPU's partition halted (SRST, legacy shutdown, HSM stop of its only hart). */
+export const SBI_HALT: i32 = 2;
+
+const MIP_SSIP: i32 = 1 << 1;
+
+function reg(n: i32): i32 {
+  return load32(HART_X + (n << 2));
+}
+
+function setReg(n: i32, value: i32): void {
+  store32(HART_X + (n << 2), value);
+}
+
+function ret(error: i32, value: i32): void {
+  setReg(10, error);
+  setReg(11, value);
+}
+
+/** Clock value at which mtime reaches {hi,lo} ticks: (ticks - offset) × cycles-per-tick. */
+function ticksToClockSet(vcpu: i32, hi: i32, lo: i32): void {
+  const olo = load32(SYS_TIME_OFFSET_LO);
+  const ohi = load32(SYS_TIME_OFFSET_HI);
+  const dlo = i32(lo - olo);
+  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
+  if (dhi < 0) {
+    stimerSet(vcpu, 0, 0); // already in the past: fires at once
+    return;
+  }
+  const cpt = load32(SYS_CYCLES_PER_TICK);
+  const clo = mul32(dlo, cpt);
+  const chiCarry = mulhu(dlo, cpt);
+  const chiHigh = mulhu(dhi, cpt);
+  if (chiHigh != 0) {
+    stimerSet(vcpu, -1, -1); // beyond 2^64 cycles: never
+    return;
+  }
+  stimerSet(vcpu, i32(mul32(dhi, cpt) + chiCarry), clo);
+}
+
+function halt(vcpu: i32, reason: i32, status: i32): i32 {
+  store32(vcpu + V_STATE, VS_HALTED);
+  store32(vcpu + V_HALT_REASON, reason);
+  store32(vcpu + V_HALT_STATUS, status);
+  return SBI_HALT;
+}
+
+/** Only hart 0 exists in a partition: is it named by {mask, base}? (base -1: all harts) */
+function selectsHart0(mask: i32, base: i32): bool {
+  if (base == -1) return true;
+  return base == 0 && (mask & 1) != 0;
+}
+
+/** Forward a console call to the host; copy its result into a0/a1. */
+function hostCall(eid: i32, fid: i32, legacy: bool): void {
+  store32(SYS_HC_ERROR, SBI_ERR_NOT_SUPPORTED);
+  store32(SYS_HC_VALUE, 0);
+  hostHypercall(load32(SYS_CUR_VCPU), eid, fid);
+  if (legacy) setReg(10, load32(SYS_HC_VALUE));
+  else ret(load32(SYS_HC_ERROR), load32(SYS_HC_VALUE));
+}
+
+function probe(eid: i32): i32 {
+  if (eid >= EID_LEGACY_SET_TIMER && eid <= EID_LEGACY_SHUTDOWN) return 1;
+  return eid == EID_BASE || eid == EID_TIME || eid == EID_IPI || eid == EID_RFENCE || eid == EID_HSM ||
+    eid == EID_SRST || eid == EID_DBCN || eid == EID_WASMVISOR ? 1 : 0;
+}
+
+/**
+ * Serve the SBI call of the running vCPU `vcpu` (registers at HART_X). The caller has already
+ * advanced its pc past the ECALL. Returns SBI_CONTINUE, SBI_YIELD or SBI_HALT.
+ */
+export function sbiCall(vcpu: i32): i32 {
+  store32(SYS_STAT_SBI, i32(load32(SYS_STAT_SBI) + 1));
+  store32(vcpu + V_STAT_SBI, i32(load32(vcpu + V_STAT_SBI) + 1));
+  const eid = reg(17);
+  const fid = reg(16);
+  const a0 = reg(10);
+  const a1 = reg(11);
+  switch (eid) {
+    case EID_LEGACY_SET_TIMER: // (RV32: a0 = low, a1 = high word of stime_value)
+      ticksToClockSet(vcpu, a1, a0);
+      setReg(10, 0);
+      return SBI_CONTINUE;
+    case EID_LEGACY_PUTCHAR:
+    case EID_LEGACY_GETCHAR:
+      hostCall(eid, 0, true);
+      return SBI_CONTINUE;
+    case EID_LEGACY_CLEAR_IPI:
+      store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_SSIP);
+      setReg(10, 0);
+      return SBI_CONTINUE;
+    case EID_LEGACY_SEND_IPI: // a0: address of a hart mask in guest memory; hart 0 is the only one
+      store32(vcpu + V_MIP, load32(vcpu + V_MIP) | MIP_SSIP);
+      setReg(10, 0);
+      return SBI_CONTINUE;
+    case EID_LEGACY_FENCE_I:
+      setReg(10, 0);
+      return SBI_CONTINUE;
+    case EID_LEGACY_SFENCE:
+    case EID_LEGACY_SFENCE_ASID:
+      shadowFence(vcpu, 0, false, eid == EID_LEGACY_SFENCE_ASID ? reg(13) : 0, eid == EID_LEGACY_SFENCE_ASID);
+      setReg(10, 0);
+      return SBI_CONTINUE;
+    case EID_LEGACY_SHUTDOWN:
+      return halt(vcpu, HALT_SHUTDOWN, 0);
+    case EID_BASE:
+      switch (fid) {
+        case 0: ret(SBI_SUCCESS, SPEC_VERSION); break;
+        case 1: ret(SBI_SUCCESS, IMPL_ID); break;
+        case 2: ret(SBI_SUCCESS, IMPL_VERSION); break;
+        case 3: ret(SBI_SUCCESS, probe(a0)); break;
+        case 4: ret(SBI_SUCCESS, 0); break; // mvendorid
+        case 5: ret(SBI_SUCCESS, 0); break; // marchid
+        case 6: ret(SBI_SUCCESS, 0); break; // mimpid
+        default: ret(SBI_ERR_NOT_SUPPORTED, 0); break;
+      }
+      return SBI_CONTINUE;
+    case EID_TIME:
+      if (fid == 0) {
+        ticksToClockSet(vcpu, a1, a0);
+        ret(SBI_SUCCESS, 0);
+      } else {
+        ret(SBI_ERR_NOT_SUPPORTED, 0);
+      }
+      return SBI_CONTINUE;
+    case EID_IPI:
+      if (fid != 0) {
+        ret(SBI_ERR_NOT_SUPPORTED, 0);
+      } else if (a1 != -1 && (a1 != 0 || (a0 & ~1) != 0)) {
+        ret(SBI_ERR_INVALID_PARAM, 0); // names a hart that does not exist
+      } else {
+        if (selectsHart0(a0, a1)) store32(vcpu + V_MIP, load32(vcpu + V_MIP) | MIP_SSIP);
+        ret(SBI_SUCCESS, 0);
+      }
+      return SBI_CONTINUE;
+    case EID_RFENCE:
+      if (fid > 2) {
+        ret(SBI_ERR_NOT_SUPPORTED, 0); // hypervisor fences: no H extension
+      } else if (a1 != -1 && (a1 != 0 || (a0 & ~1) != 0)) {
+        ret(SBI_ERR_INVALID_PARAM, 0);
+      } else {
+        if (fid >= 1 && selectsHart0(a0, a1)) {
+          // remote_sfence_vma(mask, base, start, size) / _asid(…, asid): a size of -1 (or one
+          // too large to walk) means everything.
+          const start = reg(12);
+          const size = reg(13);
+          const asid = reg(14);
+          if (size == -1 || u32(size) > 0x100000) {
+            shadowFence(vcpu, 0, false, asid, fid == 2);
+          } else {
+            for (let off = 0; u32(off) < u32(size); off += 4096) shadowFence(vcpu, i32(start + off), true, asid, fid == 2);
+          }
+        }
+        ret(SBI_SUCCESS, 0);
+      }
+      return SBI_CONTINUE;
+    case EID_HSM:
+      switch (fid) {
+        case 0: ret(a0 == 0 ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM, 0); break; // hart_start
+        case 1: return halt(vcpu, HALT_SHUTDOWN, 0); // hart_stop: the only hart stops
+        case 2: ret(a0 == 0 ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM, 0); break; // hart_get_status: 0 started
+        default: ret(SBI_ERR_NOT_SUPPORTED, 0); break; // hart_suspend
+      }
+      return SBI_CONTINUE;
+    case EID_SRST:
+      if (fid != 0) {
+        ret(SBI_ERR_NOT_SUPPORTED, 0);
+        return SBI_CONTINUE;
+      }
+      if (u32(a0) > 2 || u32(a1) > 1) {
+        ret(SBI_ERR_INVALID_PARAM, 0);
+        return SBI_CONTINUE;
+      }
+      // type 0 shutdown, 1 cold reboot, 2 warm reboot; reason 0 none, 1 system failure
+      return halt(vcpu, a0 == 0 ? HALT_SHUTDOWN : HALT_RESET, a1);
+    case EID_DBCN:
+      if (fid > 2) ret(SBI_ERR_NOT_SUPPORTED, 0);
+      else hostCall(eid, fid, false);
+      return SBI_CONTINUE;
+    case EID_WASMVISOR:
+      return hypercall(vcpu, fid);
+    default:
+      ret(SBI_ERR_NOT_SUPPORTED, 0);
+      return SBI_CONTINUE;
+  }
+}
+
+/**
+ * wasmvisor's hypercalls (both guest modes; see guests/sdk/): FID 0 returns the extension
+ * version, FID 1 the partition (vCPU) index, FID 2 yields the rest of the slice.
+ */
+function hypercall(vcpu: i32, fid: i32): i32 {
+  switch (fid) {
+    case 0: ret(SBI_SUCCESS, 1); return SBI_CONTINUE;
+    case 1: ret(SBI_SUCCESS, load32(SYS_CUR_VCPU)); return SBI_CONTINUE;
+    case 2: ret(SBI_SUCCESS, 0); return SBI_YIELD;
+    default: ret(SBI_ERR_NOT_SUPPORTED, 0); return SBI_CONTINUE;
+  }
+}

@@ -1,0 +1,209 @@
+// The scheduler of the partitioned system, and its run loop hvRun().
+//
+// Time partitioning (ARINC 653): a major frame of SCHED_FRAME cycles repeats; its windows
+// (layout.ts, SCHED_WINDOWS: start, length, mask of partitions) are the only times the
+// partitions they list may run. Inside a window the highest-priority partition that is runnable
+// (not halted, not waiting in WFI with nothing pending) and has budget runs (seL4 MCS: a budget
+// of cycles per period, replenished at each period boundary counted from time 0; period 0 means
+// no budget limit). Partitions of equal priority take turns, a quantum at a time.
+//
+// Frames, periods and budgets are below 2^30 cycles (src/config validates that).
+//
+// A slice ends at the earliest of: the window's end, the running partition's budget, the
+// quantum, the moment a higher-priority partition of the window can run again (its timer
+// deadline or its replenishment), and the caller's budget. Budgets are exact (cpu/exec.ts), so a
+// partition that spins with interrupts disabled cannot delay another's window at all. When no
+// partition of the window can run, the clock skips ahead to the next event, so runs are
+// deterministic: time is the global virtual clock (retired instructions, traps and skipped idle
+// time), the same for every partition.
+
+import { load32, store32 } from "../shim";
+import {
+  SCHED_FRAME, SCHED_WINDOW_COUNT, SCHED_VCPU_COUNT, SCHED_QUANTUM, SCHED_WINDOWS,
+  SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, SCHED_BASE, SYS_CLOCK_LO, SYS_CLOCK_HI,
+  SYS_RETIRED, SYS_TRAPS, SYS_EXIT_VCPU, V_STATE, V_WFI, V_PRIORITY, V_BUDGET, V_PERIOD,
+  V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, VS_HALTED, EXIT_BUDGET, EXIT_WFI,
+  EXIT_ALL_HALTED, EXIT_IDLE, vcpuAddr,
+} from "../layout";
+import { run } from "../cpu/exec";
+import { timerCheck, timerNext, TIMER_FAR } from "./timer";
+import { wfiWake } from "./trap";
+import { counterAdd } from "./counters";
+import { vcpuSwitch } from "./vcpu";
+
+/** Clock value at which the current major frame started, and the last partition that ran. */
+const SCHED_FRAME_START_LO: i32 = SCHED_BASE + 0x10;
+const SCHED_FRAME_START_HI: i32 = SCHED_BASE + 0x14;
+const SCHED_LAST: i32 = SCHED_BASE + 0x18;
+
+/** Cycles from the clock to {hi, lo}: negative when past; clamped to ±TIMER_FAR. */
+function untilClock(hi: i32, lo: i32): i32 {
+  const nlo = load32(SYS_CLOCK_LO);
+  const nhi = load32(SYS_CLOCK_HI);
+  const dlo = i32(lo - nlo);
+  const dhi = i32(hi - nhi - (u32(lo) < u32(nlo) ? 1 : 0));
+  if (dhi == 0 && dlo >= 0) return dlo < TIMER_FAR ? dlo : TIMER_FAR;
+  if (dhi == -1 && dlo < 0) return dlo > -TIMER_FAR ? dlo : -TIMER_FAR;
+  return dhi < 0 ? -TIMER_FAR : TIMER_FAR;
+}
+
+function add64(addr: i32, delta: i32): void {
+  counterAdd(addr, delta);
+}
+
+/** Start the schedule at the current clock: a new frame, every budget full. */
+export function schedReset(): void {
+  store32(SCHED_FRAME_START_LO, load32(SYS_CLOCK_LO));
+  store32(SCHED_FRAME_START_HI, load32(SYS_CLOCK_HI));
+  store32(SCHED_LAST, -1);
+  const count = load32(SCHED_VCPU_COUNT);
+  for (let v = 0; v < count; v++) {
+    const vcpu = vcpuAddr(v);
+    store32(vcpu + V_BUDGET_LEFT, load32(vcpu + V_BUDGET));
+    store32(vcpu + V_REPLENISH_LO, load32(SYS_CLOCK_LO));
+    store32(vcpu + V_REPLENISH_HI, load32(SYS_CLOCK_HI));
+    add64(vcpu + V_REPLENISH_LO, load32(vcpu + V_PERIOD));
+  }
+}
+
+/** Skip `cycles` of idle time. */
+function idle(cycles: i32): void {
+  add64(SYS_CLOCK_LO, cycles);
+}
+
+/** Refill a partition's budget for every period boundary that has passed; cycles to the next. */
+function replenish(vcpu: i32): i32 {
+  const period = load32(vcpu + V_PERIOD);
+  if (period <= 0) return TIMER_FAR;
+  let d = untilClock(load32(vcpu + V_REPLENISH_HI), load32(vcpu + V_REPLENISH_LO));
+  if (d <= 0) {
+    store32(vcpu + V_BUDGET_LEFT, load32(vcpu + V_BUDGET));
+    // Catch up over whole periods (after long idle skips or a halted stretch).
+    const behind = -d;
+    const periods = i32(behind / period) + 1;
+    add64(vcpu + V_REPLENISH_LO, i32(periods * period));
+    d = untilClock(load32(vcpu + V_REPLENISH_HI), load32(vcpu + V_REPLENISH_LO));
+  }
+  return d;
+}
+
+function hasBudget(vcpu: i32): bool {
+  return load32(vcpu + V_PERIOD) <= 0 || load32(vcpu + V_BUDGET_LEFT) > 0;
+}
+
+/**
+ * Run the partitioned system for up to `budget` cycles of virtual time (instructions, traps and
+ * idle time). Returns EXIT_BUDGET, EXIT_ALL_HALTED, EXIT_IDLE (every live partition waits for an
+ * interrupt no timer will raise: only the host's devices can wake one), or the exit of the
+ * partition named in SYS_EXIT_VCPU (EXIT_HOST, EXIT_WATCH, EXIT_HALT).
+ */
+export function hvRun(budget: i32): i32 {
+  const count = load32(SCHED_VCPU_COUNT);
+  const frame = load32(SCHED_FRAME);
+  const windows = load32(SCHED_WINDOW_COUNT);
+  if (frame <= 0 || windows <= 0) return EXIT_IDLE; // no schedule: nothing may run
+  let spent = 0;
+  while (true) {
+    if (spent >= budget) return EXIT_BUDGET;
+
+    // ── Where are we in the major frame? ─────────────────────────────────────────────────
+    let pos = -untilClock(load32(SCHED_FRAME_START_HI), load32(SCHED_FRAME_START_LO));
+    if (pos >= frame) {
+      const frames = i32(pos / frame);
+      add64(SCHED_FRAME_START_LO, i32(frames * frame));
+      pos = i32(pos - frames * frame);
+    }
+    let w = 0;
+    while (w < windows) {
+      const e = SCHED_WINDOWS + w * SCHED_WINDOW_ENTRY;
+      if (i32(load32(e + SW_START) + load32(e + SW_LENGTH)) > pos) break;
+      w++;
+    }
+    let mask = 0;
+    let untilWindowEnd = i32(frame - pos); // a gap up to the frame's end
+    if (w < windows) {
+      const e = SCHED_WINDOWS + w * SCHED_WINDOW_ENTRY;
+      const start = load32(e + SW_START);
+      if (start > pos) {
+        untilWindowEnd = i32(start - pos); // a gap before this window
+      } else {
+        mask = load32(e + SW_MASK);
+        untilWindowEnd = i32(start + load32(e + SW_LENGTH) - pos);
+      }
+    }
+
+    // ── Bring every partition up to date; pick the one to run ──────────────────────────
+    let best = -1;
+    let bestPriority = 0;
+    let alive = 0;
+    let wakeable = 0;
+    const last = load32(SCHED_LAST);
+    for (let v = 0; v < count; v++) {
+      const vcpu = vcpuAddr(v);
+      if (load32(vcpu + V_STATE) == VS_HALTED) continue;
+      alive++;
+      const untilTimer = timerCheck(vcpu, load32(SYS_CLOCK_HI), load32(SYS_CLOCK_LO));
+      const runnable = load32(vcpu + V_WFI) == 0 || wfiWake(vcpu);
+      if (runnable || untilTimer < TIMER_FAR) wakeable++;
+      if ((mask & (1 << v)) == 0) continue;
+      const untilRefill = replenish(vcpu);
+      if (runnable && hasBudget(vcpu)) {
+        const priority = load32(vcpu + V_PRIORITY);
+        // Highest priority wins; among equals, the first after the last one to run (turns).
+        const better = best < 0 || priority > bestPriority ||
+          (priority == bestPriority && best <= last && v > last);
+        if (better) {
+          best = v;
+          bestPriority = priority;
+        }
+      } else {
+        // It may become runnable: at its replenishment, or when its timer fires.
+        const when = !hasBudget(vcpu) ? untilRefill : untilTimer;
+        if (when < untilWindowEnd) untilWindowEnd = when > 0 ? when : 1;
+      }
+    }
+    if (alive == 0) return EXIT_ALL_HALTED;
+    if (wakeable == 0) return EXIT_IDLE;
+    const remaining = i32(budget - spent);
+
+    if (best < 0) {
+      // Nothing can run in this window now: skip to the next event.
+      const skip = untilWindowEnd < remaining ? untilWindowEnd : remaining;
+      idle(skip > 0 ? skip : 1);
+      spent = i32(spent + (skip > 0 ? skip : 1));
+      continue;
+    }
+
+    // ── Run it for one slice ─────────────────────────────────────────────────────────────
+    let slice = untilWindowEnd < remaining ? untilWindowEnd : remaining;
+    const quantum = load32(SCHED_QUANTUM);
+    if (quantum > 0 && quantum < slice) slice = quantum;
+    const bestVcpu = vcpuAddr(best);
+    if (load32(bestVcpu + V_PERIOD) > 0) {
+      const left = load32(bestVcpu + V_BUDGET_LEFT);
+      if (left < slice) slice = left;
+    }
+    // A higher-priority partition of this window that waits or has no budget may preempt.
+    for (let v = 0; v < count; v++) {
+      if ((mask & (1 << v)) == 0 || v == best) continue;
+      const vcpu = vcpuAddr(v);
+      if (load32(vcpu + V_STATE) == VS_HALTED || load32(vcpu + V_PRIORITY) <= bestPriority) continue;
+      let when = timerNext(vcpu);
+      if (!hasBudget(vcpu)) when = replenish(vcpu);
+      if (when < slice) slice = when > 0 ? when : 1;
+    }
+    vcpuSwitch(best);
+    store32(SCHED_LAST, best);
+    const reason = run(slice);
+    const consumed = i32(load32(SYS_RETIRED) + load32(SYS_TRAPS));
+    spent = i32(spent + consumed);
+    if (load32(bestVcpu + V_PERIOD) > 0) {
+      store32(bestVcpu + V_BUDGET_LEFT, i32(load32(bestVcpu + V_BUDGET_LEFT) - consumed));
+    }
+    if (reason != EXIT_BUDGET && reason != EXIT_WFI) {
+      store32(SYS_EXIT_VCPU, best);
+      return reason;
+    }
+  }
+  return EXIT_BUDGET; // (not reached)
+}

@@ -1,0 +1,76 @@
+// Timer interrupts of a vCPU, kept in the core so that a timer firing never needs the host.
+//
+// Two deadlines per vCPU, as clock values (cycles): V_TIMER raises MTIP (the CLINT's mtimecmp,
+// programmed by the host's CLINT device), V_STIMER raises STIP (SBI set_timer, programmed by
+// kernel/sbi.ts). All ones means "not armed". When the clock reaches a deadline the line is
+// raised and the deadline disarmed; MTIP stays up until the guest rewrites mtimecmp (the CLINT
+// then lowers it), STIP until the guest calls set_timer again. Time is the global virtual clock,
+// the same for every partition.
+
+import { load32, store32 } from "../shim";
+import {
+  V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_IRQ_LINES, V_MIP, SYS_CLOCK_LO, SYS_CLOCK_HI,
+} from "../layout";
+import { counterLo, counterHi } from "./counters";
+
+const MIP_MTIP: i32 = 1 << 7;
+const MIP_STIP: i32 = 1 << 5;
+/** Longest wait reported (cycles): keeps every count within an i32. */
+export const TIMER_FAR: i32 = 0x40000000;
+
+/** Cycles from clock {hi,lo} to the deadline at addr, 0 if reached, TIMER_FAR if far or unarmed. */
+function untilDeadline(addr: i32, hi: i32, lo: i32): i32 {
+  const dlo = load32(addr);
+  const dhi = load32(addr + 4);
+  if (dhi == -1 && dlo == -1) return TIMER_FAR;
+  if (u32(hi) > u32(dhi) || (hi == dhi && u32(lo) >= u32(dlo))) return 0;
+  // Difference of two 64-bit values; only its low word matters when the high words are close.
+  const borrow = u32(dlo) < u32(lo) ? 1 : 0;
+  const diffHi = i32(dhi - hi - borrow);
+  const diffLo = i32(dlo - lo);
+  if (diffHi != 0 || diffLo < 0 || diffLo >= TIMER_FAR) return TIMER_FAR;
+  return diffLo;
+}
+
+/**
+ * Raise the lines of the deadlines that clock {hi,lo} has reached (and disarm them). Returns the
+ * cycles until the next armed deadline (at least 1), or TIMER_FAR.
+ */
+export function timerCheck(vcpu: i32, hi: i32, lo: i32): i32 {
+  let next = untilDeadline(vcpu + V_TIMER_LO, hi, lo);
+  if (next == 0) {
+    store32(vcpu + V_IRQ_LINES, load32(vcpu + V_IRQ_LINES) | MIP_MTIP);
+    store32(vcpu + V_TIMER_LO, -1);
+    store32(vcpu + V_TIMER_HI, -1);
+    next = TIMER_FAR;
+  }
+  let snext = untilDeadline(vcpu + V_STIMER_LO, hi, lo);
+  if (snext == 0) {
+    store32(vcpu + V_MIP, load32(vcpu + V_MIP) | MIP_STIP);
+    store32(vcpu + V_STIMER_LO, -1);
+    store32(vcpu + V_STIMER_HI, -1);
+    snext = TIMER_FAR;
+  }
+  return snext < next ? snext : next;
+}
+
+/** timerCheck() at the committed clock plus `ahead` cycles (run() passes its slice position). */
+export function timerCheckAt(vcpu: i32, ahead: i32): i32 {
+  return timerCheck(vcpu, counterHi(SYS_CLOCK_LO, ahead), counterLo(SYS_CLOCK_LO, ahead));
+}
+
+/** Cycles from the committed clock until the vCPU's next armed deadline, or TIMER_FAR. */
+export function timerNext(vcpu: i32): i32 {
+  const hi = load32(SYS_CLOCK_HI);
+  const lo = load32(SYS_CLOCK_LO);
+  const a = untilDeadline(vcpu + V_TIMER_LO, hi, lo);
+  const b = untilDeadline(vcpu + V_STIMER_LO, hi, lo);
+  return a < b ? a : b;
+}
+
+/** Arm the STIP deadline at clock {hi,lo} (SBI set_timer); lowers STIP. */
+export function stimerSet(vcpu: i32, hi: i32, lo: i32): void {
+  store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_STIP);
+  store32(vcpu + V_STIMER_LO, lo);
+  store32(vcpu + V_STIMER_HI, hi);
+}

@@ -1,0 +1,93 @@
+// vCPUs: reset to a guest mode, the world switch, and which traps the kernel keeps for itself.
+//
+// A partition's vCPU holds all of its hart's state in its block (layout.ts); only the integer
+// registers of the running vCPU live at HART_X. The guest's privilege levels are virtual: the
+// interpreter executes unprivileged instructions directly and hands every sensitive one to the
+// kernel (kernel/system.ts), which emulates it against the vCPU's virtual CSRs and delivers traps
+// through the guest's own vectors (kernel/trap.ts).
+//
+// Guest modes:
+//   GUEST_MACHINE     the guest starts in (virtual) M-mode and owns mtvec, mstatus, mie/mip and
+//                     its CLINT; ECALL from M with a7 = the wasmvisor extension is a hypercall.
+//   GUEST_SUPERVISOR  the guest starts in S-mode with a0 = hart id and a1 = its device tree; all
+//                     exceptions and S-level interrupts are delegated to S, as OpenSBI sets up,
+//                     and ECALL from S is an SBI call the kernel answers (kernel/sbi.ts).
+
+import { load32, store32, memFill } from "../shim";
+import {
+  SYS_CUR_VCPU, SYS_HV_MODE, SYS_STAT_SWITCHES, HART_X, V_X, V_PC, V_PRIV, V_MSTATUS, V_MHARTID,
+  V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
+  V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_STAT_SWITCHES_IN, VCPU_SIZE, PRIV_M, PRIV_S,
+  GUEST_SUPERVISOR, vcpuAddr,
+} from "../layout";
+import { CAUSE_ECALL_S, CAUSE_ECALL_M } from "../cpu/fault";
+import { tlbFlushAll } from "../mmu/tlb";
+import { shadowReset } from "../mmu/shadow";
+import { EID_WASMVISOR } from "./sbi";
+
+/** Exceptions a supervisor-mode vCPU delegates to S: all but ECALL from S (the SBI). */
+const SUPERVISOR_MEDELEG: i32 = 0xb1ff;
+/** S-level interrupts (SSI, STI, SEI) go to S. */
+const SUPERVISOR_MIDELEG: i32 = 0x222;
+
+/**
+ * Reset vCPU `index` to the state after hart reset, in guest mode `mode`, starting at `pc` with
+ * the physical map of `count` regions at `physmap` and stage-2 root `stage2` (0: none).
+ */
+export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap: i32, count: i32, stage2: i32): void {
+  const vcpu = vcpuAddr(index);
+  memFill(vcpu, 0, VCPU_SIZE);
+  store32(vcpu + V_PC, pc);
+  store32(vcpu + V_MHARTID, hartId);
+  store32(vcpu + V_PHYSMAP, physmap);
+  store32(vcpu + V_PHYSMAP_COUNT, count);
+  store32(vcpu + V_STAGE2, stage2);
+  store32(vcpu + V_MODE, mode);
+  store32(vcpu + V_TIMER_LO, -1);
+  store32(vcpu + V_TIMER_HI, -1);
+  store32(vcpu + V_STIMER_LO, -1);
+  store32(vcpu + V_STIMER_HI, -1);
+  store32(vcpu + V_MSTATUS, 0);
+  if (mode == GUEST_SUPERVISOR) {
+    store32(vcpu + V_PRIV, PRIV_S);
+    store32(vcpu + V_MEDELEG, SUPERVISOR_MEDELEG);
+    store32(vcpu + V_MIDELEG, SUPERVISOR_MIDELEG);
+    store32(vcpu + V_MCOUNTEREN, 7); // cycle, time, instret readable from S, as OpenSBI allows
+  } else {
+    store32(vcpu + V_PRIV, PRIV_M);
+  }
+  tlbFlushAll(vcpu);
+  shadowReset(vcpu);
+  if (index == load32(SYS_CUR_VCPU)) memFill(HART_X, 0, 128); // it is the running vCPU
+}
+
+/**
+ * The world switch: make vCPU `to` the running one. Its integer registers move to HART_X; the
+ * outgoing vCPU's go home and its LR/SC reservation is dropped (a context switch may break a
+ * reservation). TLBs and shadow tables are per vCPU, so nothing else is flushed.
+ */
+export function vcpuSwitch(to: i32): void {
+  const from = load32(SYS_CUR_VCPU);
+  if (from == to) return;
+  const fromAddr = vcpuAddr(from);
+  const toAddr = vcpuAddr(to);
+  for (let i = 0; i < 128; i += 4) {
+    store32(fromAddr + V_X + i, load32(HART_X + i));
+    store32(HART_X + i, load32(toAddr + V_X + i));
+  }
+  store32(fromAddr + V_RES_VALID, 0);
+  store32(SYS_CUR_VCPU, to);
+  store32(SYS_STAT_SWITCHES, i32(load32(SYS_STAT_SWITCHES) + 1));
+  store32(toAddr + V_STAT_SWITCHES_IN, i32(load32(toAddr + V_STAT_SWITCHES_IN) + 1));
+}
+
+/**
+ * Does the kernel take this ECALL (cause) itself instead of delivering it to the guest? Only in
+ * the partitioned system: an SBI call from a supervisor-mode guest, or a wasmvisor hypercall
+ * from a machine-mode guest's M-mode.
+ */
+export function ecallIntercepted(vcpu: i32, cause: i32): bool {
+  if (load32(SYS_HV_MODE) == 0) return false;
+  if (load32(vcpu + V_MODE) == GUEST_SUPERVISOR) return cause == CAUSE_ECALL_S;
+  return cause == CAUSE_ECALL_M && load32(HART_X + 17 * 4) == EID_WASMVISOR;
+}
