@@ -1,6 +1,9 @@
 // CLINT (SiFive core-local interruptor, the ACLINT MSWI + MTIMER pair) for one hart, at the
 // QEMU virt layout: msip at +0x0, mtimecmp at +0x4000, mtime at +0xbff8. mtime is the virtual
 // clock's 10 MHz view (src/machine/time.ts); MTIP = mtime >= mtimecmp, MSIP = msip bit 0.
+// The core raises MTIP itself when the clock reaches the deadline this device programs
+// (assembly/kernel/timer.ts), so a timer interrupt never needs the host; the device lowers MTIP
+// when the guest moves mtimecmp (or mtime) past the current time.
 
 import type { MmioDevice } from "./device.js";
 import type { VirtualTime } from "../machine/time.js";
@@ -9,8 +12,8 @@ export interface ClintLines {
   /** Drive the machine software interrupt (mip.MSIP) or timer interrupt (mip.MTIP) line. */
   setMsip(level: boolean): void;
   setMtip(level: boolean): void;
-  /** The timer deadline moved: the run loop must re-plan its slice. */
-  deadlineChanged(): void;
+  /** Program the clock value at which the core raises MTIP (null: never). */
+  setDeadline(clock: bigint | null): void;
 }
 
 const MSIP = 0x0000;
@@ -60,17 +63,16 @@ export class Clint implements MmioDevice {
         return;
     }
     this.update();
-    this.lines.deadlineChanged();
   }
 
-  /** Re-evaluate MTIP against the current time. */
+  /** Re-evaluate MTIP against the current time and program the core's deadline. */
   update(): void {
-    this.lines.setMtip(this.time.mtime() >= this.mtimecmp);
-  }
-
-  /** Clock value (cycles) at which MTIP next rises, or null if it never will or is already up. */
-  nextDeadline(): bigint | null {
-    if (this.time.mtime() >= this.mtimecmp) return null;
-    return this.time.clockWhenMtimeReaches(this.mtimecmp);
+    if (this.time.mtime() >= this.mtimecmp) {
+      this.lines.setMtip(true);
+      this.lines.setDeadline(null);
+    } else {
+      this.lines.setMtip(false);
+      this.lines.setDeadline(this.time.clockWhenMtimeReaches(this.mtimecmp));
+    }
   }
 }

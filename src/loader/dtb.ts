@@ -1,0 +1,203 @@
+// Flattened device tree (DTB) writer: the Devicetree Specification v0.4, §5 (FDT format v17),
+// and the description of a partition's QEMU-virt-compatible board that supervisor-mode guests
+// (Linux) receive in a1.
+
+export type FdtValue = string | string[] | number | number[] | bigint | Uint8Array | true;
+
+export interface FdtNode {
+  name: string;
+  props: Array<[string, FdtValue]>;
+  children: FdtNode[];
+}
+
+export function node(name: string, props: Array<[string, FdtValue]> = [], children: FdtNode[] = []): FdtNode {
+  return { name, props, children };
+}
+
+const FDT_MAGIC = 0xd00dfeed;
+const FDT_BEGIN_NODE = 1;
+const FDT_END_NODE = 2;
+const FDT_PROP = 3;
+const FDT_END = 9;
+
+function encodeValue(v: FdtValue): Uint8Array {
+  if (v === true) return new Uint8Array(0);
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === "string" || Array.isArray(v) && typeof v[0] === "string") {
+    const parts = (typeof v === "string" ? [v] : (v as string[])).map((s) => new TextEncoder().encode(`${s}\0`));
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+  if (typeof v === "bigint") {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, v);
+    return out;
+  }
+  const cells = typeof v === "number" ? [v] : (v as number[]);
+  const out = new Uint8Array(cells.length * 4);
+  const dv = new DataView(out.buffer);
+  cells.forEach((c, i) => dv.setUint32(i * 4, c >>> 0));
+  return out;
+}
+
+/** Serialise a tree to DTB bytes (big-endian), with `reserved` memory reservations. */
+export function buildFdt(root: FdtNode, reserved: Array<[bigint, bigint]> = [], bootCpu = 0): Uint8Array {
+  const struct: number[] = [];
+  const strings: number[] = [];
+  const stringOffsets = new Map<string, number>();
+  const u32 = (v: number) => struct.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+  const align = () => { while (struct.length % 4) struct.push(0); };
+  const stringOffset = (name: string) => {
+    let off = stringOffsets.get(name);
+    if (off === undefined) {
+      off = strings.length;
+      stringOffsets.set(name, off);
+      for (const b of new TextEncoder().encode(name)) strings.push(b);
+      strings.push(0);
+    }
+    return off;
+  };
+  const emit = (n: FdtNode) => {
+    u32(FDT_BEGIN_NODE);
+    for (const b of new TextEncoder().encode(n.name)) struct.push(b);
+    struct.push(0);
+    align();
+    for (const [name, value] of n.props) {
+      const data = encodeValue(value);
+      u32(FDT_PROP);
+      u32(data.length);
+      u32(stringOffset(name));
+      for (const b of data) struct.push(b);
+      align();
+    }
+    for (const c of n.children) emit(c);
+    u32(FDT_END_NODE);
+  };
+  emit(root);
+  u32(FDT_END);
+
+  const headerSize = 40;
+  const rsvOffset = headerSize;
+  const rsvSize = (reserved.length + 1) * 16;
+  const structOffset = rsvOffset + rsvSize;
+  const stringsOffset = structOffset + struct.length;
+  const total = stringsOffset + strings.length;
+  const out = new Uint8Array((total + 7) & ~7);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, FDT_MAGIC);
+  dv.setUint32(4, out.length);
+  dv.setUint32(8, structOffset);
+  dv.setUint32(12, stringsOffset);
+  dv.setUint32(16, rsvOffset);
+  dv.setUint32(20, 17); // version
+  dv.setUint32(24, 16); // last compatible version
+  dv.setUint32(28, bootCpu);
+  dv.setUint32(32, strings.length);
+  dv.setUint32(36, struct.length);
+  reserved.forEach(([addr, size], i) => {
+    dv.setBigUint64(rsvOffset + i * 16, addr);
+    dv.setBigUint64(rsvOffset + i * 16 + 8, size);
+  });
+  out.set(struct, structOffset);
+  out.set(strings, stringsOffset);
+  return out;
+}
+
+export interface VirtBoardDescription {
+  ramBase: number;
+  ramBytes: number;
+  /** Devices present: QEMU-virt addresses. */
+  uart?: boolean;
+  clint?: boolean;
+  plic?: boolean;
+  finisher?: boolean;
+  bootargs?: string;
+  /** Initial RAM disk location (guest-physical), if any. */
+  initrd?: { start: number; end: number };
+  /** Extra nodes under /soc (later: virtio-mmio, channels). */
+  extraSoc?: FdtNode[];
+  isa?: string;
+}
+
+const PH_CPU_INTC = 1;
+const PH_PLIC = 2;
+const reg64 = (addr: number, size: number) => [0, addr >>> 0, Math.floor(size / 0x1_0000_0000), size >>> 0];
+
+/** The device tree of a partition's board, as Linux expects it for QEMU's virt machine. */
+export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
+  const soc: FdtNode[] = [];
+  if (d.clint !== false) {
+    soc.push(node("clint@2000000", [
+      ["compatible", ["sifive,clint0", "riscv,clint0"]],
+      ["reg", reg64(0x2000000, 0x10000)],
+      ["interrupts-extended", [PH_CPU_INTC, 3, PH_CPU_INTC, 7]],
+    ]));
+  }
+  if (d.plic !== false) {
+    soc.push(node("plic@c000000", [
+      ["compatible", ["sifive,plic-1.0.0", "riscv,plic0"]],
+      ["reg", reg64(0xc000000, 0x600000)],
+      ["#address-cells", 0],
+      ["#interrupt-cells", 1],
+      ["interrupt-controller", true],
+      ["interrupts-extended", [PH_CPU_INTC, 11, PH_CPU_INTC, 9]],
+      ["riscv,ndev", 95],
+      ["phandle", PH_PLIC],
+    ]));
+  }
+  if (d.uart !== false) {
+    soc.push(node("serial@10000000", [
+      ["compatible", "ns16550a"],
+      ["reg", reg64(0x10000000, 0x100)],
+      ["clock-frequency", 3686400],
+      ...(d.plic !== false ? [["interrupt-parent", PH_PLIC], ["interrupts", 10]] as Array<[string, FdtValue]> : []),
+    ]));
+  }
+  if (d.finisher !== false) {
+    soc.push(node("test@100000", [
+      ["compatible", ["sifive,test1", "sifive,test0", "syscon"]],
+      ["reg", reg64(0x100000, 0x1000)],
+    ]));
+  }
+  soc.push(...(d.extraSoc ?? []));
+  const chosen: Array<[string, FdtValue]> = [];
+  if (d.uart !== false) chosen.push(["stdout-path", "/soc/serial@10000000"]);
+  if (d.bootargs) chosen.push(["bootargs", d.bootargs]);
+  if (d.initrd) {
+    chosen.push(["linux,initrd-start", [0, d.initrd.start >>> 0]]);
+    chosen.push(["linux,initrd-end", [0, d.initrd.end >>> 0]]);
+  }
+  const root = node("", [
+    ["#address-cells", 2],
+    ["#size-cells", 2],
+    ["compatible", "riscv-virtio"],
+    ["model", "wasmvisor,virt"],
+  ], [
+    node("chosen", chosen),
+    node(`memory@${d.ramBase.toString(16)}`, [["device_type", "memory"], ["reg", reg64(d.ramBase, d.ramBytes)]]),
+    node("cpus", [["#address-cells", 1], ["#size-cells", 0], ["timebase-frequency", 10_000_000]], [
+      node("cpu@0", [
+        ["device_type", "cpu"],
+        ["reg", 0],
+        ["status", "okay"],
+        ["compatible", "riscv"],
+        ["riscv,isa", d.isa ?? "rv32imac_zicsr_zifencei"],
+        ["mmu-type", "riscv,sv32"],
+      ], [
+        node("interrupt-controller", [
+          ["#interrupt-cells", 1],
+          ["interrupt-controller", true],
+          ["compatible", "riscv,cpu-intc"],
+          ["phandle", PH_CPU_INTC],
+        ]),
+      ]),
+    ]),
+    node("soc", [["#address-cells", 2], ["#size-cells", 2], ["compatible", "simple-bus"], ["ranges", true]], soc),
+  ]);
+  return buildFdt(root);
+}

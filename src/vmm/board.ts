@@ -1,0 +1,444 @@
+// One partition's board: a QEMU-virt-compatible set of devices, its RAM, its physical memory
+// map (and stage-2 table for nested paging), image loading, HTIF, the device tree of
+// supervisor-mode guests, and the slow hypercalls (SBI console) it serves. The bare machine
+// (src/machine/machine.ts) is one board; the hypervisor (src/api/hypervisor.ts) runs several.
+//
+//   0x0010_0000 test finisher   0x0200_0000 CLINT   0x0C00_0000 PLIC   0x1000_0000 UART0
+//   0x8000_0000 RAM             anywhere else: shared memory regions mapped by the system
+
+import type { Core } from "../core/core.js";
+import {
+  SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
+  PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
+  V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
+  GUEST_SUPERVISOR, STAGE2_TABLE, vcpuAddr, physmapAddr,
+} from "../../assembly/layout.js";
+import type { MmioDevice } from "../devices/device.js";
+import { Uart16550 } from "../devices/uart16550.js";
+import { Clint } from "../devices/clint.js";
+import { Plic } from "../devices/plic.js";
+import { TestFinisher, type FinisherEvent } from "../devices/finisher.js";
+import { Htif } from "../devices/htif.js";
+import type { ElfImage } from "../loader/elf.js";
+import { virtDeviceTree } from "../loader/dtb.js";
+import type { VirtualTime } from "../machine/time.js";
+
+export const RAM_BASE = 0x8000_0000;
+export const FINISHER_BASE = 0x0010_0000;
+export const CLINT_BASE = 0x0200_0000;
+export const PLIC_BASE = 0x0c00_0000;
+export const UART0_BASE = 0x1000_0000;
+export const UART0_IRQ = 10;
+
+export type DeviceName = "uart" | "clint" | "plic" | "finisher";
+export const ALL_DEVICES: readonly DeviceName[] = ["uart", "clint", "plic", "finisher"];
+export type GuestMode = "machine" | "supervisor";
+
+/** Guest-physical windows of the devices (a mapped region may not overlap them). */
+export const DEVICE_WINDOWS: Record<DeviceName, { base: number; size: number }> = {
+  finisher: { base: FINISHER_BASE, size: 0x1000 },
+  clint: { base: CLINT_BASE, size: 0x10000 },
+  plic: { base: PLIC_BASE, size: 0x600000 },
+  uart: { base: UART0_BASE, size: 0x1000 },
+};
+
+/** How a guest stopped. `status` is the exit status (0: success). */
+export type Halt =
+  | { kind: "pass"; status: 0; message: string }
+  | { kind: "fail"; status: number; message: string }
+  | { kind: "reset"; status: 0; message: string }
+  | { kind: "htif"; status: number; message: string }
+  | { kind: "shutdown"; status: number; message: string }
+  | { kind: "fault"; status: number; message: string }
+  | { kind: "limit"; status: number; message: string }
+  | { kind: "idle"; status: number; message: string }
+  | { kind: "stopped"; status: number; message: string };
+
+/** The devices of every board on one core, numbered for the core's mmioRead/mmioWrite. */
+export class DeviceBus {
+  private readonly devices: MmioDevice[] = [];
+  constructor(private readonly time: VirtualTime) {}
+  add(device: MmioDevice): number {
+    this.devices.push(device);
+    return this.devices.length - 1;
+  }
+  read(id: number, offset: number, size: number): number {
+    this.time.inMmio = true;
+    try {
+      return this.devices[id].read(offset, size);
+    } finally {
+      this.time.inMmio = false;
+    }
+  }
+  write(id: number, offset: number, size: number, value: number): void {
+    this.time.inMmio = true;
+    try {
+      this.devices[id].write(offset, size, value);
+    } finally {
+      this.time.inMmio = false;
+    }
+  }
+}
+
+/** Host memory for stage-2 tables (layout.ts STAGE2_*), shared by the boards of a core. */
+export class Stage2Allocator {
+  private next: number;
+  constructor(private readonly words: Int32Array, base: number, private readonly end: number) {
+    this.next = base;
+  }
+  table(): number {
+    if (this.next + STAGE2_TABLE > this.end) throw new RangeError("out of stage-2 table memory (too much mapped guest-physical space)");
+    const t = this.next;
+    this.next += STAGE2_TABLE;
+    this.words.fill(0, t >> 2, (t + STAGE2_TABLE) >> 2);
+    return t;
+  }
+}
+
+/** A shared memory region mapped into this board (host memory owned by the system). */
+export interface MappedRegion {
+  name: string;
+  gpa: number;
+  size: number;
+  host: number;
+  read: boolean;
+  write: boolean;
+  exec: boolean;
+}
+
+export interface BoardOptions {
+  core: Core;
+  bus: DeviceBus;
+  time: VirtualTime;
+  /** vCPU and physical-map index of this board. */
+  index: number;
+  name: string;
+  mode: GuestMode;
+  ramBytes: number;
+  /** Host address of this board's RAM. */
+  ramHost: number;
+  devices?: readonly DeviceName[];
+  regions?: readonly MappedRegion[];
+  /** Present in nested paging mode: where this board's stage-2 table is built. */
+  stage2?: Stage2Allocator;
+  bootargs?: string;
+  onOutput(bytes: Uint8Array): void;
+  onHalt(halt: Halt): void;
+}
+
+export class Board {
+  readonly index: number;
+  readonly name: string;
+  readonly mode: GuestMode;
+  readonly ramBytes: number;
+  readonly ramHost: number;
+  readonly uart: Uart16550 | null = null;
+  readonly clint: Clint | null = null;
+  readonly plic: Plic | null = null;
+  private readonly words: Int32Array;
+  private readonly bytes: Uint8Array;
+  private readonly vcpu: number;
+  private readonly deviceIds = new Map<DeviceName, number>();
+  private readonly regions: readonly MappedRegion[];
+  private htif: Htif | null = null;
+  private loaded = false;
+  private regionCount = 0;
+  private stage2 = 0;
+  private outBuf = new Uint8Array(1024);
+  private outLen = 0;
+  /** Guest-physical address of the device tree handed to a supervisor-mode guest. */
+  dtbAddress = 0;
+
+  constructor(private readonly o: BoardOptions) {
+    this.index = o.index;
+    this.name = o.name;
+    this.mode = o.mode;
+    this.ramBytes = o.ramBytes;
+    this.ramHost = o.ramHost;
+    this.regions = o.regions ?? [];
+    this.words = new Int32Array(o.core.memory);
+    this.bytes = new Uint8Array(o.core.memory);
+    this.vcpu = vcpuAddr(o.index);
+    const devices = new Set(o.devices ?? ALL_DEVICES);
+    if (devices.has("finisher")) {
+      this.deviceIds.set("finisher", o.bus.add(new TestFinisher(`${o.name}.finisher`, (e) => this.finish(e))));
+    }
+    if (devices.has("clint")) {
+      this.clint = new Clint(`${o.name}.clint`, o.time, {
+        setMsip: (level) => this.setLine(1 << 3, level),
+        setMtip: (level) => this.setLine(1 << 7, level),
+        setDeadline: (clock) => this.setDeadline(clock),
+      });
+      this.deviceIds.set("clint", o.bus.add(this.clint));
+    }
+    if (devices.has("plic")) {
+      this.plic = new Plic(`${o.name}.plic`, (ctx, level) => this.setLine(ctx === 0 ? 1 << 11 : 1 << 9, level));
+      this.deviceIds.set("plic", o.bus.add(this.plic));
+    }
+    if (devices.has("uart")) {
+      const plic = this.plic;
+      this.uart = new Uart16550(`${o.name}.uart0`, (b) => this.emit(b), (level) => plic?.setLevel(UART0_IRQ, level));
+      this.deviceIds.set("uart", o.bus.add(this.uart));
+    }
+  }
+
+  // ── Loading and reset ─────────────────────────────────────────────────────────────────────
+
+  /** Load segments into this board's RAM (everything else zeroed), then reset the hart. */
+  loadImage(image: ElfImage, name = "image"): void {
+    for (const [i, seg] of image.segments.entries()) {
+      if (seg.paddr < RAM_BASE || seg.paddr + seg.memsz > RAM_BASE + this.ramBytes) {
+        const end = (seg.paddr + seg.memsz - 1) >>> 0;
+        throw new RangeError(
+          `${name}: segment ${i} (0x${seg.paddr.toString(16)}-0x${end.toString(16)}) lies outside RAM ` +
+          `(0x${RAM_BASE.toString(16)}-0x${(RAM_BASE + this.ramBytes - 1).toString(16)}); ` +
+          `link the program for RAM at 0x80000000 or give more RAM`);
+      }
+    }
+    // A fresh memory is already zero; only a reload must clear what the last run left.
+    if (this.loaded) this.bytes.fill(0, this.ramHost, this.ramHost + this.ramBytes);
+    this.loaded = true;
+    for (const seg of image.segments) this.bytes.set(seg.data, this.ramHost + (seg.paddr - RAM_BASE));
+    const tohost = image.symbols.get("tohost");
+    const fromhost = image.symbols.get("fromhost");
+    this.htif = null;
+    if (tohost !== undefined) {
+      if (tohost < RAM_BASE || tohost + 8 > RAM_BASE + this.ramBytes || tohost % 8 !== 0) {
+        throw new RangeError(`${name}: symbol tohost (0x${tohost.toString(16)}) must be an 8-byte-aligned address in RAM`);
+      }
+      this.htif = new Htif(tohost, fromhost ?? null, {
+        read32: (pa) => this.words[(this.ramHost + pa - RAM_BASE) >> 2],
+        write32: (pa, v) => { this.words[(this.ramHost + pa - RAM_BASE) >> 2] = v; },
+      }, {
+        output: (b) => this.emit(b),
+        input: () => (this.uart && this.uart.pendingInput > 0 ? this.uart.read(0, 1) : -1),
+        exit: (code) => this.finishWith({
+          kind: "htif", status: code,
+          message: code === 0 ? "passed (HTIF tohost = 1)" : `failed (HTIF exit code ${code})`,
+        }),
+      });
+    }
+    if (this.mode === "supervisor") this.writeDeviceTree();
+    this.reset(image.entry);
+  }
+
+  /** The device tree goes in the last 64 KiB of RAM (where QEMU puts it, below the top). */
+  private writeDeviceTree(): void {
+    const dtb = virtDeviceTree({
+      ramBase: RAM_BASE,
+      ramBytes: this.ramBytes,
+      uart: this.deviceIds.has("uart"),
+      clint: this.deviceIds.has("clint"),
+      plic: this.deviceIds.has("plic"),
+      finisher: this.deviceIds.has("finisher"),
+      bootargs: this.o.bootargs,
+    });
+    const at = (RAM_BASE + this.ramBytes - 0x10000) >>> 0;
+    if (dtb.length > 0x10000 || this.ramBytes < 0x20000) throw new RangeError(`${this.name}: RAM too small for the device tree`);
+    this.bytes.set(dtb, this.ramHost + (at - RAM_BASE));
+    this.dtbAddress = at;
+  }
+
+  /** Reset the hart at `entry` in this board's guest mode (supervisor: a0 = 0, a1 = DTB). */
+  reset(entry: number): void {
+    this.writeMap();
+    const exports = this.o.core.exports;
+    exports.vcpuResetTo(this.index, this.mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE, entry | 0, 0,
+      physmapAddr(this.index), this.regionCount, this.stage2);
+    if (this.mode === "supervisor") {
+      this.setRegister(10, 0);
+      this.setRegister(11, this.dtbAddress);
+    }
+    this.clint?.update();
+  }
+
+  /** Write a register of this board's hart (HART_X if it is the running vCPU). */
+  setRegister(r: number, value: number): void {
+    const running = this.words[SYS_CUR_VCPU >> 2] === this.index;
+    this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r] = value | 0;
+  }
+
+  /** Read a register of this board's hart. */
+  register(r: number): number {
+    const running = this.words[SYS_CUR_VCPU >> 2] === this.index;
+    return this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r];
+  }
+
+  /** Build the physical map (and, with an allocator, the stage-2 table) of this board. */
+  private writeMap(): void {
+    const ram = (from: number, to: number, kind: number): [number, number, number, number] =>
+      [from, to - from, kind, this.ramHost + (from - RAM_BASE)];
+    const regions: Array<[number, number, number, number]> = [];
+    for (const [dev, id] of this.deviceIds) {
+      regions.push([DEVICE_WINDOWS[dev].base, DEVICE_WINDOWS[dev].size, PM_MMIO, id]);
+    }
+    const ramEnd = RAM_BASE + this.ramBytes;
+    if (this.htif) {
+      // Stores to tohost's page exit to the host (HTIF); the rest of RAM is plain.
+      const page = (this.htif.tohost & ~0xfff) >>> 0;
+      if (page > RAM_BASE) regions.push(ram(RAM_BASE, page, PM_RAM));
+      regions.push(ram(page, page + 0x1000, PM_RAM_WATCH));
+      if (page + 0x1000 < ramEnd) regions.push(ram(page + 0x1000, ramEnd, PM_RAM));
+    } else {
+      regions.push(ram(RAM_BASE, ramEnd, PM_RAM));
+    }
+    for (const r of this.regions) {
+      const deny = (r.read ? 0 : PM_NO_READ) | (r.write ? 0 : PM_NO_WRITE) | (r.exec ? 0 : PM_NO_EXEC);
+      regions.push([r.gpa, r.size, PM_RAM | deny, r.host]);
+    }
+    if (regions.length > PHYSMAP_MAX) throw new RangeError(`${this.name}: more than ${PHYSMAP_MAX} memory regions`);
+    const base = physmapAddr(this.index);
+    regions.forEach(([gpa, size, kind, target], i) => {
+      const e = (base + i * PHYSMAP_ENTRY) >> 2;
+      this.words[e + (PM_BASE >> 2)] = gpa | 0;
+      this.words[e + (PM_SIZE >> 2)] = size | 0;
+      this.words[e + (PM_KIND >> 2)] = kind;
+      this.words[e + (PM_TARGET >> 2)] = target | 0;
+    });
+    this.regionCount = regions.length;
+    if (this.o.stage2) this.stage2 = this.buildStage2(base, regions.length);
+  }
+
+  /** Stage-2 table: root (one entry per 4 MiB) → level 0 (one per page) → region entry. */
+  private buildStage2(mapBase: number, count: number): number {
+    const alloc = this.o.stage2!;
+    const root = alloc.table();
+    for (let i = 0; i < count; i++) {
+      const e = mapBase + i * PHYSMAP_ENTRY;
+      const gpa = this.words[(e + PM_BASE) >> 2] >>> 0;
+      const size = this.words[(e + PM_SIZE) >> 2] >>> 0;
+      for (let page = gpa; page < gpa + size; page += 0x1000) {
+        const r = root + ((page >>> 22) << 2);
+        if ((this.words[r >> 2] & 1) === 0) this.words[r >> 2] = alloc.table() | 1;
+        const l0 = (this.words[r >> 2] & ~1) + (((page >>> 12) & 1023) << 2);
+        this.words[l0 >> 2] = e | 1;
+      }
+    }
+    return root;
+  }
+
+  // ── Devices and lines ─────────────────────────────────────────────────────────────────────
+
+  private setLine(bit: number, level: boolean): void {
+    const i = (this.vcpu + V_IRQ_LINES) >> 2;
+    const old = this.words[i];
+    const next = level ? old | bit : old & ~bit;
+    if (next === old) return;
+    this.words[i] = next;
+    this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_IRQ;
+  }
+
+  private setDeadline(clock: bigint | null): void {
+    const lo = clock === null ? -1 : Number(clock & 0xffffffffn) | 0;
+    const hi = clock === null ? -1 : Number(clock >> 32n) | 0;
+    this.words[(this.vcpu + V_TIMER_LO) >> 2] = lo;
+    this.words[(this.vcpu + V_TIMER_HI) >> 2] = hi;
+    this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_IRQ; // the core re-plans its slice at the boundary
+  }
+
+  private finish(e: FinisherEvent): void {
+    if (e.kind === "pass") this.finishWith({ kind: "pass", status: 0, message: "passed (test finisher 0x5555)" });
+    else if (e.kind === "fail") this.finishWith({ kind: "fail", status: e.code, message: `failed with code ${e.code} (test finisher)` });
+    else this.finishWith({ kind: "reset", status: 0, message: "requested a reset (test finisher 0x7777); stopped" });
+  }
+
+  /** Report a halt and make the core return to the host at once. */
+  finishWith(halt: Halt): void {
+    this.flushOutput();
+    this.o.onHalt(halt);
+    this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_STOP;
+  }
+
+  /** A store hit the watched page (HTIF). */
+  onWatch(pa: number): void {
+    this.htif?.onStore(pa);
+  }
+
+  get htifPendingLow(): boolean {
+    return this.htif?.pendingLow ?? false;
+  }
+
+  flushHtifLow(): void {
+    this.htif?.flushPendingLow();
+  }
+
+  // ── Console ───────────────────────────────────────────────────────────────────────────────
+
+  private emit(byte: number): void {
+    if (this.outLen === this.outBuf.length) this.flushOutput();
+    this.outBuf[this.outLen++] = byte;
+  }
+
+  /** Hand buffered console output on. */
+  flushOutput(): void {
+    if (this.outLen === 0) return;
+    const chunk = this.outBuf.slice(0, this.outLen);
+    this.outLen = 0;
+    this.o.onOutput(chunk);
+  }
+
+  /** Console input: the UART receives it (and HTIF getchar, and SBI console reads). */
+  private readonly sbiInput: number[] = [];
+  pushInput(bytes: Uint8Array | number[]): void {
+    if (this.uart) this.uart.pushInput(bytes);
+    else this.sbiInput.push(...bytes);
+    this.htif?.poll();
+  }
+
+  private takeInput(): number {
+    if (this.uart) return this.uart.pendingInput > 0 ? this.uart.read(0, 1) : -1;
+    return this.sbiInput.length > 0 ? this.sbiInput.shift()! : -1;
+  }
+
+  /** Host address of guest-physical [gpa, gpa+len) in this board's RAM, or -1. */
+  private ramAddress(gpa: number, len: number): number {
+    if (gpa >= RAM_BASE && gpa + len <= RAM_BASE + this.ramBytes) return this.ramHost + (gpa - RAM_BASE);
+    return -1;
+  }
+
+  /**
+   * Serve a slow hypercall (SBI console I/O) of this board's hart: legacy putchar (0x01) and
+   * getchar (0x02), and DBCN (0x4442434E) write, read and write_byte. Results go to
+   * SYS_HC_ERROR / SYS_HC_VALUE.
+   */
+  hypercall(eid: number, fid: number): void {
+    const W = this.words;
+    const result = (error: number, value: number) => {
+      W[SYS_HC_ERROR >> 2] = error;
+      W[SYS_HC_VALUE >> 2] = value;
+    };
+    const a = (r: number) => this.register(r);
+    if (eid === 0x01) {
+      this.emit(a(10) & 0xff);
+      result(0, 0);
+    } else if (eid === 0x02) {
+      result(0, this.takeInput());
+    } else if (eid === 0x4442434e) {
+      if (fid === 2) {
+        this.emit(a(10) & 0xff);
+        result(0, 0);
+        return;
+      }
+      const count = a(10) >>> 0;
+      const lo = a(11) >>> 0;
+      const hi = a(12) >>> 0;
+      const host = hi === 0 ? this.ramAddress(lo, count) : -1;
+      if (host < 0) {
+        result(-5, 0); // SBI_ERR_INVALID_ADDRESS
+        return;
+      }
+      if (fid === 0) {
+        for (let i = 0; i < count; i++) this.emit(this.bytes[host + i]);
+        result(0, count);
+      } else {
+        let n = 0;
+        while (n < count) {
+          const c = this.takeInput();
+          if (c < 0) break;
+          this.bytes[host + n++] = c;
+        }
+        result(0, n);
+      }
+    }
+  }
+}
