@@ -1,5 +1,7 @@
 // The wasmvisor command line (Node). Commands:
 //
+//   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
+//                             [--wall-clock] [--console NAME] [--stats]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
 //                                 [--input FILE] [--stats]
 //
@@ -16,6 +18,10 @@ import { loadWasmModule } from "../node/core-file.js";
 import { stdinInput, type ConsoleInput } from "../node/console.js";
 import { traceRun } from "../debug/trace.js";
 import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
+import { Hypervisor, type PagingMode } from "../api/hypervisor.js";
+import { ConfigError, formatDuration } from "../config/system.js";
+import { loadSystemFile } from "../node/system-file.js";
+import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 
 export const VERSION = "0.1.0";
 
@@ -34,6 +40,14 @@ const nodeIO: CliIO = {
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
+  run SYSTEM.json       run a partitioned system (see README: "The system description")
+      --core wasm|ts    which build of the core runs it (default wasm)
+      --paging shadow|nested
+                        shadow page tables (default) or nested paging
+      --max-insns N     stop after N instructions in all partitions (status 124)
+      --wall-clock      keep virtual time from running ahead of real time
+      --console NAME    send stdin to partition NAME's console
+      --stats           print per-partition statistics to stderr at the end
   run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
       --core wasm|ts    which build of the core runs it (default wasm)
       --max-insns N     stop after N instructions (status 124)
@@ -52,6 +66,8 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case "run":
+        return await runSystem(rest, io);
       case "run-elf":
         return await runElf(rest, io);
       case undefined:
@@ -64,11 +80,15 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
         io.stdout(`wasmvisor ${VERSION}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run-elf, help)`);
+        throw new UsageError(`unknown command "${command}" (commands: run, run-elf, help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`wasmvisor: ${err.message}\n${command === "run-elf" ? "" : USAGE}`);
+      io.stderr(`wasmvisor: ${err.message}\n${command === "run-elf" || command === "run" ? "" : USAGE}`);
+      return STATUS_USAGE;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`wasmvisor: the system description is not valid:\n${err.problems.map((p) => `  ${err.file}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n")}\nnothing was started\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ElfError || err instanceof RangeError) {
@@ -166,4 +186,113 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const halt = machine.halted!;
   if (halt.status !== 0 || halt.kind === "reset") io.stderr(`wasmvisor: ${halt.message}\n`);
   return halt.status;
+}
+
+/**
+ * Console multiplexer: each partition's output goes to stdout as it arrives, every line
+ * prefixed with "[name] ". A partial line (a prompt) shows at once; if another partition speaks
+ * before it is finished, the partial line is ended first.
+ */
+class ConsoleMux {
+  private current: string | null = null;
+  private atLineStart = true;
+  constructor(private readonly write: (s: string) => void) {}
+  output(name: string, data: Uint8Array): void {
+    const text = new TextDecoder().decode(data);
+    let out = "";
+    if (this.current !== name && !this.atLineStart) {
+      out += "\n";
+      this.atLineStart = true;
+    }
+    this.current = name;
+    for (const ch of text) {
+      if (this.atLineStart) out += `[${name}] `;
+      out += ch;
+      this.atLineStart = ch === "\n";
+    }
+    this.write(out);
+  }
+  end(): void {
+    if (!this.atLineStart) this.write("\n");
+    this.atLineStart = true;
+  }
+}
+
+async function runSystem(args: string[], io: CliIO): Promise<number> {
+  const p = parseArgs(args, {
+    core: { kind: "value", choices: ["wasm", "ts"] },
+    paging: { kind: "value", choices: ["shadow", "nested"] },
+    "max-insns": { kind: "value" },
+    "wall-clock": { kind: "flag" },
+    console: { kind: "value" },
+    stats: { kind: "flag" },
+  });
+  if (p.positional.length !== 1) {
+    throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
+  }
+  const sys = loadSystemFile(p.positional[0]);
+  const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
+  const maxOpt = p.options.get("max-insns");
+  const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
+  const consoleName = p.options.get("console");
+  if (typeof consoleName === "string" && !sys.config.partitions.some((x) => x.name === consoleName)) {
+    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+  }
+  const hv = new Hypervisor(sys.config, {
+    core,
+    paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
+    wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
+    loadImage: sys.loadImage,
+    wallClock: p.options.has("wall-clock"),
+    file: sys.file,
+  });
+  const mux = new ConsoleMux((s) => io.stdout(s));
+  hv.on("output", (e) => mux.output(e.partition, e.data));
+
+  let interrupted = false;
+  let input: ConsoleInput | null = null;
+  let unsubscribe = () => {};
+  if (typeof consoleName === "string") {
+    input = io.input ?? stdinInput(() => { interrupted = true; hv.stop(); });
+    const cons = hv.console(consoleName);
+    if (input.initial.length) cons.write(input.initial);
+    unsubscribe = input.onData((bytes) => cons.write(bytes));
+  }
+  const t0 = performance.now();
+  let result;
+  try {
+    result = await hv.run({
+      maxInsns,
+      inputOpen: () => input?.open ?? false,
+      waitForInput: () => input!.next(),
+    });
+  } finally {
+    unsubscribe();
+    input?.close();
+  }
+  mux.end();
+  const seconds = (performance.now() - t0) / 1000;
+  if (result.reason === "limit") {
+    hv.stopRemaining({ kind: "limit", status: STATUS_LIMIT, message: `still running when the --max-insns limit of ${maxInsns} was reached` });
+  } else if (result.reason === "idle") {
+    hv.stopRemaining({ kind: "idle", status: STATUS_IDLE, message: "waits for an interrupt (WFI) that nothing can raise: no timer armed, no input pending" });
+  } else if (result.reason === "stopped") {
+    hv.stopRemaining({ kind: "stopped", status: 130, message: "interrupted" });
+  }
+  const stats = hv.stats();
+  let status = 0;
+  for (const [i, part] of sys.config.partitions.entries()) {
+    const halt = hv.halted[i]!;
+    if (halt.status !== 0 && status === 0) status = halt.status;
+    io.stderr(`wasmvisor: [${part.name}] ${halt.message}${halt.status !== 0 ? ` (status ${halt.status})` : ""}\n`);
+  }
+  if (p.options.has("stats")) {
+    const cpt = sys.config.cyclesPerTick;
+    io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
+    for (const ps of stats.partitions) {
+      io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
+    }
+  }
+  if (interrupted) return 130;
+  return status;
 }

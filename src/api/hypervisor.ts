@@ -1,0 +1,419 @@
+// The hypervisor: several isolated partitions on one core, each on its own QEMU-virt-compatible
+// board (src/vmm/board.ts), scheduled by the kernel in the core (assembly/kernel/sched.ts).
+//
+//   const hv = new Hypervisor(description, { loadImage });   // validates; throws ConfigError
+//   hv.on("output", (e) => …); hv.on("halted", (e) => …);
+//   const result = await hv.run();                             // until every partition stops
+//
+// Nothing here imports Node modules: images come from the caller (src/node/system-file.ts reads
+// them from disk), so the class runs in browsers too.
+
+import { createCore, type Core, type CoreKind } from "../core/core.js";
+import {
+  SYS_HV_MODE, SYS_PAGING, SYS_EXIT_VCPU, SYS_WATCH_ADDR, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_HOST_REQ,
+  SYS_STAT_TLB_FILLS, SYS_STAT_SWITCHES, SYS_STAT_WALKS, SYS_STAT_SHADOW_HITS, SYS_STAT_MMIO,
+  SYS_STAT_SBI, SCHED_FRAME, SCHED_WINDOW_COUNT, SCHED_VCPU_COUNT, SCHED_QUANTUM, SCHED_WINDOWS,
+  SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, V_PRIORITY, V_BUDGET, V_PERIOD, V_STATE,
+  V_HALT_REASON, V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_RETIRED_HI, V_STAT_CYCLES_LO,
+  V_STAT_CYCLES_HI, V_STAT_TRAPS, V_STAT_MMIO, V_STAT_SBI, V_STAT_SYSTEM, V_STAT_WALKS,
+  V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_PC,
+  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, HOSTREQ_STOP,
+  PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
+  HALT_RESET, HALT_TRAP_LOOP, vcpuAddr,
+} from "../../assembly/layout.js";
+import { Board, DeviceBus, Stage2Allocator, type Halt, type MappedRegion } from "../vmm/board.js";
+import { VirtualTime } from "../machine/time.js";
+import { parseElf } from "../loader/elf.js";
+import { validateSystem, type SystemConfig } from "../config/system.js";
+
+export type PagingMode = "shadow" | "nested";
+
+export interface HypervisorOptions {
+  /** Which build of the core runs the system (default "wasm"). */
+  core?: CoreKind;
+  /** Shadow page tables (default) or nested paging with a two-stage walk on each TLB miss. */
+  paging?: PagingMode;
+  /** Compiled build/core.wasm, required for the Wasm core. */
+  wasmModule?: WebAssembly.Module;
+  /** Bytes of an image named in the description (as written there). */
+  loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
+  /** Keep virtual time from running ahead of real time (for interactive use). Default: off, so
+   *  runs are deterministic and as fast as the host allows. */
+  wallClock?: boolean;
+  /** Name of the description for messages (default "system.json"). */
+  file?: string;
+}
+
+export interface OutputEvent { partition: string; data: Uint8Array }
+export interface HaltEvent { partition: string; halt: Halt }
+type Listeners = { output: (e: OutputEvent) => void; halted: (e: HaltEvent) => void; fault: (e: HaltEvent) => void };
+
+export interface PartitionStats {
+  name: string;
+  instructions: number;
+  /** Cycles the partition ran (instructions + traps) and its share of all cycles run. */
+  cycles: number;
+  share: number;
+  exits: { mmio: number; sbi: number; trapAndEmulate: number; traps: number; switchesIn: number };
+  paging: { walks: number; shadowFills: number; shadowHits: number };
+  halted: Halt | null;
+}
+
+export interface HypervisorStats {
+  /** Virtual time elapsed, in cycles and seconds (includes time when nothing ran). */
+  cycles: number;
+  seconds: number;
+  instructions: number;
+  worldSwitches: number;
+  exits: { mmio: number; sbi: number };
+  tlbFills: number;
+  walks: number;
+  shadowHits: number;
+  partitions: PartitionStats[];
+}
+
+export interface SystemResult {
+  /** Every partition's halt (null for a partition that was still running when the run ended). */
+  partitions: Array<{ name: string; halt: Halt | null }>;
+  /** 0 when every partition stopped successfully, else the first failing status. */
+  status: number;
+  /** Why the run ended: "halted" (all stopped), "limit", "idle", "stopped". */
+  reason: "halted" | "limit" | "idle" | "stopped";
+}
+
+const CHUNK = 1 << 22;
+const HTIF_GRACE = 16;
+/** Exit status of a partition stopped by a fatal fault. */
+export const STATUS_FAULT = 126;
+
+export class Hypervisor {
+  readonly config: SystemConfig;
+  readonly options: HypervisorOptions;
+  private core: Core | null = null;
+  private words!: Int32Array;
+  private boards: Board[] = [];
+  private halts: Array<Halt | null> = [];
+  private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [] };
+  private readonly inputListeners = new Map<string, Array<(d: Uint8Array) => void>>();
+  private starting: Promise<void> | null = null;
+  private stopRequested = false;
+
+  /** `config` is a system description (validated here; throws ConfigError) or a SystemConfig. */
+  constructor(config: unknown, options: HypervisorOptions) {
+    this.options = options;
+    this.config = isSystemConfig(config) ? config : validateSystem(config, options.file ?? "system.json");
+    this.halts = this.config.partitions.map(() => null);
+  }
+
+  on<K extends keyof Listeners>(type: K, listener: Listeners[K]): () => void {
+    (this.listeners[type] as Array<Listeners[K]>).push(listener);
+    return () => {
+      const list = this.listeners[type] as Array<Listeners[K]>;
+      list.splice(list.indexOf(listener), 1);
+    };
+  }
+
+  /** A partition's console: its output, and input to its UART (or SBI console). */
+  console(name: string): { onData: (cb: (d: Uint8Array) => void) => () => void; write: (d: Uint8Array | string) => void } {
+    const index = this.partitionIndex(name);
+    return {
+      onData: (cb) => this.on("output", (e) => { if (e.partition === name) cb(e.data); }),
+      write: (d) => {
+        const bytes = typeof d === "string" ? new TextEncoder().encode(d) : d;
+        if (this.boards[index]) this.boards[index].pushInput(bytes);
+        else (this.pendingInput[index] ??= []).push(...bytes);
+      },
+    };
+  }
+  private readonly pendingInput: number[][] = [];
+
+  partitionIndex(name: string): number {
+    const i = this.config.partitions.findIndex((p) => p.name === name);
+    if (i < 0) throw new RangeError(`no partition "${name}"; the partitions are ${this.config.partitions.map((p) => p.name).join(", ")}`);
+    return i;
+  }
+
+  /** Instantiate the core, build the boards and load every image (run() does it on demand). */
+  start(): Promise<void> {
+    this.starting ??= this.build();
+    return this.starting;
+  }
+
+  private async build(): Promise<void> {
+    const cfg = this.config;
+    const images = await Promise.all(cfg.partitions.map(async (p) => parseElf(await this.options.loadImage(p.image), p.image)));
+    const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
+    const core = await createCore({
+      kind: this.options.core ?? "wasm",
+      memoryBytes: RAM_HOST_BASE + ramTotal,
+      wasmModule: this.options.wasmModule,
+      host: {
+        mmioRead: (d, o, s) => bus.read(d, o, s),
+        mmioWrite: (d, o, s, v) => bus.write(d, o, s, v),
+        hypercall: (v, e, f) => this.boards[v].hypercall(e, f),
+      },
+    });
+    this.core = core;
+    const words = (this.words = new Int32Array(core.memory));
+    core.exports.systemReset(cfg.cyclesPerTick);
+    const nested = this.options.paging === "nested";
+    words[SYS_HV_MODE >> 2] = 1;
+    words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
+    const time = new VirtualTime(core.memory, core.exports);
+    const bus = new DeviceBus(time);
+    const stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined;
+
+    // Host memory: each partition's RAM, then the shared regions.
+    let host = RAM_HOST_BASE;
+    const ramHosts = cfg.partitions.map((p) => { const h = host; host += p.ramBytes; return h; });
+    const regionHosts = cfg.regions.map((r) => { const h = host; host += r.size; return h; });
+
+    this.boards = cfg.partitions.map((p, i) => {
+      const regions: MappedRegion[] = p.mappings.map((m) => ({
+        name: cfg.regions[m.region].name, gpa: m.address, size: cfg.regions[m.region].size,
+        host: regionHosts[m.region], read: m.read, write: m.write, exec: m.exec,
+      }));
+      return new Board({
+        core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
+        devices: p.devices, regions, stage2, bootargs: p.bootargs,
+        onOutput: (data) => this.emit("output", { partition: p.name, data }),
+        onHalt: (halt) => this.partitionHalted(i, halt),
+      });
+    });
+    this.boards.forEach((b, i) => {
+      b.loadImage(images[i], cfg.partitions[i].image);
+      const v = vcpuAddr(i);
+      words[(v + V_PRIORITY) >> 2] = cfg.partitions[i].priority;
+      words[(v + V_BUDGET) >> 2] = cfg.partitions[i].budget;
+      words[(v + V_PERIOD) >> 2] = cfg.partitions[i].period;
+      if (this.pendingInput[i]) b.pushInput(this.pendingInput[i]);
+    });
+
+    // The schedule.
+    words[SCHED_FRAME >> 2] = cfg.schedule.majorFrame;
+    words[SCHED_WINDOW_COUNT >> 2] = cfg.schedule.windows.length;
+    words[SCHED_VCPU_COUNT >> 2] = cfg.partitions.length;
+    words[SCHED_QUANTUM >> 2] = cfg.quantum;
+    cfg.schedule.windows.forEach((w, i) => {
+      const e = (SCHED_WINDOWS + i * SCHED_WINDOW_ENTRY) >> 2;
+      words[e + (SW_START >> 2)] = w.start;
+      words[e + (SW_LENGTH >> 2)] = w.length;
+      words[e + (SW_MASK >> 2)] = w.partitions.reduce((m, p) => m | (1 << p), 0);
+    });
+    core.exports.schedReset();
+  }
+
+  private emit<K extends keyof Listeners>(type: K, event: Parameters<Listeners[K]>[0]): void {
+    for (const l of this.listeners[type]) (l as (e: typeof event) => void)(event);
+  }
+
+  private partitionHalted(i: number, halt: Halt): void {
+    if (this.halts[i]) return;
+    this.halts[i] = halt;
+    if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
+    this.boards[i]?.flushOutput();
+    this.emit("halted", { partition: this.config.partitions[i].name, halt });
+    if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });
+  }
+
+  /** A halt the kernel decided (SBI SRST, HSM stop, a trap loop). */
+  private kernelHalt(i: number): void {
+    const v = vcpuAddr(i);
+    const reason = this.words[(v + V_HALT_REASON) >> 2];
+    const status = this.words[(v + V_HALT_STATUS) >> 2];
+    if (reason === HALT_SHUTDOWN) {
+      this.partitionHalted(i, status === 0
+        ? { kind: "shutdown", status: 0, message: "shut down (SBI system reset)" }
+        : { kind: "shutdown", status: 1, message: "shut down reporting a system failure (SBI system reset)" });
+    } else if (reason === HALT_RESET) {
+      this.partitionHalted(i, { kind: "reset", status: 0, message: "requested a reboot (SBI system reset); stopped" });
+    } else if (reason === HALT_TRAP_LOOP) {
+      const hex = (x: number) => `0x${(x >>> 0).toString(16)}`;
+      this.partitionHalted(i, {
+        kind: "fault", status: STATUS_FAULT,
+        message: `stopped by a fatal fault: it traps without end (mcause ${hex(status)}, mtvec ${hex(this.words[(v + V_MTVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`,
+      });
+    }
+  }
+
+  /** Stop the run at the next opportunity (run() then resolves with reason "stopped"). */
+  stop(): void {
+    this.stopRequested = true;
+    if (this.words) this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_STOP;
+  }
+
+  get halted(): ReadonlyArray<Halt | null> {
+    return this.halts;
+  }
+
+  private allHalted(): boolean {
+    return this.halts.every((h) => h !== null);
+  }
+
+  /**
+   * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()).
+   * Returns why it stopped: "budget", "halted", "idle" or "stopped".
+   */
+  advance(cycles: number): "budget" | "halted" | "idle" | "stopped" {
+    const exports = this.core!.exports;
+    let left = cycles;
+    while (left > 0) {
+      if (this.allHalted()) return "halted";
+      if (this.stopRequested) return "stopped";
+      const before = this.clock();
+      const pendingLow = this.boards.some((b) => b.htifPendingLow);
+      const reason = exports.hvRun(Math.min(left, pendingLow ? HTIF_GRACE : CHUNK));
+      left -= Math.max(1, this.clock() - before);
+      if (pendingLow) for (const b of this.boards) b.flushHtifLow();
+      const v = this.words[SYS_EXIT_VCPU >> 2];
+      switch (reason) {
+        case EXIT_BUDGET:
+          break;
+        case EXIT_WATCH:
+          this.boards[v].onWatch(this.words[SYS_WATCH_ADDR >> 2] >>> 0);
+          break;
+        case EXIT_HALT:
+          this.kernelHalt(v);
+          break;
+        case EXIT_HOST:
+          // A device halted its partition (recorded by the board), or stop() was called.
+          break;
+        case EXIT_ALL_HALTED:
+          for (let i = 0; i < this.halts.length; i++) if (!this.halts[i]) this.kernelHalt(i);
+          return "halted";
+        case EXIT_IDLE:
+          return "idle";
+      }
+    }
+    for (const b of this.boards) b.flushOutput();
+    return "budget";
+  }
+
+  /** Virtual clock in cycles (exact below 2^53). */
+  clock(): number {
+    return (this.words[SYS_CLOCK_HI >> 2] >>> 0) * 0x1_0000_0000 + (this.words[SYS_CLOCK_LO >> 2] >>> 0);
+  }
+
+  /** Instructions plus traps run by all partitions so far. */
+  work(): number {
+    let n = 0;
+    for (let i = 0; i < this.boards.length; i++) {
+      const v = vcpuAddr(i);
+      n += (this.words[(v + V_STAT_CYCLES_HI) >> 2] >>> 0) * 0x1_0000_0000 + (this.words[(v + V_STAT_CYCLES_LO) >> 2] >>> 0);
+    }
+    return n;
+  }
+
+  /**
+   * Run `n` cycles of virtual time (or until every partition has stopped). Resolves with the
+   * cycles that passed.
+   */
+  async step(n: number): Promise<number> {
+    await this.start();
+    const before = this.clock();
+    this.advance(n);
+    for (const b of this.boards) b.flushOutput();
+    return this.clock() - before;
+  }
+
+  /**
+   * Run until every partition has stopped, `maxInsns` instructions have run in all (counting
+   * traps), stop() is called, or every partition waits for input that `inputOpen()` says can
+   * still come (the run then waits for `waitForInput()`). Resolves with each partition's halt.
+   */
+  async run(opts: { maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void> } = {}): Promise<SystemResult> {
+    await this.start();
+    this.stopRequested = false;
+    const limit = opts.maxInsns ?? Infinity;
+    const startReal = performance.now();
+    const startClock = this.clock();
+    const cyclesPerSecond = this.config.cyclesPerTick * 10_000_000;
+    let reason: SystemResult["reason"] = "halted";
+    while (true) {
+      if (this.allHalted()) break;
+      const done = this.work();
+      if (done >= limit) {
+        reason = "limit";
+        break;
+      }
+      const r = this.advance(Math.min(CHUNK, limit === Infinity ? CHUNK : Math.max(1, limit - done)));
+      if (r === "halted") break;
+      if (r === "stopped") {
+        reason = "stopped";
+        break;
+      }
+      if (r === "idle") {
+        if (opts.inputOpen?.() && opts.waitForInput) {
+          await opts.waitForInput();
+          continue;
+        }
+        reason = "idle";
+        break;
+      }
+      if (this.options.wallClock) {
+        // Keep virtual time from running ahead of real time.
+        const ahead = (this.clock() - startClock) / cyclesPerSecond * 1000 - (performance.now() - startReal);
+        if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
+        else await new Promise((resolve) => setImmediate(resolve));
+      } else if (opts.inputOpen?.()) {
+        await new Promise((resolve) => setImmediate(resolve)); // let input arrive
+      }
+    }
+    for (const b of this.boards) b.flushOutput();
+    const partitions = this.config.partitions.map((p, i) => ({ name: p.name, halt: this.halts[i] }));
+    const failed = partitions.find((p) => p.halt && p.halt.status !== 0);
+    const status = failed ? failed.halt!.status : reason === "halted" ? 0 : 1;
+    return { partitions, status, reason };
+  }
+
+  /** Statistics: instructions, exits by kind, paging work and time per partition. */
+  stats(): HypervisorStats {
+    const w = this.words;
+    const word = (a: number) => w[a >> 2] >>> 0;
+    const pair = (lo: number, hi: number) => word(hi) * 0x1_0000_0000 + word(lo);
+    const parts = this.config.partitions.map((p, i): PartitionStats => {
+      const v = vcpuAddr(i);
+      return {
+        name: p.name,
+        instructions: pair(v + V_STAT_RETIRED_LO, v + V_STAT_RETIRED_HI),
+        cycles: pair(v + V_STAT_CYCLES_LO, v + V_STAT_CYCLES_HI),
+        share: 0,
+        exits: {
+          mmio: word(v + V_STAT_MMIO), sbi: word(v + V_STAT_SBI), trapAndEmulate: word(v + V_STAT_SYSTEM),
+          traps: word(v + V_STAT_TRAPS), switchesIn: word(v + V_STAT_SWITCHES_IN),
+        },
+        paging: { walks: word(v + V_STAT_WALKS), shadowFills: word(v + V_STAT_SHADOW_FILLS), shadowHits: word(v + V_STAT_SHADOW_HITS) },
+        halted: this.halts[i],
+      };
+    });
+    const cycles = this.clock();
+    for (const p of parts) p.share = cycles > 0 ? p.cycles / cycles : 0;
+    return {
+      cycles,
+      seconds: cycles / (this.config.cyclesPerTick * 10_000_000),
+      instructions: parts.reduce((n, p) => n + p.instructions, 0),
+      worldSwitches: word(SYS_STAT_SWITCHES),
+      exits: { mmio: word(SYS_STAT_MMIO), sbi: word(SYS_STAT_SBI) },
+      tlbFills: word(SYS_STAT_TLB_FILLS),
+      walks: word(SYS_STAT_WALKS),
+      shadowHits: word(SYS_STAT_SHADOW_HITS),
+      partitions: parts,
+    };
+  }
+
+  /** The board of a partition (for tests and tools: registers, RAM). */
+  board(name: string): Board {
+    return this.boards[this.partitionIndex(name)];
+  }
+
+  /** Mark remaining partitions as stopped with `halt` (e.g. an instruction limit). */
+  stopRemaining(halt: Halt): void {
+    this.halts.forEach((h, i) => { if (!h) this.partitionHalted(i, halt); });
+  }
+}
+
+function isSystemConfig(v: unknown): v is SystemConfig {
+  return typeof v === "object" && v !== null && Array.isArray((v as SystemConfig).partitions) &&
+    typeof (v as SystemConfig).cyclesPerTick === "number" && typeof (v as SystemConfig).schedule?.majorFrame === "number" &&
+    (v as SystemConfig).partitions.every((p) => typeof p.ramBytes === "number");
+}

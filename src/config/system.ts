@@ -1,0 +1,450 @@
+// The system description: partitions, their images, guest modes, RAM, priorities and budgets,
+// the time-partitioning schedule, shared memory regions and where partitions map them, and the
+// channels between partitions. `validateSystem` checks a parsed JSON value completely and
+// reports every problem with the path of the field and what would be valid; nothing starts
+// unless the whole description is valid. The JSON Schema for editors is schema/system.schema.json.
+//
+// Units: sizes are bytes or strings like "64K", "16M", "1G"; durations are microseconds of
+// virtual time or strings like "250us", "10ms", "1s", "5000cycles". Virtual time runs at the
+// hart's clock: cyclesPerTick cycles per 10 MHz mtime tick (default 10: a 100 MHz hart).
+
+import { DEVICE_WINDOWS, ALL_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
+
+// ── The JSON format (what users write) ─────────────────────────────────────────────────────
+
+export type Size = number | string;
+export type Duration = number | string;
+
+export interface SystemDescription {
+  $schema?: string;
+  name?: string;
+  /** Clock cycles per 10 MHz mtime tick (default 10). */
+  cyclesPerTick?: number;
+  /** Longest slice a partition runs before the scheduler looks again (default "1ms"). */
+  quantum?: Duration;
+  partitions: PartitionDescription[];
+  /** Default: one window spanning a 10 ms frame in which every partition may run. */
+  schedule?: ScheduleDescription;
+  memoryRegions?: MemoryRegionDescription[];
+  channels?: ChannelDescription[];
+}
+
+export interface PartitionDescription {
+  name: string;
+  /** ELF image, relative to the description file. */
+  image: string;
+  /** "machine" (default): the guest owns a virtual M-mode; "supervisor": it starts in S-mode with SBI. */
+  mode?: GuestMode;
+  /** RAM at 0x8000_0000 (default 16M). */
+  ram?: Size;
+  /** 0-255, larger runs first (default 0). */
+  priority?: number;
+  /** Cycles of CPU per period (seL4 MCS); give both or neither. */
+  budget?: Duration;
+  period?: Duration;
+  /** Devices on the board (default all): uart, clint, plic, finisher. */
+  devices?: DeviceName[];
+  /** Kernel command line in the device tree (supervisor mode). */
+  bootargs?: string;
+  /** Shared memory regions mapped into this partition. */
+  mappings?: MappingDescription[];
+}
+
+export interface ScheduleDescription {
+  majorFrame: Duration;
+  windows: WindowDescription[];
+}
+
+export interface WindowDescription {
+  /** Offset in the major frame (default: where the previous window ends). */
+  start?: Duration;
+  length: Duration;
+  /** Partitions that may run in this window (the highest-priority runnable one does). */
+  partitions: string[];
+}
+
+export interface MemoryRegionDescription {
+  name: string;
+  size: Size;
+}
+
+export interface MappingDescription {
+  region: string;
+  /** Guest-physical address (page-aligned), a number or a string like "0x90000000". */
+  address: number | string;
+  /** Any of r, w, x (default "rw"). */
+  perms?: string;
+}
+
+export interface ChannelDescription {
+  name: string;
+  ends: [ChannelEnd, ChannelEnd];
+}
+
+export interface ChannelEnd {
+  partition: string;
+  /** The channel's number in this partition (0-62). */
+  id: number;
+  /** This end accepts protected procedure calls (its partition must have the higher priority). */
+  pp?: boolean;
+}
+
+// ── The validated system (what the hypervisor runs) ────────────────────────────────────────
+
+export interface SystemConfig {
+  name: string;
+  cyclesPerTick: number;
+  /** Cycles. */
+  quantum: number;
+  partitions: PartitionConfig[];
+  schedule: { majorFrame: number; windows: Array<{ start: number; length: number; partitions: number[] }> };
+  regions: Array<{ name: string; size: number }>;
+  channels: Array<{ name: string; ends: Array<{ partition: number; id: number; pp: boolean }> }>;
+}
+
+export interface PartitionConfig {
+  name: string;
+  image: string;
+  mode: GuestMode;
+  ramBytes: number;
+  priority: number;
+  /** Cycles; 0 and 0: no budget limit. */
+  budget: number;
+  period: number;
+  devices: DeviceName[];
+  bootargs?: string;
+  mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
+}
+
+export interface ConfigProblem {
+  /** JSON path of the field, e.g. "partitions[1].budget" ("" for the document). */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export const MAX_PARTITIONS = 8;
+export const MAX_WINDOWS = 64;
+export const MIN_RAM = 64 * 1024;
+export const MAX_PARTITION_RAM = 1024 * 1024 * 1024;
+/** Everything the host allocates for guests (partitions' RAM and shared regions). */
+export const MAX_TOTAL_RAM = 1536 * 1024 * 1024;
+/** Frames, periods and budgets stay below 2^30 cycles (the core's time arithmetic). */
+export const MAX_CYCLES = 0x3fffffff;
+
+const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
+
+/** "64K", "16M", "1G", "4096" or a number of bytes; null if malformed. */
+export function parseSizeValue(v: unknown): number | null {
+  if (typeof v === "number") return Number.isInteger(v) && v >= 0 ? v : null;
+  if (typeof v !== "string") return null;
+  const m = /^\s*(\d+)\s*([kmg]?)(i?b)?\s*$/i.exec(v);
+  if (!m) return null;
+  return Number(m[1]) * { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
+}
+
+/** A duration in cycles: "250us", "10ms", "1s", "5000cycles", or a number of microseconds. */
+export function parseDurationValue(v: unknown, cyclesPerTick: number): number | null {
+  const perUs = 10 * cyclesPerTick;
+  if (typeof v === "number") return Number.isFinite(v) && v >= 0 ? Math.round(v * perUs) : null;
+  if (typeof v !== "string") return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(cycles|ns|us|µs|ms|s)\s*$/.exec(v);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const cycles = m[2] === "cycles" ? n : n * perUs * { ns: 0.001, us: 1, "µs": 1, ms: 1000, s: 1_000_000 }[m[2] as "ns"];
+  return Math.round(cycles);
+}
+
+export function formatDuration(cycles: number, cyclesPerTick: number): string {
+  const us = cycles / (10 * cyclesPerTick);
+  return us >= 1000 ? `${+(us / 1000).toFixed(3)} ms` : `${+us.toFixed(3)} µs`;
+}
+
+/**
+ * Validate a parsed system description. `imageProblem(path)` (optional) checks an image file
+ * and returns a message if it cannot be used. Returns the system, or throws ConfigError listing
+ * every problem found.
+ */
+export function validateSystem(
+  doc: unknown,
+  file = "system.json",
+  imageProblem?: (image: string, ramBytes: number) => string | null,
+): SystemConfig {
+  const problems: ConfigProblem[] = [];
+  const fail = (path: string, message: string) => problems.push({ path, message });
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const unknownKeys = (obj: Record<string, unknown>, path: string, allowed: string[]) => {
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) fail(path ? `${path}.${k}` : k, `unknown field; the fields here are ${allowed.join(", ")}`);
+    }
+  };
+
+  if (!isObj(doc)) throw new ConfigError(file, [{ path: "", message: "the system description must be a JSON object" }]);
+  unknownKeys(doc, "", ["$schema", "name", "cyclesPerTick", "quantum", "partitions", "schedule", "memoryRegions", "channels"]);
+
+  let cyclesPerTick = 10;
+  if (doc.cyclesPerTick !== undefined) {
+    const c = doc.cyclesPerTick;
+    if (typeof c !== "number" || !Number.isInteger(c) || c < 1 || c > 1_000_000) fail("cyclesPerTick", "must be an integer from 1 to 1000000");
+    else cyclesPerTick = c;
+  }
+  const duration = (v: unknown, path: string, { zero = false } = {}): number | null => {
+    const d = parseDurationValue(v, cyclesPerTick);
+    if (d === null) {
+      fail(path, `${JSON.stringify(v)} is not a duration: write microseconds (e.g. 1500) or a string such as "250us", "10ms", "1s", "5000cycles"`);
+      return null;
+    }
+    if (!zero && d <= 0) {
+      fail(path, "must be longer than zero");
+      return null;
+    }
+    if (d > MAX_CYCLES) {
+      fail(path, `${formatDuration(d, cyclesPerTick)} is too long: at most ${formatDuration(MAX_CYCLES, cyclesPerTick)} at this clock rate`);
+      return null;
+    }
+    return d;
+  };
+  const name = typeof doc.name === "string" ? doc.name : "system";
+  if (doc.name !== undefined && typeof doc.name !== "string") fail("name", "must be a string");
+  const quantum = doc.quantum === undefined ? 1000 * 10 * cyclesPerTick : duration(doc.quantum, "quantum");
+
+  // ── Memory regions ────────────────────────────────────────────────────────────────────────
+  const regions: SystemConfig["regions"] = [];
+  const regionIndex = new Map<string, number>();
+  if (doc.memoryRegions !== undefined) {
+    if (!Array.isArray(doc.memoryRegions)) fail("memoryRegions", "must be an array of {name, size}");
+    else doc.memoryRegions.forEach((r, i) => {
+      const p = `memoryRegions[${i}]`;
+      if (!isObj(r)) return fail(p, "must be an object {name, size}");
+      unknownKeys(r, p, ["name", "size"]);
+      if (typeof r.name !== "string" || !NAME.test(r.name)) return fail(`${p}.name`, "must be a name: a letter, then letters, digits, - or _ (at most 32)");
+      if (regionIndex.has(r.name)) return fail(`${p}.name`, `"${r.name}" is already the name of memoryRegions[${regionIndex.get(r.name)}]`);
+      const size = parseSizeValue(r.size);
+      if (size === null || size <= 0 || size % 4096 !== 0) return fail(`${p}.size`, `${JSON.stringify(r.size)} is not a valid size: use a multiple of 4 KiB such as "64K" or "1M"`);
+      regionIndex.set(r.name, regions.length);
+      regions.push({ name: r.name, size });
+    });
+  }
+
+  // ── Partitions ────────────────────────────────────────────────────────────────────────────
+  const partitions: PartitionConfig[] = [];
+  const partIndex = new Map<string, number>();
+  let totalRam = regions.reduce((n, r) => n + r.size, 0);
+  if (!Array.isArray(doc.partitions) || doc.partitions.length === 0) {
+    fail("partitions", "must be a non-empty array of partitions");
+  } else if (doc.partitions.length > MAX_PARTITIONS) {
+    fail("partitions", `${doc.partitions.length} partitions: at most ${MAX_PARTITIONS}`);
+  } else {
+    doc.partitions.forEach((pd, i) => {
+      const p = `partitions[${i}]`;
+      if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "mappings"]);
+      let ok = true;
+      const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
+      const pname = typeof pd.name === "string" ? pd.name : "";
+      if (!NAME.test(pname)) bad("name", "must be a name: a letter, then letters, digits, - or _ (at most 32)");
+      else if (partIndex.has(pname)) bad("name", `"${pname}" is already the name of partitions[${partIndex.get(pname)}]`);
+      if (typeof pd.image !== "string" || pd.image.length === 0) bad("image", "must be the path of an ELF image (relative to this file)");
+      const mode = pd.mode ?? "machine";
+      if (mode !== "machine" && mode !== "supervisor") bad("mode", `${JSON.stringify(pd.mode)}: expected "machine" or "supervisor"`);
+      const ram = pd.ram === undefined ? 16 * 1024 * 1024 : parseSizeValue(pd.ram);
+      if (ram === null || ram % 4096 !== 0 || ram < MIN_RAM || ram > MAX_PARTITION_RAM) {
+        bad("ram", `${JSON.stringify(pd.ram)} is not a valid RAM size: use a multiple of 4 KiB from 64K to 1G`);
+      } else {
+        totalRam += ram;
+      }
+      const priority = pd.priority ?? 0;
+      if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority > 255) bad("priority", "must be an integer from 0 to 255");
+      let budget = 0;
+      let period = 0;
+      if ((pd.budget === undefined) !== (pd.period === undefined)) {
+        bad(pd.budget === undefined ? "period" : "budget", "budget and period go together: give both or neither");
+      } else if (pd.budget !== undefined) {
+        const b = duration(pd.budget, `${p}.budget`);
+        const t = duration(pd.period, `${p}.period`);
+        if (b === null || t === null) ok = false;
+        else if (b > t) bad("budget", `${formatDuration(b, cyclesPerTick)} is longer than the period (${formatDuration(t, cyclesPerTick)}): a budget must fit in its period`);
+        else {
+          budget = b;
+          period = t;
+        }
+      }
+      let devices: DeviceName[] = [...ALL_DEVICES];
+      if (pd.devices !== undefined) {
+        if (!Array.isArray(pd.devices)) bad("devices", `must be an array of device names (${ALL_DEVICES.join(", ")})`);
+        else {
+          devices = [];
+          pd.devices.forEach((d, j) => {
+            if (!ALL_DEVICES.includes(d as DeviceName)) bad(`devices[${j}]`, `${JSON.stringify(d)} is not a device; the devices are ${ALL_DEVICES.join(", ")}`);
+            else if (devices.includes(d as DeviceName)) bad(`devices[${j}]`, `"${d}" is listed twice`);
+            else devices.push(d as DeviceName);
+          });
+        }
+      }
+      if (pd.bootargs !== undefined) {
+        if (typeof pd.bootargs !== "string") bad("bootargs", "must be a string");
+        else if (mode !== "supervisor") bad("bootargs", 'only supervisor-mode partitions have a device tree to carry bootargs (set "mode": "supervisor")');
+      }
+      const mappings: PartitionConfig["mappings"] = [];
+      if (pd.mappings !== undefined) {
+        if (!Array.isArray(pd.mappings)) bad("mappings", "must be an array of {region, address, perms}");
+        else pd.mappings.forEach((m, j) => {
+          const mp = `mappings[${j}]`;
+          if (!isObj(m)) return bad(mp, "must be an object {region, address, perms}");
+          unknownKeys(m, `${p}.${mp}`, ["region", "address", "perms"]);
+          const region = typeof m.region === "string" ? regionIndex.get(m.region) : undefined;
+          if (region === undefined) {
+            return bad(`${mp}.region`, `${JSON.stringify(m.region)} is not a memory region; ${regions.length ? `the regions are ${regions.map((r) => r.name).join(", ")}` : "declare it under memoryRegions"}`);
+          }
+          const address = typeof m.address === "number" ? m.address : typeof m.address === "string" && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(m.address) ? Number(m.address) : NaN;
+          if (!Number.isInteger(address) || address < 0 || address % 4096 !== 0 || address + regions[region].size > 0x1_0000_0000) {
+            return bad(`${mp}.address`, `${JSON.stringify(m.address)} is not a page-aligned guest-physical address for a ${regions[region].size}-byte region below 4 GiB`);
+          }
+          const perms = m.perms ?? "rw";
+          if (typeof perms !== "string" || !/^r?w?x?$/.test(perms) || perms.length === 0) {
+            return bad(`${mp}.perms`, `${JSON.stringify(m.perms)}: use a combination of r, w, x in that order ("r", "rw", "rx", "rwx")`);
+          }
+          if (mappings.some((o) => o.region === region)) return bad(`${mp}.region`, `"${regions[region].name}" is already mapped into this partition`);
+          mappings.push({ region, address, read: perms.includes("r"), write: perms.includes("w"), exec: perms.includes("x") });
+        });
+        // Overlaps with RAM, devices and each other.
+        const taken: Array<{ what: string; base: number; size: number }> = [];
+        if (ram !== null) taken.push({ what: "the partition's RAM", base: RAM_BASE, size: ram });
+        for (const d of devices) taken.push({ what: `the ${d} device`, base: DEVICE_WINDOWS[d].base, size: DEVICE_WINDOWS[d].size });
+        mappings.forEach((m, j) => {
+          const size = regions[m.region].size;
+          const clash = taken.find((t) => m.address < t.base + t.size && t.base < m.address + size);
+          if (clash) {
+            bad(`mappings[${j}].address`, `region "${regions[m.region].name}" at 0x${m.address.toString(16)}-0x${(m.address + size - 1).toString(16)} overlaps ${clash.what} (0x${clash.base.toString(16)}-0x${(clash.base + clash.size - 1).toString(16)})`);
+          }
+          taken.push({ what: `region "${regions[m.region].name}"`, base: m.address, size });
+        });
+      }
+      if (ok && typeof pd.image === "string" && ram !== null && imageProblem) {
+        const problem = imageProblem(pd.image, ram);
+        if (problem) fail(`${p}.image`, problem);
+      }
+      partIndex.set(pname, i);
+      partitions.push({
+        name: pname, image: typeof pd.image === "string" ? pd.image : "", mode: mode as GuestMode,
+        ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
+        bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, mappings,
+      });
+    });
+  }
+  if (totalRam > MAX_TOTAL_RAM) {
+    fail("partitions", `${totalRam / 1048576} MiB of RAM and shared regions in all: at most ${MAX_TOTAL_RAM / 1048576} MiB`);
+  }
+
+  // ── Schedule ──────────────────────────────────────────────────────────────────────────────
+  const schedule: SystemConfig["schedule"] = { majorFrame: 0, windows: [] };
+  const lookupPartition = (v: unknown, path: string): number | null => {
+    const idx = typeof v === "string" ? partIndex.get(v) : undefined;
+    if (idx === undefined) {
+      fail(path, `${JSON.stringify(v)} is not a partition; the partitions are ${[...partIndex.keys()].join(", ") || "(none)"}`);
+      return null;
+    }
+    return idx;
+  };
+  if (doc.schedule === undefined) {
+    schedule.majorFrame = 10 * 1000 * 10 * cyclesPerTick;
+    schedule.windows.push({ start: 0, length: schedule.majorFrame, partitions: partitions.map((_, i) => i) });
+  } else if (!isObj(doc.schedule)) {
+    fail("schedule", "must be an object {majorFrame, windows}");
+  } else {
+    unknownKeys(doc.schedule, "schedule", ["majorFrame", "windows"]);
+    const frame = duration(doc.schedule.majorFrame, "schedule.majorFrame");
+    if (frame !== null) schedule.majorFrame = frame;
+    const windows = doc.schedule.windows;
+    if (!Array.isArray(windows) || windows.length === 0) fail("schedule.windows", "must be a non-empty array of windows {start, length, partitions}");
+    else if (windows.length > MAX_WINDOWS) fail("schedule.windows", `${windows.length} windows: at most ${MAX_WINDOWS}`);
+    else {
+      let previousEnd = 0;
+      windows.forEach((w, i) => {
+        const p = `schedule.windows[${i}]`;
+        if (!isObj(w)) return fail(p, "must be an object {start, length, partitions}");
+        unknownKeys(w, p, ["start", "length", "partitions"]);
+        const start = w.start === undefined ? previousEnd : duration(w.start, `${p}.start`, { zero: true });
+        const length = duration(w.length, `${p}.length`);
+        if (start === null || length === null) return;
+        if (start < previousEnd) {
+          fail(`${p}.start`, `starts at ${formatDuration(start, cyclesPerTick)}, before the previous window ends (${formatDuration(previousEnd, cyclesPerTick)}): windows must be in order and must not overlap`);
+        }
+        if (frame !== null && start + length > frame) {
+          fail(`${p}.length`, `the window ends at ${formatDuration(start + length, cyclesPerTick)}, after the major frame (${formatDuration(frame, cyclesPerTick)}): windows must fit in the frame`);
+        }
+        previousEnd = Math.max(previousEnd, start + length);
+        const members: number[] = [];
+        if (!Array.isArray(w.partitions) || w.partitions.length === 0) {
+          fail(`${p}.partitions`, "must be a non-empty array of partition names");
+        } else {
+          w.partitions.forEach((name, j) => {
+            const idx = lookupPartition(name, `${p}.partitions[${j}]`);
+            if (idx !== null && members.includes(idx)) fail(`${p}.partitions[${j}]`, `"${name}" is listed twice`);
+            else if (idx !== null) members.push(idx);
+          });
+        }
+        schedule.windows.push({ start, length, partitions: members });
+      });
+      partitions.forEach((pc, i) => {
+        if (pc.name && !schedule.windows.some((w) => w.partitions.includes(i))) {
+          fail("schedule.windows", `partition "${pc.name}" is in no window: it would never run`);
+        }
+      });
+    }
+  }
+
+  // ── Channels ──────────────────────────────────────────────────────────────────────────────
+  const channels: SystemConfig["channels"] = [];
+  if (doc.channels !== undefined) {
+    if (!Array.isArray(doc.channels)) fail("channels", "must be an array of channels {name, ends}");
+    else {
+      const names = new Set<string>();
+      const usedIds = new Map<string, string>();
+      doc.channels.forEach((c, i) => {
+        const p = `channels[${i}]`;
+        if (!isObj(c)) return fail(p, "must be an object {name, ends}");
+        unknownKeys(c, p, ["name", "ends"]);
+        if (typeof c.name !== "string" || !NAME.test(c.name)) fail(`${p}.name`, "must be a name: a letter, then letters, digits, - or _ (at most 32)");
+        else if (names.has(c.name)) fail(`${p}.name`, `"${c.name}" names another channel too`);
+        else names.add(c.name);
+        if (!Array.isArray(c.ends) || c.ends.length !== 2) return fail(`${p}.ends`, "must be an array of exactly two ends {partition, id, pp}");
+        const ends: Array<{ partition: number; id: number; pp: boolean }> = [];
+        c.ends.forEach((e, j) => {
+          const ep = `${p}.ends[${j}]`;
+          if (!isObj(e)) return fail(ep, "must be an object {partition, id, pp}");
+          unknownKeys(e, ep, ["partition", "id", "pp"]);
+          const part = lookupPartition(e.partition, `${ep}.partition`);
+          if (typeof e.id !== "number" || !Number.isInteger(e.id) || e.id < 0 || e.id > 62) fail(`${ep}.id`, "must be an integer from 0 to 62 (the channel's number in that partition)");
+          if (e.pp !== undefined && typeof e.pp !== "boolean") fail(`${ep}.pp`, "must be true or false");
+          if (part === null || typeof e.id !== "number") return;
+          const key = `${part}:${e.id}`;
+          if (usedIds.has(key)) fail(`${ep}.id`, `partition "${e.partition}" already uses channel id ${e.id} (${usedIds.get(key)})`);
+          usedIds.set(key, p);
+          ends.push({ partition: part, id: e.id, pp: e.pp === true });
+        });
+        if (ends.length === 2) {
+          if (ends[0].partition === ends[1].partition) fail(`${p}.ends`, "a channel connects two different partitions");
+          if (ends[0].pp && ends[1].pp) fail(`${p}.ends`, "only one end can accept protected procedure calls (pp)");
+          for (const [k, e] of ends.entries()) {
+            const other = ends[1 - k];
+            if (e.pp && partitions[e.partition] && partitions[other.partition] &&
+              partitions[e.partition].priority <= partitions[other.partition].priority) {
+              fail(`${p}.ends[${k}].pp`, `"${partitions[e.partition].name}" (priority ${partitions[e.partition].priority}) must have a higher priority than its caller "${partitions[other.partition].name}" (priority ${partitions[other.partition].priority}) to accept protected procedure calls`);
+            }
+          }
+        }
+        channels.push({ name: typeof c.name === "string" ? c.name : "", ends });
+      });
+    }
+  }
+
+  if (quantum === null || problems.length > 0) throw new ConfigError(file, problems);
+  return { name, cyclesPerTick, quantum, partitions, schedule, regions, channels };
+}
