@@ -4,6 +4,8 @@
 #
 #   asm/*.S   stand-alone assembly programs
 #   isa/*.S   ISA tests on the assembly test runtime (common/testrt.S, common/test.h)
+#   sbi/*.S   supervisor-mode guests on the S-mode runtime (common/srt.S, common/test.h): they
+#             boot with a0 = hart id and a1 = a device tree and talk to the SBI
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
 #
 # Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
@@ -47,6 +49,9 @@ for src in asm/*.S; do
 done
 for src in isa/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S "$src"
+done
+for src in sbi/*.S; do
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S "$src"
 done
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"

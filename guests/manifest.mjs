@@ -13,6 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const KINDS = [
   { dir: "asm", ext: ".S" },
   { dir: "isa", ext: ".S" },
+  { dir: "sbi", ext: ".S" },
   { dir: "c", ext: ".c" },
 ];
 

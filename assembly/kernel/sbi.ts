@@ -75,21 +75,23 @@ function ret(error: i32, value: i32): void {
 function ticksToClockSet(vcpu: i32, hi: i32, lo: i32): void {
   const olo = load32(SYS_TIME_OFFSET_LO);
   const ohi = load32(SYS_TIME_OFFSET_HI);
-  const dlo = i32(lo - olo);
-  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
-  if (dhi < 0) {
+  // Both are unsigned 64-bit tick counts (an SBI caller disarms the timer with all ones).
+  if (u32(hi) < u32(ohi) || (hi == ohi && u32(lo) < u32(olo))) {
     stimerSet(vcpu, 0, 0); // already in the past: fires at once
     return;
   }
+  const dlo = i32(lo - olo);
+  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
   const cpt = load32(SYS_CYCLES_PER_TICK);
   const clo = mul32(dlo, cpt);
   const chiCarry = mulhu(dlo, cpt);
   const chiHigh = mulhu(dhi, cpt);
-  if (chiHigh != 0) {
+  const chi = i32(mul32(dhi, cpt) + chiCarry);
+  if (chiHigh != 0 || u32(chi) < u32(chiCarry)) {
     stimerSet(vcpu, -1, -1); // beyond 2^64 cycles: never
     return;
   }
-  stimerSet(vcpu, i32(mul32(dhi, cpt) + chiCarry), clo);
+  stimerSet(vcpu, chi, clo);
 }
 
 function halt(vcpu: i32, reason: i32, status: i32): i32 {

@@ -1,0 +1,314 @@
+# The SBI as a supervisor-mode partition sees it (SBI specification v2.0): boot registers and the
+# device tree, Base, TIME (timer interrupts through sip.STIP), IPI (sip.SSIP), RFENCE, HSM, SRST
+# argument checks, DBCN, the legacy extensions, wasmvisor's hypercall extension, unknown
+# extensions, and that M-mode stays out of reach: M-level CSRs and MRET are illegal in S, and
+# ECALL from U is an exception delegated to S, not an SBI call.
+#
+# Runs on common/srt.S in a partition with guest mode "supervisor" (test/hypervisor.test.ts).
+#include "test.h"
+TEST_NAME("sbi")
+
+#define SBI_ERR_NOT_SUPPORTED   -2
+#define SBI_ERR_INVALID_PARAM   -3
+#define SBI_ERR_INVALID_ADDRESS -5
+#define SBI_ERR_ALREADY_AVAILABLE -6
+
+#define EID_BASE 0x10
+#define EID_TIME 0x54494d45
+#define EID_IPI  0x735049
+#define EID_RFNC 0x52464e43
+#define EID_HSM  0x48534d
+#define EID_SRST 0x53525354
+#define EID_DBCN 0x4442434e
+#define EID_WMV  0x08574d56
+
+/* a0/a1 = sbi_call(eid, fid) with the arguments already in a0-a5. */
+#define SBI(eid, fid) li a7, eid; li a6, fid; ecall
+
+#define DBCN_LEN 25                 /* bytes in dbcn_msg */
+
+#define SIE_SSIE 0x002
+#define SIE_STIE 0x020
+#define SSTATUS_SIE 0x002
+#define SSTATUS_SPP 0x100
+
+  .text
+  .globl test_main
+test_main:
+  addi sp, sp, -16
+  sw ra, 12(sp)
+
+  # ── Boot: a0 = hart 0, a1 = a flattened device tree in RAM ──
+  lw a0, boot_hartid
+  CHECK(1, a0, 0)
+  lw a1, boot_dtb
+  li t0, 0x80000000
+  li TESTNUM, 2
+  bltu a1, t0, bad_dtb
+  lw a0, 0(a1)
+  CHECK(3, a0, 0xedfe0dd0)          # FDT magic 0xd00dfeed, big-endian
+
+  # ── Base ──
+  SBI(EID_BASE, 0)                  # spec version
+  CHECK(10, a0, 0)
+  CHECK(11, a1, 0x02000000)         # 2.0
+  SBI(EID_BASE, 1)                  # implementation ID
+  CHECK(12, a0, 0)
+  CHECK(13, a1, 0x574d56)
+  li a0, EID_TIME
+  SBI(EID_BASE, 3)                  # probe
+  CHECK(14, a1, 1)
+  li a0, EID_DBCN
+  SBI(EID_BASE, 3)
+  CHECK(15, a1, 1)
+  li a0, 0x0a000000                 # nobody's extension
+  SBI(EID_BASE, 3)
+  CHECK(16, a0, 0)
+  CHECK(17, a1, 0)
+  SBI(EID_BASE, 99)                 # no such function
+  CHECK(18, a0, SBI_ERR_NOT_SUPPORTED)
+  SBI(0x0a000000, 0)                # no such extension
+  CHECK(19, a0, SBI_ERR_NOT_SUPPORTED)
+
+  # ── Counters: time, cycle and instret are readable from S (mcounteren) ──
+  rdtime a2
+  rdinstret a3
+  rdtime a4
+  sub a4, a4, a2
+  sltu a0, a4, zero                 # time does not go backwards
+  CHECK(20, a0, 0)
+  sltiu a0, a3, 1                   # instret counts
+  CHECK(21, a0, 0)
+
+  # ── TIME: a timer interrupt arrives through sip.STIP at the time set ──
+  la t0, ack_timer
+  sw t0, irq_ack, t1
+  li t0, SIE_STIE
+  csrw sie, t0
+  rdtime s2
+  addi a0, s2, 200                  # 20 µs from now
+  li a1, 0
+  SBI(EID_TIME, 0)
+  CHECK(30, a0, 0)
+  csrr a0, sip
+  andi a0, a0, SIE_STIE             # not yet pending
+  CHECK(31, a0, 0)
+  lw s3, trap_count
+  csrs sstatus, SSTATUS_SIE
+1:
+  wfi
+  lw t0, trap_count
+  beq t0, s3, 1b
+  csrc sstatus, SSTATUS_SIE
+  lw a0, trap_mcause
+  CHECK(32, a0, 0x80000005)         # supervisor timer interrupt
+  rdtime a0
+  addi s2, s2, 200
+  sltu a0, a0, s2                   # not before the deadline
+  CHECK(33, a0, 0)
+  csrr a0, sip
+  andi a0, a0, SIE_STIE             # the handler moved the deadline away
+  CHECK(34, a0, 0)
+  # A deadline in the past is pending at once; the legacy call works the same way.
+  li a0, 1
+  li a1, 0
+  SBI(0x00, 0)
+  CHECK(35, a0, 0)
+  csrr a0, sip
+  andi a0, a0, SIE_STIE
+  CHECK(36, a0, SIE_STIE)
+  li a0, -1
+  li a1, -1
+  SBI(EID_TIME, 0)
+  csrr a0, sip
+  andi a0, a0, SIE_STIE
+  CHECK(37, a0, 0)
+  SBI(EID_TIME, 1)
+  CHECK(38, a0, SBI_ERR_NOT_SUPPORTED)
+
+  # ── IPI: a software interrupt to hart 0 sets sip.SSIP ──
+  la t0, ack_ipi
+  sw t0, irq_ack, t1
+  li t0, SIE_SSIE
+  csrw sie, t0
+  li a0, 1                          # hart mask {0}, base 0
+  li a1, 0
+  SBI(EID_IPI, 0)
+  CHECK(40, a0, 0)
+  lw s3, trap_count
+  csrs sstatus, SSTATUS_SIE
+  nop
+  csrc sstatus, SSTATUS_SIE
+  lw t0, trap_count
+  addi s3, s3, 1
+  CHECK_REG(41, t0, s3)
+  lw a0, trap_mcause
+  CHECK(42, a0, 0x80000001)
+  li a0, 2                          # hart 1 does not exist
+  li a1, 0
+  SBI(EID_IPI, 0)
+  CHECK(43, a0, SBI_ERR_INVALID_PARAM)
+  li a0, 0                          # the legacy send_ipi takes a pointer to a mask
+  SBI(0x04, 0)
+  csrr a0, sip
+  andi a0, a0, SIE_SSIE
+  CHECK(44, a0, SIE_SSIE)
+  SBI(0x03, 0)                      # legacy clear_ipi
+  csrr a0, sip
+  andi a0, a0, SIE_SSIE
+  CHECK(45, a0, 0)
+  csrw sie, zero
+  sw zero, irq_ack, t1
+
+  # ── RFENCE ──
+  li a0, 0
+  li a1, -1                         # all harts
+  li a2, 0
+  li a3, -1                         # whole address space
+  SBI(EID_RFNC, 1)                  # remote_sfence_vma
+  CHECK(50, a0, 0)
+  li a0, 1
+  li a1, 0
+  li a2, 0x80000000
+  li a3, 0x2000
+  li a4, 5
+  SBI(EID_RFNC, 2)                  # remote_sfence_vma_asid
+  CHECK(51, a0, 0)
+  li a0, 4
+  li a1, 0
+  SBI(EID_RFNC, 0)                  # remote_fence_i to hart 2: no such hart
+  CHECK(52, a0, SBI_ERR_INVALID_PARAM)
+  li a0, 1
+  li a1, 0
+  SBI(EID_RFNC, 3)                  # hypervisor fences: no H extension
+  CHECK(53, a0, SBI_ERR_NOT_SUPPORTED)
+
+  # ── HSM: hart 0 is started and the only hart ──
+  li a0, 0
+  SBI(EID_HSM, 2)
+  CHECK(60, a0, 0)
+  CHECK(61, a1, 0)                  # STARTED
+  li a0, 1
+  SBI(EID_HSM, 2)
+  CHECK(62, a0, SBI_ERR_INVALID_PARAM)
+  li a0, 0
+  SBI(EID_HSM, 0)                   # hart_start of a running hart
+  CHECK(63, a0, SBI_ERR_ALREADY_AVAILABLE)
+
+  # ── SRST: bad arguments come back as errors (the real reset ends the test) ──
+  li a0, 7
+  li a1, 0
+  SBI(EID_SRST, 0)
+  CHECK(70, a0, SBI_ERR_INVALID_PARAM)
+  li a0, 0
+  li a1, 0x1000
+  SBI(EID_SRST, 0)
+  CHECK(71, a0, SBI_ERR_INVALID_PARAM)
+
+  # ── DBCN: write a buffer, a byte; addresses outside RAM are refused ──
+  li a0, DBCN_LEN
+  la a1, dbcn_msg
+  li a2, 0
+  SBI(EID_DBCN, 0)
+  CHECK(80, a0, 0)
+  CHECK(81, a1, DBCN_LEN)
+  li a0, '\n'
+  SBI(EID_DBCN, 2)
+  CHECK(82, a0, 0)
+  li a0, 4
+  li a1, 0x10000000                 # the UART, not RAM
+  li a2, 0
+  SBI(EID_DBCN, 0)
+  CHECK(83, a0, SBI_ERR_INVALID_ADDRESS)
+  li a0, 4
+  la a1, dbcn_msg
+  li a2, 1                          # above 4 GiB
+  SBI(EID_DBCN, 0)
+  CHECK(84, a0, SBI_ERR_INVALID_ADDRESS)
+  li a0, 4
+  la a1, dbcn_buf
+  li a2, 0
+  SBI(EID_DBCN, 1)                  # read: no input queued
+  CHECK(85, a0, 0)
+  CHECK(86, a1, 0)
+  SBI(0x02, 0)                      # legacy getchar: nothing
+  CHECK(87, a0, -1)
+
+  # ── wasmvisor hypercalls ──
+  SBI(EID_WMV, 0)
+  CHECK(90, a0, 0)
+  CHECK(91, a1, 1)                  # extension version
+  SBI(EID_WMV, 1)
+  CHECK(92, a0, 0)
+  sw a1, partition_id, t0
+  SBI(EID_WMV, 2)                   # yield
+  CHECK(93, a0, 0)
+  SBI(EID_WMV, 77)
+  CHECK(94, a0, SBI_ERR_NOT_SUPPORTED)
+
+  # ── M-mode is out of reach ──
+  EXPECT_TRAP(100, 2, csrr a0, mstatus)      # illegal instruction, delegated to S
+  EXPECT_TRAP(101, 2, csrw mtvec, zero)
+  EXPECT_TRAP(102, 2, mret)
+  EXPECT_TRAP(103, 2, csrr a0, mscratch)
+  lw a0, trap_from_priv             # the trap came from S (sstatus.SPP) to S's handler
+  CHECK(104, a0, 1)
+  # ECALL from U is an exception for the supervisor (cause 8), not an SBI call.
+  li t0, SSTATUS_SPP
+  csrc sstatus, t0
+  la t0, user_code
+  csrw sepc, t0
+  li TESTNUM, 105
+  la t6, 2f
+  sw t6, trap_resume, t5
+  lw s3, trap_count
+  sret
+2:
+  CHECK(106, a0, 0x55)              # the ecall left a0 alone: no SBI call happened
+  lw t0, trap_count
+  addi s3, s3, 1
+  CHECK_REG(107, t0, s3)
+  lw a0, trap_mcause
+  CHECK(108, a0, 8)
+  lw a0, trap_from_priv             # from U
+  CHECK(109, a0, 0)
+
+  lw ra, 12(sp)
+  addi sp, sp, 16
+  ret
+
+bad_dtb:
+  li TESTNUM, 2
+  j test_fail_notrap
+
+user_code:
+  li a0, 0x55
+  li a7, EID_BASE
+  li a6, 0
+  ecall
+1: j 1b                             # not reached: the supervisor resumes elsewhere
+
+# Interrupt acknowledgements, called by the runtime's trap handler (may use t1, t2, a0, a1,
+# a6, a7, ra).
+ack_timer:
+  li a0, -1
+  li a1, -1
+  li a7, EID_TIME
+  li a6, 0
+  ecall
+  ret
+ack_ipi:
+  csrc sip, SIE_SSIE
+  ret
+
+  .section .rodata
+dbcn_msg: .ascii "sbi: console through DBCN"
+dbcn_msg_end:
+  .if dbcn_msg_end - dbcn_msg - DBCN_LEN
+  .error "DBCN_LEN does not match dbcn_msg"
+  .endif
+
+  .data
+  .align 2
+partition_id: .word -1
+dbcn_buf:     .word 0
