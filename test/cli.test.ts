@@ -43,6 +43,11 @@ describe("wasmvisor run-elf", () => {
     expect(r.status).toBe(124);
     expect(r.stderr).toMatch(/--max-insns limit of 100000 was reached/);
   });
+  it("a trap loop on the bare machine runs into the limit, as under QEMU", async () => {
+    const r = await cli(["run-elf", guestPath("trap-loop"), "--max-insns", "100000"]);
+    expect(r.stdout).toBe("trap-loop: mtvec = 0, faulting\n");
+    expect(r.status).toBe(124);
+  });
   it("stops a guest that waits for an interrupt nothing can raise (status 125)", async () => {
     const r = await cli(["run-elf", guestPath("idle")]);
     expect(r.status).toBe(125);
@@ -93,5 +98,96 @@ describe("wasmvisor run-elf", () => {
     const r = spawnSync(process.execPath, [join(ROOT, "bin", "wasmvisor.mjs"), "run-elf", guestPath("exitcode")], { encoding: "utf8" });
     expect(r.stdout).toBe("exiting with status 42\n");
     expect(r.status).toBe(42);
+  });
+});
+
+describe("wasmvisor run", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wasmvisor-run-"));
+  const system = (name: string, doc: object) => {
+    const p = join(dir, name);
+    writeFileSync(p, JSON.stringify(doc));
+    return p;
+  };
+  const bin = (n: string) => guestPath(n);
+
+  for (const [core, paging] of [["wasm", "shadow"], ["ts", "nested"]]) {
+    it(`multiplexes the consoles with a [name] prefix per line (${core}, ${paging})`, async () => {
+      const r = await cli(["run", join(ROOT, "examples", "two-guests.json"), "--core", core, "--paging", paging]);
+      expect(r.status).toBe(0);
+      const lines = r.stdout.split("\n").filter(Boolean);
+      expect(lines.filter((l) => l.startsWith("[hello] ")).map((l) => l.slice(8)).join("\n") + "\n")
+        .toBe("Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee\n");
+      expect(lines.filter((l) => l.startsWith("[timer] ")).map((l) => l.slice(8)))
+        .toEqual(["20 timer interrupts", "elapsed time within [20, 21] ms"]);
+      expect(lines.every((l) => /^\[(hello|timer)\] /.test(l))).toBe(true);
+      expect(r.stderr).toBe("wasmvisor: [hello] passed (test finisher 0x5555)\nwasmvisor: [timer] passed (test finisher 0x5555)\n");
+    });
+  }
+
+  it("exits with the first failing partition's status and reports every partition", async () => {
+    const p = system("fail.json", { partitions: [
+      { name: "ok", image: bin("rv32i"), ram: "1M" },
+      { name: "bad", image: bin("exitcode"), ram: "1M" },
+      { name: "loop", image: bin("trap-loop"), ram: "64K" },
+    ] });
+    const r = await cli(["run", p]);
+    expect(r.status).toBe(42);
+    expect(r.stderr).toMatch(/\[ok\] passed/);
+    expect(r.stderr).toMatch(/\[bad\] failed with code 42 .*\(status 42\)/);
+    expect(r.stderr).toMatch(/\[loop\] stopped by a fatal fault: it traps without end .*\(status 126\)/);
+  });
+
+  it("--console sends input to one partition; --max-insns stops the rest (status 124)", async () => {
+    const p = system("console.json", { partitions: [
+      { name: "echo", image: bin("echo"), ram: "1M" },
+      { name: "spin", image: bin("spin"), ram: "64K" },
+    ] });
+    const input = new TextEncoder().encode("hi\nquit\n");
+    let stdout = "";
+    let stderr = "";
+    const status = await main(["run", p, "--console", "echo", "--max-insns", "2000000"], {
+      stdout: (d) => { stdout += typeof d === "string" ? d : Buffer.from(d).toString("latin1"); },
+      stderr: (t) => { stderr += t; },
+      input: { initial: input, open: false, onData: () => () => {}, next: async () => {}, close() {} },
+    });
+    expect(stdout).toBe("[echo] echo ready\n[echo] 1: HI\n[echo] 1 lines\n");
+    expect(stderr).toMatch(/\[spin\] still running when the --max-insns limit of 2000000 was reached \(status 124\)/);
+    expect(status).toBe(124);
+  });
+
+  it("--stats prints per-partition statistics", async () => {
+    const r = await cli(["run", join(ROOT, "examples", "two-guests.json"), "--stats"]);
+    expect(r.stderr).toMatch(/instructions in [\d.]+ s \([\d.]+ MIPS, wasm core, shadow paging\); virtual time [\d.]+ ms; \d+ world switches/);
+    expect(r.stderr).toMatch(/\[hello\] 3445 instructions, [\d.]+ % of the time; exits: \d+ MMIO, 0 SBI/);
+  });
+
+  it("refuses an invalid description with every problem and starts nothing (status 2)", async () => {
+    const p = system("invalid.json", {
+      partitions: [{ name: "a", image: "missing.elf", budget: "2ms", period: "1ms" }],
+      schedule: { majorFrame: "1ms", windows: [{ length: "2ms", partitions: ["a", "b"] }] },
+    });
+    const r = await cli(["run", p]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("wasmvisor: the system description is not valid:\n");
+    expect(r.stderr).toContain(`${p}: partitions[0].budget: 2 ms is longer than the period (1 ms)`);
+    expect(r.stderr).toContain(`${p}: schedule.windows[0].length: the window ends at 2 ms, after the major frame (1 ms)`);
+    expect(r.stderr).toContain(`${p}: schedule.windows[0].partitions[1]: "b" is not a partition; the partitions are a`);
+    expect(r.stderr).toMatch(/nothing was started\n$/);
+  });
+
+  it("usage errors", async () => {
+    const two = join(ROOT, "examples", "two-guests.json");
+    const cases: Array<[string[], RegExp]> = [
+      [["run"], /run needs a SYSTEM\.json/],
+      [["run", two, "--paging", "flat"], /--paging flat: expected one of shadow, nested/],
+      [["run", two, "--console", "nobody"], /--console nobody: no such partition; the partitions are hello, timer/],
+      [["run", join(dir, "nothing.json")], /nothing\.json: cannot read the file \(ENOENT\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
   });
 });

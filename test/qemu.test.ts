@@ -15,6 +15,7 @@ export const NOT_ON_QEMU: Record<string, string> = {
   htif: "QEMU's virt board has no HTIF (tohost/fromhost is a Spike convention)",
   "csr-warl": "pins wasmvisor's own WARL choices; QEMU 7.2 makes other legal ones (and keeps mepc[0])",
   "irq-priority": "QEMU 7.2 without AIA takes the lowest-numbered pending interrupt, not the spec's order",
+  ticks: "prints exact virtual timestamps; QEMU's mtime follows the host's clock",
   "amo-misaligned": "QEMU 7.2 reports a misaligned AMO as cause 4 and lets a misaligned SC fail silently",
 };
 

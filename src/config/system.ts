@@ -167,14 +167,14 @@ export function formatDuration(cycles: number, cyclesPerTick: number): string {
 }
 
 /**
- * Validate a parsed system description. `imageProblem(path)` (optional) checks an image file
- * and returns a message if it cannot be used. Returns the system, or throws ConfigError listing
+ * Validate a parsed system description. `imageProblem(path, ramBytes, mode)` (optional) checks
+ * an image file and returns a message if it cannot be used. Returns the system, or throws ConfigError listing
  * every problem found.
  */
 export function validateSystem(
   doc: unknown,
   file = "system.json",
-  imageProblem?: (image: string, ramBytes: number) => string | null,
+  imageProblem?: (image: string, ramBytes: number, mode: GuestMode) => string | null,
 ): SystemConfig {
   const problems: ConfigProblem[] = [];
   const fail = (path: string, message: string) => problems.push({ path, message });
@@ -264,7 +264,7 @@ export function validateSystem(
       let budget = 0;
       let period = 0;
       if ((pd.budget === undefined) !== (pd.period === undefined)) {
-        bad(pd.budget === undefined ? "period" : "budget", "budget and period go together: give both or neither");
+        bad(pd.budget === undefined ? "budget" : "period", "missing: budget and period go together, give both or neither");
       } else if (pd.budget !== undefined) {
         const b = duration(pd.budget, `${p}.budget`);
         const t = duration(pd.period, `${p}.period`);
@@ -327,7 +327,7 @@ export function validateSystem(
         });
       }
       if (ok && typeof pd.image === "string" && ram !== null && imageProblem) {
-        const problem = imageProblem(pd.image, ram);
+        const problem = imageProblem(pd.image, ram, mode as GuestMode);
         if (problem) fail(`${p}.image`, problem);
       }
       partIndex.set(pname, i);

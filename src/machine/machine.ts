@@ -10,8 +10,8 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, RAM_HOST_BASE, HART_X, V_PC,
-  V_PRIV, V_WFI, vcpuAddr,
+  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, RAM_HOST_BASE,
+  V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
@@ -222,12 +222,7 @@ export class Machine {
 
   /** Registers, pc and privilege level of the hart. */
   registers(): RegisterState {
-    const base = HART_X >> 2; // vCPU 0 is the running one
-    return {
-      x: Array.from(this.words.subarray(base, base + 32)),
-      pc: this.words[(this.vcpu + V_PC) >> 2] >>> 0,
-      priv: this.words[(this.vcpu + V_PRIV) >> 2],
-    };
+    return this.board.registers();
   }
 
   /** Read guest RAM (physical addresses). */

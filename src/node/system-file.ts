@@ -5,7 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { validateSystem, ConfigError, type SystemConfig } from "../config/system.js";
 import { parseElf, ElfError } from "../loader/elf.js";
-import { RAM_BASE } from "../vmm/board.js";
+import { RAM_BASE, DEVICE_TREE_BYTES } from "../vmm/board.js";
 
 export interface SystemFile {
   config: SystemConfig;
@@ -38,7 +38,7 @@ export function loadSystemFile(file: string): SystemFile {
   }
   const dir = dirname(file);
   const imagePath = (image: string) => resolve(dir, image);
-  const config = validateSystem(doc, file, (image, ramBytes) => {
+  const config = validateSystem(doc, file, (image, ramBytes, mode) => {
     const path = imagePath(image);
     try {
       if (!statSync(path).isFile()) return `${image} is not a file`;
@@ -50,6 +50,9 @@ export function loadSystemFile(file: string): SystemFile {
       for (const [i, s] of elf.segments.entries()) {
         if (s.paddr < RAM_BASE || s.paddr + s.memsz > RAM_BASE + ramBytes) {
           return `${image}: segment ${i} (0x${s.paddr.toString(16)}, ${s.memsz} bytes) does not fit in the partition's RAM (0x80000000, ${ramBytes} bytes): give it more "ram"`;
+        }
+        if (mode === "supervisor" && s.paddr + s.memsz > RAM_BASE + ramBytes - DEVICE_TREE_BYTES) {
+          return `${image}: segment ${i} (0x${s.paddr.toString(16)}, ${s.memsz} bytes) reaches into the last ${DEVICE_TREE_BYTES / 1024} KiB of RAM, where a supervisor-mode partition's device tree goes: give it more "ram"`;
         }
       }
     } catch (err) {

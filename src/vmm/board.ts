@@ -11,7 +11,7 @@ import {
   SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
   V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
-  GUEST_SUPERVISOR, STAGE2_TABLE, vcpuAddr, physmapAddr,
+  GUEST_SUPERVISOR, V_PC, V_PRIV, STAGE2_TABLE, vcpuAddr, physmapAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -35,6 +35,9 @@ export const ALL_DEVICES: readonly DeviceName[] = ["uart", "clint", "plic", "fin
 export type GuestMode = "machine" | "supervisor";
 
 /** Guest-physical windows of the devices (a mapped region may not overlap them). */
+/** Room for a supervisor-mode partition's device tree at the top of its RAM. */
+export const DEVICE_TREE_BYTES = 0x10000;
+
 export const DEVICE_WINDOWS: Record<DeviceName, { base: number; size: number }> = {
   finisher: { base: FINISHER_BASE, size: 0x1000 },
   clint: { base: CLINT_BASE, size: 0x10000 },
@@ -218,12 +221,17 @@ export class Board {
         }),
       });
     }
-    if (this.mode === "supervisor") this.writeDeviceTree();
+    if (this.mode === "supervisor") this.writeDeviceTree(image, name);
     this.reset(image.entry);
   }
 
   /** The device tree goes in the last 64 KiB of RAM (where QEMU puts it, below the top). */
-  private writeDeviceTree(): void {
+  private writeDeviceTree(image: ElfImage, name: string): void {
+    const limit = RAM_BASE + this.ramBytes - DEVICE_TREE_BYTES;
+    const clash = image.segments.find((s) => s.paddr + s.memsz > limit);
+    if (clash) {
+      throw new RangeError(`${name}: a segment (0x${clash.paddr.toString(16)}, ${clash.memsz} bytes) reaches into the last ${DEVICE_TREE_BYTES / 1024} KiB of RAM, where the device tree goes: give the partition more RAM`);
+    }
     const dtb = virtDeviceTree({
       ramBase: RAM_BASE,
       ramBytes: this.ramBytes,
@@ -233,8 +241,8 @@ export class Board {
       finisher: this.deviceIds.has("finisher"),
       bootargs: this.o.bootargs,
     });
-    const at = (RAM_BASE + this.ramBytes - 0x10000) >>> 0;
-    if (dtb.length > 0x10000 || this.ramBytes < 0x20000) throw new RangeError(`${this.name}: RAM too small for the device tree`);
+    const at = limit >>> 0;
+    if (dtb.length > DEVICE_TREE_BYTES || this.ramBytes < 2 * DEVICE_TREE_BYTES) throw new RangeError(`${this.name}: RAM too small for the device tree`);
     this.bytes.set(dtb, this.ramHost + (at - RAM_BASE));
     this.dtbAddress = at;
   }
@@ -262,6 +270,15 @@ export class Board {
   register(r: number): number {
     const running = this.words[SYS_CUR_VCPU >> 2] === this.index;
     return this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r];
+  }
+
+  /** Registers x0-x31, pc and privilege level of this board's hart. */
+  registers(): { x: number[]; pc: number; priv: number } {
+    return {
+      x: Array.from({ length: 32 }, (_, r) => this.register(r)),
+      pc: this.words[(this.vcpu + V_PC) >> 2] >>> 0,
+      priv: this.words[(this.vcpu + V_PRIV) >> 2],
+    };
   }
 
   /** Build the physical map (and, with an allocator, the stage-2 table) of this board. */
@@ -364,9 +381,12 @@ export class Board {
 
   // ── Console ───────────────────────────────────────────────────────────────────────────────
 
+  /** Output is handed on a line at a time (and when the run loop pauses), so the lines of
+   *  several partitions reach a multiplexed console in the order they were written. */
   private emit(byte: number): void {
     if (this.outLen === this.outBuf.length) this.flushOutput();
     this.outBuf[this.outLen++] = byte;
+    if (byte === 10) this.flushOutput();
   }
 
   /** Hand buffered console output on. */

@@ -31,6 +31,11 @@ export const GUESTS: GuestCase[] = [
   { name: "amo-misaligned", status: 0, output: pass("amo-misaligned"), instructions: 499 },
   { name: "sv32", status: 0, output: pass("sv32"), instructions: 2840 },
   {
+    name: "ticks", status: 0, instructions: 2_051_989,
+    output: Array.from({ length: 20 }, (_, i) => `tick ${i + 1}: 3 ticks late, instret ${100_000 * (i + 1) + 241 - i}\n`).join("") +
+      "399686 iterations (x = 8c12527f) in 204774 mtime ticks\n",
+  },
+  {
     name: "bench", status: 0, instructions: 273_429_682,
     output: "wasmvisor benchmark workload (scale 30)\ncrc     bafba72e\nmatrix  4571321f\nlist    1db418d2\ntokens  3953bfec\nsort    8d437151\nchecksum 7e83ac66\n",
   },

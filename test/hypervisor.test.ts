@@ -1,0 +1,220 @@
+// The partitioned system: several guests at once, each exactly as it runs alone; supervisor-mode
+// guests and the SBI; Sv32 through shadow tables and nested paging; the scheduler's windows,
+// priorities and budgets; halts, events, consoles and statistics. Every scenario runs on both
+// cores and both paging modes, and all four runs must agree exactly.
+import { describe, expect, it } from "vitest";
+import { GUESTS } from "./support/guests-table.ts";
+import { runGuest } from "./support/harness.ts";
+import { COMBOS, observable, runSystem, type SystemRun } from "./support/system.ts";
+import { STATUS_FAULT } from "../src/api/hypervisor.ts";
+
+const guest = (name: string) => GUESTS.find((g) => g.name === name)!;
+
+/** Run a description on every core × paging combination; they must agree; returns the first. */
+async function runEverywhere(description: unknown, opts: Parameters<typeof runSystem>[1] extends infer O ? Omit<O & object, "core" | "paging"> : never = {}): Promise<SystemRun> {
+  const runs: SystemRun[] = [];
+  for (const c of COMBOS) runs.push(await runSystem(description, { ...opts, ...c }));
+  for (let i = 1; i < runs.length; i++) {
+    expect(observable(runs[i]), `${COMBOS[i].core}/${COMBOS[i].paging} vs ${COMBOS[0].core}/${COMBOS[0].paging}`).toEqual(observable(runs[0]));
+  }
+  return runs[0];
+}
+
+describe("partitions run side by side", () => {
+  const names = ["hello", "timer", "rv32i", "sv32", "traps", "interrupts", "echo"];
+  it(`${names.join(", ")} at once: each prints and retires exactly what it does alone`, async () => {
+    const description = {
+      name: "many",
+      partitions: names.map((n, i) => ({ name: n, image: n, ram: "1M", priority: i % 3 })),
+      schedule: {
+        majorFrame: "70us", // 1,000-cycle windows: every guest is preempted many times
+        windows: names.map((n) => ({ length: "10us", partitions: [n] })),
+      },
+    };
+    const r = await runEverywhere(description, { input: { echo: guest("echo").input! } });
+    expect(r.result.reason).toBe("halted");
+    for (const n of names) {
+      const g = guest(n);
+      expect(r.output[n] ?? "", `${n} output`).toBe(g.output);
+      expect(r.result.partitions.find((p) => p.name === n)!.halt!.status, `${n} status`).toBe(g.status);
+      const p = r.stats.partitions.find((p) => p.name === n)!;
+      expect(p.instructions, `${n} instructions`).toBe(g.instructions);
+      // It was preempted at every window end: one window per 1,000 cycles of work (the timer
+      // guest, last to finish, ends up alone and is no longer switched).
+      if (n !== "timer") expect(p.exits.switchesIn, `${n} switches`).toBeGreaterThanOrEqual(Math.ceil(p.cycles / 1000) - 1);
+    }
+  }, 120_000);
+
+  it("two partitions sharing one window take turns and still match their solo runs", async () => {
+    const description = {
+      quantum: "20us",
+      partitions: [{ name: "a", image: "rv32m" }, { name: "b", image: "csr" }],
+    };
+    const r = await runEverywhere(description);
+    expect(r.output.a).toBe(guest("rv32m").output);
+    expect(r.output.b).toBe(guest("csr").output);
+    expect(r.stats.partitions.map((p) => p.instructions)).toEqual([guest("rv32m").instructions, guest("csr").instructions]);
+  }, 60_000);
+});
+
+describe("supervisor-mode partitions", () => {
+  it("sbi: the SBI v2.0 extensions, the hypercalls and M-mode out of reach", async () => {
+    const r = await runEverywhere({ partitions: [{ name: "s", image: "sbi", mode: "supervisor", ram: "1M" }] });
+    expect(r.output.s).toBe("sbi: console through DBCN\nsbi: PASS\n");
+    expect(r.result.partitions[0].halt).toMatchObject({ kind: "shutdown", status: 0 });
+    expect(r.stats.partitions[0].exits.sbi).toBeGreaterThan(40);
+  }, 60_000);
+
+  it("sv32s: the guest's own page tables through shadow tables and nested paging", async () => {
+    const runs: SystemRun[] = [];
+    for (const paging of ["shadow", "nested"] as const) {
+      runs.push(await runSystem({ partitions: [{ name: "s", image: "sv32s", mode: "supervisor", ram: "1M" }] }, { core: "wasm", paging }));
+    }
+    await runEverywhere({ partitions: [{ name: "s", image: "sv32s", mode: "supervisor", ram: "1M" }] });
+    for (const r of runs) {
+      expect(r.output.s).toBe("sv32s: PASS\n");
+      expect(r.result.status).toBe(0);
+    }
+    const [shadow, nested] = runs.map((r) => r.stats.partitions[0].paging);
+    expect(shadow.shadowFills).toBeGreaterThan(10); // translations were composed and cached
+    expect(nested.shadowFills).toBe(0); // nested paging walks both stages on every miss instead
+    expect(nested.walks).toBeGreaterThan(10);
+  }, 60_000);
+
+  it("a supervisor guest that reports a failure through SRST ends with status 1", async () => {
+    // hostile.S's first check fails when the partition has an extra device window mapped.
+    const r = await runSystem({
+      memoryRegions: [{ name: "extra", size: "4K" }],
+      partitions: [{ name: "h", image: "hostile", mode: "supervisor", ram: "1M", mappings: [{ region: "extra", address: "0x20000000", perms: "r" }] }],
+    }, { core: "wasm", maxInsns: 10_000_000 });
+    expect(r.output.h).toBe("hostile: FAIL test 1: got 0x0000000a expected 0x00000009\n");
+    expect(r.result.partitions[0].halt).toMatchObject({ kind: "shutdown", status: 1 });
+    expect(r.result.status).toBe(1);
+  }, 60_000);
+});
+
+describe("Sv32 in a partition behaves as on the bare machine", () => {
+  for (const name of ["sv32", "csr", "traps", "interrupts", "irq-priority"]) {
+    it(`${name}: same output, instructions and final registers`, async () => {
+      const bare = await runGuest("wasm", (await import("./support/harness.ts")).guestElf(name));
+      const r = await runEverywhere({ partitions: [{ name, image: name, ram: "1M" }] });
+      expect(r.output[name]).toBe(bare.output);
+      expect(r.stats.partitions[0].instructions).toBe(bare.retired);
+      const regs = r.hv.board(name).registers();
+      expect(regs.x).toEqual(bare.x);
+      expect(regs.pc).toBe(bare.pc);
+    }, 60_000);
+  }
+});
+
+describe("scheduling", () => {
+  const spinners = (extra: object[] = []) => [
+    { name: "a", image: "spin", ram: "64K", ...extra[0] },
+    { name: "b", image: "spin", ram: "64K", ...extra[1] },
+  ];
+  const cycles = (r: SystemRun) => r.stats.partitions.map((p) => p.cycles);
+
+  it("windows: each partition gets exactly its windows' share of the frame", async () => {
+    // 10 frames of 1 ms (100,000 cycles): a gets 300 µs, b 600 µs, 100 µs is idle.
+    const r = await runEverywhere({
+      partitions: spinners(),
+      schedule: { majorFrame: "1ms", windows: [{ length: "300us", partitions: ["a"] }, { start: "400us", length: "600us", partitions: ["b"] }] },
+    }, { maxInsns: 900_000 });
+    expect(r.result.reason).toBe("limit");
+    expect(cycles(r)).toEqual([300_000, 600_000]);
+    expect(r.stats.cycles).toBe(1_000_000); // ten frames, gaps included
+  }, 60_000);
+
+  it("priorities: the higher one runs; with an MCS budget it gets exactly budget/period", async () => {
+    const r = await runEverywhere({
+      partitions: spinners([{ priority: 5, budget: "200us", period: "1ms" }, { priority: 1 }]),
+    }, { maxInsns: 1_000_000 });
+    expect(cycles(r)).toEqual([200_000, 800_000]);
+    const unlimited = await runSystem({ partitions: spinners([{ priority: 5 }, { priority: 1 }]) }, { core: "wasm", maxInsns: 1_000_000 });
+    expect(cycles(unlimited)).toEqual([1_000_000, 0]);
+  }, 60_000);
+
+  it("equal priorities take turns a quantum at a time", async () => {
+    const r = await runEverywhere({ quantum: "50us", partitions: spinners() }, { maxInsns: 1_000_000 });
+    expect(cycles(r)).toEqual([500_000, 500_000]);
+    expect(r.stats.worldSwitches).toBe(1_000_000 / 5_000 - 1);
+  }, 60_000);
+
+  it("a partition waiting in WFI gives its window's time to nobody: the clock skips ahead", async () => {
+    const r = await runEverywhere({
+      partitions: [{ name: "t", image: "timer", ram: "1M" }, { name: "s", image: "spin", ram: "64K" }],
+      schedule: { majorFrame: "1ms", windows: [{ length: "500us", partitions: ["t"] }, { length: "500us", partitions: ["s"] }] },
+    }, { stopWhenHalted: ["t"] });
+    expect(r.output.t).toBe(guest("timer").output);
+    // The spinner had all of its windows and nothing more: half the time up to the timer's end.
+    const spin = r.stats.partitions[1].cycles;
+    expect(Math.abs(spin - r.haltedAt.t / 2)).toBeLessThanOrEqual(50_000);
+  }, 60_000);
+});
+
+describe("halts, events and consoles", () => {
+  it("a partition that stops stops alone; the system reports a status per partition", async () => {
+    const r = await runEverywhere({
+      partitions: [
+        { name: "fails", image: "exitcode", ram: "1M" },
+        { name: "loops", image: "trap-loop", ram: "64K" },
+        { name: "works", image: "rv32a", ram: "1M" },
+      ],
+    });
+    expect(r.result.reason).toBe("halted");
+    expect(r.result.partitions.map((p) => [p.name, p.halt?.kind, p.halt?.status])).toEqual([
+      ["fails", "fail", 42], ["loops", "fault", STATUS_FAULT], ["works", "pass", 0],
+    ]);
+    expect(r.result.status).toBe(42); // the first failing partition's status
+    expect(r.output.works).toBe(guest("rv32a").output);
+    expect(r.result.partitions[1].halt!.message).toMatch(/fatal fault: it traps without end \(mcause 0x1, mtvec 0x0, pc 0x0\)/);
+  }, 60_000);
+
+  it("emits halted and fault events, streams each console, takes input per partition", async () => {
+    const r = await runSystem({
+      partitions: [{ name: "e", image: "echo", ram: "1M" }, { name: "x", image: "trap-loop", ram: "64K" }],
+    }, { core: "wasm", input: { e: "abc\nquit\n" } });
+    expect(r.output.e).toBe("echo ready\n1: ABC\n1 lines\n");
+    expect(r.output.x).toBe("trap-loop: mtvec = 0, faulting\n");
+    const hv = r.hv;
+    expect(hv.halted.map((h) => h?.kind)).toEqual(["pass", "fault"]);
+  }, 60_000);
+
+  it("events fire once per halt, faults also as fault events; step() advances time", async () => {
+    const { makeHypervisor } = await import("./support/system.ts");
+    const { loadWasmModule } = await import("../src/node/core-file.ts");
+    const hv = makeHypervisor({
+      partitions: [{ name: "h", image: "hello", ram: "1M" }, { name: "x", image: "trap-loop", ram: "64K" }],
+    }, { core: "ts", wasmModule: await loadWasmModule() });
+    const halted: string[] = [];
+    const faults: string[] = [];
+    let text = "";
+    hv.on("halted", (e) => halted.push(`${e.partition}:${e.halt.kind}`));
+    hv.on("fault", (e) => faults.push(e.partition));
+    hv.console("h").onData((d) => { text += Buffer.from(d).toString(); });
+    expect(await hv.step(1000)).toBe(1000);
+    expect(halted).toEqual([]);
+    const result = await hv.run();
+    expect(halted.sort()).toEqual(["h:pass", "x:fault"]);
+    expect(faults).toEqual(["x"]);
+    expect(text).toBe(guest("hello").output);
+    expect(result.status).toBe(STATUS_FAULT);
+    expect(() => hv.console("nope")).toThrow(/no partition "nope"; the partitions are h, x/);
+  }, 60_000);
+
+  it("stop() ends a run early; statistics count per partition", async () => {
+    const { makeHypervisor } = await import("./support/system.ts");
+    const { loadWasmModule } = await import("../src/node/core-file.ts");
+    const hv = makeHypervisor({ partitions: [{ name: "s", image: "spin", ram: "64K" }, { name: "h", image: "hello", ram: "1M" }] },
+      { core: "wasm", wasmModule: await loadWasmModule() });
+    hv.on("halted", () => hv.stop());
+    const result = await hv.run();
+    expect(result.reason).toBe("stopped");
+    expect(result.partitions[0].halt).toBeNull();
+    const st = hv.stats();
+    expect(st.partitions[1].instructions).toBe(guest("hello").instructions);
+    expect(st.partitions[1].exits.mmio).toBeGreaterThan(0);
+    expect(st.instructions).toBe(st.partitions[0].instructions + st.partitions[1].instructions);
+    expect(st.partitions[0].share + st.partitions[1].share).toBeCloseTo(1, 5);
+  }, 60_000);
+});

@@ -1,0 +1,67 @@
+// Helpers for tests of the partitioned system: build a Hypervisor from a description whose
+// images name guests in guests/bin/ ("hello" → guests/bin/hello.elf), run it on a given core
+// and paging mode, and collect each partition's console output, halt and statistics.
+
+import { Hypervisor, type PagingMode, type SystemResult, type HypervisorStats } from "../../src/api/hypervisor.ts";
+import { loadWasmModule } from "../../src/node/core-file.ts";
+import type { CoreKind } from "../../src/core/core.ts";
+import { guestElf } from "./harness.ts";
+
+export const PAGING: readonly PagingMode[] = ["shadow", "nested"];
+/** Every core × paging combination a partitioned scenario must agree on. */
+export const COMBOS: ReadonlyArray<{ core: CoreKind; paging: PagingMode }> = (["wasm", "ts"] as const).flatMap(
+  (core) => PAGING.map((paging) => ({ core, paging })),
+);
+
+export interface SystemRun {
+  result: SystemResult;
+  output: Record<string, string>;
+  stats: HypervisorStats;
+  /** Virtual clock (cycles) when each partition halted (undefined: still running). */
+  haltedAt: Record<string, number>;
+  hv: Hypervisor;
+}
+
+export interface RunOptions {
+  core: CoreKind;
+  paging?: PagingMode;
+  maxInsns?: number;
+  /** Console input queued per partition before the run. */
+  input?: Record<string, string>;
+  /** Stop the whole system as soon as these partitions have halted. */
+  stopWhenHalted?: string[];
+}
+
+export function makeHypervisor(description: unknown, opts: RunOptions & { wasmModule: WebAssembly.Module }): Hypervisor {
+  return new Hypervisor(description, {
+    core: opts.core, paging: opts.paging ?? "shadow", wasmModule: opts.wasmModule,
+    loadImage: (image) => guestElf(image),
+  });
+}
+
+export async function runSystem(description: unknown, opts: RunOptions): Promise<SystemRun> {
+  const hv = makeHypervisor(description, { ...opts, wasmModule: await loadWasmModule() });
+  const output: Record<string, string> = {};
+  const haltedAt: Record<string, number> = {};
+  hv.on("output", (e) => { output[e.partition] = (output[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+  const waitFor = new Set(opts.stopWhenHalted ?? []);
+  hv.on("halted", (e) => {
+    haltedAt[e.partition] = hv.clock();
+    waitFor.delete(e.partition);
+    if (opts.stopWhenHalted && waitFor.size === 0) hv.stop();
+  });
+  for (const [name, text] of Object.entries(opts.input ?? {})) hv.console(name).write(text);
+  const result = await hv.run({ maxInsns: opts.maxInsns ?? 500_000_000 });
+  return { result, output, stats: hv.stats(), haltedAt, hv };
+}
+
+/** What must be identical between cores and paging modes (everything but the host's view). */
+export function observable(r: SystemRun): unknown {
+  return {
+    result: r.result,
+    output: r.output,
+    haltedAt: r.haltedAt,
+    cycles: r.stats.cycles,
+    partitions: r.stats.partitions.map((p) => ({ name: p.name, instructions: p.instructions, cycles: p.cycles, traps: p.exits.traps })),
+  };
+}
