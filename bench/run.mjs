@@ -8,6 +8,17 @@
 // of its own start-up (measured on a trivial guest in the same rounds); its instruction count is
 // the one wasmvisor measured for the same ELF (the workload's control flow is deterministic).
 //
+// The hypervisor's figures come from the same rounds:
+//   virt.overhead.cpu     bench.elf in a one-partition system / on the bare machine, minus 1 (%)
+//   paging.shadow_vs_nested  guests/bin/ptbench.elf (a supervisor guest that switches address
+//                         spaces and misses the TLB on nearly every access): time with nested
+//                         paging / time with shadow paging (> 1: shadow is faster)
+//   worldswitch.ns        host time per partition switch: two partitions that yield at once
+//                         (guests/bin/yield.elf: hypercall, scheduler, switch, 4 instructions)
+//   preemption.ns         host time per quantum preemption: two spinning partitions run the same
+//                         number of cycles with a 10 µs and a 10 ms quantum; the time difference
+//                         divided by the difference in switches (includes ending a slice exactly)
+//
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
 import { Machine } from "../dist/src/machine/machine.js";
 import { loadWasmModule, coreWasmPath } from "../dist/src/node/core-file.js";
+import { Hypervisor } from "../dist/src/api/hypervisor.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -39,6 +51,49 @@ async function runCore(core) {
   return { instructions: m.retired, seconds };
 }
 
+/** Run a system to its end on one core: instructions, seconds (start-up excluded), stats. */
+async function runSystem(description, options) {
+  const hv = new Hypervisor(description, {
+    ...options, wasmModule: await loadWasmModule(),
+    loadImage: (image) => readFileSync(`${root}/guests/bin/${image}.elf`),
+  });
+  await hv.start();
+  const t0 = performance.now();
+  const result = await hv.run({ maxInsns: options.maxInsns });
+  const seconds = (performance.now() - t0) / 1000;
+  const stats = hv.stats();
+  return { result, seconds, stats, instructions: stats.instructions };
+}
+
+/** bench.elf alone in a partition (machine mode). */
+async function runVirt(core) {
+  const r = await runSystem({ partitions: [{ name: "bench", image: "bench", ram: "16M" }] }, { core });
+  if (r.result.partitions[0].halt?.kind !== "pass") throw new Error(`bench.elf did not pass in a partition on the ${core} core`);
+  return r;
+}
+
+/** ptbench.elf in a supervisor partition with the given paging mode, `times` runs in a row. */
+async function runPaging(core, paging, times) {
+  let seconds = 0;
+  let instructions = 0;
+  for (let i = 0; i < times; i++) {
+    const r = await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core, paging });
+    if (r.result.status !== 0) throw new Error(`ptbench.elf failed with ${paging} paging on the ${core} core`);
+    seconds += r.seconds;
+    instructions += r.instructions;
+  }
+  return { seconds, instructions };
+}
+
+/** Two partitions of `image` for `cycles` cycles with a given quantum: seconds and switches. */
+async function runSwitches(core, image, quantum, cycles) {
+  const r = await runSystem({
+    quantum,
+    partitions: [{ name: "a", image, ram: "64K" }, { name: "b", image, ram: "64K" }],
+  }, { core, maxInsns: cycles });
+  return { seconds: r.seconds, switches: r.stats.worldSwitches };
+}
+
 const QEMU = "qemu-system-riscv32";
 const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
 function runQemu(elf) {
@@ -50,8 +105,11 @@ function runQemu(elf) {
   return seconds;
 }
 
-const samples = { wasm: [], ts: [], qemu: [] };
+const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [] };
 let instructions = 0;
+const PAGING_RUNS = quick ? 1 : 4;
+const SWITCH_CYCLES = quick ? 5_000_000 : 20_000_000;
+const YIELD_CYCLES = quick ? 1_000_000 : 4_000_000;
 for (let round = 1; round <= rounds; round++) {
   log(`round ${round}/${rounds}:`);
   const w = await runCore("wasm");
@@ -68,6 +126,30 @@ for (let round = 1; round <= rounds; round++) {
     log(`, qemu ${(instructions / (full - base) / 1e6).toFixed(1)} MIPS (${full.toFixed(3)} s - ${base.toFixed(3)} s start-up)`);
   }
   log("\n");
+  for (const core of ["wasm", "ts"]) {
+    const v = await runVirt(core);
+    if (v.instructions !== instructions) throw new Error(`bench.elf retired ${v.instructions} instructions in a partition, ${instructions} bare`);
+    samples[core === "wasm" ? "virtWasm" : "virtTs"].push(v.seconds);
+    const bare = median(samples[core]);
+    log(`  in a partition (${core}): ${(v.instructions / v.seconds / 1e6).toFixed(1)} MIPS (${((v.seconds / bare - 1) * 100).toFixed(1)} % vs the median bare run)\n`);
+  }
+  for (const core of ["wasm", "ts"]) {
+    const sh = await runPaging(core, "shadow", PAGING_RUNS);
+    const ne = await runPaging(core, "nested", PAGING_RUNS);
+    samples[core === "wasm" ? "shadowWasm" : "shadowTs"].push(sh.seconds);
+    samples[core === "wasm" ? "nestedWasm" : "nestedTs"].push(ne.seconds);
+    log(`  ptbench (${core}): shadow ${(sh.instructions / sh.seconds / 1e6).toFixed(1)} MIPS, nested ${(ne.instructions / ne.seconds / 1e6).toFixed(1)} MIPS, nested/shadow time ${(ne.seconds / sh.seconds).toFixed(2)}\n`);
+  }
+  for (const core of ["wasm", "ts"]) {
+    const y = await runSwitches(core, "yield", "1ms", YIELD_CYCLES);
+    const ns = y.seconds / y.switches * 1e9;
+    samples[core === "wasm" ? "switchWasm" : "switchTs"].push(ns);
+    const fast = await runSwitches(core, "spin", "10us", SWITCH_CYCLES);
+    const slow = await runSwitches(core, "spin", "10ms", SWITCH_CYCLES);
+    const pns = (fast.seconds - slow.seconds) / (fast.switches - slow.switches) * 1e9;
+    samples[core === "wasm" ? "preemptWasm" : "preemptTs"].push(pns);
+    log(`  world switch (${core}): ${y.switches} yields in ${y.seconds.toFixed(3)} s: ${ns.toFixed(0)} ns each; preemption: ${fast.switches} in ${fast.seconds.toFixed(3)} s vs ${slow.switches} in ${slow.seconds.toFixed(3)} s: ${pns.toFixed(0)} ns each\n`);
+  }
 }
 const mips = (xs) => instructions / median(xs) / 1e6;
 const mipsWasm = mips(samples.wasm);
@@ -103,6 +185,14 @@ const results = [
   { name: "mips.qemu", unit: "MIPS", value: mipsQemu === null ? null : round1(mipsQemu) },
   { name: "ratio.wasm_over_ts", unit: "x", value: round2(mipsWasm / mipsTs) },
   { name: "ratio.wasm_over_qemu", unit: "x", value: mipsQemu === null ? null : round2(mipsWasm / mipsQemu) },
+  { name: "virt.overhead.cpu", unit: "%", value: round1((median(samples.virtWasm) / median(samples.wasm) - 1) * 100) },
+  { name: "virt.overhead.cpu.ts", unit: "%", value: round1((median(samples.virtTs) / median(samples.ts) - 1) * 100) },
+  { name: "paging.shadow_vs_nested", unit: "x", value: round2(median(samples.nestedWasm) / median(samples.shadowWasm)) },
+  { name: "paging.shadow_vs_nested.ts", unit: "x", value: round2(median(samples.nestedTs) / median(samples.shadowTs)) },
+  { name: "worldswitch.ns", unit: "ns", value: Math.round(median(samples.switchWasm)) },
+  { name: "worldswitch.ns.ts", unit: "ns", value: Math.round(median(samples.switchTs)) },
+  { name: "preemption.ns", unit: "ns", value: Math.round(median(samples.preemptWasm)) },
+  { name: "preemption.ns.ts", unit: "ns", value: Math.round(median(samples.preemptTs)) },
   { name: "startup.wasm.ms", unit: "ms", value: round2(startupWasm) },
   { name: "startup.ts.ms", unit: "ms", value: round2(startupTs) },
 ];
@@ -113,5 +203,5 @@ if (json) {
   process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");
 } else {
   console.log(`\nCPU-bound workload: guests/bin/bench.elf, ${instructions.toLocaleString("en")} instructions, median of ${rounds} round(s)`);
-  for (const r of results) console.log(`  ${r.name.padEnd(24)} ${r.value === null ? "n/a (QEMU not installed)" : `${r.value} ${r.unit}`}`);
+  for (const r of results) console.log(`  ${r.name.padEnd(28)} ${r.value === null ? "n/a (QEMU not installed)" : `${r.value} ${r.unit}`}`);
 }

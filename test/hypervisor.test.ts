@@ -81,6 +81,18 @@ describe("supervisor-mode partitions", () => {
     expect(nested.walks).toBeGreaterThan(10);
   }, 60_000);
 
+  it("ptbench (the paging benchmark): correct in both modes; shadow paging walks far less", async () => {
+    const r = await runEverywhere({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] });
+    expect(r.output.pt).toBe("ptbench: PASS\n");
+    const shadow = (await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core: "wasm", paging: "shadow" })).stats.partitions[0].paging;
+    const nested = (await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core: "wasm", paging: "nested" })).stats.partitions[0].paging;
+    // 1,000 rounds × 2 address spaces × 512 pages, nearly all TLB misses: nested paging walks
+    // on each; shadow paging fills each translation once and then hits.
+    expect(nested.walks).toBeGreaterThan(1_000_000);
+    expect(shadow.shadowFills).toBeLessThan(2_000);
+    expect(shadow.shadowHits).toBeGreaterThan(1_000_000);
+  }, 120_000);
+
   it("a supervisor guest that reports a failure through SRST ends with status 1", async () => {
     // hostile.S's first check fails when the partition has an extra device window mapped.
     const r = await runSystem({
@@ -138,6 +150,15 @@ describe("scheduling", () => {
     const r = await runEverywhere({ quantum: "50us", partitions: spinners() }, { maxInsns: 1_000_000 });
     expect(cycles(r)).toEqual([500_000, 500_000]);
     expect(r.stats.worldSwitches).toBe(1_000_000 / 5_000 - 1);
+  }, 60_000);
+
+  it("a yield hypercall hands the CPU to the next partition at once", async () => {
+    const r = await runEverywhere({ partitions: [{ name: "a", image: "yield", ram: "64K" }, { name: "b", image: "yield", ram: "64K" }] }, { maxInsns: 60_000 });
+    const [a, b] = r.stats.partitions;
+    expect(Math.abs(a.instructions - b.instructions)).toBeLessThanOrEqual(5);
+    // Every slice is one round of the loop: 6 instructions (the ECALL retires).
+    expect(r.stats.worldSwitches).toBeGreaterThanOrEqual(60_000 / 6 - 2);
+    expect(Math.abs(a.exits.sbi + b.exits.sbi - r.stats.worldSwitches)).toBeLessThanOrEqual(1); // one switch per yield
   }, 60_000);
 
   it("a partition waiting in WFI gives its window's time to nobody: the clock skips ahead", async () => {

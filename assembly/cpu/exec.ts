@@ -618,9 +618,19 @@ export function run(budget: i32): i32 {
       store32(SYS_TRACE_INSN, (insn & 3) == 3 ? insn : insn & 0xffff);
 
       // ── Execute in the fast loop, then serve what it stopped for ───────────────────────
-      const ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad);
+      let ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad);
       pc = exitPc;
       n = exitN;
+      // Near the end of the budget every taken branch comes back here: go straight back in
+      // while budget is left and the fetch TLB holds the target's page. (This keeps the end of
+      // every slice cheap; it is the cost of a preemption.)
+      while (ev == EV_BRANCH && n < stopAt) {
+        const e = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
+        if (load32(e) != (pc & -4096) || (pc & 4095) == 4094) break;
+        ev = fastLoop(pc, n, i32(stopAt - NEAR), fetch32(i32(pc + load32(e + 4))), tlbLoad);
+        pc = exitPc;
+        n = exitN;
+      }
       if (ev <= EV_BRANCH) continue; // completed; the fetch path checks the budget
 
       setSliceRetired(n - 1);

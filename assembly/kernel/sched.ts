@@ -5,13 +5,15 @@
 // partitions they list may run. Inside a window the highest-priority partition that is runnable
 // (not halted, not waiting in WFI with nothing pending) and has budget runs (seL4 MCS: a budget
 // of cycles per period, replenished at each period boundary counted from time 0; period 0 means
-// no budget limit). Partitions of equal priority take turns, a quantum at a time.
+// no budget limit). Partitions of equal priority take turns, a quantum at a time; a partition
+// alone at its priority in the window is not sliced by the quantum.
 //
 // Frames, periods and budgets are below 2^30 cycles (src/config validates that).
 //
 // A slice ends at the earliest of: the window's end, the running partition's budget, the
-// quantum, the moment a higher-priority partition of the window can run again (its timer
-// deadline or its replenishment), and the caller's budget. Budgets are exact (cpu/exec.ts), so a
+// quantum (when a live partition of equal priority shares the window), the moment a
+// higher-priority partition of the window can run again (its timer deadline or its
+// replenishment), and the caller's budget. Budgets are exact (cpu/exec.ts), so a
 // partition that spins with interrupts disabled cannot delay another's window at all. When no
 // partition of the window can run, the clock skips ahead to the next event, so runs are
 // deterministic: time is the global virtual clock (retired instructions, traps and skipped idle
@@ -176,22 +178,28 @@ export function hvRun(budget: i32): i32 {
 
     // ── Run it for one slice ─────────────────────────────────────────────────────────────
     let slice = untilWindowEnd < remaining ? untilWindowEnd : remaining;
-    const quantum = load32(SCHED_QUANTUM);
-    if (quantum > 0 && quantum < slice) slice = quantum;
     const bestVcpu = vcpuAddr(best);
     if (load32(bestVcpu + V_PERIOD) > 0) {
       const left = load32(bestVcpu + V_BUDGET_LEFT);
       if (left < slice) slice = left;
     }
-    // A higher-priority partition of this window that waits or has no budget may preempt.
+    // A higher-priority partition of this window that waits or has no budget may preempt; a
+    // live one of equal priority gets its turn after a quantum. (Alone at its priority, the
+    // partition runs on to the window's end: slicing it would only cost time.)
+    let peers = false;
     for (let v = 0; v < count; v++) {
       if ((mask & (1 << v)) == 0 || v == best) continue;
       const vcpu = vcpuAddr(v);
-      if (load32(vcpu + V_STATE) == VS_HALTED || load32(vcpu + V_PRIORITY) <= bestPriority) continue;
+      if (load32(vcpu + V_STATE) == VS_HALTED) continue;
+      const priority = load32(vcpu + V_PRIORITY);
+      if (priority == bestPriority) peers = true;
+      if (priority <= bestPriority) continue;
       let when = timerNext(vcpu);
       if (!hasBudget(vcpu)) when = replenish(vcpu);
       if (when < slice) slice = when > 0 ? when : 1;
     }
+    const quantum = load32(SCHED_QUANTUM);
+    if (peers && quantum > 0 && quantum < slice) slice = quantum;
     vcpuSwitch(best);
     store32(SCHED_LAST, best);
     const reason = run(slice);

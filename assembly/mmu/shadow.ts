@@ -24,9 +24,14 @@ import { tlbFlushTranslated, tlbFlushPage } from "./tlb";
 
 const PTE_G: i32 = 32;
 
-/** Entry address for virtual address va in slot `slot`. */
+/**
+ * Entry address for virtual address va in slot `slot`. The tables are direct-mapped; the index
+ * folds the megapage number into the page number, so pages at the same offset in different
+ * 4 MiB regions (code at 0x8000_0000 and data at 0x4000_0000, say) do not evict each other.
+ */
 export function shadowEntry(vcpu: i32, slot: i32, va: i32): i32 {
-  return vcpu + V_SHADOW + slot * SHADOW_TABLE + ((va >>> 12) & (SHADOW_ENTRIES - 1)) * SHADOW_ENTRY;
+  const index = ((va >>> 12) ^ (va >>> 22)) & (SHADOW_ENTRIES - 1);
+  return vcpu + V_SHADOW + slot * SHADOW_TABLE + index * SHADOW_ENTRY;
 }
 
 function meta(vcpu: i32, slot: i32): i32 {

@@ -20,7 +20,8 @@ export interface SystemDescription {
   name?: string;
   /** Clock cycles per 10 MHz mtime tick (default 10). */
   cyclesPerTick?: number;
-  /** Longest slice a partition runs before the scheduler looks again (default "1ms"). */
+  /** Longest slice a partition runs while another of equal priority waits for its turn in the
+   *  same window (round robin; default "1ms"). */
   quantum?: Duration;
   partitions: PartitionDescription[];
   /** Default: one window spanning a 10 ms frame in which every partition may run. */
