@@ -21,17 +21,18 @@ async function runEverywhere(description: unknown, opts: Parameters<typeof runSy
 }
 
 describe("partitions run side by side", () => {
-  const names = ["hello", "timer", "rv32i", "sv32", "traps", "interrupts", "echo"];
+  const names = ["hello", "timer", "rv32i", "sv32", "traps", "interrupts", "echo", "uartirq"];
   it(`${names.join(", ")} at once: each prints and retires exactly what it does alone`, async () => {
     const description = {
       name: "many",
       partitions: names.map((n, i) => ({ name: n, image: n, ram: "1M", priority: i % 3 })),
       schedule: {
-        majorFrame: "70us", // 1,000-cycle windows: every guest is preempted many times
+        majorFrame: "80us", // 1,000-cycle windows: every guest is preempted many times
         windows: names.map((n) => ({ length: "10us", partitions: [n] })),
       },
     };
-    const r = await runEverywhere(description, { input: { echo: guest("echo").input! } });
+    const input = Object.fromEntries(names.filter((n) => guest(n).input).map((n) => [n, guest(n).input!]));
+    const r = await runEverywhere(description, { input });
     expect(r.result.reason).toBe("halted");
     for (const n of names) {
       const g = guest(n);
@@ -58,8 +59,8 @@ describe("partitions run side by side", () => {
 });
 
 describe("supervisor-mode partitions", () => {
-  it("sbi: the SBI v2.0 extensions, the hypercalls and M-mode out of reach", async () => {
-    const r = await runEverywhere({ partitions: [{ name: "s", image: "sbi", mode: "supervisor", ram: "1M" }] });
+  it("sbi: the SBI v2.0 extensions, a PLIC interrupt to S, the hypercalls and M-mode out of reach", async () => {
+    const r = await runEverywhere({ partitions: [{ name: "s", image: "sbi", mode: "supervisor", ram: "1M" }] }, { input: { s: "x" } });
     expect(r.output.s).toBe("sbi: console through DBCN\nsbi: PASS\n");
     expect(r.result.partitions[0].halt).toMatchObject({ kind: "shutdown", status: 0 });
     expect(r.stats.partitions[0].exits.sbi).toBeGreaterThan(40);

@@ -1,5 +1,6 @@
 # The SBI as a supervisor-mode partition sees it (SBI specification v2.0): boot registers and the
-# device tree, Base, TIME (timer interrupts through sip.STIP), IPI (sip.SSIP), RFENCE, HSM, SRST
+# device tree, Base, TIME (timer interrupts through sip.STIP), IPI (sip.SSIP), an external
+# interrupt through the PLIC's S-mode context (sip.SEIP; the test queues "x" as input), RFENCE, HSM, SRST
 # argument checks, DBCN, the legacy extensions, wasmvisor's hypercall extension, unknown
 # extensions, and that M-mode stays out of reach: M-level CSRs and MRET are illegal in S, and
 # ECALL from U is an exception delegated to S, not an SBI call.
@@ -26,6 +27,12 @@ TEST_NAME("sbi")
 #define SBI(eid, fid) li a7, eid; li a6, fid; ecall
 
 #define DBCN_LEN 25                 /* bytes in dbcn_msg */
+
+/* Sleep until the trap count moves past `before`: WFI with interrupts globally off (it still
+ * wakes on a pending enabled interrupt), then a window with SIE on to take it. Without the
+ * race of enabling first: an interrupt taken just before the WFI would leave it asleep. */
+#define WAIT_FOR_TRAP(before) \
+  1: lw t0, trap_count; bne t0, before, 2f; wfi; csrsi sstatus, SSTATUS_SIE; csrci sstatus, SSTATUS_SIE; j 1b; 2:
 
 #define SIE_SSIE 0x002
 #define SIE_STIE 0x020
@@ -94,12 +101,7 @@ test_main:
   andi a0, a0, SIE_STIE             # not yet pending
   CHECK(31, a0, 0)
   lw s3, trap_count
-  csrs sstatus, SSTATUS_SIE
-1:
-  wfi
-  lw t0, trap_count
-  beq t0, s3, 1b
-  csrc sstatus, SSTATUS_SIE
+  WAIT_FOR_TRAP(s3)
   lw a0, trap_mcause
   CHECK(32, a0, 0x80000005)         # supervisor timer interrupt
   rdtime a0
@@ -205,6 +207,39 @@ test_main:
   SBI(EID_SRST, 0)
   CHECK(71, a0, SBI_ERR_INVALID_PARAM)
 
+  # ── An external interrupt through the PLIC's S-mode context (1): the UART's receive line.
+  #    The test queues one byte, "x", as console input. ──
+  li t0, 0x0c000000 + 4 * 10        # source 10: priority 1
+  li t1, 1
+  sw t1, 0(t0)
+  li t0, 0x0c002080                 # context 1 enables
+  li t1, 1 << 10
+  sw t1, 0(t0)
+  li t0, 0x0c201000                 # context 1 threshold
+  sw zero, 0(t0)
+  la t0, ack_ext
+  sw t0, irq_ack, t1
+  li t0, 0x200                      # sie.SEIE
+  csrw sie, t0
+  li t0, 0x10000001                 # UART IER: receive data available
+  li t1, 1
+  sb t1, 0(t0)
+  lw s3, trap_count
+  WAIT_FOR_TRAP(s3)
+  lw a0, trap_mcause
+  CHECK(75, a0, 0x80000009)         # supervisor external interrupt
+  lw a0, ext_claim
+  CHECK(76, a0, 10)
+  lw a0, ext_byte
+  CHECK(77, a0, 'x')
+  csrr a0, sip                      # completed, line low: nothing pending
+  andi a0, a0, 0x200
+  CHECK(78, a0, 0)
+  li t0, 0x10000001
+  sb zero, 0(t0)
+  csrw sie, zero
+  sw zero, irq_ack, t1
+
   # ── DBCN: write a buffer, a byte; addresses outside RAM are refused ──
   li a0, DBCN_LEN
   la a1, dbcn_msg
@@ -300,6 +335,15 @@ ack_timer:
 ack_ipi:
   csrc sip, SIE_SSIE
   ret
+ack_ext:                            # claim, drain the UART, complete
+  li t1, 0x0c201004
+  lw a0, 0(t1)
+  sw a0, ext_claim, t2
+  li t2, 0x10000000
+  lbu a1, 0(t2)
+  sw a1, ext_byte, t2
+  sw a0, 0(t1)
+  ret
 
   .section .rodata
 dbcn_msg: .ascii "sbi: console through DBCN"
@@ -311,4 +355,6 @@ dbcn_msg_end:
   .data
   .align 2
 partition_id: .word -1
+ext_claim:    .word 0
+ext_byte:     .word 0
 dbcn_buf:     .word 0

@@ -17,6 +17,7 @@ export const GUESTS: GuestCase[] = [
   { name: "exitcode", status: 42, output: "exiting with status 42\n", instructions: 413 },
   { name: "timer", status: 0, output: "20 timer interrupts\nelapsed time within [20, 21] ms\n", instructions: 3731 },
   { name: "echo", status: 0, input: "hello\nworld\nquit\n", output: "echo ready\n1: HELLO\n2: WORLD\n2 lines\n", instructions: 2639 },
+  { name: "uartirq", status: 0, input: "hello\nworld\nquit\n", output: "uartirq ready\n1: HELLO\n2: WORLD\n2 lines; pending before enable: yes; every claim was the UART: yes\n", instructions: 4056 },
   { name: "htif", status: 0, output: "hello through HTIF\n", instructions: 309 },
   { name: "hello-asm", status: 0, output: "hello from wasmvisor\n", instructions: 114 },
   { name: "rv32i", status: 0, output: pass("rv32i"), instructions: 821 },
