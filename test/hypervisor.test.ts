@@ -58,6 +58,38 @@ describe("partitions run side by side", () => {
   }, 60_000);
 });
 
+describe("shared memory", () => {
+  it("two partitions exchange data through a region; read-only and non-executable mappings fault", async () => {
+    const r = await runEverywhere({
+      memoryRegions: [{ name: "mail", size: "4K" }, { name: "notice", size: "4K" }],
+      partitions: [
+        { name: "w", image: "shm", ram: "64K", mappings: [{ region: "mail", address: "0x90000000" }, { region: "notice", address: "0x90010000" }] },
+        { name: "r", image: "shm", ram: "64K", mappings: [{ region: "mail", address: "0x90000000", perms: "rw" }, { region: "notice", address: "0x90010000", perms: "r" }] },
+      ],
+    });
+    expect(r.output.r).toBe(
+      'reader: mail says "hello from partition 0", notice says "read-only for partition 1"\n' +
+      "reader: a store to the read-only notice faulted\n" +
+      "reader: a jump into the mail (not executable) faulted\n");
+    expect(r.output.w).toBe("writer: the reader acknowledged\n");
+    expect(r.result.status).toBe(0);
+  }, 60_000);
+
+  it("without the region the reader's loads fault: nothing is shared by accident", async () => {
+    const r = await runSystem({
+      memoryRegions: [{ name: "mail", size: "4K" }, { name: "notice", size: "4K" }],
+      partitions: [
+        { name: "w", image: "shm", ram: "64K", mappings: [{ region: "mail", address: "0x90000000" }, { region: "notice", address: "0x90010000" }] },
+        { name: "r", image: "shm", ram: "64K" },
+      ],
+    }, { core: "wasm", maxInsns: 1_000_000 });
+    // The reader's first look at the flag is a load access fault its handler does not expect.
+    expect(r.output.r).toBe("shm: FAIL\n");
+    expect(r.result.partitions[1].halt?.status).toBe(1);
+    expect(r.result.partitions[0].halt).toBeNull(); // the writer waits for an acknowledgement forever
+  }, 60_000);
+});
+
 describe("supervisor-mode partitions", () => {
   it("sbi: the SBI v2.0 extensions, a PLIC interrupt to S, the hypercalls and M-mode out of reach", async () => {
     const r = await runEverywhere({ partitions: [{ name: "s", image: "sbi", mode: "supervisor", ram: "1M" }] }, { input: { s: "x" } });
