@@ -131,6 +131,7 @@ describe("wasmvisor run", () => {
       { name: "loop", image: bin("trap-loop"), ram: "64K" },
     ] });
     const r = await cli(["run", p]);
+    expect(await cli(["run", p, "--core", "ts", "--paging", "nested"])).toEqual(r); // both cores agree
     expect(r.status).toBe(42);
     expect(r.stderr).toMatch(/\[ok\] passed/);
     expect(r.stderr).toMatch(/\[bad\] failed with code 42 .*\(status 42\)/);
@@ -142,23 +143,30 @@ describe("wasmvisor run", () => {
       { name: "echo", image: bin("echo"), ram: "1M" },
       { name: "spin", image: bin("spin"), ram: "64K" },
     ] });
-    const input = new TextEncoder().encode("hi\nquit\n");
-    let stdout = "";
-    let stderr = "";
-    const status = await main(["run", p, "--console", "echo", "--max-insns", "2000000"], {
-      stdout: (d) => { stdout += typeof d === "string" ? d : Buffer.from(d).toString("latin1"); },
-      stderr: (t) => { stderr += t; },
-      input: { initial: input, open: false, onData: () => () => {}, next: async () => {}, close() {} },
-    });
-    expect(stdout).toBe("[echo] echo ready\n[echo] 1: HI\n[echo] 1 lines\n");
-    expect(stderr).toMatch(/\[spin\] still running when the --max-insns limit of 2000000 was reached \(status 124\)/);
-    expect(status).toBe(124);
+    for (const core of ["wasm", "ts"]) {
+      const input = new TextEncoder().encode("hi\nquit\n");
+      let stdout = "";
+      let stderr = "";
+      const status = await main(["run", p, "--console", "echo", "--max-insns", "2000000", "--core", core], {
+        stdout: (d) => { stdout += typeof d === "string" ? d : Buffer.from(d).toString("latin1"); },
+        stderr: (t) => { stderr += t; },
+        input: { initial: input, open: false, onData: () => () => {}, next: async () => {}, close() {} },
+      });
+      expect(stdout).toBe("[echo] echo ready\n[echo] 1: HI\n[echo] 1 lines\n");
+      expect(stderr).toMatch(/\[spin\] still running when the --max-insns limit of 2000000 was reached \(status 124\)/);
+      expect(status).toBe(124);
+    }
   });
 
   it("--stats prints per-partition statistics", async () => {
-    const r = await cli(["run", join(ROOT, "examples", "two-guests.json"), "--stats"]);
-    expect(r.stderr).toMatch(/instructions in [\d.]+ s \([\d.]+ MIPS, wasm core, shadow paging\); virtual time [\d.]+ ms; \d+ world switches/);
-    expect(r.stderr).toMatch(/\[hello\] 3445 instructions, [\d.]+ % of the time; exits: \d+ MMIO, 0 SBI/);
+    const counts: string[] = [];
+    for (const core of ["wasm", "ts"]) {
+      const r = await cli(["run", join(ROOT, "examples", "two-guests.json"), "--stats", "--core", core]);
+      expect(r.stderr).toMatch(new RegExp(`instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core, shadow paging\\); virtual time [\\d.]+ ms; \\d+ world switches`));
+      expect(r.stderr).toMatch(/\[hello\] 3445 instructions, [\d.]+ % of the time; exits: \d+ MMIO, 0 SBI/);
+      counts.push(r.stderr.split("\n").filter((l) => l.startsWith("  [")).join("\n"));
+    }
+    expect(counts[1]).toBe(counts[0]);
   });
 
   it("refuses an invalid description with every problem and starts nothing (status 2)", async () => {

@@ -5,20 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { GUESTS } from "./support/guests-table.ts";
 import { runGuest } from "./support/harness.ts";
-import { COMBOS, observable, runSystem, type SystemRun } from "./support/system.ts";
+import { CORES, guestElf } from "./support/harness.ts";
+import { makeHypervisor, runAll, runEverywhere, runFor, type SystemRun } from "./support/system.ts";
+import { loadWasmModule } from "../src/node/core-file.ts";
 import { STATUS_FAULT } from "../src/api/hypervisor.ts";
 
 const guest = (name: string) => GUESTS.find((g) => g.name === name)!;
-
-/** Run a description on every core × paging combination; they must agree; returns the first. */
-async function runEverywhere(description: unknown, opts: Parameters<typeof runSystem>[1] extends infer O ? Omit<O & object, "core" | "paging"> : never = {}): Promise<SystemRun> {
-  const runs: SystemRun[] = [];
-  for (const c of COMBOS) runs.push(await runSystem(description, { ...opts, ...c }));
-  for (let i = 1; i < runs.length; i++) {
-    expect(observable(runs[i]), `${COMBOS[i].core}/${COMBOS[i].paging} vs ${COMBOS[0].core}/${COMBOS[0].paging}`).toEqual(observable(runs[0]));
-  }
-  return runs[0];
-}
 
 describe("partitions run side by side", () => {
   const names = ["hello", "timer", "rv32i", "sv32", "traps", "interrupts", "echo", "uartirq"];
@@ -76,13 +68,13 @@ describe("shared memory", () => {
   }, 60_000);
 
   it("without the region the reader's loads fault: nothing is shared by accident", async () => {
-    const r = await runSystem({
+    const r = await runEverywhere({
       memoryRegions: [{ name: "mail", size: "4K" }, { name: "notice", size: "4K" }],
       partitions: [
         { name: "w", image: "shm", ram: "64K", mappings: [{ region: "mail", address: "0x90000000" }, { region: "notice", address: "0x90010000" }] },
         { name: "r", image: "shm", ram: "64K" },
       ],
-    }, { core: "wasm", maxInsns: 1_000_000 });
+    }, { maxInsns: 1_000_000 });
     // The reader's first look at the flag is a load access fault its handler does not expect.
     expect(r.output.r).toBe("shm: FAIL\n");
     expect(r.result.partitions[1].halt?.status).toBe(1);
@@ -99,39 +91,41 @@ describe("supervisor-mode partitions", () => {
   }, 60_000);
 
   it("sv32s: the guest's own page tables through shadow tables and nested paging", async () => {
-    const runs: SystemRun[] = [];
-    for (const paging of ["shadow", "nested"] as const) {
-      runs.push(await runSystem({ partitions: [{ name: "s", image: "sv32s", mode: "supervisor", ram: "1M" }] }, { core: "wasm", paging }));
-    }
-    await runEverywhere({ partitions: [{ name: "s", image: "sv32s", mode: "supervisor", ram: "1M" }] });
+    const runs = await runAll({ partitions: [{ name: "s", image: "sv32s", mode: "supervisor", ram: "1M" }] });
     for (const r of runs) {
       expect(r.output.s).toBe("sv32s: PASS\n");
       expect(r.result.status).toBe(0);
     }
-    const [shadow, nested] = runs.map((r) => r.stats.partitions[0].paging);
-    expect(shadow.shadowFills).toBeGreaterThan(10); // translations were composed and cached
-    expect(nested.shadowFills).toBe(0); // nested paging walks both stages on every miss instead
-    expect(nested.walks).toBeGreaterThan(10);
+    for (const core of CORES) {
+      const shadow = runFor(runs, core, "shadow").stats.partitions[0].paging;
+      const nested = runFor(runs, core, "nested").stats.partitions[0].paging;
+      expect(shadow.shadowFills).toBeGreaterThan(10); // translations were composed and cached
+      expect(nested.shadowFills).toBe(0); // nested paging walks both stages on every miss instead
+      expect(nested.walks).toBeGreaterThan(10);
+      expect(shadow).toEqual(runFor(runs, "wasm", "shadow").stats.partitions[0].paging);
+    }
   }, 60_000);
 
   it("ptbench (the paging benchmark): correct in both modes; shadow paging walks far less", async () => {
-    const r = await runEverywhere({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] });
-    expect(r.output.pt).toBe("ptbench: PASS\n");
-    const shadow = (await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core: "wasm", paging: "shadow" })).stats.partitions[0].paging;
-    const nested = (await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core: "wasm", paging: "nested" })).stats.partitions[0].paging;
-    // 1,000 rounds × 2 address spaces × 512 pages, nearly all TLB misses: nested paging walks
-    // on each; shadow paging fills each translation once and then hits.
-    expect(nested.walks).toBeGreaterThan(1_000_000);
-    expect(shadow.shadowFills).toBeLessThan(2_000);
-    expect(shadow.shadowHits).toBeGreaterThan(1_000_000);
+    const runs = await runAll({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] });
+    expect(runs[0].output.pt).toBe("ptbench: PASS\n");
+    for (const core of CORES) {
+      const shadow = runFor(runs, core, "shadow").stats.partitions[0].paging;
+      const nested = runFor(runs, core, "nested").stats.partitions[0].paging;
+      // 1,000 rounds × 2 address spaces × 512 pages, nearly all TLB misses: nested paging walks
+      // on each; shadow paging fills each translation once and then hits.
+      expect(nested.walks).toBeGreaterThan(1_000_000);
+      expect(shadow.shadowFills).toBeLessThan(2_000);
+      expect(shadow.shadowHits).toBeGreaterThan(1_000_000);
+    }
   }, 120_000);
 
   it("a supervisor guest that reports a failure through SRST ends with status 1", async () => {
     // hostile.S's first check fails when the partition has an extra device window mapped.
-    const r = await runSystem({
+    const r = await runEverywhere({
       memoryRegions: [{ name: "extra", size: "4K" }],
       partitions: [{ name: "h", image: "hostile", mode: "supervisor", ram: "1M", mappings: [{ region: "extra", address: "0x20000000", perms: "r" }] }],
-    }, { core: "wasm", maxInsns: 10_000_000 });
+    }, { maxInsns: 10_000_000 });
     expect(r.output.h).toBe("hostile: FAIL test 1: got 0x0000000a expected 0x00000009\n");
     expect(r.result.partitions[0].halt).toMatchObject({ kind: "shutdown", status: 1 });
     expect(r.result.status).toBe(1);
@@ -141,7 +135,7 @@ describe("supervisor-mode partitions", () => {
 describe("Sv32 in a partition behaves as on the bare machine", () => {
   for (const name of ["sv32", "csr", "traps", "interrupts", "irq-priority"]) {
     it(`${name}: same output, instructions and final registers`, async () => {
-      const bare = await runGuest("wasm", (await import("./support/harness.ts")).guestElf(name));
+      const bare = await runGuest("wasm", guestElf(name));
       const r = await runEverywhere({ partitions: [{ name, image: name, ram: "1M" }] });
       expect(r.output[name]).toBe(bare.output);
       expect(r.stats.partitions[0].instructions).toBe(bare.retired);
@@ -175,7 +169,7 @@ describe("scheduling", () => {
       partitions: spinners([{ priority: 5, budget: "200us", period: "1ms" }, { priority: 1 }]),
     }, { maxInsns: 1_000_000 });
     expect(cycles(r)).toEqual([200_000, 800_000]);
-    const unlimited = await runSystem({ partitions: spinners([{ priority: 5 }, { priority: 1 }]) }, { core: "wasm", maxInsns: 1_000_000 });
+    const unlimited = await runEverywhere({ partitions: spinners([{ priority: 5 }, { priority: 1 }]) }, { maxInsns: 1_000_000 });
     expect(cycles(unlimited)).toEqual([1_000_000, 0]);
   }, 60_000);
 
@@ -225,50 +219,51 @@ describe("halts, events and consoles", () => {
   }, 60_000);
 
   it("emits halted and fault events, streams each console, takes input per partition", async () => {
-    const r = await runSystem({
+    const r = await runEverywhere({
       partitions: [{ name: "e", image: "echo", ram: "1M" }, { name: "x", image: "trap-loop", ram: "64K" }],
-    }, { core: "wasm", input: { e: "abc\nquit\n" } });
+    }, { input: { e: "abc\nquit\n" } });
     expect(r.output.e).toBe("echo ready\n1: ABC\n1 lines\n");
     expect(r.output.x).toBe("trap-loop: mtvec = 0, faulting\n");
     const hv = r.hv;
     expect(hv.halted.map((h) => h?.kind)).toEqual(["pass", "fault"]);
   }, 60_000);
 
-  it("events fire once per halt, faults also as fault events; step() advances time", async () => {
-    const { makeHypervisor } = await import("./support/system.ts");
-    const { loadWasmModule } = await import("../src/node/core-file.ts");
-    const hv = makeHypervisor({
-      partitions: [{ name: "h", image: "hello", ram: "1M" }, { name: "x", image: "trap-loop", ram: "64K" }],
-    }, { core: "ts", wasmModule: await loadWasmModule() });
-    const halted: string[] = [];
-    const faults: string[] = [];
-    let text = "";
-    hv.on("halted", (e) => halted.push(`${e.partition}:${e.halt.kind}`));
-    hv.on("fault", (e) => faults.push(e.partition));
-    hv.console("h").onData((d) => { text += Buffer.from(d).toString(); });
-    expect(await hv.step(1000)).toBe(1000);
-    expect(halted).toEqual([]);
-    const result = await hv.run();
-    expect(halted.sort()).toEqual(["h:pass", "x:fault"]);
-    expect(faults).toEqual(["x"]);
-    expect(text).toBe(guest("hello").output);
-    expect(result.status).toBe(STATUS_FAULT);
-    expect(() => hv.console("nope")).toThrow(/no partition "nope"; the partitions are h, x/);
-  }, 60_000);
+  const endClocks: Record<string, number> = {};
+  for (const core of CORES) {
+    it(`events fire once per halt, faults also as fault events; step() advances time (${core})`, async () => {
+      const hv = makeHypervisor({
+        partitions: [{ name: "h", image: "hello", ram: "1M" }, { name: "x", image: "trap-loop", ram: "64K" }],
+      }, { core, wasmModule: await loadWasmModule() });
+      const halted: string[] = [];
+      const faults: string[] = [];
+      let text = "";
+      hv.on("halted", (e) => halted.push(`${e.partition}:${e.halt.kind}`));
+      hv.on("fault", (e) => faults.push(e.partition));
+      hv.console("h").onData((d) => { text += Buffer.from(d).toString(); });
+      expect(await hv.step(1000)).toBe(1000);
+      expect(halted).toEqual([]);
+      const result = await hv.run();
+      expect(halted.sort()).toEqual(["h:pass", "x:fault"]);
+      expect(faults).toEqual(["x"]);
+      expect(text).toBe(guest("hello").output);
+      expect(result.status).toBe(STATUS_FAULT);
+      endClocks[core] = hv.clock(); // the cores agree on when the system ended
+      if (core === CORES[CORES.length - 1]) expect(endClocks[core]).toBe(endClocks[CORES[0]]);
+      expect(() => hv.console("nope")).toThrow(/no partition "nope"; the partitions are h, x/);
+    }, 60_000);
 
-  it("stop() ends a run early; statistics count per partition", async () => {
-    const { makeHypervisor } = await import("./support/system.ts");
-    const { loadWasmModule } = await import("../src/node/core-file.ts");
-    const hv = makeHypervisor({ partitions: [{ name: "s", image: "spin", ram: "64K" }, { name: "h", image: "hello", ram: "1M" }] },
-      { core: "wasm", wasmModule: await loadWasmModule() });
-    hv.on("halted", () => hv.stop());
-    const result = await hv.run();
-    expect(result.reason).toBe("stopped");
-    expect(result.partitions[0].halt).toBeNull();
-    const st = hv.stats();
-    expect(st.partitions[1].instructions).toBe(guest("hello").instructions);
-    expect(st.partitions[1].exits.mmio).toBeGreaterThan(0);
-    expect(st.instructions).toBe(st.partitions[0].instructions + st.partitions[1].instructions);
-    expect(st.partitions[0].share + st.partitions[1].share).toBeCloseTo(1, 5);
-  }, 60_000);
+    it(`stop() ends a run early; statistics count per partition (${core})`, async () => {
+      const hv = makeHypervisor({ partitions: [{ name: "s", image: "spin", ram: "64K" }, { name: "h", image: "hello", ram: "1M" }] },
+        { core, wasmModule: await loadWasmModule() });
+      hv.on("halted", () => hv.stop());
+      const result = await hv.run();
+      expect(result.reason).toBe("stopped");
+      expect(result.partitions[0].halt).toBeNull();
+      const st = hv.stats();
+      expect(st.partitions[1].instructions).toBe(guest("hello").instructions);
+      expect(st.partitions[1].exits.mmio).toBeGreaterThan(0);
+      expect(st.instructions).toBe(st.partitions[0].instructions + st.partitions[1].instructions);
+      expect(st.partitions[0].share + st.partitions[1].share).toBeCloseTo(1, 5);
+    }, 60_000);
+  }
 });

@@ -5,7 +5,7 @@
 // (guests/asm/trap-loop.S) as next to a benign one, on both cores and both paging modes, and the
 // host never throws.
 import { describe, expect, it } from "vitest";
-import { COMBOS, runSystem, type SystemRun } from "./support/system.ts";
+import { COMBOS, runEverywhere, runSystem, type SystemRun } from "./support/system.ts";
 import { STATUS_FAULT } from "../src/api/hypervisor.ts";
 
 const HOSTILE_OUTPUT = [
@@ -100,10 +100,10 @@ describe("a hostile partition cannot touch its neighbour", () => {
   it("the hostile guest's checks are real: with a RAM window left open it reports the leak", async () => {
     // Map a shared region where the probe looks (readable): the probe must notice one more
     // readable MiB and fail, proving it would have caught a leak in the partition's map.
-    const r = await runSystem({
+    const r = await runEverywhere({
       memoryRegions: [{ name: "leak", size: "1M" }],
       partitions: [{ name: "h", image: "hostile", mode: "supervisor", ram: "1M", mappings: [{ region: "leak", address: "0xa0000000", perms: "r" }] }],
-    }, { core: "ts", maxInsns: 10_000_000 });
+    }, { maxInsns: 10_000_000 });
     expect(r.output.h).toMatch(/hostile: FAIL test 1: got 0x0000000a expected 0x00000009/);
   }, 60_000);
 });

@@ -2,6 +2,7 @@
 // images name guests in guests/bin/ ("hello" → guests/bin/hello.elf), run it on a given core
 // and paging mode, and collect each partition's console output, halt and statistics.
 
+import { expect } from "vitest";
 import { Hypervisor, type PagingMode, type SystemResult, type HypervisorStats } from "../../src/api/hypervisor.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
@@ -64,4 +65,27 @@ export function observable(r: SystemRun): unknown {
     cycles: r.stats.cycles,
     partitions: r.stats.partitions.map((p) => ({ name: p.name, instructions: p.instructions, cycles: p.cycles, traps: p.exits.traps })),
   };
+}
+
+/**
+ * Run a description on every core × paging combination (COMBOS order); all four must agree on
+ * everything observable. Returns the runs.
+ */
+export async function runAll(description: unknown, opts: Omit<RunOptions, "core" | "paging"> = {}): Promise<SystemRun[]> {
+  const runs: SystemRun[] = [];
+  for (const c of COMBOS) runs.push(await runSystem(description, { ...opts, ...c }));
+  for (let i = 1; i < runs.length; i++) {
+    expect(observable(runs[i]), `${COMBOS[i].core}/${COMBOS[i].paging} vs ${COMBOS[0].core}/${COMBOS[0].paging}`).toEqual(observable(runs[0]));
+  }
+  return runs;
+}
+
+/** runAll, returning the first run (Wasm core, shadow paging). */
+export async function runEverywhere(description: unknown, opts: Omit<RunOptions, "core" | "paging"> = {}): Promise<SystemRun> {
+  return (await runAll(description, opts))[0];
+}
+
+/** The run of `runs` (from runAll) for one core and paging mode. */
+export function runFor(runs: SystemRun[], core: CoreKind, paging: PagingMode): SystemRun {
+  return runs[COMBOS.findIndex((c) => c.core === core && c.paging === paging)];
 }
