@@ -3,8 +3,8 @@
 # guests/manifest.json (a test fails when a committed ELF is stale against its sources).
 #
 #   asm/*.S   stand-alone assembly programs
-#   isa/*.S   ISA tests on the assembly test runtime (common/testrt.S, common/test.h)
-#   sbi/*.S   supervisor-mode guests on the S-mode runtime (common/srt.S, common/test.h): they
+#   isa/*.S   ISA tests on the assembly test runtime (common/testrt.S, report.S, test.h)
+#   sbi/*.S   supervisor-mode guests on the S-mode runtime (common/srt.S, report.S, test.h): they
 #             boot with a0 = hart id and a1 = a device tree and talk to the SBI
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
 #
@@ -48,10 +48,10 @@ for src in asm/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- "$src"
 done
 for src in isa/*.S; do
-  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S "$src"
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S "$src"
 done
 for src in sbi/*.S; do
-  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S "$src"
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
 done
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"

@@ -88,10 +88,14 @@ describe("a hostile partition cannot touch its neighbour", () => {
       const hostile = await run(budgeted(partners.hostile), combo);
       expect(victimView(hostile)).toEqual(baseline);
       expect(hostile.output.other).toBe(HOSTILE_OUTPUT);
-      // The victim had half the CPU while its neighbour was busy.
-      const share = hostile.stats.partitions[1].cycles / hostile.haltedAt.victim;
-      expect(share).toBeGreaterThan(0.49);
-      expect(share).toBeLessThan(0.51);
+      // The neighbour had exactly its budget, 5,000 cycles in every 10,000-cycle period that
+      // has passed (and at most its budget in the current one); the victim had the rest.
+      const end = hostile.haltedAt.victim;
+      const periods = Math.floor(end / 10_000);
+      const other = hostile.stats.partitions[0].cycles;
+      expect(other).toBeGreaterThanOrEqual(periods * 5_000);
+      expect(other).toBeLessThanOrEqual(periods * 5_000 + Math.min(5_000, end - periods * 10_000));
+      expect(hostile.stats.partitions[1].cycles + other).toBe(end + 1); // + the finisher store at `end`
       views.push(baseline);
     }
     for (const v of views) expect(v).toEqual(views[0]);

@@ -569,6 +569,10 @@ export function run(budget: i32): i32 {
           break;
         }
       }
+      // Nothing more happens in a spent budget, not even an interrupt: it is taken at the start
+      // of the next run() instead, at the same clock, so where the host splits a run into
+      // slices never changes what the guest sees.
+      if (n >= budget) break;
       // Timers first, so an interrupt whose deadline is due now is taken now.
       const untilTimer = timerCheckAt(vcpu, n);
       const irq = pendingInterrupt(vcpu);

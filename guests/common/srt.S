@@ -1,8 +1,8 @@
 # Runtime for S-mode test guests (guests/sbi/): they run in a supervisor-mode partition,
 # start in S-mode with a0 = hart id and a1 = the device tree, print through the SBI console and
-# end with an SBI system reset. The trap handler and the symbols are those of testrt.S (trap_count,
-# trap_mcause — which holds scause here — trap_mepc, trap_mtval, trap_resume, irq_ack), so the
-# macros of test.h work unchanged. A failing check prints its message and shuts down reporting a
+# end with an SBI system reset. Reporting is in report.S. The trap handler and the symbols are
+# those of testrt.S (trap_count, trap_mcause — which holds scause here — trap_mepc, trap_mtval,
+# trap_resume, irq_ack), so the macros of test.h work unchanged. A failing check prints its message and shuts down reporting a
 # system failure (the partition's status is then 1).
 #include "test.h"
 
@@ -18,54 +18,15 @@ _start:
   csrw stvec, t0
   li TESTNUM, 0
   call test_main
-  la a0, test_name
-  call print_str
-  la a0, msg_pass
-  call print_str
+  j test_pass
+
+# ── Exits (report.S prints first): an SBI system reset ────────────────────────────────────
+  .globl exit_pass, exit_fail
+exit_pass:
   li a0, 0                  # shutdown, no reason
   li a1, 0
   j sbi_reset
-
-  .globl test_fail_values
-test_fail_values:
-  mv s0, t5
-  mv s1, t6
-  la sp, stack_top
-  call fail_header
-  la a0, msg_got
-  call print_str
-  mv a0, s0
-  call print_hex
-  la a0, msg_expected
-  call print_str
-  mv a0, s1
-  call print_hex
-  j fail_exit
-
-  .globl test_fail_notrap
-test_fail_notrap:
-  la sp, stack_top
-  call fail_header
-  la a0, msg_notrap
-  call print_str
-  j fail_exit
-
-fail_header:
-  addi sp, sp, -16
-  sw ra, 0(sp)
-  la a0, test_name
-  call print_str
-  la a0, msg_fail
-  call print_str
-  mv a0, TESTNUM
-  call print_dec
-  lw ra, 0(sp)
-  addi sp, sp, 16
-  ret
-
-fail_exit:
-  li a0, '\n'
-  call print_char
+exit_fail:
   li a0, 0                  # shutdown
   li a1, 1                  # reason: system failure
 sbi_reset:
@@ -88,73 +49,6 @@ print_char:                 # a0 = character; preserves every register but a0
   addi sp, sp, 16
   ret
 
-  .globl print_str
-print_str:
-  addi sp, sp, -16
-  sw ra, 0(sp)
-  sw s0, 4(sp)
-  mv s0, a0
-1:
-  lbu a0, 0(s0)
-  beqz a0, 2f
-  call print_char
-  addi s0, s0, 1
-  j 1b
-2:
-  lw ra, 0(sp)
-  lw s0, 4(sp)
-  addi sp, sp, 16
-  ret
-
-  .globl print_hex
-print_hex:                  # "0x" + 8 hex digits of a0
-  addi sp, sp, -16
-  sw ra, 0(sp)
-  sw s0, 4(sp)
-  sw s1, 8(sp)
-  mv s0, a0
-  li a0, '0'
-  call print_char
-  li a0, 'x'
-  call print_char
-  li s1, 28
-1:
-  srl a0, s0, s1
-  andi a0, a0, 15
-  li t1, 10
-  blt a0, t1, 2f
-  addi a0, a0, 'a' - '0' - 10
-2:
-  addi a0, a0, '0'
-  call print_char
-  addi s1, s1, -4
-  bgez s1, 1b
-  lw ra, 0(sp)
-  lw s0, 4(sp)
-  lw s1, 8(sp)
-  addi sp, sp, 16
-  ret
-
-  .globl print_dec
-print_dec:                  # unsigned decimal of a0 (< 10^9)
-  addi sp, sp, -32
-  sw ra, 28(sp)
-  mv t2, a0
-  addi t3, sp, 16
-  sb zero, 0(t3)
-1:
-  li t1, 10
-  remu t4, t2, t1
-  divu t2, t2, t1
-  addi t4, t4, '0'
-  addi t3, t3, -1
-  sb t4, 0(t3)
-  bnez t2, 1b
-  mv a0, t3
-  call print_str
-  lw ra, 28(sp)
-  addi sp, sp, 32
-  ret
 
 # ── The S-mode trap handler ──────────────────────────────────────────────────────────────
 # Records the trap; for interrupts calls irq_ack (if set) and returns; for exceptions resumes at
@@ -220,13 +114,6 @@ s_trap_entry:
   csrr t0, sscratch
   sret
 
-  .section .rodata
-msg_pass:     .asciz ": PASS\n"
-msg_fail:     .asciz ": FAIL test "
-msg_got:      .asciz ": got "
-msg_expected: .asciz " expected "
-msg_notrap:   .asciz ": the expected trap did not happen (or a different number of traps)"
-
   .data
   .align 4
   .globl trap_count, trap_mcause, trap_mepc, trap_mtval, trap_from_priv, trap_resume
@@ -246,4 +133,5 @@ trap_save:         .space 32
   .bss
   .align 4
   .space 8192
+  .globl stack_top
 stack_top:

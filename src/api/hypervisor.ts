@@ -96,6 +96,7 @@ export class Hypervisor {
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [] };
   private readonly inputListeners = new Map<string, Array<(d: Uint8Array) => void>>();
   private starting: Promise<void> | null = null;
+  private time: VirtualTime | null = null;
   private stopRequested = false;
 
   /** `config` is a system description (validated here; throws ConfigError) or a SystemConfig. */
@@ -159,7 +160,7 @@ export class Hypervisor {
     const nested = this.options.paging === "nested";
     words[SYS_HV_MODE >> 2] = 1;
     words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
-    const time = new VirtualTime(core.memory, core.exports);
+    const time = (this.time = new VirtualTime(core.memory, core.exports));
     const bus = new DeviceBus(time);
     const stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined;
 
@@ -289,8 +290,10 @@ export class Hypervisor {
     return "budget";
   }
 
-  /** Virtual clock in cycles (exact below 2^53). */
+  /** Virtual clock in cycles (exact below 2^53). Inside an event (output, halted) raised by a
+   *  device access, it is the time of that access. */
   clock(): number {
+    if (this.time?.inMmio) return Number(this.time.clock());
     return (this.words[SYS_CLOCK_HI >> 2] >>> 0) * 0x1_0000_0000 + (this.words[SYS_CLOCK_LO >> 2] >>> 0);
   }
 
