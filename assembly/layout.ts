@@ -40,9 +40,12 @@
 //           bits zero) or TLB_INVALID; addend = host address - virtual address, so a hit costs
 //           one compare and one add. A tag compare against (va & (page mask | size-1)) also
 //           rejects misaligned accesses, which then take the slow path.
-//   +0x4c00 shadow page tables: SHADOW_SLOTS tables of SHADOW_ENTRIES direct-mapped entries
-//           {tag, addend, pte, pa}: the composed translation of one guest virtual page
-//           (guest PTE permissions + where the partition's map puts the page in host memory).
+//   +0x4c00 shadow page tables: SHADOW_SLOTS tables (one per recent address space) and one
+//           more (SHADOW_GLOBAL) for the guest's global mappings, which every address space
+//           shares; each of SHADOW_ENTRIES direct-mapped entries {tag, addend, pte, level}: the
+//           composed translation of one guest virtual page (guest PTE permissions + where the
+//           partition's map puts the page in host memory).
+//   +0x18c00 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -173,7 +176,7 @@ export const SW_MASK: i32 = 8;
 
 // ── vCPU blocks ─────────────────────────────────────────────────────────────────────────────
 export const VCPU_BASE: i32 = 0x20000;
-export const VCPU_SIZE: i32 = 0x15000;
+export const VCPU_SIZE: i32 = 0x19000;
 export const VCPU_MAX: i32 = 8;
 
 /** Saved x0..x31 of a vCPU that is not running (see HART_X). */
@@ -262,7 +265,8 @@ export const V_STAT_SWITCHES_IN: i32 = 0x1ec;
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;
 export const V_SHADOW_AGE: i32 = 0x244;
-/** Per slot {asid, root ppn, age, used}; asid -1: free. used: entries may be valid. */
+/** Per slot {asid, root ppn, age, used}; asid -1: free. used: entries may be valid. The global
+ *  table (SHADOW_GLOBAL) has an entry too: only its `used` word counts. */
 export const V_SHADOW_META: i32 = 0x250;
 export const SHADOW_META_ENTRY: i32 = 16;
 export const SM_ASID: i32 = 0;
@@ -294,7 +298,9 @@ export const TLB_STORE: i32 = 2 * TLB_TABLE;
 export const TLB_INVALID: i32 = -1;
 
 export const V_SHADOW: i32 = 0x4c00;
+/** Shadow tables of address spaces; the table after them (SHADOW_GLOBAL) holds global mappings. */
 export const SHADOW_SLOTS: i32 = 4;
+export const SHADOW_GLOBAL: i32 = SHADOW_SLOTS;
 export const SHADOW_ENTRIES: i32 = 1024;
 export const SHADOW_ENTRY: i32 = 16;
 export const SHADOW_TABLE: i32 = SHADOW_ENTRIES * SHADOW_ENTRY;

@@ -19,9 +19,18 @@
 //                         number of cycles with a 10 µs and a 10 ms quantum; the time difference
 //                         divided by the difference in switches (includes ending a slice exactly)
 //
+// And Linux (when guests/linux/build.sh has built it), beside the real-time `periodic` partition:
+//   linux.boot.wasm.s / .ts.s  wall time from start to the shell prompt (medians)
+//   linux.boot.insns           instructions the Linux partition retires to get there
+//   linux.boot.virtual.ms      virtual time to the prompt; .busy: the same beside a partition that
+//                              spins in its own half of every 10 ms frame, and the share of the
+//                              CPU Linux had meanwhile (its scheduled share is 50 %)
+//   linux.forkexec.shadow_vs_nested  `forkexec 200` (fork + exec + wait, 200 times) after boot:
+//                              time with nested paging / time with shadow paging
+//
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
 import { Machine } from "../dist/src/machine/machine.js";
@@ -94,6 +103,46 @@ async function runSwitches(core, image, quantum, cycles) {
   return { seconds: r.seconds, switches: r.stats.worldSwitches };
 }
 
+// ── Linux ───────────────────────────────────────────────────────────────────────────────────
+const linuxDir = `${root}/guests/linux/build`;
+const linuxBuilt = ["Image", "initramfs.cpio"].every((f) => existsSync(`${linuxDir}/${f}`));
+const LINUX = {
+  name: "linux", mode: "supervisor", image: `${linuxDir}/Image`, initrd: `${linuxDir}/initramfs.cpio`, ram: "32M",
+  priority: 1, bootargs: "console=ttyS0 quiet",
+};
+const RTOS = { name: "rtos", image: "periodic", ram: "1M", priority: 10, budget: "200us", period: "1ms" };
+
+/** Boot Linux to the prompt; then optionally run one command. Seconds, instructions, virtual ms. */
+async function runLinux(core, { paging = "shadow", partners = [RTOS], schedule, command } = {}) {
+  const hv = new Hypervisor({ partitions: [...partners, LINUX], ...(schedule ? { schedule } : {}) }, {
+    core, paging, wasmModule: await loadWasmModule(),
+    loadImage: (f) => readFileSync(f.startsWith("/") ? f : `${root}/guests/bin/${f}.elf`),
+  });
+  let out = "";
+  hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
+  await hv.start();
+  const until = async (mark) => {
+    for (let spent = 0; !/\n# $/.test(out.slice(mark)); ) {
+      if (spent > 4e9) throw new Error(`Linux did not reach the prompt:\n${out.slice(-1000)}`);
+      spent += await hv.step(1_000_000);
+    }
+  };
+  const t0 = performance.now();
+  await until(0);
+  const boot = { seconds: (performance.now() - t0) / 1000, clock: hv.clock(), stats: hv.stats() };
+  let commandSeconds = null;
+  if (command) {
+    const mark = out.length;
+    hv.console("linux").write(`${command}\n`);
+    const t1 = performance.now();
+    await until(mark);
+    commandSeconds = (performance.now() - t1) / 1000;
+    if (!out.slice(mark).includes("all exited 0")) throw new Error(`${command} failed:\n${out.slice(mark)}`);
+  }
+  const linux = boot.stats.partitions.find((p) => p.name === "linux");
+  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, commandSeconds };
+}
+
 const QEMU = "qemu-system-riscv32";
 const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
 function runQemu(elf) {
@@ -105,7 +154,11 @@ function runQemu(elf) {
   return seconds;
 }
 
-const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [] };
+const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [] };
+let linuxInsns = null;
+let linuxVirtualMs = null;
+let linuxBusy = null;
+const FORKS = quick ? 50 : 200;
 let instructions = 0;
 const PAGING_RUNS = quick ? 1 : 4;
 const SWITCH_CYCLES = quick ? 5_000_000 : 20_000_000;
@@ -139,6 +192,26 @@ for (let round = 1; round <= rounds; round++) {
     samples[core === "wasm" ? "shadowWasm" : "shadowTs"].push(sh.seconds);
     samples[core === "wasm" ? "nestedWasm" : "nestedTs"].push(ne.seconds);
     log(`  ptbench (${core}): shadow ${(sh.instructions / sh.seconds / 1e6).toFixed(1)} MIPS, nested ${(ne.instructions / ne.seconds / 1e6).toFixed(1)} MIPS, nested/shadow time ${(ne.seconds / sh.seconds).toFixed(2)}\n`);
+  }
+  if (linuxBuilt) {
+    for (const core of ["wasm", "ts"]) {
+      const l = await runLinux(core);
+      samples[core === "wasm" ? "linuxWasm" : "linuxTs"].push(l.seconds);
+      linuxInsns = l.insns;
+      linuxVirtualMs = l.virtualMs;
+      log(`  linux (${core}): shell prompt after ${l.seconds.toFixed(3)} s, ${l.insns} instructions, ${l.virtualMs.toFixed(1)} ms of virtual time\n`);
+    }
+    const busy = await runLinux("wasm", {
+      partners: [RTOS, { name: "busy", image: "spin", ram: "64K" }],
+      schedule: { majorFrame: "10ms", windows: [{ length: "5ms", partitions: ["busy"] }, { length: "5ms", partitions: ["rtos", "linux"] }] },
+    });
+    linuxBusy = busy;
+    log(`  linux beside a busy partition (wasm): prompt after ${busy.virtualMs.toFixed(1)} ms virtual, ${busy.seconds.toFixed(3)} s wall; Linux had ${(busy.share * 100).toFixed(1)} % of the CPU\n`);
+    const fs = await runLinux("wasm", { paging: "shadow", command: `forkexec ${FORKS}` });
+    const fn = await runLinux("wasm", { paging: "nested", command: `forkexec ${FORKS}` });
+    samples.forkShadow.push(fs.commandSeconds);
+    samples.forkNested.push(fn.commandSeconds);
+    log(`  forkexec ${FORKS} (wasm): shadow ${fs.commandSeconds.toFixed(3)} s, nested ${fn.commandSeconds.toFixed(3)} s\n`);
   }
   for (const core of ["wasm", "ts"]) {
     const y = await runSwitches(core, "yield", "1ms", YIELD_CYCLES);
@@ -193,6 +266,13 @@ const results = [
   { name: "worldswitch.ns.ts", unit: "ns", value: Math.round(median(samples.switchTs)) },
   { name: "preemption.ns", unit: "ns", value: Math.round(median(samples.preemptWasm)) },
   { name: "preemption.ns.ts", unit: "ns", value: Math.round(median(samples.preemptTs)) },
+  { name: "linux.boot.wasm.s", unit: "s", value: linuxBuilt ? round2(median(samples.linuxWasm)) : null },
+  { name: "linux.boot.ts.s", unit: "s", value: linuxBuilt ? round2(median(samples.linuxTs)) : null },
+  { name: "linux.boot.insns", unit: "instructions", value: linuxInsns },
+  { name: "linux.boot.virtual.ms", unit: "ms", value: linuxVirtualMs === null ? null : round1(linuxVirtualMs) },
+  { name: "linux.boot.busy.virtual.ms", unit: "ms", value: linuxBusy ? round1(linuxBusy.virtualMs) : null },
+  { name: "linux.boot.busy.share", unit: "%", value: linuxBusy ? round1(linuxBusy.share * 100) : null },
+  { name: "linux.forkexec.shadow_vs_nested", unit: "x", value: linuxBuilt ? round2(median(samples.forkNested) / median(samples.forkShadow)) : null },
   { name: "startup.wasm.ms", unit: "ms", value: round2(startupWasm) },
   { name: "startup.ts.ms", unit: "ms", value: round2(startupTs) },
 ];
@@ -203,5 +283,8 @@ if (json) {
   process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");
 } else {
   console.log(`\nCPU-bound workload: guests/bin/bench.elf, ${instructions.toLocaleString("en")} instructions, median of ${rounds} round(s)`);
-  for (const r of results) console.log(`  ${r.name.padEnd(28)} ${r.value === null ? "n/a (QEMU not installed)" : `${r.value} ${r.unit}`}`);
+  for (const r of results) {
+    const na = r.name.startsWith("linux.") ? "n/a (Linux not built: bash guests/linux/build.sh)" : "n/a (QEMU not installed)";
+    console.log(`  ${r.name.padEnd(34)} ${r.value === null ? na : `${r.value} ${r.unit}`}`);
+  }
 }

@@ -41,5 +41,6 @@ export const PTE_R: i32 = 2;
 export const PTE_W: i32 = 4;
 export const PTE_X: i32 = 8;
 export const PTE_U: i32 = 16;
+export const PTE_G: i32 = 32;
 export const PTE_A: i32 = 64;
 export const PTE_D: i32 = 128;

@@ -14,7 +14,7 @@ import {
   PRIV_M, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO, PM_RAM, PM_RAM_WATCH, PM_KIND_MASK, PM_NO_READ,
   PM_NO_WRITE, PM_NO_EXEC, TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ,
   SYS_WATCH_ADDR, SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, SYS_STAT_SHADOW_HITS, SYS_HV_MODE, SYS_PAGING,
-  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, tlbSetAddr,
+  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, tlbSetAddr,
 } from "../layout";
 import {
   raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, ACCESS_FETCH, ACCESS_LOAD,
@@ -26,7 +26,7 @@ import { clockLo, clockHi } from "../kernel/counters";
 import { translate, accessFaultCause, leafAllows, walkPte, walkLevel } from "./sv32";
 import { gpaRegion } from "./physmap";
 import { shadowEntry, shadowMarkUsed } from "./shadow";
-import { PTE_D } from "../kernel/bits";
+import { PTE_D, PTE_G } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
 
 /** Privilege of data accesses: with mstatus.MPRV, M-mode loads and stores act at MPP. */
@@ -66,14 +66,15 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   const translated = priv != PRIV_M && load32(vcpu + V_SATP) < 0;
   const slot = translated && shadowing() ? load32(vcpu + V_SHADOW_CUR) : -1;
   if (slot >= 0) {
-    const e = shadowEntry(vcpu, slot, va);
+    // This address space's table first, then the one of global mappings all of them share.
+    let e = shadowEntry(vcpu, slot, va);
+    if (load32(e + SE_TAG) != (va & -4096)) e = shadowEntry(vcpu, SHADOW_GLOBAL, va);
     if (load32(e + SE_TAG) == (va & -4096)) {
       const pte = load32(e + SE_PTE);
       // A store to a page whose D bit is clear walks, so the guest's PTE gets its D bit.
       if (leafAllows(pte, access, priv, load32(vcpu + V_MSTATUS)) && (access != ACCESS_STORE || (pte & PTE_D) != 0) &&
         (load32(e + SE_LEVEL) & denyBit(access)) == 0) {
-        store32(SYS_STAT_SHADOW_HITS, i32(load32(SYS_STAT_SHADOW_HITS) + 1));
-        store32(vcpu + V_STAT_SHADOW_HITS, i32(load32(vcpu + V_STAT_SHADOW_HITS) + 1));
+        countShadowHit(vcpu);
         resolvedKind = PM_RAM;
         return i32(va + load32(e + SE_ADDEND));
       }
@@ -102,15 +103,22 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   const host = i32(load32(region + PM_TARGET) + resolvedOffset);
   if (slot >= 0 && resolvedKind == PM_RAM) {
     // Compose: this virtual page → the host page the partition's map gives its physical page.
-    const e = shadowEntry(vcpu, slot, va);
+    // A global mapping goes to the table every address space shares.
+    const into = (walkPte & PTE_G) != 0 ? SHADOW_GLOBAL : slot;
+    const e = shadowEntry(vcpu, into, va);
     store32(e + SE_TAG, va & -4096);
     store32(e + SE_ADDEND, i32(host - va));
     store32(e + SE_PTE, walkPte);
     store32(e + SE_LEVEL, walkLevel | (kind & ~PM_KIND_MASK));
-    shadowMarkUsed(vcpu, slot);
+    shadowMarkUsed(vcpu, into);
     store32(vcpu + V_STAT_SHADOW_FILLS, i32(load32(vcpu + V_STAT_SHADOW_FILLS) + 1));
   }
   return host;
+}
+
+function countShadowHit(vcpu: i32): void {
+  store32(SYS_STAT_SHADOW_HITS, i32(load32(SYS_STAT_SHADOW_HITS) + 1));
+  store32(vcpu + V_STAT_SHADOW_HITS, i32(load32(vcpu + V_STAT_SHADOW_HITS) + 1));
 }
 
 function countFill(): void {

@@ -3,12 +3,15 @@
 // For each vCPU, SHADOW_SLOTS tables cache composed translations of recently used guest address
 // spaces, one table per (ASID, root table) pair: for a guest virtual page, the guest's leaf PTE
 // (its permissions, after the hardware A/D update) and where the partition's physical map puts
-// the page in host memory. A TLB miss consults the current table before walking the guest's
-// page table; the walk (sv32.ts, composed with the map) refills it. Switching address spaces
-// (satp) selects another slot instead of discarding work, and fences drop only what they must:
+// the page in host memory. Translations the guest marks global (PTE.G: a kernel's mappings,
+// identical in every address space, priv spec 4.3.1) go into one more table, SHADOW_GLOBAL,
+// shared by all of them, so a new address space does not walk again for the kernel. A TLB miss
+// consults the current table, then the global one, before walking the guest's page table; the
+// walk (sv32.ts, composed with the map) refills them. Switching address spaces (satp) selects
+// another slot instead of discarding work, and fences drop only what they must:
 //
-//   SFENCE.VMA x0, x0        every slot
-//   SFENCE.VMA va, x0        va's entry in every slot
+//   SFENCE.VMA x0, x0        every slot and the global table
+//   SFENCE.VMA va, x0        va's entry in every slot and in the global table
 //   SFENCE.VMA x0, asid      the non-global entries of that ASID's slot
 //   SFENCE.VMA va, asid      va's entry in that ASID's slot, unless it is global
 //
@@ -17,12 +20,12 @@
 
 import { load32, store32, memFill } from "../shim";
 import {
-  V_SATP, V_SHADOW, V_SHADOW_CUR, V_SHADOW_AGE, V_SHADOW_META, SHADOW_META_ENTRY, SHADOW_SLOTS,
+  V_SATP, V_SHADOW, V_SHADOW_CUR, V_SHADOW_AGE, V_SHADOW_META, SHADOW_META_ENTRY, SHADOW_SLOTS, SHADOW_GLOBAL,
   SHADOW_ENTRIES, SHADOW_ENTRY, SHADOW_TABLE, SM_ASID, SM_ROOT, SM_AGE, SM_USED, SE_TAG, SE_PTE,
 } from "../layout";
 import { tlbFlushTranslated, tlbFlushPage } from "./tlb";
+import { PTE_G } from "../kernel/bits";
 
-const PTE_G: i32 = 32;
 
 /**
  * Entry address for virtual address va in slot `slot`. The tables are direct-mapped; the index
@@ -48,8 +51,8 @@ function clearSlot(vcpu: i32, slot: i32): void {
 
 /** Reset a vCPU's shadow state: every slot free and empty. */
 export function shadowReset(vcpu: i32): void {
-  memFill(vcpu + V_SHADOW, 0xff, SHADOW_SLOTS * SHADOW_TABLE);
-  for (let s = 0; s < SHADOW_SLOTS; s++) {
+  memFill(vcpu + V_SHADOW, 0xff, (SHADOW_SLOTS + 1) * SHADOW_TABLE);
+  for (let s = 0; s <= SHADOW_GLOBAL; s++) {
     const m = meta(vcpu, s);
     store32(m + SM_ASID, -1);
     store32(m + SM_ROOT, 0);
@@ -115,11 +118,15 @@ export function shadowFence(vcpu: i32, va: i32, hasVa: bool, asid: i32, hasAsid:
     if (hasVa) tlbFlushPage(vcpu, va);
     else tlbFlushTranslated(vcpu);
   }
-  for (let s = 0; s < SHADOW_SLOTS; s++) {
+  for (let s = 0; s <= SHADOW_GLOBAL; s++) {
     const m = meta(vcpu, s);
-    const slotAsid = load32(m + SM_ASID);
-    if (slotAsid == -1 || load32(m + SM_USED) == 0) continue;
-    if (hasAsid && slotAsid != (asid & 0x1ff)) continue;
+    if (load32(m + SM_USED) == 0) continue;
+    if (s == SHADOW_GLOBAL) {
+      if (hasAsid) continue; // an ASID fence keeps global mappings
+    } else {
+      const slotAsid = load32(m + SM_ASID);
+      if (slotAsid == -1 || (hasAsid && slotAsid != (asid & 0x1ff))) continue;
+    }
     if (hasVa) {
       const e = shadowEntry(vcpu, s, va);
       if (load32(e + SE_TAG) == (va & -4096) && (!hasAsid || (load32(e + SE_PTE) & PTE_G) == 0)) {

@@ -2,7 +2,8 @@
 # translation it gets goes through the hypervisor's shadow tables (or, in nested mode, a
 # two-stage walk). Mapping, remapping and permission changes each followed by the SFENCE.VMA
 # they need (per address, per ASID, global), hardware A/D updates visible in the guest's own
-# PTEs, address spaces with distinct ASIDs that need no fence to switch, SUM and MXR, U-mode
+# PTEs, address spaces with distinct ASIDs that need no fence to switch, global mappings shared
+# by the address spaces and fenced by address, SUM and MXR, U-mode
 # code through a U alias, and PTEs that point outside the partition's RAM (access faults).
 #
 # Address spaces (root table `root`, ASID 1):
@@ -13,7 +14,7 @@
 #     +0x0000 → pageA RW (A = D = 0)       +0x4000 → pageA R (made RW later)
 #     +0x1000 → pageA R U                  +0x5000 → pageB (remapped to pageC later)
 #     +0x2000 → pageA X only               +0x6000 → 0x9000_0000: no RAM there
-#     +0x3000 → invalid (made valid later)
+#     +0x3000 → invalid (made valid later)  +0x7000 → pageA, global (in l0b too; remapped later)
 # `root2` (ASID 2) has the same megapages and 0x4000_0000 → `l0b`, where +0x5000 → pageB.
 #include "test.h"
 TEST_NAME("sv32s")
@@ -23,6 +24,7 @@ TEST_NAME("sv32s")
 #define W 0x04
 #define X 0x08
 #define U 0x10
+#define G 0x20
 #define A 0x40
 #define D 0x80
 #define SUM 0x40000
@@ -221,6 +223,37 @@ test_main:
   SATP_SET(root, 1)
   lw a0, 0(a1)
   CHECK(64, a0, 0xc0c0c0c0)
+
+  # ── Global mappings (PTE.G), shared by every address space: +0x7000 → pageA in both
+  #    roots. Remapped to pageC and fenced by address alone, both address spaces see pageC. ──
+  PTE_AT(pageA, V | R | W | G | A | D)
+  PT_SET(l0, 7)
+  PT_SET(l0b, 7)
+  sfence.vma
+  li a1, VA + 0x7000
+  lw a0, 0(a1)
+  CHECK(65, a0, 0xa0a0a0a0)
+  SATP_SET(root2, 2)
+  lw a0, 0(a1)
+  CHECK(66, a0, 0xa0a0a0a0)
+  PTE_AT(pageC, V | R | W | G | A | D)
+  PT_SET(l0, 7)
+  PT_SET(l0b, 7)
+  li a1, VA + 0x7000
+  sfence.vma a1                               # every address space, global mappings included
+  lw a0, 0(a1)
+  CHECK(67, a0, 0xc0c0c0c0)
+  SATP_SET(root, 1)
+  lw a0, 0(a1)
+  CHECK(68, a0, 0xc0c0c0c0)
+  # An ASID fence keeps global mappings, but a global change fenced x0, x0 is seen.
+  PTE_AT(pageB, V | R | W | G | A | D)
+  PT_SET(l0, 7)
+  PT_SET(l0b, 7)
+  sfence.vma
+  li a1, VA + 0x7000
+  lw a0, 0(a1)
+  CHECK(69, a0, 0xb0b0b0b0)
 
   # ── U-mode through the U alias ──
   li a1, VA + 0x1000                         # a U page

@@ -21,9 +21,10 @@ import {
   PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
   HALT_RESET, HALT_TRAP_LOOP, vcpuAddr,
 } from "../../assembly/layout.js";
-import { Board, DeviceBus, Stage2Allocator, type Halt, type MappedRegion } from "../vmm/board.js";
+import { Board, DeviceBus, Stage2Allocator, RAM_BASE, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
-import { parseElf } from "../loader/elf.js";
+import { parseBootImage } from "../loader/linux.js";
+import type { BlockStorage } from "../devices/virtio-blk.js";
 import { validateSystem, type SystemConfig } from "../config/system.js";
 
 export type PagingMode = "shadow" | "nested";
@@ -35,8 +36,11 @@ export interface HypervisorOptions {
   paging?: PagingMode;
   /** Compiled build/core.wasm, required for the Wasm core. */
   wasmModule?: WebAssembly.Module;
-  /** Bytes of an image named in the description (as written there). */
+  /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
+  /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
+   *  a browser can hand in a MemoryDisk). Required when a partition has a disk. */
+  openDisk?: (disk: string, readOnly: boolean) => BlockStorage | Promise<BlockStorage>;
   /** Keep virtual time from running ahead of real time (for interactive use). Default: off, so
    *  runs are deterministic and as fast as the host allows. */
   wallClock?: boolean;
@@ -142,7 +146,13 @@ export class Hypervisor {
 
   private async build(): Promise<void> {
     const cfg = this.config;
-    const images = await Promise.all(cfg.partitions.map(async (p) => parseElf(await this.options.loadImage(p.image), p.image)));
+    const images = await Promise.all(cfg.partitions.map(async (p) => parseBootImage(await this.options.loadImage(p.image), p.image, RAM_BASE)));
+    const initrds = await Promise.all(cfg.partitions.map(async (p) => p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd }));
+    const disks = await Promise.all(cfg.partitions.map(async (p) => {
+      if (!p.disk) return undefined;
+      if (!this.options.openDisk) throw new RangeError(`partition "${p.name}" has a disk (${p.disk.file}) but the Hypervisor was given no openDisk option`);
+      return this.options.openDisk(p.disk.file, p.disk.readOnly);
+    }));
     const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
     const core = await createCore({
       kind: this.options.core ?? "wasm",
@@ -176,13 +186,13 @@ export class Hypervisor {
       }));
       return new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs,
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i],
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
     });
     this.boards.forEach((b, i) => {
-      b.loadImage(images[i], cfg.partitions[i].image);
+      b.loadImage(images[i], cfg.partitions[i].image, initrds[i]);
       const v = vcpuAddr(i);
       words[(v + V_PRIORITY) >> 2] = cfg.partitions[i].priority;
       words[(v + V_BUDGET) >> 2] = cfg.partitions[i].budget;

@@ -243,6 +243,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     loadImage: sys.loadImage,
+    openDisk: sys.openDisk,
     wallClock: p.options.has("wall-clock"),
     file: sys.file,
   });

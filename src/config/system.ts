@@ -8,7 +8,7 @@
 // virtual time or strings like "250us", "10ms", "1s", "5000cycles". Virtual time runs at the
 // hart's clock: cyclesPerTick cycles per 10 MHz mtime tick (default 10: a 100 MHz hart).
 
-import { DEVICE_WINDOWS, ALL_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
+import { DEVICE_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
 
@@ -32,8 +32,12 @@ export interface SystemDescription {
 
 export interface PartitionDescription {
   name: string;
-  /** ELF image, relative to the description file. */
+  /** Boot image, relative to the description file: an ELF executable or a RISC-V Linux Image. */
   image: string;
+  /** Initial RAM disk (supervisor mode), loaded below the device tree and named in it. */
+  initrd?: string;
+  /** A disk image behind virtio-blk: its path, or { file, readOnly }. */
+  disk?: string | { file: string; readOnly?: boolean };
   /** "machine" (default): the guest owns a virtual M-mode; "supervisor": it starts in S-mode with SBI. */
   mode?: GuestMode;
   /** RAM at 0x8000_0000 (default 16M). */
@@ -43,7 +47,7 @@ export interface PartitionDescription {
   /** Cycles of CPU per period (seL4 MCS); give both or neither. */
   budget?: Duration;
   period?: Duration;
-  /** Devices on the board (default all): uart, clint, plic, finisher. */
+  /** Devices on the board (default uart, clint, plic, finisher); virtio-console on request. */
   devices?: DeviceName[];
   /** Kernel command line in the device tree (supervisor mode). */
   bootargs?: string;
@@ -114,7 +118,24 @@ export interface PartitionConfig {
   period: number;
   devices: DeviceName[];
   bootargs?: string;
+  initrd?: string;
+  disk?: { file: string; readOnly: boolean };
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
+}
+
+/** The files a partition names, for checks that need the file system (src/node/system-file.ts). */
+export interface PartitionFiles {
+  image: string;
+  initrd?: string;
+  disk?: { file: string; readOnly: boolean };
+  ramBytes: number;
+  mode: GuestMode;
+}
+
+/** A problem with one of a partition's files: which field, and what is wrong. */
+export interface FileProblem {
+  field: "image" | "initrd" | "disk";
+  message: string;
 }
 
 export interface ConfigProblem {
@@ -168,14 +189,14 @@ export function formatDuration(cycles: number, cyclesPerTick: number): string {
 }
 
 /**
- * Validate a parsed system description. `imageProblem(path, ramBytes, mode)` (optional) checks
- * an image file and returns a message if it cannot be used. Returns the system, or throws ConfigError listing
+ * Validate a parsed system description. `fileProblems(files)` (optional) checks a partition's
+ * image, initrd and disk and returns what is wrong with them. Returns the system, or throws ConfigError listing
  * every problem found.
  */
 export function validateSystem(
   doc: unknown,
   file = "system.json",
-  imageProblem?: (image: string, ramBytes: number, mode: GuestMode) => string | null,
+  fileProblems?: (files: PartitionFiles) => FileProblem[],
 ): SystemConfig {
   const problems: ConfigProblem[] = [];
   const fail = (path: string, message: string) => problems.push({ path, message });
@@ -245,7 +266,7 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "mappings"]);
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       const pname = typeof pd.name === "string" ? pd.name : "";
@@ -278,15 +299,32 @@ export function validateSystem(
       }
       let devices: DeviceName[] = [...ALL_DEVICES];
       if (pd.devices !== undefined) {
-        if (!Array.isArray(pd.devices)) bad("devices", `must be an array of device names (${ALL_DEVICES.join(", ")})`);
+        if (!Array.isArray(pd.devices)) bad("devices", `must be an array of device names (${KNOWN_DEVICES.join(", ")})`);
         else {
           devices = [];
           pd.devices.forEach((d, j) => {
-            if (!ALL_DEVICES.includes(d as DeviceName)) bad(`devices[${j}]`, `${JSON.stringify(d)} is not a device; the devices are ${ALL_DEVICES.join(", ")}`);
+            if (!KNOWN_DEVICES.includes(d as DeviceName)) bad(`devices[${j}]`, `${JSON.stringify(d)} is not a device; the devices are ${KNOWN_DEVICES.join(", ")}`);
             else if (devices.includes(d as DeviceName)) bad(`devices[${j}]`, `"${d}" is listed twice`);
+            else if (d === "virtio-blk" && pd.disk === undefined) bad(`devices[${j}]`, 'virtio-blk needs a disk: give the partition a "disk"');
             else devices.push(d as DeviceName);
           });
         }
+      }
+      let disk: PartitionConfig["disk"];
+      if (pd.disk !== undefined) {
+        const d = pd.disk;
+        if (typeof d === "string" && d.length > 0) disk = { file: d, readOnly: false };
+        else if (isObj(d) && typeof d.file === "string" && d.file.length > 0 && (d.readOnly === undefined || typeof d.readOnly === "boolean")) {
+          unknownKeys(d, `${p}.disk`, ["file", "readOnly"]);
+          disk = { file: d.file, readOnly: d.readOnly === true };
+        } else bad("disk", 'must be the path of a disk image, or { "file": path, "readOnly": true|false }');
+        if (disk && !devices.includes("virtio-blk")) devices.push("virtio-blk");
+      }
+      let initrd: string | undefined;
+      if (pd.initrd !== undefined) {
+        if (typeof pd.initrd !== "string" || pd.initrd.length === 0) bad("initrd", "must be the path of an initial RAM disk (relative to this file)");
+        else if (mode !== "supervisor") bad("initrd", 'only supervisor-mode partitions boot with an initial RAM disk (set "mode": "supervisor")');
+        else initrd = pd.initrd;
       }
       if (pd.bootargs !== undefined) {
         if (typeof pd.bootargs !== "string") bad("bootargs", "must be a string");
@@ -327,15 +365,14 @@ export function validateSystem(
           taken.push({ what: `region "${regions[m.region].name}"`, base: m.address, size });
         });
       }
-      if (ok && typeof pd.image === "string" && ram !== null && imageProblem) {
-        const problem = imageProblem(pd.image, ram, mode as GuestMode);
-        if (problem) fail(`${p}.image`, problem);
+      if (ok && typeof pd.image === "string" && ram !== null && fileProblems) {
+        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode })) fail(`${p}.${f.field}`, f.message);
       }
       partIndex.set(pname, i);
       partitions.push({
         name: pname, image: typeof pd.image === "string" ? pd.image : "", mode: mode as GuestMode,
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
-        bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, mappings,
+        bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
       });
     });
   }

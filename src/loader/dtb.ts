@@ -125,7 +125,8 @@ export interface VirtBoardDescription {
 }
 
 const PH_CPU_INTC = 1;
-const PH_PLIC = 2;
+/** phandle of the PLIC, for devices that name it as their interrupt-parent. */
+export const PH_PLIC = 2;
 const reg64 = (addr: number, size: number) => [0, addr >>> 0, Math.floor(size / 0x1_0000_0000), size >>> 0];
 
 /** The device tree of a partition's board, as Linux expects it for QEMU's virt machine. */
@@ -190,6 +191,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
         ["mmu-type", "riscv,sv32"],
       ], [
         node("interrupt-controller", [
+          ["#address-cells", 0],
           ["#interrupt-cells", 1],
           ["interrupt-controller", true],
           ["compatible", "riscv,cpu-intc"],

@@ -227,8 +227,6 @@ export class Machine {
 
   /** Read guest RAM (physical addresses). */
   readRam(pa: number, length: number): Uint8Array {
-    const off = pa - RAM_BASE;
-    if (off < 0 || off + length > this.ramBytes) throw new RangeError(`0x${pa.toString(16)}+${length} is outside RAM`);
-    return this.bytes.slice(RAM_HOST_BASE + off, RAM_HOST_BASE + off + length);
+    return this.board.readRam(pa, length);
   }
 }

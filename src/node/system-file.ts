@@ -1,15 +1,21 @@
-// Node adapter: read a system description from disk, check its images, and give the
-// hypervisor a loader for them (paths are relative to the description file).
+// Node adapter: read a system description from disk, check its images, initial RAM disks and
+// disks, and give the hypervisor a loader for them (paths are relative to the description file).
 
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { validateSystem, ConfigError, type SystemConfig } from "../config/system.js";
-import { parseElf, ElfError } from "../loader/elf.js";
-import { RAM_BASE, DEVICE_TREE_BYTES } from "../vmm/board.js";
+import { validateSystem, ConfigError, type SystemConfig, type PartitionFiles, type FileProblem } from "../config/system.js";
+import { ElfError, type ElfImage } from "../loader/elf.js";
+import { parseBootImage, isLinuxImage } from "../loader/linux.js";
+import { RAM_BASE, DEVICE_TREE_BYTES, bootPlacement } from "../vmm/board.js";
+import type { BlockStorage } from "../devices/virtio-blk.js";
+import { FileDisk } from "./disk-file.js";
 
 export interface SystemFile {
   config: SystemConfig;
+  /** Bytes of an image or initrd named in the description. */
   loadImage: (image: string) => Uint8Array;
+  /** Open a disk named in the description (a host file). */
+  openDisk: (disk: string, readOnly: boolean) => BlockStorage;
   file: string;
 }
 
@@ -38,28 +44,67 @@ export function loadSystemFile(file: string): SystemFile {
   }
   const dir = dirname(file);
   const imagePath = (image: string) => resolve(dir, image);
-  const config = validateSystem(doc, file, (image, ramBytes, mode) => {
-    const path = imagePath(image);
+  const config = validateSystem(doc, file, (p) => partitionFileProblems(p, imagePath));
+  return {
+    config,
+    loadImage: (image) => readFileSync(imagePath(image)),
+    openDisk: (disk, readOnly) => new FileDisk(imagePath(disk), readOnly),
+    file,
+  };
+}
+
+/** What is wrong with a partition's image, initrd and disk (empty when nothing is). */
+function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): FileProblem[] {
+  const problems: FileProblem[] = [];
+  const read = (field: FileProblem["field"], name: string): Uint8Array | null => {
+    const full = path(name);
     try {
-      if (!statSync(path).isFile()) return `${image} is not a file`;
-    } catch {
-      return `${image} does not exist (looked for ${path})`;
-    }
-    try {
-      const elf = parseElf(readFileSync(path), image);
-      for (const [i, s] of elf.segments.entries()) {
-        if (s.paddr < RAM_BASE || s.paddr + s.memsz > RAM_BASE + ramBytes) {
-          return `${image}: segment ${i} (0x${s.paddr.toString(16)}, ${s.memsz} bytes) does not fit in the partition's RAM (0x80000000, ${ramBytes} bytes): give it more "ram"`;
-        }
-        if (mode === "supervisor" && s.paddr + s.memsz > RAM_BASE + ramBytes - DEVICE_TREE_BYTES) {
-          return `${image}: segment ${i} (0x${s.paddr.toString(16)}, ${s.memsz} bytes) reaches into the last ${DEVICE_TREE_BYTES / 1024} KiB of RAM, where a supervisor-mode partition's device tree goes: give it more "ram"`;
-        }
+      if (!statSync(full).isFile()) {
+        problems.push({ field, message: `${name} is not a file` });
+        return null;
       }
-    } catch (err) {
-      if (err instanceof ElfError) return err.message;
-      throw err;
+      return readFileSync(full);
+    } catch {
+      problems.push({ field, message: `${name} does not exist (looked for ${full})` });
+      return null;
     }
-    return null;
-  });
-  return { config, loadImage: (image) => readFileSync(imagePath(image)), file };
+  };
+  const bytes = read("image", p.image);
+  let image: ElfImage | null = null;
+  if (bytes) {
+    try {
+      image = parseBootImage(bytes, p.image, RAM_BASE);
+    } catch (err) {
+      if (!(err instanceof ElfError)) throw err;
+      problems.push({ field: "image", message: err.message });
+    }
+  }
+  if (image) {
+    if (isLinuxImage(bytes!) && p.mode !== "supervisor") {
+      problems.push({ field: "image", message: `${p.image} is a Linux kernel: it boots in a supervisor-mode partition (set "mode": "supervisor")` });
+    }
+    for (const [i, s] of image.segments.entries()) {
+      if (s.paddr < RAM_BASE || s.paddr + s.memsz > RAM_BASE + p.ramBytes) {
+        problems.push({ field: "image", message: `${p.image}: segment ${i} (0x${s.paddr.toString(16)}, ${s.memsz} bytes) does not fit in the partition's RAM (0x80000000, ${p.ramBytes} bytes): give it more "ram"` });
+      } else if (p.mode === "supervisor" && s.paddr + s.memsz > RAM_BASE + p.ramBytes - DEVICE_TREE_BYTES) {
+        problems.push({ field: "image", message: `${p.image}: segment ${i} (0x${s.paddr.toString(16)}, ${s.memsz} bytes) reaches into the last ${DEVICE_TREE_BYTES / 1024} KiB of RAM, where a supervisor-mode partition's device tree goes: give it more "ram"` });
+      }
+    }
+  }
+  if (p.initrd !== undefined) {
+    const initrd = read("initrd", p.initrd);
+    if (initrd && image && problems.length === 0) {
+      const placed = bootPlacement(image, p.ramBytes, initrd.length);
+      if (typeof placed === "string") problems.push({ field: "initrd", message: `${p.initrd}: ${placed}` });
+    }
+  }
+  if (p.disk) {
+    try {
+      new FileDisk(path(p.disk.file), p.disk.readOnly).close();
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      problems.push({ field: "disk", message: err.message });
+    }
+  }
+  return problems;
 }

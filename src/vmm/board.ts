@@ -20,7 +20,10 @@ import { Plic } from "../devices/plic.js";
 import { TestFinisher, type FinisherEvent } from "../devices/finisher.js";
 import { Htif } from "../devices/htif.js";
 import type { ElfImage } from "../loader/elf.js";
-import { virtDeviceTree } from "../loader/dtb.js";
+import { virtDeviceTree, node, PH_PLIC, type FdtValue } from "../loader/dtb.js";
+import { VirtioMmio, type GuestMemory } from "../devices/virtio-mmio.js";
+import { VirtioBlk, type BlockStorage } from "../devices/virtio-blk.js";
+import { VirtioConsole } from "../devices/virtio-console.js";
 import type { VirtualTime } from "../machine/time.js";
 
 export const RAM_BASE = 0x8000_0000;
@@ -30,20 +33,31 @@ export const PLIC_BASE = 0x0c00_0000;
 export const UART0_BASE = 0x1000_0000;
 export const UART0_IRQ = 10;
 
-export type DeviceName = "uart" | "clint" | "plic" | "finisher";
+/** virtio-mmio slots as on QEMU's virt board: 0x1000_1000 + 0x1000 × slot, PLIC source 1 + slot. */
+export const VIRTIO_BASE = 0x1000_1000;
+
+export type DeviceName = "uart" | "clint" | "plic" | "finisher" | "virtio-blk" | "virtio-console";
+/** The devices a partition has unless its description lists others. */
 export const ALL_DEVICES: readonly DeviceName[] = ["uart", "clint", "plic", "finisher"];
+/** Every device a description may list (virtio-blk comes with a partition's "disk"). */
+export const KNOWN_DEVICES: readonly DeviceName[] = [...ALL_DEVICES, "virtio-blk", "virtio-console"];
 export type GuestMode = "machine" | "supervisor";
 
-/** Guest-physical windows of the devices (a mapped region may not overlap them). */
 /** Room for a supervisor-mode partition's device tree at the top of its RAM. */
 export const DEVICE_TREE_BYTES = 0x10000;
 
+/** Guest-physical windows of the devices (a mapped region may not overlap them). */
 export const DEVICE_WINDOWS: Record<DeviceName, { base: number; size: number }> = {
   finisher: { base: FINISHER_BASE, size: 0x1000 },
   clint: { base: CLINT_BASE, size: 0x10000 },
   plic: { base: PLIC_BASE, size: 0x600000 },
   uart: { base: UART0_BASE, size: 0x1000 },
+  "virtio-blk": { base: VIRTIO_BASE, size: 0x1000 },
+  "virtio-console": { base: VIRTIO_BASE + 0x1000, size: 0x1000 },
 };
+
+/** PLIC sources of the virtio slots. */
+export const VIRTIO_IRQ: Record<"virtio-blk" | "virtio-console", number> = { "virtio-blk": 1, "virtio-console": 2 };
 
 /** How a guest stopped. `status` is the exit status (0: success). */
 export type Halt =
@@ -125,6 +139,8 @@ export interface BoardOptions {
   /** Present in nested paging mode: where this board's stage-2 table is built. */
   stage2?: Stage2Allocator;
   bootargs?: string;
+  /** The disk behind virtio-blk (the device exists when this is given). */
+  disk?: BlockStorage;
   onOutput(bytes: Uint8Array): void;
   onHalt(halt: Halt): void;
 }
@@ -138,6 +154,8 @@ export class Board {
   readonly uart: Uart16550 | null = null;
   readonly clint: Clint | null = null;
   readonly plic: Plic | null = null;
+  readonly virtioBlk: VirtioBlk | null = null;
+  readonly virtioConsole: VirtioConsole | null = null;
   private readonly words: Int32Array;
   private readonly bytes: Uint8Array;
   private readonly vcpu: number;
@@ -183,12 +201,36 @@ export class Board {
       this.uart = new Uart16550(`${o.name}.uart0`, (b) => this.emit(b), (level) => plic?.setLevel(UART0_IRQ, level));
       this.deviceIds.set("uart", o.bus.add(this.uart));
     }
+    // virtio devices reach guest RAM (and nothing else) by DMA.
+    const dma: GuestMemory = {
+      slice: (gpa, length) => {
+        const off = gpa - RAM_BASE;
+        if (!Number.isInteger(gpa) || length < 0 || off < 0 || off + length > this.ramBytes) return null;
+        return this.bytes.subarray(this.ramHost + off, this.ramHost + off + length);
+      },
+    };
+    const line = (irq: number) => (level: boolean) => this.plic?.setLevel(irq, level);
+    if (o.disk) {
+      this.virtioBlk = new VirtioBlk(o.disk, `${o.name}-vda`);
+      const dev = new VirtioMmio(`${o.name}.virtio-blk`, this.virtioBlk, dma, line(VIRTIO_IRQ["virtio-blk"]));
+      this.deviceIds.set("virtio-blk", o.bus.add(dev));
+    }
+    if (devices.has("virtio-console")) {
+      this.virtioConsole = new VirtioConsole((b) => this.emit(b));
+      const dev = new VirtioMmio(`${o.name}.virtio-console`, this.virtioConsole, dma, line(VIRTIO_IRQ["virtio-console"]));
+      this.virtioConsole.setGuard((op) => dev.guarded(op));
+      this.deviceIds.set("virtio-console", o.bus.add(dev));
+    }
   }
 
   // ── Loading and reset ─────────────────────────────────────────────────────────────────────
 
-  /** Load segments into this board's RAM (everything else zeroed), then reset the hart. */
-  loadImage(image: ElfImage, name = "image"): void {
+  /**
+   * Load segments into this board's RAM (everything else zeroed), then reset the hart. A
+   * supervisor-mode board also gets its device tree in the last 64 KiB of RAM and, if given, the
+   * initial RAM disk just below it (page-aligned), both named in the tree as Linux expects.
+   */
+  loadImage(image: ElfImage, name = "image", initrd?: { bytes: Uint8Array; name: string }): void {
     for (const [i, seg] of image.segments.entries()) {
       if (seg.paddr < RAM_BASE || seg.paddr + seg.memsz > RAM_BASE + this.ramBytes) {
         const end = (seg.paddr + seg.memsz - 1) >>> 0;
@@ -221,18 +263,26 @@ export class Board {
         }),
       });
     }
-    if (this.mode === "supervisor") this.writeDeviceTree(image, name);
+    if (this.mode === "supervisor") this.writeDeviceTree(image, name, initrd);
+    else if (initrd) throw new RangeError(`${initrd.name}: an initial RAM disk needs a supervisor-mode partition (it is named in the device tree)`);
     this.reset(image.entry);
   }
 
   /** The device tree goes in the last 64 KiB of RAM (where QEMU puts it, below the top). */
-  private writeDeviceTree(image: ElfImage, name: string): void {
-    const limit = RAM_BASE + this.ramBytes - DEVICE_TREE_BYTES;
-    const clash = image.segments.find((s) => s.paddr + s.memsz > limit);
-    if (clash) {
-      throw new RangeError(`${name}: a segment (0x${clash.paddr.toString(16)}, ${clash.memsz} bytes) reaches into the last ${DEVICE_TREE_BYTES / 1024} KiB of RAM, where the device tree goes: give the partition more RAM`);
-    }
+  private writeDeviceTree(image: ElfImage, name: string, initrd?: { bytes: Uint8Array; name: string }): void {
+    const placement = bootPlacement(image, this.ramBytes, initrd?.bytes.length ?? 0);
+    if (typeof placement === "string") throw new RangeError(`${placement.startsWith("initrd") ? initrd!.name : name}: ${placement}`);
+    if (initrd) this.bytes.set(initrd.bytes, this.ramHost + (placement.initrdStart - RAM_BASE));
+    const limit = placement.dtb;
+    const extraSoc = (["virtio-blk", "virtio-console"] as const).filter((d) => this.deviceIds.has(d)).map((d) =>
+      node(`virtio_mmio@${DEVICE_WINDOWS[d].base.toString(16)}`, [
+        ["compatible", "virtio,mmio"],
+        ["reg", [0, DEVICE_WINDOWS[d].base, 0, DEVICE_WINDOWS[d].size]],
+        ...(this.plic ? [["interrupt-parent", PH_PLIC], ["interrupts", VIRTIO_IRQ[d]]] as Array<[string, FdtValue]> : []),
+      ]));
     const dtb = virtDeviceTree({
+      extraSoc,
+      initrd: initrd ? { start: placement.initrdStart, end: placement.initrdStart + initrd.bytes.length } : undefined,
       ramBase: RAM_BASE,
       ramBytes: this.ramBytes,
       uart: this.deviceIds.has("uart"),
@@ -270,6 +320,13 @@ export class Board {
   register(r: number): number {
     const running = this.words[SYS_CUR_VCPU >> 2] === this.index;
     return this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r];
+  }
+
+  /** A copy of guest RAM at guest-physical [pa, pa + length). */
+  readRam(pa: number, length: number): Uint8Array {
+    const off = pa - RAM_BASE;
+    if (off < 0 || length < 0 || off + length > this.ramBytes) throw new RangeError(`0x${pa.toString(16)}+${length} is outside RAM`);
+    return this.bytes.slice(this.ramHost + off, this.ramHost + off + length);
   }
 
   /** Registers x0-x31, pc and privilege level of this board's hart. */
@@ -401,6 +458,7 @@ export class Board {
   private readonly sbiInput: number[] = [];
   pushInput(bytes: Uint8Array | number[]): void {
     if (this.uart) this.uart.pushInput(bytes);
+    else if (this.virtioConsole) this.virtioConsole.pushInput(bytes);
     else this.sbiInput.push(...bytes);
     this.htif?.poll();
   }
@@ -461,4 +519,24 @@ export class Board {
       }
     }
   }
+}
+
+/**
+ * Where a supervisor-mode boot puts its pieces: the device tree in the last 64 KiB of RAM, the
+ * initial RAM disk (if any, `initrdBytes` > 0) page-aligned just below it, both above the
+ * image's highest segment. Returns the addresses, or a message saying what does not fit.
+ */
+export function bootPlacement(image: ElfImage, ramBytes: number, initrdBytes: number): { dtb: number; initrdStart: number } | string {
+  const dtb = RAM_BASE + ramBytes - DEVICE_TREE_BYTES;
+  const imageEnd = Math.max(...image.segments.map((s) => s.paddr + s.memsz), RAM_BASE);
+  if (ramBytes < 2 * DEVICE_TREE_BYTES) return `${ramBytes} bytes of RAM leave no room for the device tree`;
+  if (imageEnd > dtb) {
+    return `the image ends at 0x${imageEnd.toString(16)}, inside the last ${DEVICE_TREE_BYTES / 1024} KiB of RAM, where the device tree goes: give the partition more RAM`;
+  }
+  const initrdStart = Math.floor((dtb - initrdBytes) / 4096) * 4096;
+  if (initrdBytes > 0 && initrdStart < imageEnd) {
+    const need = Math.ceil((imageEnd - RAM_BASE + initrdBytes + DEVICE_TREE_BYTES + 4095) / 1048576);
+    return `initrd of ${initrdBytes} bytes does not fit in RAM between the kernel (which ends at 0x${imageEnd.toString(16)}) and the device tree at 0x${dtb.toString(16)}: give the partition at least ${need} MiB of RAM`;
+  }
+  return { dtb, initrdStart };
 }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Builds the Linux guest of wasmvisor into guests/linux/build/ (git-ignored; nothing built from
+# third-party source is committed):
+#
+#   build/Image           an rv32 kernel from Debian's linux-source-6.1 with the configuration
+#                         fragment wasmvisor.config merged onto `make tinyconfig`
+#   build/initramfs.cpio  the project's own userland (userland/: init, a shell, tools) as a
+#                         newc cpio archive (mkinitramfs.mjs)
+#   build/disk.img        an empty 8 MiB ext2 disk for virtio-blk (created once, then kept: it is
+#                         the Linux partition's disk in the default system)
+#
+# Installs what is missing with apt-get (as root, or through sudo): linux-source-6.1, the
+# RISC-V Linux cross compiler, the kernel's host build tools, e2fsprogs. Each step is skipped
+# when its output is newer than its inputs. `--force` rebuilds everything.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD=build
+KSRC=$BUILD/linux-source-6.1
+KOUT=$BUILD/kbuild
+FORCE=0
+[ "${1:-}" = "--force" ] && FORCE=1
+KMAKE=(make -C "$KSRC" O="$(pwd)/$KOUT" ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
+say() { echo "linux: $*"; }
+
+# ── Packages ────────────────────────────────────────────────────────────────────────────────
+PACKAGES=(linux-source-6.1 gcc-riscv64-linux-gnu gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
+  picolibc-riscv64-unknown-elf gcc make flex bison bc xz-utils e2fsprogs)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  say "installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+mkdir -p "$BUILD"
+
+# ── Kernel source ───────────────────────────────────────────────────────────────────────────
+if [ ! -f "$KSRC/Makefile" ] || [ $FORCE = 1 ]; then
+  say "extracting /usr/src/linux-source-6.1.tar.xz"
+  rm -rf "$KSRC"
+  tar -C "$BUILD" -xf /usr/src/linux-source-6.1.tar.xz
+fi
+
+# ── Configuration: tinyconfig + wasmvisor.config ────────────────────────────────────────────
+if [ ! -f "$KOUT/.config" ] || [ wasmvisor.config -nt "$KOUT/.config" ] || [ $FORCE = 1 ]; then
+  say "configuring (tinyconfig + wasmvisor.config)"
+  mkdir -p "$KOUT"
+  "${KMAKE[@]}" tinyconfig >/dev/null
+  KCONFIG_CONFIG="$KOUT/.config" "$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOUT" "$KOUT/.config" wasmvisor.config >/dev/null
+  "${KMAKE[@]}" olddefconfig >/dev/null
+  # Every line of the fragment must have survived (a misspelt or unavailable option would not).
+  bad=0
+  while IFS= read -r line; do
+    case "$line" in
+      CONFIG_*=n) opt=${line%=n}; grep -q "^# $opt is not set" "$KOUT/.config" || grep -q "^$opt=n" "$KOUT/.config" || { say "option lost: $line"; bad=1; } ;;
+      CONFIG_*=*) grep -qx "$line" "$KOUT/.config" || { say "option lost: $line"; bad=1; } ;;
+    esac
+  done < wasmvisor.config
+  [ $bad = 0 ] || { say "the configuration fragment did not apply"; exit 1; }
+fi
+
+# ── Kernel ──────────────────────────────────────────────────────────────────────────────────
+if [ ! -f "$BUILD/Image" ] || [ "$KOUT/.config" -nt "$BUILD/Image" ] || [ $FORCE = 1 ]; then
+  say "building the kernel with $(nproc) jobs (about 2 minutes on 2 cores)…"
+  start=$(date +%s)
+  # Progress: a live counter on a terminal, else a line per 100 files. The full log is kept.
+  log="$BUILD/kernel-build.log"
+  if ! "${KMAKE[@]}" -j"$(nproc)" Image 2>&1 | tee "$log" | {
+    n=0
+    while IFS= read -r line; do
+      case "$line" in
+        *" CC "*|*" AS "*|*" LD "*|*" AR "*)
+          n=$((n + 1))
+          if [ -t 1 ]; then printf '\rlinux: %d files compiled, %ds ' "$n" $(( $(date +%s) - start ))
+          elif [ $((n % 100)) = 0 ]; then echo "linux: $n files compiled, $(( $(date +%s) - start ))s"; fi ;;
+      esac
+    done
+    if [ -t 1 ]; then echo; fi
+  }; then
+    tail -30 "$log"
+    say "the kernel build failed (full log: guests/linux/$log)"
+    exit 1
+  fi
+  cp "$KOUT/arch/riscv/boot/Image" "$BUILD/Image"
+  say "kernel: $BUILD/Image ($(stat -c %s "$BUILD/Image") bytes, $(( $(date +%s) - start ))s)"
+fi
+
+# ── Userland and initramfs ──────────────────────────────────────────────────────────────────
+newest_src=$(find userland mkinitramfs.mjs -type f -newer "$BUILD/initramfs.cpio" 2>/dev/null | head -1 || true)
+if [ ! -f "$BUILD/initramfs.cpio" ] || [ -n "$newest_src" ] || [ $FORCE = 1 ]; then
+  say "building the userland"
+  rm -rf "$BUILD/userland"
+  bash userland/build.sh "$BUILD/userland"
+  node mkinitramfs.mjs "$BUILD/userland" "$BUILD/initramfs.cpio"
+fi
+
+# ── Disk ────────────────────────────────────────────────────────────────────────────────────
+if [ ! -f "$BUILD/disk.img" ]; then
+  say "creating an 8 MiB ext2 disk image"
+  /sbin/mke2fs -q -t ext2 -L wasmvisor -E root_owner=0:0 "$BUILD/disk.img" 8M
+fi
+say "ready: $BUILD/Image, $BUILD/initramfs.cpio, $BUILD/disk.img"

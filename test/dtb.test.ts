@@ -1,0 +1,99 @@
+// The device tree a supervisor-mode partition boots with, as Linux reads it: decompiled with
+// dtc (when installed) and checked node by node; and the tree's placement with an initrd.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hypervisor } from "../src/api/hypervisor.ts";
+import { MemoryDisk } from "../src/devices/virtio-blk.ts";
+import { loadWasmModule } from "../src/node/core-file.ts";
+import { RAM_BASE } from "../src/vmm/board.ts";
+import { CORES, guestElf } from "./support/harness.ts";
+
+const hasDtc = spawnSync("dtc", ["--version"]).status === 0;
+
+/** Boot `sbi.elf` in a supervisor partition with a disk, virtio-console and an initrd; return
+ *  the device tree from the guest's RAM and where things were put. */
+async function bootTree(core: "wasm" | "ts") {
+  const initrd = new Uint8Array(100_000).fill(0xab);
+  const hv = new Hypervisor({
+    partitions: [{
+      name: "s", image: "sbi", initrd: "initrd", disk: "disk", mode: "supervisor", ram: "4M",
+      bootargs: "console=ttyS0 earlycon=sbi", devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
+    }],
+  }, {
+    core, wasmModule: await loadWasmModule(),
+    loadImage: (name) => (name === "initrd" ? initrd : guestElf(name)),
+    openDisk: () => new MemoryDisk(new Uint8Array(1 << 20)),
+  });
+  await hv.start();
+  const board = hv.board("s");
+  const regs = board.registers();
+  const mem = new Uint8Array((hv as unknown as { core: { memory: ArrayBuffer } }).core.memory);
+  const dtbHost = board.ramHost + (board.dtbAddress - RAM_BASE);
+  const size = new DataView(mem.buffer).getUint32(dtbHost + 4, false);
+  return { dtb: mem.slice(dtbHost, dtbHost + size), a0: regs.x[10], a1: regs.x[11] >>> 0, dtbAddress: board.dtbAddress, initrd };
+}
+
+describe("the device tree of a supervisor partition", () => {
+  it("is handed over in a1 with a0 = 0, at the top of RAM, identical on both cores", async () => {
+    const trees = [];
+    for (const core of CORES) {
+      const t = await bootTree(core);
+      expect(t.a0).toBe(0);
+      expect(t.a1).toBe(t.dtbAddress);
+      expect(t.dtbAddress).toBe(RAM_BASE + 4 * 1024 * 1024 - 0x10000);
+      expect(new DataView(t.dtb.buffer).getUint32(0, false)).toBe(0xd00dfeed);
+      trees.push(t.dtb);
+    }
+    expect(trees[1]).toEqual(trees[0]);
+  });
+
+  it.skipIf(!hasDtc)(`decompiles with dtc into what Linux expects${hasDtc ? "" : " (skipped: dtc is not installed; install device-tree-compiler)"}`, async () => {
+    const { dtb } = await bootTree("wasm");
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-dtb-"));
+    writeFileSync(join(dir, "board.dtb"), dtb);
+    const r = spawnSync("dtc", ["-I", "dtb", "-O", "dts", join(dir, "board.dtb")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const dts = r.stdout;
+    if (process.env.DUMP_DTS) console.log(dts);
+    const initrdStart = RAM_BASE + 4 * 1024 * 1024 - 0x10000 - Math.ceil(100_000 / 4096) * 4096;
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    for (const expected of [
+      /compatible = "riscv-virtio";/,
+      /memory@80000000 \{\s*device_type = "memory";\s*reg = <0x00 0x80000000 0x00 0x400000>;/,
+      /timebase-frequency = <0x989680>;/,
+      /cpu@0 \{[^}]*riscv,isa = "rv32imac_zicsr_zifencei";[^}]*mmu-type = "riscv,sv32";/s,
+      /interrupt-controller \{\s*#address-cells = <0x00>;\s*#interrupt-cells = <0x01>;\s*interrupt-controller;\s*compatible = "riscv,cpu-intc";/,
+      // (dtc 1.6 prints a list of strings either as "a", "b" or as "a\0b")
+      /plic@c000000 \{[^}]*compatible = "sifive,plic-1.0.0(", "|\\0)riscv,plic0";[^}]*interrupts-extended = <0x01 0x0b 0x01 0x09>;[^}]*riscv,ndev = <0x5f>;/s,
+      /clint@2000000 \{[^}]*interrupts-extended = <0x01 0x03 0x01 0x07>;/s,
+      /serial@10000000 \{[^}]*compatible = "ns16550a";[^}]*interrupt-parent = <0x02>;\s*interrupts = <0x0a>;/s,
+      /virtio_mmio@10001000 \{\s*compatible = "virtio,mmio";\s*reg = <0x00 0x10001000 0x00 0x1000>;\s*interrupt-parent = <0x02>;\s*interrupts = <0x01>;/,
+      /virtio_mmio@10002000 \{\s*compatible = "virtio,mmio";\s*reg = <0x00 0x10002000 0x00 0x1000>;\s*interrupt-parent = <0x02>;\s*interrupts = <0x02>;/,
+      /stdout-path = "\/soc\/serial@10000000";/,
+      /bootargs = "console=ttyS0 earlycon=sbi";/,
+      new RegExp(`linux,initrd-start = <0x00 ${hex(initrdStart)}>;`),
+      new RegExp(`linux,initrd-end = <0x00 ${hex(initrdStart + 100_000)}>;`),
+    ]) expect(dts).toMatch(expected);
+    // dtc finds nothing to warn about when compiling the source back (except that decompiled
+    // phandles are plain numbers, which it cannot check as references).
+    const back = spawnSync("dtc", ["-W", "no-interrupts_extended_property", "-I", "dts", "-O", "dtb", "-o", "/dev/null", "-"], { input: dts, encoding: "utf8" });
+    expect(back.status).toBe(0);
+    expect(back.stderr).toBe("");
+  });
+
+  it("puts the initrd page-aligned right below the tree, byte for byte", async () => {
+    const hv = new Hypervisor({ partitions: [{ name: "s", image: "sbi", initrd: "initrd", mode: "supervisor", ram: "4M" }] }, {
+      core: "ts", wasmModule: await loadWasmModule(),
+      loadImage: (name) => (name === "initrd" ? Uint8Array.from({ length: 5000 }, (_, i) => i & 255) : guestElf(name)),
+    });
+    await hv.start();
+    const b = hv.board("s");
+    const start = b.dtbAddress - 8192; // 5000 bytes rounded down to a page below the tree
+    const got = b.readRam(start, 5000);
+    expect(Array.from(got.subarray(0, 4))).toEqual([0, 1, 2, 3]);
+    expect(got[4999]).toBe(4999 & 255);
+  });
+});

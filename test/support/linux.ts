@@ -1,0 +1,120 @@
+// Driving the Linux partition in tests and benchmarks: boot the kernel built by
+// guests/linux/build.sh beside another partition, wait for the shell prompt, type commands and
+// collect what they print. Runs are deterministic, so every wait is counted in cycles of virtual
+// time, never in wall time.
+
+import { existsSync, copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hypervisor, type PagingMode } from "../../src/api/hypervisor.ts";
+import { loadWasmModule } from "../../src/node/core-file.ts";
+import { FileDisk } from "../../src/node/disk-file.ts";
+import type { CoreKind } from "../../src/core/core.ts";
+import { ROOT, guestElf } from "./harness.ts";
+
+export const LINUX_BUILD = join(ROOT, "guests", "linux", "build");
+export const KERNEL = join(LINUX_BUILD, "Image");
+export const INITRD = join(LINUX_BUILD, "initramfs.cpio");
+export const DISK = join(LINUX_BUILD, "disk.img");
+export const PROMPT = "# ";
+
+/** Why the Linux tests cannot run here, or null when the kernel and initramfs are built. */
+export function linuxMissing(): string | null {
+  for (const f of [KERNEL, INITRD, DISK]) {
+    if (!existsSync(f)) return `${f} is not built: run \`bash guests/linux/build.sh\` (CI does)`;
+  }
+  return null;
+}
+
+/** A fresh copy of the empty ext2 disk, for a test to write to. */
+export function scratchDisk(): string {
+  const path = join(mkdtempSync(join(tmpdir(), "wasmvisor-disk-")), "disk.img");
+  copyFileSync(DISK, path);
+  return path;
+}
+
+export interface LinuxOptions {
+  core: CoreKind;
+  paging?: PagingMode;
+  /** The other partition (default: the real-time `periodic` guest at a higher priority). */
+  partner?: object | null;
+  /** Disk image file (default: none). */
+  disk?: string;
+  ram?: string;
+  bootargs?: string;
+}
+
+/** The Linux partition's description (paths into guests/linux/build). */
+export function linuxPartition(o: { disk?: string; ram?: string; bootargs?: string } = {}): object {
+  return {
+    name: "linux", image: KERNEL, initrd: INITRD, mode: "supervisor", ram: o.ram ?? "32M", priority: 1,
+    devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
+    bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
+    ...(o.disk ? { disk: o.disk } : {}),
+  };
+}
+
+export const RTOS_PARTNER = { name: "rtos", image: "periodic", ram: "1M", priority: 10, budget: "200us", period: "1ms" };
+
+export class LinuxSession {
+  readonly output: Record<string, string> = {};
+  private mark = 0;
+
+  private constructor(readonly hv: Hypervisor) {
+    hv.on("output", (e) => { this.output[e.partition] = (this.output[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+  }
+
+  static async boot(o: LinuxOptions): Promise<LinuxSession> {
+    const partner = o.partner === undefined ? RTOS_PARTNER : o.partner;
+    const hv = new Hypervisor({
+      partitions: [...(partner ? [partner] : []), linuxPartition(o)],
+    }, {
+      core: o.core, paging: o.paging ?? "shadow", wasmModule: await loadWasmModule(),
+      loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
+      openDisk: (f, readOnly) => new FileDisk(f, readOnly),
+    });
+    const s = new LinuxSession(hv);
+    await hv.start();
+    return s;
+  }
+
+  get linux(): string {
+    return this.output.linux ?? "";
+  }
+
+  /** Run until the Linux console output since the last mark matches, or `maxCycles` pass. */
+  async until(pattern: RegExp | string, maxCycles = 2_000_000_000, chunk = 5_000_000): Promise<string> {
+    const test = (t: string) => (typeof pattern === "string" ? t.includes(pattern) : pattern.test(t));
+    let spent = 0;
+    while (!test(this.linux.slice(this.mark))) {
+      if (spent >= maxCycles) {
+        throw new Error(`Linux did not print ${pattern} within ${maxCycles} cycles; last output:\n${this.linux.slice(-2000)}`);
+      }
+      const halted = this.hv.halted.find((h, i) => h && this.hv.config.partitions[i].name === "linux");
+      if (halted) throw new Error(`Linux stopped (${halted.message}); last output:\n${this.linux.slice(-2000)}`);
+      spent += await this.hv.step(chunk);
+    }
+    const text = this.linux.slice(this.mark);
+    this.mark = this.linux.length;
+    return text;
+  }
+
+  /** Boot to the shell prompt; returns the console output so far. */
+  async prompt(maxCycles = 2_000_000_000): Promise<string> {
+    return this.until(new RegExp(`\\n${escape(PROMPT)}$`), maxCycles, 1_000_000);
+  }
+
+  /** Type a command and wait for the next prompt; returns what it printed (echo and prompt removed). */
+  async run(command: string, maxCycles = 2_000_000_000): Promise<string> {
+    this.hv.console("linux").write(`${command}\n`);
+    const text = await this.until(new RegExp(`\\n${escape(PROMPT)}$`), maxCycles, 1_000_000);
+    // The tty echoes the command line (with \r\n), then the output, then the prompt.
+    const body = text.replace(/\r\n/g, "\n");
+    const afterEcho = body.startsWith(`${command}\n`) ? body.slice(command.length + 1) : body;
+    return afterEcho.slice(0, afterEcho.length - PROMPT.length);
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
