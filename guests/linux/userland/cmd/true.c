@@ -1,0 +1,2 @@
+/* true - exit with status 0. */
+int main(void) { return 0; }
