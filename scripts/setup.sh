@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine for wasmvisor: the Debian packages it needs (RISC-V cross
-# toolchain with picolibc, QEMU for comparison runs) and the npm packages. Idempotent: installs
+# toolchain with picolibc, QEMU for comparison runs, dtc), the npm packages, and the Linux guest
+# (guests/linux/build.sh installs what the kernel build needs). Idempotent: installs and builds
 # only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ PACKAGES=(
   binutils-riscv64-unknown-elf
   picolibc-riscv64-unknown-elf     # C library for the C guests (rv32imac/ilp32 multilib)
   qemu-system-misc                 # qemu-system-riscv32: reference for behaviour and speed
+  device-tree-compiler             # dtc: the tests decompile the device trees wasmvisor writes
 )
 
 missing=()
@@ -30,4 +32,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # that exist for this machine, which npm ci refuses; npm install keeps the locked versions.)
   npm install --no-audit --no-fund --loglevel=error
 fi
+# The Linux guest (kernel from Debian's linux-source-6.1, the project's userland, a disk image):
+# built once into guests/linux/build/ (about 2 minutes on 2 cores), then kept.
+bash guests/linux/build.sh
 echo "setup: done"
