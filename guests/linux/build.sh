@@ -26,17 +26,7 @@ say() { echo "linux: $*"; }
 # ── Packages ────────────────────────────────────────────────────────────────────────────────
 PACKAGES=(linux-source-6.1 gcc-riscv64-linux-gnu gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   picolibc-riscv64-unknown-elf gcc make flex bison bc xz-utils e2fsprogs)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  say "installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash ../../scripts/ensure-packages.sh linux "${PACKAGES[@]}"
 mkdir -p "$BUILD"
 
 # ── Kernel source ───────────────────────────────────────────────────────────────────────────
