@@ -35,6 +35,7 @@
 //   +0x100  CSR words (one per CSR field that has state), counters, physical map
 //   +0x180  guest mode, timers, scheduling state, statistics
 //   +0x240  shadow page table slots: {asid, root, age, used} per slot
+//   +0x2a0  IPC: channel ids → channel table, call state and queued message, passive flag
 //   +0x400  TLBs: for each privilege level U, S, M a fetch, a load and a store table of
 //           TLB_ENTRIES direct-mapped entries {tag, addend}. tag = virtual page address (low 12
 //           bits zero) or TLB_INVALID; addend = host address - virtual address, so a hit costs
@@ -98,6 +99,15 @@ export const SYS_EXIT_VCPU: i32 = SYS_BASE + 0x64;
 /** Result of a slow hypercall the host served (env.hypercall): the SBI error and value words. */
 export const SYS_HC_ERROR: i32 = SYS_BASE + 0x70;
 export const SYS_HC_VALUE: i32 = SYS_BASE + 0x74;
+/** Nonzero: protected procedure calls and replies take the IPC fast path when they can. */
+export const SYS_IPC_FAST: i32 = SYS_BASE + 0x78;
+/** IPC statistics: calls, fast-path calls, fast-path replies, notifications. */
+export const SYS_STAT_IPC_CALLS: i32 = SYS_BASE + 0x7c;
+export const SYS_STAT_IPC_FAST_CALLS: i32 = SYS_BASE + 0x80;
+export const SYS_STAT_IPC_FAST_REPLIES: i32 = SYS_BASE + 0x84;
+export const SYS_STAT_IPC_NOTIFIES: i32 = SYS_BASE + 0x88;
+/** Set when the running vCPU yields (hypercall): its round-robin turn ends (kernel/sched.ts). */
+export const SYS_YIELDED: i32 = SYS_BASE + 0x8c;
 /**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
@@ -173,6 +183,22 @@ export const SCHED_WINDOWS_MAX: i32 = 64;
 export const SW_START: i32 = 0;
 export const SW_LENGTH: i32 = 4;
 export const SW_MASK: i32 = 8;
+
+// ── IPC channels ────────────────────────────────────────────────────────────────────────────
+// seL4 Microkit channels between two partitions (kernel/ipc.ts). The host writes the table from
+// the system description; each vCPU also has V_CHANNELS, its channel ids → table entries.
+export const IPC_BASE: i32 = SCHED_BASE + 0x1000;
+export const IPC_CHANNEL_COUNT: i32 = IPC_BASE + 0x00;
+export const IPC_CHANNELS: i32 = IPC_BASE + 0x40;
+export const IPC_CHANNEL_ENTRY: i32 = 32;
+export const IPC_CHANNELS_MAX: i32 = 128;
+/** Channel fields: the two ends (vCPU, channel id there), and the end that accepts protected
+ *  procedure calls (0 or 1; -1: neither). */
+export const CH_VCPU0: i32 = 0;
+export const CH_ID0: i32 = 4;
+export const CH_VCPU1: i32 = 8;
+export const CH_ID1: i32 = 12;
+export const CH_PP_END: i32 = 16;
 
 // ── vCPU blocks ─────────────────────────────────────────────────────────────────────────────
 export const VCPU_BASE: i32 = 0x20000;
@@ -265,6 +291,30 @@ export const V_STAT_SWITCHES_IN: i32 = 0x1ec;
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;
 export const V_SHADOW_AGE: i32 = 0x244;
+/** This vCPU's channels: for channel id 0..62, the IPC_CHANNELS entry index + 1 (0: none). */
+export const V_CHANNELS: i32 = 0x2a0;
+/** IPC state (IPC_*), the partner (a caller's server, a server's current client, else -1), the
+ *  channel entry of a caller's call, its message {msginfo, mr0..mr3} while queued, a sequence
+ *  number for first-come order among equal priorities, the passive flag and whether a passive
+ *  partition has finished its initialisation (first wait for calls). */
+export const V_IPC_STATE: i32 = 0x3a0;
+export const V_IPC_SERVER: i32 = 0x3a4;
+export const V_IPC_CLIENT: i32 = 0x3a8;
+export const V_IPC_CHANNEL: i32 = 0x3ac;
+export const V_IPC_MSG: i32 = 0x3b0;
+export const V_IPC_SEQ: i32 = 0x3c4;
+export const V_PASSIVE: i32 = 0x3c8;
+export const V_PASSIVE_READY: i32 = 0x3cc;
+export const V_STAT_IPC_CALLS: i32 = 0x3d0;
+export const V_STAT_IPC_SERVED: i32 = 0x3d4;
+export const IPC_NONE: i32 = 0;
+/** Blocked in recv / reply_recv, waiting for a call (or an interrupt, like WFI). */
+export const IPC_RECEIVING: i32 = 1;
+/** A caller waiting for its server to receive the call. */
+export const IPC_CALL_QUEUED: i32 = 2;
+/** A caller whose call its server is serving (on the caller's time if the server is passive). */
+export const IPC_CALL_ACTIVE: i32 = 3;
+
 /** Per slot {asid, root ppn, age, used}; asid -1: free. used: entries may be valid. The global
  *  table (SHADOW_GLOBAL) has an entry too: only its `used` word counts. */
 export const V_SHADOW_META: i32 = 0x250;

@@ -6,6 +6,7 @@
 #   isa/*.S   ISA tests on the assembly test runtime (common/testrt.S, report.S, test.h)
 #   sbi/*.S   supervisor-mode guests on the S-mode runtime (common/srt.S, report.S, test.h): they
 #             boot with a0 = hart id and a1 = a device tree and talk to the SBI
+#   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
 #
 # Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
@@ -52,6 +53,9 @@ for src in isa/*.S; do
 done
 for src in sbi/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
+done
+for src in ipc/*.c; do
+  build "$(basename "$src" .c)" $COMMON -Isdk --specs=picolibc.specs -O2 -- common/start.S common/platform.c sdk/wasmvisor-rt.c "$src"
 done
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"

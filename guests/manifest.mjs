@@ -1,7 +1,7 @@
 // Source hashes of the committed guest ELFs (guests/manifest.json).
 //
-// Each ELF's input hash covers its own source, everything in common/ and build.sh (flags live
-// there). `node manifest.mjs write` records the hashes after a build; checkManifest() (used by
+// Each ELF's input hash covers its own source, everything in common/ and sdk/, and build.sh
+// (flags live there). `node manifest.mjs write` records the hashes after a build; checkManifest() (used by
 // test/guests-manifest.test.ts) reports ELFs whose sources changed without a rebuild, ELFs
 // changed without their manifest entry, and sources without an ELF.
 import { createHash } from "node:crypto";
@@ -14,6 +14,7 @@ const KINDS = [
   { dir: "asm", ext: ".S" },
   { dir: "isa", ext: ".S" },
   { dir: "sbi", ext: ".S" },
+  { dir: "ipc", ext: ".c" },
   { dir: "c", ext: ".c" },
 ];
 
@@ -22,6 +23,7 @@ const sha256 = (data) => createHash("sha256").update(data).digest("hex");
 function commonFiles() {
   return [
     ...readdirSync(join(here, "common")).sort().map((f) => join("common", f)),
+    ...readdirSync(join(here, "sdk")).sort().map((f) => join("sdk", f)),
     "build.sh",
   ];
 }

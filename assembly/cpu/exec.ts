@@ -42,10 +42,12 @@ import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/acc
 import { tlbSlot } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
 import { trapEnter, pendingInterrupt, wfiWake } from "../kernel/trap";
-import { setSliceRetired, counterAdd, chargeTrap } from "../kernel/counters";
+import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel/counters";
 import { timerCheckAt } from "../kernel/timer";
 import { ecallIntercepted } from "../kernel/vcpu";
 import { sbiCall, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
+import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo } from "../kernel/ipc";
+import { vcpuSwitch } from "../kernel/vcpu";
 
 // Events: why fastLoop() returned.
 /** The instruction completed and pc left the fetch window: fetch through run(). */
@@ -542,10 +544,15 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
  * pending, a watched store. Returns the exit reason (EXIT_*).
  */
 export function run(budget: i32): i32 {
-  const vcpu = vcpuAddr(load32(SYS_CUR_VCPU));
+  let vcpu = vcpuAddr(load32(SYS_CUR_VCPU));
   let pc = load32(vcpu + V_PC);
   let n = 0;
   let traps = 0;
+  // The IPC fast path may switch vCPUs inside the slice: what the current vCPU had done when
+  // it took over (its counters get n - nBase instructions and traps - trapsBase traps).
+  let nBase = 0;
+  let trapsBase = 0;
+  setSliceBase(0);
   let exitReason = EXIT_BUDGET;
   let boundary = true;
   let tlbLoad = 0;
@@ -666,7 +673,19 @@ export function run(budget: i32): i32 {
               exitReason = EXIT_HALT;
               break;
             }
-            if (action == SBI_YIELD) break;
+            if (action == SBI_YIELD || action == IPC_BLOCK) break;
+            if (action == IPC_SWITCH) {
+              // IPC fast path: the slice goes on with the other vCPU of the call or reply.
+              commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
+              vcpuSwitch(ipcSwitchTo);
+              vcpu = vcpuAddr(ipcSwitchTo);
+              pc = load32(vcpu + V_PC);
+              nBase = n;
+              trapsBase = traps;
+              setSliceBase(n);
+              streak = load32(vcpu + V_TRAP_STREAK);
+              lastTrapN = streak > 0 ? n : -1;
+            }
             continue;
           }
         }
@@ -703,19 +722,27 @@ export function run(budget: i32): i32 {
     }
   }
 
-  store32(vcpu + V_PC, pc);
-  store32(vcpu + V_TRAP_STREAK, lastTrapN == n ? streak : 0);
   counterAdd(SYS_CLOCK_LO, n);
-  const inhibit = load32(vcpu + V_MCOUNTINHIBIT);
-  if ((inhibit & 1) == 0) counterAdd(vcpu + V_MCYCLE_LO, n);
-  if ((inhibit & 4) == 0) counterAdd(vcpu + V_MINSTRET_LO, n);
-  counterAdd(vcpu + V_STAT_RETIRED_LO, n);
-  counterAdd(vcpu + V_STAT_CYCLES_LO, i32(n + traps));
-  store32(vcpu + V_STAT_TRAPS, i32(load32(vcpu + V_STAT_TRAPS) + traps));
+  commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
   store32(SYS_RETIRED, n);
   store32(SYS_TRAPS, traps);
   store32(SYS_EXIT_REASON, exitReason);
   return exitReason;
+}
+
+/**
+ * Save what a vCPU did in this slice: its pc and trap streak, and `retired` instructions and
+ * `trapped` traps into its counters and statistics (the clock is committed by run() itself).
+ */
+function commitVcpu(vcpu: i32, pc: i32, retired: i32, trapped: i32, streak: i32): void {
+  store32(vcpu + V_PC, pc);
+  store32(vcpu + V_TRAP_STREAK, streak);
+  const inhibit = load32(vcpu + V_MCOUNTINHIBIT);
+  if ((inhibit & 1) == 0) counterAdd(vcpu + V_MCYCLE_LO, retired);
+  if ((inhibit & 4) == 0) counterAdd(vcpu + V_MINSTRET_LO, retired);
+  counterAdd(vcpu + V_STAT_RETIRED_LO, retired);
+  counterAdd(vcpu + V_STAT_CYCLES_LO, i32(retired + trapped));
+  store32(vcpu + V_STAT_TRAPS, i32(load32(vcpu + V_STAT_TRAPS) + trapped));
 }
 
 /** Exceptions in a row without a retired instruction that make a trap loop (fatal in hvRun). */

@@ -19,6 +19,14 @@ export function setSliceRetired(k: i32): void {
   sliceRetired = k;
 }
 
+/** sliceRetired when the current vCPU took over the slice (the IPC fast path switches vCPUs
+ *  inside a slice): a vCPU's own counters advance by sliceRetired - sliceBase. */
+export let sliceBase: i32 = 0;
+
+export function setSliceBase(k: i32): void {
+  sliceBase = k;
+}
+
 /** Low word of the 64-bit counter at addr, advanced by `delta`. */
 export function counterLo(addr: i32, delta: i32): i32 {
   return i32(load32(addr) + delta);

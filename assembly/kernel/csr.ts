@@ -18,7 +18,7 @@ import {
   MIP_ALL, MIP_SW_WRITABLE, MIDELEG_WRITABLE, MEDELEG_WRITABLE, MISA_VALUE,
 } from "./bits";
 import {
-  sliceRetired, counterLo, counterHi, counterSub, timeLo, timeHi,
+  sliceRetired, sliceBase, counterLo, counterHi, counterSub, timeLo, timeHi,
 } from "./counters";
 import { tlbFlushTranslated, tlbFlushData, tlbFlushLoads } from "../mmu/tlb";
 import { shadowSelect } from "../mmu/shadow";
@@ -83,7 +83,7 @@ function counting(vcpu: i32, bit: i32): bool {
 
 /** Value of a 64-bit counter's half at the current instruction (CY bit 0, IR bit 2). */
 function counterRead(vcpu: i32, addr: i32, bit: i32, high: bool): i32 {
-  const delta = counting(vcpu, bit) ? sliceRetired : 0;
+  const delta = counting(vcpu, bit) ? i32(sliceRetired - sliceBase) : 0;
   return high ? counterHi(addr, delta) : counterLo(addr, delta);
 }
 
@@ -92,7 +92,7 @@ function counterRead(vcpu: i32, addr: i32, bit: i32, high: bool): i32 {
  * (the stored word is relative to the slice; see counters.ts).
  */
 function counterWrite(vcpu: i32, addr: i32, bit: i32, high: bool, value: i32): void {
-  const delta = counting(vcpu, bit) ? sliceRetired + 1 : 0;
+  const delta = counting(vcpu, bit) ? i32(sliceRetired - sliceBase + 1) : 0;
   // Materialise the counter at this instruction, replace one half, re-relativise.
   const lo = counterLo(addr, delta);
   const hi = counterHi(addr, delta);
@@ -235,7 +235,7 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
       // Keep counter values continuous across the change (see counters.ts).
       const old = load32(vcpu + V_MCOUNTINHIBIT);
       const next = value & MCOUNTINHIBIT_WRITABLE;
-      const k = sliceRetired + 1;
+      const k = i32(sliceRetired - sliceBase + 1);
       if (((old ^ next) & 1) != 0) rebase(vcpu + V_MCYCLE_LO, (old & 1) == 0, k);
       if (((old ^ next) & 4) != 0) rebase(vcpu + V_MINSTRET_LO, (old & 4) == 0, k);
       store32(vcpu + V_MCOUNTINHIBIT, next);

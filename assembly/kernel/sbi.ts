@@ -11,11 +11,12 @@
 import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
-  SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE,
+  SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
 } from "../layout";
 import { stimerSet } from "./timer";
 import { shadowFence } from "../mmu/shadow";
+import { ipcHypercall, ipcNotifyAllowed, FID_NOTIFY, FID_PPCALL, FID_REPLY, FID_RECV, FID_REPLY_RECV } from "./ipc";
 
 // Extension IDs.
 const EID_LEGACY_SET_TIMER: i32 = 0x00;
@@ -55,6 +56,7 @@ export const SBI_CONTINUE: i32 = 0;
 export const SBI_YIELD: i32 = 1;
 /** The calling vCPU's partition halted (SRST, legacy shutdown, HSM stop of its only hart). */
 export const SBI_HALT: i32 = 2;
+// (kernel/ipc.ts continues the list: IPC_BLOCK 3, IPC_SWITCH 4.)
 
 const MIP_SSIP: i32 = 1 << 1;
 
@@ -243,14 +245,31 @@ export function sbiCall(vcpu: i32): i32 {
 }
 
 /**
- * wasmvisor's hypercalls (both guest modes; see guests/sdk/): FID 0 returns the extension
- * version, FID 1 the partition (vCPU) index, FID 2 yields the rest of the slice.
+ * wasmvisor's hypercalls (both guest modes; guests/sdk/wasmvisor.h documents the ABI): FID 0
+ * returns the extension version, FID 1 the partition (vCPU) index, FID 2 yields the rest of the
+ * slice; FIDs 3-7 are IPC (kernel/ipc.ts): notify, ppcall, reply, recv, reply_recv.
  */
 function hypercall(vcpu: i32, fid: i32): i32 {
   switch (fid) {
     case 0: ret(SBI_SUCCESS, 1); return SBI_CONTINUE;
     case 1: ret(SBI_SUCCESS, load32(SYS_CUR_VCPU)); return SBI_CONTINUE;
-    case 2: ret(SBI_SUCCESS, 0); return SBI_YIELD;
+    case 2:
+      ret(SBI_SUCCESS, 0);
+      store32(SYS_YIELDED, 1);
+      return SBI_YIELD;
+    case FID_NOTIFY:
+      // The host raises the other end's channel interrupt (a PLIC source of its board).
+      if (ipcNotifyAllowed(load32(SYS_CUR_VCPU), reg(10))) {
+        hostCall(EID_WASMVISOR, FID_NOTIFY, false);
+      } else {
+        ret(SBI_ERR_INVALID_PARAM, 0);
+      }
+      return SBI_CONTINUE;
+    case FID_PPCALL:
+    case FID_REPLY:
+    case FID_RECV:
+    case FID_REPLY_RECV:
+      return ipcHypercall(vcpu, fid);
     default: ret(SBI_ERR_NOT_SUPPORTED, 0); return SBI_CONTINUE;
   }
 }

@@ -23,8 +23,8 @@ import { load32, store32 } from "../shim";
 import {
   SCHED_FRAME, SCHED_WINDOW_COUNT, SCHED_VCPU_COUNT, SCHED_QUANTUM, SCHED_WINDOWS,
   SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, SCHED_BASE, SYS_CLOCK_LO, SYS_CLOCK_HI,
-  SYS_RETIRED, SYS_TRAPS, SYS_EXIT_VCPU, V_STATE, V_WFI, V_PRIORITY, V_BUDGET, V_PERIOD,
-  V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, VS_HALTED, EXIT_BUDGET, EXIT_WFI,
+  SYS_RETIRED, SYS_TRAPS, SYS_EXIT_VCPU, SYS_CUR_VCPU, SYS_YIELDED, V_STATE, V_WFI, V_PRIORITY, V_BUDGET, V_PERIOD,
+  V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, V_PASSIVE, VS_HALTED, EXIT_BUDGET, EXIT_WFI,
   EXIT_ALL_HALTED, EXIT_IDLE, vcpuAddr,
 } from "../layout";
 import { run } from "../cpu/exec";
@@ -32,11 +32,18 @@ import { timerCheck, timerNext, TIMER_FAR } from "./timer";
 import { wfiWake } from "./trap";
 import { counterAdd } from "./counters";
 import { vcpuSwitch } from "./vcpu";
+import { ipcRunner, ipcPassive, ipcServerHalted } from "./ipc";
 
 /** Clock value at which the current major frame started, and the last partition that ran. */
 const SCHED_FRAME_START_LO: i32 = SCHED_BASE + 0x10;
 const SCHED_FRAME_START_HI: i32 = SCHED_BASE + 0x14;
 const SCHED_LAST: i32 = SCHED_BASE + 0x18;
+/** The partition whose round-robin turn is in progress (-1: none) and the quantum it has left.
+ *  A turn ends when its quantum is used up, not when a slice ends early for an IPC: a call or a
+ *  reply switches what runs on the partition's time but not whose turn it is, so the slow path
+ *  (which returns here) and the fast path (which does not) schedule the same way. */
+const SCHED_TURN: i32 = SCHED_BASE + 0x1c;
+const SCHED_TURN_LEFT: i32 = SCHED_BASE + 0x20;
 
 /** Cycles from the clock to {hi, lo}: negative when past; clamped to ±TIMER_FAR. */
 function untilClock(hi: i32, lo: i32): i32 {
@@ -58,6 +65,8 @@ export function schedReset(): void {
   store32(SCHED_FRAME_START_LO, load32(SYS_CLOCK_LO));
   store32(SCHED_FRAME_START_HI, load32(SYS_CLOCK_HI));
   store32(SCHED_LAST, -1);
+  store32(SCHED_TURN, -1);
+  store32(SCHED_TURN_LEFT, 0);
   const count = load32(SCHED_VCPU_COUNT);
   for (let v = 0; v < count; v++) {
     const vcpu = vcpuAddr(v);
@@ -135,27 +144,43 @@ export function hvRun(budget: i32): i32 {
     }
 
     // ── Bring every partition up to date; pick the one to run ──────────────────────────
+    // Candidates are scheduling contexts: a partition's own time. What runs on it is the
+    // partition, or the passive server serving its call (ipcRunner: seL4 MCS donation), at the
+    // higher of the two priorities. A passive partition that has finished its initialisation has
+    // no time of its own; before that, it runs on its own in whatever window is current.
     let best = -1;
+    let bestRunner = -1;
     let bestPriority = 0;
     let alive = 0;
     let wakeable = 0;
     const last = load32(SCHED_LAST);
+    const turn = load32(SCHED_TURN);
     for (let v = 0; v < count; v++) {
       const vcpu = vcpuAddr(v);
-      if (load32(vcpu + V_STATE) == VS_HALTED) continue;
-      alive++;
+      if (load32(vcpu + V_STATE) == VS_HALTED) {
+        ipcServerHalted(v);
+        continue;
+      }
       const untilTimer = timerCheck(vcpu, load32(SYS_CLOCK_HI), load32(SYS_CLOCK_LO));
-      const runnable = load32(vcpu + V_WFI) == 0 || wfiWake(vcpu);
+      if (ipcPassive(v)) continue;
+      alive++;
+      const runner = ipcRunner(v);
+      const runnerAddr = vcpuAddr(runner < 0 ? v : runner);
+      const runnable = runner >= 0 && (load32(runnerAddr + V_WFI) == 0 || wfiWake(runnerAddr));
       if (runnable || untilTimer < TIMER_FAR) wakeable++;
-      if ((mask & (1 << v)) == 0) continue;
+      const passiveStarting = load32(vcpu + V_PASSIVE) != 0;
+      if ((mask & (1 << v)) == 0 && !passiveStarting) continue;
       const untilRefill = replenish(vcpu);
       if (runnable && hasBudget(vcpu)) {
-        const priority = load32(vcpu + V_PRIORITY);
-        // Highest priority wins; among equals, the first after the last one to run (turns).
+        let priority = load32(vcpu + V_PRIORITY);
+        if (load32(runnerAddr + V_PRIORITY) > priority) priority = load32(runnerAddr + V_PRIORITY);
+        // Highest priority wins; among equals the one whose turn it is, else the first after
+        // the last one to run (round robin).
         const better = best < 0 || priority > bestPriority ||
-          (priority == bestPriority && best <= last && v > last);
+          (priority == bestPriority && best != turn && (v == turn || (best <= last && v > last)));
         if (better) {
           best = v;
+          bestRunner = runner;
           bestPriority = priority;
         }
       } else {
@@ -199,17 +224,28 @@ export function hvRun(budget: i32): i32 {
       if (when < slice) slice = when > 0 ? when : 1;
     }
     const quantum = load32(SCHED_QUANTUM);
-    if (peers && quantum > 0 && quantum < slice) slice = quantum;
-    vcpuSwitch(best);
+    // The turn's quantum: what is left of it if this partition's turn goes on, else a new one.
+    if (best != turn) {
+      store32(SCHED_TURN, best);
+      store32(SCHED_TURN_LEFT, quantum);
+    }
+    const turnLeft = load32(SCHED_TURN_LEFT);
+    if (peers && quantum > 0 && turnLeft < slice) slice = turnLeft > 0 ? turnLeft : 1;
+    vcpuSwitch(bestRunner);
     store32(SCHED_LAST, best);
     const reason = run(slice);
     const consumed = i32(load32(SYS_RETIRED) + load32(SYS_TRAPS));
     spent = i32(spent + consumed);
+    const left = i32(load32(SCHED_TURN_LEFT) - consumed);
+    store32(SCHED_TURN_LEFT, left);
+    if ((peers && quantum > 0 && left <= 0) || load32(SYS_YIELDED) != 0) store32(SCHED_TURN, -1); // the turn is over
+    store32(SYS_YIELDED, 0);
     if (load32(bestVcpu + V_PERIOD) > 0) {
       store32(bestVcpu + V_BUDGET_LEFT, i32(load32(bestVcpu + V_BUDGET_LEFT) - consumed));
     }
     if (reason != EXIT_BUDGET && reason != EXIT_WFI) {
-      store32(SYS_EXIT_VCPU, best);
+      // The vCPU that ran when the slice ended (the runner, or whom the IPC fast path switched to).
+      store32(SYS_EXIT_VCPU, load32(SYS_CUR_VCPU));
       return reason;
     }
   }

@@ -19,12 +19,19 @@ import {
   V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_PC,
   EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, HOSTREQ_STOP,
   PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
-  HALT_RESET, HALT_TRAP_LOOP, vcpuAddr,
+  HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
+  IPC_CHANNEL_ENTRY, IPC_CHANNELS_MAX, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1, CH_PP_END, V_CHANNELS,
+  V_IPC_SERVER, V_IPC_CLIENT, V_PASSIVE, V_STAT_IPC_CALLS, V_STAT_IPC_SERVED, SYS_STAT_IPC_CALLS,
+  SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
 import { parseBootImage } from "../loader/linux.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
+
+/** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
+const EID_WASMVISOR = 0x08574d56;
+const FID_NOTIFY = 3;
 import { validateSystem, type SystemConfig } from "../config/system.js";
 
 export type PagingMode = "shadow" | "nested";
@@ -46,6 +53,9 @@ export interface HypervisorOptions {
   wallClock?: boolean;
   /** Name of the description for messages (default "system.json"). */
   file?: string;
+  /** Let protected procedure calls take the IPC fast path when they can (default true). With
+   *  false every call and reply takes the slow path; guests see the same results. */
+  ipcFastPath?: boolean;
 }
 
 export interface OutputEvent { partition: string; data: Uint8Array }
@@ -60,6 +70,8 @@ export interface PartitionStats {
   share: number;
   exits: { mmio: number; sbi: number; trapAndEmulate: number; traps: number; switchesIn: number };
   paging: { walks: number; shadowFills: number; shadowHits: number };
+  /** Protected calls this partition made, and calls it served. */
+  ipc: { calls: number; served: number };
   halted: Halt | null;
 }
 
@@ -70,6 +82,8 @@ export interface HypervisorStats {
   instructions: number;
   worldSwitches: number;
   exits: { mmio: number; sbi: number };
+  /** Protected calls made, how many calls and replies took the fast path, notifications. */
+  ipc: { calls: number; fastCalls: number; fastReplies: number; notifications: number };
   tlbFills: number;
   walks: number;
   shadowHits: number;
@@ -161,7 +175,10 @@ export class Hypervisor {
       host: {
         mmioRead: (d, o, s) => bus.read(d, o, s),
         mmioWrite: (d, o, s, v) => bus.write(d, o, s, v),
-        hypercall: (v, e, f) => this.boards[v].hypercall(e, f),
+        hypercall: (v, e, f) => {
+          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
+          else this.boards[v].hypercall(e, f);
+        },
       },
     });
     this.core = core;
@@ -179,6 +196,11 @@ export class Hypervisor {
     const ramHosts = cfg.partitions.map((p) => { const h = host; host += p.ramBytes; return h; });
     const regionHosts = cfg.regions.map((r) => { const h = host; host += r.size; return h; });
 
+    // Each partition's channels: its id for the channel, the channel, the shared region there.
+    const channelsOf = cfg.partitions.map((_, i) => cfg.channels.flatMap((c) => c.ends.filter((e) => e.partition === i).map((e) => {
+      const m = c.region === undefined ? undefined : cfg.partitions[i].mappings.find((x) => x.region === c.region);
+      return { id: e.id, name: c.name, ...(m ? { region: { gpa: m.address, size: cfg.regions[c.region!].size } } : {}) };
+    })));
     this.boards = cfg.partitions.map((p, i) => {
       const regions: MappedRegion[] = p.mappings.map((m) => ({
         name: cfg.regions[m.region].name, gpa: m.address, size: cfg.regions[m.region].size,
@@ -187,6 +209,7 @@ export class Hypervisor {
       return new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i],
+        channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
@@ -199,6 +222,26 @@ export class Hypervisor {
       words[(v + V_PERIOD) >> 2] = cfg.partitions[i].period;
       if (this.pendingInput[i]) b.pushInput(this.pendingInput[i]);
     });
+
+    // IPC: the channel table, each vCPU's channel ids, passive partitions, the fast path switch.
+    if (cfg.channels.length > IPC_CHANNELS_MAX) throw new RangeError(`${cfg.channels.length} channels: at most ${IPC_CHANNELS_MAX}`);
+    words[IPC_CHANNEL_COUNT >> 2] = cfg.channels.length;
+    cfg.channels.forEach((c, k) => {
+      const e = (IPC_CHANNELS + k * IPC_CHANNEL_ENTRY) >> 2;
+      words[e + (CH_VCPU0 >> 2)] = c.ends[0].partition;
+      words[e + (CH_ID0 >> 2)] = c.ends[0].id;
+      words[e + (CH_VCPU1 >> 2)] = c.ends[1].partition;
+      words[e + (CH_ID1 >> 2)] = c.ends[1].id;
+      words[e + (CH_PP_END >> 2)] = c.ends[0].pp ? 0 : c.ends[1].pp ? 1 : -1;
+      for (const end of c.ends) words[(vcpuAddr(end.partition) + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
+    });
+    cfg.partitions.forEach((p, i) => {
+      const v = vcpuAddr(i);
+      words[(v + V_IPC_SERVER) >> 2] = -1;
+      words[(v + V_IPC_CLIENT) >> 2] = -1;
+      words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
+    });
+    words[SYS_IPC_FAST >> 2] = this.options.ipcFastPath === false ? 0 : 1;
 
     // The schedule.
     words[SCHED_FRAME >> 2] = cfg.schedule.majorFrame;
@@ -238,6 +281,8 @@ export class Hypervisor {
         : { kind: "shutdown", status: 1, message: "shut down reporting a system failure (SBI system reset)" });
     } else if (reason === HALT_RESET) {
       this.partitionHalted(i, { kind: "reset", status: 0, message: "requested a reboot (SBI system reset); stopped" });
+    } else if (reason === HALT_NONE && this.config.partitions[i].passive) {
+      this.partitionHalted(i, { kind: "stopped", status: 0, message: "stopped: a passive server with no partition left to call it" });
     } else if (reason === HALT_TRAP_LOOP) {
       const hex = (x: number) => `0x${(x >>> 0).toString(16)}`;
       this.partitionHalted(i, {
@@ -245,6 +290,24 @@ export class Hypervisor {
         message: `stopped by a fatal fault: it traps without end (mcause ${hex(status)}, mtvec ${hex(this.words[(v + V_MTVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`,
       });
     }
+  }
+
+  /**
+   * Partition `from` notified on its channel id `id` (hypercall or doorbell): raise the
+   * channel's interrupt at the other end. The core has checked a hypercall's channel; a doorbell
+   * page exists only for channels the partition holds.
+   */
+  private notifyFrom(from: number, id: number): void {
+    const W = this.words;
+    const channel = this.config.channels.find((c) => c.ends.some((e) => e.partition === from && e.id === id));
+    if (!channel) {
+      W[SYS_HC_ERROR >> 2] = -3;
+      return;
+    }
+    const other = channel.ends[0].partition === from && channel.ends[0].id === id ? channel.ends[1] : channel.ends[0];
+    if (!this.halts[other.partition]) this.boards[other.partition].channelInterrupt(other.id);
+    W[SYS_HC_ERROR >> 2] = 0;
+    W[SYS_HC_VALUE >> 2] = 0;
   }
 
   /** Stop the run at the next opportunity (run() then resolves with reason "stopped"). */
@@ -396,6 +459,7 @@ export class Hypervisor {
           traps: word(v + V_STAT_TRAPS), switchesIn: word(v + V_STAT_SWITCHES_IN),
         },
         paging: { walks: word(v + V_STAT_WALKS), shadowFills: word(v + V_STAT_SHADOW_FILLS), shadowHits: word(v + V_STAT_SHADOW_HITS) },
+        ipc: { calls: word(v + V_STAT_IPC_CALLS), served: word(v + V_STAT_IPC_SERVED) },
         halted: this.halts[i],
       };
     });
@@ -407,6 +471,10 @@ export class Hypervisor {
       instructions: parts.reduce((n, p) => n + p.instructions, 0),
       worldSwitches: word(SYS_STAT_SWITCHES),
       exits: { mmio: word(SYS_STAT_MMIO), sbi: word(SYS_STAT_SBI) },
+      ipc: {
+        calls: word(SYS_STAT_IPC_CALLS), fastCalls: word(SYS_STAT_IPC_FAST_CALLS),
+        fastReplies: word(SYS_STAT_IPC_FAST_REPLIES), notifications: word(SYS_STAT_IPC_NOTIFIES),
+      },
       tlbFills: word(SYS_STAT_TLB_FILLS),
       walks: word(SYS_STAT_WALKS),
       shadowHits: word(SYS_STAT_SHADOW_HITS),

@@ -1,7 +1,7 @@
 // The wasmvisor command line (Node). Commands:
 //
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
-//                             [--wall-clock] [--console NAME] [--stats]
+//                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
 //                                 [--input FILE] [--stats]
 //
@@ -48,6 +48,7 @@ commands:
       --wall-clock      keep virtual time from running ahead of real time
       --console NAME    send stdin to partition NAME's console
       --stats           print per-partition statistics to stderr at the end
+      --ipc-slow-path   every protected call takes the IPC slow path (for comparisons)
   run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
       --core wasm|ts    which build of the core runs it (default wasm)
       --max-insns N     stop after N instructions (status 124)
@@ -226,6 +227,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     "wall-clock": { kind: "flag" },
     console: { kind: "value" },
     stats: { kind: "flag" },
+    "ipc-slow-path": { kind: "flag" },
   });
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
@@ -245,6 +247,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     loadImage: sys.loadImage,
     openDisk: sys.openDisk,
     wallClock: p.options.has("wall-clock"),
+    ipcFastPath: !p.options.has("ipc-slow-path"),
     file: sys.file,
   });
   const mux = new ConsoleMux((s) => io.stdout(s));

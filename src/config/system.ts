@@ -53,6 +53,9 @@ export interface PartitionDescription {
   bootargs?: string;
   /** Shared memory regions mapped into this partition. */
   mappings?: MappingDescription[];
+  /** A passive server: no time of its own (no window, no budget); it runs only on the time of
+   *  the partitions that call it (protected procedure calls, seL4 MCS donation). */
+  passive?: boolean;
 }
 
 export interface ScheduleDescription {
@@ -84,6 +87,9 @@ export interface MappingDescription {
 export interface ChannelDescription {
   name: string;
   ends: [ChannelEnd, ChannelEnd];
+  /** A memory region both partitions map, that goes with the channel (a supervisor-mode end
+   *  sees it as the first memory area of the channel's UIO device). */
+  region?: string;
 }
 
 export interface ChannelEnd {
@@ -104,7 +110,7 @@ export interface SystemConfig {
   partitions: PartitionConfig[];
   schedule: { majorFrame: number; windows: Array<{ start: number; length: number; partitions: number[] }> };
   regions: Array<{ name: string; size: number }>;
-  channels: Array<{ name: string; ends: Array<{ partition: number; id: number; pp: boolean }> }>;
+  channels: Array<{ name: string; ends: Array<{ partition: number; id: number; pp: boolean }>; region?: number }>;
 }
 
 export interface PartitionConfig {
@@ -121,6 +127,7 @@ export interface PartitionConfig {
   initrd?: string;
   disk?: { file: string; readOnly: boolean };
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
+  passive: boolean;
 }
 
 /** The files a partition names, for checks that need the file system (src/node/system-file.ts). */
@@ -266,9 +273,11 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings"]);
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
+      if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
+      if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
       const pname = typeof pd.name === "string" ? pd.name : "";
       if (!NAME.test(pname)) bad("name", "must be a name: a letter, then letters, digits, - or _ (at most 32)");
       else if (partIndex.has(pname)) bad("name", `"${pname}" is already the name of partitions[${partIndex.get(pname)}]`);
@@ -373,6 +382,7 @@ export function validateSystem(
         name: pname, image: typeof pd.image === "string" ? pd.image : "", mode: mode as GuestMode,
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
+        passive: pd.passive === true,
       });
     });
   }
@@ -392,7 +402,7 @@ export function validateSystem(
   };
   if (doc.schedule === undefined) {
     schedule.majorFrame = 10 * 1000 * 10 * cyclesPerTick;
-    schedule.windows.push({ start: 0, length: schedule.majorFrame, partitions: partitions.map((_, i) => i) });
+    schedule.windows.push({ start: 0, length: schedule.majorFrame, partitions: partitions.flatMap((pc, i) => (pc.passive ? [] : [i])) });
   } else if (!isObj(doc.schedule)) {
     fail("schedule", "must be an object {majorFrame, windows}");
   } else {
@@ -431,8 +441,13 @@ export function validateSystem(
         schedule.windows.push({ start, length, partitions: members });
       });
       partitions.forEach((pc, i) => {
-        if (pc.name && !schedule.windows.some((w) => w.partitions.includes(i))) {
+        const inWindow = schedule.windows.some((w) => w.partitions.includes(i));
+        if (pc.name && !pc.passive && !inWindow) {
           fail("schedule.windows", `partition "${pc.name}" is in no window: it would never run`);
+        }
+        if (pc.passive && inWindow) {
+          const w = schedule.windows.findIndex((x) => x.partitions.includes(i));
+          fail(`schedule.windows[${w}].partitions`, `"${pc.name}" is passive: it runs only on its callers' time and belongs in no window`);
         }
       });
     }
@@ -448,7 +463,7 @@ export function validateSystem(
       doc.channels.forEach((c, i) => {
         const p = `channels[${i}]`;
         if (!isObj(c)) return fail(p, "must be an object {name, ends}");
-        unknownKeys(c, p, ["name", "ends"]);
+        unknownKeys(c, p, ["name", "ends", "region"]);
         if (typeof c.name !== "string" || !NAME.test(c.name)) fail(`${p}.name`, "must be a name: a letter, then letters, digits, - or _ (at most 32)");
         else if (names.has(c.name)) fail(`${p}.name`, `"${c.name}" names another channel too`);
         else names.add(c.name);
@@ -467,6 +482,19 @@ export function validateSystem(
           usedIds.set(key, p);
           ends.push({ partition: part, id: e.id, pp: e.pp === true });
         });
+        let region: number | undefined;
+        if (c.region !== undefined) {
+          region = typeof c.region === "string" ? regionIndex.get(c.region) : undefined;
+          if (region === undefined) {
+            fail(`${p}.region`, `${JSON.stringify(c.region)} is not a memory region; ${regions.length ? `the regions are ${regions.map((r) => r.name).join(", ")}` : "declare it under memoryRegions"}`);
+          } else {
+            for (const e of ends) {
+              if (partitions[e.partition] && !partitions[e.partition].mappings.some((m) => m.region === region)) {
+                fail(`${p}.region`, `"${regions[region].name}" goes with this channel, so "${partitions[e.partition].name}" must map it (add it to its mappings)`);
+              }
+            }
+          }
+        }
         if (ends.length === 2) {
           if (ends[0].partition === ends[1].partition) fail(`${p}.ends`, "a channel connects two different partitions");
           if (ends[0].pp && ends[1].pp) fail(`${p}.ends`, "only one end can accept protected procedure calls (pp)");
@@ -478,7 +506,7 @@ export function validateSystem(
             }
           }
         }
-        channels.push({ name: typeof c.name === "string" ? c.name : "", ends });
+        channels.push({ name: typeof c.name === "string" ? c.name : "", ends, ...(region !== undefined ? { region } : {}) });
       });
     }
   }

@@ -24,12 +24,29 @@ export class Plic implements MmioDevice {
   private readonly pending = new Uint32Array(WORDS);
   private readonly level = new Uint32Array(WORDS);
   private readonly claimed = new Uint32Array(WORDS);
+  /** Edges that arrived while their source was in service (pending again at completion). */
+  private readonly edgeWhileClaimed = new Uint32Array(WORDS);
   private readonly enable = Array.from({ length: CONTEXTS }, () => new Uint32Array(WORDS));
   private readonly threshold = new Uint32Array(CONTEXTS);
   private readonly outputs: boolean[] = [false, false];
 
   /** `setOutput(context, level)`: context 0 drives MEIP, context 1 SEIP. */
   constructor(readonly name: string, private readonly setOutput: (context: number, level: boolean) => void) {}
+
+  /**
+   * An edge on source `id` (an edge-triggered gateway, PLIC spec §4): the source becomes pending
+   * once, however many edges arrive before it is claimed; one that arrives while the source is
+   * in service makes it pending again at completion. Channel notifications use this: they
+   * coalesce, and nothing needs to lower a line afterwards.
+   */
+  pulse(id: number): void {
+    if (id <= 0 || id >= PLIC_SOURCES) return;
+    const w = id >> 5;
+    const bit = 1 << (id & 31);
+    if (this.claimed[w] & bit) this.edgeWhileClaimed[w] |= bit;
+    else this.pending[w] |= bit;
+    this.update();
+  }
 
   /** Drive interrupt source `id` (a device's line). */
   setLevel(id: number, level: boolean): void {
@@ -114,7 +131,8 @@ export class Plic implements MmioDevice {
     const w = id >> 5;
     const bit = 1 << (id & 31);
     this.claimed[w] &= ~bit;
-    if (this.level[w] & bit) this.pending[w] |= bit;
+    if ((this.level[w] | this.edgeWhileClaimed[w]) & bit) this.pending[w] |= bit;
+    this.edgeWhileClaimed[w] &= ~bit;
   }
 
   private update(): void {

@@ -24,6 +24,7 @@ import { virtDeviceTree, node, PH_PLIC, type FdtValue } from "../loader/dtb.js";
 import { VirtioMmio, type GuestMemory } from "../devices/virtio-mmio.js";
 import { VirtioBlk, type BlockStorage } from "../devices/virtio-blk.js";
 import { VirtioConsole } from "../devices/virtio-console.js";
+import { ChannelDoorbells, CHANNEL_BASE, CHANNEL_WINDOW, CHANNEL_IRQ_BASE } from "../devices/channel.js";
 import type { VirtualTime } from "../machine/time.js";
 
 export const RAM_BASE = 0x8000_0000;
@@ -141,6 +142,11 @@ export interface BoardOptions {
   bootargs?: string;
   /** The disk behind virtio-blk (the device exists when this is given). */
   disk?: BlockStorage;
+  /** This partition's IPC channels: its channel id, the channel's name, and the shared region
+   *  that goes with it (guest-physical address here), for the doorbells and the device tree. */
+  channels?: ReadonlyArray<{ id: number; name: string; region?: { gpa: number; size: number } }>;
+  /** The guest rang a channel's doorbell (its id here). */
+  onNotify?(id: number): void;
   onOutput(bytes: Uint8Array): void;
   onHalt(halt: Halt): void;
 }
@@ -166,6 +172,8 @@ export class Board {
   private regionCount = 0;
   private stage2 = 0;
   private outBuf = new Uint8Array(1024);
+  /** MMIO windows beyond the named devices: [guest-physical base, size, bus id]. */
+  private readonly extraWindows: Array<[number, number, number]> = [];
   private outLen = 0;
   /** Guest-physical address of the device tree handed to a supervisor-mode guest. */
   dtbAddress = 0;
@@ -214,6 +222,11 @@ export class Board {
       this.virtioBlk = new VirtioBlk(o.disk, `${o.name}-vda`);
       const dev = new VirtioMmio(`${o.name}.virtio-blk`, this.virtioBlk, dma, line(VIRTIO_IRQ["virtio-blk"]));
       this.deviceIds.set("virtio-blk", o.bus.add(dev));
+    }
+    const channels = o.channels ?? [];
+    if (channels.length > 0) {
+      const doorbells = new ChannelDoorbells(`${o.name}.channels`, new Set(channels.map((c) => c.id)), (id) => o.onNotify?.(id));
+      this.extraWindows.push([CHANNEL_BASE, CHANNEL_WINDOW, o.bus.add(doorbells)]);
     }
     if (devices.has("virtio-console")) {
       this.virtioConsole = new VirtioConsole((b) => this.emit(b));
@@ -280,6 +293,21 @@ export class Board {
         ["reg", [0, DEVICE_WINDOWS[d].base, 0, DEVICE_WINDOWS[d].size]],
         ...(this.plic ? [["interrupt-parent", PH_PLIC], ["interrupts", VIRTIO_IRQ[d]]] as Array<[string, FdtValue]> : []),
       ]));
+    // Channels: UIO-compatible nodes (shared region, doorbell page, interrupt), bound to the
+    // stock uio_pdrv_genirq driver through its of_id parameter.
+    for (const c of this.o.channels ?? []) {
+      const doorbell = CHANNEL_BASE + c.id * 0x1000;
+      extraSoc.push(node(`${c.name}@${doorbell.toString(16)}`, [
+        ["compatible", "wasmvisor,channel"],
+        ["reg", [...(c.region ? [0, c.region.gpa, 0, c.region.size] : []), 0, doorbell, 0, 0x1000]],
+        ["wasmvisor,channel-id", c.id],
+        ...(this.plic ? [["interrupt-parent", PH_PLIC], ["interrupts", CHANNEL_IRQ_BASE + c.id]] as Array<[string, FdtValue]> : []),
+      ]));
+    }
+    let bootargs = this.o.bootargs;
+    if ((this.o.channels ?? []).length > 0 && !/uio_pdrv_genirq\.of_id=/.test(bootargs ?? "")) {
+      bootargs = `${bootargs ? `${bootargs} ` : ""}uio_pdrv_genirq.of_id=wasmvisor,channel`;
+    }
     const dtb = virtDeviceTree({
       extraSoc,
       initrd: initrd ? { start: placement.initrdStart, end: placement.initrdStart + initrd.bytes.length } : undefined,
@@ -289,7 +317,7 @@ export class Board {
       clint: this.deviceIds.has("clint"),
       plic: this.deviceIds.has("plic"),
       finisher: this.deviceIds.has("finisher"),
-      bootargs: this.o.bootargs,
+      bootargs,
     });
     const at = limit >>> 0;
     if (dtb.length > DEVICE_TREE_BYTES || this.ramBytes < 2 * DEVICE_TREE_BYTES) throw new RangeError(`${this.name}: RAM too small for the device tree`);
@@ -346,6 +374,7 @@ export class Board {
     for (const [dev, id] of this.deviceIds) {
       regions.push([DEVICE_WINDOWS[dev].base, DEVICE_WINDOWS[dev].size, PM_MMIO, id]);
     }
+    for (const [gpa, size, id] of this.extraWindows) regions.push([gpa, size, PM_MMIO, id]);
     const ramEnd = RAM_BASE + this.ramBytes;
     if (this.htif) {
       // Stores to tohost's page exit to the host (HTIF); the rest of RAM is plain.
@@ -437,6 +466,11 @@ export class Board {
   }
 
   // ── Console ───────────────────────────────────────────────────────────────────────────────
+
+  /** Raise the interrupt of channel `id` (a notification from the other end). */
+  channelInterrupt(id: number): void {
+    this.plic?.pulse(CHANNEL_IRQ_BASE + id);
+  }
 
   /** Output is handed on a line at a time (and when the run loop pauses), so the lines of
    *  several partitions reach a multiplexed console in the order they were written. */

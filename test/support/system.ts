@@ -31,11 +31,13 @@ export interface RunOptions {
   input?: Record<string, string>;
   /** Stop the whole system as soon as these partitions have halted. */
   stopWhenHalted?: string[];
+  /** IPC fast path on (default) or off. */
+  ipcFastPath?: boolean;
 }
 
 export function makeHypervisor(description: unknown, opts: RunOptions & { wasmModule: WebAssembly.Module }): Hypervisor {
   return new Hypervisor(description, {
-    core: opts.core, paging: opts.paging ?? "shadow", wasmModule: opts.wasmModule,
+    core: opts.core, paging: opts.paging ?? "shadow", wasmModule: opts.wasmModule, ipcFastPath: opts.ipcFastPath,
     loadImage: (image) => guestElf(image),
   });
 }
