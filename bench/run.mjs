@@ -28,6 +28,12 @@
 //   linux.forkexec.shadow_vs_nested  `forkexec 200` (fork + exec + wait, 200 times) after boot:
 //                              time with nested paging / time with shadow paging
 //
+// IPC (guests/ipc/ipc-bench.c calling guests/asm/ipcbench-server.S, a passive echo server):
+//   ipc.fast.roundtrip_ns / ipc.slow.roundtrip_ns  host time per protected call + reply, with the
+//                         fast path on / off (the guest's own loop included: about 20 instructions)
+//   ipc.fast.guest_cycles  virtual cycles per round trip, as the guest measures them
+//   notify.latency_ns     host time per notification (half a ping-pong round trip)
+//
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
@@ -143,6 +149,37 @@ async function runLinux(core, { paging = "shadow", partners = [RTOS], schedule, 
   return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, commandSeconds };
 }
 
+// ── IPC ─────────────────────────────────────────────────────────────────────────────────────
+const IPC_ROUNDS = 20000;
+const IPC_SYSTEM = {
+  partitions: [
+    { name: "srv", image: "ipcbench-server", ram: "64K", priority: 10, passive: true },
+    { name: "client", image: "ipc-bench", ram: "1M", priority: 5 },
+    { name: "echo", image: "ipc-bench", ram: "1M", priority: 5 },
+  ],
+  channels: [
+    { name: "call", ends: [{ partition: "client", id: 0 }, { partition: "srv", id: 0, pp: true }] },
+    { name: "ping", ends: [{ partition: "client", id: 1 }, { partition: "echo", id: 1 }] },
+  ],
+};
+
+/** The IPC benchmark on one core: host ns per call round trip and per notification. The
+ *  client prints a line after each phase; its arrival time splits the run. */
+async function runIpc(core, fast) {
+  const hv = new Hypervisor(IPC_SYSTEM, {
+    core, ipcFastPath: fast, wasmModule: await loadWasmModule(),
+    loadImage: (image) => readFileSync(`${root}/guests/bin/${image}.elf`),
+  });
+  await hv.start();
+  const marks = [];
+  hv.on("output", (e) => { if (e.partition === "client") marks.push({ t: performance.now(), text: Buffer.from(e.data).toString() }); });
+  const t0 = performance.now();
+  await hv.run({ maxInsns: 200_000_000 });
+  if (marks.length < 2 || !/0 failed/.test(marks[0].text)) throw new Error(`the IPC benchmark failed: ${marks.map((m) => m.text).join("")}`);
+  const cycles = Number(/(\d+) cycles each/.exec(marks[0].text)[1]);
+  return { callNs: (marks[0].t - t0) / IPC_ROUNDS * 1e6, notifyNs: (marks[1].t - marks[0].t) / IPC_ROUNDS / 2 * 1e6, cycles };
+}
+
 const QEMU = "qemu-system-riscv32";
 const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
 function runQemu(elf) {
@@ -154,7 +191,9 @@ function runQemu(elf) {
   return seconds;
 }
 
-const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [] };
+const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
+  ipcFastWasm: [], ipcFastTs: [], ipcSlowWasm: [], ipcSlowTs: [], notifyWasm: [], notifyTs: [] };
+let ipcGuestCycles = null;
 let linuxInsns = null;
 let linuxVirtualMs = null;
 let linuxBusy = null;
@@ -214,6 +253,16 @@ for (let round = 1; round <= rounds; round++) {
     log(`  forkexec ${FORKS} (wasm): shadow ${fs.commandSeconds.toFixed(3)} s, nested ${fn.commandSeconds.toFixed(3)} s\n`);
   }
   for (const core of ["wasm", "ts"]) {
+    if (round === 1) await runIpc(core, true); // warm-up: the first run includes the JIT's tiering
+    const fast = await runIpc(core, true);
+    const slow = await runIpc(core, false);
+    samples[core === "wasm" ? "ipcFastWasm" : "ipcFastTs"].push(fast.callNs);
+    samples[core === "wasm" ? "ipcSlowWasm" : "ipcSlowTs"].push(slow.callNs);
+    samples[core === "wasm" ? "notifyWasm" : "notifyTs"].push(fast.notifyNs);
+    ipcGuestCycles = fast.cycles;
+    log(`  ipc (${core}): call round trip fast ${fast.callNs.toFixed(0)} ns, slow ${slow.callNs.toFixed(0)} ns (${fast.cycles} guest cycles); notification ${fast.notifyNs.toFixed(0)} ns\n`);
+  }
+  for (const core of ["wasm", "ts"]) {
     const y = await runSwitches(core, "yield", "1ms", YIELD_CYCLES);
     const ns = y.seconds / y.switches * 1e9;
     samples[core === "wasm" ? "switchWasm" : "switchTs"].push(ns);
@@ -266,6 +315,14 @@ const results = [
   { name: "worldswitch.ns.ts", unit: "ns", value: Math.round(median(samples.switchTs)) },
   { name: "preemption.ns", unit: "ns", value: Math.round(median(samples.preemptWasm)) },
   { name: "preemption.ns.ts", unit: "ns", value: Math.round(median(samples.preemptTs)) },
+  { name: "ipc.fast.roundtrip_ns", unit: "ns", value: Math.round(median(samples.ipcFastWasm)) },
+  { name: "ipc.slow.roundtrip_ns", unit: "ns", value: Math.round(median(samples.ipcSlowWasm)) },
+  { name: "ipc.fast_over_slow", unit: "x", value: round2(median(samples.ipcSlowWasm) / median(samples.ipcFastWasm)) },
+  { name: "ipc.fast.roundtrip_ns.ts", unit: "ns", value: Math.round(median(samples.ipcFastTs)) },
+  { name: "ipc.slow.roundtrip_ns.ts", unit: "ns", value: Math.round(median(samples.ipcSlowTs)) },
+  { name: "ipc.fast.guest_cycles", unit: "cycles", value: ipcGuestCycles },
+  { name: "notify.latency_ns", unit: "ns", value: Math.round(median(samples.notifyWasm)) },
+  { name: "notify.latency_ns.ts", unit: "ns", value: Math.round(median(samples.notifyTs)) },
   { name: "linux.boot.wasm.s", unit: "s", value: linuxBuilt ? round2(median(samples.linuxWasm)) : null },
   { name: "linux.boot.ts.s", unit: "s", value: linuxBuilt ? round2(median(samples.linuxTs)) : null },
   { name: "linux.boot.insns", unit: "instructions", value: linuxInsns },

@@ -63,6 +63,8 @@ typedef __builtin_va_list va_list;
 #define NR_getpid 172
 #define NR_getppid 173
 #define NR_brk 214
+#define NR_munmap 215
+#define NR_mmap2 222
 #define NR_clone 220
 #define NR_execve 221
 #define NR_statx 291
@@ -108,6 +110,9 @@ typedef __builtin_va_list va_list;
 #define O_RDONLY 00
 #define O_WRONLY 01
 #define O_RDWR 02
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define MAP_SHARED 1
 #define O_CREAT 0100
 #define O_EXCL 0200
 #define O_NOCTTY 0400
@@ -308,6 +313,19 @@ static inline long syscall5(long n, long x0, long x1, long x2, long x3, long x4)
     return a0;
 }
 
+static inline long syscall6(long n, long x0, long x1, long x2, long x3, long x4, long x5)
+{
+    register long a7 __asm__("a7") = n;
+    register long a0 __asm__("a0") = x0;
+    register long a1 __asm__("a1") = x1;
+    register long a2 __asm__("a2") = x2;
+    register long a3 __asm__("a3") = x3;
+    register long a4 __asm__("a4") = x4;
+    register long a5 __asm__("a5") = x5;
+    SC_ASM("r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5));
+    return a0;
+}
+
 /* true if a raw syscall result is an error (-4095..-1) */
 static inline int is_err(long r) { return (unsigned long)r > -4096ul; }
 
@@ -388,6 +406,12 @@ static inline long sys_clock_nanosleep(int clk, int fl, const struct timespec64 
     return syscall4(NR_clock_nanosleep_time64, clk, fl, L(req), L(rem));
 }
 static inline long sys_brk(void *p) { return syscall1(NR_brk, L(p)); }
+/* mmap2: the offset is in 4096-byte units (32-bit generic ABI); UIO picks map N at offset N. */
+static inline long sys_mmap2(void *addr, size_t len, int prot, int flags, int fd, unsigned long pgoff)
+{
+    return syscall6(NR_mmap2, L(addr), len, prot, flags, fd, pgoff);
+}
+static inline long sys_munmap(void *addr, size_t len) { return syscall2(NR_munmap, L(addr), len); }
 __attribute__((noreturn)) void sys_exit_group(int code);
 
 /* ---- runtime globals (lib/start.c) -------------------------------------- */
