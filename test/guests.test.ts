@@ -17,7 +17,8 @@ describe("guest programs", () => {
     // the bare machine stops them, test/hypervisor.test.ts how the hypervisor stops a trap loop
     // and switches at every yield. shm needs a partner partition and a shared region.
     // periodic is the default system's real-time partition: it runs forever (test/linux.test.ts).
-    expect(untabled.sort()).toEqual(["idle", "periodic", "shm", "spin", "trap-loop", "yield"]);
+    // ipcbench-server is a passive IPC server (test/ipc.test.ts, the benchmark).
+    expect(untabled.sort()).toEqual(["idle", "ipcbench-server", "periodic", "shm", "spin", "trap-loop", "yield"]);
   });
 
   for (const g of GUESTS) {

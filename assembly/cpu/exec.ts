@@ -31,7 +31,7 @@ import {
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
-  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_INTERRUPT, ACCESS_LOAD, ACCESS_STORE,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_INTERRUPT, CAUSE_ECALL_U, ACCESS_LOAD, ACCESS_STORE,
 } from "./fault";
 import {
   immI, immS, immB, immJ, cReg, cImmCI, cImmAddi4spn, cImmLw, cImmAddi16sp, cImmJ, cImmB,
@@ -50,6 +50,8 @@ import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
 
 // Events: why fastLoop() returned.
+/** ECALL's encoding. */
+const ECALL: i32 = 0x00000073;
 /** The instruction completed and pc left the fetch window: fetch through run(). */
 const EV_FETCH: i32 = 1;
 /**
@@ -654,6 +656,30 @@ export function run(budget: i32): i32 {
           storeSlow(vcpu, exitAddr, exitF3, exitVal);
         } else if (ev == EV_AMO) {
           amo(vcpu, exitInsn);
+        } else if (exitInsn == ECALL && ecallIntercepted(vcpu, CAUSE_ECALL_U + load32(vcpu + V_PRIV))) {
+          // An SBI call or hypercall: the kernel answers it and the ECALL completes.
+          store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
+          pc = i32(pc + 4);
+          boundary = true;
+          const action = sbiCall(vcpu);
+          if (action == SBI_HALT) {
+            exitReason = EXIT_HALT;
+            break;
+          }
+          if (action == SBI_YIELD || action == IPC_BLOCK) break;
+          if (action == IPC_SWITCH) {
+            // IPC fast path: the slice goes on with the other vCPU of the call or reply.
+            commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
+            vcpuSwitch(ipcSwitchTo);
+            vcpu = vcpuAddr(ipcSwitchTo);
+            pc = load32(vcpu + V_PC);
+            nBase = n;
+            trapsBase = traps;
+            setSliceBase(n);
+            streak = load32(vcpu + V_TRAP_STREAK);
+            lastTrapN = streak > 0 ? n : -1;
+          }
+          continue;
         } else {
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
           const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)),
@@ -663,30 +689,6 @@ export function run(budget: i32): i32 {
             if (rd != 0) store32(HART_X + (rd << 2), value);
             exitNpc = systemNextPc;
             boundary = true; // any SYSTEM instruction may change privilege, translation or enables
-          } else if (ecallIntercepted(vcpu, faultCause)) {
-            // An SBI call or hypercall: the kernel answers it and the ECALL completes.
-            faultClear();
-            pc = i32(pc + 4);
-            boundary = true;
-            const action = sbiCall(vcpu);
-            if (action == SBI_HALT) {
-              exitReason = EXIT_HALT;
-              break;
-            }
-            if (action == SBI_YIELD || action == IPC_BLOCK) break;
-            if (action == IPC_SWITCH) {
-              // IPC fast path: the slice goes on with the other vCPU of the call or reply.
-              commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
-              vcpuSwitch(ipcSwitchTo);
-              vcpu = vcpuAddr(ipcSwitchTo);
-              pc = load32(vcpu + V_PC);
-              nBase = n;
-              trapsBase = traps;
-              setSliceBase(n);
-              streak = load32(vcpu + V_TRAP_STREAK);
-              lastTrapN = streak > 0 ? n : -1;
-            }
-            continue;
           }
         }
         status = slowStatus;

@@ -13,7 +13,7 @@
 //                     exceptions and S-level interrupts are delegated to S, as OpenSBI sets up,
 //                     and ECALL from S is an SBI call the kernel answers (kernel/sbi.ts).
 
-import { load32, store32, memFill } from "../shim";
+import { load32, store32, memFill, memCopy } from "../shim";
 import {
   SYS_CUR_VCPU, SYS_HV_MODE, SYS_STAT_SWITCHES, HART_X, V_X, V_PC, V_PRIV, V_MSTATUS, V_MHARTID,
   V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
@@ -71,10 +71,8 @@ export function vcpuSwitch(to: i32): void {
   if (from == to) return;
   const fromAddr = vcpuAddr(from);
   const toAddr = vcpuAddr(to);
-  for (let i = 0; i < 128; i += 4) {
-    store32(fromAddr + V_X + i, load32(HART_X + i));
-    store32(HART_X + i, load32(toAddr + V_X + i));
-  }
+  memCopy(fromAddr + V_X, HART_X, 128);
+  memCopy(HART_X, toAddr + V_X, 128);
   store32(fromAddr + V_RES_VALID, 0);
   store32(SYS_CUR_VCPU, to);
   store32(SYS_STAT_SWITCHES, i32(load32(SYS_STAT_SWITCHES) + 1));

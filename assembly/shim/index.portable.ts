@@ -49,6 +49,11 @@ export function memFill(addr: number, value: number, length: number): void {
   U8.fill(value, addr, addr + length);
 }
 
+/** Copy `length` bytes from `src` to `dst` (the ranges do not overlap). */
+export function memCopy(dst: number, src: number, length: number): void {
+  U8.copyWithin(dst, src, src + length);
+}
+
 export function mul32(a: number, b: number): number { return Math.imul(a, b); }
 
 /** High word of the unsigned product, from 16-bit partial products (each below 2^53, exact). */

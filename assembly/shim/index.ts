@@ -25,6 +25,8 @@
 
 /** Fill `length` bytes at `addr` with `value`. */
 export function memFill(addr: i32, value: i32, length: i32): void { memory.fill(addr, <u8>value, length); }
+/** Copy `length` bytes from `src` to `dst` (the ranges do not overlap). */
+export function memCopy(dst: i32, src: i32, length: i32): void { memory.copy(dst, src, length); }
 
 // ── Arithmetic that needs 64 bits ───────────────────────────────────────────────────────────
 
