@@ -27,6 +27,8 @@
 //                              CPU Linux had meanwhile (its scheduled share is 50 %)
 //   linux.forkexec.shadow_vs_nested  `forkexec 200` (fork + exec + wait, 200 times) after boot:
 //                              time with nested paging / time with shadow paging
+//   rtos.jitter.max_us / rtos.deadline_misses  the RTOS's 1 kHz task while Linux runs
+//                              `stress 2000 /mnt` (CPU and disk I/O), as `rtosctl stats` reports
 //
 // IPC (guests/ipc/ipc-bench.c calling guests/asm/ipcbench-server.S, a passive echo server):
 //   ipc.fast.roundtrip_ns / ipc.slow.roundtrip_ns  host time per protected call + reply, with the
@@ -36,12 +38,15 @@
 //
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Benchmark from "benchmark";
 import { Machine } from "../dist/src/machine/machine.js";
 import { loadWasmModule, coreWasmPath } from "../dist/src/node/core-file.js";
 import { Hypervisor } from "../dist/src/api/hypervisor.js";
+import { FileDisk } from "../dist/src/node/disk-file.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -112,41 +117,52 @@ async function runSwitches(core, image, quantum, cycles) {
 // ── Linux ───────────────────────────────────────────────────────────────────────────────────
 const linuxDir = `${root}/guests/linux/build`;
 const linuxBuilt = ["Image", "initramfs.cpio"].every((f) => existsSync(`${linuxDir}/${f}`));
+const MAILBOX_MAPPING = { region: "rtos-mailbox", address: "0x90000000", perms: "rw" };
 const LINUX = {
   name: "linux", mode: "supervisor", image: `${linuxDir}/Image`, initrd: `${linuxDir}/initramfs.cpio`, ram: "32M",
-  priority: 1, bootargs: "console=ttyS0 quiet",
+  priority: 1, bootargs: "console=ttyS0 quiet", mappings: [MAILBOX_MAPPING],
 };
-const RTOS = { name: "rtos", image: "periodic", ram: "1M", priority: 10, budget: "200us", period: "1ms" };
+/** The default system's RTOS (guests/rtos), connected to Linux by the "rtos" channel. */
+const RTOS = { name: "rtos", image: "rtos", ram: "1M", priority: 10, budget: "200us", period: "1ms", mappings: [MAILBOX_MAPPING] };
 
-/** Boot Linux to the prompt; then optionally run one command. Seconds, instructions, virtual ms. */
-async function runLinux(core, { paging = "shadow", partners = [RTOS], schedule, command } = {}) {
-  const hv = new Hypervisor({ partitions: [...partners, LINUX], ...(schedule ? { schedule } : {}) }, {
+/**
+ * The default system (plus `extra` partitions, a schedule, a disk), booted to Linux's prompt;
+ * then `commands` typed one after the other. Returns boot time (wall), Linux's instructions,
+ * virtual ms and CPU share to the prompt, and each command's output and wall seconds.
+ */
+async function runLinux(core, { paging = "shadow", extra = [], schedule, commands = [], disk } = {}) {
+  const hv = new Hypervisor({
+    memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
+    partitions: [RTOS, ...extra, { ...LINUX, ...(disk ? { disk } : {}) }],
+    channels: [{ name: "rtos", region: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "linux", id: 0 }] }],
+    ...(schedule ? { schedule } : {}),
+  }, {
     core, paging, wasmModule: await loadWasmModule(),
     loadImage: (f) => readFileSync(f.startsWith("/") ? f : `${root}/guests/bin/${f}.elf`),
+    openDisk: (f) => new FileDisk(f),
   });
   let out = "";
   hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
   await hv.start();
   const until = async (mark) => {
     for (let spent = 0; !/\n# $/.test(out.slice(mark)); ) {
-      if (spent > 4e9) throw new Error(`Linux did not reach the prompt:\n${out.slice(-1000)}`);
+      if (spent > 1e10) throw new Error(`Linux did not reach the prompt:\n${out.slice(-1000)}`);
       spent += await hv.step(1_000_000);
     }
   };
   const t0 = performance.now();
   await until(0);
   const boot = { seconds: (performance.now() - t0) / 1000, clock: hv.clock(), stats: hv.stats() };
-  let commandSeconds = null;
-  if (command) {
+  const results = [];
+  for (const command of commands) {
     const mark = out.length;
     hv.console("linux").write(`${command}\n`);
     const t1 = performance.now();
     await until(mark);
-    commandSeconds = (performance.now() - t1) / 1000;
-    if (!out.slice(mark).includes("all exited 0")) throw new Error(`${command} failed:\n${out.slice(mark)}`);
+    results.push({ seconds: (performance.now() - t1) / 1000, output: out.slice(mark) });
   }
   const linux = boot.stats.partitions.find((p) => p.name === "linux");
-  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, commandSeconds };
+  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, results };
 }
 
 // ── IPC ─────────────────────────────────────────────────────────────────────────────────────
@@ -198,6 +214,9 @@ let linuxInsns = null;
 let linuxVirtualMs = null;
 let linuxBusy = null;
 const FORKS = quick ? 50 : 200;
+const STRESS_MS = quick ? 500 : 2000;
+let rtosJitterNs = null;
+let rtosMisses = null;
 let instructions = 0;
 const PAGING_RUNS = quick ? 1 : 4;
 const SWITCH_CYCLES = quick ? 5_000_000 : 20_000_000;
@@ -241,16 +260,26 @@ for (let round = 1; round <= rounds; round++) {
       log(`  linux (${core}): shell prompt after ${l.seconds.toFixed(3)} s, ${l.insns} instructions, ${l.virtualMs.toFixed(1)} ms of virtual time\n`);
     }
     const busy = await runLinux("wasm", {
-      partners: [RTOS, { name: "busy", image: "spin", ram: "64K" }],
+      extra: [{ name: "busy", image: "spin", ram: "64K" }],
       schedule: { majorFrame: "10ms", windows: [{ length: "5ms", partitions: ["busy"] }, { length: "5ms", partitions: ["rtos", "linux"] }] },
     });
     linuxBusy = busy;
     log(`  linux beside a busy partition (wasm): prompt after ${busy.virtualMs.toFixed(1)} ms virtual, ${busy.seconds.toFixed(3)} s wall; Linux had ${(busy.share * 100).toFixed(1)} % of the CPU\n`);
-    const fs = await runLinux("wasm", { paging: "shadow", command: `forkexec ${FORKS}` });
-    const fn = await runLinux("wasm", { paging: "nested", command: `forkexec ${FORKS}` });
-    samples.forkShadow.push(fs.commandSeconds);
-    samples.forkNested.push(fn.commandSeconds);
-    log(`  forkexec ${FORKS} (wasm): shadow ${fs.commandSeconds.toFixed(3)} s, nested ${fn.commandSeconds.toFixed(3)} s\n`);
+    const fs = await runLinux("wasm", { paging: "shadow", commands: [`forkexec ${FORKS}`] });
+    const fn = await runLinux("wasm", { paging: "nested", commands: [`forkexec ${FORKS}`] });
+    for (const r of [fs, fn]) if (!r.results[0].output.includes("all exited 0")) throw new Error(`forkexec failed:\n${r.results[0].output}`);
+    samples.forkShadow.push(fs.results[0].seconds);
+    samples.forkNested.push(fn.results[0].seconds);
+    log(`  forkexec ${FORKS} (wasm): shadow ${fs.results[0].seconds.toFixed(3)} s, nested ${fn.results[0].seconds.toFixed(3)} s\n`);
+    // The RTOS's 1 kHz task while Linux is loaded (CPU and disk I/O), as rtosctl reports it.
+    const disk = join(mkdtempSync(join(tmpdir(), "wasmvisor-bench-")), "disk.img");
+    copyFileSync(`${linuxDir}/disk.img`, disk);
+    const load = await runLinux("wasm", { disk, commands: ["mount -t ext2 /dev/vda /mnt", `stress ${STRESS_MS} /mnt`, "rtosctl stats"] });
+    const m = /^(\d+) jobs, (\d+) deadline misses, worst release jitter (\d+) ns/m.exec(load.results[2].output);
+    if (!m) throw new Error(`rtosctl stats failed:\n${load.results[2].output}`);
+    rtosJitterNs = Math.max(rtosJitterNs ?? 0, Number(m[3]));
+    rtosMisses = (rtosMisses ?? 0) + Number(m[2]);
+    log(`  rtos beside Linux running stress ${STRESS_MS} /mnt (wasm): ${m[1]} jobs, ${m[2]} deadline misses, worst release jitter ${m[3]} ns\n`);
   }
   for (const core of ["wasm", "ts"]) {
     if (round === 1) await runIpc(core, true); // warm-up: the first run includes the JIT's tiering
@@ -330,6 +359,8 @@ const results = [
   { name: "linux.boot.busy.virtual.ms", unit: "ms", value: linuxBusy ? round1(linuxBusy.virtualMs) : null },
   { name: "linux.boot.busy.share", unit: "%", value: linuxBusy ? round1(linuxBusy.share * 100) : null },
   { name: "linux.forkexec.shadow_vs_nested", unit: "x", value: linuxBuilt ? round2(median(samples.forkNested) / median(samples.forkShadow)) : null },
+  { name: "rtos.jitter.max_us", unit: "us", value: rtosJitterNs === null ? null : round2(rtosJitterNs / 1000) },
+  { name: "rtos.deadline_misses", unit: "misses", value: rtosMisses },
   { name: "startup.wasm.ms", unit: "ms", value: round2(startupWasm) },
   { name: "startup.ts.ms", unit: "ms", value: round2(startupTs) },
 ];

@@ -7,6 +7,7 @@
 #   sbi/*.S   supervisor-mode guests on the S-mode runtime (common/srt.S, report.S, test.h): they
 #             boot with a0 = hart id and a1 = a device tree and talk to the SBI
 #   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
+#   rtos/     the real-time OS (rtos/build.sh): rtos.elf, and rtos-client.elf for its tests
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
 #
 # Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
@@ -57,6 +58,11 @@ done
 for src in ipc/*.c; do
   build "$(basename "$src" .c)" $COMMON -Isdk --specs=picolibc.specs -O2 -- common/start.S common/platform.c sdk/wasmvisor-rt.c "$src"
 done
+# The RTOS (rtos/README.md) and the client its tests run beside it.
+bash rtos/build.sh bin/rtos.elf
+echo "  rtos.elf"
+bash rtos/build.sh --client bin/rtos-client.elf
+echo "  rtos-client.elf"
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"
 done

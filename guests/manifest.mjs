@@ -5,7 +5,7 @@
 // test/guests-manifest.test.ts) reports ELFs whose sources changed without a rebuild, ELFs
 // changed without their manifest entry, and sources without an ELF.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +28,13 @@ function commonFiles() {
   ];
 }
 
-/** Every guest program: name, source path (relative to guests/). */
+/** Programs built from a folder of sources (the folder's files all count, its build/ not). */
+const FOLDER_PROGRAMS = [
+  { name: "rtos", source: "rtos" },
+  { name: "rtos-client", source: "rtos" },
+];
+
+/** Every guest program: name, source path (relative to guests/: a file, or a folder). */
 export function guestSources() {
   const out = [];
   for (const { dir, ext } of KINDS) {
@@ -36,12 +42,20 @@ export function guestSources() {
       if (f.endsWith(ext)) out.push({ name: f.slice(0, -ext.length), source: join(dir, f) });
     }
   }
-  return out;
+  return [...out, ...FOLDER_PROGRAMS];
+}
+
+/** The files a source stands for: itself, or a folder's files (build outputs left out). */
+function sourceFiles(source) {
+  if (!statSync(join(here, source)).isDirectory()) return [source];
+  return readdirSync(join(here, source)).sort()
+    .filter((f) => statSync(join(here, source, f)).isFile())
+    .map((f) => join(source, f));
 }
 
 function inputHash(source) {
   const h = createHash("sha256");
-  for (const f of [source, ...commonFiles()]) {
+  for (const f of [...sourceFiles(source), ...commonFiles()]) {
     h.update(f + "\0");
     h.update(readFileSync(join(here, f)));
     h.update("\0");

@@ -18,7 +18,8 @@ describe("guest programs", () => {
     // and switches at every yield. shm needs a partner partition and a shared region.
     // periodic is the default system's real-time partition: it runs forever (test/linux.test.ts).
     // ipcbench-server is a passive IPC server (test/ipc.test.ts, the benchmark).
-    expect(untabled.sort()).toEqual(["idle", "ipcbench-server", "periodic", "shm", "spin", "trap-loop", "yield"]);
+    // rtos runs forever (test/rtos.test.ts); rtos-client calls it from a partition.
+    expect(untabled.sort()).toEqual(["idle", "ipcbench-server", "periodic", "rtos", "rtos-client", "shm", "spin", "trap-loop", "yield"]);
   });
 
   for (const g of GUESTS) {

@@ -1,7 +1,8 @@
 // Linux in a partition: the kernel built by guests/linux/build.sh boots to the project's shell
-// beside the real-time `periodic` partition, on both cores, and runs commands: the console,
-// /proc, fork and exec, a file written to the virtio disk and read back after a remount (and
-// found in the host's disk file), the virtio console. The two cores must agree exactly.
+// beside the RTOS (the default system), on both cores, and runs commands: the console, /proc,
+// fork and exec, requests to the RTOS over their channel (rtosctl), a file written to the
+// virtio disk and read back after a remount (and found in the host's disk file), the virtio
+// console. The two cores must agree exactly.
 // Skipped, saying why, only where the kernel is not built (.ci/run builds it).
 import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -19,6 +20,8 @@ const SCRIPT: Array<[string, string | RegExp]> = [
   ["ls /", "bin\ndev\netc\ninit\nmnt\nproc\nroot\nsys\ntmp\n"],
   ["cat /proc/cpuinfo", /^processor\t: 0\nhart\t\t: 0\nisa\t\t: rv32imac\nmmu\t\t: sv32\n/],
   ["forkexec 8", "forkexec: 8 children, all exited 0\n"],
+  ["rtosctl ping 41", "pong 42\n"],
+  ["rtosctl add 2 3", "5\n"],
   ["mount -t ext2 /dev/vda /mnt", ""],
   ["echo written by Linux in a wasmvisor partition > /mnt/note.txt", ""],
   ["umount /mnt", ""],
@@ -59,7 +62,7 @@ describe.skipIf(missing !== null)(`Linux in a partition${missing ? ` (skipped: $
       // The file reached the host's disk image.
       expect(readFileSync(disk).includes(Buffer.from("written by Linux in a wasmvisor partition\n"))).toBe(true);
       // The real-time partition ran beside Linux.
-      expect(s.output.rtos).toMatch(/^periodic: 1 kHz control task/);
+      expect(s.output.rtos).toMatch(/^rtos: started, 1 kHz control task, tickless\n/);
       const rtos = s.hv.stats().partitions.find((p) => p.name === "rtos")!;
       expect(rtos.instructions).toBeGreaterThan(10_000);
       transcripts[core] = transcript;

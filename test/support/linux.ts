@@ -36,7 +36,7 @@ export function scratchDisk(): string {
 export interface LinuxOptions {
   core: CoreKind;
   paging?: PagingMode;
-  /** The other partition (default: the real-time `periodic` guest at a higher priority). */
+  /** The other partition (default: the RTOS, as in the default system, with the channel). */
   partner?: object | null;
   /** Disk image file (default: none). */
   disk?: string;
@@ -45,15 +45,32 @@ export interface LinuxOptions {
 }
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: string; ram?: string; bootargs?: string } = {}): object {
+export function linuxPartition(o: { disk?: string; ram?: string; bootargs?: string; mailbox?: boolean } = {}): object {
   return {
     name: "linux", image: KERNEL, initrd: INITRD, mode: "supervisor", ram: o.ram ?? "32M", priority: 1,
     devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
     ...(o.disk ? { disk: o.disk } : {}),
+    ...(o.mailbox ? { mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] } : {}),
   };
 }
 
+/** The default system's RTOS partition (guests/rtos, highest priority, 200 µs per 1 ms). */
+export const RTOS = {
+  name: "rtos", image: "rtos", ram: "1M", priority: 10, budget: "200us", period: "1ms",
+  mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }],
+};
+
+/** The default system (examples/default.json) with the given Linux options. */
+export function defaultSystem(o: { disk?: string; ram?: string; bootargs?: string; paging?: string } = {}): object {
+  return {
+    memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
+    partitions: [RTOS, linuxPartition({ ...o, mailbox: true })],
+    channels: [{ name: "rtos", region: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "linux", id: 0 }] }],
+  };
+}
+
+/** A simpler real-time partner without channels (guests/c/periodic.c). */
 export const RTOS_PARTNER = { name: "rtos", image: "periodic", ram: "1M", priority: 10, budget: "200us", period: "1ms" };
 
 export class LinuxSession {
@@ -65,10 +82,9 @@ export class LinuxSession {
   }
 
   static async boot(o: LinuxOptions): Promise<LinuxSession> {
-    const partner = o.partner === undefined ? RTOS_PARTNER : o.partner;
-    const hv = new Hypervisor({
-      partitions: [...(partner ? [partner] : []), linuxPartition(o)],
-    }, {
+    const description = o.partner === undefined ? defaultSystem(o)
+      : { partitions: [...(o.partner ? [o.partner] : []), linuxPartition(o)] };
+    const hv = new Hypervisor(description, {
       core: o.core, paging: o.paging ?? "shadow", wasmModule: await loadWasmModule(),
       loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
       openDisk: (f, readOnly) => new FileDisk(f, readOnly),

@@ -134,8 +134,9 @@ int main(int argc, char **argv)
         printf("%u\n", (unsigned)mb->result[0]);
         break;
     case RTOS_CMD_STATS:
-        printf("jobs %u, deadline misses %u, worst release jitter %u ns, last %u ns\n",
-               (unsigned)mb->result[0], (unsigned)mb->result[1], (unsigned)mb->result[2], (unsigned)mb->result[3]);
+        if (!mb->text[0]) /* the RTOS's own summary, when it sends one, says the same */
+            printf("%u jobs, %u deadline misses, worst release jitter %u ns, last %u ns\n",
+                   (unsigned)mb->result[0], (unsigned)mb->result[1], (unsigned)mb->result[2], (unsigned)mb->result[3]);
         break;
     default:
         break;
