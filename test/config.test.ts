@@ -102,6 +102,22 @@ describe("validation", () => {
     ["bootargs on a machine-mode partition", (d) => { (d.partitions[0] as Record<string, unknown>).bootargs = "quiet"; }, /only supervisor-mode partitions have a device tree/],
     ["pp at the lower priority", (d) => { d.channels = [{ name: "ch", ends: [{ partition: "a", id: 0, pp: true }, { partition: "b", id: 0 }] }]; },
       /^channels\[0\]\.ends\[0\]\.pp: "a" \(priority 0\) must have a higher priority than its caller "b" \(priority 0\)/],
+    ["a passive partition nobody can call", (d) => { (d.partitions[1] as Record<string, unknown>).passive = true; d.schedule = { majorFrame: "1ms", windows: [{ length: "1ms", partitions: ["a"] }] }; },
+      /^partitions\[1\]\.passive: "b" is passive but accepts no protected calls/],
+    ["a passive partition in a window", (d) => {
+      (d.partitions[1] as Record<string, unknown>).passive = true;
+      (d.partitions[1] as Record<string, unknown>).priority = 5;
+      d.channels = [{ name: "c", ends: [{ partition: "a", id: 0 }, { partition: "b", id: 0, pp: true }] }];
+      d.schedule = { majorFrame: "1ms", windows: [{ length: "1ms", partitions: ["a", "b"] }] };
+    },
+      /^schedule\.windows\[0\]\.partitions: "b" is passive: it runs only on its callers' time and belongs in no window$/],
+    ["a channel region a partition does not map", (d) => { d.memoryRegions = [{ name: "x", size: "4K" }]; d.channels = [{ name: "c", region: "x", ends: [{ partition: "a", id: 0 }, { partition: "b", id: 0 }] }]; },
+      /^channels\[0\]\.region: "x" goes with this channel, so "a" must map it/],
+    ["a mapping over the channel doorbells", (d) => {
+      d.memoryRegions = [{ name: "x", size: "4K" }];
+      (d.partitions[0] as Record<string, unknown>).mappings = [{ region: "x", address: "0x11002000" }];
+      d.channels = [{ name: "c", ends: [{ partition: "a", id: 0 }, { partition: "b", id: 0 }] }];
+    }, /^partitions\[0\]\.mappings\[0\]\.address: region "x" overlaps the channel doorbells \(0x11000000-0x1103efff\)$/],
     ["a channel id used twice", (d) => { d.channels = [{ name: "c1", ends: [{ partition: "a", id: 3 }, { partition: "b", id: 0 }] }, { name: "c2", ends: [{ partition: "a", id: 3 }, { partition: "b", id: 1 }] }]; },
       /^channels\[1\]\.ends\[0\]\.id: partition "a" already uses channel id 3 \(channels\[0\]\)$/],
   ];

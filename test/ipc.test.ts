@@ -88,3 +88,29 @@ describe("IPC: protected calls, notifications, shared memory", () => {
     expect(run.stats.cycles).toBeGreaterThan(15 * 100_000);
   }, 60_000);
 });
+
+describe("the IPC benchmark's programs", () => {
+  it("20,000 calls and 20,000 notification round trips, the same on both cores with either path", async () => {
+    const system = {
+      partitions: [
+        { name: "srv", image: "ipcbench-server", ram: "64K", priority: 10, passive: true },
+        { name: "client", image: "ipc-bench", ram: "1M", priority: 5 },
+        { name: "echo", image: "ipc-bench", ram: "1M", priority: 5 },
+      ],
+      channels: [
+        { name: "call", ends: [{ partition: "client", id: 0 }, { partition: "srv", id: 0, pp: true }] },
+        { name: "ping", ends: [{ partition: "client", id: 1 }, { partition: "echo", id: 1 }] },
+      ],
+    };
+    const runs: SystemRun[] = [];
+    for (const core of ["wasm", "ts"] as const) {
+      for (const fast of [true, false]) {
+        const r = await runSystem(system, { core, ipcFastPath: fast, stopWhenHalted: ["client"], maxInsns: 50_000_000 });
+        expect(r.output.client).toBe("ipcbench: 20000 calls, 0 failed, 20 cycles each\nipcbench: 20000 notification round trips, 179 cycles each\n");
+        expect(r.stats.ipc.fastCalls).toBe(fast ? 20000 : 0);
+        runs.push(r);
+        expect(observable(r)).toEqual(observable(runs[0]));
+      }
+    }
+  }, 120_000);
+});

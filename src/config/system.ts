@@ -9,6 +9,7 @@
 // hart's clock: cyclesPerTick cycles per 10 MHz mtime tick (default 10: a 100 MHz hart).
 
 import { DEVICE_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
+import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
 
@@ -510,6 +511,23 @@ export function validateSystem(
       });
     }
   }
+
+  // A passive partition runs only when called: it must accept protected calls somewhere.
+  partitions.forEach((pc, i) => {
+    if (pc.passive && !channels.some((c) => c.ends.some((e) => e.partition === i && e.pp))) {
+      fail(`partitions[${i}].passive`, `"${pc.name}" is passive but accepts no protected calls (no channel end with "pp": true): it would never run`);
+    }
+  });
+  // Channel doorbells live at CHANNEL_BASE in every partition that has channels.
+  partitions.forEach((pc, i) => {
+    if (!channels.some((c) => c.ends.some((e) => e.partition === i))) return;
+    pc.mappings.forEach((m, j) => {
+      const size = regions[m.region].size;
+      if (m.address < CHANNEL_BASE + CHANNEL_WINDOW && CHANNEL_BASE < m.address + size) {
+        fail(`partitions[${i}].mappings[${j}].address`, `region "${regions[m.region].name}" overlaps the channel doorbells (0x${CHANNEL_BASE.toString(16)}-0x${(CHANNEL_BASE + CHANNEL_WINDOW - 1).toString(16)})`);
+      }
+    });
+  });
 
   if (quantum === null || problems.length > 0) throw new ConfigError(file, problems);
   return { name, cyclesPerTick, quantum, partitions, schedule, regions, channels };
