@@ -29,6 +29,17 @@
 //                              time with nested paging / time with shadow paging
 //   rtos.jitter.max_us / rtos.deadline_misses  the RTOS's 1 kHz task while Linux runs
 //                              `stress 2000 /mnt` (CPU and disk I/O), as `rtosctl stats` reports
+//   rapilog.commits_per_s / writethrough.commits_per_s  `kvdb put 1000 -q` (a transaction per
+//                              commit: one 512-byte O_DIRECT write + fdatasync) on a scratch disk
+//                              in each mode with its default cache (rapilog: the guest sees a
+//                              writethrough cache and sends no flushes; writethrough: a writeback
+//                              cache, each commit's flush waits for the host's fdatasync), in
+//                              interleaved rounds (medians); rapilog.speedup is their ratio
+//   rapilog.flushing.commits_per_s  rapilog with the guest's cache switched to writeback (it then
+//                              sends a flush per commit, which completes at once)
+//   writethrough.sync_writes.commits_per_s  writethrough with the guest's cache switched to
+//                              writethrough (every write is fdatasynced, no flushes): the fastest
+//                              safe baseline; rapilog.speedup.vs_sync_writes compares with it
 //
 // IPC (guests/ipc/ipc-bench.c calling guests/asm/ipcbench-server.S, a passive echo server):
 //   ipc.fast.roundtrip_ns / ipc.slow.roundtrip_ns  host time per protected call + reply, with the
@@ -38,7 +49,7 @@
 //
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
-import { readFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,7 +57,7 @@ import Benchmark from "benchmark";
 import { Machine } from "../dist/src/machine/machine.js";
 import { loadWasmModule, coreWasmPath } from "../dist/src/node/core-file.js";
 import { Hypervisor } from "../dist/src/api/hypervisor.js";
-import { FileDisk } from "../dist/src/node/disk-file.js";
+import { openDiskFile } from "../dist/src/node/system-file.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -139,7 +150,7 @@ async function runLinux(core, { paging = "shadow", extra = [], schedule, command
   }, {
     core, paging, wasmModule: await loadWasmModule(),
     loadImage: (f) => readFileSync(f.startsWith("/") ? f : `${root}/guests/bin/${f}.elf`),
-    openDisk: (f) => new FileDisk(f),
+    openDisk: (d) => openDiskFile(d),
   });
   let out = "";
   hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
@@ -162,7 +173,21 @@ async function runLinux(core, { paging = "shadow", extra = [], schedule, command
     results.push({ seconds: (performance.now() - t1) / 1000, output: out.slice(mark) });
   }
   const linux = boot.stats.partitions.find((p) => p.name === "linux");
+  hv.close();
   return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, results };
+}
+
+/** kvdb commits per second on a fresh 2 MiB scratch disk in `mode`, with the guest's cache mode
+ *  switched first when `cache` is given; the log is checked afterwards. */
+async function runCommits({ mode, cache }) {
+  const disk = join(mkdtempSync(join(tmpdir(), "wasmvisor-kvdb-")), "log.img");
+  writeFileSync(disk, new Uint8Array(2 * 1024 * 1024));
+  const commands = [...(cache ? [`echo "${cache}" > /sys/block/vda/cache_type`] : []), "kvdb init", `kvdb put ${COMMITS} -q`, "kvdb check"];
+  const r = await runLinux("wasm", { disk: { file: disk, mode }, commands });
+  const put = r.results.at(-2);
+  const check = r.results.at(-1).output;
+  if (!check.includes(`recovered ${COMMITS} transactions`) || !check.includes(" 0 corrupt")) throw new Error(`kvdb (${mode}) failed:\n${put.output}\n${check}`);
+  return COMMITS / put.seconds;
 }
 
 // ── IPC ─────────────────────────────────────────────────────────────────────────────────────
@@ -208,6 +233,7 @@ function runQemu(elf) {
 }
 
 const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
+  writethrough: [], rapilog: [], syncWrites: [], rapilogFlushing: [],
   ipcFastWasm: [], ipcFastTs: [], ipcSlowWasm: [], ipcSlowTs: [], notifyWasm: [], notifyTs: [] };
 let ipcGuestCycles = null;
 let linuxInsns = null;
@@ -215,6 +241,13 @@ let linuxVirtualMs = null;
 let linuxBusy = null;
 const FORKS = quick ? 50 : 200;
 const STRESS_MS = quick ? 500 : 2000;
+const COMMITS = quick ? 300 : 1000;
+const COMMIT_VARIANTS = [
+  { key: "writethrough", label: "writethrough", mode: "writethrough" },
+  { key: "rapilog", label: "rapilog", mode: "rapilog" },
+  { key: "syncWrites", label: "writethrough, guest cache writethrough", mode: "writethrough", cache: "write through" },
+  { key: "rapilogFlushing", label: "rapilog, guest cache writeback", mode: "rapilog", cache: "write back" },
+];
 let rtosJitterNs = null;
 let rtosMisses = null;
 let instructions = 0;
@@ -280,6 +313,12 @@ for (let round = 1; round <= rounds; round++) {
     rtosJitterNs = Math.max(rtosJitterNs ?? 0, Number(m[3]));
     rtosMisses = (rtosMisses ?? 0) + Number(m[2]);
     log(`  rtos beside Linux running stress ${STRESS_MS} /mnt (wasm): ${m[1]} jobs, ${m[2]} deadline misses, worst release jitter ${m[3]} ns\n`);
+    // RapiLog: the same database workload on each disk mode, side by side.
+    for (const v of COMMIT_VARIANTS) {
+      const cps = await runCommits(v);
+      samples[v.key].push(cps);
+      log(`  kvdb put ${COMMITS} (wasm, ${v.label}): ${cps.toFixed(0)} commits/s\n`);
+    }
   }
   for (const core of ["wasm", "ts"]) {
     if (round === 1) await runIpc(core, true); // warm-up: the first run includes the JIT's tiering
@@ -361,6 +400,12 @@ const results = [
   { name: "linux.forkexec.shadow_vs_nested", unit: "x", value: linuxBuilt ? round2(median(samples.forkNested) / median(samples.forkShadow)) : null },
   { name: "rtos.jitter.max_us", unit: "us", value: rtosJitterNs === null ? null : round2(rtosJitterNs / 1000) },
   { name: "rtos.deadline_misses", unit: "misses", value: rtosMisses },
+  { name: "rapilog.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.rapilog)) : null },
+  { name: "writethrough.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.writethrough)) : null },
+  { name: "rapilog.speedup", unit: "x", value: linuxBuilt ? round2(median(samples.rapilog) / median(samples.writethrough)) : null },
+  { name: "rapilog.flushing.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.rapilogFlushing)) : null },
+  { name: "writethrough.sync_writes.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.syncWrites)) : null },
+  { name: "rapilog.speedup.vs_sync_writes", unit: "x", value: linuxBuilt ? round2(median(samples.rapilog) / median(samples.syncWrites)) : null },
   { name: "startup.wasm.ms", unit: "ms", value: round2(startupWasm) },
   { name: "startup.ts.ms", unit: "ms", value: round2(startupTs) },
 ];

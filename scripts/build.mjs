@@ -72,5 +72,7 @@ if (!coreOnly) {
     for (const f of ["core.wasm", "core.js", "core.d.ts", "core-ts.js"]) {
       cpSync(join(root, "build", f), join(root, "dist", "build", f));
     }
+    // Plain-JavaScript worker scripts, loaded by URL next to the module that starts them.
+    cpSync(join(root, "src", "node", "rapilog-writer.mjs"), join(root, "dist", "src", "node", "rapilog-writer.mjs"));
   });
 }

@@ -46,6 +46,15 @@ describe("validation", () => {
     expect(cfg.partitions[1].mappings).toEqual([{ region: 0, address: 0xa0000000, read: true, write: false, exec: false }]);
     expect(cfg.schedule.windows).toEqual([{ start: 0, length: 200_000, partitions: [0] }, { start: 200_000, length: 200_000, partitions: [1, 0] }]);
     expect(cfg.channels[0].ends[0]).toEqual({ partition: 0, id: 1, pp: true });
+    // Disks: a path is a writethrough disk; the object form chooses the mode and buffer.
+    const disks = validateSystem({ partitions: [
+      { name: "a", image: "a.elf", disk: "a.img" },
+      { name: "b", image: "b.elf", disk: { file: "b.img", mode: "rapilog", buffer: "1M" } },
+    ] }).partitions.map((p) => p.disk);
+    expect(disks).toEqual([
+      { file: "a.img", readOnly: false, mode: "writethrough", bufferBytes: 16 << 20 },
+      { file: "b.img", readOnly: false, mode: "rapilog", bufferBytes: 1 << 20 },
+    ]);
     // Defaults: one 10 ms window with every partition.
     const d = validateSystem(base());
     expect(d.schedule).toEqual({ majorFrame: 1_000_000, windows: [{ start: 0, length: 1_000_000, partitions: [0, 1] }] });
@@ -118,6 +127,14 @@ describe("validation", () => {
       (d.partitions[0] as Record<string, unknown>).mappings = [{ region: "x", address: "0x11002000" }];
       d.channels = [{ name: "c", ends: [{ partition: "a", id: 0 }, { partition: "b", id: 0 }] }];
     }, /^partitions\[0\]\.mappings\[0\]\.address: region "x" overlaps the channel doorbells \(0x11000000-0x1103efff\)$/],
+    ["a bad disk mode", (d) => { (d.partitions[0] as Record<string, unknown>).disk = { file: "d.img", mode: "fast" }; },
+      /^partitions\[0\]\.disk\.mode: "fast": expected "writethrough" or "rapilog"$/],
+    ["a RapiLog buffer too small", (d) => { (d.partitions[0] as Record<string, unknown>).disk = { file: "d.img", mode: "rapilog", buffer: "1K" }; },
+      /^partitions\[0\]\.disk\.buffer: "1K" is not a valid buffer size: use 4K to 256M$/],
+    ["a read-only RapiLog disk", (d) => { (d.partitions[0] as Record<string, unknown>).disk = { file: "d.img", mode: "rapilog", readOnly: true }; },
+      /^partitions\[0\]\.disk\.mode: a read-only disk has nothing to buffer: rapilog needs a writable disk$/],
+    ["an unknown disk field", (d) => { (d.partitions[0] as Record<string, unknown>).disk = { file: "d.img", cache: "none" }; },
+      /^partitions\[0\]\.disk\.cache: unknown field; the fields here are file, readOnly, mode, buffer/],
     ["a channel id used twice", (d) => { d.channels = [{ name: "c1", ends: [{ partition: "a", id: 3 }, { partition: "b", id: 0 }] }, { name: "c2", ends: [{ partition: "a", id: 3 }, { partition: "b", id: 1 }] }]; },
       /^channels\[1\]\.ends\[0\]\.id: partition "a" already uses channel id 3 \(channels\[0\]\)$/],
   ];
@@ -221,6 +238,8 @@ describe("the JSON Schema", () => {
       { partitions: [{ name: "a", image: "x", priority: 256 }] },
       { partitions: [{ name: "a", image: "x", devices: ["gpu"] }] },
       { partitions: [{ name: "a", image: "x", rma: 1 }] },
+      { partitions: [{ name: "a", image: "x", disk: { file: "d", mode: "unsafe" } }] },
+      { partitions: [{ name: "a", image: "x", disk: { file: "d", mode: "rapilog", buffer: "big" } }] },
       { partitions: [{ name: "a", image: "x" }], quantum: "fast" },
       { partitions: [{ name: "a", image: "x" }], schedule: { majorFrame: "1ms", windows: [] } },
       { partitions: [{ name: "a", image: "x", mappings: [{ region: "r", address: "0x9000", perms: "wr" }] }] },

@@ -35,8 +35,9 @@ class Driver {
   u32(gpa: number): number { return this.view.getUint32(gpa - RAM, true); }
   u16(gpa: number): number { return this.view.getUint16(gpa - RAM, true); }
 
-  /** The handshake of §3.1.1, with `queues` queues of SIZE entries. */
-  init(queues: number, accept = true): void {
+  /** The handshake of §3.1.1, with `queues` queues of SIZE entries; the driver accepts the
+   *  device's feature bits 0-31 in `lowMask`. */
+  init(queues: number, accept = true, lowMask = -1): void {
     this.w(0x70, 0);
     this.w(0x70, 1);
     this.w(0x70, 1 | 2);
@@ -46,7 +47,7 @@ class Driver {
     this.w(0x20, accept ? hi : 0);
     this.w(0x24, 0);
     this.w(0x14, 0);
-    this.w(0x20, this.r(0x10));
+    this.w(0x20, this.r(0x10) & lowMask);
     this.w(0x70, 1 | 2 | 8);
     for (let q = 0; q < queues; q++) {
       this.w(0x30, q);
@@ -177,6 +178,66 @@ describe("virtio-blk", () => {
       expect(d.r(0x70)).toBe(15);
       expect(blkRequest(d, 0, 0, 512, false).status).toBe(0);
     }
+  });
+
+  it("the write cache: writeback over a volatile cache, writethrough over stable storage; the driver may switch it", () => {
+    /** Storage like a host file: writes sit in a cache until flush(). */
+    const volatile = () => {
+      const log: string[] = [];
+      const storage: BlockStorage = Object.assign(new MemoryDisk(disk()), {
+        stableWrites: false,
+        write: () => { log.push("write"); },
+        flush: () => { log.push("flush"); },
+      });
+      return { storage, log };
+    };
+    const CONFIG_WCE = 1 << 11;
+    const WRITEBACK = 0x100 + 32;
+    // A host-file-like disk starts as writeback: writes complete without a flush.
+    const v = volatile();
+    const d = new Driver(new VirtioBlk(v.storage));
+    d.w(0x14, 0);
+    expect(d.r(0x10) & (CONFIG_WCE | (1 << 9))).toBe(CONFIG_WCE | (1 << 9)); // CONFIG_WCE and FLUSH
+    d.init(1);
+    expect(d.dev.read(WRITEBACK, 1)).toBe(1);
+    expect(blkRequest(d, 1, 1, 512, true).status).toBe(0);
+    expect(v.log).toEqual(["write"]);
+    // Switched to writethrough, the cache is flushed once, then every write is made durable.
+    d.dev.write(WRITEBACK, 1, 0);
+    expect(d.dev.read(WRITEBACK, 1)).toBe(0);
+    expect(blkRequest(d, 1, 2, 512, true).status).toBe(0);
+    expect(v.log).toEqual(["write", "flush", "write", "flush"]);
+    // A reset restores the default; other configuration bytes are not writable.
+    d.init(1);
+    expect(d.dev.read(WRITEBACK, 1)).toBe(1);
+    d.dev.write(0x100, 1, 0xff);
+    expect(d.dev.read(0x100, 4)).toBe(8);
+    // Stable storage (RapiLog's buffer, memory) is writethrough from the start: no flushes needed.
+    const m = new Driver(new VirtioBlk(new MemoryDisk(disk())));
+    m.init(1);
+    expect(m.dev.read(WRITEBACK, 1)).toBe(0);
+    // A driver that does not negotiate FLUSH gets every write made durable on a volatile disk.
+    const nf = volatile();
+    const legacyish = new Driver(new VirtioBlk(nf.storage));
+    legacyish.init(1, true, 0);
+    expect(blkRequest(legacyish, 1, 1, 512, true).status).toBe(0);
+    expect(nf.log).toEqual(["write", "flush"]);
+  });
+
+  it("a failing storage gives the guest an I/O error, not the host an exception", () => {
+    const storage: BlockStorage = Object.assign(new MemoryDisk(disk()), {
+      read: () => { throw new Error("EIO: the host disk failed"); },
+      flush: () => { throw new Error("ENOSPC"); },
+    });
+    const blk = new VirtioBlk(storage);
+    const d = new Driver(blk);
+    d.init(1);
+    expect(blkRequest(d, 0, 0, 512, false).status).toBe(1);
+    expect(blkRequest(d, 4, 0, 0, false).status).toBe(1);
+    expect(blk.lastStorageError).toBe("ENOSPC");
+    expect(blk.counts.errors).toBe(2);
+    expect(d.r(0x70)).toBe(15); // the device goes on
+    expect(blkRequest(d, 1, 0, 512, true).status).toBe(0);
   });
 
   it("disk sizes", () => {

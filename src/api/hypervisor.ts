@@ -32,7 +32,7 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
 const FID_NOTIFY = 3;
-import { validateSystem, type SystemConfig } from "../config/system.js";
+import { validateSystem, type SystemConfig, type DiskConfig } from "../config/system.js";
 
 export type PagingMode = "shadow" | "nested";
 
@@ -47,7 +47,7 @@ export interface HypervisorOptions {
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
    *  a browser can hand in a MemoryDisk). Required when a partition has a disk. */
-  openDisk?: (disk: string, readOnly: boolean) => BlockStorage | Promise<BlockStorage>;
+  openDisk?: (disk: DiskConfig) => BlockStorage | Promise<BlockStorage>;
   /** Keep virtual time from running ahead of real time (for interactive use). Default: off, so
    *  runs are deterministic and as fast as the host allows. */
   wallClock?: boolean;
@@ -100,6 +100,8 @@ export interface SystemResult {
 }
 
 const CHUNK = 1 << 22;
+/** run() gives the host's event loop a turn at least this often (ms of real time). */
+const YIELD_MS = 20;
 const HTIF_GRACE = 16;
 /** Exit status of a partition stopped by a fatal fault. */
 export const STATUS_FAULT = 126;
@@ -114,6 +116,8 @@ export class Hypervisor {
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [] };
   private readonly inputListeners = new Map<string, Array<(d: Uint8Array) => void>>();
   private starting: Promise<void> | null = null;
+  private makeBoard: ((i: number) => Board) | null = null;
+  private disks: Array<BlockStorage | undefined> = [];
   private time: VirtualTime | null = null;
   private stopRequested = false;
 
@@ -165,7 +169,7 @@ export class Hypervisor {
     const disks = await Promise.all(cfg.partitions.map(async (p) => {
       if (!p.disk) return undefined;
       if (!this.options.openDisk) throw new RangeError(`partition "${p.name}" has a disk (${p.disk.file}) but the Hypervisor was given no openDisk option`);
-      return this.options.openDisk(p.disk.file, p.disk.readOnly);
+      return this.options.openDisk(p.disk);
     }));
     const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
     const core = await createCore({
@@ -201,26 +205,39 @@ export class Hypervisor {
       const m = c.region === undefined ? undefined : cfg.partitions[i].mappings.find((x) => x.region === c.region);
       return { id: e.id, name: c.name, ...(m ? { region: { gpa: m.address, size: cfg.regions[c.region!].size } } : {}) };
     })));
-    this.boards = cfg.partitions.map((p, i) => {
+    /** A partition's board with its devices, loaded and its vCPU configured (again after a restart). */
+    this.makeBoard = (i: number): Board => {
+      const p = cfg.partitions[i];
       const regions: MappedRegion[] = p.mappings.map((m) => ({
         name: cfg.regions[m.region].name, gpa: m.address, size: cfg.regions[m.region].size,
         host: regionHosts[m.region], read: m.read, write: m.write, exec: m.exec,
       }));
-      return new Board({
+      const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i],
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
-    });
-    this.boards.forEach((b, i) => {
-      b.loadImage(images[i], cfg.partitions[i].image, initrds[i]);
+      new Uint8Array(core.memory).fill(0, ramHosts[i], ramHosts[i] + p.ramBytes);
+      board.loadImage(images[i], p.image, initrds[i]);
       const v = vcpuAddr(i);
-      words[(v + V_PRIORITY) >> 2] = cfg.partitions[i].priority;
-      words[(v + V_BUDGET) >> 2] = cfg.partitions[i].budget;
-      words[(v + V_PERIOD) >> 2] = cfg.partitions[i].period;
-      if (this.pendingInput[i]) b.pushInput(this.pendingInput[i]);
+      words[(v + V_PRIORITY) >> 2] = p.priority;
+      words[(v + V_BUDGET) >> 2] = p.budget;
+      words[(v + V_PERIOD) >> 2] = p.period;
+      words[(v + V_IPC_SERVER) >> 2] = -1;
+      words[(v + V_IPC_CLIENT) >> 2] = -1;
+      words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
+      cfg.channels.forEach((c, k) => {
+        for (const end of c.ends) if (end.partition === i) words[(v + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
+      });
+      return board;
+    };
+    this.disks = disks;
+    this.boards = [];
+    cfg.partitions.forEach((_, i) => {
+      this.boards[i] = this.makeBoard!(i);
+      if (this.pendingInput[i]) this.boards[i].pushInput(this.pendingInput[i]);
     });
 
     // IPC: the channel table, each vCPU's channel ids, passive partitions, the fast path switch.
@@ -233,13 +250,6 @@ export class Hypervisor {
       words[e + (CH_VCPU1 >> 2)] = c.ends[1].partition;
       words[e + (CH_ID1 >> 2)] = c.ends[1].id;
       words[e + (CH_PP_END >> 2)] = c.ends[0].pp ? 0 : c.ends[1].pp ? 1 : -1;
-      for (const end of c.ends) words[(vcpuAddr(end.partition) + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
-    });
-    cfg.partitions.forEach((p, i) => {
-      const v = vcpuAddr(i);
-      words[(v + V_IPC_SERVER) >> 2] = -1;
-      words[(v + V_IPC_CLIENT) >> 2] = -1;
-      words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
     });
     words[SYS_IPC_FAST >> 2] = this.options.ipcFastPath === false ? 0 : 1;
 
@@ -266,6 +276,9 @@ export class Hypervisor {
     this.halts[i] = halt;
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
+    // Whatever the partition's disk acknowledged is made durable before anything else happens
+    // to it (a restart reopens it).
+    this.disks[i]?.sync?.();
     this.emit("halted", { partition: this.config.partitions[i].name, halt });
     if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });
   }
@@ -308,6 +321,44 @@ export class Hypervisor {
     if (!this.halts[other.partition]) this.boards[other.partition].channelInterrupt(other.id);
     W[SYS_HC_ERROR >> 2] = 0;
     W[SYS_HC_VALUE >> 2] = 0;
+  }
+
+  /**
+   * Stop partition `name` at once, as a crash would: it halts (kind "killed", status 137)
+   * wherever it is. Its disk keeps what it acknowledged; the other partitions go on.
+   */
+  kill(name: string, message = "killed by the host"): void {
+    const i = this.partitionIndex(name);
+    if (!this.words) throw new RangeError("the system has not started: nothing to kill");
+    this.partitionHalted(i, { kind: "killed", status: 137, message });
+    this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_STOP; // leave the running slice, if it is this one's
+  }
+
+  /**
+   * Start partition `name` again from its image, as after a reset: RAM cleared, fresh devices,
+   * its vCPU and scheduling state anew, the same disk (made durable first). The others go on.
+   */
+  async restart(name: string): Promise<void> {
+    await this.start();
+    const i = this.partitionIndex(name);
+    this.disks[i]?.sync?.();
+    this.boards[i] = this.makeBoard!(i);
+    this.halts[i] = null;
+  }
+
+  /** Make every disk durable and close the host files (the hypervisor is done). */
+  close(): void {
+    let failure: unknown = null;
+    for (const d of this.disks) {
+      try {
+        if (d?.close) d.close();
+        else d?.sync?.();
+      } catch (err) {
+        failure ??= err; // close the others, then report the first failure
+      }
+    }
+    this.disks = [];
+    if (failure) throw failure;
   }
 
   /** Stop the run at the next opportunity (run() then resolves with reason "stopped"). */
@@ -405,6 +456,7 @@ export class Hypervisor {
     const startClock = this.clock();
     const cyclesPerSecond = this.config.cyclesPerTick * 10_000_000;
     let reason: SystemResult["reason"] = "halted";
+    let lastYield = startReal;
     while (true) {
       if (this.allHalted()) break;
       const done = this.work();
@@ -431,8 +483,10 @@ export class Hypervisor {
         const ahead = (this.clock() - startClock) / cyclesPerSecond * 1000 - (performance.now() - startReal);
         if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
         else await new Promise((resolve) => setImmediate(resolve));
-      } else if (opts.inputOpen?.()) {
-        await new Promise((resolve) => setImmediate(resolve)); // let input arrive
+      } else if (opts.inputOpen?.() || performance.now() - lastYield > YIELD_MS) {
+        // Let input arrive, and the host's own events (a signal handler calling stop()).
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
       }
     }
     for (const b of this.boards) b.flushOutput();

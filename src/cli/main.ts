@@ -262,6 +262,10 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     if (input.initial.length) cons.write(input.initial);
     unsubscribe = input.onData((bytes) => cons.write(bytes));
   }
+  // SIGINT/SIGTERM end the run cleanly, so that disks are closed (RapiLog's buffer written out).
+  const onSignal = () => { interrupted = true; hv.stop(); };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const t0 = performance.now();
   let result;
   try {
@@ -271,8 +275,11 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       waitForInput: () => input!.next(),
     });
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     unsubscribe();
     input?.close();
+    hv.close(); // disks durable (RapiLog's buffer written out), files closed
   }
   mux.end();
   const seconds = (performance.now() - t0) / 1000;

@@ -37,8 +37,8 @@ export interface PartitionDescription {
   image: string;
   /** Initial RAM disk (supervisor mode), loaded below the device tree and named in it. */
   initrd?: string;
-  /** A disk image behind virtio-blk: its path, or { file, readOnly }. */
-  disk?: string | { file: string; readOnly?: boolean };
+  /** A disk image behind virtio-blk: its path, or { file, readOnly, mode, buffer }. */
+  disk?: string | DiskDescription;
   /** "machine" (default): the guest owns a virtual M-mode; "supervisor": it starts in S-mode with SBI. */
   mode?: GuestMode;
   /** RAM at 0x8000_0000 (default 16M). */
@@ -58,6 +58,19 @@ export interface PartitionDescription {
    *  the partitions that call it (protected procedure calls, seL4 MCS donation). */
   passive?: boolean;
 }
+
+export interface DiskDescription {
+  file: string;
+  readOnly?: boolean;
+  /** "writethrough" (default): a guest flush completes once the host file is fsynced.
+   *  "rapilog": it completes once the data is in the hypervisor's memory; a writer persists it
+   *  in order with grouped fsyncs (README: RapiLog). */
+  mode?: DiskMode;
+  /** RapiLog's buffer (default "16M"): a guest that fills it waits for the disk. */
+  buffer?: Size;
+}
+
+export type DiskMode = "writethrough" | "rapilog";
 
 export interface ScheduleDescription {
   majorFrame: Duration;
@@ -126,16 +139,24 @@ export interface PartitionConfig {
   devices: DeviceName[];
   bootargs?: string;
   initrd?: string;
-  disk?: { file: string; readOnly: boolean };
+  disk?: DiskConfig;
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
   passive: boolean;
+}
+
+export interface DiskConfig {
+  file: string;
+  readOnly: boolean;
+  mode: DiskMode;
+  /** RapiLog buffer size in bytes. */
+  bufferBytes: number;
 }
 
 /** The files a partition names, for checks that need the file system (src/node/system-file.ts). */
 export interface PartitionFiles {
   image: string;
   initrd?: string;
-  disk?: { file: string; readOnly: boolean };
+  disk?: DiskConfig;
   ramBytes: number;
   mode: GuestMode;
 }
@@ -160,6 +181,8 @@ export class ConfigError extends Error {
 }
 
 export const MAX_PARTITIONS = 8;
+/** RapiLog's default buffer. */
+export const DEFAULT_DISK_BUFFER = 16 * 1024 * 1024;
 export const MAX_WINDOWS = 64;
 export const MIN_RAM = 64 * 1024;
 export const MAX_PARTITION_RAM = 1024 * 1024 * 1024;
@@ -323,11 +346,16 @@ export function validateSystem(
       let disk: PartitionConfig["disk"];
       if (pd.disk !== undefined) {
         const d = pd.disk;
-        if (typeof d === "string" && d.length > 0) disk = { file: d, readOnly: false };
+        if (typeof d === "string" && d.length > 0) disk = { file: d, readOnly: false, mode: "writethrough", bufferBytes: DEFAULT_DISK_BUFFER };
         else if (isObj(d) && typeof d.file === "string" && d.file.length > 0 && (d.readOnly === undefined || typeof d.readOnly === "boolean")) {
-          unknownKeys(d, `${p}.disk`, ["file", "readOnly"]);
-          disk = { file: d.file, readOnly: d.readOnly === true };
-        } else bad("disk", 'must be the path of a disk image, or { "file": path, "readOnly": true|false }');
+          unknownKeys(d, `${p}.disk`, ["file", "readOnly", "mode", "buffer"]);
+          const diskMode = d.mode ?? "writethrough";
+          const buffer = d.buffer === undefined ? DEFAULT_DISK_BUFFER : parseSizeValue(d.buffer);
+          if (diskMode !== "writethrough" && diskMode !== "rapilog") bad("disk.mode", `${JSON.stringify(d.mode)}: expected "writethrough" or "rapilog"`);
+          else if (buffer === null || buffer < 4096 || buffer > 256 * 1024 * 1024) bad("disk.buffer", `${JSON.stringify(d.buffer)} is not a valid buffer size: use 4K to 256M`);
+          else if (diskMode === "rapilog" && d.readOnly === true) bad("disk.mode", "a read-only disk has nothing to buffer: rapilog needs a writable disk");
+          else disk = { file: d.file, readOnly: d.readOnly === true, mode: diskMode, bufferBytes: buffer };
+        } else bad("disk", 'must be the path of a disk image, or { "file": path, "readOnly": true|false, "mode": "writethrough"|"rapilog", "buffer": size }');
         if (disk && !devices.includes("virtio-blk")) devices.push("virtio-blk");
       }
       let initrd: string | undefined;

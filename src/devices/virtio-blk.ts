@@ -1,8 +1,15 @@
 // virtio-blk (Virtual I/O Device specification v1.1, §5.2): a disk behind one request queue.
-// Requests are served at once from a BlockStorage: a host file in Node (src/node/disk-file.ts), a
-// byte array in the browser and in tests (MemoryDisk below). Every request is checked against
-// the disk's size; a read-only disk refuses writes with an I/O error, and FLUSH reaches the
-// storage's own flush (fsync for a file), so data the guest has flushed is on the host's disk.
+// Requests are served at once from a BlockStorage: a host file in Node (src/node/disk-file.ts,
+// or RapiLog's buffered log disk, src/node/rapilog-disk.ts), a byte array in the browser and in
+// tests (MemoryDisk below). Every request is checked against the disk's size; a read-only disk
+// refuses writes with an I/O error; a storage error becomes an I/O error for the guest.
+//
+// The write cache (§5.2.5, VIRTIO_BLK_F_CONFIG_WCE): the device offers FLUSH and lets the driver
+// see and switch its cache mode in the `writeback` configuration byte. Writeback (1, the default
+// for a host file): a completed write may sit in the host's page cache until the guest's FLUSH,
+// which the storage turns into fdatasync. Writethrough (0, the default for storage whose writes
+// are stable once accepted, like RapiLog's buffer): the guest need not flush; if it switches a
+// host file to writethrough, every write is made durable before it completes.
 
 import type { GuestMemory, Virtqueue, VirtioBackend, VirtioChain } from "./virtio-mmio.js";
 import { VirtqueueError } from "./virtio-mmio.js";
@@ -13,9 +20,19 @@ export const SECTOR = 512;
 export interface BlockStorage {
   readonly size: number;
   readonly readOnly: boolean;
+  /** A write is as durable as this storage makes anything once write() returns (no volatile
+   *  cache in front of it): the device then tells the guest its cache is writethrough. */
+  readonly stableWrites?: boolean;
   read(offset: number, into: Uint8Array): void;
   write(offset: number, data: Uint8Array): void;
+  /** The guest's FLUSH: when it returns, what was written is durable (or, for RapiLog, held
+   *  by the hypervisor until it is). */
   flush(): void;
+  /** Make everything written durable in the backing store (the partition stopped, restarts,
+   *  or the system ends). */
+  sync?(): void;
+  /** Sync, then release the host resources. */
+  close?(): void;
 }
 
 /** Check a disk size, returning a message if it cannot be used (null when it is fine). */
@@ -28,6 +45,8 @@ export function diskSizeProblem(size: number): string | null {
 
 /** A disk held in memory. */
 export class MemoryDisk implements BlockStorage {
+  /** Nothing here is more durable than memory: flushing changes nothing. */
+  readonly stableWrites: boolean = true;
   constructor(readonly bytes: Uint8Array, readonly readOnly = false) {
     const problem = diskSizeProblem(bytes.length);
     if (problem) throw new RangeError(problem);
@@ -55,6 +74,12 @@ const S_UNSUPP = 2;
 
 const F_RO = 1n << 5n;
 const F_FLUSH = 1n << 9n;
+const F_CONFIG_WCE = 1n << 11n;
+
+/** Configuration space (§5.2.4): capacity (le64) at 0, the writeback byte at 32. */
+const CONFIG_CAPACITY = 0;
+const CONFIG_WRITEBACK = 32;
+const CONFIG_SIZE = 36;
 
 export class VirtioBlk implements VirtioBackend {
   readonly deviceId = 2;
@@ -62,26 +87,54 @@ export class VirtioBlk implements VirtioBackend {
   private queue: Virtqueue | null = null;
   private interrupt: (cause: number) => void = () => {};
   private mem: GuestMemory | null = null;
+  /** The cache mode the guest sees (1 writeback, 0 writethrough); the driver may switch it. */
+  private writeback: number;
+  /** Whether the driver negotiated FLUSH (without it every write must be durable). */
+  private flushNegotiated = false;
   /** Requests served, by kind (for statistics). */
   readonly counts = { reads: 0, writes: 0, flushes: 0, errors: 0, bytesRead: 0, bytesWritten: 0 };
+  /** The last storage error, for diagnostics (the guest saw an I/O error). */
+  lastStorageError: string | null = null;
 
-  constructor(private readonly storage: BlockStorage, private readonly serial = "wasmvisor-disk") {}
+  constructor(private readonly storage: BlockStorage, private readonly serial = "wasmvisor-disk") {
+    this.writeback = this.defaultWriteback;
+  }
+
+  private get defaultWriteback(): number {
+    return this.storage.stableWrites ? 0 : 1;
+  }
 
   get features(): bigint {
-    return F_FLUSH | (this.storage.readOnly ? F_RO : 0n);
+    return F_FLUSH | F_CONFIG_WCE | (this.storage.readOnly ? F_RO : 0n);
+  }
+
+  /** The cache mode the guest sees: "writeback" (it must flush) or "writethrough". */
+  get cacheMode(): "writeback" | "writethrough" {
+    return this.writeback ? "writeback" : "writethrough";
   }
 
   readConfig(offset: number, size: number): number {
-    // capacity (le64, in sectors) at 0; nothing else is offered.
-    const sectors = BigInt(this.storage.size / SECTOR);
-    const config = new Uint8Array(8);
-    new DataView(config.buffer).setBigUint64(0, sectors, true);
+    const config = new Uint8Array(CONFIG_SIZE);
+    const view = new DataView(config.buffer);
+    view.setBigUint64(CONFIG_CAPACITY, BigInt(this.storage.size / SECTOR), true);
+    config[CONFIG_WRITEBACK] = this.writeback;
     let v = 0;
     for (let i = 0; i < size; i++) v |= (config[offset + i] ?? 0) << (8 * i);
     return v;
   }
 
-  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory): void {
+  writeConfig(offset: number, size: number, value: number): void {
+    // Only the writeback byte is writable (§5.2.5: with VIRTIO_BLK_F_CONFIG_WCE).
+    if (offset === CONFIG_WRITEBACK && size === 1) {
+      const before = this.writeback;
+      this.writeback = value & 1;
+      // Going to writethrough: what the cache holds must be durable from now on, too.
+      if (before && !this.writeback) this.guardedStorage(() => this.storage.flush());
+    }
+  }
+
+  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory, features: bigint): void {
+    this.flushNegotiated = (features & F_FLUSH) !== 0n;
     this.queue = queues[0];
     this.interrupt = interrupt;
     this.mem = mem;
@@ -89,6 +142,18 @@ export class VirtioBlk implements VirtioBackend {
 
   reset(): void {
     this.queue = null;
+    this.writeback = this.defaultWriteback;
+  }
+
+  /** Run a storage operation; false (and the error kept) if the storage failed. */
+  private guardedStorage(op: () => void): boolean {
+    try {
+      op();
+      return true;
+    } catch (err) {
+      this.lastStorageError = err instanceof Error ? err.message : String(err);
+      return false;
+    }
   }
 
   notify(q: number): void {
@@ -131,17 +196,21 @@ export class VirtioBlk implements VirtioBackend {
         throw new VirtqueueError("virtio-blk: data buffer with the wrong direction");
       } else {
         let at = offset;
-        for (const b of data) {
-          const view = mem.slice(b.gpa, b.length)!;
-          if (type === T_IN) {
-            this.storage.read(at, view);
-            written += b.length;
-          } else {
-            this.storage.write(at, view);
+        const ok = this.guardedStorage(() => {
+          for (const b of data) {
+            const view = mem.slice(b.gpa, b.length)!;
+            if (type === T_IN) this.storage.read(at, view);
+            else this.storage.write(at, view);
+            at += b.length;
           }
-          at += b.length;
-        }
-        if (type === T_IN) {
+          // A writethrough cache (as the guest sees it) over storage that is not stable: the
+          // write is durable before it completes.
+          if (type === T_OUT && (!this.writeback || !this.flushNegotiated) && !this.storage.stableWrites) this.storage.flush();
+        });
+        if (!ok) {
+          result = S_IOERR;
+        } else if (type === T_IN) {
+          written += length;
           this.counts.reads++;
           this.counts.bytesRead += length;
         } else {
@@ -150,8 +219,8 @@ export class VirtioBlk implements VirtioBackend {
         }
       }
     } else if (type === T_FLUSH) {
-      this.storage.flush();
-      this.counts.flushes++;
+      if (this.guardedStorage(() => this.storage.flush())) this.counts.flushes++;
+      else result = S_IOERR;
     } else if (type === T_GET_ID) {
       // A 20-byte serial number, NUL-padded (§5.2.6.1).
       const id = new TextEncoder().encode(this.serial).slice(0, 20);

@@ -159,8 +159,12 @@ export interface VirtioBackend {
   readonly queueSizes: readonly number[];
   /** Read `size` bytes of the device-specific configuration space at `offset`. */
   readConfig(offset: number, size: number): number;
-  /** The transport is ready (DRIVER_OK) with these queues; called again after every reset. */
-  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory): void;
+  /** The driver wrote `size` bytes at `offset` of the configuration space (devices without
+   *  writable fields leave this out: such writes are ignored). */
+  writeConfig?(offset: number, size: number, value: number): void;
+  /** The transport is ready (DRIVER_OK) with these queues and the feature bits the driver
+   *  accepted; called again after every reset. */
+  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory, features: bigint): void;
   /** The driver notified queue `q`. Throws VirtqueueError for a malformed ring. */
   notify(q: number): void;
   /** The driver reset the device. */
@@ -248,7 +252,11 @@ export class VirtioMmio implements MmioDevice {
   }
 
   write(offset: number, size: number, value: number): void {
-    if (offset >= R_CONFIG || size !== 4) return; // no writable configuration fields are offered
+    if (offset >= R_CONFIG) {
+      this.backend.writeConfig?.(offset - R_CONFIG, size, value);
+      return;
+    }
+    if (size !== 4) return; // registers are 32-bit (§4.2.2.2)
     const q = this.queue;
     const v = value >>> 0;
     switch (offset) {
@@ -295,7 +303,7 @@ export class VirtioMmio implements MmioDevice {
           }
           const becameReady = (next & S_DRIVER_OK) && !(this.status & S_DRIVER_OK);
           this.status = next | (this.status & S_NEEDS_RESET);
-          if (becameReady) this.guarded(() => this.backend.attach(this.queues, (cause) => this.raise(cause), this.mem));
+          if (becameReady) this.guarded(() => this.backend.attach(this.queues, (cause) => this.raise(cause), this.mem, this.driverFeatures));
         }
         break;
     }

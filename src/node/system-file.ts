@@ -3,19 +3,25 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { validateSystem, ConfigError, type SystemConfig, type PartitionFiles, type FileProblem } from "../config/system.js";
+import { validateSystem, ConfigError, type SystemConfig, type PartitionFiles, type FileProblem, type DiskConfig } from "../config/system.js";
 import { ElfError, type ElfImage } from "../loader/elf.js";
 import { parseBootImage, isLinuxImage } from "../loader/linux.js";
 import { RAM_BASE, DEVICE_TREE_BYTES, bootPlacement } from "../vmm/board.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { FileDisk } from "./disk-file.js";
+import { RapilogDisk } from "./rapilog-disk.js";
+
+/** A disk of the description as a host file: writethrough (FileDisk) or RapiLog. */
+export function openDiskFile(disk: DiskConfig): FileDisk | RapilogDisk {
+  return disk.mode === "rapilog" ? new RapilogDisk(disk.file, disk.bufferBytes) : new FileDisk(disk.file, disk.readOnly);
+}
 
 export interface SystemFile {
   config: SystemConfig;
   /** Bytes of an image or initrd named in the description. */
   loadImage: (image: string) => Uint8Array;
-  /** Open a disk named in the description (a host file). */
-  openDisk: (disk: string, readOnly: boolean) => BlockStorage;
+  /** Open a disk named in the description (a host file, writethrough or RapiLog). */
+  openDisk: (disk: DiskConfig) => BlockStorage;
   file: string;
 }
 
@@ -48,7 +54,7 @@ export function loadSystemFile(file: string): SystemFile {
   return {
     config,
     loadImage: (image) => readFileSync(imagePath(image)),
-    openDisk: (disk, readOnly) => new FileDisk(imagePath(disk), readOnly),
+    openDisk: (disk) => openDiskFile({ ...disk, file: imagePath(disk.file) }),
     file,
   };
 }
@@ -100,7 +106,7 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
   }
   if (p.disk) {
     try {
-      new FileDisk(path(p.disk.file), p.disk.readOnly).close();
+      openDiskFile({ ...p.disk, file: path(p.disk.file) }).close();
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       problems.push({ field: "disk", message: err.message });

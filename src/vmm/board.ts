@@ -70,7 +70,8 @@ export type Halt =
   | { kind: "fault"; status: number; message: string }
   | { kind: "limit"; status: number; message: string }
   | { kind: "idle"; status: number; message: string }
-  | { kind: "stopped"; status: number; message: string };
+  | { kind: "stopped"; status: number; message: string }
+  | { kind: "killed"; status: number; message: string };
 
 /** The devices of every board on one core, numbered for the core's mmioRead/mmioWrite. */
 export class DeviceBus {

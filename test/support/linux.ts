@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hypervisor, type PagingMode } from "../../src/api/hypervisor.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
-import { FileDisk } from "../../src/node/disk-file.ts";
+import { openDiskFile } from "../../src/node/system-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
 import { ROOT, guestElf } from "./harness.ts";
 
@@ -38,14 +38,16 @@ export interface LinuxOptions {
   paging?: PagingMode;
   /** The other partition (default: the RTOS, as in the default system, with the channel). */
   partner?: object | null;
-  /** Disk image file (default: none). */
-  disk?: string;
+  /** Disk image file, or { file, mode, buffer } (default: none). */
+  disk?: DiskOption;
   ram?: string;
   bootargs?: string;
 }
 
+export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
+
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: string; ram?: string; bootargs?: string; mailbox?: boolean } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean } = {}): object {
   return {
     name: "linux", image: KERNEL, initrd: INITRD, mode: "supervisor", ram: o.ram ?? "32M", priority: 1,
     devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
@@ -62,7 +64,7 @@ export const RTOS = {
 };
 
 /** The default system (examples/default.json) with the given Linux options. */
-export function defaultSystem(o: { disk?: string; ram?: string; bootargs?: string; paging?: string } = {}): object {
+export function defaultSystem(o: { disk?: DiskOption; ram?: string; bootargs?: string; paging?: string } = {}): object {
   return {
     memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
     partitions: [RTOS, linuxPartition({ ...o, mailbox: true })],
@@ -87,7 +89,7 @@ export class LinuxSession {
     const hv = new Hypervisor(description, {
       core: o.core, paging: o.paging ?? "shadow", wasmModule: await loadWasmModule(),
       loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
-      openDisk: (f, readOnly) => new FileDisk(f, readOnly),
+      openDisk: (d) => openDiskFile(d),
     });
     const s = new LinuxSession(hv);
     await hv.start();
@@ -113,6 +115,31 @@ export class LinuxSession {
     const text = this.linux.slice(this.mark);
     this.mark = this.linux.length;
     return text;
+  }
+
+  /** Run `cycles` of virtual time; returns the Linux console output since the last mark (and
+   *  moves the mark past it). */
+  async advance(cycles: number): Promise<string> {
+    await this.hv.step(cycles);
+    const text = this.linux.slice(this.mark);
+    this.mark = this.linux.length;
+    return text;
+  }
+
+  /** Crash Linux: the host kills the partition wherever it is. Returns the console output
+   *  since the last mark, up to the crash (and moves the mark past it). */
+  crash(): string {
+    this.hv.kill("linux", "crash injected by the test");
+    const text = this.linux.slice(this.mark);
+    this.mark = this.linux.length;
+    return text;
+  }
+
+  /** Start Linux again from its image, with the same disk, and boot to the prompt. */
+  async reboot(maxCycles = 2_000_000_000): Promise<string> {
+    await this.hv.restart("linux");
+    this.mark = this.linux.length;
+    return this.prompt(maxCycles);
   }
 
   /** Boot to the shell prompt; returns the console output so far. */

@@ -47,8 +47,12 @@ typedef __builtin_va_list va_list;
 #define NR_pipe2 59
 #define NR_getdents64 61
 #define NR_llseek 62 /* __NR3264_lseek is _llseek on 32-bit */
+#define NR_fsync 82
+#define NR_fdatasync 83
 #define NR_read 63
 #define NR_write 64
+#define NR_pread64 67
+#define NR_pwrite64 68
 #define NR_readlinkat 78
 #define NR_sync 81
 #define NR_exit 93
@@ -117,6 +121,7 @@ typedef __builtin_va_list va_list;
 #define O_EXCL 0200
 #define O_NOCTTY 0400
 #define O_TRUNC 01000
+#define O_DIRECT 040000
 #define O_APPEND 02000
 #define O_NONBLOCK 04000
 /* On a 32-bit kernel open() does NOT imply O_LARGEFILE (force_o_largefile()
@@ -353,6 +358,16 @@ static inline long sys_llseek(int fd, s64 off, s64 *res, int whence)
 {
     return syscall5(NR_llseek, fd, (long)(off >> 32), (long)(u32)off, L(res), whence);
 }
+/* pread64/pwrite64(fd, buf, count, pos): the 64-bit position in a register pair, low word first
+ * (ILP32: no alignment of the pair, and 6.1 has no syscall wrapper on riscv). */
+static inline long sys_pread(int fd, void *b, size_t n, s64 pos)
+{
+    return syscall5(NR_pread64, fd, L(b), n, (long)(u32)pos, (long)(pos >> 32));
+}
+static inline long sys_pwrite(int fd, const void *b, size_t n, s64 pos)
+{
+    return syscall5(NR_pwrite64, fd, L(b), n, (long)(u32)pos, (long)(pos >> 32));
+}
 static inline long sys_mkdirat(int dfd, const char *p, int mode) { return syscall3(NR_mkdirat, dfd, L(p), mode); }
 static inline long sys_unlinkat(int dfd, const char *p, int fl) { return syscall3(NR_unlinkat, dfd, L(p), fl); }
 static inline long sys_faccessat(int dfd, const char *p, int mode) { return syscall3(NR_faccessat, dfd, L(p), mode); }
@@ -369,6 +384,8 @@ static inline long sys_mount(const char *src, const char *dst, const char *type,
 }
 static inline long sys_umount2(const char *p, int fl) { return syscall2(NR_umount2, L(p), fl); }
 static inline long sys_sync(void) { return syscall0(NR_sync); }
+static inline long sys_fsync(int fd) { return syscall1(NR_fsync, fd); }
+static inline long sys_fdatasync(int fd) { return syscall1(NR_fdatasync, fd); }
 static inline long sys_uname(struct utsname *u) { return syscall1(NR_uname, L(u)); }
 static inline long sys_syslog(int type, char *b, int n) { return syscall3(NR_syslog, type, L(b), n); }
 static inline long sys_reboot(unsigned m1, unsigned m2, unsigned cmd)

@@ -1,0 +1,282 @@
+// RapiLog: a virtio-blk disk whose writes are acknowledged as soon as the hypervisor holds them,
+// and persisted to the host file in order, in the background, with one fdatasync per group.
+// After the idea of RapiLog (Heiser et al., "RapiLog: reducing system complexity through
+// verification", EuroSys 2013): a trusted hypervisor that survives its guest can acknowledge the
+// guest's synchronous log writes before they reach stable storage, because from then on the data
+// no longer depends on the guest (or its kernel) to get there.
+//
+// How it works (one host file, two threads):
+//   write    the hypervisor copies the sectors into a ring of shared memory (`buffer` bytes) as
+//            one record and publishes it (WRITTEN). The request completes at once.
+//   writer   a worker thread (rapilog-writer.mjs) writes the published records to the file,
+//            oldest first, then fdatasyncs once for the whole group, then publishes PERSISTED
+//            and frees their space (USED). A group gathers for up to 2 ms (none while the
+//            hypervisor waits for it): group commit.
+//   read     the file, overlaid with the newest buffered copy of each sector not yet persisted.
+//   flush    nothing to wait for: the data is already held. (The guest sees a writethrough
+//            cache, stableWrites, so Linux sends no flushes; one that arrives completes at once.)
+//   sync     waits until the writer has persisted everything (a partition halts, crashes or is
+//            restarted, the system ends): what the guest was told is written is in the file
+//            before the disk is reopened or released.
+//   full     a write that does not fit waits for the writer to free space (back-pressure: the
+//            guest waits, in host time; nothing is dropped).
+//
+// What it does not survive: the loss of the host process or machine (a crash of Node, a kill,
+// a power cut) before the writer has persisted the buffer — acknowledged writes still in the
+// ring are gone. The writethrough mode (disk-file.ts) does not acknowledge a flush before the
+// host's fdatasync returns, and survives those too, at the cost of an fdatasync per commit.
+
+import { openSync, closeSync, fstatSync, readSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { diskSizeProblem, SECTOR, type BlockStorage } from "../devices/virtio-blk.js";
+
+export const DEFAULT_RAPILOG_BUFFER = 16 * 1024 * 1024;
+export const MIN_RAPILOG_BUFFER = 4096;
+
+// The control words shared with the writer (rapilog-writer.mjs keeps the same numbers).
+const C_WRITTEN = 0; // records published (main thread), wrapping int32
+const C_PERSISTED = 1; // records persisted (writer)
+const C_USED = 2; // ring bytes in use: published and not yet persisted
+const C_STOP = 3; // the writer should exit once it has persisted everything
+const C_ERROR = 4; // nonzero: the writer failed (length of the message in the error buffer)
+const C_FSYNCS = 5;
+const C_SECTORS = 6;
+const C_URGENT = 7; // the hypervisor waits for the writer: no grouping delay
+const CONTROL_WORDS = 8;
+/** Record header: sector (u32 low, u32 high), data bytes, kind. */
+const HEADER = 16;
+const KIND_DATA = 1;
+const KIND_WRAP = 2; // the rest of the ring is skipped; the next record is at offset 0
+const ERROR_BYTES = 512;
+/** How long sync() waits for the writer before it reports a stuck writer. */
+const SYNC_TIMEOUT_MS = 60_000;
+
+export interface RapilogStats {
+  /** Guest flushes seen, host fdatasyncs done by the writer, sectors it wrote, writes that
+   *  waited for buffer space. */
+  flushes: number;
+  fsyncs: number;
+  sectorsWritten: number;
+  backPressure: number;
+}
+
+/** Disks still open when the process exits normally are synced first. */
+const openDisks = new Set<RapilogDisk>();
+let exitHook = false;
+
+export class RapilogDisk implements BlockStorage {
+  private fd: number;
+  readonly size: number;
+  readonly readOnly = false;
+  readonly stableWrites = true;
+  private readonly ring: Uint8Array;
+  private readonly header: DataView;
+  private readonly ctl: Int32Array;
+  private readonly errorText: Uint8Array;
+  private readonly worker: Worker;
+  /** Ring offset of the next record, and records published (main thread only). */
+  private head = 0;
+  private written = 0;
+  /** The newest buffered copy of each sector: its ring offset and record number. */
+  private readonly overlay = new Map<number, { at: number; seq: number }>();
+  /** Published records not yet known persisted: record number, first sector, sector count. */
+  private pending: Array<[number, number, number]> = [];
+  private pendingHead = 0;
+  private readonly maxRecord: number;
+  private flushes = 0;
+  private backPressure = 0;
+
+  /** Open `path` read-write with a `bufferBytes` ring; throws RangeError with the reason. */
+  constructor(readonly path: string, readonly bufferBytes = DEFAULT_RAPILOG_BUFFER) {
+    if (!Number.isInteger(bufferBytes) || bufferBytes < MIN_RAPILOG_BUFFER) {
+      throw new RangeError(`the RapiLog buffer must be at least ${MIN_RAPILOG_BUFFER} bytes (got ${bufferBytes})`);
+    }
+    try {
+      this.fd = openSync(path, "r+");
+    } catch (err) {
+      throw new RangeError(`cannot open the disk image ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    this.size = fstatSync(this.fd).size;
+    const problem = diskSizeProblem(this.size);
+    if (problem) {
+      closeSync(this.fd);
+      throw new RangeError(`${path}: ${problem}`);
+    }
+    const ringBytes = bufferBytes - (bufferBytes % HEADER);
+    this.ring = new Uint8Array(new SharedArrayBuffer(ringBytes));
+    this.header = new DataView(this.ring.buffer);
+    this.ctl = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+    this.errorText = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+    // A record takes at most a quarter of the ring, so a wrap never needs more than half.
+    this.maxRecord = Math.max(SECTOR, Math.floor((ringBytes / 4 - HEADER) / SECTOR) * SECTOR);
+    this.worker = new Worker(new URL("./rapilog-writer.mjs", import.meta.url), {
+      workerData: { path, ctl: this.ctl.buffer, ring: this.ring.buffer, error: this.errorText.buffer },
+    });
+    this.worker.unref(); // it must not keep the process alive; close() or the exit hook sync it
+    this.worker.on("error", () => {}); // reported through C_ERROR
+    openDisks.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      process.on("exit", () => {
+        for (const d of openDisks) {
+          try {
+            d.close();
+          } catch {
+            // the process is ending: nothing more can be done about a failed writer here
+          }
+        }
+      });
+    }
+  }
+
+  get stats(): RapilogStats {
+    return {
+      flushes: this.flushes, fsyncs: Atomics.load(this.ctl, C_FSYNCS),
+      sectorsWritten: Atomics.load(this.ctl, C_SECTORS), backPressure: this.backPressure,
+    };
+  }
+
+  /** Bytes of the ring in use (acknowledged, not yet persisted). */
+  get pendingBytes(): number {
+    return Atomics.load(this.ctl, C_USED);
+  }
+
+  read(offset: number, into: Uint8Array): void {
+    this.check();
+    let done = 0;
+    while (done < into.length) {
+      const n = readSync(this.fd, into, done, into.length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    this.release();
+    if (this.overlay.size === 0) return;
+    for (let at = 0; at < into.length; at += SECTOR) {
+      const e = this.overlay.get((offset + at) / SECTOR);
+      if (e) into.set(this.ring.subarray(e.at, e.at + SECTOR), at);
+    }
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    this.check();
+    for (let at = 0; at < data.length; at += this.maxRecord) {
+      this.append(offset + at, data.subarray(at, Math.min(data.length, at + this.maxRecord)));
+    }
+  }
+
+  /** The guest's flush: what it wrote is already held here. */
+  flush(): void {
+    this.check();
+    this.flushes++;
+  }
+
+  /** Wait until everything written is in the file (fdatasynced). */
+  sync(): void {
+    if (this.fd < 0) return;
+    this.urgent(() => {
+      const deadline = performance.now() + SYNC_TIMEOUT_MS;
+      for (;;) {
+        this.check();
+        const persisted = Atomics.load(this.ctl, C_PERSISTED);
+        if (persisted === this.written) break;
+        if (performance.now() > deadline) throw new Error(`RapiLog ${this.path}: the writer made no progress for ${SYNC_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(this.ctl, C_PERSISTED, persisted, 100);
+      }
+    });
+    this.release();
+  }
+
+  /** Sync, stop the writer and close the file. */
+  close(): void {
+    if (this.fd < 0) return;
+    try {
+      this.sync();
+    } finally {
+      Atomics.store(this.ctl, C_STOP, 1);
+      Atomics.notify(this.ctl, C_WRITTEN);
+      closeSync(this.fd);
+      this.fd = -1;
+      openDisks.delete(this);
+    }
+  }
+
+  /** Copy one record into the ring (waiting for space if needed) and publish it. */
+  private append(offset: number, data: Uint8Array): void {
+    const record = HEADER + data.length;
+    const ringBytes = this.ring.length;
+    const wrap = this.head + record > ringBytes;
+    const need = wrap ? ringBytes - this.head + record : record;
+    if (ringBytes - Atomics.load(this.ctl, C_USED) < need) this.waitForSpace(need);
+    this.release(); // the space about to be reused no longer backs any overlay entry
+    if (wrap) {
+      if (ringBytes - this.head >= HEADER) this.header.setUint32(this.head + 12, KIND_WRAP, true);
+      // (Fewer than HEADER bytes left cannot happen: records and the ring are multiples of 16.)
+      this.head = 0;
+    }
+    const sector = offset / SECTOR;
+    const at = this.head;
+    this.header.setUint32(at, sector % 0x1_0000_0000, true);
+    this.header.setUint32(at + 4, Math.floor(sector / 0x1_0000_0000), true);
+    this.header.setUint32(at + 8, data.length, true);
+    this.header.setUint32(at + 12, KIND_DATA, true);
+    this.ring.set(data, at + HEADER);
+    this.head = at + record === ringBytes ? 0 : at + record;
+    this.written = (this.written + 1) | 0;
+    const sectors = data.length / SECTOR;
+    for (let k = 0; k < sectors; k++) this.overlay.set(sector + k, { at: at + HEADER + k * SECTOR, seq: this.written });
+    this.pending.push([this.written, sector, sectors]);
+    Atomics.add(this.ctl, C_USED, need);
+    Atomics.store(this.ctl, C_WRITTEN, this.written); // after the bytes: the writer reads them next
+    Atomics.notify(this.ctl, C_WRITTEN);
+  }
+
+  /** Back-pressure: the guest outran the disk; wait (in host time) until the writer frees room. */
+  private waitForSpace(need: number): void {
+    this.backPressure++;
+    this.urgent(() => {
+      const deadline = performance.now() + SYNC_TIMEOUT_MS;
+      for (;;) {
+        this.check();
+        const used = Atomics.load(this.ctl, C_USED);
+        if (this.ring.length - used >= need) return;
+        if (performance.now() > deadline) throw new Error(`RapiLog ${this.path}: the writer made no progress for ${SYNC_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(this.ctl, C_USED, used, 100);
+      }
+    });
+  }
+
+  /** Wait for the writer, telling it not to hold groups back meanwhile. */
+  private urgent(wait: () => void): void {
+    Atomics.add(this.ctl, C_URGENT, 1);
+    Atomics.notify(this.ctl, C_URGENT);
+    try {
+      wait();
+    } finally {
+      Atomics.sub(this.ctl, C_URGENT, 1);
+    }
+  }
+
+  /** Forget the overlay entries of records the writer has persisted. */
+  private release(): void {
+    const persisted = Atomics.load(this.ctl, C_PERSISTED);
+    while (this.pendingHead < this.pending.length) {
+      const [seq, first, count] = this.pending[this.pendingHead];
+      if (((persisted - seq) | 0) < 0) break; // not yet persisted
+      for (let k = 0; k < count; k++) {
+        if (this.overlay.get(first + k)?.seq === seq) this.overlay.delete(first + k);
+      }
+      this.pendingHead++;
+    }
+    if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+  }
+
+  /** A failed writer fails every later request (the guest gets I/O errors; sync throws). */
+  private check(): void {
+    if (this.fd < 0) throw new Error(`RapiLog ${this.path}: the disk is closed`);
+    const n = Atomics.load(this.ctl, C_ERROR);
+    if (n !== 0) throw new Error(`RapiLog ${this.path}: the background writer failed: ${new TextDecoder().decode(this.errorText.slice(0, n))}`);
+  }
+}
