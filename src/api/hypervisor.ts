@@ -277,7 +277,7 @@ export class Hypervisor {
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
     // Whatever the partition's disk acknowledged is made durable before anything else happens
-    // to it (a restart reopens it).
+    // to it (a restart attaches the same disk to fresh devices).
     this.disks[i]?.sync?.();
     this.emit("halted", { partition: this.config.partitions[i].name, halt });
     if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });

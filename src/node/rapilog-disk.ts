@@ -111,6 +111,9 @@ export class RapilogDisk implements BlockStorage {
     this.maxRecord = Math.max(SECTOR, Math.floor((ringBytes / 4 - HEADER) / SECTOR) * SECTOR);
     this.worker = new Worker(new URL("./rapilog-writer.mjs", import.meta.url), {
       workerData: { path, ctl: this.ctl.buffer, ring: this.ring.buffer, error: this.errorText.buffer },
+      // Plain JavaScript: no loader hooks (e.g. tsx) needed, and none may delay its start, since
+      // the exit hook waits for this thread with the main thread blocked.
+      execArgv: [],
     });
     this.worker.unref(); // it must not keep the process alive; close() or the exit hook sync it
     this.worker.on("error", () => {}); // reported through C_ERROR
