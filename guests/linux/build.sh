@@ -8,6 +8,7 @@
 #                         newc cpio archive (mkinitramfs.mjs)
 #   build/disk.img        an empty 8 MiB ext2 disk for virtio-blk (created once, then kept: it is
 #                         the Linux partition's disk in the default system)
+#   build/log.img         an empty (zeroed) 4 MiB raw disk for `kvdb` in examples/rapilog.json
 #
 # Installs what is missing with apt-get (as root, or through sudo): linux-source-6.1, the
 # RISC-V Linux cross compiler, the kernel's host build tools, e2fsprogs. Each step is skipped
@@ -94,4 +95,7 @@ if [ ! -f "$BUILD/disk.img" ]; then
   say "creating an 8 MiB ext2 disk image"
   /sbin/mke2fs -q -t ext2 -L wasmvisor -E root_owner=0:0 "$BUILD/disk.img" 8M
 fi
-say "ready: $BUILD/Image, $BUILD/initramfs.cpio, $BUILD/disk.img"
+if [ ! -f "$BUILD/log.img" ]; then
+  truncate -s 4M "$BUILD/log.img"
+fi
+say "ready: $BUILD/Image, $BUILD/initramfs.cpio, $BUILD/disk.img, $BUILD/log.img"
