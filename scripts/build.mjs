@@ -6,7 +6,7 @@
 //   dist/                            tsc: the host (src/) as ESM JavaScript + declarations
 // Usage: node scripts/build.mjs [--core-only]
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -67,6 +67,7 @@ await step("esbuild → build/core-ts.js (+ inlining)", async () => {
 
 if (!coreOnly) {
   await step("tsc → dist/", () => {
+    rmSync(join(root, "dist"), { recursive: true, force: true }); // nothing stale reaches the package
     execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
     // The compiled host finds the cores relative to itself, as the sources do: dist/build/.
     for (const f of ["core.wasm", "core.js", "core.d.ts", "core-ts.js"]) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine for wasmvisor: the Debian packages it needs (RISC-V cross
-# toolchain with picolibc, QEMU for comparison runs, dtc), the npm packages, and the Linux guest
+# toolchain with picolibc, QEMU for comparison runs, dtc, Chromium), the npm packages, and the Linux guest
 # (guests/linux/build.sh installs what the kernel build needs). Idempotent: installs and builds
 # only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
@@ -12,6 +12,7 @@ PACKAGES=(
   picolibc-riscv64-unknown-elf     # C library for the C guests (rv32imac/ilp32 multilib)
   qemu-system-misc                 # qemu-system-riscv32: reference for behaviour and speed
   device-tree-compiler             # dtc: the tests decompile the device trees wasmvisor writes
+  chromium                         # the web page's end-to-end test drives it headless (playwright-core)
 )
 
 bash scripts/ensure-packages.sh setup "${PACKAGES[@]}"

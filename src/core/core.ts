@@ -2,8 +2,10 @@
 // (esbuild). Both are the same portable source (assembly/), take the same host callbacks and
 // share their whole state through one linear memory whose map is assembly/layout.ts.
 //
-// This file must stay free of Node-only modules: the browser loads it too. Where the Wasm binary
-// comes from is the caller's business (src/node/core-file.ts reads it from disk).
+// This file must stay free of Node-only modules: the browser loads it too. The builds are found
+// next to this module by standard ESM means only (import.meta.url, a literal dynamic import):
+// Node reads build/core.wasm from disk, a browser fetches it, and bundlers such as Vite emit
+// both files with the page. A caller may also pass its own compiled module (wasmModule).
 
 /** The exports of assembly/index.ts, identical for both builds. */
 export interface CoreExports {
@@ -49,7 +51,7 @@ export interface CoreOptions {
   /** Size of the linear memory in bytes (rounded up to 64 KiB). */
   memoryBytes: number;
   host: CoreHost;
-  /** Compiled build/core.wasm (required for kind "wasm"). */
+  /** Compiled build/core.wasm (kind "wasm"; default: loadCoreWasm()). */
   wasmModule?: WebAssembly.Module;
 }
 
@@ -59,6 +61,44 @@ export const MAX_MEMORY_BYTES = 0x7fff0000;
 
 let tsInstances = 0;
 
+/** Where the Wasm build lives (dist/build/core.wasm in the package). */
+export const CORE_WASM_URL = new URL("../../build/core.wasm", import.meta.url);
+/** The pure-TS build: a plain ES module without imports, instantiated once per core. */
+const CORE_TS_URL = new URL("../../build/core-ts.js", import.meta.url);
+
+let defaultWasm: Promise<WebAssembly.Module> | null = null;
+
+/**
+ * Compile the Wasm core, once per `url` default: from a file: URL with Node's fs (read through
+ * a dynamic import, so browsers and bundlers never see it), from anything else with fetch.
+ */
+export function loadCoreWasm(url: URL | string = CORE_WASM_URL): Promise<WebAssembly.Module> {
+  const load = async (): Promise<WebAssembly.Module> => {
+    const where = new URL(url, CORE_WASM_URL);
+    if (where.protocol === "file:") {
+      const fs = "node:fs/promises";
+      const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> };
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = await readFile(where);
+      } catch (err) {
+        if ((err as { code?: string }).code === "ENOENT") throw new Error(`${where.pathname} is missing: run \`npm run build\` first`);
+        throw err;
+      }
+      return WebAssembly.compile(bytes);
+    }
+    const response = await fetch(where);
+    if (!response.ok) throw new Error(`cannot load the Wasm core from ${where.href}: HTTP ${response.status}`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  };
+  if (url !== CORE_WASM_URL) return load();
+  defaultWasm ??= load().catch((err) => {
+    defaultWasm = null;
+    throw err;
+  });
+  return defaultWasm;
+}
+
 /** Instantiate a core. Each call yields an independent core with its own memory. */
 export async function createCore(options: CoreOptions): Promise<Core> {
   const pages = Math.ceil(options.memoryBytes / PAGE);
@@ -66,11 +106,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     throw new RangeError(`core memory of ${pages * PAGE} bytes exceeds the ${MAX_MEMORY_BYTES}-byte limit`);
   }
   if (options.kind === "wasm") {
-    if (!options.wasmModule) throw new Error("createCore: the Wasm core needs wasmModule (build/core.wasm)");
+    const wasmModule = options.wasmModule ?? (await loadCoreWasm());
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const bindings = await import("../../build/core.js");
     const host = options.host;
-    const exports = (await bindings.instantiate(options.wasmModule, {
+    const exports = (await bindings.instantiate(wasmModule, {
       env: {
         memory,
         mmioRead: (d: number, o: number, s: number) => host.mmioRead(d, o, s),
@@ -81,8 +121,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     return { kind: "wasm", exports, memory: memory.buffer };
   }
   // The pure-TS core keeps its state in module variables: a fresh module instance per core
-  // (the query string makes the module loader treat each as a new module).
-  const url = new URL(`../../build/core-ts.js?instance=${++tsInstances}`, import.meta.url).href;
+  // (the query string makes the module loader, Node's or a browser's, treat each as a new module).
+  const url = `${CORE_TS_URL.href}?instance=${++tsInstances}`;
   const mod = await import(/* @vite-ignore */ url);
   const memory = new ArrayBuffer(pages * PAGE);
   const h = options.host;

@@ -1,0 +1,24 @@
+// The library: `import { Hypervisor } from "wasmvisor"`. Everything exported here runs in
+// browsers and in Node alike (no Node modules); files, stdio and host disks are in the Node
+// adapter, "wasmvisor/node" (src/node/index.ts).
+
+export {
+  Hypervisor, STATUS_FAULT,
+  type HypervisorOptions, type HypervisorStats, type PartitionStats, type SystemResult, type PagingMode,
+  type OutputEvent, type HaltEvent,
+} from "./api/hypervisor.js";
+export {
+  validateSystem, ConfigError,
+  type SystemDescription, type PartitionDescription, type DiskDescription, type DiskMode,
+  type ScheduleDescription, type WindowDescription, type MemoryRegionDescription,
+  type MappingDescription, type ChannelDescription, type ChannelEnd, type SystemConfig,
+  type PartitionConfig, type DiskConfig, type ConfigProblem,
+} from "./config/system.js";
+export {
+  Machine, STATUS_LIMIT, STATUS_IDLE, RAM_BASE,
+  type MachineOptions, type RegisterState, type Halt,
+} from "./machine/machine.js";
+export { createCore, loadCoreWasm, CORE_WASM_URL, CORE_KINDS, type Core, type CoreKind, type CoreOptions } from "./core/core.js";
+export { MemoryDisk, SECTOR, type BlockStorage } from "./devices/virtio-blk.js";
+export { parseElf, ElfError, type ElfImage, type ElfSegment } from "./loader/elf.js";
+export { disassemble, type Disassembly } from "./debug/disasm.js";
