@@ -1,0 +1,152 @@
+// The npm package as another project sees it: `npm pack`, installed into a fresh project, used
+// from Node (library, Node adapter, TypeScript declarations, the CLI) and from a page built by
+// Vite and run in Chromium — with both builds of the core.
+
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { serveStatic } from "./support/static-server.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CHROMIUM = "/usr/bin/chromium";
+const HELLO = "Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee\n";
+
+let dir = "";
+let app = "";
+let tarball = "";
+
+function npm(args: string[], cwd: string): string {
+  return execFileSync("npm", [...args, "--loglevel=error"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+beforeAll(() => {
+  // `npm test` has just built dist/; packing must not rebuild it (prepack) under the tests' feet.
+  if (!existsSync(join(ROOT, "dist/src/index.js"))) throw new Error("dist/ is missing: run `npm run build` first");
+  dir = mkdtempSync(join(tmpdir(), "wasmvisor-pack-"));
+  const name = npm(["pack", "--ignore-scripts", "--pack-destination", dir], ROOT).trim().split("\n").at(-1)!;
+  tarball = join(dir, name);
+  app = join(dir, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "embedder", private: true, type: "module" }));
+  // The package has no runtime dependencies: installing it needs no registry.
+  npm(["install", "--offline", "--no-audit", "--no-fund", tarball], app);
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the npm package", () => {
+  it("holds the compiled library, both cores, declarations and the CLI, and no sources or tests", () => {
+    const files = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
+    for (const f of ["package.json", "README.md", "bin/wasmvisor.mjs", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/node/index.js",
+      "dist/src/node/index.d.ts", "dist/build/core.wasm", "dist/build/core.js", "dist/build/core-ts.js", "dist/src/node/rapilog-writer.mjs",
+      "schema/system.schema.json", "guests/bin/hello.elf"]) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => /^(test|src|assembly|node_modules|scratch)\//.test(f) || f.endsWith(".test.js"))).toEqual([]);
+  });
+
+  it("is used from Node: the library on both cores, the Node adapter, and the bin", () => {
+    const script = `
+      import { Hypervisor, Machine, validateSystem, ConfigError } from "wasmvisor";
+      import { openSystem } from "wasmvisor/node";
+      import { readFileSync } from "node:fs";
+      import { fileURLToPath } from "node:url";
+      const pkg = fileURLToPath(new URL("./node_modules/wasmvisor/", import.meta.url));
+      const result = {};
+      for (const core of ["wasm", "ts"]) {
+        const hv = new Hypervisor({ partitions: [{ name: "hello", image: "hello.elf", ram: "1M" }] },
+          { core, loadImage: (f) => readFileSync(pkg + "guests/bin/" + f) });
+        let out = "";
+        hv.on("output", (e) => { out += new TextDecoder().decode(e.data); });
+        const r = await hv.run();
+        result[core] = { out, status: r.status, instructions: hv.stats().instructions };
+      }
+      const two = openSystem(pkg + "examples/two-guests.json");
+      result.two = (await two.run({ maxInsns: 20_000_000 })).partitions.map((p) => p.name + ":" + p.halt?.kind);
+      try { validateSystem({ partitions: [] }); } catch (e) { result.error = e instanceof ConfigError ? e.message : "other"; }
+      console.log(JSON.stringify(result));
+    `;
+    writeFileSync(join(app, "use.mjs"), script);
+    const r = spawnSync(process.execPath, ["use.mjs"], { cwd: app, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.wasm).toEqual({ out: HELLO, status: 0, instructions: got.ts.instructions });
+    expect(got.ts.out).toBe(HELLO);
+    expect(got.two).toEqual(["hello:pass", "timer:pass"]);
+    expect(got.error).toMatch(/partitions/);
+
+    const cli = spawnSync(join(app, "node_modules/.bin/wasmvisor"), ["run-elf", join(app, "node_modules/wasmvisor/guests/bin/hello.elf")], { encoding: "utf8" });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(HELLO);
+  }, 90_000);
+
+  it("type-checks against its declarations", () => {
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, lib: ["ES2022", "DOM"], types: [] },
+      files: ["embed.ts"],
+    }));
+    writeFileSync(join(app, "embed.ts"), `
+      import { Hypervisor, MemoryDisk, type HypervisorStats, type SystemDescription } from "wasmvisor";
+      import { openSystem, RapilogDisk } from "wasmvisor/node";
+      const description: SystemDescription = { partitions: [{ name: "a", image: "a.elf" }] };
+      const hv = new Hypervisor(description, { core: "ts", loadImage: () => new Uint8Array(0) });
+      const stats: Promise<HypervisorStats> = hv.run().then(() => hv.stats());
+      const disk: MemoryDisk = new MemoryDisk(new Uint8Array(512));
+      export { stats, disk, openSystem, RapilogDisk };
+      // @ts-expect-error: the core is "wasm" or "ts"
+      new Hypervisor(description, { core: "arm", loadImage: () => new Uint8Array(0) });
+    `);
+    const r = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: app, encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 60_000);
+
+  it.skipIf(!existsSync(CHROMIUM))("is used from a page built by Vite, in Chromium, with both cores", async () => {
+    const web = join(dir, "web");
+    mkdirSync(join(web, "public"), { recursive: true });
+    writeFileSync(join(web, "package.json"), JSON.stringify({ name: "page", private: true, type: "module" }));
+    // The page's project installs the package the same way.
+    npm(["install", "--offline", "--no-audit", "--no-fund", tarball], web);
+    copyFileSync(join(web, "node_modules/wasmvisor/guests/bin/hello.elf"), join(web, "public/hello.elf"));
+    writeFileSync(join(web, "index.html"), `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
+      <body><pre id="out">running</pre><script type="module" src="./main.js"></script></body></html>`);
+    writeFileSync(join(web, "main.js"), `
+      import { Hypervisor } from "wasmvisor";
+      const image = new Uint8Array(await (await fetch("./hello.elf")).arrayBuffer());
+      const result = {};
+      for (const core of ["wasm", "ts"]) {
+        const hv = new Hypervisor({ partitions: [{ name: "hello", image: "hello.elf", ram: "1M" }] }, { core, loadImage: () => image });
+        let out = "";
+        hv.on("output", (e) => { out += new TextDecoder().decode(e.data); });
+        const r = await hv.run();
+        result[core] = { out, status: r.status, instructions: hv.stats().instructions };
+      }
+      document.getElementById("out").textContent = JSON.stringify(result);
+      document.body.dataset.done = "1";
+    `);
+    const { build } = await import("vite");
+    await build({ root: web, logLevel: "silent", build: { outDir: "dist", target: "es2022" } });
+    const server = await serveStatic(join(web, "dist"));
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+      await page.goto(server.url);
+      await page.waitForSelector("body[data-done]", { timeout: 30_000 });
+      const got = JSON.parse((await page.textContent("#out"))!);
+      expect(errors).toEqual([]);
+      expect(got.wasm).toEqual({ out: HELLO, status: 0, instructions: got.ts.instructions });
+      expect(got.ts.out).toBe(HELLO);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 120_000);
+});
