@@ -20,6 +20,11 @@
 //               │   TLBs for each privilege level, shadow      │
 //               │   page tables (one per recent address space) │
 //               │ vCPU 1 … VCPU_MAX-1 (same layout)            │
+//   0x000E_8000 ├──────────────────────────────────────────────┤
+//               │ (unused)                                     │
+//   0x000F_0000 ├──────────────────────────────────────────────┤ TIMELINE_BASE
+//               │ schedule timeline: a ring of 4096 entries    │
+//               │ {clock lo, clock hi, vCPU, reason}           │
 //   0x0010_0000 ├──────────────────────────────────────────────┤ STAGE2_BASE
 //               │ stage-2 tables for nested paging: per        │
 //               │ partition a root and level-0 tables (4 KiB)  │
@@ -108,6 +113,15 @@ export const SYS_STAT_IPC_FAST_REPLIES: i32 = SYS_BASE + 0x84;
 export const SYS_STAT_IPC_NOTIFIES: i32 = SYS_BASE + 0x88;
 /** Set when the running vCPU yields (hypercall): its round-robin turn ends (kernel/sched.ts). */
 export const SYS_YIELDED: i32 = SYS_BASE + 0x8c;
+/** The schedule timeline (TIMELINE_BASE, kernel/timeline.ts): entries written so far (wraps at
+ *  2^32; entry k is at slot k mod TIMELINE_ENTRIES), and entries the host has consumed. */
+export const SYS_TL_COUNT: i32 = SYS_BASE + 0x90;
+export const SYS_TL_READ: i32 = SYS_BASE + 0x94;
+/** Host: nonzero asks for back-pressure: when the host has not consumed TIMELINE_ENTRIES -
+ *  TIMELINE_SLACK entries, the core requests HOSTREQ_TIMELINE (run() returns EXIT_TIMELINE). */
+export const SYS_TL_STALL: i32 = SYS_BASE + 0x98;
+/** What the latest timeline entry says runs, plus 2 (0: nothing recorded yet, 1: idle). */
+export const SYS_TL_RUNNING: i32 = SYS_BASE + 0x9c;
 /**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
@@ -131,12 +145,17 @@ export const EXIT_ALL_HALTED: i32 = 4;
 export const EXIT_IDLE: i32 = 5;
 /** The running vCPU halted (SBI SRST, or a fatal fault in hvRun); SYS_EXIT_VCPU names it. */
 export const EXIT_HALT: i32 = 6;
+/** hvRun(): the schedule timeline is nearly full and the host asked for back-pressure
+ *  (SYS_TL_STALL): drain it and call again. Nothing else happened; any clock value is valid. */
+export const EXIT_TIMELINE: i32 = 7;
 
 // Host → core requests (SYS_HOST_REQ). The core clears the bits it has acted on.
 /** Stop the current run() after the current instruction. */
 export const HOSTREQ_STOP: i32 = 1;
 /** Device interrupt lines changed: re-evaluate pending interrupts at the next boundary. */
 export const HOSTREQ_IRQ: i32 = 2;
+/** Set by the core itself: the schedule timeline needs draining (run() returns EXIT_TIMELINE). */
+export const HOSTREQ_TIMELINE: i32 = 4;
 
 export const PAGING_SHADOW: i32 = 0;
 export const PAGING_NESTED: i32 = 1;
@@ -363,6 +382,32 @@ export const SE_LEVEL: i32 = 12;
 export const PRIV_U: i32 = 0;
 export const PRIV_S: i32 = 1;
 export const PRIV_M: i32 = 3;
+
+// ── The schedule timeline ───────────────────────────────────────────────────────────────────
+// Every change of what runs, with its exact virtual time (kernel/timeline.ts): a ring the host
+// drains after hvRun() returns (src/api/hypervisor.ts, the "switch" event). SYS_TL_COUNT counts
+// the entries written, so the host sees how many were overwritten before it read them.
+export const TIMELINE_BASE: i32 = 0xf0000;
+/** A power of two. */
+export const TIMELINE_ENTRIES: i32 = 4096;
+export const TIMELINE_ENTRY: i32 = 16;
+/** With back-pressure on, the core asks for a drain while this many entries are still free
+ *  (more than hvRun() can write before it returns: one per vCPU switch or idle stretch). */
+export const TIMELINE_SLACK: i32 = 256;
+/** Entry fields: the clock (cycles) at which the change took effect, the vCPU that runs from
+ *  then on (-1: none, idle), and why (TL_*). */
+export const TL_CLOCK_LO: i32 = 0;
+export const TL_CLOCK_HI: i32 = 4;
+export const TL_VCPU: i32 = 8;
+export const TL_REASON: i32 = 12;
+/** The scheduler chose it (a window, budget, quantum, preemption, or the previous one waited,
+ *  blocked or halted). */
+export const TL_SCHEDULE: i32 = 0;
+/** Nothing can run: the clock skips ahead. */
+export const TL_IDLE: i32 = 1;
+/** The IPC fast path: a call switched to its passive server, a reply back to the caller. */
+export const TL_IPC_CALL: i32 = 2;
+export const TL_IPC_REPLY: i32 = 3;
 
 // ── Stage-2 tables (nested paging) ──────────────────────────────────────────────────────────
 // Per partition: a root of 1024 entries (one per 4 MiB of guest-physical space) pointing to

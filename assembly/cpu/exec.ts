@@ -27,7 +27,8 @@ import {
   V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
   V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
-  EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, SYS_CUR_TLB_FETCH, HART_X, vcpuAddr, tlbSetAddr,
+  EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, HOSTREQ_STOP, HOSTREQ_TIMELINE, SYS_CUR_TLB_FETCH, HART_X,
+  vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
@@ -46,8 +47,9 @@ import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel
 import { timerCheckAt } from "../kernel/timer";
 import { ecallIntercepted } from "../kernel/vcpu";
 import { sbiCall, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
-import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo } from "../kernel/ipc";
+import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
+import { timelineRecord } from "../kernel/timeline";
 
 // Events: why fastLoop() returned.
 /** ECALL's encoding. */
@@ -577,6 +579,10 @@ export function run(budget: i32): i32 {
           exitReason = EXIT_HOST;
           break;
         }
+        if ((req & HOSTREQ_TIMELINE) != 0) {
+          exitReason = EXIT_TIMELINE;
+          break;
+        }
       }
       // Nothing more happens in a spent budget, not even an interrupt: it is taken at the start
       // of the next run() instead, at the same clock, so where the host splits a run into
@@ -670,6 +676,7 @@ export function run(budget: i32): i32 {
           if (action == IPC_SWITCH) {
             // IPC fast path: the slice goes on with the other vCPU of the call or reply.
             commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
+            timelineRecord(ipcSwitchTo, n, ipcSwitchReason); // the clock is SYS_CLOCK + n here
             vcpuSwitch(ipcSwitchTo);
             vcpu = vcpuAddr(ipcSwitchTo);
             pc = load32(vcpu + V_PC);

@@ -40,7 +40,7 @@ import {
   V_STAT_IPC_SERVED, IPC_CHANNELS, IPC_CHANNEL_ENTRY, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1,
   CH_PP_END, IPC_NONE, IPC_RECEIVING, IPC_CALL_QUEUED, IPC_CALL_ACTIVE, SCHED_VCPU_COUNT,
   SYS_CUR_VCPU, SYS_IPC_FAST, SYS_STAT_IPC_CALLS, SYS_STAT_IPC_FAST_CALLS,
-  SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, VS_HALTED, vcpuAddr,
+  SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, VS_HALTED, TL_IPC_CALL, TL_IPC_REPLY, vcpuAddr,
 } from "../layout";
 
 export const FID_NOTIFY: i32 = 3;
@@ -69,8 +69,9 @@ export const IPC_SWITCH: i32 = 4;
 /** A fast path's preconditions do not hold: take the slow path. */
 export const IPC_SLOW: i32 = -1;
 
-/** The vCPU an IPC_SWITCH continues on. */
+/** The vCPU an IPC_SWITCH continues on, and why (TL_IPC_CALL or TL_IPC_REPLY: the timeline). */
 export let ipcSwitchTo: i32 = -1;
+export let ipcSwitchReason: i32 = 0;
 
 let sequence: i32 = 0;
 
@@ -272,6 +273,7 @@ function ipcCallFast(caller: i32): i32 {
   store32(a + V_IPC_SEQ, sequence);
   deliver(server, caller, true);
   ipcSwitchTo = server;
+  ipcSwitchReason = TL_IPC_CALL;
   return IPC_SWITCH;
 }
 
@@ -293,6 +295,7 @@ function ipcReplyRecvFast(server: i32): i32 {
   store32(s + V_IPC_STATE, IPC_RECEIVING);
   store32(s + V_WFI, 1);
   ipcSwitchTo = client;
+  ipcSwitchReason = TL_IPC_REPLY;
   return IPC_SWITCH;
 }
 

@@ -12,8 +12,9 @@ import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
   SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
-  VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
+  SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
 } from "../layout";
+import { clockLo, clockHi } from "./counters";
 import { stimerSet } from "./timer";
 import { shadowFence } from "../mmu/shadow";
 import { ipcHypercall, ipcNotifyAllowed, FID_NOTIFY, FID_PPCALL, FID_REPLY, FID_RECV, FID_REPLY_RECV } from "./ipc";
@@ -113,6 +114,9 @@ function selectsHart0(mask: i32, base: i32): bool {
 function hostCall(eid: i32, fid: i32, legacy: bool): void {
   store32(SYS_HC_ERROR, SBI_ERR_NOT_SUPPORTED);
   store32(SYS_HC_VALUE, 0);
+  // The ECALL's exact time, as for an MMIO access (the host's tracing reads it).
+  store32(SYS_NOW_LO, clockLo());
+  store32(SYS_NOW_HI, clockHi());
   hostHypercall(load32(SYS_CUR_VCPU), eid, fid);
   if (legacy) setReg(10, load32(SYS_HC_VALUE));
   else ret(load32(SYS_HC_ERROR), load32(SYS_HC_VALUE));

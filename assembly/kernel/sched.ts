@@ -25,7 +25,7 @@ import {
   SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, SCHED_BASE, SYS_CLOCK_LO, SYS_CLOCK_HI,
   SYS_RETIRED, SYS_TRAPS, SYS_EXIT_VCPU, SYS_CUR_VCPU, SYS_YIELDED, V_STATE, V_WFI, V_PRIORITY, V_BUDGET, V_PERIOD,
   V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, V_PASSIVE, VS_HALTED, EXIT_BUDGET, EXIT_WFI,
-  EXIT_ALL_HALTED, EXIT_IDLE, vcpuAddr,
+  EXIT_ALL_HALTED, EXIT_IDLE, TL_SCHEDULE, TL_IDLE, vcpuAddr,
 } from "../layout";
 import { run } from "../cpu/exec";
 import { timerCheck, timerNext, TIMER_FAR } from "./timer";
@@ -33,6 +33,7 @@ import { wfiWake } from "./trap";
 import { counterAdd } from "./counters";
 import { vcpuSwitch } from "./vcpu";
 import { ipcRunner, ipcPassive, ipcServerHalted } from "./ipc";
+import { timelineRecord } from "./timeline";
 
 /** Clock value at which the current major frame started, and the last partition that ran. */
 const SCHED_FRAME_START_LO: i32 = SCHED_BASE + 0x10;
@@ -79,6 +80,7 @@ export function schedReset(): void {
 
 /** Skip `cycles` of idle time. */
 function idle(cycles: i32): void {
+  timelineRecord(-1, 0, TL_IDLE);
   add64(SYS_CLOCK_LO, cycles);
 }
 
@@ -231,6 +233,7 @@ export function hvRun(budget: i32): i32 {
     }
     const turnLeft = load32(SCHED_TURN_LEFT);
     if (peers && quantum > 0 && turnLeft < slice) slice = turnLeft > 0 ? turnLeft : 1;
+    timelineRecord(bestRunner, 0, TL_SCHEDULE);
     vcpuSwitch(bestRunner);
     store32(SCHED_LAST, best);
     const reason = run(slice);

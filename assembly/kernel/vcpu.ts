@@ -64,7 +64,8 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
 /**
  * The world switch: make vCPU `to` the running one. Its integer registers move to HART_X; the
  * outgoing vCPU's go home and its LR/SC reservation is dropped (a context switch may break a
- * reservation). TLBs and shadow tables are per vCPU, so nothing else is flushed.
+ * reservation). TLBs and shadow tables are per vCPU, so nothing else is flushed. Callers record
+ * the change in the schedule timeline first (kernel/timeline.ts: they know the exact clock).
  */
 export function vcpuSwitch(to: i32): void {
   const from = load32(SYS_CUR_VCPU);

@@ -22,7 +22,10 @@ import {
   HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
   IPC_CHANNEL_ENTRY, IPC_CHANNELS_MAX, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1, CH_PP_END, V_CHANNELS,
   V_IPC_SERVER, V_IPC_CLIENT, V_PASSIVE, V_STAT_IPC_CALLS, V_STAT_IPC_SERVED, SYS_STAT_IPC_CALLS,
-  SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, vcpuAddr,
+  SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
+  SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
+  TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
+  TL_IPC_CALL, TL_IPC_REPLY, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
@@ -56,11 +59,50 @@ export interface HypervisorOptions {
   /** Let protected procedure calls take the IPC fast path when they can (default true). With
    *  false every call and reply takes the slow path; guests see the same results. */
   ipcFastPath?: boolean;
+  /** While someone listens to "switch": pause a run to hand over the core's schedule timeline
+   *  before it fills (default true), so no switch is lost; guests see no difference. With false
+   *  the timeline keeps the latest 4096 switches of each step of the run and the first event
+   *  after a gap says how many were `lost` (less host work when switches are very frequent). */
+  switchBackpressure?: boolean;
 }
 
 export interface OutputEvent { partition: string; data: Uint8Array }
 export interface HaltEvent { partition: string; halt: Halt }
-type Listeners = { output: (e: OutputEvent) => void; halted: (e: HaltEvent) => void; fault: (e: HaltEvent) => void };
+/**
+ * What runs changed: from virtual time `at` (cycles since start) on, `partition` runs (null:
+ * nothing, the system is idle). Emitted in time order, after each step of a run (and before an
+ * "exit" event, so the two interleave in time order too).
+ */
+export interface SwitchEvent {
+  at: number;
+  partition: string | null;
+  /** "schedule" (the scheduler chose it: a window, budget, quantum, preemption, or the one before
+   *  waited, blocked or halted), "idle", "ipc-call" / "ipc-reply" (the IPC fast path switched
+   *  inside a slice: a call to a passive server, the reply back to the caller). */
+  reason?: SwitchReason;
+  /** Switches before this one that were overwritten before the host read them (only with
+   *  switchBackpressure false); the previous event's partition did not run all the way to `at`. */
+  lost?: number;
+}
+export type SwitchReason = "schedule" | "idle" | "ipc-call" | "ipc-reply";
+/**
+ * A partition's exit to the host at virtual time `at`: a device access ("mmio", including HTIF
+ * tohost stores), a hypercall the kernel forwards to the host ("hypercall": SBI console,
+ * notifications), or the partition halting ("halt"). Only computed while someone listens.
+ */
+export interface ExitEvent {
+  at: number;
+  partition: string;
+  kind: "mmio" | "hypercall" | "halt";
+  detail?: string;
+}
+type Listeners = {
+  output: (e: OutputEvent) => void; halted: (e: HaltEvent) => void; fault: (e: HaltEvent) => void;
+  switch: (e: SwitchEvent) => void; exit: (e: ExitEvent) => void;
+};
+const SWITCH_REASONS: Record<number, SwitchReason> = {
+  [TL_SCHEDULE]: "schedule", [TL_IDLE]: "idle", [TL_IPC_CALL]: "ipc-call", [TL_IPC_REPLY]: "ipc-reply",
+};
 
 export interface PartitionStats {
   name: string;
@@ -84,6 +126,8 @@ export interface HypervisorStats {
   exits: { mmio: number; sbi: number };
   /** Protected calls made, how many calls and replies took the fast path, notifications. */
   ipc: { calls: number; fastCalls: number; fastReplies: number; notifications: number };
+  /** "switch" events emitted, and switches lost before the host read them (see SwitchEvent). */
+  switchEvents: { emitted: number; lost: number };
   tlbFills: number;
   walks: number;
   shadowHits: number;
@@ -113,7 +157,14 @@ export class Hypervisor {
   private words!: Int32Array;
   private boards: Board[] = [];
   private halts: Array<Halt | null> = [];
-  private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [] };
+  private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [], switch: [], exit: [] };
+  /** Someone listens to "exit" (checked on every exit: the only cost when no one does). */
+  private tracingExits = false;
+  private bus: DeviceBus | null = null;
+  /** Timeline entries consumed (SYS_TL_COUNT's value when last drained, mod 2^32). */
+  private timelineRead = 0;
+  private switchesEmitted = 0;
+  private switchesLost = 0;
   private readonly inputListeners = new Map<string, Array<(d: Uint8Array) => void>>();
   private starting: Promise<void> | null = null;
   private makeBoard: ((i: number) => Board) | null = null;
@@ -130,10 +181,18 @@ export class Hypervisor {
 
   on<K extends keyof Listeners>(type: K, listener: Listeners[K]): () => void {
     (this.listeners[type] as Array<Listeners[K]>).push(listener);
+    this.tracingExits = this.listeners.exit.length !== 0;
     return () => {
       const list = this.listeners[type] as Array<Listeners[K]>;
-      list.splice(list.indexOf(listener), 1);
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+      this.tracingExits = this.listeners.exit.length !== 0;
     };
+  }
+
+  /** Cycles of virtual time per second: cyclesPerTick × the 10 MHz mtime timebase. */
+  get cyclesPerSecond(): number {
+    return this.config.cyclesPerTick * 10_000_000;
   }
 
   /** A partition's console: its output, and input to its UART (or SBI console). */
@@ -177,9 +236,16 @@ export class Hypervisor {
       memoryBytes: RAM_HOST_BASE + ramTotal,
       wasmModule: this.options.wasmModule,
       host: {
-        mmioRead: (d, o, s) => bus.read(d, o, s),
-        mmioWrite: (d, o, s, v) => bus.write(d, o, s, v),
+        mmioRead: (d, o, s) => {
+          if (this.tracingExits) this.mmioExit(d, o, s, "read");
+          return bus.read(d, o, s);
+        },
+        mmioWrite: (d, o, s, v) => {
+          if (this.tracingExits) this.mmioExit(d, o, s, "write");
+          bus.write(d, o, s, v);
+        },
         hypercall: (v, e, f) => {
+          if (this.tracingExits) this.hypercallExit(v, e, f);
           if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
           else this.boards[v].hypercall(e, f);
         },
@@ -192,7 +258,7 @@ export class Hypervisor {
     words[SYS_HV_MODE >> 2] = 1;
     words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
     const time = (this.time = new VirtualTime(core.memory, core.exports));
-    const bus = new DeviceBus(time);
+    const bus = (this.bus = new DeviceBus(time));
     const stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined;
 
     // Host memory: each partition's RAM, then the shared regions.
@@ -271,6 +337,61 @@ export class Hypervisor {
     for (const l of this.listeners[type]) (l as (e: typeof event) => void)(event);
   }
 
+  /**
+   * Emit the core's schedule timeline entries written since the last drain as "switch" events
+   * (or skip them when no one listens). Entries overwritten before this drain are counted as
+   * lost and reported on the first event after the gap.
+   */
+  private drainTimeline(): void {
+    const W = this.words;
+    const count = W[SYS_TL_COUNT >> 2] >>> 0;
+    const unread = (count - this.timelineRead) >>> 0;
+    if (unread === 0) return;
+    this.timelineRead = count;
+    W[SYS_TL_READ >> 2] = count | 0;
+    if (this.listeners.switch.length === 0) return;
+    const kept = Math.min(unread, TIMELINE_ENTRIES);
+    let lost = unread - kept;
+    this.switchesLost += lost;
+    const names = this.config.partitions;
+    for (let j = 0; j < kept; j++) {
+      const e = (TIMELINE_BASE + (((count - kept + j) & (TIMELINE_ENTRIES - 1)) * TIMELINE_ENTRY)) >> 2;
+      const v = W[e + (TL_VCPU >> 2)];
+      const event: SwitchEvent = {
+        at: (W[e + (TL_CLOCK_HI >> 2)] >>> 0) * 0x1_0000_0000 + (W[e + (TL_CLOCK_LO >> 2)] >>> 0),
+        partition: v < 0 ? null : names[v].name,
+        reason: SWITCH_REASONS[W[e + (TL_REASON >> 2)]],
+      };
+      if (lost > 0) {
+        event.lost = lost;
+        lost = 0;
+      }
+      this.switchesEmitted++;
+      this.emit("switch", event);
+    }
+  }
+
+  /** An exit for "exit" listeners; switches before it are emitted first, so the two interleave in
+   *  time order. */
+  private emitExit(at: number, vcpu: number, kind: ExitEvent["kind"], detail: string): void {
+    this.drainTimeline();
+    this.emit("exit", { at, partition: this.config.partitions[vcpu].name, kind, detail });
+  }
+
+  /** The exact time of the current device access or forwarded hypercall (the core publishes it). */
+  private now(): number {
+    return (this.words[SYS_NOW_HI >> 2] >>> 0) * 0x1_0000_0000 + (this.words[SYS_NOW_LO >> 2] >>> 0);
+  }
+
+  private mmioExit(device: number, offset: number, size: number, access: "read" | "write"): void {
+    this.emitExit(this.now(), this.words[SYS_CUR_VCPU >> 2], "mmio",
+      `${access} ${this.bus!.deviceName(device)}+0x${offset.toString(16)} (${size} byte${size > 1 ? "s" : ""})`);
+  }
+
+  private hypercallExit(vcpu: number, eid: number, fid: number): void {
+    this.emitExit(this.now(), vcpu, "hypercall", hypercallName(eid >>> 0, fid));
+  }
+
   private partitionHalted(i: number, halt: Halt): void {
     if (this.halts[i]) return;
     this.halts[i] = halt;
@@ -279,6 +400,7 @@ export class Hypervisor {
     // Whatever the partition's disk acknowledged is made durable before anything else happens
     // to it (a restart attaches the same disk to fresh devices).
     this.disks[i]?.sync?.();
+    if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
     this.emit("halted", { partition: this.config.partitions[i].name, halt });
     if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });
   }
@@ -387,14 +509,20 @@ export class Hypervisor {
       if (this.stopRequested) return "stopped";
       const before = this.clock();
       const pendingLow = this.boards.some((b) => b.htifPendingLow);
+      this.words[SYS_TL_STALL >> 2] = this.listeners.switch.length !== 0 && this.options.switchBackpressure !== false ? 1 : 0;
       const reason = exports.hvRun(Math.min(left, pendingLow ? HTIF_GRACE : CHUNK));
-      left -= Math.max(1, this.clock() - before);
+      this.drainTimeline();
+      // A pause for the timeline may come before any time passed; every other exit counts as
+      // progress, so a run always ends.
+      left -= reason === EXIT_TIMELINE ? this.clock() - before : Math.max(1, this.clock() - before);
       if (pendingLow) for (const b of this.boards) b.flushHtifLow();
       const v = this.words[SYS_EXIT_VCPU >> 2];
       switch (reason) {
         case EXIT_BUDGET:
+        case EXIT_TIMELINE:
           break;
         case EXIT_WATCH:
+          if (this.tracingExits) this.emitExit(this.clock(), v, "mmio", `${this.config.partitions[v].name} HTIF tohost store`);
           this.boards[v].onWatch(this.words[SYS_WATCH_ADDR >> 2] >>> 0);
           break;
         case EXIT_HALT:
@@ -454,7 +582,7 @@ export class Hypervisor {
     const limit = opts.maxInsns ?? Infinity;
     const startReal = performance.now();
     const startClock = this.clock();
-    const cyclesPerSecond = this.config.cyclesPerTick * 10_000_000;
+    const cyclesPerSecond = this.cyclesPerSecond;
     let reason: SystemResult["reason"] = "halted";
     let lastYield = startReal;
     while (true) {
@@ -521,7 +649,7 @@ export class Hypervisor {
     for (const p of parts) p.share = cycles > 0 ? p.cycles / cycles : 0;
     return {
       cycles,
-      seconds: cycles / (this.config.cyclesPerTick * 10_000_000),
+      seconds: cycles / this.cyclesPerSecond,
       instructions: parts.reduce((n, p) => n + p.instructions, 0),
       worldSwitches: word(SYS_STAT_SWITCHES),
       exits: { mmio: word(SYS_STAT_MMIO), sbi: word(SYS_STAT_SBI) },
@@ -529,6 +657,7 @@ export class Hypervisor {
         calls: word(SYS_STAT_IPC_CALLS), fastCalls: word(SYS_STAT_IPC_FAST_CALLS),
         fastReplies: word(SYS_STAT_IPC_FAST_REPLIES), notifications: word(SYS_STAT_IPC_NOTIFIES),
       },
+      switchEvents: { emitted: this.switchesEmitted, lost: this.switchesLost },
       tlbFills: word(SYS_STAT_TLB_FILLS),
       walks: word(SYS_STAT_WALKS),
       shadowHits: word(SYS_STAT_SHADOW_HITS),
@@ -545,6 +674,15 @@ export class Hypervisor {
   stopRemaining(halt: Halt): void {
     this.halts.forEach((h, i) => { if (!h) this.partitionHalted(i, halt); });
   }
+}
+
+/** A forwarded hypercall's name for "exit" events. */
+function hypercallName(eid: number, fid: number): string {
+  if (eid === EID_WASMVISOR) return fid === FID_NOTIFY ? "wasmvisor notify" : `wasmvisor fid ${fid}`;
+  if (eid === 0x4442434e) return `SBI DBCN ${["write", "read", "write_byte"][fid] ?? `fid ${fid}`}`;
+  if (eid === 0x01) return "SBI legacy console_putchar";
+  if (eid === 0x02) return "SBI legacy console_getchar";
+  return `SBI eid 0x${eid.toString(16)} fid ${fid}`;
 }
 
 function isSystemConfig(v: unknown): v is SystemConfig {

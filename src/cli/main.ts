@@ -2,6 +2,7 @@
 //
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
 //                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
+//                             [--trace-out FILE]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
 //                                 [--input FILE] [--stats]
 //
@@ -10,13 +11,14 @@
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
 // 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, openSync, writeSync, closeSync } from "node:fs";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { ElfError } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
 import { stdinInput, type ConsoleInput } from "../node/console.js";
 import { traceRun } from "../debug/trace.js";
+import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
 import { Hypervisor, type PagingMode } from "../api/hypervisor.js";
 import { ConfigError, formatDuration } from "../config/system.js";
@@ -49,6 +51,8 @@ commands:
       --console NAME    send stdin to partition NAME's console
       --stats           print per-partition statistics to stderr at the end
       --ipc-slow-path   every protected call takes the IPC slow path (for comparisons)
+      --trace-out FILE  write the schedule and the exits to FILE as a Chrome trace (JSON)
+                        when the run ends, for https://ui.perfetto.dev or chrome://tracing
   run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
       --core wasm|ts    which build of the core runs it (default wasm)
       --max-insns N     stop after N instructions (status 124)
@@ -228,6 +232,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     console: { kind: "value" },
     stats: { kind: "flag" },
     "ipc-slow-path": { kind: "flag" },
+    "trace-out": { kind: "value" },
   });
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
@@ -252,6 +257,17 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   });
   const mux = new ConsoleMux((s) => io.stdout(s));
   hv.on("output", (e) => mux.output(e.partition, e.data));
+  // The trace file is opened (created) before the run, so a bad path costs no run.
+  const traceOut = p.options.get("trace-out");
+  let traceFd: number | null = null;
+  if (typeof traceOut === "string") {
+    try {
+      traceFd = openSync(traceOut, "w");
+    } catch (err) {
+      throw new UsageError(`--trace-out ${traceOut}: cannot write the trace there: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+  const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
   let interrupted = false;
   let input: ConsoleInput | null = null;
@@ -277,9 +293,11 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    recorder?.detach(); // the run is over: the halts the command line adds below are not exits
     unsubscribe();
     input?.close();
     hv.close(); // disks durable (RapiLog's buffer written out), files closed
+    if (traceFd !== null && !result) closeSync(traceFd);
   }
   mux.end();
   const seconds = (performance.now() - t0) / 1000;
@@ -302,6 +320,19 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
+    }
+  }
+  if (recorder && traceFd !== null) {
+    try {
+      const events = recorder.write((chunk) => {
+        const bytes = Buffer.from(chunk, "utf8");
+        for (let off = 0; off < bytes.length;) off += writeSync(traceFd!, bytes, off);
+      });
+      closeSync(traceFd);
+      io.stderr(`wasmvisor: trace written to ${traceOut} (${events} events; open it in https://ui.perfetto.dev or chrome://tracing)\n`);
+    } catch (err) {
+      io.stderr(`wasmvisor: --trace-out ${traceOut}: cannot write the trace: ${(err as NodeJS.ErrnoException).code ?? err}\n`);
+      return STATUS_USAGE;
     }
   }
   if (interrupted) return 130;

@@ -81,6 +81,10 @@ export class DeviceBus {
     this.devices.push(device);
     return this.devices.length - 1;
   }
+  /** A device's name (for tracing). */
+  deviceName(id: number): string {
+    return this.devices[id]?.name ?? `device ${id}`;
+  }
   read(id: number, offset: number, size: number): number {
     this.time.inMmio = true;
     try {
