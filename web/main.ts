@@ -1,0 +1,274 @@
+// The page: one terminal per partition, the live schedule timeline and the figures, around the
+// emulator running in a Web Worker (web/worker.ts). Restarting (or choosing the other core)
+// terminates the worker and starts a new one.
+
+import { Terminal } from "@xterm/xterm";
+import { FitAddon } from "@xterm/addon-fit";
+import "@xterm/xterm/css/xterm.css";
+import "./style.css";
+import type { CoreChoice, Figures, FromWorker, SystemInfo, ToWorker } from "./protocol.ts";
+import { IDLE_COLOR, Timeline, partitionColor } from "./timeline.ts";
+
+/** Major frames the timeline shows. */
+const FRAMES_SHOWN = 4;
+
+interface Console {
+  term: Terminal;
+  panel: HTMLElement;
+  state: HTMLElement;
+  resizes: ResizeObserver;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const coreSelect = $<HTMLSelectElement>("core");
+const statusText = $("status");
+const message = $("message");
+const figuresBody = $("figures-body");
+
+let worker: Worker | null = null;
+let consoles = new Map<string, Console>();
+let timeline: Timeline | null = null;
+let system: SystemInfo | null = null;
+let figures: Figures | null = null;
+
+// The page's hooks for the end-to-end test and the devtools (PageHooks in protocol.ts).
+window.wasmvisor = {
+  terminalText: (partition) => {
+    const c = consoles.get(partition);
+    if (!c) return "";
+    const buffer = c.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buffer.length; i++) lines.push((buffer.getLine(i)?.translateToString(true) ?? "").trimEnd());
+    while (lines.length && lines[lines.length - 1] === "") lines.pop();
+    return lines.join("\n");
+  },
+  figures: () => figures,
+  timeline: () => timeline?.view ?? null,
+  status: () => statusText.textContent ?? "",
+};
+
+function initialCore(): CoreChoice {
+  return new URLSearchParams(location.search).get("core") === "ts" ? "ts" : "wasm";
+}
+
+function start(core: CoreChoice): void {
+  stop();
+  coreSelect.value = core;
+  const url = new URL(location.href);
+  if (core === "wasm") url.searchParams.delete("core");
+  else url.searchParams.set("core", core);
+  history.replaceState(null, "", url);
+  setStatus("starting the worker…");
+
+  worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => handle(e.data);
+  worker.onerror = (e) => fail(`the emulator's worker failed: ${e.message || "it could not be loaded"}`);
+  worker.onmessageerror = () => fail("a message from the emulator's worker could not be read");
+  const request: ToWorker = { type: "start", core, imagesUrl: new URL("images/", document.baseURI).href };
+  worker.postMessage(request);
+}
+
+function stop(): void {
+  worker?.terminate();
+  worker = null;
+  for (const c of consoles.values()) {
+    c.resizes.disconnect();
+    c.term.dispose();
+    c.panel.remove();
+  }
+  consoles = new Map();
+  timeline?.dispose();
+  timeline = null;
+  system = null;
+  figures = null;
+  figuresBody.replaceChildren();
+  message.hidden = true;
+}
+
+function handle(m: FromWorker): void {
+  switch (m.type) {
+    case "status":
+      setStatus(m.text);
+      break;
+    case "system":
+      setUp(m.system);
+      break;
+    case "missing":
+      showMessage(
+        `<strong>The guest images are not built</strong>, so there is nothing to boot. Missing: ` +
+          m.files.map((f) => `<code>${escapeHtml(f)}</code>`).join(", ") +
+          `.<br>Build them with <code>npm run guests</code> (every guest), or ` +
+          `<code>bash guests/linux/build.sh</code> for the Linux guest alone, then restart the page's server ` +
+          `(or run <code>npm run web:build</code> again) and reload.`,
+      );
+      setStatus("not started: guest images missing");
+      setConsoleStates("not started");
+      break;
+    case "running":
+      setStatus(`running on the ${coreName(system?.core)} core (started in ${Math.round(m.startupMs)} ms)`);
+      setConsoleStates("running");
+      for (const [name, c] of consoles) if (system?.partitions.find((p) => p.name === name)?.interactive) c.term.focus();
+      break;
+    case "batch":
+      for (const o of m.output) consoles.get(o.partition)?.term.write(o.data);
+      timeline?.add(m.switches, m.clock);
+      for (const h of m.halted) {
+        const c = consoles.get(h.partition);
+        if (!c) continue;
+        c.term.write(`\r\n\x1b[2m[wasmvisor: partition ${h.partition} stopped: ${h.message} (status ${h.status})]\x1b[0m\r\n`);
+        c.state.textContent = `stopped (status ${h.status})`;
+        c.state.classList.add("stopped");
+      }
+      break;
+    case "figures":
+      figures = m.figures;
+      renderFigures(m.figures);
+      break;
+    case "ended":
+      setStatus(`every partition has stopped (status ${m.status})`);
+      break;
+    case "error":
+      fail(m.message);
+      break;
+  }
+}
+
+/** One terminal per partition (interactive ones in the main column), the timeline, the figures. */
+function setUp(info: SystemInfo): void {
+  system = info;
+  info.partitions.forEach((p, index) => {
+    const panel = document.createElement("section");
+    panel.className = `panel console${p.interactive ? " interactive" : ""}`;
+    const head = document.createElement("h2");
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.style.background = partitionColor(index);
+    const title = document.createElement("span");
+    title.textContent = p.name;
+    const detail = document.createElement("small");
+    detail.textContent = `${p.mode} mode · ${p.interactive ? "type here" : "read-only"}`;
+    const state = document.createElement("small");
+    state.className = "state";
+    state.textContent = "booting…";
+    head.append(dot, title, detail, state);
+    const host = document.createElement("div");
+    host.className = "term-host";
+    panel.append(head, host);
+    $(p.interactive ? "primary" : "secondary").append(panel);
+
+    const term = new Terminal({
+      convertEol: true, // guests end lines with "\n"
+      disableStdin: !p.interactive,
+      cursorBlink: p.interactive,
+      cursorInactiveStyle: p.interactive ? "outline" : "none",
+      fontFamily: "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace",
+      fontSize: 13,
+      scrollback: 5000,
+      theme: { background: "#14181e", foreground: "#d8dee9", cursor: partitionColor(index) },
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(host);
+    // Rows and columns follow the panel's size (also once the style sheet has applied).
+    const resizes = new ResizeObserver(() => fit.fit());
+    resizes.observe(host);
+    if (p.interactive) {
+      // xterm sends Enter as "\r", as a terminal in raw mode does; the guest's tty (ICRNL) makes it "\n".
+      term.onData((data) => send({ type: "input", partition: p.name, data }));
+    }
+    consoles.set(p.name, { term, panel, state, resizes });
+  });
+
+  timeline = new Timeline($<HTMLCanvasElement>("timeline"), {
+    partitions: info.partitions.map((p) => p.name),
+    cyclesPerSecond: info.cyclesPerSecond,
+    majorFrame: info.majorFrame,
+    windows: info.windows,
+    frames: FRAMES_SHOWN,
+  });
+  renderFigures(null);
+  const ms = (cycles: number) => `${+((cycles / info.cyclesPerSecond) * 1000).toFixed(3)} ms`;
+  $("schedule-note").textContent =
+    `last ${FRAMES_SHOWN} major frames of ${ms(info.majorFrame)}, ${info.windows.length} window${info.windows.length > 1 ? "s" : ""}; ` +
+    `virtual time at ${info.cyclesPerSecond / 1e6} MHz, following real time`;
+}
+
+/** The figures panel; before the first sample (f null) the same layout with dashes. */
+function renderFigures(f: Figures | null): void {
+  const big = (label: string, value: string, title: string) =>
+    `<div class="figure" title="${title}"><span class="value">${value}</span><span class="label">${label}</span></div>`;
+  const v = (format: (f: Figures) => string) => (f ? format(f) : "–");
+  const names = system?.partitions.map((p) => p.name) ?? [];
+  const rows = names
+    .map((name, i) => {
+      const p = f?.partitions[i];
+      const cells = p
+        ? [percent(p.share), p.mips.toFixed(2), count(p.mmio + p.sbi), count(p.trapAndEmulate), count(p.traps), count(p.switchesIn)]
+        : Array(6).fill("–");
+      return `<tr${p?.halted ? ' class="stopped"' : ""}><th><span class="dot" style="background:${partitionColor(i)}"></span>${escapeHtml(name)}</th>` +
+        cells.map((c) => `<td>${c}</td>`).join("") + "</tr>";
+    })
+    .join("");
+  figuresBody.innerHTML = `
+    <div class="figures">
+      ${big("MIPS", v((f) => f.mips.toFixed(2)), "millions of guest instructions per second of real time")}
+      ${big("exits/s", v((f) => count(f.exitsPerSecond)), f ? `exits to the host: ${count(f.mmioPerSecond)} MMIO + ${count(f.sbiPerSecond)} SBI per second` : "")}
+      ${big("IPC calls/s", v((f) => count(f.ipcCallsPerSecond)), f ? `protected procedure calls (${count(f.ipcFastCallsPerSecond)} on the fast path)` : "")}
+      ${big("notifications/s", v((f) => count(f.notificationsPerSecond)), "IPC notifications")}
+      ${big("world switches/s", v((f) => count(f.worldSwitchesPerSecond)), "partition switches")}
+      ${big("virtual time", v((f) => `${f.virtualSeconds.toFixed(2)} s`), f ? `advancing ${f.speed.toFixed(2)}× as fast as real time` : "")}
+    </div>
+    <table>
+      <thead><tr><th>partition</th><th title="share of virtual time">CPU</th><th>MIPS</th>
+        <th title="MMIO + SBI exits per second">exits/s</th><th title="trap-and-emulate per second">emul/s</th>
+        <th title="guest traps per second">traps/s</th><th title="switches in per second">sw/s</th></tr></thead>
+      <tbody>${rows}
+        <tr class="idle"><th><span class="dot" style="background:${IDLE_COLOR}"></span>idle</th><td>${v((f) => percent(f.idleShare))}</td><td colspan="5"></td></tr>
+      </tbody>
+    </table>`;
+}
+
+/** Every console panel's state line, except for partitions that stopped. */
+function setConsoleStates(text: string): void {
+  for (const c of consoles.values()) if (!c.state.classList.contains("stopped")) c.state.textContent = text;
+}
+
+function send(m: ToWorker): void {
+  worker?.postMessage(m);
+}
+
+function setStatus(text: string): void {
+  statusText.textContent = text;
+}
+
+function showMessage(html: string): void {
+  message.innerHTML = html;
+  message.hidden = false;
+}
+
+function fail(text: string): void {
+  console.error(`wasmvisor: ${text}`);
+  showMessage(`<strong>The emulator stopped with an error.</strong><pre>${escapeHtml(text)}</pre>`);
+  setStatus("failed");
+  setConsoleStates("stopped by the error");
+}
+
+function coreName(core: CoreChoice | undefined): string {
+  return core === "ts" ? "pure-TS" : "Wasm";
+}
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(1)} %`;
+}
+
+function count(x: number): string {
+  return x >= 10_000 ? `${(x / 1000).toFixed(0)} k` : x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+$("restart").addEventListener("click", () => start(coreSelect.value as CoreChoice));
+coreSelect.addEventListener("change", () => start(coreSelect.value as CoreChoice));
+start(initialCore());

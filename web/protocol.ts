@@ -1,0 +1,116 @@
+// The messages between the page (web/main.ts) and the emulator's worker (web/worker.ts).
+// Everything crosses by postMessage (structured clone; byte buffers are transferred), so the page
+// needs no SharedArrayBuffer and no cross-origin isolation headers.
+
+import type { TimelineView } from "./timeline.ts";
+
+export type CoreChoice = "wasm" | "ts";
+
+/** Page → worker. */
+export type ToWorker =
+  /** Boot the system on `core`; guest images are fetched from `imagesUrl` + imageKey(path). */
+  | { type: "start"; core: CoreChoice; imagesUrl: string }
+  /** Bytes typed into a partition's console (its UART / SBI console). */
+  | { type: "input"; partition: string; data: string };
+
+export interface SystemInfo {
+  name: string;
+  core: CoreChoice;
+  partitions: Array<{ name: string; mode: "machine" | "supervisor"; interactive: boolean }>;
+  /** Cycles of virtual time per second (hv.cyclesPerSecond). */
+  cyclesPerSecond: number;
+  /** The schedule's major frame and its windows, in cycles; window partitions are indices. */
+  majorFrame: number;
+  windows: Array<{ start: number; length: number; partitions: number[] }>;
+}
+
+/** Rates over the last sampling interval (about 250 ms of real time). */
+export interface Figures {
+  /** Virtual time since boot, in seconds, and how fast it advanced against real time. */
+  virtualSeconds: number;
+  speed: number;
+  /** Millions of guest instructions per second of real time, all partitions. */
+  mips: number;
+  /** Exits to the host per real second: device accesses (MMIO) and SBI calls. */
+  exitsPerSecond: number;
+  mmioPerSecond: number;
+  sbiPerSecond: number;
+  worldSwitchesPerSecond: number;
+  /** IPC per real second: protected procedure calls (and how many took the fast path), notifications. */
+  ipcCallsPerSecond: number;
+  ipcFastCallsPerSecond: number;
+  notificationsPerSecond: number;
+  /** Share of the interval's virtual time in which no partition ran. */
+  idleShare: number;
+  instructions: number;
+  partitions: Array<{
+    name: string;
+    /** Share of the interval's virtual time this partition ran. */
+    share: number;
+    mips: number;
+    /** Its exits per real second: MMIO, SBI calls, trap-and-emulate, guest traps; switches in. */
+    mmio: number;
+    sbi: number;
+    trapAndEmulate: number;
+    traps: number;
+    switchesIn: number;
+    halted: string | null;
+  }>;
+}
+
+/** Worker → page. */
+export type FromWorker =
+  | { type: "status"; text: string }
+  /** The validated description: the page lays out one terminal and one timeline lane per partition. */
+  | { type: "system"; system: SystemInfo }
+  /** Guest images that could not be fetched (not built): nothing was started. */
+  | { type: "missing"; files: string[] }
+  /** The system started (`startupMs`: fetching the images excluded). */
+  | { type: "running"; startupMs: number }
+  /**
+   * What happened since the last batch (sent every ~50 ms): console output per partition, and
+   * schedule switches as pairs (virtual cycle, partition index or -1 for idle) in time order.
+   * `clock` is the virtual time at the end of the batch. Partitions that stopped come after
+   * their output.
+   */
+  | {
+      type: "batch"; clock: number; output: Array<{ partition: string; data: Uint8Array }>; switches: Float64Array;
+      halted: Array<{ partition: string; message: string; status: number }>;
+    }
+  | { type: "figures"; figures: Figures }
+  /** The run ended (every partition stopped). */
+  | { type: "ended"; reason: string; status: number }
+  | { type: "error"; message: string };
+
+/**
+ * Where a file named in examples/default.json is served, relative to the images URL: its path
+ * from the repository root ("../guests/bin/rtos.elf" → "guests/bin/rtos.elf"). The Vite plugin
+ * (web/vite.config.ts) serves and emits the files under these names, the worker fetches them.
+ */
+export function imageKey(descriptionPath: string): string {
+  const url = new URL(descriptionPath, "file:///repository/examples/");
+  const prefix = "/repository/";
+  if (url.protocol !== "file:" || !url.pathname.startsWith(prefix)) {
+    throw new RangeError(`${descriptionPath}: the page only serves files inside the repository`);
+  }
+  return decodeURIComponent(url.pathname.slice(prefix.length));
+}
+
+/** What the page exposes as `window.wasmvisor`, for the end-to-end test (test/web.test.ts) and
+ *  for anyone curious in the devtools. */
+export interface PageHooks {
+  /** A terminal's text as shown (scrollback included), lines trimmed on the right. */
+  terminalText(partition: string): string;
+  /** The latest figures, null before the first sample. */
+  figures(): Figures | null;
+  /** What the timeline drew last, null before it drew. */
+  timeline(): TimelineView | null;
+  /** The status line in the header. */
+  status(): string;
+}
+
+declare global {
+  interface Window {
+    wasmvisor: PageHooks;
+  }
+}
