@@ -2,13 +2,13 @@
 // guests and the SBI; Sv32 through shadow tables and nested paging; the scheduler's windows,
 // priorities and budgets; halts, events, consoles and statistics. Every scenario runs on both
 // cores and both paging modes, and all four runs must agree exactly.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GUESTS } from "./support/guests-table.ts";
 import { runGuest } from "./support/harness.ts";
 import { CORES, guestElf } from "./support/harness.ts";
 import { makeHypervisor, runAll, runEverywhere, runFor, type SystemRun } from "./support/system.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
-import { STATUS_FAULT } from "../src/api/hypervisor.ts";
+import { Hypervisor, STATUS_FAULT } from "../src/api/hypervisor.ts";
 
 const guest = (name: string) => GUESTS.find((g) => g.name === name)!;
 
@@ -303,4 +303,43 @@ describe("halts, events and consoles", () => {
       expect(st.partitions[0].share + st.partitions[1].share).toBeCloseTo(1, 5);
     }, 60_000);
   }
+});
+
+describe("wall-clock mode", () => {
+  for (const core of CORES) {
+    it(`keeps virtual time from running ahead of real time, with the same results (${core})`, async () => {
+      const description = { partitions: [{ name: "t", image: "timer", ram: "1M" }] };
+      const run = async (wallClock: boolean) => {
+        const hv = new Hypervisor(description, { core, wallClock, wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
+        let out = "";
+        hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+        const t0 = performance.now();
+        const result = await hv.run();
+        return { out, result, real: performance.now() - t0, virtual: hv.stats().seconds * 1000, instructions: hv.stats().instructions };
+      };
+      const paced = await run(true);
+      const free = await run(false);
+      expect(paced.out).toMatch(/elapsed time within \[20, 21\] ms/);
+      expect(paced.virtual).toBeGreaterThan(20);
+      expect(paced.real).toBeGreaterThanOrEqual(paced.virtual - 2); // never ahead (5 ms steps, 1 ms slack)
+      expect(paced.out).toBe(free.out);
+      expect(paced.result).toEqual(free.result);
+    }, 60_000);
+  }
+
+  it("yields to the host without setImmediate, as in a browser or a worker", async () => {
+    vi.stubGlobal("setImmediate", undefined);
+    vi.resetModules();
+    try {
+      const { Hypervisor: Fresh } = await import("../src/api/hypervisor.ts");
+      const hv = new Fresh({ partitions: [{ name: "s", image: "spin", ram: "1M" }] }, { core: "wasm", wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
+      // With console input open, run() gives the event loop a turn after every step (4 M cycles).
+      const result = await hv.run({ inputOpen: () => true, maxInsns: 20_000_000 });
+      expect(result.reason).toBe("limit");
+      expect(hv.stats().instructions).toBeGreaterThanOrEqual(20_000_000);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+  }, 60_000);
 });

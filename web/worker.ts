@@ -18,19 +18,6 @@ const scope = self as unknown as {
 };
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
-// Hypervisor.run() yields to the event loop with setImmediate, which browsers lack. A
-// MessageChannel gives the same "next macrotask, no clamping" turn (setTimeout(0) is clamped
-// to 4 ms once nested).
-if (typeof (globalThis as { setImmediate?: unknown }).setImmediate !== "function") {
-  const channel = new MessageChannel();
-  const queue: Array<() => void> = [];
-  channel.port1.onmessage = () => queue.shift()?.();
-  (globalThis as unknown as { setImmediate: (fn: () => void) => void }).setImmediate = (fn) => {
-    queue.push(fn);
-    channel.port2.postMessage(null);
-  };
-}
-
 let hv: Hypervisor | null = null;
 let inputWaiters: Array<() => void> = [];
 

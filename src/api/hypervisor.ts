@@ -146,6 +146,26 @@ export interface SystemResult {
 const CHUNK = 1 << 22;
 /** run() gives the host's event loop a turn at least this often (ms of real time). */
 const YIELD_MS = 20;
+/** In wall-clock mode run() advances at most this much virtual time between turns of the
+ *  host's event loop (ms), so input and output move promptly; and when it has fallen further
+ *  behind real time than WALL_CLOCK_SLACK_MS (a stall, a throttled tab, a slow core), it starts
+ *  pacing afresh instead of racing to catch up. */
+const WALL_CLOCK_STEP_MS = 5;
+const WALL_CLOCK_SLACK_MS = 250;
+
+/** One turn of the host's event loop, without timer clamping: setImmediate in Node, a
+ *  MessageChannel message in browsers and workers (which lack setImmediate). */
+const yieldToHost: () => Promise<void> = (() => {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (typeof immediate === "function") return () => new Promise<void>((resolve) => immediate(resolve));
+  const channel = new MessageChannel();
+  const queue: Array<() => void> = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  return () => new Promise<void>((resolve) => {
+    queue.push(resolve);
+    channel.port2.postMessage(null);
+  });
+})();
 const HTIF_GRACE = 16;
 /** Exit status of a partition stopped by a fatal fault. */
 export const STATUS_FAULT = 126;
@@ -580,9 +600,10 @@ export class Hypervisor {
     await this.start();
     this.stopRequested = false;
     const limit = opts.maxInsns ?? Infinity;
-    const startReal = performance.now();
-    const startClock = this.clock();
+    let startReal = performance.now();
+    let startClock = this.clock();
     const cyclesPerSecond = this.cyclesPerSecond;
+    const chunk = this.options.wallClock ? Math.max(1, Math.min(CHUNK, Math.round(cyclesPerSecond * WALL_CLOCK_STEP_MS / 1000))) : CHUNK;
     let reason: SystemResult["reason"] = "halted";
     let lastYield = startReal;
     while (true) {
@@ -592,7 +613,7 @@ export class Hypervisor {
         reason = "limit";
         break;
       }
-      const r = this.advance(Math.min(CHUNK, limit === Infinity ? CHUNK : Math.max(1, limit - done)));
+      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)));
       if (r === "halted") break;
       if (r === "stopped") {
         reason = "stopped";
@@ -609,11 +630,18 @@ export class Hypervisor {
       if (this.options.wallClock) {
         // Keep virtual time from running ahead of real time.
         const ahead = (this.clock() - startClock) / cyclesPerSecond * 1000 - (performance.now() - startReal);
-        if (ahead > 1) await new Promise((resolve) => setTimeout(resolve, ahead));
-        else await new Promise((resolve) => setImmediate(resolve));
+        if (ahead > 1) {
+          await new Promise((resolve) => setTimeout(resolve, ahead));
+        } else {
+          if (ahead < -WALL_CLOCK_SLACK_MS) {
+            startReal = performance.now(); // far behind: follow real time from here on
+            startClock = this.clock();
+          }
+          await yieldToHost();
+        }
       } else if (opts.inputOpen?.() || performance.now() - lastYield > YIELD_MS) {
         // Let input arrive, and the host's own events (a signal handler calling stop()).
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToHost();
         lastYield = performance.now();
       }
     }
