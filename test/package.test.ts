@@ -105,7 +105,7 @@ describe("the npm package", () => {
     expect(r.status).toBe(0);
   }, 60_000);
 
-  it.skipIf(!existsSync(CHROMIUM))("is used from a page built by Vite, in Chromium, with both cores", async () => {
+  it.skipIf(!existsSync(CHROMIUM))("is used from a Vite page (production build and dev server), in Chromium, with both cores", async () => {
     const web = join(dir, "web");
     mkdirSync(join(web, "public"), { recursive: true });
     writeFileSync(join(web, "package.json"), JSON.stringify({ name: "page", private: true, type: "module" }));
@@ -128,25 +128,33 @@ describe("the npm package", () => {
       document.getElementById("out").textContent = JSON.stringify(result);
       document.body.dataset.done = "1";
     `);
-    const { build } = await import("vite");
+    const { build, createServer } = await import("vite");
     await build({ root: web, logLevel: "silent", build: { outDir: "dist", target: "es2022" } });
     const server = await serveStatic(join(web, "dist"));
+    // Vite's dev server too, configured as the README says (no dependency pre-bundling for the
+    // package, which would move its modules away from their build/ files).
+    const dev = await createServer({ root: web, logLevel: "silent", server: { host: "127.0.0.1", port: 0 }, optimizeDeps: { exclude: ["wasmvisor"] } });
+    await dev.listen();
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-      await page.goto(server.url);
-      await page.waitForSelector("body[data-done]", { timeout: 30_000 });
-      const got = JSON.parse((await page.textContent("#out"))!);
-      expect(errors).toEqual([]);
-      expect(got.wasm).toEqual({ out: HELLO, status: 0, instructions: got.ts.instructions });
-      expect(got.ts.out).toBe(HELLO);
+      for (const url of [server.url, dev.resolvedUrls!.local[0]]) {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+        await page.goto(url);
+        await page.waitForSelector("body[data-done]", { timeout: 30_000 });
+        const got = JSON.parse((await page.textContent("#out"))!);
+        expect(errors, url).toEqual([]);
+        expect(got.wasm, url).toEqual({ out: HELLO, status: 0, instructions: got.ts.instructions });
+        expect(got.ts.out, url).toBe(HELLO);
+        await page.close();
+      }
     } finally {
       await browser.close();
       await server.close();
+      await dev.close();
     }
   }, 120_000);
 });

@@ -89,7 +89,14 @@ export function loadCoreWasm(url: URL | string = CORE_WASM_URL): Promise<WebAsse
     }
     const response = await fetch(where);
     if (!response.ok) throw new Error(`cannot load the Wasm core from ${where.href}: HTTP ${response.status}`);
-    return WebAssembly.compile(await response.arrayBuffer());
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+      // Typically a dev server's HTML fallback: a bundler moved this module away from its files.
+      throw new Error(`${where.href} is not the Wasm core (${response.headers.get("content-type") ?? "no content type"}): ` +
+        "the library was moved away from its build/ files — with Vite's dev server, exclude the package from " +
+        'dependency pre-bundling (optimizeDeps: { exclude: ["wasmvisor"] }), or pass wasmModule');
+    }
+    return WebAssembly.compile(bytes);
   };
   if (url !== CORE_WASM_URL) return load();
   defaultWasm ??= load().catch((err) => {
