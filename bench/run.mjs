@@ -192,17 +192,7 @@ async function runCommits({ mode, cache }) {
 
 // ── IPC ─────────────────────────────────────────────────────────────────────────────────────
 const IPC_ROUNDS = 20000;
-const IPC_SYSTEM = {
-  partitions: [
-    { name: "srv", image: "ipcbench-server", ram: "64K", priority: 10, passive: true },
-    { name: "client", image: "ipc-bench", ram: "1M", priority: 5 },
-    { name: "echo", image: "ipc-bench", ram: "1M", priority: 5 },
-  ],
-  channels: [
-    { name: "call", ends: [{ partition: "client", id: 0 }, { partition: "srv", id: 0, pp: true }] },
-    { name: "ping", ends: [{ partition: "client", id: 1 }, { partition: "echo", id: 1 }] },
-  ],
-};
+const IPC_SYSTEM = JSON.parse(readFileSync(`${root}/guests/ipc/bench-system.json`, "utf8"));
 
 /** The IPC benchmark on one core: host ns per call round trip and per notification. The
  *  client prints a line after each phase; its arrival time splits the run. */

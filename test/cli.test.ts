@@ -4,20 +4,9 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main, type CliIO } from "../src/cli/main.ts";
+import { cli } from "./support/cli.ts";
 import { guestPath, ROOT } from "./support/harness.ts";
 
-async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (d) => { stdout += typeof d === "string" ? d : Buffer.from(d).toString("latin1"); },
-    stderr: (t) => { stderr += t; },
-    input: { initial: new Uint8Array(0), open: false, onData: () => () => {}, next: async () => {}, close() {} },
-  };
-  const status = await main(args, io);
-  return { status, stdout, stderr };
-}
 
 describe("wasmvisor run-elf", () => {
   for (const core of ["wasm", "ts"]) {
@@ -145,13 +134,7 @@ describe("wasmvisor run", () => {
     ] });
     for (const core of ["wasm", "ts"]) {
       const input = new TextEncoder().encode("hi\nquit\n");
-      let stdout = "";
-      let stderr = "";
-      const status = await main(["run", p, "--console", "echo", "--max-insns", "2000000", "--core", core], {
-        stdout: (d) => { stdout += typeof d === "string" ? d : Buffer.from(d).toString("latin1"); },
-        stderr: (t) => { stderr += t; },
-        input: { initial: input, open: false, onData: () => () => {}, next: async () => {}, close() {} },
-      });
+      const { status, stdout, stderr } = await cli(["run", p, "--console", "echo", "--max-insns", "2000000", "--core", core], input);
       expect(stdout).toBe("[echo] echo ready\n[echo] 1: HI\n[echo] 1 lines\n");
       expect(stderr).toMatch(/\[spin\] still running when the --max-insns limit of 2000000 was reached \(status 124\)/);
       expect(status).toBe(124);

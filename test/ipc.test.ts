@@ -5,7 +5,10 @@
 // runs on both cores, both paging modes, with the fast path on and off: all eight runs must
 // agree exactly (outputs, halts, instructions, traps, virtual time).
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { COMBOS, observable, runSystem, type SystemRun } from "./support/system.ts";
+import { ROOT } from "./support/harness.ts";
 
 const SYSTEM = {
   memoryRegions: [{ name: "board", size: "4K" }],
@@ -91,17 +94,7 @@ describe("IPC: protected calls, notifications, shared memory", () => {
 
 describe("the IPC benchmark's programs", () => {
   it("20,000 calls and 20,000 notification round trips, the same on both cores with either path", async () => {
-    const system = {
-      partitions: [
-        { name: "srv", image: "ipcbench-server", ram: "64K", priority: 10, passive: true },
-        { name: "client", image: "ipc-bench", ram: "1M", priority: 5 },
-        { name: "echo", image: "ipc-bench", ram: "1M", priority: 5 },
-      ],
-      channels: [
-        { name: "call", ends: [{ partition: "client", id: 0 }, { partition: "srv", id: 0, pp: true }] },
-        { name: "ping", ends: [{ partition: "client", id: 1 }, { partition: "echo", id: 1 }] },
-      ],
-    };
+    const system = JSON.parse(readFileSync(join(ROOT, "guests/ipc/bench-system.json"), "utf8"));
     const runs: SystemRun[] = [];
     for (const core of ["wasm", "ts"] as const) {
       for (const fast of [true, false]) {

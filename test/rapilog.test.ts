@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { RapilogDisk } from "../src/node/rapilog-disk.ts";
 import { LinuxSession, linuxMissing } from "./support/linux.ts";
 import { ROOT } from "./support/harness.ts";
+import { rng as prng } from "./support/random-program.ts"; // seeded: the same crash points on every run and core
 
 const SECTOR = 512;
 
@@ -104,18 +105,6 @@ describe("the RapiLog disk", () => {
 });
 
 // ── Crash testing ─────────────────────────────────────────────────────────────────────────────
-
-/** A small deterministic PRNG (mulberry32): the same crash points on every run and core. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Crash {
   /** Highest transaction acknowledged so far (over all crashes), acks seen in this round, what

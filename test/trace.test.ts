@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Hypervisor, type SwitchEvent, type ExitEvent, type HypervisorOptions } from "../src/api/hypervisor.ts";
 import { TraceRecorder, type ChromeTrace } from "../src/debug/chrome-trace.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
-import { main, type CliIO } from "../src/cli/main.ts";
+import { cli } from "./support/cli.ts";
 import { CORES, guestElf, ROOT } from "./support/harness.ts";
 
 async function makeHv(description: unknown, core: "wasm" | "ts", options: Partial<HypervisorOptions> = {}): Promise<Hypervisor> {
@@ -61,18 +61,7 @@ const FRAME = (base: number): SwitchEvent[] => [
   { at: base + 1600, partition: null, reason: "idle" },
 ];
 
-const IPC_BENCH = {
-  name: "ipc-bench",
-  partitions: [
-    { name: "srv", image: "ipcbench-server", ram: "64K", priority: 10, passive: true },
-    { name: "client", image: "ipc-bench", ram: "1M", priority: 5 },
-    { name: "echo", image: "ipc-bench", ram: "1M", priority: 5 },
-  ],
-  channels: [
-    { name: "call", ends: [{ partition: "client", id: 0 }, { partition: "srv", id: 0, pp: true }] },
-    { name: "ping", ends: [{ partition: "client", id: 1 }, { partition: "echo", id: 1 }] },
-  ],
-};
+const IPC_BENCH = JSON.parse(readFileSync(join(ROOT, "guests/ipc/bench-system.json"), "utf8"));
 
 /** Run the IPC benchmark until the client has finished. */
 async function runIpcBench(core: "wasm" | "ts", options: Partial<HypervisorOptions>, subscribe: boolean) {
@@ -311,17 +300,6 @@ describe("Chrome trace export", () => {
 });
 
 describe("wasmvisor run --trace-out", () => {
-  async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const io: CliIO = {
-      stdout: (d) => { stdout += typeof d === "string" ? d : Buffer.from(d).toString("latin1"); },
-      stderr: (t) => { stderr += t; },
-      input: { initial: new Uint8Array(0), open: false, onData: () => () => {}, next: async () => {}, close() {} },
-    };
-    const status = await main(args, io);
-    return { status, stdout, stderr };
-  }
   const dir = mkdtempSync(join(tmpdir(), "wasmvisor-trace-"));
 
   it("writes a valid trace, the same on both cores, and says where", async () => {

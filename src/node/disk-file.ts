@@ -7,6 +7,26 @@
 import { openSync, closeSync, fstatSync, readSync, writeSync, fdatasyncSync } from "node:fs";
 import { diskSizeProblem, type BlockStorage } from "../devices/virtio-blk.js";
 
+/**
+ * Open a disk image for a disk mode: its descriptor and size. Throws RangeError with the reason
+ * (the file cannot be opened, or its size is not a whole number of sectors, or is zero).
+ */
+export function openDiskImage(path: string, readOnly: boolean): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, readOnly ? "r" : "r+");
+  } catch (err) {
+    throw new RangeError(`cannot open the disk image ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  const size = fstatSync(fd).size;
+  const problem = diskSizeProblem(size);
+  if (problem) {
+    closeSync(fd);
+    throw new RangeError(`${path}: ${problem}`);
+  }
+  return { fd, size };
+}
+
 export class FileDisk implements BlockStorage {
   private fd: number;
   readonly size: number;
@@ -17,17 +37,7 @@ export class FileDisk implements BlockStorage {
 
   /** Open `path` (read-write unless `readOnly`); throws RangeError with the reason. */
   constructor(readonly path: string, readonly readOnly = false) {
-    try {
-      this.fd = openSync(path, readOnly ? "r" : "r+");
-    } catch (err) {
-      throw new RangeError(`cannot open the disk image ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-    this.size = fstatSync(this.fd).size;
-    const problem = diskSizeProblem(this.size);
-    if (problem) {
-      closeSync(this.fd);
-      throw new RangeError(`${path}: ${problem}`);
-    }
+    ({ fd: this.fd, size: this.size } = openDiskImage(path, readOnly));
   }
 
   read(offset: number, into: Uint8Array): void {

@@ -26,9 +26,10 @@
 // ring are gone. The writethrough mode (disk-file.ts) does not acknowledge a flush before the
 // host's fdatasync returns, and survives those too, at the cost of an fdatasync per commit.
 
-import { openSync, closeSync, fstatSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { diskSizeProblem, SECTOR, type BlockStorage } from "../devices/virtio-blk.js";
+import { SECTOR, type BlockStorage } from "../devices/virtio-blk.js";
+import { openDiskImage } from "./disk-file.js";
 
 export const DEFAULT_RAPILOG_BUFFER = 16 * 1024 * 1024;
 export const MIN_RAPILOG_BUFFER = 4096;
@@ -91,17 +92,7 @@ export class RapilogDisk implements BlockStorage {
     if (!Number.isInteger(bufferBytes) || bufferBytes < MIN_RAPILOG_BUFFER) {
       throw new RangeError(`the RapiLog buffer must be at least ${MIN_RAPILOG_BUFFER} bytes (got ${bufferBytes})`);
     }
-    try {
-      this.fd = openSync(path, "r+");
-    } catch (err) {
-      throw new RangeError(`cannot open the disk image ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-    this.size = fstatSync(this.fd).size;
-    const problem = diskSizeProblem(this.size);
-    if (problem) {
-      closeSync(this.fd);
-      throw new RangeError(`${path}: ${problem}`);
-    }
+    ({ fd: this.fd, size: this.size } = openDiskImage(path, false));
     const ringBytes = bufferBytes - (bufferBytes % HEADER);
     this.ring = new Uint8Array(new SharedArrayBuffer(ringBytes));
     this.header = new DataView(this.ring.buffer);
