@@ -5,7 +5,7 @@
 export {
   Hypervisor, STATUS_FAULT,
   type HypervisorOptions, type HypervisorStats, type PartitionStats, type SystemResult, type PagingMode,
-  type OutputEvent, type HaltEvent, type SwitchEvent, type SwitchReason, type ExitEvent,
+  type OutputEvent, type HaltEvent, type DiskStats, type SwitchEvent, type SwitchReason, type ExitEvent,
 } from "./api/hypervisor.js";
 export { TraceRecorder, type ChromeTrace, type TraceEvent, type TraceRecorderOptions } from "./debug/chrome-trace.js";
 export {

@@ -114,6 +114,12 @@ interface Crash {
   recovered: number;
   corrupt: number;
   instructions: number;
+  /** Commits acknowledged in this round (at least: the transaction in flight at the previous
+   *  crash may have been recovered and not acknowledged, so count from the recovery). */
+  commits: number;
+  /** The disk as the guest drove it in this round, up to the crash: requests, flushes, and the
+   *  cache mode it was shown (deterministic, unlike the host's fdatasyncs under RapiLog). */
+  disk: { writes: number; flushes: number; cache: string };
 }
 
 /** The highest "ack S" line printed completely in `text` (0 if none). */
@@ -163,13 +169,15 @@ async function campaign(core: "wasm" | "ts", mode: "writethrough" | "rapilog", c
         out += await s.advance(20_000);
       }
       out += await s.advance(1 + Math.floor(random() * CRASH_WINDOW));
+      const { writes, flushes, cache } = s.hv.stats().partitions.find((p) => p.name === "linux")!.disk!;
       out += s.crash();
       const round = lastAck(out);
+      const commits = round > 0 ? round - Math.max(acked, log.at(-1)?.recovered ?? 0) : 0;
       acked = Math.max(acked, round);
       await s.reboot();
       const { recovered, corrupt } = parseCheck(await s.run("kvdb check", 1e10));
       const linux = s.hv.stats().partitions.find((p) => p.name === "linux")!;
-      log.push({ acked, acksThisRound: round, recovered, corrupt, instructions: linux.instructions });
+      log.push({ acked, acksThisRound: round, commits, recovered, corrupt, instructions: linux.instructions, disk: { writes, flushes, cache } });
     }
     return { log, session: s, disk };
   } catch (err) {
@@ -193,6 +201,14 @@ describe.skipIf(missing !== null)("crashing Linux during commits", () => {
         // The crashes came during commits: nearly every round had acknowledged some.
         expect(wasm.log.filter((c) => c.acksThisRound > 0).length).toBeGreaterThanOrEqual(CRASHES - 2);
         expect(wasm.log.at(-1)!.acked).toBeGreaterThan(CRASHES * 5);
+        // RapiLog shows Linux a writethrough cache, so its fdatasyncs send no flushes at all;
+        // writethrough shows a writeback cache, and every commit flushes.
+        for (const c of wasm.log) {
+          expect(c.disk.cache).toBe(mode === "rapilog" ? "writethrough" : "writeback");
+          if (mode === "rapilog") expect(c.disk.flushes).toBe(0);
+          else expect(c.disk.flushes).toBeGreaterThanOrEqual(c.commits);
+          expect(c.disk.writes).toBeGreaterThanOrEqual(c.commits);
+        }
 
         // The control: the check notices a lost commit and a corrupt one. Crash once more,
         // then change the host file behind the (stopped) guest's back.

@@ -114,7 +114,23 @@ export interface PartitionStats {
   paging: { walks: number; shadowFills: number; shadowHits: number };
   /** Protected calls this partition made, and calls it served. */
   ipc: { calls: number; served: number };
+  /** Its virtio disk, if it has one: requests since the partition (re)started, the cache mode
+   *  the guest sees, and what the host did: fdatasyncs, and bytes acknowledged but not yet in
+   *  the file (RapiLog's buffer; 0 for writethrough). */
+  disk?: DiskStats;
   halted: Halt | null;
+}
+
+export interface DiskStats {
+  reads: number;
+  writes: number;
+  flushes: number;
+  errors: number;
+  bytesRead: number;
+  bytesWritten: number;
+  cache: "writeback" | "writethrough";
+  hostSyncs: number;
+  pendingBytes: number;
 }
 
 export interface HypervisorStats {
@@ -652,6 +668,15 @@ export class Hypervisor {
     return { partitions, status, reason };
   }
 
+  private diskStats(i: number): DiskStats {
+    const blk = this.boards[i].virtioBlk!;
+    const storage = this.disks[i];
+    return {
+      ...blk.counts, cache: blk.cacheMode,
+      hostSyncs: storage?.hostSyncs ?? 0, pendingBytes: storage?.pendingBytes ?? 0,
+    };
+  }
+
   /** Statistics: instructions, exits by kind, paging work and time per partition. */
   stats(): HypervisorStats {
     const w = this.words;
@@ -670,6 +695,7 @@ export class Hypervisor {
         },
         paging: { walks: word(v + V_STAT_WALKS), shadowFills: word(v + V_STAT_SHADOW_FILLS), shadowHits: word(v + V_STAT_SHADOW_HITS) },
         ipc: { calls: word(v + V_STAT_IPC_CALLS), served: word(v + V_STAT_IPC_SERVED) },
+        ...(this.boards[i]?.virtioBlk ? { disk: this.diskStats(i) } : {}),
         halted: this.halts[i],
       };
     });

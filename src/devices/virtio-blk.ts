@@ -33,6 +33,10 @@ export interface BlockStorage {
   sync?(): void;
   /** Sync, then release the host resources. */
   close?(): void;
+  /** Host syncs (fdatasync) done so far, where the storage has a host file. */
+  readonly hostSyncs?: number;
+  /** Bytes acknowledged to the guest and not yet durable in the host file (RapiLog). */
+  readonly pendingBytes?: number;
 }
 
 /** Check a disk size, returning a message if it cannot be used (null when it is fine). */

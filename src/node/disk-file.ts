@@ -33,7 +33,7 @@ export class FileDisk implements BlockStorage {
   /** Whether a write since the last flush is not yet known to be on the host's disk. */
   private dirty = false;
   /** fdatasync calls made (the cost writethrough pays per commit). */
-  fsyncs = 0;
+  hostSyncs = 0;
 
   /** Open `path` (read-write unless `readOnly`); throws RangeError with the reason. */
   constructor(readonly path: string, readonly readOnly = false) {
@@ -58,7 +58,7 @@ export class FileDisk implements BlockStorage {
   flush(): void {
     if (!this.dirty) return;
     fdatasyncSync(this.fd); // the data (the file's size never changes): what a commit needs
-    this.fsyncs++;
+    this.hostSyncs++;
     this.dirty = false;
   }
 

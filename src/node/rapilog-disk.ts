@@ -131,6 +131,10 @@ export class RapilogDisk implements BlockStorage {
   }
 
   /** Bytes of the ring in use (acknowledged, not yet persisted). */
+  get hostSyncs(): number {
+    return Atomics.load(this.ctl, C_FSYNCS);
+  }
+
   get pendingBytes(): number {
     return Atomics.load(this.ctl, C_USED);
   }
