@@ -1,8 +1,9 @@
 // The browser page end to end: build web/ with Vite, serve web/dist from a plain Node static
 // server, and drive Debian's Chromium (headless, through playwright-core) through a boot of the
 // default system on each core — the Linux prompt, a typed command and its output, the RTOS's
-// start line, both partitions in the schedule timeline, a nonzero MIPS figure — without a
-// single error in the page or its worker. Saves the page's screenshot to test-results/web-page.png
+// start line, both partitions in the schedule timeline, a nonzero MIPS figure — then, chosen
+// in the page's system select, examples/two-guests.json: both guests' output, their halts and
+// both in the timeline — without a single error in the page or its worker. Saves the page's screenshot to test-results/web-page.png
 // (and to docs/web-page.png, the README's, with WASMVISOR_UPDATE_DOCS=1).
 // Skipped, saying why, where Chromium or the Linux guest is missing.
 
@@ -107,4 +108,41 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     expect(new URL(page.url()).searchParams.get("core")).toBe("ts");
     await checkRunning("pure-TS");
   }, 60_000);
+
+  it("boots two-guests when it is chosen: both consoles, both halts, both in the timeline", async () => {
+    // RapiLog is listed but cannot be chosen: its disk needs a host file.
+    expect(await page.locator('#system option[value="rapilog"]').isDisabled()).toBe(true);
+    await page.selectOption("#system", "two-guests");
+    const url = new URL(page.url());
+    expect(url.searchParams.get("system")).toBe("two-guests");
+    expect(url.searchParams.get("core")).toBe("ts"); // the core choice stays
+    // Both stop by themselves (hello at once, timer after 20 ms of virtual time); the page says so.
+    try {
+      await page.waitForFunction(() => window.wasmvisor.status().startsWith("every partition has stopped"), null, { timeout: 10_000 });
+    } catch (err) {
+      throw new Error(`two-guests never ended (status "${await page.evaluate(() => window.wasmvisor.status())}")\n${errors.join("\n")}`, { cause: err });
+    }
+    expect(await page.evaluate(() => window.wasmvisor.status())).toBe("every partition has stopped (status 0)");
+    const summary = await page.locator("#message").innerText();
+    expect(summary).toContain("The system has finished");
+    expect(summary).toContain("hello: passed (test finisher 0x5555) (status 0)");
+    expect(summary).toContain("timer: passed (test finisher 0x5555) (status 0)");
+    expect(await page.locator(".console h2 .state.stopped").allTextContents()).toEqual(["stopped (status 0)", "stopped (status 0)"]);
+    expect(await text("linux")).toBe(""); // the default system's terminals are gone
+    const hello = await text("hello");
+    expect(hello).toContain("Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee");
+    expect(hello).toContain("[wasmvisor: partition hello stopped: passed (test finisher 0x5555) (status 0)]");
+    const timer = await text("timer");
+    expect(timer).toContain("20 timer interrupts\nelapsed time within [20, 21] ms");
+    expect(timer).toContain("[wasmvisor: partition timer stopped: passed (test finisher 0x5555) (status 0)]");
+    expect(await page.locator(".console.interactive h2").textContent()).toContain("hello"); // the first with a UART
+    // The timeline's lanes are the description's partitions; both ran (hello's short run is
+    // long out of view by the end, so since boot) and both are marked stopped.
+    await page.waitForFunction(() => (window.wasmvisor.timeline()?.lanes ?? []).filter((l) => l.stopped).length === 2, null, { timeout: 5_000 });
+    const lanes = (await page.evaluate(() => window.wasmvisor.timeline()!)).lanes;
+    expect(lanes.map((l) => l.name)).toEqual(["hello", "timer", "idle"]);
+    for (const lane of lanes) expect(lane.total).toBeGreaterThan(0);
+    expect(lanes.find((l) => l.name === "timer")!.segments).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  }, 30_000);
 });

@@ -1,6 +1,6 @@
 // The page: one terminal per partition, the live schedule timeline and the figures, around the
-// emulator running in a Web Worker (web/worker.ts). Restarting (or choosing the other core)
-// terminates the worker and starts a new one.
+// emulator running in a Web Worker (web/worker.ts). Restarting (or choosing another system or
+// the other core) terminates the worker and starts a new one.
 
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
@@ -8,6 +8,7 @@ import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import type { CoreChoice, Figures, FromWorker, SystemInfo, ToWorker } from "./protocol.ts";
 import { IDLE_COLOR, Timeline, partitionColor } from "./timeline.ts";
+import { DEFAULT_SYSTEM, SYSTEMS, runnableSystem } from "./systems.ts";
 
 /** Major frames the timeline shows. */
 const FRAMES_SHOWN = 4;
@@ -20,6 +21,7 @@ interface Console {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const systemSelect = $<HTMLSelectElement>("system");
 const coreSelect = $<HTMLSelectElement>("core");
 const statusText = $("status");
 const message = $("message");
@@ -30,6 +32,8 @@ let consoles = new Map<string, Console>();
 let timeline: Timeline | null = null;
 let system: SystemInfo | null = null;
 let figures: Figures | null = null;
+/** How each partition stopped, in the order they did: the page's summary when all have. */
+let halts = new Map<string, { message: string; status: number }>();
 
 // The page's hooks for the end-to-end test and the devtools (PageHooks in protocol.ts).
 window.wasmvisor = {
@@ -38,7 +42,14 @@ window.wasmvisor = {
     if (!c) return "";
     const buffer = c.term.buffer.active;
     const lines: string[] = [];
-    for (let i = 0; i < buffer.length; i++) lines.push((buffer.getLine(i)?.translateToString(true) ?? "").trimEnd());
+    for (let i = 0; i < buffer.length; i++) {
+      const line = buffer.getLine(i);
+      const row = line?.translateToString(true) ?? "";
+      // A row the terminal wrapped continues the line before it (narrow panels wrap long lines).
+      if (line?.isWrapped && lines.length) lines[lines.length - 1] += row;
+      else lines.push(row);
+    }
+    for (let i = 0; i < lines.length; i++) lines[i] = lines[i].trimEnd();
     while (lines.length && lines[lines.length - 1] === "") lines.pop();
     return lines.join("\n");
   },
@@ -47,14 +58,35 @@ window.wasmvisor = {
   status: () => statusText.textContent ?? "",
 };
 
+// Every offered system is listed; those the page cannot run are disabled, with the reason.
+for (const s of SYSTEMS) {
+  const option = document.createElement("option");
+  option.value = s.id;
+  option.textContent = s.unavailable ? `${s.title} (unavailable)` : s.title;
+  option.title = s.unavailable ? `${s.title} ${s.unavailable}` : s.summary;
+  option.disabled = s.description === undefined;
+  systemSelect.append(option);
+}
+
 function initialCore(): CoreChoice {
   return new URLSearchParams(location.search).get("core") === "ts" ? "ts" : "wasm";
 }
 
-function start(core: CoreChoice): void {
+/** `?system=` names an offered system; anything else (or nothing) is the default one. */
+function initialSystem(): string {
+  return (runnableSystem(new URLSearchParams(location.search).get("system")) ?? DEFAULT_SYSTEM).id;
+}
+
+function start(systemId: string, core: CoreChoice): void {
   stop();
+  const offered = runnableSystem(systemId) ?? DEFAULT_SYSTEM;
+  systemSelect.value = offered.id;
   coreSelect.value = core;
+  $("summary").textContent = offered.summary;
+  // The defaults stay out of the URL, so a plain link boots the default system on the Wasm core.
   const url = new URL(location.href);
+  if (offered === DEFAULT_SYSTEM) url.searchParams.delete("system");
+  else url.searchParams.set("system", offered.id);
   if (core === "wasm") url.searchParams.delete("core");
   else url.searchParams.set("core", core);
   history.replaceState(null, "", url);
@@ -64,7 +96,7 @@ function start(core: CoreChoice): void {
   worker.onmessage = (e: MessageEvent<FromWorker>) => handle(e.data);
   worker.onerror = (e) => fail(`the emulator's worker failed: ${e.message || "it could not be loaded"}`);
   worker.onmessageerror = () => fail("a message from the emulator's worker could not be read");
-  const request: ToWorker = { type: "start", core, imagesUrl: new URL("images/", document.baseURI).href };
+  const request: ToWorker = { type: "start", system: offered.id, core, imagesUrl: new URL("images/", document.baseURI).href };
   worker.postMessage(request);
 }
 
@@ -81,6 +113,7 @@ function stop(): void {
   timeline = null;
   system = null;
   figures = null;
+  halts = new Map();
   figuresBody.replaceChildren();
   message.hidden = true;
 }
@@ -105,7 +138,7 @@ function handle(m: FromWorker): void {
       setConsoleStates("not started");
       break;
     case "running":
-      setStatus(`running on the ${coreName(system?.core)} core (started in ${Math.round(m.startupMs)} ms)`);
+      setStatus(`running ${runnableSystem(system?.id ?? null)?.title ?? "the system"} on the ${coreName(system?.core)} core (started in ${Math.round(m.startupMs)} ms)`);
       setConsoleStates("running");
       for (const [name, c] of consoles) if (system?.partitions.find((p) => p.name === name)?.interactive) c.term.focus();
       break;
@@ -113,6 +146,9 @@ function handle(m: FromWorker): void {
       for (const o of m.output) consoles.get(o.partition)?.term.write(o.data);
       timeline?.add(m.switches, m.clock);
       for (const h of m.halted) {
+        halts.set(h.partition, { message: h.message, status: h.status });
+        const index = system?.partitions.findIndex((p) => p.name === h.partition) ?? -1;
+        if (index >= 0) timeline?.halt(index);
         const c = consoles.get(h.partition);
         if (!c) continue;
         c.term.write(`\r\n\x1b[2m[wasmvisor: partition ${h.partition} stopped: ${h.message} (status ${h.status})]\x1b[0m\r\n`);
@@ -125,7 +161,7 @@ function handle(m: FromWorker): void {
       renderFigures(m.figures);
       break;
     case "ended":
-      setStatus(`every partition has stopped (status ${m.status})`);
+      ended(m.status);
       break;
     case "error":
       fail(m.message);
@@ -136,6 +172,8 @@ function handle(m: FromWorker): void {
 /** One terminal per partition (interactive ones in the main column), the timeline, the figures. */
 function setUp(info: SystemInfo): void {
   system = info;
+  // Interactive terminals take the main column; without one, the first partition does.
+  const anyInteractive = info.partitions.some((p) => p.interactive);
   info.partitions.forEach((p, index) => {
     const panel = document.createElement("section");
     panel.className = `panel console${p.interactive ? " interactive" : ""}`;
@@ -154,7 +192,7 @@ function setUp(info: SystemInfo): void {
     const host = document.createElement("div");
     host.className = "term-host";
     panel.append(head, host);
-    $(p.interactive ? "primary" : "secondary").append(panel);
+    $(p.interactive || (!anyInteractive && index === 0) ? "primary" : "secondary").append(panel);
 
     const term = new Terminal({
       convertEol: true, // guests end lines with "\n"
@@ -228,6 +266,26 @@ function renderFigures(f: Figures | null): void {
     </table>`;
 }
 
+/**
+ * The run is over because every partition stopped: say so in the status line, and above the
+ * terminals how each one stopped, so a finished system does not look stuck (its terminals and
+ * timeline simply stop changing).
+ */
+function ended(status: number): void {
+  const each = (system?.partitions ?? []).map((p) => {
+    const h = halts.get(p.name);
+    return { name: p.name, text: h ? `${h.message} (status ${h.status})` : "stopped" };
+  });
+  setStatus(`every partition has stopped (status ${status})`);
+  showMessage(
+    `<strong>The system has finished</strong>: every partition stopped, so nothing runs any more ` +
+      `(<em>Restart</em> boots it again).<ul>` +
+      each.map((e) => `<li><code>${escapeHtml(e.name)}</code>: ${escapeHtml(e.text)}</li>`).join("") +
+      `</ul>`,
+    "info",
+  );
+}
+
 /** Every console panel's state line, except for partitions that stopped. */
 function setConsoleStates(text: string): void {
   for (const c of consoles.values()) if (!c.state.classList.contains("stopped")) c.state.textContent = text;
@@ -239,10 +297,12 @@ function send(m: ToWorker): void {
 
 function setStatus(text: string): void {
   statusText.textContent = text;
+  statusText.title = text; // in full, where the header cuts it short
 }
 
-function showMessage(html: string): void {
+function showMessage(html: string, kind: "problem" | "info" = "problem"): void {
   message.innerHTML = html;
+  message.className = kind;
   message.hidden = false;
 }
 
@@ -269,6 +329,8 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-$("restart").addEventListener("click", () => start(coreSelect.value as CoreChoice));
-coreSelect.addEventListener("change", () => start(coreSelect.value as CoreChoice));
-start(initialCore());
+const restart = () => start(systemSelect.value, coreSelect.value as CoreChoice);
+$("restart").addEventListener("click", restart);
+systemSelect.addEventListener("change", restart);
+coreSelect.addEventListener("change", restart);
+start(initialSystem(), initialCore());

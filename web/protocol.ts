@@ -8,12 +8,15 @@ export type CoreChoice = "wasm" | "ts";
 
 /** Page → worker. */
 export type ToWorker =
-  /** Boot the system on `core`; guest images are fetched from `imagesUrl` + imageKey(path). */
-  | { type: "start"; core: CoreChoice; imagesUrl: string }
+  /** Boot the offered system `system` (an id in web/systems.ts) on `core`; guest images are
+   *  fetched from `imagesUrl` + imageKey(path, file). */
+  | { type: "start"; system: string; core: CoreChoice; imagesUrl: string }
   /** Bytes typed into a partition's console (its UART / SBI console). */
   | { type: "input"; partition: string; data: string };
 
 export interface SystemInfo {
+  /** The offered system's id (web/systems.ts) and the description's own name. */
+  id: string;
   name: string;
   core: CoreChoice;
   partitions: Array<{ name: string; mode: "machine" | "supervisor"; interactive: boolean }>;
@@ -83,12 +86,13 @@ export type FromWorker =
   | { type: "error"; message: string };
 
 /**
- * Where a file named in examples/default.json is served, relative to the images URL: its path
- * from the repository root ("../guests/bin/rtos.elf" → "guests/bin/rtos.elf"). The Vite plugin
- * (web/vite.config.ts) serves and emits the files under these names, the worker fetches them.
+ * Where a file named in a description is served, relative to the images URL: its path from the
+ * repository root (in examples/default.json, "../guests/bin/rtos.elf" → "guests/bin/rtos.elf").
+ * `descriptionFile` is the description's own path from the root, as in web/systems.ts. The Vite
+ * plugin (web/vite.config.ts) serves and emits the files under these names, the worker fetches them.
  */
-export function imageKey(descriptionPath: string): string {
-  const url = new URL(descriptionPath, "file:///repository/examples/");
+export function imageKey(descriptionPath: string, descriptionFile: string): string {
+  const url = new URL(descriptionPath, new URL(descriptionFile, "file:///repository/"));
   const prefix = "/repository/";
   if (url.protocol !== "file:" || !url.pathname.startsWith(prefix)) {
     throw new RangeError(`${descriptionPath}: the page only serves files inside the repository`);
@@ -99,7 +103,8 @@ export function imageKey(descriptionPath: string): string {
 /** What the page exposes as `window.wasmvisor`, for the end-to-end test (test/web.test.ts) and
  *  for anyone curious in the devtools. */
 export interface PageHooks {
-  /** A terminal's text as shown (scrollback included), lines trimmed on the right. */
+  /** A terminal's text as shown (scrollback included), lines trimmed on the right; rows the
+   *  terminal wrapped are joined to the line they continue. */
   terminalText(partition: string): string;
   /** The latest figures, null before the first sample. */
   figures(): Figures | null;

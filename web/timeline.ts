@@ -26,8 +26,12 @@ export interface TimelineView {
   start: number;
   end: number;
   clock: number;
-  /** Per lane (partition names, then "idle"): segments drawn and cycles covered in the view. */
-  lanes: Array<{ name: string; segments: number; cycles: number }>;
+  /**
+   * Per lane (partition names, then "idle"): segments drawn and cycles covered in the view; the
+   * cycles it ran since boot (`total`: a short system may have stopped long before the view);
+   * whether the partition stopped.
+   */
+  lanes: Array<{ name: string; segments: number; cycles: number; total: number; stopped: boolean }>;
   switchesReceived: number;
 }
 
@@ -44,12 +48,17 @@ export class Timeline {
   private who: number[] = [];
   private clock = 0;
   private received = 0;
+  /** Cycles each lane ran since boot, up to the last switch (partitions, then idle). */
+  private readonly totals: number[];
+  private readonly stopped: boolean[];
   private dirty = false;
   private last: TimelineView | null = null;
   private readonly resizeObserver: ResizeObserver;
 
   constructor(private readonly canvas: HTMLCanvasElement, private readonly o: TimelineOptions) {
     const lanes = o.partitions.length + 1;
+    this.totals = new Array<number>(lanes).fill(0);
+    this.stopped = new Array<boolean>(lanes).fill(false);
     canvas.style.height = `${PAD * 2 + WINDOW_BAND + lanes * (LANE_HEIGHT + LANE_GAP) + AXIS_HEIGHT}px`;
     this.resizeObserver = new ResizeObserver(() => this.invalidate());
     this.resizeObserver.observe(canvas);
@@ -58,6 +67,8 @@ export class Timeline {
   /** Append a batch of switches (pairs of cycle, partition index) and the clock after them. */
   add(switches: Float64Array, clock: number): void {
     for (let i = 0; i + 1 < switches.length; i += 2) {
+      const n = this.at.length;
+      if (n > 0) this.totals[this.lane(this.who[n - 1])] += switches[i] - this.at[n - 1];
       this.at.push(switches[i]);
       this.who.push(switches[i + 1]);
     }
@@ -72,6 +83,16 @@ export class Timeline {
       this.who.splice(0, drop);
     }
     this.invalidate();
+  }
+
+  /** Partition `index` stopped: its lane says so once nothing of it is left in view. */
+  halt(index: number): void {
+    this.stopped[index] = true;
+    this.invalidate();
+  }
+
+  private lane(who: number): number {
+    return who < 0 ? this.o.partitions.length : who;
   }
 
   get view(): TimelineView | null {
@@ -141,7 +162,9 @@ export class Timeline {
     });
 
     // Who ran when: from each switch to the next (the last one to the clock).
-    const lanes = laneNames.map((name) => ({ name, segments: 0, cycles: 0 }));
+    const lanes = laneNames.map((name, lane) => ({ name, segments: 0, cycles: 0, total: this.totals[lane], stopped: this.stopped[lane] }));
+    const n = this.at.length;
+    if (n > 0) lanes[this.lane(this.who[n - 1])].total += Math.max(0, this.clock - this.at[n - 1]);
     const visibleEnd = Math.min(end, this.clock);
     for (let i = 0; i < this.at.length; i++) {
       const from = Math.max(start, this.at[i]);
@@ -166,7 +189,7 @@ export class Timeline {
       g.fillStyle = "#d8dee9";
       g.fillText(name, PAD + 16, y);
       g.fillStyle = "#8b95a5";
-      const share = `${((lanes[lane].cycles / shown) * 100).toFixed(1)} %`;
+      const share = lanes[lane].stopped && lanes[lane].cycles === 0 ? "stopped" : `${((lanes[lane].cycles / shown) * 100).toFixed(1)} %`;
       g.fillText(share, LABEL_WIDTH - 12 - g.measureText(share).width, y);
     });
 

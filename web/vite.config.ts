@@ -1,30 +1,36 @@
 // The browser page: `npm run web` (dev server), `npm run web:build` (static files in web/dist).
 //
 // The page's root is web/; the library (src/), the built cores (build/) and the system
-// description (examples/) sit beside it in the repository, so the dev server may read the
-// whole repository. The guest images named in examples/default.json are served (dev) and
-// emitted (build) under images/ by the plugin below; nothing is copied into the source tree.
+// descriptions (examples/) sit beside it in the repository, so the dev server may read the
+// whole repository. The guest images named in every description the page offers (SYSTEMS in
+// web/systems.ts) are served (dev) and emitted (build) under images/ by the plugin below;
+// nothing is copied into the source tree.
 
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 import { imageKey } from "./protocol.ts";
+import { SYSTEMS } from "./systems.ts";
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = resolve(web, "..");
-const DESCRIPTION = join(root, "examples", "default.json");
 
-/** The files the default system boots from: repository-relative key → absolute path. */
+/** The files the offered systems boot from: repository-relative key → absolute path. The
+ *  descriptions are read afresh (not the copies bundled into SYSTEMS), so the dev server follows
+ *  edits to them; systems the page cannot run are left out. */
 function guestFiles(): Map<string, string> {
-  const description = JSON.parse(readFileSync(DESCRIPTION, "utf8")) as {
-    partitions: Array<{ image: string; initrd?: string; disk?: string | { file: string } }>;
-  };
   const files = new Map<string, string>();
-  for (const p of description.partitions) {
-    const disk = typeof p.disk === "string" ? p.disk : p.disk?.file;
-    for (const f of [p.image, p.initrd, disk]) {
-      if (f !== undefined) files.set(imageKey(f), join(root, imageKey(f)));
+  for (const system of SYSTEMS) {
+    if (system.description === undefined) continue;
+    const description = JSON.parse(readFileSync(join(root, system.file), "utf8")) as {
+      partitions: Array<{ image: string; initrd?: string; disk?: string | { file: string } }>;
+    };
+    for (const p of description.partitions) {
+      const disk = typeof p.disk === "string" ? p.disk : p.disk?.file;
+      for (const f of [p.image, p.initrd, disk]) {
+        if (f !== undefined) files.set(imageKey(f, system.file), join(root, imageKey(f, system.file)));
+      }
     }
   }
   return files;

@@ -1,16 +1,23 @@
-// The emulator's Web Worker: boots examples/default.json with the library (src/index.ts, which
-// imports no Node modules) in wall-clock mode, so the page's thread stays free for the terminals
-// and the timeline. Console output and schedule switches are batched every 50 ms, statistics
-// sampled 4 times a second; console input arrives as messages while run() yields.
+// The emulator's Web Worker: boots one of the offered system descriptions (web/systems.ts) with
+// the library (src/index.ts, which imports no Node modules) in wall-clock mode, so the page's
+// thread stays free for the terminals and the timeline. Console output and schedule switches
+// are batched every 50 ms, statistics sampled 4 times a second; console input arrives as
+// messages while run() yields.
 
-import { Hypervisor, MemoryDisk, ConfigError, type HypervisorStats } from "../src/index.ts";
-import description from "../examples/default.json";
+import { Hypervisor, MemoryDisk, ConfigError, type HypervisorStats, type SystemConfig } from "../src/index.ts";
 import { imageKey, type CoreChoice, type Figures, type FromWorker, type SystemInfo, type ToWorker } from "./protocol.ts";
+import { runnableSystem, type OfferedSystem } from "./systems.ts";
 
 const BATCH_MS = 50;
 const FIGURES_MS = 250;
-/** Partitions whose console takes keyboard input (the others are shown read-only). */
-const INTERACTIVE = new Set(["linux"]);
+
+/**
+ * The partition whose console takes keyboard input (the others are shown read-only): Linux's
+ * shell where there is one, else the first partition with a UART to type into.
+ */
+function interactivePartition(config: SystemConfig): string | undefined {
+  return (config.partitions.find((p) => p.name === "linux") ?? config.partitions.find((p) => p.devices.includes("uart")))?.name;
+}
 
 const scope = self as unknown as {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -25,7 +32,12 @@ scope.onmessage = (e) => {
   const m = e.data;
   if (m.type === "start") {
     if (hv) return; // one system per worker: the page starts a new worker to restart
-    boot(m.core, m.imagesUrl).catch((err: unknown) => post({ type: "error", message: describeError(err) }));
+    const offered = runnableSystem(m.system);
+    if (!offered) {
+      post({ type: "error", message: `${m.system}: not a system this page can run` });
+      return;
+    }
+    boot(offered, m.core, m.imagesUrl).catch((err: unknown) => post({ type: "error", message: describeError(err) }));
   } else if (m.type === "input") {
     hv?.console(m.partition).write(m.data);
     const w = inputWaiters;
@@ -34,21 +46,23 @@ scope.onmessage = (e) => {
   }
 };
 
-async function boot(core: CoreChoice, imagesUrl: string): Promise<void> {
+async function boot(offered: OfferedSystem, core: CoreChoice, imagesUrl: string): Promise<void> {
   const images = new Map<string, Uint8Array>();
-  const system = new Hypervisor(description, {
+  const system = new Hypervisor(offered.description, {
     core,
     wallClock: true,
-    file: "examples/default.json",
+    file: offered.file,
     loadImage: (path) => images.get(path)!,
     openDisk: (disk) => new MemoryDisk(images.get(disk.file)!, disk.readOnly),
   });
   hv = system;
   const config = system.config;
+  const interactive = interactivePartition(config);
   const info: SystemInfo = {
+    id: offered.id,
     name: config.name,
     core,
-    partitions: config.partitions.map((p) => ({ name: p.name, mode: p.mode, interactive: INTERACTIVE.has(p.name) })),
+    partitions: config.partitions.map((p) => ({ name: p.name, mode: p.mode, interactive: p.name === interactive })),
     cyclesPerSecond: system.cyclesPerSecond,
     majorFrame: config.schedule.majorFrame,
     windows: config.schedule.windows,
@@ -65,7 +79,7 @@ async function boot(core: CoreChoice, imagesUrl: string): Promise<void> {
   }
   const missing: string[] = [];
   await Promise.all([...paths].map(async (path) => {
-    const key = imageKey(path);
+    const key = imageKey(path, offered.file);
     const response = await fetch(new URL(key, imagesUrl)).catch(() => null);
     if (!response?.ok) {
       missing.push(key);
