@@ -9,7 +9,7 @@ export {
 } from "./api/hypervisor.js";
 export { TraceRecorder, type ChromeTrace, type TraceEvent, type TraceRecorderOptions } from "./debug/chrome-trace.js";
 export {
-  validateSystem, ConfigError,
+  validateSystem, ConfigError, DEFAULT_DISK_BUFFER,
   type SystemDescription, type PartitionDescription, type DiskDescription, type DiskMode,
   type ScheduleDescription, type WindowDescription, type MemoryRegionDescription,
   type MappingDescription, type ChannelDescription, type ChannelEnd, type SystemConfig,

@@ -194,8 +194,6 @@ export class Hypervisor {
   private boards: Board[] = [];
   private halts: Array<Halt | null> = [];
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [], switch: [], exit: [] };
-  /** Someone listens to "exit" (checked on every exit: the only cost when no one does). */
-  private tracingExits = false;
   private bus: DeviceBus | null = null;
   /** Timeline entries consumed (SYS_TL_COUNT's value when last drained, mod 2^32). */
   private timelineRead = 0;
@@ -217,13 +215,16 @@ export class Hypervisor {
 
   on<K extends keyof Listeners>(type: K, listener: Listeners[K]): () => void {
     (this.listeners[type] as Array<Listeners[K]>).push(listener);
-    this.tracingExits = this.listeners.exit.length !== 0;
     return () => {
       const list = this.listeners[type] as Array<Listeners[K]>;
       const i = list.indexOf(listener);
       if (i >= 0) list.splice(i, 1);
-      this.tracingExits = this.listeners.exit.length !== 0;
     };
+  }
+
+  /** Someone listens to "exit" (checked on every exit: the only cost when no one does). */
+  private get tracingExits(): boolean {
+    return this.listeners.exit.length !== 0;
   }
 
   /** Cycles of virtual time per second: cyclesPerTick × the 10 MHz mtime timebase. */

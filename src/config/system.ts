@@ -181,8 +181,10 @@ export class ConfigError extends Error {
 }
 
 export const MAX_PARTITIONS = 8;
-/** RapiLog's default buffer. */
+/** RapiLog's buffer: the default, and the smallest and largest a description may ask for. */
 export const DEFAULT_DISK_BUFFER = 16 * 1024 * 1024;
+export const MIN_DISK_BUFFER = 4096;
+export const MAX_DISK_BUFFER = 256 * 1024 * 1024;
 export const MAX_WINDOWS = 64;
 export const MIN_RAM = 64 * 1024;
 export const MAX_PARTITION_RAM = 1024 * 1024 * 1024;
@@ -352,7 +354,7 @@ export function validateSystem(
           const diskMode = d.mode ?? "writethrough";
           const buffer = d.buffer === undefined ? DEFAULT_DISK_BUFFER : parseSizeValue(d.buffer);
           if (diskMode !== "writethrough" && diskMode !== "rapilog") bad("disk.mode", `${JSON.stringify(d.mode)}: expected "writethrough" or "rapilog"`);
-          else if (buffer === null || buffer < 4096 || buffer > 256 * 1024 * 1024) bad("disk.buffer", `${JSON.stringify(d.buffer)} is not a valid buffer size: use 4K to 256M`);
+          else if (buffer === null || buffer < MIN_DISK_BUFFER || buffer > MAX_DISK_BUFFER) bad("disk.buffer", `${JSON.stringify(d.buffer)} is not a valid buffer size: use 4K to 256M`);
           else if (diskMode === "rapilog" && d.readOnly === true) bad("disk.mode", "a read-only disk has nothing to buffer: rapilog needs a writable disk");
           else disk = { file: d.file, readOnly: d.readOnly === true, mode: diskMode, bufferBytes: buffer };
         } else bad("disk", 'must be the path of a disk image, or { "file": path, "readOnly": true|false, "mode": "writethrough"|"rapilog", "buffer": size }');

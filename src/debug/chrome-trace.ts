@@ -102,7 +102,7 @@ export class TraceRecorder {
         this.lostSwitches += e.lost;
         this.slice(this.idleTid, `${e.lost} switches lost`, "lost", prev.at, e.at, { lost: e.lost });
       } else {
-        this.slice(prev.tid, prev.tid === this.idleTid ? "idle" : this.names[prev.tid - 1], "schedule", prev.at, e.at, { reason: prev.reason });
+        this.slice(prev.tid, this.threadName(prev.tid), "schedule", prev.at, e.at, { reason: prev.reason });
       }
     } else if (e.lost) {
       this.lostSwitches += e.lost;
@@ -117,10 +117,19 @@ export class TraceRecorder {
       this.droppedSlices++;
       return;
     }
-    this.events.push({
+    this.events.push(this.sliceEvent(tid, name, cat, from, to, args));
+  }
+
+  /** A complete ("X") event: `tid` ran from cycle `from` to `to`. */
+  private sliceEvent(tid: number, name: string, cat: string, from: number, to: number, args: Record<string, string | number>): TraceEvent {
+    return {
       name, cat, ph: "X", ts: this.us(from), dur: this.us(to - from), pid: PID, tid,
       args: { cycles: to - from, startCycle: from, ...args },
-    });
+    };
+  }
+
+  private threadName(tid: number): string {
+    return tid === this.idleTid ? "idle" : this.names[tid - 1];
   }
 
   private onExit(e: ExitEvent): void {
@@ -156,11 +165,7 @@ export class TraceRecorder {
     const now = Math.max(this.hv.clock(), this.lastCycle);
     if (now <= c.at) return [];
     if (this.events.length >= this.maxEvents) return [];
-    return [{
-      name: c.tid === this.idleTid ? "idle" : this.names[c.tid - 1], cat: "schedule", ph: "X",
-      ts: this.us(c.at), dur: this.us(now - c.at), pid: PID, tid: c.tid,
-      args: { cycles: now - c.at, startCycle: c.at, reason: c.reason },
-    }];
+    return [this.sliceEvent(c.tid, this.threadName(c.tid), "schedule", c.at, now, { reason: c.reason })];
   }
 
   private otherData(events: number): Record<string, string | number> {

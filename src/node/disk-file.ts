@@ -27,6 +27,16 @@ export function openDiskImage(path: string, readOnly: boolean): { fd: number; si
   return { fd, size };
 }
 
+/** Read `into.length` bytes at `offset` (within the checked size; a short file leaves zeros). */
+export function readFully(fd: number, into: Uint8Array, offset: number): void {
+  let done = 0;
+  while (done < into.length) {
+    const n = readSync(fd, into, done, into.length - done, offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+}
+
 export class FileDisk implements BlockStorage {
   private fd: number;
   readonly size: number;
@@ -41,12 +51,7 @@ export class FileDisk implements BlockStorage {
   }
 
   read(offset: number, into: Uint8Array): void {
-    let done = 0;
-    while (done < into.length) {
-      const n = readSync(this.fd, into, done, into.length - done, offset + done);
-      if (n === 0) break; // cannot happen within the checked size; leave zeros
-      done += n;
-    }
+    readFully(this.fd, into, offset);
   }
 
   write(offset: number, data: Uint8Array): void {

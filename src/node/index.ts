@@ -8,7 +8,7 @@ import { loadSystemFile } from "./system-file.js";
 export { loadSystemFile, openDiskFile, type SystemFile } from "./system-file.js";
 export { loadWasmModule, coreWasmPath } from "./core-file.js";
 export { FileDisk } from "./disk-file.js";
-export { RapilogDisk, DEFAULT_RAPILOG_BUFFER, type RapilogStats } from "./rapilog-disk.js";
+export { RapilogDisk, type RapilogStats } from "./rapilog-disk.js";
 export { stdinInput, type ConsoleInput } from "./console.js";
 export { main as cliMain } from "../cli/main.js";
 

@@ -26,13 +26,12 @@
 // ring are gone. The writethrough mode (disk-file.ts) does not acknowledge a flush before the
 // host's fdatasync returns, and survives those too, at the cost of an fdatasync per commit.
 
-import { closeSync, readSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { SECTOR, type BlockStorage } from "../devices/virtio-blk.js";
-import { openDiskImage } from "./disk-file.js";
+import { openDiskImage, readFully } from "./disk-file.js";
+import { DEFAULT_DISK_BUFFER, MIN_DISK_BUFFER } from "../config/system.js";
 
-export const DEFAULT_RAPILOG_BUFFER = 16 * 1024 * 1024;
-export const MIN_RAPILOG_BUFFER = 4096;
 
 // The control words shared with the writer (rapilog-writer.mjs keeps the same numbers).
 const C_WRITTEN = 0; // records published (main thread), wrapping int32
@@ -88,9 +87,9 @@ export class RapilogDisk implements BlockStorage {
   private backPressure = 0;
 
   /** Open `path` read-write with a `bufferBytes` ring; throws RangeError with the reason. */
-  constructor(readonly path: string, readonly bufferBytes = DEFAULT_RAPILOG_BUFFER) {
-    if (!Number.isInteger(bufferBytes) || bufferBytes < MIN_RAPILOG_BUFFER) {
-      throw new RangeError(`the RapiLog buffer must be at least ${MIN_RAPILOG_BUFFER} bytes (got ${bufferBytes})`);
+  constructor(readonly path: string, readonly bufferBytes = DEFAULT_DISK_BUFFER) {
+    if (!Number.isInteger(bufferBytes) || bufferBytes < MIN_DISK_BUFFER) {
+      throw new RangeError(`the RapiLog buffer must be at least ${MIN_DISK_BUFFER} bytes (got ${bufferBytes})`);
     }
     ({ fd: this.fd, size: this.size } = openDiskImage(path, false));
     const ringBytes = bufferBytes - (bufferBytes % HEADER);
@@ -125,28 +124,24 @@ export class RapilogDisk implements BlockStorage {
 
   get stats(): RapilogStats {
     return {
-      flushes: this.flushes, fsyncs: Atomics.load(this.ctl, C_FSYNCS),
+      flushes: this.flushes, fsyncs: this.hostSyncs,
       sectorsWritten: Atomics.load(this.ctl, C_SECTORS), backPressure: this.backPressure,
     };
   }
 
-  /** Bytes of the ring in use (acknowledged, not yet persisted). */
+  /** fdatasyncs the writer has done (one per group of records). */
   get hostSyncs(): number {
     return Atomics.load(this.ctl, C_FSYNCS);
   }
 
+  /** Bytes of the ring in use (acknowledged, not yet persisted). */
   get pendingBytes(): number {
     return Atomics.load(this.ctl, C_USED);
   }
 
   read(offset: number, into: Uint8Array): void {
     this.check();
-    let done = 0;
-    while (done < into.length) {
-      const n = readSync(this.fd, into, done, into.length - done, offset + done);
-      if (n === 0) break;
-      done += n;
-    }
+    readFully(this.fd, into, offset);
     this.release();
     if (this.overlay.size === 0) return;
     for (let at = 0; at < into.length; at += SECTOR) {
@@ -171,16 +166,7 @@ export class RapilogDisk implements BlockStorage {
   /** Wait until everything written is in the file (fdatasynced). */
   sync(): void {
     if (this.fd < 0) return;
-    this.urgent(() => {
-      const deadline = performance.now() + SYNC_TIMEOUT_MS;
-      for (;;) {
-        this.check();
-        const persisted = Atomics.load(this.ctl, C_PERSISTED);
-        if (persisted === this.written) break;
-        if (performance.now() > deadline) throw new Error(`RapiLog ${this.path}: the writer made no progress for ${SYNC_TIMEOUT_MS / 1000} s`);
-        Atomics.wait(this.ctl, C_PERSISTED, persisted, 100);
-      }
-    });
+    this.waitForWriter(C_PERSISTED, (persisted) => persisted === this.written);
     this.release();
   }
 
@@ -231,24 +217,25 @@ export class RapilogDisk implements BlockStorage {
   /** Back-pressure: the guest outran the disk; wait (in host time) until the writer frees room. */
   private waitForSpace(need: number): void {
     this.backPressure++;
-    this.urgent(() => {
-      const deadline = performance.now() + SYNC_TIMEOUT_MS;
-      for (;;) {
-        this.check();
-        const used = Atomics.load(this.ctl, C_USED);
-        if (this.ring.length - used >= need) return;
-        if (performance.now() > deadline) throw new Error(`RapiLog ${this.path}: the writer made no progress for ${SYNC_TIMEOUT_MS / 1000} s`);
-        Atomics.wait(this.ctl, C_USED, used, 100);
-      }
-    });
+    this.waitForWriter(C_USED, (used) => this.ring.length - used >= need);
   }
 
-  /** Wait for the writer, telling it not to hold groups back meanwhile. */
-  private urgent(wait: () => void): void {
+  /**
+   * Block until control word `word` satisfies `ready`, telling the writer not to hold groups back
+   * meanwhile; a writer that fails or makes no progress for SYNC_TIMEOUT_MS is reported.
+   */
+  private waitForWriter(word: number, ready: (value: number) => boolean): void {
     Atomics.add(this.ctl, C_URGENT, 1);
     Atomics.notify(this.ctl, C_URGENT);
     try {
-      wait();
+      const deadline = performance.now() + SYNC_TIMEOUT_MS;
+      for (;;) {
+        this.check();
+        const value = Atomics.load(this.ctl, word);
+        if (ready(value)) return;
+        if (performance.now() > deadline) throw new Error(`RapiLog ${this.path}: the writer made no progress for ${SYNC_TIMEOUT_MS / 1000} s`);
+        Atomics.wait(this.ctl, word, value, 100);
+      }
     } finally {
       Atomics.sub(this.ctl, C_URGENT, 1);
     }
