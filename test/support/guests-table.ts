@@ -27,7 +27,7 @@ export const GUESTS: GuestCase[] = [
   { name: "csr", status: 0, output: pass("csr"), instructions: 2302 },
   { name: "csr-warl", status: 0, output: pass("csr-warl"), instructions: 513 },
   { name: "traps", status: 0, output: pass("traps"), instructions: 2542 },
-  { name: "interrupts", status: 0, output: pass("interrupts"), instructions: 1104 },
+  { name: "interrupts", status: 0, output: pass("interrupts"), instructions: 1088 },
   { name: "irq-priority", status: 0, output: pass("irq-priority"), instructions: 621 },
   { name: "amo-misaligned", status: 0, output: pass("amo-misaligned"), instructions: 501 },
   { name: "sv32", status: 0, output: pass("sv32"), instructions: 2842 },
