@@ -38,7 +38,7 @@
 //   +0x000  x0..x31 while the vCPU is not running (the running one's are at HART_X)
 //   +0x080  pc, privilege level, WFI and LR/SC state, device interrupt lines
 //   +0x100  CSR words (one per CSR field that has state), counters, physical map
-//   +0x180  guest mode, timers, scheduling state, statistics
+//   +0x180  guest mode, timers, scheduling state, statistics, debugger flags
 //   +0x240  shadow page table slots: {asid, root, age, used} per slot
 //   +0x2a0  IPC: channel ids → channel table, call state and queued message, passive flag
 //   +0x400  TLBs: for each privilege level U, S, M a fetch, a load and a store table of
@@ -148,6 +148,11 @@ export const EXIT_HALT: i32 = 6;
 /** hvRun(): the schedule timeline is nearly full and the host asked for back-pressure
  *  (SYS_TL_STALL): drain it and call again. Nothing else happened; any clock value is valid. */
 export const EXIT_TIMELINE: i32 = 7;
+/** An EBREAK of a vCPU with DEBUG_BREAK set; SYS_EXIT_VCPU names it (hvRun), its pc is the
+ *  EBREAK's. */
+export const EXIT_BREAK: i32 = 8;
+/** hvRun(): the vCPU with DEBUG_STEP set did one unit of work; SYS_EXIT_VCPU names it. */
+export const EXIT_STEP: i32 = 9;
 
 // Host → core requests (SYS_HOST_REQ). The core clears the bits it has acted on.
 /** Stop the current run() after the current instruction. */
@@ -306,6 +311,14 @@ export const V_STAT_WALKS: i32 = 0x1e0;
 export const V_STAT_SHADOW_FILLS: i32 = 0x1e4;
 export const V_STAT_SHADOW_HITS: i32 = 0x1e8;
 export const V_STAT_SWITCHES_IN: i32 = 0x1ec;
+/** Debugger control of this vCPU (DEBUG_*; 0 when no debugger is attached). */
+export const V_DEBUG: i32 = 0x1f0;
+/** EBREAK stops the run (EXIT_BREAK) instead of trapping: pc stays on the EBREAK, which
+ *  neither retires nor traps. A debugger's software breakpoints are EBREAKs it writes. */
+export const DEBUG_BREAK: i32 = 1;
+/** hvRun(): run this vCPU for one unit of work (an instruction or a trap), then return
+ *  EXIT_STEP; the core clears the bit. (A bare machine steps with run(1).) */
+export const DEBUG_STEP: i32 = 2;
 
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine for wasmvisor: the Debian packages it needs (RISC-V cross
-# toolchain with picolibc, QEMU for comparison runs, dtc, Chromium), the npm packages, and the Linux guest
+# toolchain with picolibc, QEMU for comparison runs, dtc, Chromium, gdb-multiarch), the npm packages, and the Linux guest
 # (guests/linux/build.sh installs what the kernel build needs). Idempotent: installs and builds
 # only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
@@ -13,6 +13,7 @@ PACKAGES=(
   qemu-system-misc                 # qemu-system-riscv32: reference for behaviour and speed
   device-tree-compiler             # dtc: the tests decompile the device trees wasmvisor writes
   chromium                         # the web page's end-to-end test drives it headless (playwright-core)
+  gdb-multiarch                    # the GDB stub's end-to-end test (wasmvisor run-elf --gdb)
 )
 
 bash scripts/ensure-packages.sh setup "${PACKAGES[@]}"

@@ -27,8 +27,8 @@ import {
   V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
   V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
-  EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, HOSTREQ_STOP, HOSTREQ_TIMELINE, SYS_CUR_TLB_FETCH, HART_X,
-  vcpuAddr, tlbSetAddr,
+  EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, HOSTREQ_STOP, HOSTREQ_TIMELINE, SYS_CUR_TLB_FETCH,
+  HART_X, V_DEBUG, DEBUG_BREAK, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
@@ -714,6 +714,12 @@ export function run(budget: i32): i32 {
     }
 
     // ── An exception: the single trap path ───────────────────────────────────────────────
+    if (faultCause == CAUSE_BREAKPOINT && (load32(vcpu + V_DEBUG) & DEBUG_BREAK) != 0) {
+      // A debugger's breakpoint: stop on the EBREAK; the guest sees nothing happen.
+      faultClear();
+      exitReason = EXIT_BREAK;
+      break;
+    }
     streak = n == lastTrapN ? i32(streak + 1) : 1;
     lastTrapN = n;
     takeTrap(vcpu, pc);

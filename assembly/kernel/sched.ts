@@ -25,7 +25,7 @@ import {
   SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, SCHED_BASE, SYS_CLOCK_LO, SYS_CLOCK_HI,
   SYS_RETIRED, SYS_TRAPS, SYS_EXIT_VCPU, SYS_CUR_VCPU, SYS_YIELDED, V_STATE, V_WFI, V_PRIORITY, V_BUDGET, V_PERIOD,
   V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, V_PASSIVE, VS_HALTED, EXIT_BUDGET, EXIT_WFI,
-  EXIT_ALL_HALTED, EXIT_IDLE, TL_SCHEDULE, TL_IDLE, vcpuAddr,
+  EXIT_ALL_HALTED, EXIT_IDLE, EXIT_STEP, V_DEBUG, DEBUG_STEP, TL_SCHEDULE, TL_IDLE, vcpuAddr,
 } from "../layout";
 import { run } from "../cpu/exec";
 import { timerCheck, timerNext, TIMER_FAR } from "./timer";
@@ -233,6 +233,10 @@ export function hvRun(budget: i32): i32 {
     }
     const turnLeft = load32(SCHED_TURN_LEFT);
     if (peers && quantum > 0 && turnLeft < slice) slice = turnLeft > 0 ? turnLeft : 1;
+    // A debugger's single step: this vCPU does one unit of work, then hvRun returns.
+    const runnerAddr = vcpuAddr(bestRunner);
+    const stepping = (load32(runnerAddr + V_DEBUG) & DEBUG_STEP) != 0;
+    if (stepping) slice = 1;
     timelineRecord(bestRunner, 0, TL_SCHEDULE);
     vcpuSwitch(bestRunner);
     store32(SCHED_LAST, best);
@@ -245,6 +249,11 @@ export function hvRun(budget: i32): i32 {
     store32(SYS_YIELDED, 0);
     if (load32(bestVcpu + V_PERIOD) > 0) {
       store32(bestVcpu + V_BUDGET_LEFT, i32(load32(bestVcpu + V_BUDGET_LEFT) - consumed));
+    }
+    if (stepping && consumed > 0 && reason == EXIT_BUDGET) {
+      store32(runnerAddr + V_DEBUG, load32(runnerAddr + V_DEBUG) & ~DEBUG_STEP);
+      store32(SYS_EXIT_VCPU, bestRunner);
+      return EXIT_STEP;
     }
     if (reason != EXIT_BUDGET && reason != EXIT_WFI) {
       // The vCPU that ran when the slice ended (the runner, or whom the IPC fast path switched to).

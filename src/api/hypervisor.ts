@@ -17,7 +17,7 @@ import {
   V_HALT_REASON, V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_RETIRED_HI, V_STAT_CYCLES_LO,
   V_STAT_CYCLES_HI, V_STAT_TRAPS, V_STAT_MMIO, V_STAT_SBI, V_STAT_SYSTEM, V_STAT_WALKS,
   V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_PC,
-  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, HOSTREQ_STOP,
+  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, EXIT_BREAK, EXIT_STEP, HOSTREQ_STOP,
   PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
   HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
   IPC_CHANNEL_ENTRY, IPC_CHANNELS_MAX, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1, CH_PP_END, V_CHANNELS,
@@ -171,7 +171,7 @@ const WALL_CLOCK_SLACK_MS = 250;
 
 /** One turn of the host's event loop, without timer clamping: setImmediate in Node, a
  *  MessageChannel message in browsers and workers (which lack setImmediate). */
-const yieldToHost: () => Promise<void> = (() => {
+export const yieldToHost: () => Promise<void> = (() => {
   const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
   if (typeof immediate === "function") return () => new Promise<void>((resolve) => immediate(resolve));
   const channel = new MessageChannel();
@@ -534,11 +534,15 @@ export class Hypervisor {
     return this.halts.every((h) => h !== null);
   }
 
+  /** What stopped the last advance() that returned "debug": a partition's breakpoint (an
+   *  EBREAK with DEBUG_BREAK set) or the end of its single step (DEBUG_STEP). src/debug/. */
+  debugStop: { partition: number; kind: "break" | "step" } | null = null;
+
   /**
    * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()).
-   * Returns why it stopped: "budget", "halted", "idle" or "stopped".
+   * Returns why it stopped: "budget", "halted", "idle", "stopped", or "debug" (debugStop).
    */
-  advance(cycles: number): "budget" | "halted" | "idle" | "stopped" {
+  advance(cycles: number): "budget" | "halted" | "idle" | "stopped" | "debug" {
     const exports = this.core!.exports;
     let left = cycles;
     while (left > 0) {
@@ -573,6 +577,11 @@ export class Hypervisor {
           return "halted";
         case EXIT_IDLE:
           return "idle";
+        case EXIT_BREAK:
+        case EXIT_STEP:
+          for (const b of this.boards) b.flushOutput();
+          this.debugStop = { partition: v, kind: reason === EXIT_BREAK ? "break" : "step" };
+          return "debug";
       }
     }
     for (const b of this.boards) b.flushOutput();
@@ -632,7 +641,7 @@ export class Hypervisor {
       }
       const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)));
       if (r === "halted") break;
-      if (r === "stopped") {
+      if (r === "stopped" || r === "debug") { // (a debugger's stop: only src/debug/ asks for those)
         reason = "stopped";
         break;
       }

@@ -2,9 +2,9 @@
 //
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
 //                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
-//                             [--trace-out FILE]
+//                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
-//                                 [--input FILE] [--stats]
+//                                 [--input FILE] [--stats] [--gdb PORT]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
@@ -12,6 +12,7 @@
 // 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors.
 
 import { readFileSync, openSync, writeSync, closeSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { ElfError } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
@@ -24,6 +25,9 @@ import { Hypervisor, type PagingMode } from "../api/hypervisor.js";
 import { ConfigError, formatDuration } from "../config/system.js";
 import { loadSystemFile } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
+import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
+import { serveGdb } from "../node/gdb-server.js";
+import type { SessionEnd } from "../debug/gdb.js";
 
 export const VERSION = "0.1.0";
 
@@ -53,6 +57,10 @@ commands:
       --ipc-slow-path   every protected call takes the IPC slow path (for comparisons)
       --trace-out FILE  write the schedule and the exits to FILE as a Chrome trace (JSON)
                         when the run ends, for https://ui.perfetto.dev or chrome://tracing
+      --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT);
+                        it debugs one partition, the whole system stops when it stops
+      --gdb-partition NAME
+                        the partition GDB debugs (default: the first)
   run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
       --core wasm|ts    which build of the core runs it (default wasm)
       --max-insns N     stop after N instructions (status 124)
@@ -60,6 +68,7 @@ commands:
       --trace           print one line per instruction to stderr (pc, bits, disassembly, result)
       --input FILE      console input for the guest, read before it starts
       --stats           print instructions and MIPS to stderr at the end
+      --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
   help                  show this text
   --version             print the version
 `;
@@ -107,6 +116,33 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
 /** Chunk of work between yields to the event loop when input is streamed. */
 const CHUNK = 2_000_000;
 
+/** --gdb PORT: a TCP port (0: any free one). */
+function gdbPort(p: ReturnType<typeof parseArgs>): number | null {
+  const text = p.options.get("gdb");
+  if (typeof text !== "string") return null;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--gdb ${text}: expected a TCP port number (0-65535)`);
+  return port;
+}
+
+/**
+ * Serve GDB on `port` until its session ends (detach, kill, the guest's exit, a disconnect);
+ * the run then goes on without it. Resolves with how the session ended.
+ */
+async function debugWithGdb(target: DebugTarget, port: number, program: string, io: CliIO): Promise<SessionEnd> {
+  let server;
+  try {
+    server = await serveGdb(target, { port });
+  } catch (err) {
+    throw new UsageError(`--gdb ${port}: cannot listen there: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  io.stderr(`wasmvisor: waiting for GDB on 127.0.0.1:${server.port}: gdb-multiarch ${program} -ex "target remote :${server.port}"\n`);
+  const how = await server.ended;
+  server.close();
+  io.stderr(`wasmvisor: GDB ${how === "detach" ? "detached; the run goes on" : how === "kill" ? "killed the guest" : "saw the guest exit"}\n`);
+  return how;
+}
+
 async function runElf(args: string[], io: CliIO): Promise<number> {
   const p = parseArgs(args, {
     core: { kind: "value", choices: ["wasm", "ts"] },
@@ -115,6 +151,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     trace: { kind: "flag" },
     input: { kind: "value" },
     stats: { kind: "flag" },
+    gdb: { kind: "value" },
   });
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run-elf needs a PROGRAM.elf" : `run-elf takes one program, got ${p.positional.length}`);
@@ -156,9 +193,15 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   }
   machine.pushInput(input.initial);
   const unsubscribe = input.onData((bytes) => machine.pushInput(bytes));
+  const port = gdbPort(p);
+  if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
 
   const t0 = performance.now();
   try {
+    if (port !== null) {
+      const debugInput: DebugInput = { open: () => input.open, next: () => input.next() };
+      await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io);
+    }
     if (p.options.has("trace")) {
       traceRun(machine, maxInsns, (line) => io.stderr(`${line}\n`));
       if (!machine.halted && machine.work >= maxInsns) machine.stopAtLimit(maxInsns);
@@ -233,6 +276,8 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     stats: { kind: "flag" },
     "ipc-slow-path": { kind: "flag" },
     "trace-out": { kind: "value" },
+    gdb: { kind: "value" },
+    "gdb-partition": { kind: "value" },
   });
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
@@ -244,6 +289,14 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   const consoleName = p.options.get("console");
   if (typeof consoleName === "string" && !sys.config.partitions.some((x) => x.name === consoleName)) {
     throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+  }
+  const port = gdbPort(p);
+  const gdbPartition = p.options.get("gdb-partition");
+  if (typeof gdbPartition === "string") {
+    if (port === null) throw new UsageError("--gdb-partition needs --gdb PORT");
+    if (!sys.config.partitions.some((x) => x.name === gdbPartition)) {
+      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+    }
   }
   const hv = new Hypervisor(sys.config, {
     core,
@@ -285,6 +338,13 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   const t0 = performance.now();
   let result;
   try {
+    if (port !== null) {
+      const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
+      const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
+      await hv.start(); // (the boards exist from here on)
+      const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
+      await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io);
+    }
     result = await hv.run({
       maxInsns,
       inputOpen: () => input?.open ?? false,

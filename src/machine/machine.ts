@@ -10,7 +10,7 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, RAM_HOST_BASE,
+  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, RAM_HOST_BASE,
   V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt } from "../vmm/board.js";
@@ -175,6 +175,7 @@ export class Machine {
   step(budget: number, inputOpen = false): number {
     let done = 0;
     const exports = this.core.exports;
+    this.atBreakpoint = false;
     while (done < budget && !this.halt) {
       let slice = Math.min(budget - done, SLICE_MAX);
       if (this.board.htifPendingLow) slice = Math.min(slice, HTIF_GRACE);
@@ -186,7 +187,10 @@ export class Machine {
       this.work += work;
       this.retired += n;
       if (this.board.htifPendingLow && reason !== EXIT_WATCH) this.board.flushHtifLow();
-      if (reason === EXIT_WATCH) {
+      if (reason === EXIT_BREAK) {
+        this.atBreakpoint = true; // a debugger's breakpoint (src/debug/): the hart stays on it
+        break;
+      } else if (reason === EXIT_WATCH) {
         this.board.onWatch(this.words[SYS_WATCH_ADDR >> 2] >>> 0);
       } else if (reason === EXIT_WFI && !this.halt) {
         // Idle: skip virtual time to the hart's next timer deadline (the core raises it).
@@ -205,6 +209,14 @@ export class Machine {
     }
     this.board.flushOutput();
     return done;
+  }
+
+  /** True when the last step() ended on an EBREAK a debugger asked to stop at (DEBUG_BREAK). */
+  atBreakpoint = false;
+
+  /** End the run with `status` (a debugger's kill). */
+  kill(message: string, status: number): void {
+    this.stop({ kind: "stopped", status, message });
   }
 
   /** True when the hart sits in WFI. */

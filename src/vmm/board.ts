@@ -11,7 +11,7 @@ import {
   SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
   V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
-  GUEST_SUPERVISOR, V_PC, V_PRIV, STAGE2_TABLE, vcpuAddr, physmapAddr,
+  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, PM_KIND_MASK, STAGE2_TABLE, vcpuAddr, physmapAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -369,6 +369,100 @@ export class Board {
       pc: this.words[(this.vcpu + V_PC) >> 2] >>> 0,
       priv: this.words[(this.vcpu + V_PRIV) >> 2],
     };
+  }
+
+  // ── Debugger access (src/debug/gdb.ts): what a JTAG probe sees, without side effects ──────
+
+  /** The hart's pc (settable while it is stopped). */
+  get pc(): number {
+    return this.words[(this.vcpu + V_PC) >> 2] >>> 0;
+  }
+  set pc(value: number) {
+    this.words[(this.vcpu + V_PC) >> 2] = value | 0;
+  }
+
+  /** Debugger control of the hart (DEBUG_* of assembly/layout.ts; 0: no debugger). */
+  get debugFlags(): number {
+    return this.words[(this.vcpu + V_DEBUG) >> 2];
+  }
+  set debugFlags(flags: number) {
+    this.words[(this.vcpu + V_DEBUG) >> 2] = flags;
+  }
+
+  /** Host address of guest-physical `pa` if this board's map puts RAM there (any permissions),
+   *  else -1 (devices are never touched by the debugger: reading them has side effects). */
+  private ramHostAddress(pa: number): number {
+    const base = physmapAddr(this.index);
+    for (let i = 0; i < this.regionCount; i++) {
+      const e = (base + i * PHYSMAP_ENTRY) >> 2;
+      const kind = this.words[e + (PM_KIND >> 2)] & PM_KIND_MASK;
+      if (kind !== PM_RAM && kind !== PM_RAM_WATCH) continue;
+      const off = (pa - (this.words[e + (PM_BASE >> 2)] >>> 0)) >>> 0;
+      if (off < (this.words[e + (PM_SIZE >> 2)] >>> 0)) return this.words[e + (PM_TARGET >> 2)] + off;
+    }
+    return -1;
+  }
+
+  /**
+   * Guest-physical address of virtual address `va` as the hart fetches at its privilege level
+   * now: itself in M-mode or with satp off, else through the guest's Sv32 tables (read only:
+   * no A/D bits set, no permission check). -1 when nothing is mapped there.
+   */
+  debugTranslate(va: number): number {
+    va >>>= 0;
+    const satp = this.words[(this.vcpu + V_SATP) >> 2];
+    if (this.words[(this.vcpu + V_PRIV) >> 2] === 3 || satp >= 0) return va; // M, or satp.MODE = Bare
+    let table = (satp & 0x3fffff) * 4096;
+    for (let level = 1; level >= 0; level--) {
+      const vpn = level === 1 ? va >>> 22 : (va >>> 12) & 0x3ff;
+      const host = table < 2 ** 32 ? this.ramHostAddress(table + vpn * 4) : -1;
+      if (host < 0) return -1;
+      const pte = this.words[host >> 2];
+      if ((pte & 1) === 0 || (pte & 6) === 4) return -1; // invalid, or W without R
+      const ppn = pte >>> 10;
+      if ((pte & 0xa) !== 0) { // a leaf (R or X)
+        const pa = level === 1 ? (ppn >>> 10) * 2 ** 22 + (va & 0x3fffff) : ppn * 4096 + (va & 0xfff);
+        return pa < 2 ** 32 && (level === 0 || (ppn & 0x3ff) === 0) ? pa : -1;
+      }
+      table = ppn * 4096;
+    }
+    return -1;
+  }
+
+  /** Where the `length` bytes at virtual address `va` live in host memory, as [host address,
+   *  offset, length] spans (one per page); null if any byte is not RAM. */
+  private debugSpans(va: number, length: number, physical: boolean): Array<[number, number, number]> | null {
+    const spans: Array<[number, number, number]> = [];
+    for (let done = 0; done < length;) {
+      const at = (va + done) >>> 0;
+      const n = Math.min(length - done, 4096 - (at & 4095));
+      const pa = physical ? at : this.debugTranslate(at);
+      const host = pa < 0 ? -1 : this.ramHostAddress(pa);
+      if (host < 0 || this.ramHostAddress(pa + n - 1) !== host + n - 1) return null;
+      spans.push([host, done, n]);
+      done += n;
+    }
+    return spans;
+  }
+
+  /** Copy `length` bytes at virtual address `va` (guest-physical with `physical`); null if any
+   *  byte is not RAM. */
+  debugRead(va: number, length: number, physical = false): Uint8Array | null {
+    const spans = this.debugSpans(va, length, physical);
+    if (!spans) return null;
+    const out = new Uint8Array(length);
+    for (const [host, at, n] of spans) out.set(this.bytes.subarray(host, host + n), at);
+    return out;
+  }
+
+  /** Write `data` at virtual address `va` (guest-physical with `physical`), all or nothing;
+   *  false if any byte is not RAM. The
+   *  interpreter caches translations, not instructions: a patched instruction runs as written. */
+  debugWrite(va: number, data: Uint8Array, physical = false): boolean {
+    const spans = this.debugSpans(va, data.length, physical);
+    if (!spans) return false;
+    for (const [host, at, n] of spans) this.bytes.set(data.subarray(at, at + n), host);
+    return true;
   }
 
   /** Build the physical map (and, with an allocator, the stage-2 table) of this board. */
