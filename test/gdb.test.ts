@@ -258,5 +258,10 @@ describe.skipIf(!hasGdb)("gdb-multiarch against wasmvisor run-elf --gdb", () => 
     }
     expect((await cli(["run-elf", guestPath("hello"), "--gdb", "http"])).stderr).toContain("expected a TCP port number");
     expect((await cli(["run-elf", guestPath("hello"), "--gdb", "1234", "--trace"])).stderr).toContain("cannot be combined");
+    const system = join(ROOT, "examples/two-guests.json");
+    expect((await cli(["run", system, "--gdb-partition", "hello"])).stderr).toContain("--gdb-partition needs --gdb PORT");
+    const bad = await cli(["run", system, "--gdb", "1234", "--gdb-partition", "nope"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--gdb-partition nope: no such partition; the partitions are hello, timer");
   });
 });
