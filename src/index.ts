@@ -23,3 +23,7 @@ export { createCore, loadCoreWasm, CORE_WASM_URL, CORE_KINDS, type Core, type Co
 export { MemoryDisk, SECTOR, type BlockStorage } from "./devices/virtio-blk.js";
 export { parseElf, ElfError, type ElfImage, type ElfSegment } from "./loader/elf.js";
 export { disassemble, type Disassembly } from "./debug/disasm.js";
+export { GdbSession, TARGET_XML, type GdbSessionOptions, type SessionEnd } from "./debug/gdb.js";
+export {
+  MachineTarget, PartitionTarget, type DebugTarget, type DebugInput, type Stop, type ResumeMode,
+} from "./debug/target.js";

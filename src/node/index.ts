@@ -10,6 +10,7 @@ export { loadWasmModule, coreWasmPath } from "./core-file.js";
 export { FileDisk } from "./disk-file.js";
 export { RapilogDisk, type RapilogStats } from "./rapilog-disk.js";
 export { stdinInput, type ConsoleInput } from "./console.js";
+export { serveGdb, type GdbServer, type GdbServerOptions } from "./gdb-server.js";
 export { main as cliMain } from "../cli/main.js";
 
 /**
