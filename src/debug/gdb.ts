@@ -263,9 +263,7 @@ export class GdbSession {
       case "v":
         return this.handleV(packet);
       case "k":
-        this.target.kill();
-        this.end("kill");
-        return null;
+        return this.kill(false);
       case "D":
         this.end("detach");
         return "OK";
@@ -288,12 +286,7 @@ export class GdbSession {
       this.resume(action[0] === "s" || action[0] === "S");
       return null;
     }
-    if (packet.startsWith("vKill")) {
-      this.target.kill();
-      this.reply("OK");
-      this.end("kill");
-      return null;
-    }
+    if (packet.startsWith("vKill")) return this.kill(true);
     return "";
   }
 
@@ -318,6 +311,14 @@ export class GdbSession {
     if (packet === "qsThreadInfo") return "l";
     if (packet.startsWith("qThreadExtraInfo")) return bytesToHex(new TextEncoder().encode("hart"));
     return "";
+  }
+
+  /** End the guest's run and the session; vKill is answered (before the socket closes), k not. */
+  private kill(answer: boolean): null {
+    this.target.kill();
+    if (answer) this.reply("OK");
+    this.end("kill");
+    return null;
   }
 
   private insertBreakpoint(addr: number, kind: number): string {

@@ -103,13 +103,9 @@ export class MachineTarget extends BaseTarget {
       if (this.machine.atBreakpoint) return { kind: "break" };
       if (step && done > 0) return { kind: "step" };
       if (this.machine.halted) continue;
-      if (done === 0 || this.machine.waiting) {
-        // Idle until input comes (step() returned early because input may still come).
-        if (inputOpen && this.machine.waiting) await this.waitForInput(this.input!);
-        else await yieldToHost();
-      } else {
-        await yieldToHost();
-      }
+      // Idle until input comes (step() returned early because input may still come).
+      if (inputOpen && this.machine.waiting) await this.waitForInput(this.input!);
+      else await yieldToHost();
     }
   }
 }
