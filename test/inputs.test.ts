@@ -155,7 +155,7 @@ describe("ELF loading is linear in the file's size", () => {
     v.setUint32(shOff + 80 + 36, 16, true);
     return out;
   }
-  it("a 529 KB symbol table of overlapping names (51 s before) and a 4 MB one load in well under a second each", () => {
+  it("symbol tables of overlapping names (a 529 KB file took 51 s before) in 0.6 MB and 4 MB files load in well under a second", () => {
     for (const [strLen, nsyms] of [[262144, 16384], [2 << 20, 131072]]) {
       const elf = crafted(strLen, nsyms);
       const t0 = performance.now();

@@ -161,7 +161,7 @@ export function writeReproducer(failure: Failure, dir: string): string {
   materialize(c.files, caseDir);
   const bin = join(ROOT, "bin", "wasmvisor.mjs");
   const lines = [
-    "#!/bin/sh",
+    "#!/bin/bash",
     `# wasmvisor fuzz case ${failure.kind}:${failure.seed} (${c.what})`,
     `# found: ${failure.problems.join("\n#        ").split("\n").join("\n# ")}`,
     `# in-process: npm run fuzz -- --replay ${failure.kind}:${failure.seed}`,
@@ -177,8 +177,9 @@ export function writeReproducer(failure: Failure, dir: string): string {
   const stdin = c.stdin ? (c.stdin.streamed ? "cat stdin.bin | " : "") : "";
   const redirect = c.stdin && !c.stdin.streamed ? " < stdin.bin" : "";
   const head = c.closeStdoutAfter !== undefined ? ` | head -c ${c.closeStdoutAfter}` : "";
+  const status = `\${PIPESTATUS[${stdin ? 1 : 0}]}`; // wasmvisor's, in a pipeline
   for (const core of c.bothCores ? ["wasm", "ts"] : [null]) {
-    lines.push(`${stdin}node ${shellQuote(relative(caseDir, bin))} ${args}${core ? ` --core ${core}` : ""}${redirect}${head}; echo "status $?"`);
+    lines.push(`${stdin}node ${shellQuote(relative(caseDir, bin))} ${args}${core ? ` --core ${core}` : ""}${redirect}${head}; echo "status ${status}"`);
   }
   const script = join(caseDir, "repro.sh");
   writeFileSync(script, `${lines.join("\n")}\n`);

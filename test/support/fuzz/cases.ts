@@ -469,8 +469,10 @@ function argvCase(r: Rand): Part {
   } else if (r.chance(0.3)) {
     positional.push(r.pick(["x", "-", "--", "run"]));
   }
+  if (r.chance(0.1)) positional.push(r.pick(["extra", "-", "--"]));
   argv.push(...positional);
-  if (r.chance(0.1)) argv.push(r.pick(["extra", "-", "--"]));
+  // A message may name any of them (the real guests' paths included).
+  for (const p of positional) if (p.length > 2 && !p.startsWith("{dir}")) subjects.add(p);
 
   // Options, good and bad, in random order; later ones override earlier ones.
   const options: Array<() => string[]> = [
