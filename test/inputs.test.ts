@@ -228,7 +228,7 @@ describe("system descriptions: every problem as a path and a human message", () 
     expect(found).toEqual([
       "partitions[0].bootargs: 4097 bytes: at most 4096 fit in the device tree (Linux itself reads the first 1023)",
       'partitions[1].disk: "a\\u0000b" contains a NUL character, which no file name can: give the path of a disk image',
-      "partitions[1].mappings: 30 mappings are too many: with its RAM (up to 3 windows), 4 devices, a partition can map at most 25 regions (32 memory windows in all)",
+      "partitions[1].mappings: 30 mappings are too many: with its RAM (up to 3 windows), 4 devices and the board's own (3), a partition can map at most 22 regions (32 memory windows in all)",
     ]);
   });
   it("an HTIF tohost outside RAM is the image's problem, found before the run", async () => {
