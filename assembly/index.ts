@@ -57,11 +57,13 @@ export function vcpuCanWake(index: i32): i32 {
 }
 
 /**
- * mtime (low or high word) at virtual clock {clockHi, clockLo}: clock / cycles-per-tick +
- * offset. The core's one definition of time; the host's CLINT calls it with SYS_NOW.
+ * vCPU `index`'s mtime (low or high word) at virtual clock {clockHi, clockLo}: clock /
+ * cycles-per-tick + the vCPU's time offset. The core's one definition of time; the host's CLINT
+ * calls it with SYS_NOW.
  */
-export function mtimeAt(clockHi: i32, clockLo: i32, wantHigh: i32): i32 {
-  return wantHigh != 0 ? timeAtHi(clockHi, clockLo) : timeAtLo(clockHi, clockLo);
+export function mtimeAt(index: i32, clockHi: i32, clockLo: i32, wantHigh: i32): i32 {
+  const vcpu = vcpuAddr(index);
+  return wantHigh != 0 ? timeAtHi(vcpu, clockHi, clockLo) : timeAtLo(vcpu, clockHi, clockLo);
 }
 
 /** Start of the default physical map table (the host may place others in the same area). */

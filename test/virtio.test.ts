@@ -4,20 +4,22 @@
 // loops, indices beyond the queue), which must stop the device (DEVICE_NEEDS_RESET) and never
 // throw into the host. Linux's own drivers exercise the same devices in test/linux.test.ts.
 import { describe, expect, it } from "vitest";
-import { VirtioMmio, type GuestMemory } from "../src/devices/virtio-mmio.ts";
+import { VirtioMmio } from "../src/devices/virtio-mmio.ts";
+import { GuestMemory } from "../src/vmm/guest-memory.ts";
+import { RAM_HOST_BASE } from "../assembly/layout.ts";
 import { VirtioBlk, MemoryDisk, diskSizeProblem, type BlockStorage } from "../src/devices/virtio-blk.ts";
 import { VirtioConsole } from "../src/devices/virtio-console.ts";
 
 const RAM = 0x8000_0000;
 const RAM_BYTES = 1 << 20;
 
-/** 1 MiB of "guest RAM" at 0x8000_0000 and a little driver for one queue at a time. */
+/** 1 MiB of "guest RAM" at 0x8000_0000 (behind the same memory gate a board gives its devices)
+ *  and a little driver for one queue at a time. */
 class Driver {
-  readonly ram = new Uint8Array(RAM_BYTES);
-  readonly view = new DataView(this.ram.buffer);
-  readonly mem: GuestMemory = {
-    slice: (gpa, len) => (gpa >= RAM && len >= 0 && gpa - RAM + len <= RAM_BYTES ? this.ram.subarray(gpa - RAM, gpa - RAM + len) : null),
-  };
+  private readonly memory = new ArrayBuffer(RAM_HOST_BASE + RAM_BYTES);
+  readonly ram = new Uint8Array(this.memory, RAM_HOST_BASE, RAM_BYTES);
+  readonly view = new DataView(this.memory, RAM_HOST_BASE, RAM_BYTES);
+  readonly mem = new GuestMemory(this.memory, [{ gpa: RAM, size: RAM_BYTES, host: RAM_HOST_BASE, read: true, write: true }]);
   irqLevel = false;
   readonly dev: VirtioMmio;
   private nextAvail: number[] = [];

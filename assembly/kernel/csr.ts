@@ -141,8 +141,8 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
       case CSR_CYCLEH: return counterRead(vcpu, vcpu + V_MCYCLE_LO, 1, true);
       case CSR_INSTRET: return counterRead(vcpu, vcpu + V_MINSTRET_LO, 4, false);
       case CSR_INSTRETH: return counterRead(vcpu, vcpu + V_MINSTRET_LO, 4, true);
-      case CSR_TIME: return timeLo();
-      case CSR_TIMEH: return timeHi();
+      case CSR_TIME: return timeLo(vcpu);
+      case CSR_TIMEH: return timeHi(vcpu);
       default: return 0; // hpmcounter3..31: hardwired zero
     }
   }

@@ -1,6 +1,14 @@
 // The Supervisor Binary Interface as the kernel answers it for supervisor-mode partitions (as
-// OpenSBI or KVM would; RISC-V SBI specification v2.0), and wasmvisor's own hypercall extension
-// for both guest modes.
+// OpenSBI or KVM would; RISC-V SBI specification v2.0), and wasmvisor's own hypercalls for both
+// guest modes.
+//
+// Hypercalls: WVCALL, one encoding in the custom-0 opcode space that no unmodified guest
+// produces (0x5760000B: opcode 0x0B, funct3 0, rd = rs1 = x0, imm 0x576 "WV"), with the SBI
+// register convention: a7 = the wasmvisor extension ID, a6 = FID, a0-a5 arguments, results in
+// a0/a1. A machine-mode guest's M-mode and a supervisor-mode guest's S-mode may use it; anywhere
+// else it is an illegal instruction, as on hardware. A supervisor-mode guest may also reach the
+// extension through ECALL (the SBI is the hypervisor's there); a machine-mode guest's ECALLs are
+// always its own (an RTOS yields with a bare ECALL, whatever a7 holds).
 //
 // A supervisor-mode vCPU has no M-mode code: everything but ECALL from S is delegated to S, and
 // an ECALL from S arrives here. Arguments in a0-a5, function ID in a6, extension ID in a7; the
@@ -11,7 +19,7 @@
 import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
-  SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
+  SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
 } from "../layout";
 import { clockLo, clockHi } from "./counters";
@@ -38,6 +46,8 @@ const EID_SRST: i32 = 0x53525354; // "SRST"
 const EID_DBCN: i32 = 0x4442434e; // "DBCN"
 /** wasmvisor's hypercall extension, in the experimental range 0x0800_0000-0x08FF_FFFF ("\x08WMV"). */
 export const EID_WASMVISOR: i32 = 0x08574d56;
+/** The hypercall instruction (custom-0; see the top of this file). */
+export const WVCALL: i32 = 0x5760000b;
 
 // Error codes.
 const SBI_SUCCESS: i32 = 0;
@@ -74,10 +84,11 @@ function ret(error: i32, value: i32): void {
   setReg(11, value);
 }
 
-/** Clock value at which mtime reaches {hi,lo} ticks: (ticks - offset) × cycles-per-tick. */
+/** Clock value at which the vCPU's mtime reaches {hi,lo} ticks: (ticks - its offset) ×
+ *  cycles-per-tick. */
 function ticksToClockSet(vcpu: i32, hi: i32, lo: i32): void {
-  const olo = load32(SYS_TIME_OFFSET_LO);
-  const ohi = load32(SYS_TIME_OFFSET_HI);
+  const olo = load32(vcpu + V_TIME_OFFSET_LO);
+  const ohi = load32(vcpu + V_TIME_OFFSET_HI);
   // Both are unsigned 64-bit tick counts (an SBI caller disarms the timer with all ones).
   if (u32(hi) < u32(ohi) || (hi == ohi && u32(lo) < u32(olo))) {
     stimerSet(vcpu, 0, 0); // already in the past: fires at once
@@ -246,6 +257,20 @@ export function sbiCall(vcpu: i32): i32 {
       ret(SBI_ERR_NOT_SUPPORTED, 0);
       return SBI_CONTINUE;
   }
+}
+
+/**
+ * A WVCALL of the running vCPU `vcpu` (registers at HART_X, pc already past it; the caller
+ * checked that it may make one): the wasmvisor extension if a7 names it, else NOT_SUPPORTED.
+ */
+export function wvcall(vcpu: i32): i32 {
+  store32(SYS_STAT_SBI, i32(load32(SYS_STAT_SBI) + 1));
+  store32(vcpu + V_STAT_SBI, i32(load32(vcpu + V_STAT_SBI) + 1));
+  if (reg(17) != EID_WASMVISOR) {
+    ret(SBI_ERR_NOT_SUPPORTED, 0);
+    return SBI_CONTINUE;
+  }
+  return hypercall(vcpu, reg(16));
 }
 
 /**

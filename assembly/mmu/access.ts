@@ -14,10 +14,10 @@ import {
   PRIV_M, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO, PM_RAM, PM_RAM_WATCH, PM_KIND_MASK, PM_NO_READ,
   PM_NO_WRITE, PM_NO_EXEC, TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ,
   SYS_WATCH_ADDR, SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, SYS_STAT_SHADOW_HITS, SYS_HV_MODE, SYS_PAGING,
-  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, tlbSetAddr,
+  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, HOSTREQ_RETRY, tlbSetAddr,
 } from "../layout";
 import {
-  raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, ACCESS_FETCH, ACCESS_LOAD,
+  raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, STATUS_RETRY, ACCESS_FETCH, ACCESS_LOAD,
   ACCESS_STORE, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_ACCESS,
   CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
 } from "../cpu/fault";
@@ -133,9 +133,16 @@ function mmioBegin(vcpu: i32): void {
   store32(vcpu + V_STAT_MMIO, i32(load32(vcpu + V_STAT_MMIO) + 1));
 }
 
-/** A device may have posted a request (halt, interrupt line change): leave the inner loop. */
+/** A device may have posted a request (halt, interrupt line change): leave the inner loop. A
+ *  device with more work for this access than one exit may do asks for the access again. */
 function mmioEnd(): void {
-  if (load32(SYS_HOST_REQ) != 0) setStatus(STATUS_RESYNC);
+  const req = load32(SYS_HOST_REQ);
+  if ((req & HOSTREQ_RETRY) != 0) {
+    store32(SYS_HOST_REQ, req & ~HOSTREQ_RETRY);
+    setStatus(STATUS_RETRY);
+  } else if (req != 0) {
+    setStatus(STATUS_RESYNC);
+  }
 }
 
 /** Read RAM at a host address with the width and extension of LOAD funct3. */

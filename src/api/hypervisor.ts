@@ -17,7 +17,7 @@ import {
   V_HALT_REASON, V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_RETIRED_HI, V_STAT_CYCLES_LO,
   V_STAT_CYCLES_HI, V_STAT_TRAPS, V_STAT_MMIO, V_STAT_SBI, V_STAT_SYSTEM, V_STAT_WALKS,
   V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_PC,
-  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, EXIT_BREAK, EXIT_STEP, HOSTREQ_STOP,
+  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, EXIT_BREAK, EXIT_STEP, EXIT_RETRY, HOSTREQ_STOP,
   PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
   HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
   IPC_CHANNEL_ENTRY, IPC_CHANNELS_MAX, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1, CH_PP_END, V_CHANNELS,
@@ -27,8 +27,9 @@ import {
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, vcpuAddr,
 } from "../../assembly/layout.js";
-import { Board, DeviceBus, Stage2Allocator, RAM_BASE, type Halt, type MappedRegion } from "../vmm/board.js";
+import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
+import { layoutWords } from "../vmm/guest-memory.js";
 import { parseBootImage } from "../loader/linux.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 
@@ -159,8 +160,11 @@ export interface SystemResult {
   reason: "halted" | "limit" | "idle" | "stopped";
 }
 
-const CHUNK = 1 << 22;
-/** run() gives the host's event loop a turn at least this often (ms of real time). */
+/** Cycles of virtual time per call into the core (hvRun): small enough that the slowest core
+ *  returns within a few milliseconds of real time. */
+const CHUNK = 1 << 20;
+/** run() gives the host's event loop a turn at least this often (ms of real time), so input,
+ *  signals (Ctrl-C, SIGTERM) and stop() act promptly; advance() returns after this long too. */
 const YIELD_MS = 20;
 /** In wall-clock mode run() advances at most this much virtual time between turns of the
  *  host's event loop (ms), so input and output move promptly; and when it has fallen further
@@ -183,8 +187,7 @@ export const yieldToHost: () => Promise<void> = (() => {
   });
 })();
 const HTIF_GRACE = 16;
-/** Exit status of a partition stopped by a fatal fault. */
-export const STATUS_FAULT = 126;
+export { STATUS_FAULT } from "../vmm/board.js";
 
 export class Hypervisor {
   readonly config: SystemConfig;
@@ -289,7 +292,7 @@ export class Hypervisor {
       },
     });
     this.core = core;
-    const words = (this.words = new Int32Array(core.memory));
+    const words = (this.words = layoutWords(core.memory));
     core.exports.systemReset(cfg.cyclesPerTick);
     const nested = this.options.paging === "nested";
     words[SYS_HV_MODE >> 2] = 1;
@@ -317,12 +320,12 @@ export class Hypervisor {
       }));
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i],
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
-      new Uint8Array(core.memory).fill(0, ramHosts[i], ramHosts[i] + p.ramBytes);
+      board.clearRam(); // (a restart reuses the memory)
       board.loadImage(images[i], p.image, initrds[i]);
       const v = vcpuAddr(i);
       words[(v + V_PRIORITY) >> 2] = p.priority;
@@ -539,13 +542,18 @@ export class Hypervisor {
   debugStop: { partition: number; kind: "break" | "step" } | null = null;
 
   /**
-   * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()).
-   * Returns why it stopped: "budget", "halted", "idle", "stopped", or "debug" (debugStop).
+   * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()),
+   * or fewer if `maxMs` milliseconds of real time pass first. Returns why it stopped: "budget",
+   * "halted", "idle", "stopped", or "debug" (debugStop).
    */
-  advance(cycles: number): "budget" | "halted" | "idle" | "stopped" | "debug" {
+  advance(cycles: number, maxMs = Infinity): "budget" | "halted" | "idle" | "stopped" | "debug" {
     const exports = this.core!.exports;
     let left = cycles;
+    const started = maxMs === Infinity ? 0 : performance.now();
     while (left > 0) {
+      // With maxMs the host keeps control: after that much real time the caller gets a turn
+      // (what the guests see does not depend on how the host slices the run).
+      if (maxMs !== Infinity && left !== cycles && performance.now() - started > maxMs) break;
       if (this.allHalted()) return "halted";
       if (this.stopRequested) return "stopped";
       const before = this.clock();
@@ -561,6 +569,7 @@ export class Hypervisor {
       switch (reason) {
         case EXIT_BUDGET:
         case EXIT_TIMELINE:
+        case EXIT_RETRY: // a device's access goes on at the vCPU's next turn (bounded work per exit)
           break;
         case EXIT_WATCH:
           if (this.tracingExits) this.emitExit(this.clock(), v, "mmio", `${this.config.partitions[v].name} HTIF tohost store`);
@@ -639,7 +648,7 @@ export class Hypervisor {
         reason = "limit";
         break;
       }
-      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)));
+      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)), YIELD_MS);
       if (r === "halted") break;
       if (r === "stopped" || r === "debug") { // (a debugger's stop: only src/debug/ asks for those)
         reason = "stopped";

@@ -57,6 +57,9 @@ export interface PartitionDescription {
   /** A passive server: no time of its own (no window, no budget); it runs only on the time of
    *  the partitions that call it (protected procedure calls, seL4 MCS donation). */
   passive?: boolean;
+  /** HTIF (the ELF's tohost/fromhost, the Spike convention) for this partition (default false:
+   *  inside a partition an ELF's tohost symbol is plain memory unless this is true). */
+  htif?: boolean;
 }
 
 export interface DiskDescription {
@@ -142,6 +145,7 @@ export interface PartitionConfig {
   disk?: DiskConfig;
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
   passive: boolean;
+  htif: boolean;
 }
 
 export interface DiskConfig {
@@ -299,10 +303,11 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive"]);
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
+      if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
       if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
       const pname = typeof pd.name === "string" ? pd.name : "";
       if (!NAME.test(pname)) bad("name", "must be a name: a letter, then letters, digits, - or _ (at most 32)");
@@ -414,6 +419,7 @@ export function validateSystem(
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
         passive: pd.passive === true,
+        htif: pd.htif === true,
       });
     });
   }

@@ -17,6 +17,7 @@ import { Board, DeviceBus, RAM_BASE, type Halt } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, type ElfImage } from "../loader/elf.js";
 import { VirtualTime } from "./time.js";
+import { layoutWords } from "../vmm/guest-memory.js";
 
 export { RAM_BASE, type Halt } from "../vmm/board.js";
 export const DEFAULT_RAM_BYTES = 128 * 1024 * 1024;
@@ -75,7 +76,6 @@ export class Machine {
   readonly board: Board;
   readonly time: VirtualTime;
   private readonly words: Int32Array;
-  private readonly bytes: Uint8Array;
   private readonly vcpu = vcpuAddr(0);
   private halt: Halt | null = null;
   /** Instructions retired since the image was loaded. */
@@ -85,14 +85,13 @@ export class Machine {
 
   private constructor(readonly core: Core, options: MachineOptions, ramBytes: number) {
     this.ramBytes = ramBytes;
-    this.words = new Int32Array(core.memory);
-    this.bytes = new Uint8Array(core.memory);
+    this.words = layoutWords(core.memory);
     this.time = new VirtualTime(core.memory, core.exports);
     core.exports.systemReset(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
-      ramBytes, ramHost: RAM_HOST_BASE,
+      ramBytes, ramHost: RAM_HOST_BASE, htif: true,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });

@@ -8,10 +8,10 @@
 
 import type { Core } from "../core/core.js";
 import {
-  SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
+  SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, HOSTREQ_RETRY, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
   V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
-  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, PM_KIND_MASK, STAGE2_TABLE, vcpuAddr, physmapAddr,
+  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, STAGE2_TABLE, vcpuAddr, physmapAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -21,11 +21,12 @@ import { TestFinisher, type FinisherEvent } from "../devices/finisher.js";
 import { Htif } from "../devices/htif.js";
 import type { ElfImage } from "../loader/elf.js";
 import { virtDeviceTree, node, PH_PLIC, type FdtValue } from "../loader/dtb.js";
-import { VirtioMmio, type GuestMemory } from "../devices/virtio-mmio.js";
+import { VirtioMmio } from "../devices/virtio-mmio.js";
 import { VirtioBlk, type BlockStorage } from "../devices/virtio-blk.js";
 import { VirtioConsole } from "../devices/virtio-console.js";
 import { ChannelDoorbells, CHANNEL_BASE, CHANNEL_WINDOW, CHANNEL_IRQ_BASE } from "../devices/channel.js";
 import type { VirtualTime } from "../machine/time.js";
+import { GuestMemory, layoutWords, type MemoryWindow } from "./guest-memory.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const FINISHER_BASE = 0x0010_0000;
@@ -43,6 +44,9 @@ export const ALL_DEVICES: readonly DeviceName[] = ["uart", "clint", "plic", "fin
 /** Every device a description may list (virtio-blk comes with a partition's "disk"). */
 export const KNOWN_DEVICES: readonly DeviceName[] = [...ALL_DEVICES, "virtio-blk", "virtio-console"];
 export type GuestMode = "machine" | "supervisor";
+
+/** Exit status of a partition stopped by a fatal fault. */
+export const STATUS_FAULT = 126;
 
 /** Room for a supervisor-mode partition's device tree at the top of its RAM. */
 export const DEVICE_TREE_BYTES = 0x10000;
@@ -147,6 +151,9 @@ export interface BoardOptions {
   bootargs?: string;
   /** The disk behind virtio-blk (the device exists when this is given). */
   disk?: BlockStorage;
+  /** HTIF (tohost/fromhost of the ELF's symbols): on for the bare machine, off in partitions
+   *  unless their description enables it. Default false. */
+  htif?: boolean;
   /** This partition's IPC channels: its channel id, the channel's name, and the shared region
    *  that goes with it (guest-physical address here), for the doorbells and the device tree. */
   channels?: ReadonlyArray<{ id: number; name: string; region?: { gpa: number; size: number } }>;
@@ -167,8 +174,9 @@ export class Board {
   readonly plic: Plic | null = null;
   readonly virtioBlk: VirtioBlk | null = null;
   readonly virtioConsole: VirtioConsole | null = null;
+  /** The only way this board's devices, loader and debugger reach the partition's memory. */
+  readonly memory: GuestMemory;
   private readonly words: Int32Array;
-  private readonly bytes: Uint8Array;
   private readonly vcpu: number;
   private readonly deviceIds = new Map<DeviceName, number>();
   private readonly regions: readonly MappedRegion[];
@@ -190,15 +198,15 @@ export class Board {
     this.ramBytes = o.ramBytes;
     this.ramHost = o.ramHost;
     this.regions = o.regions ?? [];
-    this.words = new Int32Array(o.core.memory);
-    this.bytes = new Uint8Array(o.core.memory);
+    this.words = layoutWords(o.core.memory);
+    this.memory = new GuestMemory(o.core.memory, this.ramWindows());
     this.vcpu = vcpuAddr(o.index);
     const devices = new Set(o.devices ?? ALL_DEVICES);
     if (devices.has("finisher")) {
       this.deviceIds.set("finisher", o.bus.add(new TestFinisher(`${o.name}.finisher`, (e) => this.finish(e))));
     }
     if (devices.has("clint")) {
-      this.clint = new Clint(`${o.name}.clint`, o.time, {
+      this.clint = new Clint(`${o.name}.clint`, o.time.partition(o.index), {
         setMsip: (level) => this.setLine(1 << 3, level),
         setMtip: (level) => this.setLine(1 << 7, level),
         setDeadline: (clock) => this.setDeadline(clock),
@@ -214,18 +222,12 @@ export class Board {
       this.uart = new Uart16550(`${o.name}.uart0`, (b) => this.emit(b), (level) => plic?.setLevel(UART0_IRQ, level));
       this.deviceIds.set("uart", o.bus.add(this.uart));
     }
-    // virtio devices reach guest RAM (and nothing else) by DMA.
-    const dma: GuestMemory = {
-      slice: (gpa, length) => {
-        const off = gpa - RAM_BASE;
-        if (!Number.isInteger(gpa) || length < 0 || off < 0 || off + length > this.ramBytes) return null;
-        return this.bytes.subarray(this.ramHost + off, this.ramHost + off + length);
-      },
-    };
+    // virtio devices reach the partition's memory by DMA through its gate, and nothing else.
     const line = (irq: number) => (level: boolean) => this.plic?.setLevel(irq, level);
+    const retry = () => { this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_RETRY; };
     if (o.disk) {
       this.virtioBlk = new VirtioBlk(o.disk, `${o.name}-vda`);
-      const dev = new VirtioMmio(`${o.name}.virtio-blk`, this.virtioBlk, dma, line(VIRTIO_IRQ["virtio-blk"]));
+      const dev = new VirtioMmio(`${o.name}.virtio-blk`, this.virtioBlk, this.memory, line(VIRTIO_IRQ["virtio-blk"]), retry);
       this.deviceIds.set("virtio-blk", o.bus.add(dev));
     }
     const channels = o.channels ?? [];
@@ -235,7 +237,7 @@ export class Board {
     }
     if (devices.has("virtio-console")) {
       this.virtioConsole = new VirtioConsole((b) => this.emit(b));
-      const dev = new VirtioMmio(`${o.name}.virtio-console`, this.virtioConsole, dma, line(VIRTIO_IRQ["virtio-console"]));
+      const dev = new VirtioMmio(`${o.name}.virtio-console`, this.virtioConsole, this.memory, line(VIRTIO_IRQ["virtio-console"]), retry);
       this.virtioConsole.setGuard((op) => dev.guarded(op));
       this.deviceIds.set("virtio-console", o.bus.add(dev));
     }
@@ -259,26 +261,26 @@ export class Board {
       }
     }
     // A fresh memory is already zero; only a reload must clear what the last run left.
-    if (this.loaded) this.bytes.fill(0, this.ramHost, this.ramHost + this.ramBytes);
+    if (this.loaded) this.clearRam();
     this.loaded = true;
-    for (const seg of image.segments) this.bytes.set(seg.data, this.ramHost + (seg.paddr - RAM_BASE));
-    const tohost = image.symbols.get("tohost");
-    const fromhost = image.symbols.get("fromhost");
+    for (const seg of image.segments) this.memory.write(seg.paddr, seg.data, "debug");
     this.htif = null;
-    if (tohost !== undefined) {
-      if (tohost < RAM_BASE || tohost + 8 > RAM_BASE + this.ramBytes || tohost % 8 !== 0) {
-        throw new RangeError(`${name}: symbol tohost (0x${tohost.toString(16)}) must be an 8-byte-aligned address in RAM`);
+    const tohost = image.symbols.get("tohost");
+    if (this.o.htif && tohost !== undefined) {
+      const fromhost = image.symbols.get("fromhost") ?? null;
+      for (const [symbol, at] of [["tohost", tohost], ["fromhost", fromhost]] as const) {
+        if (at !== null && (at % 8 !== 0 || at < RAM_BASE || at + 8 > RAM_BASE + this.ramBytes)) {
+          throw new RangeError(`${name}: symbol ${symbol} (0x${at.toString(16)}) must be an 8-byte-aligned address in RAM (HTIF)`);
+        }
       }
-      this.htif = new Htif(tohost, fromhost ?? null, {
-        read32: (pa) => this.words[(this.ramHost + pa - RAM_BASE) >> 2],
-        write32: (pa, v) => { this.words[(this.ramHost + pa - RAM_BASE) >> 2] = v; },
-      }, {
+      this.htif = new Htif(tohost, fromhost, this.memory, {
         output: (b) => this.emit(b),
         input: () => (this.uart && this.uart.pendingInput > 0 ? this.uart.read(0, 1) : -1),
         exit: (code) => this.finishWith({
           kind: "htif", status: code,
           message: code === 0 ? "passed (HTIF tohost = 1)" : `failed (HTIF exit code ${code})`,
         }),
+        fault: (message) => this.finishWith({ kind: "fault", status: STATUS_FAULT, message: `stopped by a fatal fault: ${message}` }),
       });
     }
     if (this.mode === "supervisor") this.writeDeviceTree(image, name, initrd);
@@ -290,7 +292,7 @@ export class Board {
   private writeDeviceTree(image: ElfImage, name: string, initrd?: { bytes: Uint8Array; name: string }): void {
     const placement = bootPlacement(image, this.ramBytes, initrd?.bytes.length ?? 0);
     if (typeof placement === "string") throw new RangeError(`${placement.startsWith("initrd") ? initrd!.name : name}: ${placement}`);
-    if (initrd) this.bytes.set(initrd.bytes, this.ramHost + (placement.initrdStart - RAM_BASE));
+    if (initrd) this.memory.write(placement.initrdStart, initrd.bytes, "debug");
     const limit = placement.dtb;
     const extraSoc = (["virtio-blk", "virtio-console"] as const).filter((d) => this.deviceIds.has(d)).map((d) =>
       node(`virtio_mmio@${DEVICE_WINDOWS[d].base.toString(16)}`, [
@@ -326,7 +328,7 @@ export class Board {
     });
     const at = limit >>> 0;
     if (dtb.length > DEVICE_TREE_BYTES || this.ramBytes < 2 * DEVICE_TREE_BYTES) throw new RangeError(`${this.name}: RAM too small for the device tree`);
-    this.bytes.set(dtb, this.ramHost + (at - RAM_BASE));
+    this.memory.write(at, dtb, "debug");
     this.dtbAddress = at;
   }
 
@@ -355,11 +357,16 @@ export class Board {
     return this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r];
   }
 
-  /** A copy of guest RAM at guest-physical [pa, pa + length). */
+  /** A copy of guest memory at guest-physical [pa, pa + length) (RAM or a mapped region). */
   readRam(pa: number, length: number): Uint8Array {
-    const off = pa - RAM_BASE;
-    if (off < 0 || length < 0 || off + length > this.ramBytes) throw new RangeError(`0x${pa.toString(16)}+${length} is outside RAM`);
-    return this.bytes.slice(this.ramHost + off, this.ramHost + off + length);
+    const bytes = this.memory.read(pa, length, "debug");
+    if (!bytes) throw new RangeError(`0x${pa.toString(16)}+${length} is outside the partition's memory`);
+    return bytes;
+  }
+
+  /** Zero this partition's RAM (before an image is loaded again). */
+  clearRam(): void {
+    this.memory.fill(RAM_BASE, this.ramBytes, 0, "debug");
   }
 
   /** Registers x0-x31, pc and privilege level of this board's hart. */
@@ -389,20 +396,6 @@ export class Board {
     this.words[(this.vcpu + V_DEBUG) >> 2] = flags;
   }
 
-  /** Host address of guest-physical `pa` if this board's map puts RAM there (any permissions),
-   *  else -1 (devices are never touched by the debugger: reading them has side effects). */
-  private ramHostAddress(pa: number): number {
-    const base = physmapAddr(this.index);
-    for (let i = 0; i < this.regionCount; i++) {
-      const e = (base + i * PHYSMAP_ENTRY) >> 2;
-      const kind = this.words[e + (PM_KIND >> 2)] & PM_KIND_MASK;
-      if (kind !== PM_RAM && kind !== PM_RAM_WATCH) continue;
-      const off = (pa - (this.words[e + (PM_BASE >> 2)] >>> 0)) >>> 0;
-      if (off < (this.words[e + (PM_SIZE >> 2)] >>> 0)) return this.words[e + (PM_TARGET >> 2)] + off;
-    }
-    return -1;
-  }
-
   /**
    * Guest-physical address of virtual address `va` as the hart fetches at its privilege level
    * now: itself in M-mode or with satp off, else through the guest's Sv32 tables (read only:
@@ -415,9 +408,8 @@ export class Board {
     let table = (satp & 0x3fffff) * 4096;
     for (let level = 1; level >= 0; level--) {
       const vpn = level === 1 ? va >>> 22 : (va >>> 12) & 0x3ff;
-      const host = table < 2 ** 32 ? this.ramHostAddress(table + vpn * 4) : -1;
-      if (host < 0) return -1;
-      const pte = this.words[host >> 2];
+      const pte = this.memory.readU32(table + vpn * 4, "debug"); // (devices are never read: side effects)
+      if (pte === null) return -1;
       if ((pte & 1) === 0 || (pte & 6) === 4) return -1; // invalid, or W without R
       const ppn = pte >>> 10;
       if ((pte & 0xa) !== 0) { // a leaf (R or X)
@@ -429,17 +421,16 @@ export class Board {
     return -1;
   }
 
-  /** Where the `length` bytes at virtual address `va` live in host memory, as [host address,
-   *  offset, length] spans (one per page); null if any byte is not RAM. */
+  /** The guest-physical spans of the `length` bytes at virtual address `va` (one per page) as
+   *  [guest-physical address, offset, length]; null if any byte is not in memory. */
   private debugSpans(va: number, length: number, physical: boolean): Array<[number, number, number]> | null {
     const spans: Array<[number, number, number]> = [];
     for (let done = 0; done < length;) {
       const at = (va + done) >>> 0;
       const n = Math.min(length - done, 4096 - (at & 4095));
       const pa = physical ? at : this.debugTranslate(at);
-      const host = pa < 0 ? -1 : this.ramHostAddress(pa);
-      if (host < 0 || this.ramHostAddress(pa + n - 1) !== host + n - 1) return null;
-      spans.push([host, done, n]);
+      if (pa < 0 || !this.memory.contains(pa, n, "debug")) return null;
+      spans.push([pa, done, n]);
       done += n;
     }
     return spans;
@@ -451,7 +442,7 @@ export class Board {
     const spans = this.debugSpans(va, length, physical);
     if (!spans) return null;
     const out = new Uint8Array(length);
-    for (const [host, at, n] of spans) out.set(this.bytes.subarray(host, host + n), at);
+    for (const [pa, at, n] of spans) out.set(this.memory.read(pa, n, "debug")!, at);
     return out;
   }
 
@@ -461,14 +452,24 @@ export class Board {
   debugWrite(va: number, data: Uint8Array, physical = false): boolean {
     const spans = this.debugSpans(va, data.length, physical);
     if (!spans) return false;
-    for (const [host, at, n] of spans) this.bytes.set(data.subarray(at, at + n), host);
+    for (const [pa, at, n] of spans) this.memory.write(pa, data.subarray(at, at + n), "debug");
     return true;
+  }
+
+  /** The partition's memory as windows of guest-physical RAM: its own RAM, and the shared regions
+   *  mapped into it with their permissions. Devices and the debugger see exactly this. */
+  private ramWindows(): MemoryWindow[] {
+    return [
+      { gpa: RAM_BASE, size: this.ramBytes, host: this.ramHost, read: true, write: true, exec: true },
+      ...this.regions.map((r) => ({ gpa: r.gpa, size: r.size, host: r.host, read: r.read, write: r.write, exec: r.exec })),
+    ];
   }
 
   /** Build the physical map (and, with an allocator, the stage-2 table) of this board. */
   private writeMap(): void {
     const ram = (from: number, to: number, kind: number): [number, number, number, number] =>
       [from, to - from, kind, this.ramHost + (from - RAM_BASE)];
+    this.memory.setWindows(this.ramWindows());
     const regions: Array<[number, number, number, number]> = [];
     for (const [dev, id] of this.deviceIds) {
       regions.push([DEVICE_WINDOWS[dev].base, DEVICE_WINDOWS[dev].size, PM_MMIO, id]);
@@ -601,16 +602,13 @@ export class Board {
     return this.sbiInput.length > 0 ? this.sbiInput.shift()! : -1;
   }
 
-  /** Host address of guest-physical [gpa, gpa+len) in this board's RAM, or -1. */
-  private ramAddress(gpa: number, len: number): number {
-    if (gpa >= RAM_BASE && gpa + len <= RAM_BASE + this.ramBytes) return this.ramHost + (gpa - RAM_BASE);
-    return -1;
-  }
-
   /**
    * Serve a slow hypercall (SBI console I/O) of this board's hart: legacy putchar (0x01) and
    * getchar (0x02), and DBCN (0x4442434E) write, read and write_byte. Results go to
-   * SYS_HC_ERROR / SYS_HC_VALUE.
+   * SYS_HC_ERROR / SYS_HC_VALUE. DBCN buffers are reached through the memory gate: one that is
+   * not entirely in the partition's memory gives SBI_ERR_INVALID_PARAM (SBI v2.0 §12); a write
+   * or read moves at most DBCN_MAX bytes per call (the call returns the count: the spec allows
+   * partial writes and reads).
    */
   hypercall(eid: number, fid: number): void {
     const W = this.words;
@@ -633,26 +631,33 @@ export class Board {
       const count = a(10) >>> 0;
       const lo = a(11) >>> 0;
       const hi = a(12) >>> 0;
-      const host = hi === 0 ? this.ramAddress(lo, count) : -1;
-      if (host < 0) {
-        result(-5, 0); // SBI_ERR_INVALID_ADDRESS
+      // The whole buffer must be the partition's; then at most DBCN_MAX bytes of it move.
+      if (hi !== 0 || !this.memory.contains(lo, count, fid === 0 ? "read" : "write")) {
+        result(SBI_ERR_INVALID_PARAM, 0);
         return;
       }
+      const n = Math.min(count, DBCN_MAX);
       if (fid === 0) {
-        for (let i = 0; i < count; i++) this.emit(this.bytes[host + i]);
-        result(0, count);
+        for (const b of this.memory.read(lo, n, "read")!) this.emit(b);
+        result(0, n);
       } else {
-        let n = 0;
-        while (n < count) {
+        const into = this.memory.view(lo, n, "write")!;
+        let got = 0;
+        while (got < n) {
           const c = this.takeInput();
           if (c < 0) break;
-          this.bytes[host + n++] = c;
+          into[got++] = c;
         }
-        result(0, n);
+        result(0, got);
       }
     }
   }
 }
+
+/** SBI_ERR_INVALID_PARAM: what DBCN returns for memory the caller may not name (SBI v2.0). */
+const SBI_ERR_INVALID_PARAM = -3;
+/** The most bytes one DBCN write or read moves. */
+export const DBCN_MAX = 64 * 1024;
 
 /**
  * Where a supervisor-mode boot puts its pieces: the device tree in the last 64 KiB of RAM, the
