@@ -243,7 +243,10 @@ export class Hypervisor {
       write: (d) => {
         const bytes = typeof d === "string" ? new TextEncoder().encode(d) : d;
         if (this.boards[index]) this.boards[index].pushInput(bytes);
-        else (this.pendingInput[index] ??= []).push(...bytes);
+        else {
+          const queue = (this.pendingInput[index] ??= []);
+          for (const b of bytes) queue.push(b); // (no spread: input may be megabytes)
+        }
       },
     };
   }
@@ -434,12 +437,17 @@ export class Hypervisor {
 
   private partitionHalted(i: number, halt: Halt): void {
     if (this.halts[i]) return;
+    // Whatever the partition's disk acknowledged is made durable before anything else happens
+    // to it (a restart attaches the same disk to fresh devices). A host that cannot (its disk
+    // failed) says so in the halt; it never throws into the guest's access that halted it.
+    try {
+      this.disks[i]?.sync?.();
+    } catch (err) {
+      halt = { ...halt, message: `${halt.message}; its disk could not be made durable: ${err instanceof Error ? err.message : String(err)}` };
+    }
     this.halts[i] = halt;
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
-    // Whatever the partition's disk acknowledged is made durable before anything else happens
-    // to it (a restart attaches the same disk to fresh devices).
-    this.disks[i]?.sync?.();
     if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
     this.emit("halted", { partition: this.config.partitions[i].name, halt });
     if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });
@@ -631,7 +639,13 @@ export class Hypervisor {
    * traps), stop() is called, or every partition waits for input that `inputOpen()` says can
    * still come (the run then waits for `waitForInput()`). Resolves with each partition's halt.
    */
-  async run(opts: { maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void> } = {}): Promise<SystemResult> {
+  async run(opts: {
+    maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void>;
+    /** Back-pressure from the console's consumer: a promise while it cannot take more output
+     *  (e.g. stdout's buffer is full), resolved when it can; the run waits, so a guest that
+     *  prints without end cannot fill the host's memory. Guests see no difference. */
+    outputBlocked?: () => Promise<void> | undefined;
+  } = {}): Promise<SystemResult> {
     await this.start();
     this.stopRequested = false;
     const limit = opts.maxInsns ?? Infinity;
@@ -647,6 +661,12 @@ export class Hypervisor {
       if (done >= limit) {
         reason = "limit";
         break;
+      }
+      const blocked = opts.outputBlocked?.();
+      if (blocked) {
+        await blocked;
+        lastYield = performance.now();
+        continue;
       }
       const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)), YIELD_MS);
       if (r === "halted") break;

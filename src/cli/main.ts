@@ -34,6 +34,9 @@ export const VERSION = "0.1.0";
 export interface CliIO {
   stdout(data: Uint8Array | string): void;
   stderr(text: string): void;
+  /** A promise while stdout cannot take more (its buffer is full), resolved when it can: the
+   *  run waits instead of buffering a guest's output without bound. */
+  outputBlocked?(): Promise<void> | undefined;
   /** Console input; defaults to the process's stdin. */
   input?: ConsoleInput;
 }
@@ -41,6 +44,17 @@ export interface CliIO {
 const nodeIO: CliIO = {
   stdout: (data) => process.stdout.write(data),
   stderr: (text) => process.stderr.write(text),
+  outputBlocked: () => {
+    const out = process.stdout;
+    if (!out.writableNeedDrain || out.destroyed) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        out.off("drain", done).off("close", done).off("error", done);
+        resolve();
+      };
+      out.on("drain", done).on("close", done).on("error", done);
+    });
+  },
 };
 
 const USAGE = `usage: wasmvisor <command> [options]
@@ -212,8 +226,10 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
           machine.stopAtLimit(maxInsns);
           break;
         }
-        machine.step(input.open ? Math.min(CHUNK, left) : left, input.open);
+        machine.step(Math.min(CHUNK, left), input.open);
         if (machine.halted) break;
+        const blocked = io.outputBlocked?.();
+        if (blocked) await blocked;
         if (machine.work >= maxInsns) continue;
         // Streamed input: wait for it when the guest idles, else let it in between chunks.
         if (input.open) await (machine.waiting ? input.next() : new Promise((r) => setImmediate(r)));
@@ -347,6 +363,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     }
     result = await hv.run({
       maxInsns,
+      outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
       waitForInput: () => input!.next(),
     });

@@ -7,12 +7,14 @@
 // work once the line is wired to an interrupt controller.
 
 import type { IrqLine, MmioDevice } from "./device.js";
+import { ByteQueue } from "./byte-queue.js";
 import { noIrq } from "./device.js";
 
 const IER_RDA = 0x01; // received data available
 const IER_THRE = 0x02; // transmitter holding register empty
 const LCR_DLAB = 0x80;
 const LSR_DR = 0x01;
+const LSR_OE = 0x02;
 const LSR_THRE = 0x20;
 const LSR_TEMT = 0x40;
 const IIR_NONE = 0x01;
@@ -24,11 +26,14 @@ const FCR_CLEAR_RX = 0x02;
 const MCR_LOOP = 0x10;
 /** MSR with DCD, DSR and CTS asserted: a modem that is always ready. */
 const MSR_READY = 0xb0;
+/** In loopback mode the guest's own bytes come back through the receive FIFO: 16 bytes, as on a
+ *  16550; more is an overrun (LSR.OE) and is dropped, so a guest cannot grow host memory. */
+const LOOPBACK_FIFO = 16;
 
 export class Uart16550 implements MmioDevice {
   readonly size = 0x1000;
-  private readonly rx: number[] = [];
-  private rxHead = 0;
+  private readonly rx = new ByteQueue();
+  private overrun = false;
   private ier = 0;
   private lcr = 0;
   private mcr = 0;
@@ -48,13 +53,13 @@ export class Uart16550 implements MmioDevice {
 
   /** Queue bytes for the guest to receive. */
   pushInput(bytes: Uint8Array | number[]): void {
-    for (const b of bytes) this.rx.push(b & 0xff);
+    this.rx.push(bytes);
     this.update();
   }
 
   /** Bytes received from the host but not yet read by the guest. */
   get pendingInput(): number {
-    return this.rx.length - this.rxHead;
+    return this.rx.length;
   }
 
   read(offset: number, _size: number): number {
@@ -76,8 +81,11 @@ export class Uart16550 implements MmioDevice {
         return this.lcr;
       case 4:
         return this.mcr;
-      case 5:
-        return (this.pendingInput > 0 ? LSR_DR : 0) | LSR_THRE | LSR_TEMT;
+      case 5: {
+        const lsr = (this.pendingInput > 0 ? LSR_DR : 0) | (this.overrun ? LSR_OE : 0) | LSR_THRE | LSR_TEMT;
+        this.overrun = false; // reading LSR clears OE
+        return lsr;
+      }
       case 6:
         return this.mcr & MCR_LOOP ? (this.mcr & 0x0f) << 4 : MSR_READY;
       case 7:
@@ -94,8 +102,9 @@ export class Uart16550 implements MmioDevice {
         if (this.lcr & LCR_DLAB) {
           this.dll = v;
         } else {
-          if (this.mcr & MCR_LOOP) this.rx.push(v);
-          else this.output(v);
+          if (!(this.mcr & MCR_LOOP)) this.output(v);
+          else if (this.rx.length < LOOPBACK_FIFO) this.rx.push([v]);
+          else this.overrun = true;
           // The byte leaves at once: THR is empty again.
           this.threPending = true;
         }
@@ -112,8 +121,7 @@ export class Uart16550 implements MmioDevice {
       case 2:
         this.fcr = v & 0xc9;
         if (v & FCR_CLEAR_RX) {
-          this.rx.length = 0;
-          this.rxHead = 0;
+          this.rx.clear();
         }
         break;
       case 3:
@@ -133,11 +141,7 @@ export class Uart16550 implements MmioDevice {
 
   private popRx(): number {
     if (this.pendingInput === 0) return 0;
-    const b = this.rx[this.rxHead++];
-    if (this.rxHead > 4096 && this.rxHead * 2 > this.rx.length) {
-      this.rx.splice(0, this.rxHead);
-      this.rxHead = 0;
-    }
+    const b = this.rx.shift();
     this.update();
     return b;
   }

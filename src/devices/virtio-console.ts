@@ -5,6 +5,7 @@
 // transmission goes on at the next attempt of the same notify (virtio-mmio.ts), from where it
 // stopped, even inside one buffer.
 
+import { ByteQueue } from "./byte-queue.js";
 import { VirtqueueError, WORK_PER_EXIT, type GuestMemory, type Virtqueue, type VirtioBackend, type VirtioChain } from "./virtio-mmio.js";
 
 export class VirtioConsole implements VirtioBackend {
@@ -14,7 +15,7 @@ export class VirtioConsole implements VirtioBackend {
   private queues: Virtqueue[] = [];
   private interrupt: (cause: number) => void = () => {};
   private mem: GuestMemory | null = null;
-  private readonly input: number[] = [];
+  private readonly input = new ByteQueue();
   /** A transmit chain in progress: its buffers' bytes before `sent` have been output. */
   private sending: { chain: VirtioChain; sent: number } | null = null;
   private guard: (op: () => void) => void = (op) => op();
@@ -48,7 +49,7 @@ export class VirtioConsole implements VirtioBackend {
 
   /** Bytes for the guest: delivered now if it has posted buffers, else when it does. */
   pushInput(bytes: Uint8Array | number[]): void {
-    for (const b of bytes) this.input.push(b);
+    this.input.push(bytes);
     this.guard(() => this.deliver());
   }
 
@@ -126,7 +127,7 @@ export class VirtioConsole implements VirtioBackend {
         const n = Math.min(b.length, this.input.length);
         const into = this.mem!.view(b.gpa, n, "write");
         if (!into) throw new VirtqueueError(`virtio-console: buffer 0x${b.gpa.toString(16)}+${b.length} is outside the partition's RAM`);
-        into.set(this.input.splice(0, n));
+        into.set(this.input.take(n));
         written += n;
       }
       rx.push(chain.head, written);

@@ -19,6 +19,7 @@ import { Clint } from "../devices/clint.js";
 import { Plic } from "../devices/plic.js";
 import { TestFinisher, type FinisherEvent } from "../devices/finisher.js";
 import { Htif } from "../devices/htif.js";
+import { ByteQueue } from "../devices/byte-queue.js";
 import type { ElfImage } from "../loader/elf.js";
 import { virtDeviceTree, node, PH_PLIC, type FdtValue } from "../loader/dtb.js";
 import { VirtioMmio } from "../devices/virtio-mmio.js";
@@ -589,17 +590,17 @@ export class Board {
   }
 
   /** Console input: the UART receives it (and HTIF getchar, and SBI console reads). */
-  private readonly sbiInput: number[] = [];
+  private readonly sbiInput = new ByteQueue();
   pushInput(bytes: Uint8Array | number[]): void {
     if (this.uart) this.uart.pushInput(bytes);
     else if (this.virtioConsole) this.virtioConsole.pushInput(bytes);
-    else this.sbiInput.push(...bytes);
+    else this.sbiInput.push(bytes);
     this.htif?.poll();
   }
 
   private takeInput(): number {
     if (this.uart) return this.uart.pendingInput > 0 ? this.uart.read(0, 1) : -1;
-    return this.sbiInput.length > 0 ? this.sbiInput.shift()! : -1;
+    return this.sbiInput.shift();
   }
 
   /**
