@@ -4,8 +4,9 @@
 // programmed by the host's CLINT device), V_STIMER raises STIP (SBI set_timer, programmed by
 // kernel/sbi.ts). All ones means "not armed". When the clock reaches a deadline the line is
 // raised and the deadline disarmed; MTIP stays up until the guest rewrites mtimecmp (the CLINT
-// then lowers it), STIP until the guest calls set_timer again. Time is the global virtual clock,
-// the same for every partition.
+// then lowers it), STIP until the guest calls set_timer again. Deadlines are values of the
+// global virtual clock; each partition's mtime is that clock seen through its own offset
+// (counters.ts), which the host's CLINT and SBI set_timer take into account when they program them.
 
 import { load32, store32 } from "../shim";
 import {
