@@ -19,7 +19,8 @@
 import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
-  SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
+  SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, V_STIMECMP_LO, V_STIMECMP_HI, V_STIMER_LO,
+  V_STIMER_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
 } from "../layout";
 import { clockLo, clockHi } from "./counters";
@@ -82,6 +83,24 @@ function setReg(n: i32, value: i32): void {
 function ret(error: i32, value: i32): void {
   setReg(10, error);
   setReg(11, value);
+}
+
+/** SBI set_timer: remember the compare value (in the vCPU's mtime ticks) and arm the STIP
+ *  deadline for it; lowers STIP. */
+function setTimer(vcpu: i32, hi: i32, lo: i32): void {
+  store32(vcpu + V_STIMECMP_LO, lo);
+  store32(vcpu + V_STIMECMP_HI, hi);
+  ticksToClockSet(vcpu, hi, lo);
+}
+
+/**
+ * The vCPU's mtime moved (its partition wrote its CLINT's mtime): an SBI timer still armed now
+ * falls due when the new mtime reaches its compare value. (One that has fired stays fired, as
+ * when firmware has already raised STIP.)
+ */
+export function stimerRearm(vcpu: i32): void {
+  if (load32(vcpu + V_STIMER_LO) == -1 && load32(vcpu + V_STIMER_HI) == -1) return;
+  ticksToClockSet(vcpu, load32(vcpu + V_STIMECMP_HI), load32(vcpu + V_STIMECMP_LO));
 }
 
 /** Clock value at which the vCPU's mtime reaches {hi,lo} ticks: (ticks - its offset) ×
@@ -152,7 +171,7 @@ export function sbiCall(vcpu: i32): i32 {
   const a1 = reg(11);
   switch (eid) {
     case EID_LEGACY_SET_TIMER: // (RV32: a0 = low, a1 = high word of stime_value)
-      ticksToClockSet(vcpu, a1, a0);
+      setTimer(vcpu, a1, a0);
       setReg(10, 0);
       return SBI_CONTINUE;
     case EID_LEGACY_PUTCHAR:
@@ -191,7 +210,7 @@ export function sbiCall(vcpu: i32): i32 {
       return SBI_CONTINUE;
     case EID_TIME:
       if (fid == 0) {
-        ticksToClockSet(vcpu, a1, a0);
+        setTimer(vcpu, a1, a0);
         ret(SBI_SUCCESS, 0);
       } else {
         ret(SBI_ERR_NOT_SUPPORTED, 0);

@@ -22,6 +22,7 @@ export interface CoreExports {
   vcpuPendingInterrupt(index: number): number;
   vcpuCanWake(index: number): number;
   mtimeAt(index: number, clockHi: number, clockLo: number, wantHigh: number): number;
+  vcpuTimeChanged(index: number): void;
   physmapBase(): number;
 }
 

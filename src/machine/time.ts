@@ -84,6 +84,7 @@ export class PartitionTime {
   setMtime(value: bigint): void {
     const offset = (this.time.pair(this.offsetLo, this.offsetHi) + (value & U64) - this.mtime()) & U64;
     this.time.setPair(this.offsetLo, this.offsetHi, offset);
+    this.time.core.vcpuTimeChanged(this.index); // its SBI timer follows its time
   }
 
   /**
