@@ -105,20 +105,27 @@ export class Htif {
   /** riscv-tests / riscv-pk "magic memory" system call: `magic` points to uint64 words
    *  {number, arg0, arg1, arg2, …}; the result goes to the first word. */
   private syscall(magic: number): void {
-    const block = this.mem.read(magic, 32, "read");
-    if (!block || !this.mem.contains(magic, 8, "write")) {
+    // The words a call needs must be in RAM: {number} for any call, {number, fd, buf, len} for
+    // write, {number, code} for exit; the result goes to the first.
+    const words = (n: number): DataView | null => {
+      const block = this.mem.read(magic, 8 * n, "read");
+      return block && this.mem.contains(magic, 8, "write") ? new DataView(block.buffer) : null;
+    };
+    const head = words(1);
+    const which = head?.getUint32(0, true);
+    const view = which === SYS_WRITE ? words(4) : which === SYS_EXIT ? words(2) : head;
+    if (!view) {
       this.events.fault(`HTIF system call block at 0x${magic.toString(16)} is outside the partition's RAM`);
       return;
     }
-    const view = new DataView(block.buffer);
     const arg = (i: number) => view.getUint32(8 * i, true);
-    const which = arg(0);
     let result: number;
     if (which === SYS_WRITE) {
       const fd = arg(1);
       const buf = arg(2);
+      // The whole buffer must be the partition's; then at most MAX_WRITE bytes of it go out.
       const len = Math.min(arg(3), MAX_WRITE);
-      const bytes = fd === 1 || fd === 2 ? this.mem.read(buf, len, "read") : null;
+      const bytes = (fd === 1 || fd === 2) && this.mem.contains(buf, arg(3), "read") ? this.mem.read(buf, len, "read") : null;
       if (fd !== 1 && fd !== 2) {
         result = -EBADF;
       } else if (!bytes) {
