@@ -20,6 +20,8 @@ const SCRIPT: Array<[string, string | RegExp]> = [
   ["ls /", "bin\ndev\netc\ninit\nmnt\nproc\nroot\nsys\ntmp\n"],
   ["cat /proc/cpuinfo", /^processor\t: 0\nhart\t\t: 0\nisa\t\t: rv32imac\nmmu\t\t: sv32\n/],
   ["forkexec 8", "forkexec: 8 children, all exited 0\n"],
+  // Counters from user mode: the firmware (wasmvisor's SBI) enables them as OpenSBI does.
+  ["counters", "time advances, cycle advances, instret advances\n"],
   ["rtosctl ping 41", "pong 42\n"],
   ["rtosctl add 2 3", "5\n"],
   ["mount -t ext2 /dev/vda /mnt", ""],

@@ -88,17 +88,22 @@ function counterRead(vcpu: i32, addr: i32, bit: i32, high: bool): i32 {
 }
 
 /**
- * Write one half of a 64-bit counter so the next instruction reads the written value
- * (the stored word is relative to the slice; see counters.ts).
+ * Write one half of a 64-bit counter so the next instruction reads the written value, the other
+ * half as it was before this instruction: the writing instruction's own increment is suppressed
+ * for the whole 64-bit counter, as in Spike and the Sail model (priv spec §3.1.10: a CSR write
+ * takes effect after the instruction's own increment would have). The stored word is relative
+ * to the slice (counters.ts).
  */
 function counterWrite(vcpu: i32, addr: i32, bit: i32, high: bool, value: i32): void {
-  const delta = counting(vcpu, bit) ? i32(sliceRetired - sliceBase + 1) : 0;
-  // Materialise the counter at this instruction, replace one half, re-relativise.
-  const lo = counterLo(addr, delta);
-  const hi = counterHi(addr, delta);
+  const on = counting(vcpu, bit);
+  const before = on ? i32(sliceRetired - sliceBase) : 0;
+  // Materialise the counter at this instruction, replace one half, re-relativise so the next
+  // instruction (one more retired in the slice) reads exactly that.
+  const lo = counterLo(addr, before);
+  const hi = counterHi(addr, before);
   store32(addr, high ? lo : value);
   store32(addr + 4, high ? value : hi);
-  counterSub(addr, delta);
+  counterSub(addr, on ? i32(before + 1) : 0);
 }
 
 /** Counter CSRs below M-mode need the mcounteren (and, for U, scounteren) bit (§3.1.11). */

@@ -21,6 +21,7 @@ import {
   SYS_CUR_VCPU, SYS_HV_MODE, SYS_STAT_SWITCHES, HART_X, V_X, V_PC, V_PRIV, V_MSTATUS, V_MHARTID,
   V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_STAT_SWITCHES_IN, VCPU_SIZE, PRIV_M, PRIV_S,
+  V_SCOUNTEREN,
   GUEST_SUPERVISOR, vcpuAddr,
 } from "../layout";
 import { CAUSE_ECALL_S } from "../cpu/fault";
@@ -54,7 +55,10 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
     store32(vcpu + V_PRIV, PRIV_S);
     store32(vcpu + V_MEDELEG, SUPERVISOR_MEDELEG);
     store32(vcpu + V_MIDELEG, SUPERVISOR_MIDELEG);
-    store32(vcpu + V_MCOUNTEREN, 7); // cycle, time, instret readable from S, as OpenSBI allows
+    // What OpenSBI leaves a kernel: every counter readable from S (mcounteren all ones) and
+    // cycle, time and instret from U (scounteren = 7), so rdtime works in Linux user programs.
+    store32(vcpu + V_MCOUNTEREN, -1);
+    store32(vcpu + V_SCOUNTEREN, 7);
   } else {
     store32(vcpu + V_PRIV, PRIV_M);
   }

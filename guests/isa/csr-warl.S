@@ -122,6 +122,24 @@ test_main:
   csrw mcycleh, zero
   csrr a0, mcycleh
   CHECK(46, a0, 0)
+  # A write to one half suppresses the writing instruction's own increment of the whole
+  # 64-bit counter (Spike, Sail): after minstreth, minstret still reads what it held.
+  li t0, 0xfffffffe
+  li t1, 5
+  csrw minstret, t0                 # the next instruction reads 0xfffffffe
+  csrw minstreth, t1                # no increment here: {5, 0xfffffffe} next
+  csrr a0, minstret                 # {5, 0xfffffffe}
+  csrr a1, minstreth                # {5, 0xffffffff}
+  nop                               # {6, 0}
+  csrr a2, minstreth                # {6, 1}
+  CHECK(47, a0, 0xfffffffe)
+  CHECK(48, a1, 5)
+  CHECK(49, a2, 6)
+  li t0, 0xffffffff                 # and after the low half: no carry from the writing instruction
+  csrw minstreth, zero
+  csrw minstret, t0                 # {0, 0xffffffff} next: the high half stays 0
+  csrr a0, minstreth
+  CHECK(52, a0, 0)
 
   # mtime runs at one tick per 10 retired instructions (default clock rate).
   rdtime a0

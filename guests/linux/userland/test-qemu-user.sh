@@ -115,6 +115,7 @@ run "$B/uname" -m; eq "uname -m" riscv32 "$out"
 run "$B/uname" -a; has "uname -a" "Linux $(uname -n) $(uname -r)" "$out"
 [[ "$out" == *" riscv32" ]] && ok "uname -a ends with machine" || bad "uname -a ends with machine"
 run "$B/uname" -x; eq "uname bad option" 2 "$rc"
+run "$B/counters"; eq "counters" "time advances, cycle advances, instret advances" "$out"
 
 mkdir -p "$T/d/sub"
 : >"$T/d/b"; printf 12345 >"$T/d/a"; : >"$T/d/C"; : >"$T/d/.hidden"; ln -s a "$T/d/link"
