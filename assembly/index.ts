@@ -11,7 +11,7 @@ import { vcpuResetTo } from "./kernel/vcpu";
 import { timerNext, timerCheck } from "./kernel/timer";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
 import { timeAtLo, timeAtHi } from "./kernel/counters";
-import { stimerRearm } from "./kernel/sbi";
+import { stimerRearm } from "./kernel/timer";
 
 export { run } from "./cpu/exec";
 

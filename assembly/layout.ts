@@ -331,10 +331,13 @@ export const DEBUG_STEP: i32 = 2;
  *  partition can move another's clock, and the scheduler runs on the clock itself. */
 export const V_TIME_OFFSET_LO: i32 = 0x1f4;
 export const V_TIME_OFFSET_HI: i32 = 0x1f8;
-/** The SBI timer's compare value in this partition's mtime ticks (the last set_timer), so the
- *  deadline follows when the partition moves its own mtime. */
+/** The S-level timer's compare value in this partition's mtime ticks: stimecmp (Sstc), which
+ *  SBI set_timer also writes; the deadline (V_STIMER) follows when the partition moves its own
+ *  mtime. */
 export const V_STIMECMP_LO: i32 = 0x1fc;
 export const V_STIMECMP_HI: i32 = 0x200;
+/** menvcfgh (RV32: menvcfg bits 63:32): STCE (bit 31) enables Sstc's stimecmp for S-mode. */
+export const V_MENVCFGH: i32 = 0x204;
 
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;

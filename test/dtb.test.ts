@@ -64,7 +64,7 @@ describe("the device tree of a supervisor partition", () => {
       /compatible = "riscv-virtio";/,
       /memory@80000000 \{\s*device_type = "memory";\s*reg = <0x00 0x80000000 0x00 0x400000>;/,
       /timebase-frequency = <0x989680>;/,
-      /cpu@0 \{[^}]*riscv,isa = "rv32imac_zicsr_zifencei";[^}]*mmu-type = "riscv,sv32";/s,
+      /cpu@0 \{[^}]*riscv,isa = "rv32imac_zicsr_zifencei_sstc";[^}]*mmu-type = "riscv,sv32";/s,
       /interrupt-controller \{\s*#address-cells = <0x00>;\s*#interrupt-cells = <0x01>;\s*interrupt-controller;\s*compatible = "riscv,cpu-intc";/,
       // (dtc 1.6 prints a list of strings either as "a", "b" or as "a\0b")
       /plic@c000000 \{[^}]*compatible = "sifive,plic-1.0.0(", "|\\0)riscv,plic0";[^}]*interrupts-extended = <0x01 0x0b 0x01 0x09>;[^}]*riscv,ndev = <0x5f>;/s,

@@ -17,6 +17,7 @@ export const NOT_ON_QEMU: Record<string, string> = {
   "irq-priority": "QEMU 7.2 without AIA takes the lowest-numbered pending interrupt, not the spec's order",
   ticks: "prints exact virtual timestamps; QEMU's mtime follows the host's clock",
   "amo-misaligned": "QEMU 7.2 reports a misaligned AMO as cause 4 and lets a misaligned SC fail silently",
+  "sstc-off": "QEMU 7.2 raises STIP from stimecmp even with menvcfg.STCE = 0 (Sstc 1.0: STIP is M-mode software's then)",
 };
 
 function runQemu(name: string, input = ""): { output: string; status: number | null } {

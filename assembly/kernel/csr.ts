@@ -10,8 +10,9 @@ import {
   V_MSTATUS, V_MEDELEG, V_MIDELEG, V_MIE, V_MIP, V_IRQ_LINES, V_MTVEC, V_MCOUNTEREN, V_MSCRATCH,
   V_MEPC, V_MCAUSE, V_MTVAL, V_MCOUNTINHIBIT, V_MENVCFG, V_MHARTID, V_STVEC, V_SCOUNTEREN,
   V_SSCRATCH, V_SEPC, V_SCAUSE, V_STVAL, V_SATP, V_SENVCFG, V_MCYCLE_LO, V_MINSTRET_LO,
-  V_PRIV, PRIV_M, PRIV_S,
+  V_PRIV, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, PRIV_M, PRIV_S,
 } from "../layout";
+import { stimecmpSet, stimerRearm, stimerDisarm, sstcActive, MENVCFGH_STCE } from "./timer";
 import { raise, slowStatus, CAUSE_ILLEGAL } from "../cpu/fault";
 import {
   MSTATUS_WRITABLE, MSTATUS_MPP, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, SSTATUS_VIEW,
@@ -34,6 +35,8 @@ const CSR_SEPC: i32 = 0x141;
 const CSR_SCAUSE: i32 = 0x142;
 const CSR_STVAL: i32 = 0x143;
 const CSR_SIP: i32 = 0x144;
+const CSR_STIMECMP: i32 = 0x14d;
+const CSR_STIMECMPH: i32 = 0x15d;
 const CSR_SATP: i32 = 0x180;
 const CSR_MSTATUS: i32 = 0x300;
 const CSR_MISA: i32 = 0x301;
@@ -69,8 +72,10 @@ const CSR_MCONFIGPTR: i32 = 0xf15;
 
 /** mcountinhibit bits that exist: CY (0) and IR (2); the hpm counters are hardwired zero. */
 const MCOUNTINHIBIT_WRITABLE: i32 = 5;
-/** menvcfg/senvcfg: only FIOM (bit 0); no Zicbo*, Svpbmt or Sstc. */
+/** menvcfg/senvcfg: only FIOM (bit 0); no Zicbo* or Svpbmt. menvcfgh: STCE (Sstc). */
 const ENVCFG_WRITABLE: i32 = 1;
+/** mip.STIP: read-only while Sstc drives it (menvcfg.STCE). */
+const MIP_STIP: i32 = 1 << 5;
 
 /** The full mip value as a CSR read sees it: software bits ORed with the device lines. */
 export function mipRead(vcpu: i32): i32 {
@@ -112,6 +117,11 @@ function counterAllowed(vcpu: i32, csr: i32, priv: i32): bool {
   const bit = 1 << (csr & 31);
   if ((load32(vcpu + V_MCOUNTEREN) & bit) == 0) return false;
   return priv == PRIV_S || (load32(vcpu + V_SCOUNTEREN) & bit) != 0;
+}
+
+/** stimecmp from S needs menvcfg.STCE and mcounteren.TM (Sstc); M may always use it. */
+function stimecmpAllowed(vcpu: i32, priv: i32): bool {
+  return priv == PRIV_M || (sstcActive(vcpu) && (load32(vcpu + V_MCOUNTEREN) & 2) != 0);
 }
 
 /** mstatus with the read-only-zero fields as they read (SD is 0: no FS/VS/XS state). */
@@ -177,7 +187,11 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
     case CSR_MCOUNTEREN: return load32(vcpu + V_MCOUNTEREN);
     case CSR_MENVCFG: return load32(vcpu + V_MENVCFG);
     case CSR_MSTATUSH: return 0;
-    case CSR_MENVCFGH: return 0;
+    case CSR_MENVCFGH: return load32(vcpu + V_MENVCFGH);
+    case CSR_STIMECMP:
+    case CSR_STIMECMPH:
+      if (!stimecmpAllowed(vcpu, priv)) break;
+      return load32(vcpu + (csr == CSR_STIMECMP ? V_STIMECMP_LO : V_STIMECMP_HI));
     case CSR_MCOUNTINHIBIT: return load32(vcpu + V_MCOUNTINHIBIT);
     case CSR_MSCRATCH: return load32(vcpu + V_MSCRATCH);
     case CSR_MEPC: return load32(vcpu + V_MEPC);
@@ -236,6 +250,19 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MTVEC: if ((value & 3) < 2) store32(vcpu + V_MTVEC, value); break;
     case CSR_MCOUNTEREN: store32(vcpu + V_MCOUNTEREN, value); break;
     case CSR_MENVCFG: store32(vcpu + V_MENVCFG, value & ENVCFG_WRITABLE); break;
+    case CSR_MENVCFGH: {
+      const was = sstcActive(vcpu);
+      store32(vcpu + V_MENVCFGH, value & MENVCFGH_STCE);
+      if (!was && sstcActive(vcpu)) stimerRearm(vcpu); // stimecmp takes over STIP
+      else if (was && !sstcActive(vcpu)) stimerDisarm(vcpu);
+      break;
+    }
+    case CSR_STIMECMP:
+      stimecmpSet(vcpu, load32(vcpu + V_STIMECMP_HI), value, false);
+      break;
+    case CSR_STIMECMPH:
+      stimecmpSet(vcpu, value, load32(vcpu + V_STIMECMP_LO), false);
+      break;
     case CSR_MCOUNTINHIBIT: {
       // Keep counter values continuous across the change (see counters.ts).
       const old = load32(vcpu + V_MCOUNTINHIBIT);
@@ -250,9 +277,11 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MEPC: store32(vcpu + V_MEPC, value & -2); break;
     case CSR_MCAUSE: store32(vcpu + V_MCAUSE, value); break;
     case CSR_MTVAL: store32(vcpu + V_MTVAL, value); break;
-    case CSR_MIP:
-      store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~MIP_SW_WRITABLE) | (value & MIP_SW_WRITABLE));
+    case CSR_MIP: {
+      const mask = sstcActive(vcpu) ? MIP_SW_WRITABLE & ~MIP_STIP : MIP_SW_WRITABLE;
+      store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~mask) | (value & mask));
       break;
+    }
     case CSR_MCYCLE: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, false, value); break;
     case CSR_MCYCLEH: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, true, value); break;
     case CSR_MINSTRET: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, false, value); break;

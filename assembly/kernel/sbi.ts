@@ -16,15 +16,14 @@
 // (Base, TIME, IPI, RFENCE, HSM, SRST, the hypercall extension) are served in the core; console
 // I/O (legacy putchar/getchar, DBCN) goes to the host through env.hypercall.
 
-import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
+import { load32, store32, hostHypercall } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
-  SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, V_STIMECMP_LO, V_STIMECMP_HI, V_STIMER_LO,
-  V_STIMER_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
+  SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
 } from "../layout";
 import { clockLo, clockHi } from "./counters";
-import { stimerSet } from "./timer";
+import { stimecmpSet } from "./timer";
 import { shadowFence } from "../mmu/shadow";
 import { ipcHypercall, ipcNotifyAllowed, FID_NOTIFY, FID_PPCALL, FID_REPLY, FID_RECV, FID_REPLY_RECV } from "./ipc";
 
@@ -85,48 +84,6 @@ function ret(error: i32, value: i32): void {
   setReg(11, value);
 }
 
-/** SBI set_timer: remember the compare value (in the vCPU's mtime ticks) and arm the STIP
- *  deadline for it; lowers STIP. */
-function setTimer(vcpu: i32, hi: i32, lo: i32): void {
-  store32(vcpu + V_STIMECMP_LO, lo);
-  store32(vcpu + V_STIMECMP_HI, hi);
-  ticksToClockSet(vcpu, hi, lo);
-}
-
-/**
- * The vCPU's mtime moved (its partition wrote its CLINT's mtime): an SBI timer still armed now
- * falls due when the new mtime reaches its compare value. (One that has fired stays fired, as
- * when firmware has already raised STIP.)
- */
-export function stimerRearm(vcpu: i32): void {
-  if (load32(vcpu + V_STIMER_LO) == -1 && load32(vcpu + V_STIMER_HI) == -1) return;
-  ticksToClockSet(vcpu, load32(vcpu + V_STIMECMP_HI), load32(vcpu + V_STIMECMP_LO));
-}
-
-/** Clock value at which the vCPU's mtime reaches {hi,lo} ticks: (ticks - its offset) ×
- *  cycles-per-tick. */
-function ticksToClockSet(vcpu: i32, hi: i32, lo: i32): void {
-  const olo = load32(vcpu + V_TIME_OFFSET_LO);
-  const ohi = load32(vcpu + V_TIME_OFFSET_HI);
-  // Both are unsigned 64-bit tick counts (an SBI caller disarms the timer with all ones).
-  if (u32(hi) < u32(ohi) || (hi == ohi && u32(lo) < u32(olo))) {
-    stimerSet(vcpu, 0, 0); // already in the past: fires at once
-    return;
-  }
-  const dlo = i32(lo - olo);
-  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
-  const cpt = load32(SYS_CYCLES_PER_TICK);
-  const clo = mul32(dlo, cpt);
-  const chiCarry = mulhu(dlo, cpt);
-  const chiHigh = mulhu(dhi, cpt);
-  const chi = i32(mul32(dhi, cpt) + chiCarry);
-  if (chiHigh != 0 || u32(chi) < u32(chiCarry)) {
-    stimerSet(vcpu, -1, -1); // beyond 2^64 cycles: never
-    return;
-  }
-  stimerSet(vcpu, chi, clo);
-}
-
 function halt(vcpu: i32, reason: i32, status: i32): i32 {
   store32(vcpu + V_STATE, VS_HALTED);
   store32(vcpu + V_HALT_REASON, reason);
@@ -171,7 +128,7 @@ export function sbiCall(vcpu: i32): i32 {
   const a1 = reg(11);
   switch (eid) {
     case EID_LEGACY_SET_TIMER: // (RV32: a0 = low, a1 = high word of stime_value)
-      setTimer(vcpu, a1, a0);
+      stimecmpSet(vcpu, a1, a0, true);
       setReg(10, 0);
       return SBI_CONTINUE;
     case EID_LEGACY_PUTCHAR:
@@ -210,7 +167,7 @@ export function sbiCall(vcpu: i32): i32 {
       return SBI_CONTINUE;
     case EID_TIME:
       if (fid == 0) {
-        setTimer(vcpu, a1, a0);
+        stimecmpSet(vcpu, a1, a0, true);
         ret(SBI_SUCCESS, 0);
       } else {
         ret(SBI_ERR_NOT_SUPPORTED, 0);

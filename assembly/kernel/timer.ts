@@ -1,16 +1,17 @@
 // Timer interrupts of a vCPU, kept in the core so that a timer firing never needs the host.
 //
 // Two deadlines per vCPU, as clock values (cycles): V_TIMER raises MTIP (the CLINT's mtimecmp,
-// programmed by the host's CLINT device), V_STIMER raises STIP (SBI set_timer, programmed by
-// kernel/sbi.ts). All ones means "not armed". When the clock reaches a deadline the line is
+// programmed by the host's CLINT device), V_STIMER raises STIP (the S-level timer: Sstc's
+// stimecmp, which SBI set_timer also writes; below). All ones means "not armed". When the clock reaches a deadline the line is
 // raised and the deadline disarmed; MTIP stays up until the guest rewrites mtimecmp (the CLINT
 // then lowers it), STIP until the guest calls set_timer again. Deadlines are values of the
 // global virtual clock; each partition's mtime is that clock seen through its own offset
 // (counters.ts), which the host's CLINT and SBI set_timer take into account when they program them.
 
-import { load32, store32 } from "../shim";
+import { load32, store32, mul32, mulhu } from "../shim";
 import {
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_IRQ_LINES, V_MIP, SYS_CLOCK_LO, SYS_CLOCK_HI,
+  SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
 } from "../layout";
 import { counterLo, counterHi } from "./counters";
 
@@ -69,9 +70,77 @@ export function timerNext(vcpu: i32): i32 {
   return a < b ? a : b;
 }
 
-/** Arm the STIP deadline at clock {hi,lo} (SBI set_timer); lowers STIP. */
-export function stimerSet(vcpu: i32, hi: i32, lo: i32): void {
+/** Arm the STIP deadline at clock {hi,lo}; lowers STIP. */
+function stimerSet(vcpu: i32, hi: i32, lo: i32): void {
   store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_STIP);
   store32(vcpu + V_STIMER_LO, lo);
   store32(vcpu + V_STIMER_HI, hi);
 }
+
+// ── The S-level timer: stimecmp (Sstc) and SBI set_timer ─────────────────────────────────────
+// One compare value per vCPU, in its own mtime ticks (V_STIMECMP). With menvcfg.STCE set it
+// drives STIP as Sstc says: STIP = (mtime >= stimecmp), read-only in mip; SBI set_timer (the
+// firmware's timer, which the hypervisor is for supervisor-mode partitions) writes the same
+// register. With STCE clear, stimecmp is only storage (M-mode may still read and write it) and
+// STIP is M-mode software's, as without Sstc.
+
+/** menvcfgh.STCE. */
+export const MENVCFGH_STCE: i32 = i32(0x80000000);
+
+/** Does stimecmp drive STIP for this vCPU (menvcfg.STCE)? */
+export function sstcActive(vcpu: i32): bool {
+  return (load32(vcpu + V_MENVCFGH) & MENVCFGH_STCE) != 0;
+}
+
+/**
+ * Write the S-level timer's compare value {hi, lo} (ticks of the vCPU's mtime). `arm`: SBI
+ * set_timer always arms it; a stimecmp write arms it when Sstc is active. Arming lowers STIP
+ * and raises it again when mtime reaches the value (at once if it already has).
+ */
+export function stimecmpSet(vcpu: i32, hi: i32, lo: i32, arm: bool): void {
+  store32(vcpu + V_STIMECMP_LO, lo);
+  store32(vcpu + V_STIMECMP_HI, hi);
+  if (arm || sstcActive(vcpu)) stimerArmTicks(vcpu, hi, lo);
+}
+
+/**
+ * The vCPU's mtime moved (its partition wrote its CLINT's mtime), or STCE was set: with Sstc the
+ * STIP level is recomputed from stimecmp; an SBI timer still armed falls due when the new mtime
+ * reaches its compare value (one that has fired stays fired, as when firmware raised STIP).
+ */
+export function stimerRearm(vcpu: i32): void {
+  const armed = load32(vcpu + V_STIMER_LO) != -1 || load32(vcpu + V_STIMER_HI) != -1;
+  if (!armed && !sstcActive(vcpu)) return;
+  stimerArmTicks(vcpu, load32(vcpu + V_STIMECMP_HI), load32(vcpu + V_STIMECMP_LO));
+}
+
+/** Arm the STIP deadline for the clock value at which the vCPU's mtime reaches {hi,lo} ticks:
+ *  (ticks - its offset) × cycles-per-tick. Lowers STIP. */
+function stimerArmTicks(vcpu: i32, hi: i32, lo: i32): void {
+  const olo = load32(vcpu + V_TIME_OFFSET_LO);
+  const ohi = load32(vcpu + V_TIME_OFFSET_HI);
+  // Both are unsigned 64-bit tick counts (an SBI caller disarms the timer with all ones).
+  if (u32(hi) < u32(ohi) || (hi == ohi && u32(lo) < u32(olo))) {
+    stimerSet(vcpu, 0, 0); // already in the past: fires at once
+    return;
+  }
+  const dlo = i32(lo - olo);
+  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
+  const cpt = load32(SYS_CYCLES_PER_TICK);
+  const clo = mul32(dlo, cpt);
+  const chiCarry = mulhu(dlo, cpt);
+  const chiHigh = mulhu(dhi, cpt);
+  const chi = i32(mul32(dhi, cpt) + chiCarry);
+  if (chiHigh != 0 || u32(chi) < u32(chiCarry)) {
+    stimerSet(vcpu, -1, -1); // beyond 2^64 cycles: never
+    return;
+  }
+  stimerSet(vcpu, chi, clo);
+}
+
+/** Sstc switched off: stimecmp no longer drives STIP (the level stays as it is, now M's). */
+export function stimerDisarm(vcpu: i32): void {
+  store32(vcpu + V_STIMER_LO, -1);
+  store32(vcpu + V_STIMER_HI, -1);
+}
+

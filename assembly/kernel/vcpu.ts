@@ -21,12 +21,13 @@ import {
   SYS_CUR_VCPU, SYS_HV_MODE, SYS_STAT_SWITCHES, HART_X, V_X, V_PC, V_PRIV, V_MSTATUS, V_MHARTID,
   V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_STAT_SWITCHES_IN, VCPU_SIZE, PRIV_M, PRIV_S,
-  V_SCOUNTEREN,
+  V_SCOUNTEREN, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
   GUEST_SUPERVISOR, vcpuAddr,
 } from "../layout";
 import { CAUSE_ECALL_S } from "../cpu/fault";
 import { tlbFlushAll } from "../mmu/tlb";
 import { shadowReset } from "../mmu/shadow";
+import { MENVCFGH_STCE } from "./timer";
 
 /** Exceptions a supervisor-mode vCPU delegates to S: all but ECALL from S (the SBI). */
 const SUPERVISOR_MEDELEG: i32 = 0xb1ff;
@@ -50,6 +51,8 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
   store32(vcpu + V_TIMER_HI, -1);
   store32(vcpu + V_STIMER_LO, -1);
   store32(vcpu + V_STIMER_HI, -1);
+  store32(vcpu + V_STIMECMP_LO, -1); // stimecmp: no S-level timer until software sets one
+  store32(vcpu + V_STIMECMP_HI, -1);
   store32(vcpu + V_MSTATUS, 0);
   if (mode == GUEST_SUPERVISOR) {
     store32(vcpu + V_PRIV, PRIV_S);
@@ -59,6 +62,8 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
     // cycle, time and instret from U (scounteren = 7), so rdtime works in Linux user programs.
     store32(vcpu + V_MCOUNTEREN, -1);
     store32(vcpu + V_SCOUNTEREN, 7);
+    // Sstc enabled for S (menvcfg.STCE), as OpenSBI does when the hart has it.
+    store32(vcpu + V_MENVCFGH, MENVCFGH_STCE);
   } else {
     store32(vcpu + V_PRIV, PRIV_M);
   }

@@ -67,7 +67,8 @@ test_main:
   CHECK(31, a0, 1)                  # FIOM only
   csrw menvcfgh, t0
   csrr a0, menvcfgh
-  CHECK(32, a0, 0)
+  CHECK(32, a0, 0x80000000)         # STCE (Sstc) only
+  csrw menvcfgh, zero
   csrw senvcfg, t0
   csrr a0, senvcfg
   CHECK(33, a0, 1)

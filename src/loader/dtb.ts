@@ -187,7 +187,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
         ["reg", 0],
         ["status", "okay"],
         ["compatible", "riscv"],
-        ["riscv,isa", d.isa ?? "rv32imac_zicsr_zifencei"],
+        ["riscv,isa", d.isa ?? "rv32imac_zicsr_zifencei_sstc"],
         ["mmu-type", "riscv,sv32"],
       ], [
         node("interrupt-controller", [

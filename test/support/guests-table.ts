@@ -25,12 +25,14 @@ export const GUESTS: GuestCase[] = [
   { name: "rv32a", status: 0, output: pass("rv32a"), instructions: 609 },
   { name: "rv32c", status: 0, output: pass("rv32c"), instructions: 1145 },
   { name: "csr", status: 0, output: pass("csr"), instructions: 2302 },
-  { name: "csr-warl", status: 0, output: pass("csr-warl"), instructions: 541 },
+  { name: "csr-warl", status: 0, output: pass("csr-warl"), instructions: 542 },
   { name: "traps", status: 0, output: pass("traps"), instructions: 2698 },
   { name: "interrupts", status: 0, output: pass("interrupts"), instructions: 1088 },
   { name: "irq-priority", status: 0, output: pass("irq-priority"), instructions: 621 },
   { name: "amo-misaligned", status: 0, output: pass("amo-misaligned"), instructions: 501 },
   { name: "sv32", status: 0, output: pass("sv32"), instructions: 2842 },
+  { name: "sstc", status: 0, output: pass("sstc"), instructions: 1386 },
+  { name: "sstc-off", status: 0, output: pass("sstc-off"), instructions: 245 },
   {
     name: "ticks", status: 0, instructions: 2_051_989,
     output: Array.from({ length: 20 }, (_, i) => `tick ${i + 1}: 3 ticks late, instret ${100_000 * (i + 1) + 241 - i}\n`).join("") +
