@@ -51,7 +51,8 @@
 //           shares; each of SHADOW_ENTRIES direct-mapped entries {tag, addend, pte, level}: the
 //           composed translation of one guest virtual page (guest PTE permissions + where the
 //           partition's map puts the page in host memory).
-//   +0x18c00 end (VCPU_SIZE 0x19000)
+//   +0x18c00 PMP: pmpcfg0-3, pmpaddr0-15 (mmu/pmp.ts)
+//   +0x18c50 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -397,6 +398,10 @@ export const TLB_LOAD: i32 = TLB_TABLE;
 export const TLB_STORE: i32 = 2 * TLB_TABLE;
 /** A tag no address can match: its low 12 bits are all ones, masked addresses have them clear. */
 export const TLB_INVALID: i32 = -1;
+
+/** PMP (mmu/pmp.ts): pmpcfg0-3 (4 words, a byte per entry) and pmpaddr0-15. */
+export const V_PMPCFG: i32 = 0x18c00;
+export const V_PMPADDR: i32 = 0x18c10;
 
 export const V_SHADOW: i32 = 0x4c00;
 /** Shadow tables of address spaces; the table after them (SHADOW_GLOBAL) holds global mappings. */

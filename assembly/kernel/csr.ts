@@ -23,6 +23,7 @@ import {
 } from "./counters";
 import { tlbFlushTranslated, tlbFlushData, tlbFlushLoads } from "../mmu/tlb";
 import { shadowSelect } from "../mmu/shadow";
+import { pmpcfgRead, pmpcfgWrite, pmpaddrRead, pmpaddrWrite } from "../mmu/pmp";
 
 // CSR numbers used below.
 const CSR_SSTATUS: i32 = 0x100;
@@ -163,7 +164,9 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
   }
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f)) return 0; // mhpmcounterN(h)
   if (csr >= 0x323 && csr <= 0x33f) return 0; // mhpmeventN
-  if (csr >= 0x3a0 && csr <= 0x3ef) return 0; // pmpcfg/pmpaddr: no PMP entries implemented
+  if (csr >= 0x3a0 && csr <= 0x3a3) return pmpcfgRead(vcpu, csr - 0x3a0);
+  if (csr >= 0x3b0 && csr <= 0x3bf) return pmpaddrRead(vcpu, csr - 0x3b0);
+  if (csr >= 0x3a4 && csr <= 0x3ef) return 0; // pmpcfg4-15, pmpaddr16-63: entries not implemented
   switch (csr) {
     case CSR_SSTATUS: return mstatusRead(vcpu) & SSTATUS_VIEW;
     case CSR_SIE: return load32(vcpu + V_MIE) & load32(vcpu + V_MIDELEG);
@@ -286,7 +289,10 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MCYCLEH: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, true, value); break;
     case CSR_MINSTRET: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, false, value); break;
     case CSR_MINSTRETH: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, true, value); break;
-    default: break; // read-only-zero WARL registers (misa, PMP, hpm*, mstatush, menvcfgh)
+    default:
+      if (csr >= 0x3a0 && csr <= 0x3a3) pmpcfgWrite(vcpu, csr - 0x3a0, value);
+      else if (csr >= 0x3b0 && csr <= 0x3bf) pmpaddrWrite(vcpu, csr - 0x3b0, value);
+      break; // else read-only-zero WARL registers (misa, PMP entries 16-63, hpm*, mstatush)
   }
 }
 

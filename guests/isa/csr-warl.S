@@ -72,12 +72,18 @@ test_main:
   csrw senvcfg, t0
   csrr a0, senvcfg
   CHECK(33, a0, 1)
-  csrw pmpaddr0, t0                 # no PMP entries: read-only zero
-  csrr a0, pmpaddr0
+  csrw 0x3c0, t0                    # pmpaddr16: 16 PMP entries, the rest read-only zero
+  csrr a0, 0x3c0
   CHECK(34, a0, 0)
-  csrw pmpcfg0, t0
-  csrr a0, pmpcfg0
+  csrw 0x3a4, t0                    # pmpcfg4
+  csrr a0, 0x3a4
   CHECK(35, a0, 0)
+  li t0, 0x6f02                     # pmpcfg0: entry 0 W without R (reserved: W is dropped), entry 1
+  csrw pmpcfg0, t0                  # reserved bits 5 and 6 (read zero) with NAPOT RWX
+  csrr a0, pmpcfg0
+  CHECK(38, a0, 0x0f00)
+  li t0, 0x1f                       # back to what the runtime set: entry 0 RWX over everything
+  csrw pmpcfg0, t0
   csrw mhpmevent3, t0
   csrr a0, mhpmevent3
   CHECK(36, a0, 0)
