@@ -42,7 +42,7 @@ import { mulDiv, amoCompute, amoValid } from "./alu";
 import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/access";
 import { tlbSlot } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
-import { trapEnter, pendingInterrupt, wfiWake } from "../kernel/trap";
+import { trapEnter, pendingInterrupt, wfiWake, wfiEnd } from "../kernel/trap";
 import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel/counters";
 import { timerCheckAt } from "../kernel/timer";
 import { ecallIntercepted, hypercallAllowed } from "../kernel/vcpu";
@@ -611,7 +611,7 @@ export function run(budget: i32): i32 {
           exitReason = EXIT_WFI;
           break;
         }
-        store32(vcpu + V_WFI, 0);
+        wfiEnd(vcpu);
       }
       if (n >= budget) break;
       stopAt = untilTimer < i32(budget - n) ? i32(n + untilTimer) : budget;

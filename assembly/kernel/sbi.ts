@@ -184,7 +184,7 @@ export function sbiCall(vcpu: i32): i32 {
       }
       return SBI_CONTINUE;
     case EID_RFENCE:
-      if (fid > 2) {
+      if (u32(fid) > 2) {
         ret(SBI_ERR_NOT_SUPPORTED, 0); // hypervisor fences: no H extension
       } else if (a1 != -1 && (a1 != 0 || (a0 & ~1) != 0)) {
         ret(SBI_ERR_INVALID_PARAM, 0);
@@ -224,7 +224,7 @@ export function sbiCall(vcpu: i32): i32 {
       // type 0 shutdown, 1 cold reboot, 2 warm reboot; reason 0 none, 1 system failure
       return halt(vcpu, a0 == 0 ? HALT_SHUTDOWN : HALT_RESET, a1);
     case EID_DBCN:
-      if (fid > 2) ret(SBI_ERR_NOT_SUPPORTED, 0);
+      if (u32(fid) > 2) ret(SBI_ERR_NOT_SUPPORTED, 0);
       else hostCall(eid, fid, false);
       return SBI_CONTINUE;
     case EID_WASMVISOR:

@@ -8,12 +8,12 @@
 // global virtual clock; each partition's mtime is that clock seen through its own offset
 // (counters.ts), which the host's CLINT and SBI set_timer take into account when they program them.
 
-import { load32, store32, mul32, mulhu } from "../shim";
+import { load32, store32, mul32, mulhu, udiv64Lo, udiv64Hi } from "../shim";
 import {
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_IRQ_LINES, V_MIP, SYS_CLOCK_LO, SYS_CLOCK_HI,
-  SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
+  SYS_CYCLES_PER_TICK, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
 } from "../layout";
-import { counterLo, counterHi } from "./counters";
+import { counterLo, counterHi, clockLo, clockHi, timeAtLo, timeAtHi } from "./counters";
 
 const MIP_MTIP: i32 = 1 << 7;
 const MIP_STIP: i32 = 1 << 5;
@@ -114,28 +114,44 @@ export function stimerRearm(vcpu: i32): void {
   stimerArmTicks(vcpu, load32(vcpu + V_STIMECMP_HI), load32(vcpu + V_STIMECMP_LO));
 }
 
-/** Arm the STIP deadline for the clock value at which the vCPU's mtime reaches {hi,lo} ticks:
- *  (ticks - its offset) × cycles-per-tick. Lowers STIP. */
+/**
+ * Arm the STIP deadline at the clock value at which the vCPU's mtime reaches {hi,lo} ticks;
+ * lowers STIP. From the current instruction on, mtime counts up from its current value m, so the
+ * deadline is (clock / cycles-per-tick + ({hi,lo} - m)) × cycles-per-tick; at once if m already
+ * reached it; never if that is beyond 2^64 cycles. (Working from the offset instead would wrap
+ * when the partition has moved its mtime backwards.)
+ */
 function stimerArmTicks(vcpu: i32, hi: i32, lo: i32): void {
-  const olo = load32(vcpu + V_TIME_OFFSET_LO);
-  const ohi = load32(vcpu + V_TIME_OFFSET_HI);
-  // Both are unsigned 64-bit tick counts (an SBI caller disarms the timer with all ones).
-  if (u32(hi) < u32(ohi) || (hi == ohi && u32(lo) < u32(olo))) {
-    stimerSet(vcpu, 0, 0); // already in the past: fires at once
+  const chi = clockHi();
+  const clo = clockLo();
+  const mlo = timeAtLo(vcpu, chi, clo);
+  const mhi = timeAtHi(vcpu, chi, clo);
+  if (u32(hi) < u32(mhi) || (hi == mhi && u32(lo) <= u32(mlo))) {
+    stimerSet(vcpu, 0, 0); // reached: fires at once
     return;
   }
-  const dlo = i32(lo - olo);
-  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
+  // delta = {hi,lo} - m (> 0); q = clock / cycles-per-tick; target = (q + delta) × cpt.
+  const dlo = i32(lo - mlo);
+  const dhi = i32(hi - mhi - (u32(lo) < u32(mlo) ? 1 : 0));
   const cpt = load32(SYS_CYCLES_PER_TICK);
-  const clo = mul32(dlo, cpt);
-  const chiCarry = mulhu(dlo, cpt);
-  const chiHigh = mulhu(dhi, cpt);
-  const chi = i32(mul32(dhi, cpt) + chiCarry);
-  if (chiHigh != 0 || u32(chi) < u32(chiCarry)) {
+  const qlo = udiv64Lo(chi, clo, cpt);
+  const qhi = udiv64Hi(chi, clo, cpt);
+  const slo = i32(qlo + dlo);
+  const carry = u32(slo) < u32(qlo) ? 1 : 0;
+  const shi = i32(qhi + dhi + carry);
+  if (u32(shi) < u32(qhi) || (carry != 0 && shi == qhi)) {
+    stimerSet(vcpu, -1, -1); // beyond 2^64 ticks: never
+    return;
+  }
+  const tlo = mul32(slo, cpt);
+  const tcarry = mulhu(slo, cpt);
+  const thigh = mulhu(shi, cpt);
+  const thi = i32(mul32(shi, cpt) + tcarry);
+  if (thigh != 0 || u32(thi) < u32(tcarry)) {
     stimerSet(vcpu, -1, -1); // beyond 2^64 cycles: never
     return;
   }
-  stimerSet(vcpu, chi, clo);
+  stimerSet(vcpu, thi, tlo);
 }
 
 /** Sstc switched off: stimecmp no longer drives STIP (the level stays as it is, now M's). */

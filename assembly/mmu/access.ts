@@ -257,21 +257,25 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
 }
 
 function storeMisaligned(vcpu: i32, va: i32, size: i32, value: i32, priv: i32): void {
-  // Resolve both ends first: nothing is written unless every byte can be.
+  // Resolve both parts first (the first byte's word, and the part that starts at the next page
+  // or, within a page, at the last byte's word: PMP decides per word): nothing is written unless
+  // every byte can be. A fault names the part that faulted by its first byte (priv spec §3.1.16).
   const last = i32(va + size - 1);
+  const split = ((va ^ last) & -4096) != 0 ? last & -4096 : last & -4;
   const hostFirst = resolve(vcpu, va, ACCESS_STORE, priv);
   if (hostFirst == RESOLVE_FAULT) return;
   const firstKind = resolvedKind;
   const firstPa = resolvedPa;
-  const hostLast = resolve(vcpu, last, ACCESS_STORE, priv);
-  if (hostLast == RESOLVE_FAULT) return;
-  if (hostFirst == RESOLVE_MMIO || hostLast == RESOLVE_MMIO) {
+  const hostSplit = resolve(vcpu, split, ACCESS_STORE, priv);
+  if (hostSplit == RESOLVE_FAULT) return;
+  if (hostFirst == RESOLVE_MMIO || hostSplit == RESOLVE_MMIO) {
     raise(CAUSE_STORE_ACCESS, va);
     return;
   }
   for (let i = 0; i < size; i++) {
-    const samePage = ((i32(va + i) ^ va) & -4096) == 0;
-    const host = samePage ? i32(hostFirst + i) : i32(hostLast - (size - 1 - i));
+    const at = i32(va + i);
+    const samePage = ((at ^ va) & -4096) == 0;
+    const host = samePage ? i32(hostFirst + i) : i32(hostSplit + (at - split));
     store8(host, value >> (i << 3));
   }
   if (firstKind == PM_RAM_WATCH || resolvedKind == PM_RAM_WATCH) {

@@ -93,10 +93,13 @@ export class PartitionTime {
    */
   clockWhenMtimeReaches(compare: bigint): bigint | null {
     const now = this.time.clock();
-    if (this.mtime() >= compare) return now;
-    const offset = this.time.pair(this.offsetLo, this.offsetHi);
-    const ticks = (compare - offset) & U64;
-    const target = ticks * BigInt(this.time.cyclesPerTick);
+    const mtime = this.mtime();
+    if (mtime >= compare) return now;
+    // From now on mtime counts up from its current value (whatever offset the partition gave
+    // it): it reaches `compare` after (compare - mtime) more ticks. (Computing from the offset
+    // instead would wrap when the partition has moved its time backwards.)
+    const cpt = BigInt(this.time.cyclesPerTick);
+    const target = (now / cpt + (compare - mtime)) * cpt;
     return target > U64 ? null : target;
   }
 }
