@@ -34,7 +34,7 @@ describe.skipIf(missing !== null)("the campaign catches the mutations", () => {
 
   for (const fault of ["sync-no-wait", "close-no-sync"] as const) {
     it(`${fault}: acknowledged commits lost`, async () => {
-      const r = await campaign({ ...base, kills: 6, seed: 0x4b11_0011, env: { ...SLOW, WASMVISOR_RAPILOG_FAULT: fault }, stopAtFirstLoss: true, finalCheck: false });
+      const r = await campaign({ ...base, kills: 8, seed: 0x4b11_0011, env: { ...SLOW, WASMVISOR_RAPILOG_FAULT: fault }, stopAtFirstLoss: true, finalCheck: false });
       expect(r.lostHandled).toBeGreaterThan(0);
       expect(r.problems.some((p) => /lost \d+ acknowledged commits/.test(p))).toBe(true);
     }, 300_000);

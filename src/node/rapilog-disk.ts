@@ -103,7 +103,8 @@ export interface RapilogStats {
   backPressure: number;
 }
 
-/** Disks still open when the process exits normally are synced first. */
+/** Disks still open when the process exits are synced first: a normal end, process.exit(), an
+ *  uncaught exception (Node emits "exit" for those too). Not SIGKILL, not a native crash. */
 const openDisks = new Set<RapilogDisk>();
 let exitHook = false;
 

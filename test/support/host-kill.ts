@@ -343,6 +343,8 @@ export async function hostKillCampaign(o: CampaignOptions): Promise<CampaignResu
   const problems: string[] = [];
   /** What the image holds, by the host-side replay (null: never checked yet, a fresh disk). */
   let image: KvdbLog | null = null;
+  /** The run id of the log the guest commits to (set by `kvdb init`). */
+  let run: number | null = null;
 
   /** The guest's `kvdb check` must say what the host's replay said. */
   const compare = (guest: ReturnType<typeof parseKvdbCheck>, where: string) => {
@@ -360,11 +362,23 @@ export async function hostKillCampaign(o: CampaignOptions): Promise<CampaignResu
     let round: Round;
     try {
       await p.until(() => PROMPT_AT_END.test(p.output), "the shell prompt", PROMPT_MS);
-      let guest = parseKvdbCheck(await p.command(image?.run ? "kvdb check" : "kvdb init; kvdb check"));
-      compare(guest, `${where}, at boot`);
-      if (capacity - guest.recovered < MIN_ROOM) {
-        guest = parseKvdbCheck(await p.command("kvdb init; kvdb check")); // a new log (run id + 1)
+      /** A new log (run id + 1): the acks that follow are of that run. */
+      const init = async () => {
+        const out = await p.command("kvdb init; kvdb check");
+        const m = /kvdb: new log, run (\d+)/.exec(out);
+        if (!m) throw new Error(`kvdb init failed:\n${out}`);
+        run = Number(m[1]);
+        return parseKvdbCheck(out);
+      };
+      let guest;
+      if (image?.run) {
+        guest = parseKvdbCheck(await p.command("kvdb check"));
+        compare(guest, `${where}, at boot`);
+        run = image.run; // (the log the guest just checked: kvdb put continues it)
+      } else {
+        guest = await init(); // a fresh disk, or one whose log did not survive
       }
+      if (capacity - guest.recovered < MIN_ROOM) guest = await init();
       const start = guest.recovered;
       const mark = p.output.length;
       p.write(`kvdb put ${Math.min(PUT_MAX, capacity - start)}\n`);
@@ -391,13 +405,14 @@ export async function hostKillCampaign(o: CampaignOptions): Promise<CampaignResu
       if (o.powerCut) copyFileSync(durableModelPath(disk), disk);
       image = readKvdbLog(disk);
       const acked = acks(since()).last;
-      const recovered = image.run === null ? 0 : image.recovered;
+      // (Another run's log, an older one whose superblock came back, holds none of this run's.)
+      const recovered = image.run === run ? image.recovered : 0;
       const lost = Math.max(0, acked - recovered);
       const roundProblems: string[] = [];
       if (forced) roundProblems.push(`did not exit within ${EXIT_MS / 1000} s of the ending (killed)`);
       if (acked === 0) roundProblems.push("no ack was seen before the ending");
       if (image.corrupt > 0) roundProblems.push(`${image.corrupt} corrupt record after transaction ${image.recovered}`);
-      if (lost > 0 && HANDLED.includes(ending)) roundProblems.push(`lost ${lost} acknowledged commits (acked ${acked}, the image holds ${recovered})`);
+      if (lost > 0 && HANDLED.includes(ending)) roundProblems.push(`lost ${lost} acknowledged commits (acked ${acked}, the image holds ${recovered}${image.run !== run ? ` of run ${run}: its log is run ${image.run}'s` : ""})`);
       const expected = expectedExit(ending);
       if (expected && exit !== expected) roundProblems.push(`exited with ${exit}, expected ${expected}; stderr:\n${p.stderr.slice(-1500)}`);
       if (expected && ending !== "SIGKILL" && /\n\s+at \S/.test(p.stderr)) {

@@ -48,7 +48,7 @@ const launcher = (opts.cli ?? "src") as Launcher;
 if (launcher !== "src" && launcher !== "dist") throw new Error(`--cli ${launcher}: src or dist`);
 const modes = (opts.modes ?? "rapilog,writethrough").split(",") as DiskMode[];
 const seed = count("seed", 1);
-const hasScript = spawnSync("script", ["--version"]).status === 0;
+const hasScript = spawnSync("script", ["-qec", "true", "/dev/null"]).status === 0; // (a terminal can be had)
 const handled: Ending[] = ["SIGTERM", "SIGHUP", "SIGINT", "repeated", "stdout", ...(hasScript ? ["terminal" as const] : [])];
 
 const results: CampaignResult[] = [];
