@@ -9,7 +9,8 @@
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
-// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors.
+// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; `run`
+// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks.
 
 import { readFileSync, openSync, writeSync, closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
