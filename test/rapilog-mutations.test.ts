@@ -34,7 +34,7 @@ describe.skipIf(missing !== null)("the campaign catches the mutations", () => {
 
   for (const fault of ["sync-no-wait", "close-no-sync"] as const) {
     it(`${fault}: acknowledged commits lost`, async () => {
-      const r = await campaign({ ...base, kills: 8, seed: 0x4b11_0011, env: { ...SLOW, WASMVISOR_RAPILOG_FAULT: fault }, stopAtFirstLoss: true, finalCheck: false });
+      const r = await campaign({ ...base, kills: 8, seed: 0x4b11_0011, env: { ...SLOW, WASMVISOR_RAPILOG_FAULT: fault }, stopAtFirstLoss: true, finalCheck: false, keepOnProblems: false });
       expect(r.lostHandled).toBeGreaterThan(0);
       expect(r.problems.some((p) => /lost \d+ acknowledged commits/.test(p))).toBe(true);
     }, 300_000);
@@ -44,7 +44,7 @@ describe.skipIf(missing !== null)("the campaign catches the mutations", () => {
     const control = await campaign({ ...base, kills: 3, seed: 0x4b11_0012, powerCut: true });
     expect(control.problems).toEqual([]);
     expect(control.lostHandled).toBe(0);
-    const r = await campaign({ ...base, kills: 2, seed: 0x4b11_0012, powerCut: true, env: { WASMVISOR_RAPILOG_FAULT: "no-fdatasync" }, stopAtFirstLoss: true, finalCheck: false });
+    const r = await campaign({ ...base, kills: 2, seed: 0x4b11_0012, powerCut: true, env: { WASMVISOR_RAPILOG_FAULT: "no-fdatasync" }, stopAtFirstLoss: true, finalCheck: false, keepOnProblems: false });
     expect(r.rounds).toHaveLength(1);
     expect(r.rounds[0].lost).toBe(r.rounds[0].acked); // nothing was ever made durable
   }, 300_000);

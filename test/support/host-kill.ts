@@ -14,7 +14,7 @@
 // seeds) and test/support/rapilog-campaign.ts (`npm run campaign:rapilog`, as long as you like).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants as osConstants } from "node:os";
@@ -59,6 +59,8 @@ export interface CampaignOptions {
   maxDelayMs?: number;
   /** Boot once more after the last round and compare the guest's `kvdb check` (default true). */
   finalCheck?: boolean;
+  /** Keep the disk image when something went wrong (default true; mutations expect to lose). */
+  keepOnProblems?: boolean;
   /** Progress, one line per round. */
   log?: (line: string) => void;
 }
@@ -110,6 +112,9 @@ export interface CampaignResult {
   /** Every problem, "round N (ending): …" (SIGKILL's losses are measured, not problems). */
   problems: string[];
   seconds: number;
+  /** Where the image and the system description were kept (when something went wrong);
+   *  otherwise they are removed. */
+  kept: string | null;
 }
 
 const DISK_BYTES = 4 * 1024 * 1024;
@@ -460,7 +465,9 @@ export async function hostKillCampaign(o: CampaignOptions): Promise<CampaignResu
     };
   }
   const lostHandled = rounds.filter((r) => HANDLED.includes(r.ending)).reduce((n, r) => n + r.lost, 0);
-  return { options: o, rounds, byEnding, lostHandled, problems, seconds: (performance.now() - t0) / 1000 };
+  const keep = problems.length > 0 && o.keepOnProblems !== false;
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  return { options: o, rounds, byEnding, lostHandled, problems, seconds: (performance.now() - t0) / 1000, kept: keep ? dir : null };
 }
 
 /** A table of the result, one line per ending. */
@@ -471,5 +478,6 @@ export function summarize(r: CampaignResult): string {
     lines.push(`  ${e.padEnd(8)} ${String(t.kills).padStart(4)} kills, ${String(t.acked).padStart(6)} acked commits, ${t.lost} lost (${t.roundsWithLoss} kills lost any, at most ${t.maxLost}), ${t.corrupt} corrupt; exit ${t.exitMsMedian} ms median, ${t.exitMsMax} ms max (${Object.entries(t.exits).map(([x, n]) => `${x}: ${n}`).join(", ")})`);
   }
   if (r.problems.length) lines.push(`  problems:\n    ${r.problems.join("\n    ")}`);
+  if (r.kept) lines.push(`  (the disk image is kept in ${r.kept})`);
   return lines.join("\n");
 }
