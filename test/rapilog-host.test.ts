@@ -10,7 +10,7 @@
 // Fixed seeds, a few kills each (the long campaign: `npm run campaign:rapilog`).
 import { describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { campaignSystem, hostKillCampaign, summarize, type CampaignOptions, type Ending } from "./support/host-kill.ts";
@@ -52,7 +52,7 @@ describe.skipIf(missing !== null)("the host ends wasmvisor while Linux commits",
   }, 300_000);
 
   it("a signal while wasmvisor waits for GDB ends the wait and the run (the disks are closed)", async () => {
-    const { system } = campaignSystem("rapilog");
+    const { dir, system } = campaignSystem("rapilog");
     const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/wasmvisor-src.ts"), "run", system, "--gdb", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8");
@@ -68,6 +68,7 @@ describe.skipIf(missing !== null)("the host ends wasmvisor while Linux commits",
     expect(exit, stderr).toEqual({ code: 143, signal: null });
     expect(stderr).toMatch(/SIGTERM: no longer waiting for GDB/);
     expect(stderr).toMatch(/\[linux\] interrupted \(SIGTERM\) \(status 143\)/);
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   for (const mode of ["rapilog", "writethrough"] as const) {
