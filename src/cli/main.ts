@@ -9,9 +9,11 @@
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
-// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors.
+// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; `run`
+// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks.
 
 import { readFileSync, openSync, writeSync, closeSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { ElfError } from "../loader/elf.js";
@@ -21,7 +23,7 @@ import { stdinInput, type ConsoleInput } from "../node/console.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
-import { Hypervisor, type PagingMode } from "../api/hypervisor.js";
+import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration } from "../config/system.js";
 import { loadSystemFile } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
@@ -143,7 +145,7 @@ function gdbPort(p: ReturnType<typeof parseArgs>): number | null {
  * Serve GDB on `port` until its session ends (detach, kill, the guest's exit, a disconnect);
  * the run then goes on without it. Resolves with how the session ended.
  */
-async function debugWithGdb(target: DebugTarget, port: number, program: string, io: CliIO): Promise<SessionEnd> {
+async function debugWithGdb(target: DebugTarget, port: number, program: string, io: CliIO, abort?: Promise<StopSignal>): Promise<SessionEnd | StopSignal> {
   let server;
   try {
     server = await serveGdb(target, { port });
@@ -151,9 +153,9 @@ async function debugWithGdb(target: DebugTarget, port: number, program: string, 
     throw new UsageError(`--gdb ${port}: cannot listen there: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   io.stderr(`wasmvisor: waiting for GDB on 127.0.0.1:${server.port}: gdb-multiarch ${program} -ex "target remote :${server.port}"\n`);
-  const how = await server.ended;
+  const how = await (abort ? Promise.race([server.ended, abort]) : server.ended);
   server.close();
-  io.stderr(`wasmvisor: GDB ${how === "detach" ? "detached; the run goes on" : how === "kill" ? "killed the guest" : "saw the guest exit"}\n`);
+  io.stderr(`wasmvisor: ${how === "detach" ? "GDB detached; the run goes on" : how === "kill" ? "GDB killed the guest" : how === "exited" ? "GDB saw the guest exit" : `${how}: no longer waiting for GDB`}\n`);
   return how;
 }
 
@@ -338,7 +340,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   }
   const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
-  let interrupted = false;
+  let interrupted = false; // Ctrl-C on a raw terminal
   let input: ConsoleInput | null = null;
   let unsubscribe = () => {};
   if (typeof consoleName === "string") {
@@ -347,43 +349,50 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     if (input.initial.length) cons.write(input.initial);
     unsubscribe = input.onData((bytes) => cons.write(bytes));
   }
-  // SIGINT/SIGTERM end the run cleanly, so that disks are closed (RapiLog's buffer written out).
-  const onSignal = () => { interrupted = true; hv.stop(); };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // From before the disks are opened (start()) until they are closed, SIGINT, SIGTERM and SIGHUP
+  // end the run cleanly, so that what the guest was told is durable is in the files.
+  const signals = catchStopSignals(() => hv.stop());
   const t0 = performance.now();
-  let result;
+  /** The run's result; null if a signal came before it began, undefined if something failed. */
+  let result: SystemResult | null | undefined;
   try {
-    if (port !== null) {
+    await hv.start(); // (the boards exist from here on; run() resets stop(), so the signal is checked)
+    if (port !== null && !signals.caught && !interrupted) {
       const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
       const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
-      await hv.start(); // (the boards exist from here on)
       const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
-      await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io);
+      await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io, signals.first);
     }
-    result = await hv.run({
+    result = signals.caught || interrupted ? null : await hv.run({
       maxInsns,
       outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
       waitForInput: () => input!.next(),
     });
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    recorder?.detach(); // the run is over: the halts the command line adds below are not exits
-    unsubscribe();
-    input?.close();
-    hv.close(); // disks durable (RapiLog's buffer written out), files closed
-    if (traceFd !== null && !result) closeSync(traceFd);
+    // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
+    // place: a second signal during the final sync must not kill the process half-way, and
+    // nothing that can fail on the way out (a terminal that is gone) may come before it.
+    try {
+      hv.close();
+    } finally {
+      signals.remove();
+      recorder?.detach(); // the run is over: the halts the command line adds below are not exits
+      unsubscribe();
+      input?.close();
+      if (traceFd !== null && result === undefined) closeSync(traceFd);
+    }
   }
   mux.end();
   const seconds = (performance.now() - t0) / 1000;
-  if (result.reason === "limit") {
+  const reason = result?.reason ?? "stopped";
+  if (reason === "limit") {
     hv.stopRemaining({ kind: "limit", status: STATUS_LIMIT, message: `still running when the --max-insns limit of ${maxInsns} was reached` });
-  } else if (result.reason === "idle") {
+  } else if (reason === "idle") {
     hv.stopRemaining({ kind: "idle", status: STATUS_IDLE, message: "waits for an interrupt (WFI) that nothing can raise: no timer armed, no input pending" });
-  } else if (result.reason === "stopped") {
-    hv.stopRemaining({ kind: "stopped", status: 130, message: "interrupted" });
+  } else if (reason === "stopped") {
+    const signal = signals.caught;
+    hv.stopRemaining({ kind: "stopped", status: signal ? signalStatus(signal) : 130, message: signal ? `interrupted (${signal})` : "interrupted" });
   }
   const stats = hv.stats();
   let status = 0;
@@ -414,6 +423,43 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       return STATUS_USAGE;
     }
   }
+  if (reason === "stopped" && signals.caught) return signalStatus(signals.caught);
   if (interrupted) return 130;
   return status;
+}
+
+/**
+ * The signals that end `wasmvisor run` cleanly: Ctrl-C (SIGINT), kill's default (SIGTERM), a
+ * closed terminal (SIGHUP). Unhandled, each would kill the process at once, and with it what a
+ * RapiLog disk holds and has not yet written out.
+ */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The exit status after a stop signal: 128 + its number, as shells report it (SIGINT 130). */
+function signalStatus(signal: StopSignal): number {
+  return 128 + osConstants.signals[signal];
+}
+
+/**
+ * Catch the stop signals until remove(): the first calls `onFirst` (and resolves `first`); later
+ * ones change nothing (the run is already ending), but being caught they cannot kill the process
+ * while it closes the disks.
+ */
+function catchStopSignals(onFirst: (signal: StopSignal) => void): { readonly caught: StopSignal | null; readonly first: Promise<StopSignal>; remove(): void } {
+  let caught: StopSignal | null = null;
+  let resolveFirst: (signal: StopSignal) => void = () => {};
+  const first = new Promise<StopSignal>((resolve) => { resolveFirst = resolve; });
+  const handler = (signal: NodeJS.Signals) => {
+    if (caught !== null) return;
+    caught = signal as StopSignal;
+    resolveFirst(caught);
+    onFirst(caught);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return {
+    get caught() { return caught; },
+    first,
+    remove: () => { for (const s of STOP_SIGNALS) process.off(s, handler); },
+  };
 }
