@@ -191,8 +191,13 @@ export class RapilogDisk implements BlockStorage {
 
   read(offset: number, into: Uint8Array): void {
     this.check();
-    readFully(this.fd, into, offset);
+    // Forget what is persisted *before* reading the file: a record the writer persists after
+    // this point is still in the overlay (its ring bytes stay valid until this thread appends
+    // again), so the read sees it either way. (Releasing after the file read lost a race: a
+    // record persisted between the two was dropped from the overlay although the file read had
+    // returned the old sector — a stale read under host load.)
     this.release();
+    readFully(this.fd, into, offset);
     if (this.overlay.size === 0) return;
     for (let at = 0; at < into.length; at += SECTOR) {
       const e = this.overlay.get((offset + at) / SECTOR);
