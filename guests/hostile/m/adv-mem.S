@@ -16,9 +16,15 @@
 #              4 GiB; misaligned megapages; W-only leaves; table pointers outside RAM and into a
 #              device; a root table above 4 GiB and satp junk; executing through all of them
 #   SMC        code written into RAM and run after FENCE.I, then rewritten and run again
+#   regions    (in a partition that maps them: a read-only region at 0x2000_0000 and an
+#              execute-only one at 0x2000_1000) stores, AMOs and SC to the read-only one and
+#              loads from the execute-only one fault, directly and through writable, readable
+#              PTEs (the partition's permissions win over the guest's, in shadow and nested
+#              paging alike); fetching from the execute-only one works (its zeros are an illegal
+#              instruction); a page table in the read-only region cannot get its A bit
 #
 # Needs: RAM of exactly 1 MiB (RAM_END), the default devices. Prints one line per class, then
-# PASS (test finisher).
+# PASS (test finisher). Without the regions (the bare machine) their line is not printed.
 #include "test.h"
 TEST_NAME("adv-mem")
 
@@ -34,6 +40,8 @@ TEST_NAME("adv-mem")
 #define MPP 0x1800
 #define MPP_S 0x0800
 #define SATP_SV32 0x80000000
+#define RO 0x20000000
+#define XO 0x20001000
 
 /* A load/store at a fixed address must fault with `cause` and mtval = the address. */
 #define LOAD_FAULT(n, insn, addr) li a1, addr; EXPECT_TRAP(n, 5, insn a0, 0(a1)); CHECK_TVAL(n, addr)
@@ -292,6 +300,69 @@ test_main:
   CHECK(102, a0, 7)
   PRINT(msg_smc)
 
+  # ── Shared regions with permissions (only where the partition maps them) ──
+  li a1, RO
+  la t0, 1f
+  sw t0, trap_resume, t1
+  lw a0, 0(a1)                       # readable? (on the bare machine: an access fault)
+  sw zero, trap_resume, t0
+  j 2f
+1:
+  j 9f
+2:
+  CHECK(110, a0, 0)
+  STORE_FAULT(111, sw, RO)
+  STORE_FAULT(112, sb, RO + 3)
+  li a1, RO
+  EXPECT_TRAP(113, 7, amoswap.w a0, a0, (a1))
+  li a1, RO
+  lr.w a0, (a1)                      # LR reads: fine; the SC cannot write
+  EXPECT_TRAP(114, 7, sc.w a0, a0, (a1))
+  LOAD_FAULT(115, lw, XO)
+  li a1, XO
+  EXPECT_TRAP(116, 2, jalr a1)       # fetched (zeros): an illegal instruction
+  lw a0, trap_mepc
+  CHECK(117, a0, XO)
+  # Through page tables: RW leaves onto both, an executable one onto XO, a table in RO.
+  li t0, (RO >> 12 << 10) | V | R | W | X | A | D     # 0x4300_0000 → RO, read-write
+  la t1, l0
+  sw t0, 0x40(t1)                                     # (l0 entry 0x10: 0x4241_0000)
+  li t0, (XO >> 12 << 10) | V | R | W | X | A | D     # 0x4241_1000 → XO
+  sw t0, 0x44(t1)
+  li t0, (RO >> 12 << 10) | V                         # 0x4280_0000 → a table in RO
+  ROOT_SW(0x10a)
+  la t0, root
+  srli t0, t0, 12
+  li t1, SATP_SV32
+  or t0, t0, t1
+  csrw satp, t0
+  sfence.vma
+  li a1, 0x42410000
+  AS_S
+  lw a0, 0(a1)
+  AS_M
+  CHECK(118, a0, 0)
+  S_STORE_FAULT(119, 7, 0x42410000)  # the partition's read-only wins over the PTE's W
+  li a1, 0x42410000                  # again, now that the translation is cached
+  AS_S
+  lw a0, 0(a1)
+  AS_M
+  S_STORE_FAULT(120, 7, 0x42410004)
+  S_LOAD_FAULT(121, 5, 0x42411000)   # execute-only: no loads, whatever the PTE says
+  li a1, 0x42411000
+  EXPECT_TRAP(122, 7, AS_S; amoadd.w a0, a0, (a1))
+  li a0, 0x42411000                  # but fetches: its zeros are an illegal instruction
+  li a1, MPP_S
+  call run_at
+  CHECK(123, a0, 2)
+  lw a0, trap_mepc
+  CHECK(123, a0, 0x42411000)
+  S_LOAD_FAULT(124, 13, 0x42800000)  # a table in RO: its PTEs are zero (invalid)
+  csrw satp, zero
+  sfence.vma
+  PRINT(msg_regions)
+9:
+
   lw ra, 12(sp)
   addi sp, sp, 16
   ret
@@ -315,6 +386,7 @@ msg_phys:   .asciz "adv-mem: kernel state, a neighbour's RAM and both ends of RA
 msg_amo:    .asciz "adv-mem: AMO/LR/SC on every device and past RAM faulted, devices untouched\n"
 msg_fetch:  .asciz "adv-mem: fetches from every device and past RAM faulted\n"
 msg_tables: .asciz "adv-mem: page tables into kernel state, devices, past RAM, above 4 GiB and satp junk: own RAM or faults\n"
+msg_regions: .asciz "adv-mem: a read-only and an execute-only region keep their permissions, directly and through PTEs\n"
 msg_smc:    .asciz "adv-mem: self-modifying code runs as rewritten\n"
 
   .data

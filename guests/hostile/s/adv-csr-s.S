@@ -6,7 +6,8 @@
 # bits hide (mcounteren = cycle, time, instret as the hypervisor sets it; scounteren as this
 # guest sets it for U). Written values are pseudo-random with bit 31 clear (so satp stays Bare
 # while the instruction after the write fetches) and every register is put back at once; the
-# guest's vector, sstatus, sie and satp must be intact afterwards. Last, satp gets Sv32 junk
+# guest's vector, sstatus, sie and satp must be intact afterwards. Then the WARL corners of stvec
+# (MODE 2 and 3 ignored) and sepc (bit 0 reads 0). Last, satp gets Sv32 junk
 # whose root table is nowhere: every fetch faults, the vector too, and the hypervisor must stop
 # the partition as a fatal fault (a trap loop) — it must not hang or escape.
 #
@@ -73,6 +74,22 @@ user_sweep:
   lw a0, trap_mcause
   CHECK(10, a0, 8)
   PRINT(msg_sweep_u)
+
+  # ── stvec MODE 2 and 3 are reserved (the write is ignored); sepc[0] reads 0 ──
+  la t0, s_trap_entry
+  ori t1, t0, 2
+  csrw stvec, t1
+  csrr a0, stvec
+  CHECK_REG(20, a0, t0)
+  ori t1, t0, 3
+  csrw stvec, t1
+  csrr a0, stvec
+  CHECK_REG(21, a0, t0)
+  li t1, 0x80000001
+  csrw sepc, t1
+  csrr a0, sepc
+  CHECK(22, a0, 0x80000000)
+  PRINT(msg_warl)
 
   # ── satp junk from S: the root table lies outside RAM (ppn 0x3ffff) ──
   PRINT(msg_satp)
@@ -294,6 +311,7 @@ exists:
 
 msg_sweep_s: .asciz "adv-csr-s: 4096 CSRs x 9 accesses from S: illegal exactly where the spec says, state intact\n"
 msg_sweep_u: .asciz "adv-csr-s: 4096 CSRs x 9 accesses from U: illegal exactly where the spec says\n"
+msg_warl:    .asciz "adv-csr-s: odd stvec/sepc values legalised\n"
 msg_satp:    .asciz "adv-csr-s: satp junk from S: every fetch faults until the hypervisor stops the trap loop\n"
 
   .data

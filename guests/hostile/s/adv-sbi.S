@@ -11,8 +11,8 @@
 #   HSM      start/status of harts that do not exist, suspend
 #   SRST     reserved types and reasons (refused: the partition goes on)
 #   DBCN     buffers at 0, in device space, above 4 GiB, wrapping, straddling the end of RAM, of
-#            length 0 outside RAM (all INVALID_PARAM); a 128 KiB write (only 64 KiB move: the
-#            count says so); reads with and without input; write_byte
+#            length 0 outside RAM, reads into a read-only region (all INVALID_PARAM); a 128 KiB
+#            write (only 64 KiB move: the count says so); reads with and without input; write_byte
 #   legacy   0x00-0x07 with garbage pointers (never dereferenced); only a0 changes
 #   unknown  EIDs in every range, unknown FIDs
 #   hypercalls (ECALL and WVCALL from S): every FID with channels it does not hold, a reply with
@@ -22,11 +22,12 @@
 #
 # Registers the SBI must preserve (a2-a7) are checked after every call. Prints one line for each
 # group, then shuts down (SBI SRST: status 0). Needs 1 MiB of RAM (RAM_END) and the
-# default devices; its console input must be "xyz".
+# default devices, a read-only region at 0x2000_0000; its console input must be "xyz".
 #include "test.h"
 TEST_NAME("adv-sbi")
 
 #define RAM_END 0x80100000
+#define RO 0x20000000             /* a read-only shared region */
 #define EID_BASE 0x10
 #define EID_TIME 0x54494d45
 #define EID_IPI 0x735049
@@ -228,6 +229,9 @@ test_main:
   CHECK(129, a0, OK)
   CHECK(130, a1, 0)
   SBI(131, EID_DBCN, 3, 0, 0, 0, 0, 0, NOT_SUPPORTED)
+  SBI(132, EID_DBCN, 1, 16, RO, 0, 0, 0, INVALID_PARAM)        # a read into the read-only region
+  SBI(133, EID_DBCN, 0, 0, RO, 0, 0, 0, OK)                    # a write from it: fine (0 bytes)
+  CHECK(134, a1, 0)
   PRINT(msg_dbcn)
 
   # ── Legacy extensions: garbage pointers are never followed; only a0 changes ──
