@@ -145,6 +145,7 @@ const ADV_HCALL = lines(
 const ADV_STORM = lines(
   "adv-storm: 20,000 ECALLs, 20,000 illegal instructions, 10,000 EBREAKs handled",
   "adv-storm: 5,000 UART interrupts claimed and completed with the line up",
+  "adv-storm: 20,000 bytes looped back through the UART: 16 kept",
   "adv-storm: now a trap loop: mtvec where nothing is",
 );
 /** The isolation test's hostile supervisor guest (guests/sbi/hostile.S), reused for storms. */

@@ -22,6 +22,8 @@ const IIR_FIFO = 0xc0;
 const FCR_ENABLE = 0x01;
 const FCR_CLEAR_RX = 0x02;
 const MCR_LOOP = 0x10;
+/** The receive FIFO's depth: what loopback can hold (more is lost, as on the chip). */
+const RX_FIFO = 16;
 /** MSR with DCD, DSR and CTS asserted: a modem that is always ready. */
 const MSR_READY = 0xb0;
 
@@ -94,8 +96,13 @@ export class Uart16550 implements MmioDevice {
         if (this.lcr & LCR_DLAB) {
           this.dll = v;
         } else {
-          if (this.mcr & MCR_LOOP) this.rx.push(v);
-          else this.output(v);
+          // Loopback fills the receive FIFO; what does not fit is lost (an overrun), so a guest
+          // looping bytes back without reading them cannot grow the host's memory.
+          if (this.mcr & MCR_LOOP) {
+            if (this.pendingInput < RX_FIFO) this.rx.push(v);
+          } else {
+            this.output(v);
+          }
           // The byte leaves at once: THR is empty again.
           this.threPending = true;
         }

@@ -2,7 +2,9 @@
 # floods its own trap handler — 20,000 ECALLs, 20,000 illegal instructions, 10,000 EBREAKs
 # (each handled: instructions retire between them, so none of it is a trap loop) — and its
 # interrupt path, with 5,000 UART transmitter-empty interrupts through the PLIC, each claimed and
-# completed while the line stays up. Then it points mtvec where nothing is and traps: every trap
+# completed while the line stays up, and 20,000 bytes sent to itself through the UART's loopback
+# (a FIFO keeps 16; the host must not keep them all). Then it points mtvec where nothing is and
+# traps: every trap
 # now traps again without retiring an instruction, and the hypervisor must stop the partition
 # after 100,000 of them as a fatal fault (status 126) — the victim's time untouched throughout.
 #
@@ -69,6 +71,29 @@ test_main:
   CHECK(3, a0, STORM)
   PRINT(msg_irq)
 
+  # UART loopback: 20,000 bytes sent to itself without reading; a 16550's receive FIFO keeps
+  # 16 (the rest overrun), and the host must not keep more.
+  li a1, UART0
+  li t0, 0x10                        # MCR: loopback
+  sb t0, 4(a1)
+  li s1, 20000
+4:
+  sb s1, 0(a1)
+  addi s1, s1, -1
+  bnez s1, 4b
+  li s1, 0
+5:
+  lbu t0, 5(a1)                      # LSR: data ready?
+  andi t0, t0, 1
+  beqz t0, 6f
+  lbu t0, 0(a1)
+  addi s1, s1, 1
+  j 5b
+6:
+  sb zero, 4(a1)
+  CHECK(4, s1, 16)
+  PRINT(msg_loopback)
+
   # The trap loop: the vector where nothing is, then a trap.
   PRINT(msg_loop)
   csrw mtvec, zero
@@ -95,6 +120,7 @@ uart_isr:
   .section .rodata
 msg_traps: .asciz "adv-storm: 20,000 ECALLs, 20,000 illegal instructions, 10,000 EBREAKs handled\n"
 msg_irq:   .asciz "adv-storm: 5,000 UART interrupts claimed and completed with the line up\n"
+msg_loopback: .asciz "adv-storm: 20,000 bytes looped back through the UART: 16 kept\n"
 msg_loop:  .asciz "adv-storm: now a trap loop: mtvec where nothing is\n"
 
   .data
