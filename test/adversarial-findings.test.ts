@@ -13,7 +13,8 @@
 //             (assembly/mmu/access.ts storeMisaligned); mtime moved backwards then mtimecmp near
 //             2^64 raises MTIP at once (src/machine/time.ts clockWhenMtimeReaches); SBI RFENCE
 //             and DBCN take FID 0xffffffff for a valid one (assembly/kernel/sbi.ts: signed FID
-//             compare).
+//             compare); the notify and yield hypercalls zero a1, which guests/sdk/wasmvisor.h
+//             says they preserve (assembly/kernel/sbi.ts ret()).
 import { describe, expect, it } from "vitest";
 import { COMBOS, runSystem, type SystemRun } from "./support/system.ts";
 import { CORES, guestElf, runGuest } from "./support/harness.ts";
@@ -72,9 +73,10 @@ describe("adversarial findings (open: these fail until fixed)", () => {
     }
   }, 120_000);
 
-  it("spec: a straddling store's mtval; MTIP after mtime moved backwards (bare machine and a partition)", async () => {
+  it("spec: a straddling store's mtval; MTIP after mtime moved backwards; a1 across notify and yield (bare machine and a partition)", async () => {
     const expected = "adv-findings-m: a straddling store's mtval names the store or its faulting part\n" +
-      "adv-findings-m: mtime moved back, mtimecmp near 2^64: no timer interrupt\n" + "adv-findings-m: PASS\n";
+      "adv-findings-m: mtime moved back, mtimecmp near 2^64: no timer interrupt\n" +
+      "adv-findings-m: notify and yield leave a1 as it was\n" + "adv-findings-m: PASS\n";
     for (const core of CORES) {
       expect((await runGuest(core, guestElf("adv-findings-m"), { ramBytes: 1 << 20 })).output, core).toBe(expected);
       const r = await runSystem({ partitions: [{ name: "f", image: "adv-findings-m", ram: "1M" }] }, { core });

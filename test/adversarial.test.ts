@@ -296,6 +296,33 @@ describe("adversarial suite: hostile guests beside a victim", () => {
     }, 240_000);
   }
 
+  it("MCS budgets: sharing the victim's window at a higher priority, every hostile guest gets at most its budget and the victim the rest", async () => {
+    // (The class with a passive server is left out: the server's initialisation runs on its own
+    // time, which this account would charge to the caller.)
+    for (const cls of CLASSES.filter((c) => !c.extra)) {
+      for (const paging of ["shadow", "nested"] as const) {
+        const r = await runSystem({
+          quantum: "100us",
+          memoryRegions: cls.memoryRegions ?? [],
+          partitions: [{ name: "other", ...cls.other, priority: 5, budget: "50us", period: "100us" }, { ...VICTIM, priority: 1 }],
+        }, {
+          core: "wasm", paging, maxInsns: 80_000_000, stopWhenHalted: ["victim"],
+          openDisk: cls.disk ? openDisk : undefined, input: cls.input ? { other: cls.input } : undefined, before: cls.before,
+        });
+        const where = `${cls.name} (${paging})`;
+        const end = r.haltedAt.victim;
+        const stop = r.haltedAt.other ?? end; // the hostile ran until here
+        const periods = Math.floor(stop / 10_000);
+        const other = r.stats.partitions[0].cycles;
+        // At most 5,000 cycles in every 10,000-cycle period (+1: the store that halts it).
+        expect(other, where).toBeLessThanOrEqual(periods * 5_000 + Math.min(5_000, stop - periods * 10_000) + 1);
+        if (r.haltedAt.other === undefined) expect(other, where).toBeGreaterThanOrEqual(periods * 5_000);
+        expect(r.stats.partitions[1].cycles + other, where).toBe(end + 1); // nothing idle, nothing lost
+        expect(r.output.victim, where).toMatch(/^tick 1: \d+ ticks late, instret \d+\n(.*\n){19}\d+ iterations/);
+      }
+    }
+  }, 120_000);
+
   // ── Controls: each class's checks are real ──────────────────────────────────────────────
   const wasm = { core: "wasm", paging: "shadow" } as const;
   const byName = (image: string) => CLASSES.find((c) => c.other.image === image)!;

@@ -7,6 +7,8 @@
 #   2  mtime moved backwards, then mtimecmp near 2^64: mtime is far below mtimecmp, so MTIP must
 #      stay clear (MTIP = mtime >= mtimecmp) — wasmvisor raises it at once (the deadline's cycle
 #      count wraps past 2^64 to a time in the past)
+#   3  (in a partition) the hypercalls notify and yield have no result but a0; guests/sdk/
+#      wasmvisor.h: "Registers not listed are preserved" — wasmvisor zeroes a1 (sbi.ts ret())
 #
 # Prints one line per reproducer (as the spec says, or WRONG: what happened), then PASS. Needs 1 MiB of RAM.
 #include "test.h"
@@ -57,6 +59,24 @@ test_main:
 4:
   call print_str
 
+  li a7, 0x08574d56                  # notify on a channel it does not hold; yield
+  li a6, 3
+  li a0, 9
+  li a1, 0x5a5a5a5a
+  .insn i 0x0b, 0, x0, x0, 0x576
+  mv s1, a1
+  li a6, 2
+  li a1, 0x5a5a5a5a
+  .insn i 0x0b, 0, x0, x0, 0x576
+  li t0, 0x5a5a5a5a
+  la a0, msg_a1
+  bne s1, t0, 5f
+  beq a1, t0, 6f
+5:
+  la a0, bad_a1
+6:
+  call print_str
+
   lw ra, 12(sp)
   addi sp, sp, 16
   ret
@@ -65,4 +85,6 @@ test_main:
 msg_tval: .asciz "adv-findings-m: a straddling store's mtval names the store or its faulting part\n"
 bad_tval: .asciz "adv-findings-m: WRONG: a straddling store's mtval is "
 bad_time: .asciz "adv-findings-m: WRONG: mtime moved back, mtimecmp near 2^64: MTIP raised at once\n"
+msg_a1:   .asciz "adv-findings-m: notify and yield leave a1 as it was\n"
+bad_a1:   .asciz "adv-findings-m: WRONG: notify and yield change a1\n"
 msg_time: .asciz "adv-findings-m: mtime moved back, mtimecmp near 2^64: no timer interrupt\n"
