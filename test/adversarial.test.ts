@@ -3,11 +3,16 @@
 // time, storms and trap loops — each checking by itself that every attack got the guest-visible
 // result the specification and wasmvisor's contract give, and printing one line per attack
 // that was contained. Each runs beside a victim (guests/c/ticks.c, whose output is its own
-// timing) on both cores × shadow/nested paging × the IPC fast path on and off, and:
+// timing), each in its own time window, on both cores × shadow/nested paging × the IPC fast path
+// on and off (in `npm test` the slow path only for the classes that make IPC hypercalls; every
+// class with `npm run test:adversarial`), and:
 //
 //   - the victim's output, halt, instructions, cycles and halt time equal its run alone;
 //   - the host never throws (a throw fails the run);
 //   - the hostile guest printed exactly its expected lines and halted as the contract says.
+//
+// Then each shares the victim's window at a higher priority with an MCS budget: it gets at most
+// its budget, the victim everything else.
 //
 // A control per class makes one attack legal (a region mapped where the guest expects nothing,
 // a channel it expects not to hold, a counter it expects hidden, HTIF turned on where it expects
