@@ -1,20 +1,20 @@
-// Open findings of the adversarial suite (test/adversarial.test.ts), one reproducer each. These
-// tests state what the specification or wasmvisor's contract requires and FAIL until the core is
-// fixed; nothing here is expected to pass today. Each names the file and function at fault.
+// Findings of the adversarial suite (test/adversarial.test.ts), one reproducer each, kept as
+// regression tests now that they are fixed:
 //
-//   ESCAPE 1  time partitioning: a passive partition that never waits for its first call runs,
-//             at its priority, in every window — it takes the victim's window entirely
-//             (assembly/kernel/sched.ts hvRun: "before that, it runs on its own in whatever
-//             window is current").
-//   ESCAPE 2  IPC: an active server whose recv returned for an interrupt (EV_NONE) stays
-//             IPC_RECEIVING, so a later call from another partition is delivered into its
-//             registers while it runs other code (assembly/kernel/ipc.ts receive/deliver).
-//   spec      a misaligned store straddling the end of RAM reports mtval = its last byte
-//             (assembly/mmu/access.ts storeMisaligned); mtime moved backwards then mtimecmp near
-//             2^64 raises MTIP at once (src/machine/time.ts clockWhenMtimeReaches); SBI RFENCE
-//             and DBCN take FID 0xffffffff for a valid one (assembly/kernel/sbi.ts: signed FID
-//             compare); the notify and yield hypercalls zero a1, which guests/sdk/wasmvisor.h
-//             says they preserve (assembly/kernel/sbi.ts ret()).
+//   ESCAPE 1  time partitioning: a passive partition that never waited for its first call ran,
+//             at its priority, in every window and took the victim's window entirely. Fixed in
+//             assembly/kernel/sched.ts: an initialising passive partition runs below every
+//             partition of the window (idle time only).
+//   ESCAPE 2  IPC: an active server whose recv returned for an interrupt stayed IPC_RECEIVING, so
+//             a later call was delivered into its registers while it ran other code. Fixed in
+//             assembly/kernel/trap.ts wfiEnd(): leaving the wait ends the receive.
+//   spec      a misaligned store straddling the end of RAM reported mtval = its last byte
+//             (assembly/mmu/access.ts storeMisaligned: now the first byte of the faulting part);
+//             mtime moved backwards then mtimecmp near 2^64 raised MTIP at once (the deadline
+//             wrapped through the offset; src/machine/time.ts and kernel/timer.ts now count from
+//             the current mtime); SBI RFENCE and DBCN took FID 0xffffffff for a valid one (signed
+//             compare in assembly/kernel/sbi.ts); notify and yield zeroed a1, which the SDK
+//             promises to preserve.
 import { describe, expect, it } from "vitest";
 import { COMBOS, runSystem, type SystemRun } from "./support/system.ts";
 import { CORES, guestElf, runGuest } from "./support/harness.ts";
@@ -40,7 +40,7 @@ function windowed(partitions: object[], channels: object[] = []): object {
   };
 }
 
-describe("adversarial findings (open: these fail until fixed)", () => {
+describe("adversarial findings (fixed; regression tests)", () => {
   it("ESCAPE 1: a passive partition that never waits for a call does not take the victim's window", async () => {
     for (const combo of COMBOS) {
       const opts = { ...combo, stopWhenHalted: ["victim"], maxInsns: 20_000_000 };

@@ -28,7 +28,7 @@ import {
   V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
-  SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, vcpuAddr, tlbSetAddr,
+  SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
@@ -754,7 +754,8 @@ export function run(budget: i32): i32 {
       // Fatal: the guest traps forever without running an instruction (e.g. a bad vector).
       store32(vcpu + V_STATE, VS_HALTED);
       store32(vcpu + V_HALT_REASON, HALT_TRAP_LOOP);
-      store32(vcpu + V_HALT_STATUS, load32(vcpu + V_MCAUSE));
+      // (The cause of the last trap, at the level that took it.)
+      store32(vcpu + V_HALT_STATUS, load32(vcpu + (load32(vcpu + V_PRIV) == PRIV_S ? V_SCAUSE : V_MCAUSE)));
       exitReason = EXIT_HALT;
       break;
     }

@@ -97,15 +97,22 @@ function selectsHart0(mask: i32, base: i32): bool {
   return base == 0 && (mask & 1) != 0;
 }
 
-/** Forward a console call to the host; copy its result into a0/a1. */
-function hostCall(eid: i32, fid: i32, legacy: bool): void {
+// How a forwarded call's result comes back: a0 = the value (legacy SBI), a0/a1 = error and
+// value (SBI), a0 = the error only (hypercalls without a value leave a1 alone).
+const RESULT_LEGACY: i32 = 0;
+const RESULT_SBI: i32 = 1;
+const RESULT_ERROR: i32 = 2;
+
+/** Forward a console call or a notification to the host; copy its result into a0 (and a1). */
+function hostCall(eid: i32, fid: i32, result: i32): void {
   store32(SYS_HC_ERROR, SBI_ERR_NOT_SUPPORTED);
   store32(SYS_HC_VALUE, 0);
   // The ECALL's exact time, as for an MMIO access (the host's tracing reads it).
   store32(SYS_NOW_LO, clockLo());
   store32(SYS_NOW_HI, clockHi());
   hostHypercall(load32(SYS_CUR_VCPU), eid, fid);
-  if (legacy) setReg(10, load32(SYS_HC_VALUE));
+  if (result == RESULT_LEGACY) setReg(10, load32(SYS_HC_VALUE));
+  else if (result == RESULT_ERROR) setReg(10, load32(SYS_HC_ERROR));
   else ret(load32(SYS_HC_ERROR), load32(SYS_HC_VALUE));
 }
 
@@ -133,7 +140,7 @@ export function sbiCall(vcpu: i32): i32 {
       return SBI_CONTINUE;
     case EID_LEGACY_PUTCHAR:
     case EID_LEGACY_GETCHAR:
-      hostCall(eid, 0, true);
+      hostCall(eid, 0, RESULT_LEGACY);
       return SBI_CONTINUE;
     case EID_LEGACY_CLEAR_IPI:
       store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_SSIP);
@@ -225,7 +232,7 @@ export function sbiCall(vcpu: i32): i32 {
       return halt(vcpu, a0 == 0 ? HALT_SHUTDOWN : HALT_RESET, a1);
     case EID_DBCN:
       if (u32(fid) > 2) ret(SBI_ERR_NOT_SUPPORTED, 0);
-      else hostCall(eid, fid, false);
+      else hostCall(eid, fid, RESULT_SBI);
       return SBI_CONTINUE;
     case EID_WASMVISOR:
       return hypercall(vcpu, fid);
@@ -259,15 +266,15 @@ function hypercall(vcpu: i32, fid: i32): i32 {
     case 0: ret(SBI_SUCCESS, 1); return SBI_CONTINUE;
     case 1: ret(SBI_SUCCESS, load32(SYS_CUR_VCPU)); return SBI_CONTINUE;
     case 2:
-      ret(SBI_SUCCESS, 0);
+      setReg(10, SBI_SUCCESS); // (no value: a1 is left alone, as the SDK promises)
       store32(SYS_YIELDED, 1);
       return SBI_YIELD;
     case FID_NOTIFY:
       // The host raises the other end's channel interrupt (a PLIC source of its board).
       if (ipcNotifyAllowed(load32(SYS_CUR_VCPU), reg(10))) {
-        hostCall(EID_WASMVISOR, FID_NOTIFY, false);
+        hostCall(EID_WASMVISOR, FID_NOTIFY, RESULT_ERROR);
       } else {
-        ret(SBI_ERR_INVALID_PARAM, 0);
+        setReg(10, SBI_ERR_INVALID_PARAM);
       }
       return SBI_CONTINUE;
     case FID_PPCALL:

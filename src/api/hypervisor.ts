@@ -16,7 +16,7 @@ import {
   SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, V_PRIORITY, V_BUDGET, V_PERIOD, V_STATE,
   V_HALT_REASON, V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_RETIRED_HI, V_STAT_CYCLES_LO,
   V_STAT_CYCLES_HI, V_STAT_TRAPS, V_STAT_MMIO, V_STAT_SBI, V_STAT_SYSTEM, V_STAT_WALKS,
-  V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_PC,
+  V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_STVEC, V_PRIV, V_PC,
   EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, EXIT_BREAK, EXIT_STEP, EXIT_RETRY, HOSTREQ_STOP,
   PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
   HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
@@ -470,7 +470,9 @@ export class Hypervisor {
       const hex = (x: number) => `0x${(x >>> 0).toString(16)}`;
       this.partitionHalted(i, {
         kind: "fault", status: STATUS_FAULT,
-        message: `stopped by a fatal fault: it traps without end (mcause ${hex(status)}, mtvec ${hex(this.words[(v + V_MTVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`,
+        message: this.words[(v + V_PRIV) >> 2] === 1
+          ? `stopped by a fatal fault: it traps without end (scause ${hex(status)}, stvec ${hex(this.words[(v + V_STVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`
+          : `stopped by a fatal fault: it traps without end (mcause ${hex(status)}, mtvec ${hex(this.words[(v + V_MTVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`,
       });
     }
   }
@@ -572,8 +574,13 @@ export class Hypervisor {
       // A pause for the timeline may come before any time passed; every other exit counts as
       // progress, so a run always ends.
       left -= reason === EXIT_TIMELINE ? this.clock() - before : Math.max(1, this.clock() - before);
-      if (pendingLow) for (const b of this.boards) b.flushHtifLow();
       const v = this.words[SYS_EXIT_VCPU >> 2];
+      // A low word of tohost left alone past its grace period is the whole command — except on
+      // the board whose store (the high word, surely) this exit is: that one completes the
+      // command below, as on the bare machine (src/machine/machine.ts).
+      if (pendingLow) {
+        this.boards.forEach((b, i) => { if (reason !== EXIT_WATCH || i !== v) b.flushHtifLow(); });
+      }
       switch (reason) {
         case EXIT_BUDGET:
         case EXIT_TIMELINE:

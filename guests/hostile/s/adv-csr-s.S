@@ -3,7 +3,7 @@
 # M), first from S, then from U, and checks each against the privileged spec: an access traps
 # (illegal instruction, stval = its bits) exactly when the CSR does not exist, needs more
 # privilege (every M- and H-level CSR), is read-only and written, or is a counter its enable
-# bits hide (mcounteren = cycle, time, instret as the hypervisor sets it; scounteren as this
+# bits hide (mcounteren = all ones as the hypervisor sets it, like OpenSBI; scounteren as this
 # guest sets it for U). Written values are pseudo-random with bit 31 clear (so satp stays Bare
 # while the instruction after the write fetches) and every register is put back at once; the
 # guest's vector, sstatus, sie and satp must be intact afterwards. Then the WARL corners of stvec
@@ -302,7 +302,8 @@ ops:
 
 /* The CSRs this hart implements (README.md, "The guest-visible machine"), inclusive ranges. */
 exists:
-  .word 0x100, 0x100, 0x104, 0x106, 0x10a, 0x10a, 0x140, 0x144, 0x180, 0x180   # S
+  .word 0x100, 0x100, 0x104, 0x106, 0x10a, 0x10a, 0x140, 0x144, 0x14d, 0x14d   # S (stimecmp: Sstc)
+  .word 0x15d, 0x15d, 0x180, 0x180
   .word 0x300, 0x306, 0x30a, 0x30a, 0x310, 0x310, 0x31a, 0x31a                 # M trap setup
   .word 0x320, 0x320, 0x323, 0x33f, 0x340, 0x344, 0x3a0, 0x3ef                 # counters, trap handling, PMP
   .word 0xb00, 0xb00, 0xb02, 0xb1f, 0xb80, 0xb80, 0xb82, 0xb9f                 # M counters
@@ -316,7 +317,7 @@ msg_satp:    .asciz "adv-csr-s: satp junk from S: every fetch faults until the h
 
   .data
   .align 2
-mcounteren_value: .word 7           # as the hypervisor sets it for a supervisor-mode guest
+mcounteren_value: .word -1          # as the hypervisor sets it for a supervisor-mode guest (OpenSBI's)
 scounteren_value: .word 0
 sweep_in_user:    .word 0
 exists_map: .space 512
