@@ -25,7 +25,7 @@ import {
   SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
-  TL_IPC_CALL, TL_IPC_REPLY, vcpuAddr,
+  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
@@ -325,6 +325,7 @@ export class Hypervisor {
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
+        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock,
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
@@ -569,7 +570,11 @@ export class Hypervisor {
       const before = this.clock();
       const pendingLow = this.boards.some((b) => b.htifPendingLow);
       this.words[SYS_TL_STALL >> 2] = this.listeners.switch.length !== 0 && this.options.switchBackpressure !== false ? 1 : 0;
-      const reason = exports.hvRun(Math.min(left, pendingLow ? HTIF_GRACE : CHUNK));
+      let slice = Math.min(left, pendingLow ? HTIF_GRACE : CHUNK);
+      // A device deadline (a UART timeout, an RTC alarm) ends the slice exactly where it falls.
+      const untilDevice = this.untilDeviceEvent();
+      if (untilDevice !== null) slice = Math.min(slice, Math.max(1, untilDevice));
+      const reason = exports.hvRun(slice);
       this.drainTimeline();
       // A pause for the timeline may come before any time passed; every other exit counts as
       // progress, so a run always ends.
@@ -599,8 +604,15 @@ export class Hypervisor {
         case EXIT_ALL_HALTED:
           for (let i = 0; i < this.halts.length; i++) if (!this.halts[i]) this.kernelHalt(i);
           return "halted";
-        case EXIT_IDLE:
-          return "idle";
+        case EXIT_IDLE: {
+          // Every partition waits with no timer armed; a device's deadline may still wake one.
+          const until = this.untilDeviceEvent();
+          if (until === null) return "idle";
+          const skip = Math.min(left, Math.max(1, until));
+          this.idleFor(skip);
+          left -= skip;
+          break;
+        }
         case EXIT_BREAK:
         case EXIT_STEP:
           for (const b of this.boards) b.flushOutput();
@@ -610,6 +622,35 @@ export class Hypervisor {
     }
     for (const b of this.boards) b.flushOutput();
     return "budget";
+  }
+
+  /** Fire the device deadlines of every board that are due; cycles until the next one (null:
+   *  none). */
+  private untilDeviceEvent(): number | null {
+    let next: bigint | null = null;
+    for (const b of this.boards) {
+      const at = b.deviceEvents();
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    return next === null ? null : Math.max(0, Number(next) - this.clock());
+  }
+
+  /** Let `cycles` of virtual time pass with nothing running (as the scheduler's own idle skips
+   *  do, with the same record in the schedule timeline). */
+  private idleFor(cycles: number): void {
+    const W = this.words;
+    if (W[SYS_TL_RUNNING >> 2] !== 1) { // (runner -1, stored as runner + 2)
+      W[SYS_TL_RUNNING >> 2] = 1;
+      const count = W[SYS_TL_COUNT >> 2];
+      const e = (TIMELINE_BASE + (count & (TIMELINE_ENTRIES - 1)) * TIMELINE_ENTRY) >> 2;
+      W[e + (TL_CLOCK_LO >> 2)] = W[SYS_CLOCK_LO >> 2];
+      W[e + (TL_CLOCK_HI >> 2)] = W[SYS_CLOCK_HI >> 2];
+      W[e + (TL_VCPU >> 2)] = -1;
+      W[e + (TL_REASON >> 2)] = TL_IDLE;
+      W[SYS_TL_COUNT >> 2] = (count + 1) | 0;
+      this.drainTimeline();
+    }
+    this.time!.advance(BigInt(cycles));
   }
 
   /** Virtual clock in cycles (exact below 2^53). Inside an event (output, halted) raised by a

@@ -8,8 +8,9 @@
 // virtual time or strings like "250us", "10ms", "1s", "5000cycles". Virtual time runs at the
 // hart's clock: cyclesPerTick cycles per 10 MHz mtime tick (default 10: a 100 MHz hart).
 
-import { DEVICE_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
+import { DEVICE_WINDOWS, BOARD_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
 import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
+import { DEFAULT_RTC_EPOCH } from "../devices/goldfish-rtc.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
 
@@ -24,6 +25,10 @@ export interface SystemDescription {
   /** Longest slice a partition runs while another of equal priority waits for its turn in the
    *  same window (round robin; default "1ms"). */
   quantum?: Duration;
+  /** Where every partition's real-time clock (the Goldfish RTC) starts in deterministic runs:
+   *  a UTC date and time such as "2026-01-01T00:00:00Z" (the default), or seconds since 1970;
+   *  each partition's RTC then advances with its own virtual time. */
+  rtcEpoch?: string | number;
   partitions: PartitionDescription[];
   /** Default: one window spanning a 10 ms frame in which every partition may run. */
   schedule?: ScheduleDescription;
@@ -124,6 +129,8 @@ export interface SystemConfig {
   cyclesPerTick: number;
   /** Cycles. */
   quantum: number;
+  /** Seconds since 1970-01-01T00:00:00Z. */
+  rtcEpoch: number;
   partitions: PartitionConfig[];
   schedule: { majorFrame: number; windows: Array<{ start: number; length: number; partitions: number[] }> };
   regions: Array<{ name: string; size: number }>;
@@ -199,6 +206,32 @@ export const MAX_CYCLES = 0x3fffffff;
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
 
+/** The latest RTC epoch a description may give: 2500-01-01T00:00:00Z (the RTC counts 64-bit
+ *  nanoseconds, which run out in 2554). */
+export const MAX_RTC_EPOCH = 16_725_225_600;
+
+/** "2026-01-01T00:00:00Z" (UTC, to the second) or a whole number of seconds since 1970, from
+ *  1970 to MAX_RTC_EPOCH; null if malformed or out of range. */
+export function parseRtcEpoch(v: unknown): number | null {
+  let seconds: number;
+  if (typeof v === "number") {
+    seconds = v;
+  } else if (typeof v === "string") {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(v);
+    if (!m) return null;
+    const [y, mo, d, h, mi, sec] = m.slice(1).map(Number);
+    const ms = Date.UTC(y, mo - 1, d, h, mi, sec);
+    // Date.UTC rolls over (February 30th becomes March 2nd): the fields must come back.
+    const t = new Date(ms);
+    if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || t.getUTCHours() !== h ||
+      t.getUTCMinutes() !== mi || t.getUTCSeconds() !== sec) return null;
+    seconds = ms / 1000;
+  } else {
+    return null;
+  }
+  return Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_RTC_EPOCH ? seconds : null;
+}
+
 /** "64K", "16M", "1G", "4096" or a number of bytes; null if malformed. */
 export function parseSizeValue(v: unknown): number | null {
   if (typeof v === "number") return Number.isInteger(v) && v >= 0 ? v : null;
@@ -245,7 +278,7 @@ export function validateSystem(
   };
 
   if (!isObj(doc)) throw new ConfigError(file, [{ path: "", message: "the system description must be a JSON object" }]);
-  unknownKeys(doc, "", ["$schema", "name", "cyclesPerTick", "quantum", "partitions", "schedule", "memoryRegions", "channels"]);
+  unknownKeys(doc, "", ["$schema", "name", "cyclesPerTick", "quantum", "rtcEpoch", "partitions", "schedule", "memoryRegions", "channels"]);
 
   let cyclesPerTick = 10;
   if (doc.cyclesPerTick !== undefined) {
@@ -272,6 +305,10 @@ export function validateSystem(
   const name = typeof doc.name === "string" ? doc.name : "system";
   if (doc.name !== undefined && typeof doc.name !== "string") fail("name", "must be a string");
   const quantum = doc.quantum === undefined ? 1000 * 10 * cyclesPerTick : duration(doc.quantum, "quantum");
+  const rtcEpoch = doc.rtcEpoch === undefined ? DEFAULT_RTC_EPOCH : parseRtcEpoch(doc.rtcEpoch);
+  if (rtcEpoch === null) {
+    fail("rtcEpoch", `${JSON.stringify(doc.rtcEpoch)} is not a start for the real-time clock: write a UTC date and time such as "2026-01-01T00:00:00Z", or whole seconds since 1970-01-01T00:00:00Z, up to 2500-01-01T00:00:00Z`);
+  }
 
   // ── Memory regions ────────────────────────────────────────────────────────────────────────
   const regions: SystemConfig["regions"] = [];
@@ -401,6 +438,7 @@ export function validateSystem(
         const taken: Array<{ what: string; base: number; size: number }> = [];
         if (ram !== null) taken.push({ what: "the partition's RAM", base: RAM_BASE, size: ram });
         for (const d of devices) taken.push({ what: `the ${d} device`, base: DEVICE_WINDOWS[d].base, size: DEVICE_WINDOWS[d].size });
+        taken.push(...BOARD_WINDOWS);
         mappings.forEach((m, j) => {
           const size = regions[m.region].size;
           const clash = taken.find((t) => m.address < t.base + t.size && t.base < m.address + size);
@@ -565,6 +603,6 @@ export function validateSystem(
     });
   });
 
-  if (quantum === null || problems.length > 0) throw new ConfigError(file, problems);
-  return { name, cyclesPerTick, quantum, partitions, schedule, regions, channels };
+  if (quantum === null || rtcEpoch === null || problems.length > 0) throw new ConfigError(file, problems);
+  return { name, cyclesPerTick, quantum, rtcEpoch, partitions, schedule, regions, channels };
 }

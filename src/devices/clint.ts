@@ -15,6 +15,8 @@ export interface ClintLines {
   setMtip(level: boolean): void;
   /** Program the clock value at which the core raises MTIP (null: never). */
   setDeadline(clock: bigint | null): void;
+  /** The guest wrote mtime: what else follows the partition's time (its RTC) must follow. */
+  timeChanged?(): void;
 }
 
 const MSIP = 0x0000;
@@ -56,9 +58,11 @@ export class Clint implements MmioDevice {
         break;
       case MTIME:
         this.time.setMtime((this.time.mtime() & ~0xffffffffn) | v);
+        this.lines.timeChanged?.();
         break;
       case MTIME + 4:
         this.time.setMtime((this.time.mtime() & 0xffffffffn) | (v << 32n));
+        this.lines.timeChanged?.();
         break;
       default:
         return;

@@ -28,7 +28,8 @@ export const WORK_PER_EXIT = 1 << 20;
 const MAGIC = 0x74726976; // "virt"
 const VERSION = 2;
 /** Vendor ID: "WMV" (wasmvisor). */
-const VENDOR = 0x00574d56;
+export const VIRTIO_VENDOR = 0x00574d56;
+const VENDOR = VIRTIO_VENDOR;
 
 // Registers (§4.2.2).
 const R_MAGIC = 0x000;
@@ -334,4 +335,28 @@ export class VirtioMmio implements MmioDevice {
         break;
     }
   }
+}
+
+/**
+ * The virtio-mmio slots with no device behind them (QEMU's virt board has eight slots and
+ * answers in every one): the magic value, version 2, device ID 0 ("no device": drivers leave
+ * the slot alone) and the vendor ID of the real devices; every other register reads 0, and
+ * writes are ignored. Like QEMU's, a narrower read of one of those three registers gives the
+ * low bytes of its value. Stateless: one instance answers in any number of slots (its window
+ * may span several; the offset within the slot is what counts).
+ */
+export class EmptyVirtioSlots implements MmioDevice {
+  constructor(readonly name: string, readonly size: number) {}
+
+  read(offset: number, size: number): number {
+    let value = 0;
+    switch (offset & 0xfff) {
+      case R_MAGIC: value = MAGIC; break;
+      case R_VERSION: value = VERSION; break;
+      case R_VENDOR_ID: value = VENDOR; break;
+    }
+    return size >= 4 ? value : value & ((1 << (8 * size)) - 1);
+  }
+
+  write(): void {}
 }
