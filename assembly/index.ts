@@ -11,6 +11,7 @@ import { vcpuResetTo } from "./kernel/vcpu";
 import { timerNext, timerCheck } from "./kernel/timer";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
 import { timeAtLo, timeAtHi } from "./kernel/counters";
+import { stimerRearm } from "./kernel/timer";
 
 export { run } from "./cpu/exec";
 
@@ -57,11 +58,18 @@ export function vcpuCanWake(index: i32): i32 {
 }
 
 /**
- * mtime (low or high word) at virtual clock {clockHi, clockLo}: clock / cycles-per-tick +
- * offset. The core's one definition of time; the host's CLINT calls it with SYS_NOW.
+ * vCPU `index`'s mtime (low or high word) at virtual clock {clockHi, clockLo}: clock /
+ * cycles-per-tick + the vCPU's time offset. The core's one definition of time; the host's CLINT
+ * calls it with SYS_NOW.
  */
-export function mtimeAt(clockHi: i32, clockLo: i32, wantHigh: i32): i32 {
-  return wantHigh != 0 ? timeAtHi(clockHi, clockLo) : timeAtLo(clockHi, clockLo);
+export function mtimeAt(index: i32, clockHi: i32, clockLo: i32, wantHigh: i32): i32 {
+  const vcpu = vcpuAddr(index);
+  return wantHigh != 0 ? timeAtHi(vcpu, clockHi, clockLo) : timeAtLo(vcpu, clockHi, clockLo);
+}
+
+/** vCPU `index`'s time offset changed (its partition wrote mtime): re-arm its SBI timer. */
+export function vcpuTimeChanged(index: i32): void {
+  stimerRearm(vcpuAddr(index));
 }
 
 /** Start of the default physical map table (the host may place others in the same area). */

@@ -51,7 +51,8 @@
 //           shares; each of SHADOW_ENTRIES direct-mapped entries {tag, addend, pte, level}: the
 //           composed translation of one guest virtual page (guest PTE permissions + where the
 //           partition's map puts the page in host memory).
-//   +0x18c00 end (VCPU_SIZE 0x19000)
+//   +0x18c00 PMP: pmpcfg0-3, pmpaddr0-15 (mmu/pmp.ts)
+//   +0x18c50 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -70,9 +71,7 @@ export const SYS_CLOCK_LO: i32 = SYS_BASE + 0x10;
 export const SYS_CLOCK_HI: i32 = SYS_BASE + 0x14;
 /** Clock cycles per mtime tick (mtime runs at 10 MHz; the default 10 gives a 100 MHz virtual hart). */
 export const SYS_CYCLES_PER_TICK: i32 = SYS_BASE + 0x18;
-/** mtime = clock / cycles-per-tick + offset (the offset changes when a guest writes mtime). */
-export const SYS_TIME_OFFSET_LO: i32 = SYS_BASE + 0x1c;
-export const SYS_TIME_OFFSET_HI: i32 = SYS_BASE + 0x20;
+/** (SYS_BASE + 0x1c and + 0x20 are free: time offsets are per vCPU, V_TIME_OFFSET.) */
 /** Clock value at the moment of the current MMIO access (so devices see exact time mid-slice). */
 export const SYS_NOW_LO: i32 = SYS_BASE + 0x24;
 export const SYS_NOW_HI: i32 = SYS_BASE + 0x28;
@@ -89,8 +88,9 @@ export const SYS_PAGING: i32 = SYS_BASE + 0x3c;
 export const SYS_STAT_TLB_FILLS: i32 = SYS_BASE + 0x40;
 export const SYS_STAT_MMIO: i32 = SYS_BASE + 0x44;
 export const SYS_STAT_TRAPS: i32 = SYS_BASE + 0x48;
-/** Traps taken by the last run() call. Each costs one cycle of virtual time and one unit of
- *  budget, so a guest stuck in a trap loop still makes the clock and the budget advance. */
+/** Work of the last run() call that retired nothing: traps taken and device accesses to be
+ *  retried (EXIT_RETRY). Each costs one cycle of virtual time and one unit of budget, so a
+ *  guest stuck in a trap loop still makes the clock and the budget advance. */
 export const SYS_TRAPS: i32 = SYS_BASE + 0x4c;
 /** Fetch table of the running vCPU's current privilege level. */
 export const SYS_CUR_TLB_FETCH: i32 = SYS_BASE + 0x50;
@@ -153,6 +153,11 @@ export const EXIT_TIMELINE: i32 = 7;
 export const EXIT_BREAK: i32 = 8;
 /** hvRun(): the vCPU with DEBUG_STEP set did one unit of work; SYS_EXIT_VCPU names it. */
 export const EXIT_STEP: i32 = 9;
+/** A device access must be tried again: its device has more work for it than one exit may do
+ *  (HOSTREQ_RETRY). The instruction did not complete (pc is on it) and cost one cycle; the
+ *  host may do other things first (SYS_EXIT_VCPU names the vCPU in hvRun). When the vCPU runs
+ *  again it executes the access again and the device goes on where it stopped. */
+export const EXIT_RETRY: i32 = 10;
 
 // Host → core requests (SYS_HOST_REQ). The core clears the bits it has acted on.
 /** Stop the current run() after the current instruction. */
@@ -161,6 +166,9 @@ export const HOSTREQ_STOP: i32 = 1;
 export const HOSTREQ_IRQ: i32 = 2;
 /** Set by the core itself: the schedule timeline needs draining (run() returns EXIT_TIMELINE). */
 export const HOSTREQ_TIMELINE: i32 = 4;
+/** Set by a device during an access: do not complete this access, end the slice and execute
+ *  it again later (bounded host work per exit: the device continues where it stopped). */
+export const HOSTREQ_RETRY: i32 = 8;
 
 export const PAGING_SHADOW: i32 = 0;
 export const PAGING_NESTED: i32 = 1;
@@ -319,6 +327,18 @@ export const DEBUG_BREAK: i32 = 1;
 /** hvRun(): run this vCPU for one unit of work (an instruction or a trap), then return
  *  EXIT_STEP; the core clears the bit. (A bare machine steps with run(1).) */
 export const DEBUG_STEP: i32 = 2;
+/** This partition's view of time: its mtime = clock / cycles-per-tick + this offset (64-bit,
+ *  changed only when the partition writes its own CLINT's mtime). Time is per partition: no
+ *  partition can move another's clock, and the scheduler runs on the clock itself. */
+export const V_TIME_OFFSET_LO: i32 = 0x1f4;
+export const V_TIME_OFFSET_HI: i32 = 0x1f8;
+/** The S-level timer's compare value in this partition's mtime ticks: stimecmp (Sstc), which
+ *  SBI set_timer also writes; the deadline (V_STIMER) follows when the partition moves its own
+ *  mtime. */
+export const V_STIMECMP_LO: i32 = 0x1fc;
+export const V_STIMECMP_HI: i32 = 0x200;
+/** menvcfgh (RV32: menvcfg bits 63:32): STCE (bit 31) enables Sstc's stimecmp for S-mode. */
+export const V_MENVCFGH: i32 = 0x204;
 
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;
@@ -378,6 +398,10 @@ export const TLB_LOAD: i32 = TLB_TABLE;
 export const TLB_STORE: i32 = 2 * TLB_TABLE;
 /** A tag no address can match: its low 12 bits are all ones, masked addresses have them clear. */
 export const TLB_INVALID: i32 = -1;
+
+/** PMP (mmu/pmp.ts): pmpcfg0-3 (4 words, a byte per entry) and pmpaddr0-15. */
+export const V_PMPCFG: i32 = 0x18c00;
+export const V_PMPADDR: i32 = 0x18c10;
 
 export const V_SHADOW: i32 = 0x4c00;
 /** Shadow tables of address spaces; the table after them (SHADOW_GLOBAL) holds global mappings. */

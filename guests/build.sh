@@ -6,6 +6,10 @@
 #   isa/*.S   ISA tests on the assembly test runtime (common/testrt.S, report.S, test.h)
 #   sbi/*.S   supervisor-mode guests on the S-mode runtime (common/srt.S, report.S, test.h): they
 #             boot with a0 = hart id and a1 = a device tree and talk to the SBI
+#   hostile/m/*.S  hostile machine-mode guests of the adversarial suite (test/adversarial.test.ts)
+#             on the assembly test runtime (common/testrt.S, report.S, test.h)
+#   hostile/s/*.S  hostile supervisor-mode guests of the adversarial suite on the S-mode runtime
+#             (common/srt.S, report.S, test.h)
 #   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
 #   rtos/     the real-time OS (rtos/build.sh): rtos.elf, and rtos-client.elf for its tests
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
@@ -53,6 +57,12 @@ for src in isa/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S "$src"
 done
 for src in sbi/*.S; do
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
+done
+for src in hostile/m/*.S; do
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S "$src"
+done
+for src in hostile/s/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
 done
 for src in ipc/*.c; do

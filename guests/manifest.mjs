@@ -14,6 +14,8 @@ const KINDS = [
   { dir: "asm", ext: ".S" },
   { dir: "isa", ext: ".S" },
   { dir: "sbi", ext: ".S" },
+  { dir: "hostile/m", ext: ".S" },
+  { dir: "hostile/s", ext: ".S" },
   { dir: "ipc", ext: ".c" },
   { dir: "c", ext: ".c" },
 ];

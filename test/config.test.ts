@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, copyFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
-import { validateSystem, ConfigError, parseDurationValue, parseSizeValue } from "../src/config/system.ts";
+import { validateSystem, ConfigError, parseDurationValue, parseSizeValue, parseRtcEpoch } from "../src/config/system.ts";
 import { loadSystemFile } from "../src/node/system-file.ts";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { guestPath, ROOT } from "./support/harness.ts";
@@ -55,8 +55,9 @@ describe("validation", () => {
       { file: "a.img", readOnly: false, mode: "writethrough", bufferBytes: 16 << 20 },
       { file: "b.img", readOnly: false, mode: "rapilog", bufferBytes: 1 << 20 },
     ]);
-    // Defaults: one 10 ms window with every partition.
+    // Defaults: one 10 ms window with every partition; the RTC starts at 2026-01-01T00:00:00Z.
     const d = validateSystem(base());
+    expect(d.rtcEpoch).toBe(1_767_225_600);
     expect(d.schedule).toEqual({ majorFrame: 1_000_000, windows: [{ start: 0, length: 1_000_000, partitions: [0, 1] }] });
   });
 
@@ -135,6 +136,16 @@ describe("validation", () => {
       /^partitions\[0\]\.disk\.mode: a read-only disk has nothing to buffer: rapilog needs a writable disk$/],
     ["an unknown disk field", (d) => { (d.partitions[0] as Record<string, unknown>).disk = { file: "d.img", cache: "none" }; },
       /^partitions\[0\]\.disk\.cache: unknown field; the fields here are file, readOnly, mode, buffer/],
+    ["a mapping over the virtio-mmio slots (all eight answer, with a device or not)", (d) => {
+      d.memoryRegions = [{ name: "x", size: "4K" }];
+      (d.partitions[0] as Record<string, unknown>).mappings = [{ region: "x", address: "0x10005000" }];
+    }, /^partitions\[0\]\.mappings\[0\]\.address: region "x" at 0x10005000-0x10005fff overlaps the virtio-mmio slots \(0x10001000-0x10008fff\)$/],
+    ["a mapping over the RTC", (d) => {
+      d.memoryRegions = [{ name: "x", size: "4K" }];
+      (d.partitions[0] as Record<string, unknown>).mappings = [{ region: "x", address: "0x101000" }];
+    }, /^partitions\[0\]\.mappings\[0\]\.address: region "x" at 0x101000-0x101fff overlaps the Goldfish RTC \(0x101000-0x101fff\)$/],
+    ["an RTC epoch that is no date", (d) => { d.rtcEpoch = "2026-02-30T00:00:00Z"; },
+      /^rtcEpoch: "2026-02-30T00:00:00Z" is not a start for the real-time clock: write a UTC date and time such as "2026-01-01T00:00:00Z", or whole seconds since 1970-01-01T00:00:00Z, up to 2500-01-01T00:00:00Z$/],
     ["a channel id used twice", (d) => { d.channels = [{ name: "c1", ends: [{ partition: "a", id: 3 }, { partition: "b", id: 0 }] }, { name: "c2", ends: [{ partition: "a", id: 3 }, { partition: "b", id: 1 }] }]; },
       /^channels\[1\]\.ends\[0\]\.id: partition "a" already uses channel id 3 \(channels\[0\]\)$/],
   ];
@@ -146,6 +157,17 @@ describe("validation", () => {
       expect(found.some((p) => message.test(p)), `${found.join("\n")}`).toBe(true);
     });
   }
+
+  it("the RTC epoch: a UTC date and time to the second, or seconds since 1970, up to 2500", () => {
+    expect(validateSystem({ ...base(), rtcEpoch: "2001-09-09T01:46:40Z" }).rtcEpoch).toBe(1_000_000_000);
+    expect(validateSystem({ ...base(), rtcEpoch: 0 }).rtcEpoch).toBe(0);
+    expect(parseRtcEpoch("2024-02-29T23:59:59Z")).toBe(1_709_251_199);
+    expect(parseRtcEpoch("2500-01-01T00:00:00Z")).toBe(16_725_225_600);
+    for (const bad of ["2023-02-29T00:00:00Z", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00+01:00",
+      "2026-01-01T24:00:00Z", "2026-01-01T00:00:00.5Z", "1969-12-31T23:59:59Z", "2500-01-01T00:00:01Z", -1, 1.5, 16_725_225_601, true, null]) {
+      expect(parseRtcEpoch(bad), JSON.stringify(bad)).toBeNull();
+    }
+  });
 
   it("reports every problem at once, each with its path", () => {
     const found = problems({
@@ -241,6 +263,8 @@ describe("the JSON Schema", () => {
       { partitions: [{ name: "a", image: "x", disk: { file: "d", mode: "unsafe" } }] },
       { partitions: [{ name: "a", image: "x", disk: { file: "d", mode: "rapilog", buffer: "big" } }] },
       { partitions: [{ name: "a", image: "x" }], quantum: "fast" },
+      { partitions: [{ name: "a", image: "x" }], rtcEpoch: "tomorrow" },
+      { partitions: [{ name: "a", image: "x" }], rtcEpoch: -5 },
       { partitions: [{ name: "a", image: "x" }], schedule: { majorFrame: "1ms", windows: [] } },
       { partitions: [{ name: "a", image: "x", mappings: [{ region: "r", address: "0x9000", perms: "wr" }] }] },
     ];

@@ -9,6 +9,7 @@ import { CORES, guestElf } from "./support/harness.ts";
 import { makeHypervisor, runAll, runEverywhere, runFor, type SystemRun } from "./support/system.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import { Hypervisor, STATUS_FAULT } from "../src/api/hypervisor.ts";
+import { MemoryDisk } from "../src/devices/virtio-blk.ts";
 
 const guest = (name: string) => GUESTS.find((g) => g.name === name)!;
 
@@ -48,6 +49,71 @@ describe("partitions run side by side", () => {
     expect(r.output.b).toBe(guest("csr").output);
     expect(r.stats.partitions.map((p) => p.instructions)).toEqual([guest("rv32m").instructions, guest("csr").instructions]);
   }, 60_000);
+});
+
+describe("the board's own devices in partitions: RTC, empty virtio slots, the UART's FIFO", () => {
+  // Each board's RTC alarm and UART character timeout are deadlines of virtual time that the
+  // run loop fires exactly (src/devices/device-timer.ts): in 10 µs windows, beside each other,
+  // the guests print exactly what they do alone on the bare machine.
+  const names = ["rtc", "uartloop", "uartfifo", "vslots"];
+  it(`${names.join(", ")} at once: each prints exactly what it does alone (and retires it, but for a polling loop)`, async () => {
+    const description = {
+      partitions: names.map((n) => ({ name: n, image: n, ram: "1M" })),
+      schedule: { majorFrame: "40us", windows: names.map((n) => ({ length: "10us", partitions: [n] })) },
+    };
+    const input = Object.fromEntries(names.filter((n) => guest(n).input).map((n) => [n, guest(n).input!]));
+    const r = await runEverywhere(description, { input });
+    expect(r.result.reason).toBe("halted");
+    for (const n of names) {
+      expect(r.output[n] ?? "", `${n} output`).toBe(guest(n).output);
+      // (uartloop polls IIR for 4 character times of virtual time: with a quarter of the CPU
+      // it spins a quarter as often; the others wait in WFI)
+      if (n !== "uartloop") expect(r.stats.partitions.find((p) => p.name === n)!.instructions, `${n} instructions`).toBe(guest(n).instructions);
+    }
+  }, 120_000);
+
+  it("each partition's RTC: the system's epoch plus its own time; a guest's write moves its own only", async () => {
+    const runs = await runAll({
+      rtcEpoch: "2001-09-09T01:46:40Z", // 1,000,000,000 s
+      partitions: [{ name: "rtc", image: "rtc", ram: "1M" }, { name: "hello", image: "hello", ram: "1M" }],
+    });
+    const r = runs[0];
+    // The rtc guest set its clock to 2030-06-15T12:00:00Z; the other partition kept the epoch.
+    const seconds = (p: string) => Number(r.hv.board(p).rtc.time() / 1_000_000_000n);
+    expect(seconds("rtc") - 1_907_755_200).toBeGreaterThanOrEqual(0);
+    expect(seconds("rtc") - 1_907_755_200).toBeLessThan(1);
+    expect(seconds("hello")).toBe(1_000_000_000);
+    // ... its time is the epoch plus its own virtual time, to the 100 ns of an mtime tick.
+    expect(r.hv.board("hello").rtc.time()).toBe(1_000_000_000n * 1_000_000_000n + BigInt(Math.floor(r.hv.clock() / 10)) * 100n);
+    // (the rtc guest checks the date it starts from against the default epoch: here it is 2001)
+    expect(r.output.rtc).toMatch(/^RTC: 2001-09-09, later than expected\n/);
+  }, 60_000);
+
+  it("all eight virtio-mmio slots answer: the partition's devices in theirs (blk 0, console 1), the rest empty", async () => {
+    const hv = new Hypervisor({ partitions: [{ name: "v", image: "vslots", ram: "1M", disk: "d", devices: ["uart", "clint", "plic", "finisher", "virtio-console"] }] }, {
+      core: "wasm", wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i), openDisk: () => new MemoryDisk(new Uint8Array(4096)),
+    });
+    let out = "";
+    hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+    await hv.run();
+    const slots = out.split("\n").filter((l) => l.startsWith("slot ") && l.includes(" at "));
+    expect(slots.map((l) => l.replace(/^slot (\d) at 0x\w+: magic 74726976 version 2 device (\d+)$/, "$1:$2"))).toEqual(
+      ["0:2", "1:3", "2:0", "3:0", "4:0", "5:0", "6:0", "7:0"]);
+    // (the guest expects every slot empty: the two real devices fail its checks, and only those)
+    expect(out).toMatch(/^slot 0: vendor ID: FAIL\n|^slot 0: other registers: FAIL\n/m);
+    expect(out).not.toMatch(/^slot [2-7]: /m);
+  }, 60_000);
+
+  it("in wall-clock mode the RTC follows the host's clock", async () => {
+    const hv = new Hypervisor({ partitions: [{ name: "h", image: "hello", ram: "1M" }] }, {
+      core: "wasm", wasmModule: await loadWasmModule(), wallClock: true, loadImage: (i) => guestElf(i),
+    });
+    await hv.start();
+    const before = BigInt(Date.now()) * 1_000_000n;
+    const t = hv.board("h").rtc.time();
+    const after = BigInt(Date.now()) * 1_000_000n;
+    expect(t >= before && t <= after).toBe(true);
+  });
 });
 
 describe("shared memory", () => {
@@ -132,8 +198,8 @@ describe("supervisor-mode partitions", () => {
   }, 60_000);
 });
 
-describe("Sv32 in a partition behaves as on the bare machine", () => {
-  for (const name of ["sv32", "csr", "traps", "interrupts", "irq-priority"]) {
+describe("Sv32, PMP and Sstc in a partition behave as on the bare machine", () => {
+  for (const name of ["sv32", "csr", "traps", "interrupts", "irq-priority", "pmp", "sstc"]) {
     it(`${name}: same output, instructions and final registers`, async () => {
       const bare = await runGuest("wasm", guestElf(name));
       const r = await runEverywhere({ partitions: [{ name, image: name, ram: "1M" }] });

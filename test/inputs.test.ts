@@ -231,11 +231,15 @@ describe("system descriptions: every problem as a path and a human message", () 
       "partitions[1].mappings: 30 mappings are too many: with its RAM (up to 3 windows), 4 devices and the board's own (3), a partition can map at most 22 regions (32 memory windows in all)",
     ]);
   });
-  it("an HTIF tohost outside RAM is the image's problem, found before the run", async () => {
-    const elf = write("tohost.elf", writeElf({ entry: 0x80000000, segments: [{ paddr: 0x80000000, data: new Uint8Array(64), flags: 5 }], symbols: [["tohost", 0x80000034]] }));
-    const r = await cli(["run", system("tohost.json", { image: elf })]);
+  it("a misplaced HTIF tohost or fromhost is the image's problem, found before the run (with \"htif\": true)", async () => {
+    const elf = write("tohost.elf", writeElf({ entry: 0x80000000, segments: [{ paddr: 0x80000000, data: new Uint8Array(64), flags: 5 }], symbols: [["tohost", 0x80000034], ["fromhost", 0x90000000]] }));
+    const r = await cli(["run", system("tohost.json", { image: elf, htif: true })]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/partitions\[0\]\.image: .*tohost\.elf: its symbol tohost \(0x80000034\) must be an 8-byte-aligned address in the partition's RAM/);
+    expect(r.stderr).toMatch(/partitions\[0\]\.image: .*tohost\.elf: its symbol fromhost \(0x90000000\) must be an 8-byte-aligned address in the partition's RAM/);
+    // Without HTIF the symbols are plain memory: the description is valid.
+    const plain = await cli(["run", system("plain.json", { image: elf }), "--max-insns", "1000"]);
+    expect(plain.status).not.toBe(2);
   });
 });
 
@@ -300,6 +304,11 @@ describe("a closed stdout ends the run quietly (EPIPE, `| head`), status 141", (
     const a = await headed(["run-elf", yes]);
     expect(a.stderr).toBe("");
     expect(a.status).toBe(141);
+    // A guest that prints without pause fills stdout's buffer: the run waits for it to drain
+    // (back-pressure), and must not go on waiting once the reader has gone.
+    const flood = await headed(["run", system("flood.json", { image: write("flood.elf", yesElf(0)) })]);
+    expect(flood.stderr).toBe("");
+    expect(flood.status).toBe(141);
     sparse("log.img", 1 << 20);
     const b = await headed(["run", system("yes-disk.json", { image: yes, disk: { file: path("log.img"), mode: "rapilog" } })]);
     expect(b.stderr).toBe("");

@@ -42,7 +42,9 @@ const EXPECTED = {
   c2: [
     // Queued while the server was busy with c1's long call; served when it replied to c1.
     "add while the server was busy: ok, 1000 + 337 = 1337",
-    "stats: ok, 5 calls served, on channel 1",
+    // (The server initialises in its window's idle time, after c1 and c2 have made their first
+    // calls and wait: it serves c1's first, then c2's, so 3 calls have been served here.)
+    "stats: ok, 3 calls served, on channel 1",
   ],
   rx: [
     "rx: 1 notification(s), the board says 0x600d", // three notifications coalesced into one
@@ -100,7 +102,9 @@ describe("the IPC benchmark's programs", () => {
       for (const fast of [true, false]) {
         const r = await runSystem(system, { core, ipcFastPath: fast, stopWhenHalted: ["client"], maxInsns: 50_000_000 });
         expect(r.output.client).toBe("ipcbench: 20000 calls, 0 failed, 20 cycles each\nipcbench: 20000 notification round trips, 179 cycles each\n");
-        expect(r.stats.ipc.fastCalls).toBe(fast ? 20000 : 0);
+        // (The first call comes before the passive server has initialised, in idle time: it
+        // is queued, the slow path's case.)
+        expect(r.stats.ipc.fastCalls).toBe(fast ? 19999 : 0);
         runs.push(r);
         expect(observable(r)).toEqual(observable(runs[0]));
       }

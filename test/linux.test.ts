@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LinuxSession, linuxMissing, linuxPartition, scratchDisk, KERNEL, INITRD, RTOS_PARTNER } from "./support/linux.ts";
+import { LinuxSession, linuxMissing, linuxPartition, scratchDisk, KERNEL, INITRD, RTOS_PARTNER, EXT2_MOUNTED } from "./support/linux.ts";
 import { CORES, guestPath } from "./support/harness.ts";
 import { main, type CliIO } from "../src/cli/main.ts";
 
@@ -18,14 +18,18 @@ const missing = linuxMissing();
 const SCRIPT: Array<[string, string | RegExp]> = [
   ["echo hello from wasmvisor", "hello from wasmvisor\n"],
   ["ls /", "bin\ndev\netc\ninit\nmnt\nproc\nroot\nsys\ntmp\n"],
-  ["cat /proc/cpuinfo", /^processor\t: 0\nhart\t\t: 0\nisa\t\t: rv32imac\nmmu\t\t: sv32\n/],
+  ["cat /proc/cpuinfo", /^processor\t: 0\nhart\t\t: 0\nisa\t\t: rv32imac_sstc\nmmu\t\t: sv32\n/],
   ["forkexec 8", "forkexec: 8 children, all exited 0\n"],
+  // Counters from user mode: the firmware (wasmvisor's SBI) enables them as OpenSBI does.
+  ["counters", "time advances, cycle advances, instret advances\n"],
+  // The RTC set the clock at boot: the system's epoch (2026-01-01, a Thursday) plus the time since.
+  ["date", /^Thu Jan  1 00:00:0\d UTC 2026\n$/],
   ["rtosctl ping 41", "pong 42\n"],
   ["rtosctl add 2 3", "5\n"],
-  ["mount -t ext2 /dev/vda /mnt", ""],
+  ["mount -t ext2 /dev/vda /mnt", EXT2_MOUNTED],
   ["echo written by Linux in a wasmvisor partition > /mnt/note.txt", ""],
   ["umount /mnt", ""],
-  ["mount -t ext2 /dev/vda /mnt", ""],
+  ["mount -t ext2 /dev/vda /mnt", EXT2_MOUNTED],
   ["cat /mnt/note.txt", "written by Linux in a wasmvisor partition\n"],
   ["umount /mnt", ""],
 ];
@@ -36,8 +40,11 @@ const MORE: Array<[string, string | RegExp]> = [
   ["forkexec -p 6", "forkexec: 6 children, all exited 0\n"],
   ["echo through virtio-console > /dev/hvc0", "through virtio-console\n"],
   ["cat /nonexistent", /^cat: \/nonexistent: .*\n$/],
+  ["cat /sys/class/rtc/rtc0/date /sys/class/rtc/rtc0/name", /^2026-01-01\ngoldfish_rtc 101000\.rtc\n$/],
   ["nosuchcommand", "sh: nosuchcommand: not found\n"],
   ["dmesg", /virtio_blk virtio0: \[vda\] 16384 512-byte logical blocks/],
+  // The device tree offers Sstc: Linux programs stimecmp itself instead of calling SBI set_timer.
+  ["dmesg", /Timer interrupt in S-mode is available via sstc extension/],
 ];
 
 describe.skipIf(missing !== null)(`Linux in a partition${missing ? ` (skipped: ${missing})` : ""}`, () => {
@@ -52,6 +59,8 @@ describe.skipIf(missing !== null)(`Linux in a partition${missing ? ` (skipped: $
       expect(boot).toContain("Run /init as init process");
       expect(boot).toContain("wasmvisor userland: init started");
       expect(boot).toContain("virtio_blk virtio0: [vda]");
+      expect(boot).toContain("goldfish_rtc 101000.rtc: registered as rtc0");
+      expect(boot).toContain("goldfish_rtc 101000.rtc: setting system clock to 2026-01-01T00:00:00 UTC (1767225600)");
       let transcript = boot;
       for (const [cmd, expected] of SCRIPT) {
         const out = await s.run(cmd);

@@ -22,6 +22,8 @@ describe("lockstep: guest programs", () => {
     ["interrupts", 10_000, 13],
     ["sv32", 10_000, 11],
     ["csr-warl", 10_000, 7],
+    ["pmp", 10_000, 5],
+    ["sstc", 10_000, 3],
     ["timer", 10_000, 29],
     ["bench", 20_000_000, 100_003],
   ];

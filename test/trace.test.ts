@@ -103,20 +103,21 @@ describe("switch events", () => {
       const replies = r.switches.filter((e) => e.reason === "ipc-reply");
       expect(calls.length).toBe(r.stats.ipc.fastCalls);
       expect(replies.length).toBe(r.stats.ipc.fastReplies);
-      expect(calls.length).toBe(20_000);
+      // Every call but the first: that one comes before the passive server has initialised (it
+      // does in idle time) and waits in its queue (slow path).
+      expect(calls.length).toBe(19_999);
       expect(calls.every((e) => e.partition === "srv")).toBe(true);
       expect(replies.every((e) => e.partition === "client")).toBe(true);
-      // Every call is followed by its reply; the server runs its loop (j, li, ecall) in between:
-      // 3 cycles, 2 for the first call (it starts in the middle of its loop).
+      // Every call is followed by its reply; the server runs its loop (j, li, wvcall) in between:
+      // 3 cycles.
       const served = r.switches.flatMap((e, i) => e.reason === "ipc-call" ? [[r.switches[i + 1].reason, r.switches[i + 1].at - e.at]] : []);
-      expect(served[0]).toEqual(["ipc-reply", 2]);
-      expect(served.slice(1).every(([reason, cycles]) => reason === "ipc-reply" && cycles === 3)).toBe(true);
+      expect(served.every(([reason, cycles]) => reason === "ipc-reply" && cycles === 3)).toBe(true);
       // Times never go back. Two switches at one cycle happen only when a fast-path switch comes
       // just as the slice ends: the partition it switched to gets no cycle before the scheduler
-      // picks the next one (here once, at the end of the first 1 ms quantum).
+      // picks the next one.
       expect(r.switches.every((e, i) => i === 0 || e.at >= r.switches[i - 1].at)).toBe(true);
-      const same = r.switches.flatMap((e, i) => i > 0 && e.at === r.switches[i - 1].at ? [[r.switches[i - 1].reason, e.reason, e.at]] : []);
-      expect(same).toEqual([["ipc-reply", "schedule", 100_004]]);
+      const same = r.switches.flatMap((e, i) => i > 0 && e.at === r.switches[i - 1].at ? [[r.switches[i - 1].reason, e.reason]] : []);
+      expect(same.every(([before, after]) => before!.startsWith("ipc-") && after === "schedule")).toBe(true);
       // The timeline accounts for every cycle each partition ran.
       const sums = cyclesRun(r.switches, r.clock);
       for (const p of r.stats.partitions) expect(sums.get(p.name) ?? 0, p.name).toBe(p.cycles);

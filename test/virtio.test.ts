@@ -4,20 +4,23 @@
 // loops, indices beyond the queue), which must stop the device (DEVICE_NEEDS_RESET) and never
 // throw into the host. Linux's own drivers exercise the same devices in test/linux.test.ts.
 import { describe, expect, it } from "vitest";
-import { VirtioMmio, type GuestMemory } from "../src/devices/virtio-mmio.ts";
+import { VirtioMmio, WORK_PER_EXIT } from "../src/devices/virtio-mmio.ts";
+import { GuestMemory } from "../src/vmm/guest-memory.ts";
+import { RAM_HOST_BASE } from "../assembly/layout.ts";
 import { VirtioBlk, MemoryDisk, diskSizeProblem, type BlockStorage } from "../src/devices/virtio-blk.ts";
 import { VirtioConsole } from "../src/devices/virtio-console.ts";
 
 const RAM = 0x8000_0000;
 const RAM_BYTES = 1 << 20;
 
-/** 1 MiB of "guest RAM" at 0x8000_0000 and a little driver for one queue at a time. */
+/** 1 MiB of "guest RAM" at 0x8000_0000 (behind the same memory gate a board gives its devices)
+ *  and a little driver for one queue at a time. */
 class Driver {
-  readonly ram = new Uint8Array(RAM_BYTES);
-  readonly view = new DataView(this.ram.buffer);
-  readonly mem: GuestMemory = {
-    slice: (gpa, len) => (gpa >= RAM && len >= 0 && gpa - RAM + len <= RAM_BYTES ? this.ram.subarray(gpa - RAM, gpa - RAM + len) : null),
-  };
+  readonly ram: Uint8Array;
+  readonly view: DataView;
+  readonly mem: GuestMemory;
+  /** Accesses the device asked to have again (bounded work per exit). */
+  retries = 0;
   irqLevel = false;
   readonly dev: VirtioMmio;
   private nextAvail: number[] = [];
@@ -27,9 +30,15 @@ class Driver {
   avail = (q: number) => this.desc(q) + 0x400;
   used = (q: number) => this.desc(q) + 0x800;
 
-  constructor(backend: ConstructorParameters<typeof VirtioMmio>[1]) {
-    this.dev = new VirtioMmio("test", backend, this.mem, (l) => { this.irqLevel = l; });
+  constructor(backend: ConstructorParameters<typeof VirtioMmio>[1], ramBytes = RAM_BYTES) {
+    const memory = new ArrayBuffer(RAM_HOST_BASE + ramBytes);
+    this.ram = new Uint8Array(memory, RAM_HOST_BASE, ramBytes);
+    this.view = new DataView(memory, RAM_HOST_BASE, ramBytes);
+    this.mem = new GuestMemory(memory, [{ gpa: RAM, size: ramBytes, host: RAM_HOST_BASE, read: true, write: true }]);
+    this.dev = new VirtioMmio("test", backend, this.mem, (l) => { this.irqLevel = l; }, () => { this.retries++; });
   }
+  /** Notify queue q again, as the guest's retried store does. */
+  renotify(q: number): void { this.w(0x50, q); }
   r(off: number): number { return this.dev.read(off, 4) >>> 0; }
   w(off: number, v: number): void { this.dev.write(off, 4, v); }
   u32(gpa: number): number { return this.view.getUint32(gpa - RAM, true); }
@@ -63,6 +72,13 @@ class Driver {
 
   /** Put a chain of [gpa, len, writable] buffers on queue q and notify. Returns the head. */
   submit(q: number, bufs: Array<[number, number, boolean]>, first = 0): number {
+    this.post(q, bufs, first);
+    this.w(0x50, q);
+    return first;
+  }
+
+  /** Make a chain available on queue q (descriptors from `first`) without notifying. */
+  post(q: number, bufs: Array<[number, number, boolean]>, first = 0): void {
     bufs.forEach(([gpa, len, writable], i) => {
       const d = this.desc(q) + 16 * (first + i);
       this.view.setUint32(d - RAM, gpa >>> 0, true);
@@ -76,8 +92,6 @@ class Driver {
     this.view.setUint16(a - RAM + 4 + 2 * (idx % Driver.SIZE), first, true);
     this.nextAvail[q] = idx + 1;
     this.view.setUint16(a - RAM + 2, idx + 1, true);
-    this.w(0x50, q);
-    return first;
   }
   usedIdx(q: number): number { return this.u16(this.used(q) + 2); }
   usedLen(q: number, i: number): number { return this.u32(this.used(q) + 4 + 8 * i + 4); }
@@ -268,5 +282,61 @@ describe("virtio-console", () => {
     d.submit(0, [[RAM + 0x50100, 16, true]], 1);
     expect(new TextDecoder().decode(d.ram.subarray(0x50000, 0x50002)) + new TextDecoder().decode(d.ram.subarray(0x50100, 0x50101))).toBe("abc");
     expect(con.pendingInput).toBe(0);
+  });
+});
+
+describe("bounded work per exit", () => {
+  it("a console transmission longer than one exit's budget comes out whole, a budget per attempt", () => {
+    const out: number[] = [];
+    const con = new VirtioConsole((b) => out.push(b));
+    const d = new Driver(con, 8 << 20);
+    d.init(2);
+    // Two chains: 2.5 MiB in one buffer, then 100 bytes in two buffers.
+    const big = 5 * (WORK_PER_EXIT >> 1);
+    for (let i = 0; i < big; i++) d.ram[0x100000 + i] = i % 253;
+    d.ram.fill(7, 0x400000, 0x400064);
+    d.submit(1, [[RAM + 0x100000, big, false]], 0);
+    expect(out.length).toBe(WORK_PER_EXIT); // one budget, then the device asks for the access again
+    expect(d.retries).toBe(1);
+    expect(d.usedIdx(1)).toBe(0); // nothing completed yet
+    d.submit(1, [[RAM + 0x400000, 60, false], [RAM + 0x400000 + 60, 40, false]], 1); // (notifies: attempt 2)
+    expect(out.length).toBe(2 * WORK_PER_EXIT);
+    expect(d.retries).toBe(2);
+    d.renotify(1); // attempt 3: the rest of the big buffer and the small chain
+    expect(out.length).toBe(big + 100);
+    expect(d.retries).toBe(2);
+    expect(d.usedIdx(1)).toBe(2);
+    expect(out.slice(0, big).every((b, i) => b === i % 253)).toBe(true);
+    expect(out.slice(big).every((b) => b === 7)).toBe(true);
+  });
+
+  it("virtio-blk serves requests up to a budget per attempt, and refuses one larger than 16 MiB", () => {
+    const disk = new MemoryDisk(new Uint8Array(32 << 20));
+    const blk = new VirtioBlk(disk);
+    const d = new Driver(blk, 20 << 20);
+    d.init(1);
+    const request = (i: number, sector: number, bytes: number): Array<[number, number, boolean]> => {
+      const hdr = RAM + 0x1000 + 32 * i;
+      d.view.setUint32(hdr - RAM, 0, true); // T_IN
+      d.view.setBigUint64(hdr - RAM + 8, BigInt(sector), true);
+      d.ram[0x3000 + i] = 0xff;
+      return [[hdr, 16, false], [RAM + 0x100000, bytes, true], [RAM + 0x3000 + i, 1, true]];
+    };
+    // Two reads of 1 MiB made available at once: the first uses up one attempt's budget, the
+    // second waits for the retried access.
+    d.post(0, request(0, 0, 1 << 20), 0);
+    d.post(0, request(1, 2048, 1 << 20), 3);
+    d.renotify(0);
+    expect(d.usedIdx(0)).toBe(1);
+    expect(d.retries).toBe(1);
+    d.renotify(0);
+    expect(d.usedIdx(0)).toBe(2);
+    expect(d.retries).toBe(1);
+    expect([d.ram[0x3000], d.ram[0x3001]]).toEqual([0, 0]);
+    // One request of more than 16 MiB is refused with an I/O error.
+    d.submit(0, request(2, 0, 17 << 20), 0);
+    expect(d.ram[0x3002]).toBe(1);
+    expect(blk.counts.errors).toBe(1);
+    expect(blk.counts.reads).toBe(2);
   });
 });

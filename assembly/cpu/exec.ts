@@ -27,11 +27,11 @@ import {
   V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
   V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
-  EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, HOSTREQ_STOP, HOSTREQ_TIMELINE, SYS_CUR_TLB_FETCH,
-  HART_X, V_DEBUG, DEBUG_BREAK, vcpuAddr, tlbSetAddr,
+  EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
+  SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
-  slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH,
+  slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_INTERRUPT, CAUSE_ECALL_U, ACCESS_LOAD, ACCESS_STORE,
 } from "./fault";
 import {
@@ -42,11 +42,11 @@ import { mulDiv, amoCompute, amoValid } from "./alu";
 import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/access";
 import { tlbSlot } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
-import { trapEnter, pendingInterrupt, wfiWake } from "../kernel/trap";
+import { trapEnter, pendingInterrupt, wfiWake, wfiEnd } from "../kernel/trap";
 import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel/counters";
 import { timerCheckAt } from "../kernel/timer";
-import { ecallIntercepted } from "../kernel/vcpu";
-import { sbiCall, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
+import { ecallIntercepted, hypercallAllowed } from "../kernel/vcpu";
+import { sbiCall, wvcall, WVCALL, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
 import { timelineRecord } from "../kernel/timeline";
@@ -500,6 +500,14 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
         case 0x1c: // SYSTEM: trap-and-emulate, in run()
           ev = EV_SYSTEM;
           break;
+        case 0x02: // custom-0: only WVCALL, wasmvisor's hypercall (kernel/sbi.ts), in run()
+          if (insn == WVCALL) {
+            ev = EV_SYSTEM;
+          } else {
+            raise(CAUSE_ILLEGAL, insn);
+            ev = EV_TRAP;
+          }
+          break;
         default:
           raise(CAUSE_ILLEGAL, insn);
           ev = EV_TRAP;
@@ -552,6 +560,8 @@ export function run(budget: i32): i32 {
   let pc = load32(vcpu + V_PC);
   let n = 0;
   let traps = 0;
+  // Device accesses to be retried (at most one per call: run() returns after it).
+  let stalls = 0;
   // The IPC fast path may switch vCPUs inside the slice: what the current vCPU had done when
   // it took over (its counters get n - nBase instructions and traps - trapsBase traps).
   let nBase = 0;
@@ -601,7 +611,7 @@ export function run(budget: i32): i32 {
           exitReason = EXIT_WFI;
           break;
         }
-        store32(vcpu + V_WFI, 0);
+        wfiEnd(vcpu);
       }
       if (n >= budget) break;
       stopAt = untilTimer < i32(budget - n) ? i32(n + untilTimer) : budget;
@@ -657,17 +667,18 @@ export function run(budget: i32): i32 {
       if (ev != EV_TRAP) {
         if (ev == EV_LOAD) {
           const value = loadSlow(vcpu, exitAddr, exitF3);
-          if (slowStatus != STATUS_FAULT && exitRd != 0) store32(HART_X + (exitRd << 2), value);
+          if (slowStatus != STATUS_FAULT && slowStatus != STATUS_RETRY && exitRd != 0) store32(HART_X + (exitRd << 2), value);
         } else if (ev == EV_STORE) {
           storeSlow(vcpu, exitAddr, exitF3, exitVal);
         } else if (ev == EV_AMO) {
           amo(vcpu, exitInsn);
-        } else if (exitInsn == ECALL && ecallIntercepted(vcpu, CAUSE_ECALL_U + load32(vcpu + V_PRIV))) {
-          // An SBI call or hypercall: the kernel answers it and the ECALL completes.
+        } else if ((exitInsn == ECALL && ecallIntercepted(vcpu, CAUSE_ECALL_U + load32(vcpu + V_PRIV))) ||
+          (exitInsn == WVCALL && hypercallAllowed(vcpu))) {
+          // An SBI call or a hypercall: the kernel answers it and the instruction completes.
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
           pc = i32(pc + 4);
           boundary = true;
-          const action = sbiCall(vcpu);
+          const action = exitInsn == ECALL ? sbiCall(vcpu) : wvcall(vcpu);
           if (action == SBI_HALT) {
             exitReason = EXIT_HALT;
             break;
@@ -700,6 +711,18 @@ export function run(budget: i32): i32 {
         }
         status = slowStatus;
       }
+      if (status == STATUS_RETRY) {
+        // Bounded work per exit: the device did part of this access's work and wants the access
+        // again. It does not complete (pc stays on it); the attempt costs one cycle, like a trap,
+        // so time and budgets advance; the host gets control back before the vCPU runs again.
+        faultClear();
+        n--;
+        chargeTrap(vcpu);
+        counterAdd(vcpu + V_STAT_CYCLES_LO, 1);
+        stalls++;
+        exitReason = EXIT_RETRY;
+        break;
+      }
       if (ev != EV_TRAP && status != STATUS_FAULT) {
         pc = exitNpc;
         faultClear();
@@ -731,7 +754,8 @@ export function run(budget: i32): i32 {
       // Fatal: the guest traps forever without running an instruction (e.g. a bad vector).
       store32(vcpu + V_STATE, VS_HALTED);
       store32(vcpu + V_HALT_REASON, HALT_TRAP_LOOP);
-      store32(vcpu + V_HALT_STATUS, load32(vcpu + V_MCAUSE));
+      // (The cause of the last trap, at the level that took it.)
+      store32(vcpu + V_HALT_STATUS, load32(vcpu + (load32(vcpu + V_PRIV) == PRIV_S ? V_SCAUSE : V_MCAUSE)));
       exitReason = EXIT_HALT;
       break;
     }
@@ -740,7 +764,7 @@ export function run(budget: i32): i32 {
   counterAdd(SYS_CLOCK_LO, n);
   commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
   store32(SYS_RETIRED, n);
-  store32(SYS_TRAPS, traps);
+  store32(SYS_TRAPS, traps + stalls);
   store32(SYS_EXIT_REASON, exitReason);
   return exitReason;
 }

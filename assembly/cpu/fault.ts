@@ -13,6 +13,9 @@ export const STATUS_FAULT: i32 = 1;
 export const STATUS_RESYNC: i32 = 2;
 /** The access completed and hit a watched address: leave run() with EXIT_WATCH. */
 export const STATUS_WATCH: i32 = 3;
+/** The device did part of the work of this access and asked for it again (HOSTREQ_RETRY): the
+ *  instruction does not complete; run() returns EXIT_RETRY with pc on it. */
+export const STATUS_RETRY: i32 = 4;
 
 export function setStatus(status: i32): void {
   slowStatus = status;

@@ -8,7 +8,7 @@
 
 import { load32, store32, udiv64Lo, udiv64Hi } from "../shim";
 import {
-  SYS_CLOCK_LO, SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, V_MCOUNTINHIBIT,
+  SYS_CLOCK_LO, SYS_CYCLES_PER_TICK, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, V_MCOUNTINHIBIT,
   V_MCYCLE_LO,
 } from "../layout";
 
@@ -71,21 +71,25 @@ export function clockHi(): i32 {
   return counterHi(SYS_CLOCK_LO, sliceRetired);
 }
 
-/** mtime at virtual clock {hi, lo}: clock / cycles-per-tick + offset (10 MHz timebase). */
-export function timeAtLo(hi: i32, lo: i32): i32 {
-  return i32(udiv64Lo(hi, lo, load32(SYS_CYCLES_PER_TICK)) + load32(SYS_TIME_OFFSET_LO));
+/**
+ * vCPU `vcpu`'s mtime at virtual clock {hi, lo}: clock / cycles-per-tick + the vCPU's own time
+ * offset (10 MHz timebase). Time is per partition: a guest that writes its CLINT's mtime moves
+ * only its own offset.
+ */
+export function timeAtLo(vcpu: i32, hi: i32, lo: i32): i32 {
+  return i32(udiv64Lo(hi, lo, load32(SYS_CYCLES_PER_TICK)) + load32(vcpu + V_TIME_OFFSET_LO));
 }
-export function timeAtHi(hi: i32, lo: i32): i32 {
+export function timeAtHi(vcpu: i32, hi: i32, lo: i32): i32 {
   const cpt = load32(SYS_CYCLES_PER_TICK);
   const qlo = udiv64Lo(hi, lo, cpt);
-  const sum = i32(qlo + load32(SYS_TIME_OFFSET_LO));
-  return i32(udiv64Hi(hi, lo, cpt) + load32(SYS_TIME_OFFSET_HI) + (u32(sum) < u32(qlo) ? 1 : 0));
+  const sum = i32(qlo + load32(vcpu + V_TIME_OFFSET_LO));
+  return i32(udiv64Hi(hi, lo, cpt) + load32(vcpu + V_TIME_OFFSET_HI) + (u32(sum) < u32(qlo) ? 1 : 0));
 }
 
-/** mtime at the current instruction (the time and timeh CSRs). */
-export function timeLo(): i32 {
-  return timeAtLo(clockHi(), clockLo());
+/** vCPU `vcpu`'s mtime at the current instruction (the time and timeh CSRs). */
+export function timeLo(vcpu: i32): i32 {
+  return timeAtLo(vcpu, clockHi(), clockLo());
 }
-export function timeHi(): i32 {
-  return timeAtHi(clockHi(), clockLo());
+export function timeHi(vcpu: i32): i32 {
+  return timeAtHi(vcpu, clockHi(), clockLo());
 }

@@ -10,8 +10,9 @@ import {
   V_MSTATUS, V_MEDELEG, V_MIDELEG, V_MIE, V_MIP, V_IRQ_LINES, V_MTVEC, V_MCOUNTEREN, V_MSCRATCH,
   V_MEPC, V_MCAUSE, V_MTVAL, V_MCOUNTINHIBIT, V_MENVCFG, V_MHARTID, V_STVEC, V_SCOUNTEREN,
   V_SSCRATCH, V_SEPC, V_SCAUSE, V_STVAL, V_SATP, V_SENVCFG, V_MCYCLE_LO, V_MINSTRET_LO,
-  V_PRIV, PRIV_M, PRIV_S,
+  V_PRIV, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, PRIV_M, PRIV_S,
 } from "../layout";
+import { stimecmpSet, stimerRearm, stimerDisarm, sstcActive, MENVCFGH_STCE } from "./timer";
 import { raise, slowStatus, CAUSE_ILLEGAL } from "../cpu/fault";
 import {
   MSTATUS_WRITABLE, MSTATUS_MPP, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, SSTATUS_VIEW,
@@ -22,6 +23,7 @@ import {
 } from "./counters";
 import { tlbFlushTranslated, tlbFlushData, tlbFlushLoads } from "../mmu/tlb";
 import { shadowSelect } from "../mmu/shadow";
+import { pmpcfgRead, pmpcfgWrite, pmpaddrRead, pmpaddrWrite } from "../mmu/pmp";
 
 // CSR numbers used below.
 const CSR_SSTATUS: i32 = 0x100;
@@ -34,6 +36,8 @@ const CSR_SEPC: i32 = 0x141;
 const CSR_SCAUSE: i32 = 0x142;
 const CSR_STVAL: i32 = 0x143;
 const CSR_SIP: i32 = 0x144;
+const CSR_STIMECMP: i32 = 0x14d;
+const CSR_STIMECMPH: i32 = 0x15d;
 const CSR_SATP: i32 = 0x180;
 const CSR_MSTATUS: i32 = 0x300;
 const CSR_MISA: i32 = 0x301;
@@ -69,8 +73,10 @@ const CSR_MCONFIGPTR: i32 = 0xf15;
 
 /** mcountinhibit bits that exist: CY (0) and IR (2); the hpm counters are hardwired zero. */
 const MCOUNTINHIBIT_WRITABLE: i32 = 5;
-/** menvcfg/senvcfg: only FIOM (bit 0); no Zicbo*, Svpbmt or Sstc. */
+/** menvcfg/senvcfg: only FIOM (bit 0); no Zicbo* or Svpbmt. menvcfgh: STCE (Sstc). */
 const ENVCFG_WRITABLE: i32 = 1;
+/** mip.STIP: read-only while Sstc drives it (menvcfg.STCE). */
+const MIP_STIP: i32 = 1 << 5;
 
 /** The full mip value as a CSR read sees it: software bits ORed with the device lines. */
 export function mipRead(vcpu: i32): i32 {
@@ -88,17 +94,22 @@ function counterRead(vcpu: i32, addr: i32, bit: i32, high: bool): i32 {
 }
 
 /**
- * Write one half of a 64-bit counter so the next instruction reads the written value
- * (the stored word is relative to the slice; see counters.ts).
+ * Write one half of a 64-bit counter so the next instruction reads the written value, the other
+ * half as it was before this instruction: the writing instruction's own increment is suppressed
+ * for the whole 64-bit counter, as in Spike and the Sail model (priv spec §3.1.10: a CSR write
+ * takes effect after the instruction's own increment would have). The stored word is relative
+ * to the slice (counters.ts).
  */
 function counterWrite(vcpu: i32, addr: i32, bit: i32, high: bool, value: i32): void {
-  const delta = counting(vcpu, bit) ? i32(sliceRetired - sliceBase + 1) : 0;
-  // Materialise the counter at this instruction, replace one half, re-relativise.
-  const lo = counterLo(addr, delta);
-  const hi = counterHi(addr, delta);
+  const on = counting(vcpu, bit);
+  const before = on ? i32(sliceRetired - sliceBase) : 0;
+  // Materialise the counter at this instruction, replace one half, re-relativise so the next
+  // instruction (one more retired in the slice) reads exactly that.
+  const lo = counterLo(addr, before);
+  const hi = counterHi(addr, before);
   store32(addr, high ? lo : value);
   store32(addr + 4, high ? value : hi);
-  counterSub(addr, delta);
+  counterSub(addr, on ? i32(before + 1) : 0);
 }
 
 /** Counter CSRs below M-mode need the mcounteren (and, for U, scounteren) bit (§3.1.11). */
@@ -107,6 +118,11 @@ function counterAllowed(vcpu: i32, csr: i32, priv: i32): bool {
   const bit = 1 << (csr & 31);
   if ((load32(vcpu + V_MCOUNTEREN) & bit) == 0) return false;
   return priv == PRIV_S || (load32(vcpu + V_SCOUNTEREN) & bit) != 0;
+}
+
+/** stimecmp from S needs menvcfg.STCE and mcounteren.TM (Sstc); M may always use it. */
+function stimecmpAllowed(vcpu: i32, priv: i32): bool {
+  return priv == PRIV_M || (sstcActive(vcpu) && (load32(vcpu + V_MCOUNTEREN) & 2) != 0);
 }
 
 /** mstatus with the read-only-zero fields as they read (SD is 0: no FS/VS/XS state). */
@@ -141,14 +157,16 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
       case CSR_CYCLEH: return counterRead(vcpu, vcpu + V_MCYCLE_LO, 1, true);
       case CSR_INSTRET: return counterRead(vcpu, vcpu + V_MINSTRET_LO, 4, false);
       case CSR_INSTRETH: return counterRead(vcpu, vcpu + V_MINSTRET_LO, 4, true);
-      case CSR_TIME: return timeLo();
-      case CSR_TIMEH: return timeHi();
+      case CSR_TIME: return timeLo(vcpu);
+      case CSR_TIMEH: return timeHi(vcpu);
       default: return 0; // hpmcounter3..31: hardwired zero
     }
   }
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0xb83 && csr <= 0xb9f)) return 0; // mhpmcounterN(h)
   if (csr >= 0x323 && csr <= 0x33f) return 0; // mhpmeventN
-  if (csr >= 0x3a0 && csr <= 0x3ef) return 0; // pmpcfg/pmpaddr: no PMP entries implemented
+  if (csr >= 0x3a0 && csr <= 0x3a3) return pmpcfgRead(vcpu, csr - 0x3a0);
+  if (csr >= 0x3b0 && csr <= 0x3bf) return pmpaddrRead(vcpu, csr - 0x3b0);
+  if (csr >= 0x3a4 && csr <= 0x3ef) return 0; // pmpcfg4-15, pmpaddr16-63: entries not implemented
   switch (csr) {
     case CSR_SSTATUS: return mstatusRead(vcpu) & SSTATUS_VIEW;
     case CSR_SIE: return load32(vcpu + V_MIE) & load32(vcpu + V_MIDELEG);
@@ -172,7 +190,11 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
     case CSR_MCOUNTEREN: return load32(vcpu + V_MCOUNTEREN);
     case CSR_MENVCFG: return load32(vcpu + V_MENVCFG);
     case CSR_MSTATUSH: return 0;
-    case CSR_MENVCFGH: return 0;
+    case CSR_MENVCFGH: return load32(vcpu + V_MENVCFGH);
+    case CSR_STIMECMP:
+    case CSR_STIMECMPH:
+      if (!stimecmpAllowed(vcpu, priv)) break;
+      return load32(vcpu + (csr == CSR_STIMECMP ? V_STIMECMP_LO : V_STIMECMP_HI));
     case CSR_MCOUNTINHIBIT: return load32(vcpu + V_MCOUNTINHIBIT);
     case CSR_MSCRATCH: return load32(vcpu + V_MSCRATCH);
     case CSR_MEPC: return load32(vcpu + V_MEPC);
@@ -231,6 +253,19 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MTVEC: if ((value & 3) < 2) store32(vcpu + V_MTVEC, value); break;
     case CSR_MCOUNTEREN: store32(vcpu + V_MCOUNTEREN, value); break;
     case CSR_MENVCFG: store32(vcpu + V_MENVCFG, value & ENVCFG_WRITABLE); break;
+    case CSR_MENVCFGH: {
+      const was = sstcActive(vcpu);
+      store32(vcpu + V_MENVCFGH, value & MENVCFGH_STCE);
+      if (!was && sstcActive(vcpu)) stimerRearm(vcpu); // stimecmp takes over STIP
+      else if (was && !sstcActive(vcpu)) stimerDisarm(vcpu);
+      break;
+    }
+    case CSR_STIMECMP:
+      stimecmpSet(vcpu, load32(vcpu + V_STIMECMP_HI), value, false);
+      break;
+    case CSR_STIMECMPH:
+      stimecmpSet(vcpu, value, load32(vcpu + V_STIMECMP_LO), false);
+      break;
     case CSR_MCOUNTINHIBIT: {
       // Keep counter values continuous across the change (see counters.ts).
       const old = load32(vcpu + V_MCOUNTINHIBIT);
@@ -245,14 +280,19 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MEPC: store32(vcpu + V_MEPC, value & -2); break;
     case CSR_MCAUSE: store32(vcpu + V_MCAUSE, value); break;
     case CSR_MTVAL: store32(vcpu + V_MTVAL, value); break;
-    case CSR_MIP:
-      store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~MIP_SW_WRITABLE) | (value & MIP_SW_WRITABLE));
+    case CSR_MIP: {
+      const mask = sstcActive(vcpu) ? MIP_SW_WRITABLE & ~MIP_STIP : MIP_SW_WRITABLE;
+      store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~mask) | (value & mask));
       break;
+    }
     case CSR_MCYCLE: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, false, value); break;
     case CSR_MCYCLEH: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, true, value); break;
     case CSR_MINSTRET: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, false, value); break;
     case CSR_MINSTRETH: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, true, value); break;
-    default: break; // read-only-zero WARL registers (misa, PMP, hpm*, mstatush, menvcfgh)
+    default:
+      if (csr >= 0x3a0 && csr <= 0x3a3) pmpcfgWrite(vcpu, csr - 0x3a0, value);
+      else if (csr >= 0x3b0 && csr <= 0x3bf) pmpaddrWrite(vcpu, csr - 0x3b0, value);
+      break; // else read-only-zero WARL registers (misa, PMP entries 16-63, hpm*, mstatush)
   }
 }
 

@@ -1,6 +1,14 @@
 // The Supervisor Binary Interface as the kernel answers it for supervisor-mode partitions (as
-// OpenSBI or KVM would; RISC-V SBI specification v2.0), and wasmvisor's own hypercall extension
-// for both guest modes.
+// OpenSBI or KVM would; RISC-V SBI specification v2.0), and wasmvisor's own hypercalls for both
+// guest modes.
+//
+// Hypercalls: WVCALL, one encoding in the custom-0 opcode space that no unmodified guest
+// produces (0x5760000B: opcode 0x0B, funct3 0, rd = rs1 = x0, imm 0x576 "WV"), with the SBI
+// register convention: a7 = the wasmvisor extension ID, a6 = FID, a0-a5 arguments, results in
+// a0/a1. A machine-mode guest's M-mode and a supervisor-mode guest's S-mode may use it; anywhere
+// else it is an illegal instruction, as on hardware. A supervisor-mode guest may also reach the
+// extension through ECALL (the SBI is the hypervisor's there); a machine-mode guest's ECALLs are
+// always its own (an RTOS yields with a bare ECALL, whatever a7 holds).
 //
 // A supervisor-mode vCPU has no M-mode code: everything but ECALL from S is delegated to S, and
 // an ECALL from S arrives here. Arguments in a0-a5, function ID in a6, extension ID in a7; the
@@ -8,14 +16,14 @@
 // (Base, TIME, IPI, RFENCE, HSM, SRST, the hypercall extension) are served in the core; console
 // I/O (legacy putchar/getchar, DBCN) goes to the host through env.hypercall.
 
-import { load32, store32, mul32, mulhu, hostHypercall } from "../shim";
+import { load32, store32, hostHypercall } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
-  SYS_CYCLES_PER_TICK, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
+  SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
 } from "../layout";
 import { clockLo, clockHi } from "./counters";
-import { stimerSet } from "./timer";
+import { stimecmpSet } from "./timer";
 import { shadowFence } from "../mmu/shadow";
 import { ipcHypercall, ipcNotifyAllowed, FID_NOTIFY, FID_PPCALL, FID_REPLY, FID_RECV, FID_REPLY_RECV } from "./ipc";
 
@@ -38,6 +46,8 @@ const EID_SRST: i32 = 0x53525354; // "SRST"
 const EID_DBCN: i32 = 0x4442434e; // "DBCN"
 /** wasmvisor's hypercall extension, in the experimental range 0x0800_0000-0x08FF_FFFF ("\x08WMV"). */
 export const EID_WASMVISOR: i32 = 0x08574d56;
+/** The hypercall instruction (custom-0; see the top of this file). */
+export const WVCALL: i32 = 0x5760000b;
 
 // Error codes.
 const SBI_SUCCESS: i32 = 0;
@@ -74,29 +84,6 @@ function ret(error: i32, value: i32): void {
   setReg(11, value);
 }
 
-/** Clock value at which mtime reaches {hi,lo} ticks: (ticks - offset) × cycles-per-tick. */
-function ticksToClockSet(vcpu: i32, hi: i32, lo: i32): void {
-  const olo = load32(SYS_TIME_OFFSET_LO);
-  const ohi = load32(SYS_TIME_OFFSET_HI);
-  // Both are unsigned 64-bit tick counts (an SBI caller disarms the timer with all ones).
-  if (u32(hi) < u32(ohi) || (hi == ohi && u32(lo) < u32(olo))) {
-    stimerSet(vcpu, 0, 0); // already in the past: fires at once
-    return;
-  }
-  const dlo = i32(lo - olo);
-  const dhi = i32(hi - ohi - (u32(lo) < u32(olo) ? 1 : 0));
-  const cpt = load32(SYS_CYCLES_PER_TICK);
-  const clo = mul32(dlo, cpt);
-  const chiCarry = mulhu(dlo, cpt);
-  const chiHigh = mulhu(dhi, cpt);
-  const chi = i32(mul32(dhi, cpt) + chiCarry);
-  if (chiHigh != 0 || u32(chi) < u32(chiCarry)) {
-    stimerSet(vcpu, -1, -1); // beyond 2^64 cycles: never
-    return;
-  }
-  stimerSet(vcpu, chi, clo);
-}
-
 function halt(vcpu: i32, reason: i32, status: i32): i32 {
   store32(vcpu + V_STATE, VS_HALTED);
   store32(vcpu + V_HALT_REASON, reason);
@@ -110,15 +97,22 @@ function selectsHart0(mask: i32, base: i32): bool {
   return base == 0 && (mask & 1) != 0;
 }
 
-/** Forward a console call to the host; copy its result into a0/a1. */
-function hostCall(eid: i32, fid: i32, legacy: bool): void {
+// How a forwarded call's result comes back: a0 = the value (legacy SBI), a0/a1 = error and
+// value (SBI), a0 = the error only (hypercalls without a value leave a1 alone).
+const RESULT_LEGACY: i32 = 0;
+const RESULT_SBI: i32 = 1;
+const RESULT_ERROR: i32 = 2;
+
+/** Forward a console call or a notification to the host; copy its result into a0 (and a1). */
+function hostCall(eid: i32, fid: i32, result: i32): void {
   store32(SYS_HC_ERROR, SBI_ERR_NOT_SUPPORTED);
   store32(SYS_HC_VALUE, 0);
   // The ECALL's exact time, as for an MMIO access (the host's tracing reads it).
   store32(SYS_NOW_LO, clockLo());
   store32(SYS_NOW_HI, clockHi());
   hostHypercall(load32(SYS_CUR_VCPU), eid, fid);
-  if (legacy) setReg(10, load32(SYS_HC_VALUE));
+  if (result == RESULT_LEGACY) setReg(10, load32(SYS_HC_VALUE));
+  else if (result == RESULT_ERROR) setReg(10, load32(SYS_HC_ERROR));
   else ret(load32(SYS_HC_ERROR), load32(SYS_HC_VALUE));
 }
 
@@ -141,12 +135,12 @@ export function sbiCall(vcpu: i32): i32 {
   const a1 = reg(11);
   switch (eid) {
     case EID_LEGACY_SET_TIMER: // (RV32: a0 = low, a1 = high word of stime_value)
-      ticksToClockSet(vcpu, a1, a0);
+      stimecmpSet(vcpu, a1, a0, true);
       setReg(10, 0);
       return SBI_CONTINUE;
     case EID_LEGACY_PUTCHAR:
     case EID_LEGACY_GETCHAR:
-      hostCall(eid, 0, true);
+      hostCall(eid, 0, RESULT_LEGACY);
       return SBI_CONTINUE;
     case EID_LEGACY_CLEAR_IPI:
       store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_SSIP);
@@ -180,7 +174,7 @@ export function sbiCall(vcpu: i32): i32 {
       return SBI_CONTINUE;
     case EID_TIME:
       if (fid == 0) {
-        ticksToClockSet(vcpu, a1, a0);
+        stimecmpSet(vcpu, a1, a0, true);
         ret(SBI_SUCCESS, 0);
       } else {
         ret(SBI_ERR_NOT_SUPPORTED, 0);
@@ -197,7 +191,7 @@ export function sbiCall(vcpu: i32): i32 {
       }
       return SBI_CONTINUE;
     case EID_RFENCE:
-      if (fid > 2) {
+      if (u32(fid) > 2) {
         ret(SBI_ERR_NOT_SUPPORTED, 0); // hypervisor fences: no H extension
       } else if (a1 != -1 && (a1 != 0 || (a0 & ~1) != 0)) {
         ret(SBI_ERR_INVALID_PARAM, 0);
@@ -237,8 +231,8 @@ export function sbiCall(vcpu: i32): i32 {
       // type 0 shutdown, 1 cold reboot, 2 warm reboot; reason 0 none, 1 system failure
       return halt(vcpu, a0 == 0 ? HALT_SHUTDOWN : HALT_RESET, a1);
     case EID_DBCN:
-      if (fid > 2) ret(SBI_ERR_NOT_SUPPORTED, 0);
-      else hostCall(eid, fid, false);
+      if (u32(fid) > 2) ret(SBI_ERR_NOT_SUPPORTED, 0);
+      else hostCall(eid, fid, RESULT_SBI);
       return SBI_CONTINUE;
     case EID_WASMVISOR:
       return hypercall(vcpu, fid);
@@ -246,6 +240,20 @@ export function sbiCall(vcpu: i32): i32 {
       ret(SBI_ERR_NOT_SUPPORTED, 0);
       return SBI_CONTINUE;
   }
+}
+
+/**
+ * A WVCALL of the running vCPU `vcpu` (registers at HART_X, pc already past it; the caller
+ * checked that it may make one): the wasmvisor extension if a7 names it, else NOT_SUPPORTED.
+ */
+export function wvcall(vcpu: i32): i32 {
+  store32(SYS_STAT_SBI, i32(load32(SYS_STAT_SBI) + 1));
+  store32(vcpu + V_STAT_SBI, i32(load32(vcpu + V_STAT_SBI) + 1));
+  if (reg(17) != EID_WASMVISOR) {
+    ret(SBI_ERR_NOT_SUPPORTED, 0);
+    return SBI_CONTINUE;
+  }
+  return hypercall(vcpu, reg(16));
 }
 
 /**
@@ -258,15 +266,15 @@ function hypercall(vcpu: i32, fid: i32): i32 {
     case 0: ret(SBI_SUCCESS, 1); return SBI_CONTINUE;
     case 1: ret(SBI_SUCCESS, load32(SYS_CUR_VCPU)); return SBI_CONTINUE;
     case 2:
-      ret(SBI_SUCCESS, 0);
+      setReg(10, SBI_SUCCESS); // (no value: a1 is left alone, as the SDK promises)
       store32(SYS_YIELDED, 1);
       return SBI_YIELD;
     case FID_NOTIFY:
       // The host raises the other end's channel interrupt (a PLIC source of its board).
       if (ipcNotifyAllowed(load32(SYS_CUR_VCPU), reg(10))) {
-        hostCall(EID_WASMVISOR, FID_NOTIFY, false);
+        hostCall(EID_WASMVISOR, FID_NOTIFY, RESULT_ERROR);
       } else {
-        ret(SBI_ERR_INVALID_PARAM, 0);
+        setReg(10, SBI_ERR_INVALID_PARAM);
       }
       return SBI_CONTINUE;
     case FID_PPCALL:

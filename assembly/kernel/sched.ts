@@ -149,7 +149,9 @@ export function hvRun(budget: i32): i32 {
     // Candidates are scheduling contexts: a partition's own time. What runs on it is the
     // partition, or the passive server serving its call (ipcRunner: seL4 MCS donation), at the
     // higher of the two priorities. A passive partition that has finished its initialisation has
-    // no time of its own; before that, it runs on its own in whatever window is current.
+    // no time of its own; before that, it runs in the background of whatever window is current:
+    // below every partition of the window (priority -1), so it only ever takes time nobody else
+    // there wants — a passive partition that never waits for a call cannot take a window.
     let best = -1;
     let bestRunner = -1;
     let bestPriority = 0;
@@ -176,6 +178,7 @@ export function hvRun(budget: i32): i32 {
       if (runnable && hasBudget(vcpu)) {
         let priority = load32(vcpu + V_PRIORITY);
         if (load32(runnerAddr + V_PRIORITY) > priority) priority = load32(runnerAddr + V_PRIORITY);
+        if (passiveStarting) priority = -1;
         // Highest priority wins; among equals the one whose turn it is, else the first after
         // the last one to run (round robin).
         const better = best < 0 || priority > bestPriority ||

@@ -6,6 +6,7 @@ import { load32, store32 } from "../shim";
 import {
   V_PRIV, V_MSTATUS, V_MIE, V_MIDELEG, V_MEDELEG, V_MCAUSE, V_MEPC, V_MTVAL, V_MTVEC,
   V_SCAUSE, V_SEPC, V_STVAL, V_STVEC, V_RES_VALID, V_WFI, PRIV_M, PRIV_S, PRIV_U, SYS_STAT_TRAPS,
+  V_IPC_STATE, IPC_RECEIVING, IPC_NONE,
 } from "../layout";
 import {
   MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP, MSTATUS_MPP, MSTATUS_MPP_SHIFT,
@@ -21,6 +22,17 @@ function vectorTarget(tvec: i32, isInterrupt: bool, code: i32): i32 {
 }
 
 /**
+ * The hart leaves WFI (an interrupt is pending, or it is being taken). A wait for an IPC call
+ * (recv, reply_recv: kernel/ipc.ts) that ends this way is over too: the call returned "an
+ * interrupt is pending", and a call that arrives later must wait for the next recv instead of
+ * landing in registers the guest is using for something else.
+ */
+export function wfiEnd(vcpu: i32): void {
+  store32(vcpu + V_WFI, 0);
+  if (load32(vcpu + V_IPC_STATE) == IPC_RECEIVING) store32(vcpu + V_IPC_STATE, IPC_NONE);
+}
+
+/**
  * Take a trap: `cause` is an exception code, or an interrupt number with bit 31 set; `pc` is the
  * address of the trapping instruction (or the next one to run, for interrupts). Returns the pc
  * of the handler. The LR/SC reservation is dropped and WFI ends.
@@ -32,7 +44,7 @@ export function trapEnter(vcpu: i32, cause: i32, tval: i32, pc: i32): i32 {
   const deleg = load32(vcpu + (isInterrupt ? V_MIDELEG : V_MEDELEG));
   let mstatus = load32(vcpu + V_MSTATUS);
   store32(vcpu + V_RES_VALID, 0);
-  store32(vcpu + V_WFI, 0);
+  wfiEnd(vcpu);
   store32(SYS_STAT_TRAPS, i32(load32(SYS_STAT_TRAPS) + 1));
   if (priv <= PRIV_S && ((deleg >> code) & 1) != 0) {
     store32(vcpu + V_SCAUSE, cause);

@@ -8,22 +8,26 @@
 //
 // Guest modes:
 //   GUEST_MACHINE     the guest starts in (virtual) M-mode and owns mtvec, mstatus, mie/mip and
-//                     its CLINT; ECALL from M with a7 = the wasmvisor extension is a hypercall.
+//                     its CLINT, and every ECALL (they trap into the guest itself). Its M-mode
+//                     reaches the hypervisor only through WVCALL (kernel/sbi.ts), an encoding
+//                     no unmodified guest produces.
 //   GUEST_SUPERVISOR  the guest starts in S-mode with a0 = hart id and a1 = its device tree; all
 //                     exceptions and S-level interrupts are delegated to S, as OpenSBI sets up,
-//                     and ECALL from S is an SBI call the kernel answers (kernel/sbi.ts).
+//                     and ECALL from S is an SBI call the kernel answers (kernel/sbi.ts); its
+//                     S-mode may use WVCALL as well.
 
 import { load32, store32, memFill, memCopy } from "../shim";
 import {
   SYS_CUR_VCPU, SYS_HV_MODE, SYS_STAT_SWITCHES, HART_X, V_X, V_PC, V_PRIV, V_MSTATUS, V_MHARTID,
   V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_STAT_SWITCHES_IN, VCPU_SIZE, PRIV_M, PRIV_S,
+  V_SCOUNTEREN, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
   GUEST_SUPERVISOR, vcpuAddr,
 } from "../layout";
-import { CAUSE_ECALL_S, CAUSE_ECALL_M } from "../cpu/fault";
+import { CAUSE_ECALL_S } from "../cpu/fault";
 import { tlbFlushAll } from "../mmu/tlb";
 import { shadowReset } from "../mmu/shadow";
-import { EID_WASMVISOR } from "./sbi";
+import { MENVCFGH_STCE } from "./timer";
 
 /** Exceptions a supervisor-mode vCPU delegates to S: all but ECALL from S (the SBI). */
 const SUPERVISOR_MEDELEG: i32 = 0xb1ff;
@@ -47,12 +51,19 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
   store32(vcpu + V_TIMER_HI, -1);
   store32(vcpu + V_STIMER_LO, -1);
   store32(vcpu + V_STIMER_HI, -1);
+  store32(vcpu + V_STIMECMP_LO, -1); // stimecmp: no S-level timer until software sets one
+  store32(vcpu + V_STIMECMP_HI, -1);
   store32(vcpu + V_MSTATUS, 0);
   if (mode == GUEST_SUPERVISOR) {
     store32(vcpu + V_PRIV, PRIV_S);
     store32(vcpu + V_MEDELEG, SUPERVISOR_MEDELEG);
     store32(vcpu + V_MIDELEG, SUPERVISOR_MIDELEG);
-    store32(vcpu + V_MCOUNTEREN, 7); // cycle, time, instret readable from S, as OpenSBI allows
+    // What OpenSBI leaves a kernel: every counter readable from S (mcounteren all ones) and
+    // cycle, time and instret from U (scounteren = 7), so rdtime works in Linux user programs.
+    store32(vcpu + V_MCOUNTEREN, -1);
+    store32(vcpu + V_SCOUNTEREN, 7);
+    // Sstc enabled for S (menvcfg.STCE), as OpenSBI does when the hart has it.
+    store32(vcpu + V_MENVCFGH, MENVCFGH_STCE);
   } else {
     store32(vcpu + V_PRIV, PRIV_M);
   }
@@ -81,12 +92,22 @@ export function vcpuSwitch(to: i32): void {
 }
 
 /**
- * Does the kernel take this ECALL (cause) itself instead of delivering it to the guest? Only in
- * the partitioned system: an SBI call from a supervisor-mode guest, or a wasmvisor hypercall
- * from a machine-mode guest's M-mode.
+ * Does the kernel take this ECALL (cause) itself instead of delivering it to the guest? Only an
+ * SBI call from a supervisor-mode guest in the partitioned system: the SBI is the firmware's,
+ * and the firmware is the hypervisor. A machine-mode guest owns all of its ECALLs.
  */
 export function ecallIntercepted(vcpu: i32, cause: i32): bool {
+  return load32(SYS_HV_MODE) != 0 && load32(vcpu + V_MODE) == GUEST_SUPERVISOR && cause == CAUSE_ECALL_S;
+}
+
+/**
+ * May the running vCPU make a hypercall (WVCALL) now? In the partitioned system, from the
+ * guest's most privileged level: M-mode of a machine-mode guest, S-mode of a supervisor-mode
+ * guest. Anywhere else (its user mode, or the bare machine) WVCALL is an illegal instruction,
+ * as on hardware.
+ */
+export function hypercallAllowed(vcpu: i32): bool {
   if (load32(SYS_HV_MODE) == 0) return false;
-  if (load32(vcpu + V_MODE) == GUEST_SUPERVISOR) return cause == CAUSE_ECALL_S;
-  return cause == CAUSE_ECALL_M && load32(HART_X + 17 * 4) == EID_WASMVISOR;
+  const priv = load32(vcpu + V_PRIV);
+  return load32(vcpu + V_MODE) == GUEST_SUPERVISOR ? priv == PRIV_S : priv == PRIV_M;
 }

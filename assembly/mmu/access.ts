@@ -14,10 +14,10 @@ import {
   PRIV_M, PM_BASE, PM_KIND, PM_TARGET, PM_MMIO, PM_RAM, PM_RAM_WATCH, PM_KIND_MASK, PM_NO_READ,
   PM_NO_WRITE, PM_NO_EXEC, TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ,
   SYS_WATCH_ADDR, SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, SYS_STAT_SHADOW_HITS, SYS_HV_MODE, SYS_PAGING,
-  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, tlbSetAddr,
+  PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, HOSTREQ_RETRY, tlbSetAddr,
 } from "../layout";
 import {
-  raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, ACCESS_FETCH, ACCESS_LOAD,
+  raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, STATUS_RETRY, ACCESS_FETCH, ACCESS_LOAD,
   ACCESS_STORE, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_ACCESS,
   CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
 } from "../cpu/fault";
@@ -28,6 +28,7 @@ import { gpaRegion } from "./physmap";
 import { shadowEntry, shadowMarkUsed } from "./shadow";
 import { PTE_D, PTE_G } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
+import { pmpEnforced, pmpAllows, pmpPagePerms, pmpBit, PMP_ALL } from "./pmp";
 
 /** Privilege of data accesses: with mstatus.MPRV, M-mode loads and stores act at MPP. */
 export function dataPriv(vcpu: i32): i32 {
@@ -38,6 +39,8 @@ export function dataPriv(vcpu: i32): i32 {
 }
 
 // Results of resolve() besides its return value.
+/** The answer holds for the whole page (PMP makes one decision for it): it may be cached. */
+let resolvedCacheable: bool = true;
 let resolvedKind: i32 = 0;
 let resolvedPa: i32 = 0;
 let resolvedDevice: i32 = 0;
@@ -45,6 +48,12 @@ let resolvedOffset: i32 = 0;
 
 const RESOLVE_FAULT: i32 = -1;
 const RESOLVE_MMIO: i32 = -2;
+
+/** The region deny bits (PM_NO_*) for what PMP does not allow on a page (a shadow entry keeps
+ *  them with the region's own). */
+function pmpDenyBits(perms: i32): i32 {
+  return ((perms & 1) == 0 ? PM_NO_READ : 0) | ((perms & 2) == 0 ? PM_NO_WRITE : 0) | ((perms & 4) == 0 ? PM_NO_EXEC : 0);
+}
 
 /** Region permission bit that denies an access of kind `access`. */
 function denyBit(access: i32): i32 {
@@ -83,6 +92,19 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   }
   const pa = translate(vcpu, va, access, priv);
   if (slowStatus != 0) return RESOLVE_FAULT;
+  // Physical memory protection (mmu/pmp.ts): this access's word, then whether one decision
+  // covers the page (else nothing about it is cached, and every access comes back here).
+  let pmpDeny = 0;
+  resolvedCacheable = true;
+  if (pmpEnforced(vcpu)) {
+    if (!pmpAllows(vcpu, pa, access, priv)) {
+      raise(accessFaultCause(access), va);
+      return RESOLVE_FAULT;
+    }
+    const page = pmpPagePerms(vcpu, pa, priv);
+    if (page < 0 || (page & pmpBit(access)) == 0) resolvedCacheable = false;
+    else pmpDeny = pmpDenyBits(page);
+  }
   const region = gpaRegion(vcpu, pa);
   if (region == 0) {
     raise(accessFaultCause(access), va);
@@ -101,7 +123,7 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
     return RESOLVE_MMIO;
   }
   const host = i32(load32(region + PM_TARGET) + resolvedOffset);
-  if (slot >= 0 && resolvedKind == PM_RAM) {
+  if (slot >= 0 && resolvedKind == PM_RAM && resolvedCacheable) {
     // Compose: this virtual page → the host page the partition's map gives its physical page.
     // A global mapping goes to the table every address space shares.
     const into = (walkPte & PTE_G) != 0 ? SHADOW_GLOBAL : slot;
@@ -109,7 +131,7 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
     store32(e + SE_TAG, va & -4096);
     store32(e + SE_ADDEND, i32(host - va));
     store32(e + SE_PTE, walkPte);
-    store32(e + SE_LEVEL, walkLevel | (kind & ~PM_KIND_MASK));
+    store32(e + SE_LEVEL, walkLevel | (kind & ~PM_KIND_MASK) | pmpDeny);
     shadowMarkUsed(vcpu, into);
     store32(vcpu + V_STAT_SHADOW_FILLS, i32(load32(vcpu + V_STAT_SHADOW_FILLS) + 1));
   }
@@ -133,9 +155,16 @@ function mmioBegin(vcpu: i32): void {
   store32(vcpu + V_STAT_MMIO, i32(load32(vcpu + V_STAT_MMIO) + 1));
 }
 
-/** A device may have posted a request (halt, interrupt line change): leave the inner loop. */
+/** A device may have posted a request (halt, interrupt line change): leave the inner loop. A
+ *  device with more work for this access than one exit may do asks for the access again. */
 function mmioEnd(): void {
-  if (load32(SYS_HOST_REQ) != 0) setStatus(STATUS_RESYNC);
+  const req = load32(SYS_HOST_REQ);
+  if ((req & HOSTREQ_RETRY) != 0) {
+    store32(SYS_HOST_REQ, req & ~HOSTREQ_RETRY);
+    setStatus(STATUS_RETRY);
+  } else if (req != 0) {
+    setStatus(STATUS_RESYNC);
+  }
 }
 
 /** Read RAM at a host address with the width and extension of LOAD funct3. */
@@ -172,8 +201,10 @@ export function loadSlow(vcpu: i32, va: i32, f3: i32): i32 {
     mmioEnd();
     return extend(value, f3);
   }
-  tlbFill(tlbSetAddr(vcpu, priv) + TLB_LOAD, va, host);
-  countFill();
+  if (resolvedCacheable) {
+    tlbFill(tlbSetAddr(vcpu, priv) + TLB_LOAD, va, host);
+    countFill();
+  }
   return loadHost(host, f3);
 }
 
@@ -215,8 +246,10 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
   }
   storeHost(host, size, value);
   if (resolvedKind == PM_RAM) {
-    tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
-    countFill();
+    if (resolvedCacheable) {
+      tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
+      countFill();
+    }
   } else if (resolvedKind == PM_RAM_WATCH) {
     store32(SYS_WATCH_ADDR, resolvedPa);
     setStatus(STATUS_WATCH);
@@ -224,21 +257,25 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
 }
 
 function storeMisaligned(vcpu: i32, va: i32, size: i32, value: i32, priv: i32): void {
-  // Resolve both ends first: nothing is written unless every byte can be.
+  // Resolve both parts first (the first byte's word, and the part that starts at the next page
+  // or, within a page, at the last byte's word: PMP decides per word): nothing is written unless
+  // every byte can be. A fault names the part that faulted by its first byte (priv spec §3.1.16).
   const last = i32(va + size - 1);
+  const split = ((va ^ last) & -4096) != 0 ? last & -4096 : last & -4;
   const hostFirst = resolve(vcpu, va, ACCESS_STORE, priv);
   if (hostFirst == RESOLVE_FAULT) return;
   const firstKind = resolvedKind;
   const firstPa = resolvedPa;
-  const hostLast = resolve(vcpu, last, ACCESS_STORE, priv);
-  if (hostLast == RESOLVE_FAULT) return;
-  if (hostFirst == RESOLVE_MMIO || hostLast == RESOLVE_MMIO) {
+  const hostSplit = resolve(vcpu, split, ACCESS_STORE, priv);
+  if (hostSplit == RESOLVE_FAULT) return;
+  if (hostFirst == RESOLVE_MMIO || hostSplit == RESOLVE_MMIO) {
     raise(CAUSE_STORE_ACCESS, va);
     return;
   }
   for (let i = 0; i < size; i++) {
-    const samePage = ((i32(va + i) ^ va) & -4096) == 0;
-    const host = samePage ? i32(hostFirst + i) : i32(hostLast - (size - 1 - i));
+    const at = i32(va + i);
+    const samePage = ((at ^ va) & -4096) == 0;
+    const host = samePage ? i32(hostFirst + i) : i32(hostSplit + (at - split));
     store8(host, value >> (i << 3));
   }
   if (firstKind == PM_RAM_WATCH || resolvedKind == PM_RAM_WATCH) {
@@ -261,8 +298,10 @@ export function fetchHost(vcpu: i32, va: i32, priv: i32): i32 {
     raise(CAUSE_FETCH_ACCESS, va);
     return -1;
   }
-  tlbFill(table, va, host);
-  countFill();
+  if (resolvedCacheable) {
+    tlbFill(table, va, host);
+    countFill();
+  }
   return host;
 }
 
@@ -286,8 +325,10 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
     return -1;
   }
   if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
-    tlbFill(table, va, host);
-    countFill();
+    if (resolvedCacheable) {
+      tlbFill(table, va, host);
+      countFill();
+    }
   } else {
     store32(SYS_WATCH_ADDR, resolvedPa);
     setStatus(STATUS_WATCH);

@@ -4,21 +4,23 @@
 // access kind and privilege (U bit, SUM, MXR), rejects misaligned superpages, and sets the A and
 // D bits in the guest's PTE the way hardware that manages them does (§4.3.1: the update is made
 // only when the access is permitted). PTE reads and writes go through the partition's physical
-// map, so a guest page table can only live in that partition's RAM.
+// map, so a guest page table can only live in that partition's RAM, and PMP checks them as
+// S-mode accesses (§3.7.1): a denied PTE access is an access fault of the original kind.
 
 import { load32, store32 } from "../shim";
 import {
-  V_SATP, V_MSTATUS, V_STAT_WALKS, SYS_STAT_WALKS, PRIV_M, PRIV_U, PM_BASE, PM_KIND, PM_TARGET,
+  V_SATP, V_MSTATUS, V_STAT_WALKS, SYS_STAT_WALKS, PRIV_M, PRIV_S, PRIV_U, PM_BASE, PM_KIND, PM_TARGET,
   PM_MMIO, PM_KIND_MASK, PM_NO_READ, PM_NO_WRITE,
 } from "../layout";
 import {
-  raise, ACCESS_FETCH, ACCESS_STORE, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
+  raise, ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
   CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
 } from "../cpu/fault";
 import {
   MSTATUS_SUM, MSTATUS_MXR, SATP_PPN, PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D,
 } from "../kernel/bits";
 import { gpaRegion } from "./physmap";
+import { pmpEnforced, pmpAllows } from "./pmp";
 
 export function pageFaultCause(access: i32): i32 {
   return access == ACCESS_FETCH ? CAUSE_FETCH_PAGE : access == ACCESS_STORE ? CAUSE_STORE_PAGE : CAUSE_LOAD_PAGE;
@@ -84,13 +86,16 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
     return 0;
   }
   let table = ppnRoot << 12;
+  const pmp = pmpEnforced(vcpu);
+  let pteAddr = 0;
   let level = 1;
   let pte = 0;
   let host = 0;
   while (true) {
     const index = level == 1 ? va >>> 22 : (va >>> 12) & 0x3ff;
-    host = pteHost(vcpu, i32(table + (index << 2)));
-    if (host < 0) {
+    pteAddr = i32(table + (index << 2));
+    host = pteHost(vcpu, pteAddr);
+    if (host < 0 || (pmp && !pmpAllows(vcpu, pteAddr, ACCESS_LOAD, PRIV_S))) {
       raise(accessFaultCause(access), va);
       return 0;
     }
@@ -126,7 +131,7 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   const need = access == ACCESS_STORE ? PTE_A | PTE_D : PTE_A;
   if ((pte & need) != need) {
     // The update is a store: a page table in a read-only region cannot take it (§4.3.2 step 7).
-    if (!pteWritable) {
+    if (!pteWritable || (pmp && !pmpAllows(vcpu, pteAddr, ACCESS_STORE, PRIV_S))) {
       raise(accessFaultCause(access), va);
       return 0;
     }

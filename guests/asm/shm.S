@@ -7,7 +7,8 @@
 #   1 (reader)  waits for the flag (yielding), prints the message and the notice, checks that a
 #               store to "notice" and a jump into "mail" (not executable) fault in its own trap
 #               handler, acknowledges and passes.
-# Only meaningful in a partition: on the bare machine the hypercall is an ordinary ECALL.
+# Only meaningful in a partition: on the bare machine the hypercall (WVCALL) is an illegal
+# instruction.
 #define UART 0x10000000
 #define FINISHER 0x00100000
 #define MAIL 0x90000000
@@ -15,6 +16,7 @@
 #define FLAG (MAIL + 0x100)
 #define ACK (MAIL + 0x104)
 #define EID 0x08574d56
+#define WVCALL .insn i 0x0b, 0, x0, x0, 0x576
 
   .section .text.init
   .globl _start
@@ -24,7 +26,7 @@ _start:
   csrw mtvec, t0
   li a7, EID
   li a6, 1
-  ecall                     # a1 = partition index
+  WVCALL                    # a1 = partition index
   bnez a1, reader
 
 writer:
@@ -109,7 +111,7 @@ fail:
 yield:
   li a7, EID
   li a6, 2
-  ecall
+  WVCALL
   ret
 
 copy:                       # strcpy(a1, a0)

@@ -67,16 +67,23 @@ test_main:
   CHECK(31, a0, 1)                  # FIOM only
   csrw menvcfgh, t0
   csrr a0, menvcfgh
-  CHECK(32, a0, 0)
+  CHECK(32, a0, 0x80000000)         # STCE (Sstc) only
+  csrw menvcfgh, zero
   csrw senvcfg, t0
   csrr a0, senvcfg
   CHECK(33, a0, 1)
-  csrw pmpaddr0, t0                 # no PMP entries: read-only zero
-  csrr a0, pmpaddr0
+  csrw 0x3c0, t0                    # pmpaddr16: 16 PMP entries, the rest read-only zero
+  csrr a0, 0x3c0
   CHECK(34, a0, 0)
-  csrw pmpcfg0, t0
-  csrr a0, pmpcfg0
+  csrw 0x3a4, t0                    # pmpcfg4
+  csrr a0, 0x3a4
   CHECK(35, a0, 0)
+  li t0, 0x6f02                     # pmpcfg0: entry 0 W without R (reserved: W is dropped), entry 1
+  csrw pmpcfg0, t0                  # reserved bits 5 and 6 (read zero) with NAPOT RWX
+  csrr a0, pmpcfg0
+  CHECK(38, a0, 0x0f00)
+  li t0, 0x1f                       # back to what the runtime set: entry 0 RWX over everything
+  csrw pmpcfg0, t0
   csrw mhpmevent3, t0
   csrr a0, mhpmevent3
   CHECK(36, a0, 0)
@@ -122,6 +129,24 @@ test_main:
   csrw mcycleh, zero
   csrr a0, mcycleh
   CHECK(46, a0, 0)
+  # A write to one half suppresses the writing instruction's own increment of the whole
+  # 64-bit counter (Spike, Sail): after minstreth, minstret still reads what it held.
+  li t0, 0xfffffffe
+  li t1, 5
+  csrw minstret, t0                 # the next instruction reads 0xfffffffe
+  csrw minstreth, t1                # no increment here: {5, 0xfffffffe} next
+  csrr a0, minstret                 # {5, 0xfffffffe}
+  csrr a1, minstreth                # {5, 0xffffffff}
+  nop                               # {6, 0}
+  csrr a2, minstreth                # {6, 1}
+  CHECK(47, a0, 0xfffffffe)
+  CHECK(48, a1, 5)
+  CHECK(49, a2, 6)
+  li t0, 0xffffffff                 # and after the low half: no carry from the writing instruction
+  csrw minstreth, zero
+  csrw minstret, t0                 # {0, 0xffffffff} next: the high half stays 0
+  csrr a0, minstreth
+  CHECK(52, a0, 0)
 
   # mtime runs at one tick per 10 retired instructions (default clock rate).
   rdtime a0

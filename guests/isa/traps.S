@@ -43,6 +43,9 @@ test_main:
   EXPECT_TRAP(33, 2, .word 0x0000302f)    # AMO funct3 = 3 (RV64 .d)
   EXPECT_TRAP(34, 2, .word 0x00200073)    # URET: not implemented
   EXPECT_TRAP(35, 2, .word 0x00000000)    # the all-zero parcel
+  EXPECT_TRAP(36, 2, ENTER_PRIV(0); .word 0x5760000b) # WVCALL (wasmvisor's hypercall) from U:
+  CHECK_TVAL(37, 0x5760000b)              # illegal on hardware, QEMU and in any partition
+  EXPECT_TRAP(38, 2, .word 0x0000000b)    # the rest of custom-0 is illegal everywhere
 
   # ── Access faults: mtval holds the address ──
   li a1, UNMAPPED

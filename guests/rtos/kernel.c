@@ -18,9 +18,9 @@
  * besides the boot (main until k_start) and one k_irq_save in k_task_info (a few loads); the
  * demo adds two in main.c (stats_snapshot, stats_reset). README.md lists their measured
  * lengths: 110-205 instructions for kernel entries, at most 66 for the others.
- * System calls are ECALLs (kernel.h); ECALLs that name the wasmvisor hypercall EID are taken by
- * the hypervisor before they reach us, except on the bare machine, where k_trap answers them
- * "not supported".
+ * System calls are ECALLs (kernel.h): every ECALL is ours. Hypercalls are WVCALLs
+ * (sdk/wasmvisor.h), which wasmvisor takes; on the bare machine a WVCALL is an illegal
+ * instruction, and k_trap answers it "not supported".
  * Tasks always trap with interrupts enabled (system calls from a critical section are refused),
  * so MRET's MIE := MPIE re-enables interrupts for whichever task resumes, and mstatus needs no
  * per-task copy.
@@ -56,6 +56,7 @@
 
 #define MCAUSE_MTI 0x80000007u /* machine timer interrupt */
 #define MCAUSE_MEI 0x8000000bu /* machine external interrupt (the PLIC) */
+#define CAUSE_ILLEGAL 2
 #define CAUSE_LOAD_ACCESS 5
 #define CAUSE_STORE_ACCESS 7
 #define CAUSE_ECALL_M 11
@@ -269,6 +270,13 @@ int k_measure_format(char *text, size_t size) {
 
 /* ── The dispatcher ───────────────────────────────────────────────────────────────────────── */
 
+/* Is the instruction at `pc` a WVCALL? (Read as two halfwords: with compressed code, pc may be
+ * only 2-aligned.) */
+static int is_wvcall(uint32_t pc) {
+  const volatile uint16_t *p = (const volatile uint16_t *)pc;
+  return ((uint32_t)p[0] | (uint32_t)p[1] << 16) == WV_WVCALL;
+}
+
 /* Called by trap.S, on the kernel stack, interrupts disabled, with the current task's registers
  * saved in its TCB. Returns the task to resume. */
 struct k_task *k_trap(uint32_t cause) {
@@ -281,14 +289,14 @@ struct k_task *k_trap(uint32_t cause) {
     external_interrupt();
   } else if (cause == CAUSE_ECALL_M) {
     t->ctx[0] += 4; /* resume after the ECALL, whenever that is */
-    if (t->ctx[REG_A7] == WV_EID) { /* the bare machine: no hypervisor */
-      MEASURE(K_MEASURE_CLASSES - 1);
-      t->ctx[REG_A0] = (uint32_t)WV_ERR_NOT_SUPPORTED;
-    } else {
-      uint32_t n = t->ctx[REG_A7]; /* system call n: class n + 1 */
-      MEASURE(n >= K_SYS_SLEEP_UNTIL && n <= K_SYS_YIELD ? n + 1 : K_MEASURE_CLASSES - 1);
-      system_call(t);
-    }
+    uint32_t n = t->ctx[REG_A7]; /* system call n: class n + 1 */
+    MEASURE(n >= K_SYS_SLEEP_UNTIL && n <= K_SYS_YIELD ? n + 1 : K_MEASURE_CLASSES - 1);
+    system_call(t);
+  } else if (cause == CAUSE_ILLEGAL && is_wvcall(t->ctx[0])) {
+    /* A hypercall where there is no hypervisor (the bare machine): not supported. */
+    MEASURE(K_MEASURE_CLASSES - 1);
+    t->ctx[0] += 4;
+    t->ctx[REG_A0] = (uint32_t)WV_ERR_NOT_SUPPORTED;
   } else if ((cause == CAUSE_LOAD_ACCESS || cause == CAUSE_STORE_ACCESS) && t->ctx[0] == (uint32_t)k_probe_insn) {
     MEASURE(K_MEASURE_CLASSES - 1);
     t->ctx[0] = (uint32_t)k_probe_fixup; /* k_probe_write: nothing at that address */

@@ -88,8 +88,8 @@ static inline uint64_t k_now(void) {
 
 /* ── System calls (task context) ──────────────────────────────────────────────────────────── */
 
-/* ECALL with a7 = the call number (never the wasmvisor hypercall EID), arguments in a0..a1,
- * result in a0; every other register is preserved. */
+/* ECALL with a7 = the call number, arguments in a0..a1, result in a0; every other register is
+ * preserved. (Every ECALL is the RTOS's own: hypercalls are WVCALLs, sdk/wasmvisor.h.) */
 enum { K_SYS_SLEEP_UNTIL = 1, K_SYS_SEM_TAKE, K_SYS_SEM_GIVE, K_SYS_QUEUE_SEND, K_SYS_QUEUE_RECEIVE, K_SYS_EXIT, K_SYS_YIELD };
 
 static inline uint32_t k_syscall2(uint32_t n, uint32_t x, uint32_t y) {

@@ -1,9 +1,10 @@
 # The SBI as a supervisor-mode partition sees it (SBI specification v2.0): boot registers and the
 # device tree, Base, TIME (timer interrupts through sip.STIP), IPI (sip.SSIP), an external
 # interrupt through the PLIC's S-mode context (sip.SEIP; the test queues "x" as input), RFENCE, HSM, SRST
-# argument checks, DBCN, the legacy extensions, wasmvisor's hypercall extension, unknown
-# extensions, and that M-mode stays out of reach: M-level CSRs and MRET are illegal in S, and
-# ECALL from U is an exception delegated to S, not an SBI call.
+# argument checks, DBCN (buffers outside RAM, of any length, are refused), the legacy extensions,
+# wasmvisor's hypercall extension (through ECALL and through WVCALL), unknown extensions, and that
+# M-mode stays out of reach: M-level CSRs and MRET are illegal in S, ECALL from U is an exception
+# delegated to S, not an SBI call, and WVCALL from U is an illegal instruction.
 #
 # Runs on common/srt.S in a partition with guest mode "supervisor" (test/hypervisor.test.ts).
 #include "test.h"
@@ -11,7 +12,6 @@ TEST_NAME("sbi")
 
 #define SBI_ERR_NOT_SUPPORTED   -2
 #define SBI_ERR_INVALID_PARAM   -3
-#define SBI_ERR_INVALID_ADDRESS -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
 
 #define EID_BASE 0x10
@@ -25,6 +25,9 @@ TEST_NAME("sbi")
 
 /* a0/a1 = sbi_call(eid, fid) with the arguments already in a0-a5. */
 #define SBI(eid, fid) li a7, eid; li a6, fid; ecall
+/* The same through WVCALL, wasmvisor's hypercall instruction (sdk/wasmvisor.h). */
+#define WVCALL .insn i 0x0b, 0, x0, x0, 0x576
+#define HYPERCALL(eid, fid) li a7, eid; li a6, fid; WVCALL
 
 #define DBCN_LEN 25                 /* bytes in dbcn_msg */
 
@@ -240,7 +243,7 @@ test_main:
   csrw sie, zero
   sw zero, irq_ack, t1
 
-  # ── DBCN: write a buffer, a byte; addresses outside RAM are refused ──
+  # ── DBCN: write a buffer, a byte; memory outside RAM is refused (SBI_ERR_INVALID_PARAM) ──
   li a0, DBCN_LEN
   la a1, dbcn_msg
   li a2, 0
@@ -254,12 +257,27 @@ test_main:
   li a1, 0x10000000                 # the UART, not RAM
   li a2, 0
   SBI(EID_DBCN, 0)
-  CHECK(83, a0, SBI_ERR_INVALID_ADDRESS)
+  CHECK(83, a0, SBI_ERR_INVALID_PARAM)
   li a0, 4
   la a1, dbcn_msg
   li a2, 1                          # above 4 GiB
   SBI(EID_DBCN, 0)
-  CHECK(84, a0, SBI_ERR_INVALID_ADDRESS)
+  CHECK(84, a0, SBI_ERR_INVALID_PARAM)
+  li a0, 0                          # nothing to write, but at an address outside RAM
+  li a1, 0x10000000
+  li a2, 0
+  SBI(EID_DBCN, 0)
+  CHECK(120, a0, SBI_ERR_INVALID_PARAM)
+  li a0, -1                         # 4 GiB - 1 bytes from RAM's start: beyond RAM, wraps
+  li a1, 0x80000000
+  li a2, 0
+  SBI(EID_DBCN, 0)
+  CHECK(121, a0, SBI_ERR_INVALID_PARAM)
+  li a0, 16                         # a read into memory that is not RAM
+  li a1, 0x0c000000
+  li a2, 0
+  SBI(EID_DBCN, 1)
+  CHECK(122, a0, SBI_ERR_INVALID_PARAM)
   li a0, 4
   la a1, dbcn_buf
   li a2, 0
@@ -280,6 +298,14 @@ test_main:
   CHECK(93, a0, 0)
   SBI(EID_WMV, 77)
   CHECK(94, a0, SBI_ERR_NOT_SUPPORTED)
+  HYPERCALL(EID_WMV, 0)             # WVCALL reaches the same extension
+  CHECK(95, a0, 0)
+  CHECK(96, a1, 1)
+  HYPERCALL(EID_WMV, 1)
+  lw t0, partition_id
+  CHECK_REG(97, a1, t0)
+  HYPERCALL(EID_BASE, 0)            # only the wasmvisor extension: no SBI through WVCALL
+  CHECK(98, a0, SBI_ERR_NOT_SUPPORTED)
 
   # ── M-mode is out of reach ──
   EXPECT_TRAP(100, 2, csrr a0, mstatus)      # illegal instruction, delegated to S
@@ -307,6 +333,27 @@ test_main:
   CHECK(108, a0, 8)
   lw a0, trap_from_priv             # from U
   CHECK(109, a0, 0)
+  # WVCALL from U is an illegal instruction for the supervisor (cause 2, stval = its bits).
+  li t0, SSTATUS_SPP
+  csrc sstatus, t0
+  la t0, user_wvcall
+  csrw sepc, t0
+  li TESTNUM, 110
+  la t6, 3f
+  sw t6, trap_resume, t5
+  lw s3, trap_count
+  sret
+3:
+  CHECK(111, a0, 0x66)              # a0 untouched: no hypercall happened
+  lw t0, trap_count
+  addi s3, s3, 1
+  CHECK_REG(112, t0, s3)
+  lw a0, trap_mcause
+  CHECK(113, a0, 2)
+  lw a0, trap_mtval
+  CHECK(114, a0, 0x5760000b)
+  lw a0, trap_from_priv
+  CHECK(115, a0, 0)
 
   lw ra, 12(sp)
   addi sp, sp, 16
@@ -322,6 +369,13 @@ user_code:
   li a6, 0
   ecall
 1: j 1b                             # not reached: the supervisor resumes elsewhere
+
+user_wvcall:
+  li a0, 0x66
+  li a7, EID_WMV
+  li a6, 0
+  WVCALL
+1: j 1b                             # not reached
 
 # Interrupt acknowledgements, called by the runtime's trap handler (may use t1, t2, a0, a1,
 # a6, a7, ra).

@@ -1,12 +1,17 @@
 /* The wasmvisor guest SDK: hypercalls, IPC channels and the Microkit-style entry points.
  *
  * ── The hypercall ABI ────────────────────────────────────────────────────────────────────────
- * One SBI extension in the experimental range: EID 0x08574D56 ("\x08WMV") in a7, the function
- * ID in a6, arguments in a0..a5, ECALL. It works from a machine-mode partition's M-mode (the
- * hypervisor takes ECALLs that name this EID; any other ECALL is the guest's own) and from a
- * supervisor-mode partition's S-mode (alongside the standard SBI). Results come back in a0 (an
- * SBI error code: 0 success, -1 FAILED, -2 NOT_SUPPORTED, -3 INVALID_PARAM, -4 DENIED) and, as
- * listed, in a1..a6. Registers not listed are preserved.
+ * The hypercall instruction WVCALL (0x5760000B: the custom-0 opcode, funct3 0, rd = rs1 = x0,
+ * imm 0x576), with the SBI register convention: the extension ID EID 0x08574D56 ("\x08WMV") in
+ * a7, the function ID in a6, arguments in a0..a5. It works from a machine-mode partition's
+ * M-mode and from a supervisor-mode partition's S-mode; anywhere else — user mode, or a machine
+ * without wasmvisor (the bare machine, QEMU, hardware) — it is an illegal instruction (mcause 2,
+ * mtval = its bits), so a guest can tell whether it runs under wasmvisor. A machine-mode
+ * partition's ECALLs are all its own: wasmvisor never takes them. (A supervisor-mode partition
+ * may also use ECALL with the same registers: there the SBI is the hypervisor's.) Results come
+ * back in a0 (an SBI error code: 0 success, -1 FAILED, -2 NOT_SUPPORTED, -3 INVALID_PARAM,
+ * -4 DENIED) and, as listed, in a1..a6. Registers not listed are preserved. WVCALL with another
+ * EID in a7 returns NOT_SUPPORTED.
  *
  *   FID  name        arguments                      results
  *   0    version     -                              a1 = 1
@@ -44,6 +49,10 @@
 #include <stdint.h>
 
 #define WV_EID 0x08574d56u
+/** The hypercall instruction's encoding. */
+#define WV_WVCALL 0x5760000bu
+/** WVCALL in assembly (needs no assembler support for custom instructions). */
+#define WV_WVCALL_ASM ".insn i 0x0b, 0, x0, x0, 0x576"
 
 #define WV_FID_VERSION 0
 #define WV_FID_PARTITION 1
@@ -92,7 +101,7 @@ static inline void wv_hypercall(uint32_t fid, struct wv_regs *r) {
   register uint32_t a5 __asm__("a5") = r->a5;
   register uint32_t a6 __asm__("a6") = fid;
   register uint32_t a7 __asm__("a7") = WV_EID;
-  __asm__ volatile("ecall" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6) : "r"(a7) : "memory");
+  __asm__ volatile(WV_WVCALL_ASM : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6) : "r"(a7) : "memory");
   r->a0 = a0; r->a1 = a1; r->a2 = a2; r->a3 = a3; r->a4 = a4; r->a5 = a5; r->a6 = a6;
 }
 

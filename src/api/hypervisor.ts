@@ -16,8 +16,8 @@ import {
   SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, V_PRIORITY, V_BUDGET, V_PERIOD, V_STATE,
   V_HALT_REASON, V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_RETIRED_HI, V_STAT_CYCLES_LO,
   V_STAT_CYCLES_HI, V_STAT_TRAPS, V_STAT_MMIO, V_STAT_SBI, V_STAT_SYSTEM, V_STAT_WALKS,
-  V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_PC,
-  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, EXIT_BREAK, EXIT_STEP, HOSTREQ_STOP,
+  V_STAT_SHADOW_FILLS, V_STAT_SHADOW_HITS, V_STAT_SWITCHES_IN, V_MTVEC, V_STVEC, V_PRIV, V_PC,
+  EXIT_BUDGET, EXIT_HOST, EXIT_WATCH, EXIT_HALT, EXIT_ALL_HALTED, EXIT_IDLE, EXIT_BREAK, EXIT_STEP, EXIT_RETRY, HOSTREQ_STOP,
   PAGING_SHADOW, PAGING_NESTED, RAM_HOST_BASE, STAGE2_BASE, STAGE2_END, VS_HALTED, HALT_SHUTDOWN,
   HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
   IPC_CHANNEL_ENTRY, IPC_CHANNELS_MAX, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1, CH_PP_END, V_CHANNELS,
@@ -25,10 +25,11 @@ import {
   SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
-  TL_IPC_CALL, TL_IPC_REPLY, vcpuAddr,
+  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, vcpuAddr,
 } from "../../assembly/layout.js";
-import { Board, DeviceBus, Stage2Allocator, RAM_BASE, type Halt, type MappedRegion } from "../vmm/board.js";
+import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
+import { layoutWords } from "../vmm/guest-memory.js";
 import { parseBootImage } from "../loader/linux.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 
@@ -159,8 +160,11 @@ export interface SystemResult {
   reason: "halted" | "limit" | "idle" | "stopped";
 }
 
-const CHUNK = 1 << 22;
-/** run() gives the host's event loop a turn at least this often (ms of real time). */
+/** Cycles of virtual time per call into the core (hvRun): small enough that the slowest core
+ *  returns within a few milliseconds of real time. */
+const CHUNK = 1 << 20;
+/** run() gives the host's event loop a turn at least this often (ms of real time), so input,
+ *  signals (Ctrl-C, SIGTERM) and stop() act promptly; advance() returns after this long too. */
 const YIELD_MS = 20;
 /** In wall-clock mode run() advances at most this much virtual time between turns of the
  *  host's event loop (ms), so input and output move promptly; and when it has fallen further
@@ -183,8 +187,7 @@ export const yieldToHost: () => Promise<void> = (() => {
   });
 })();
 const HTIF_GRACE = 16;
-/** Exit status of a partition stopped by a fatal fault. */
-export const STATUS_FAULT = 126;
+export { STATUS_FAULT } from "../vmm/board.js";
 
 export class Hypervisor {
   readonly config: SystemConfig;
@@ -240,7 +243,10 @@ export class Hypervisor {
       write: (d) => {
         const bytes = typeof d === "string" ? new TextEncoder().encode(d) : d;
         if (this.boards[index]) this.boards[index].pushInput(bytes);
-        else (this.pendingInput[index] ??= []).push(...bytes);
+        else {
+          const queue = (this.pendingInput[index] ??= []);
+          for (const b of bytes) queue.push(b); // (no spread: input may be megabytes)
+        }
       },
     };
   }
@@ -289,7 +295,7 @@ export class Hypervisor {
       },
     });
     this.core = core;
-    const words = (this.words = new Int32Array(core.memory));
+    const words = (this.words = layoutWords(core.memory));
     core.exports.systemReset(cfg.cyclesPerTick);
     const nested = this.options.paging === "nested";
     words[SYS_HV_MODE >> 2] = 1;
@@ -317,12 +323,13 @@ export class Hypervisor {
       }));
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i],
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
+        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock,
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
-      new Uint8Array(core.memory).fill(0, ramHosts[i], ramHosts[i] + p.ramBytes);
+      board.clearRam(); // (a restart reuses the memory)
       board.loadImage(images[i], p.image, initrds[i]);
       const v = vcpuAddr(i);
       words[(v + V_PRIORITY) >> 2] = p.priority;
@@ -431,12 +438,17 @@ export class Hypervisor {
 
   private partitionHalted(i: number, halt: Halt): void {
     if (this.halts[i]) return;
+    // Whatever the partition's disk acknowledged is made durable before anything else happens
+    // to it (a restart attaches the same disk to fresh devices). A host that cannot (its disk
+    // failed) says so in the halt; it never throws into the guest's access that halted it.
+    try {
+      this.disks[i]?.sync?.();
+    } catch (err) {
+      halt = { ...halt, message: `${halt.message}; its disk could not be made durable: ${err instanceof Error ? err.message : String(err)}` };
+    }
     this.halts[i] = halt;
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
-    // Whatever the partition's disk acknowledged is made durable before anything else happens
-    // to it (a restart attaches the same disk to fresh devices).
-    this.disks[i]?.sync?.();
     if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
     this.emit("halted", { partition: this.config.partitions[i].name, halt });
     if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });
@@ -459,7 +471,9 @@ export class Hypervisor {
       const hex = (x: number) => `0x${(x >>> 0).toString(16)}`;
       this.partitionHalted(i, {
         kind: "fault", status: STATUS_FAULT,
-        message: `stopped by a fatal fault: it traps without end (mcause ${hex(status)}, mtvec ${hex(this.words[(v + V_MTVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`,
+        message: this.words[(v + V_PRIV) >> 2] === 1
+          ? `stopped by a fatal fault: it traps without end (scause ${hex(status)}, stvec ${hex(this.words[(v + V_STVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`
+          : `stopped by a fatal fault: it traps without end (mcause ${hex(status)}, mtvec ${hex(this.words[(v + V_MTVEC) >> 2])}, pc ${hex(this.words[(v + V_PC) >> 2])})`,
       });
     }
   }
@@ -539,28 +553,43 @@ export class Hypervisor {
   debugStop: { partition: number; kind: "break" | "step" } | null = null;
 
   /**
-   * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()).
-   * Returns why it stopped: "budget", "halted", "idle", "stopped", or "debug" (debugStop).
+   * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()),
+   * or fewer if `maxMs` milliseconds of real time pass first. Returns why it stopped: "budget",
+   * "halted", "idle", "stopped", or "debug" (debugStop).
    */
-  advance(cycles: number): "budget" | "halted" | "idle" | "stopped" | "debug" {
+  advance(cycles: number, maxMs = Infinity): "budget" | "halted" | "idle" | "stopped" | "debug" {
     const exports = this.core!.exports;
     let left = cycles;
+    const started = maxMs === Infinity ? 0 : performance.now();
     while (left > 0) {
+      // With maxMs the host keeps control: after that much real time the caller gets a turn
+      // (what the guests see does not depend on how the host slices the run).
+      if (maxMs !== Infinity && left !== cycles && performance.now() - started > maxMs) break;
       if (this.allHalted()) return "halted";
       if (this.stopRequested) return "stopped";
       const before = this.clock();
       const pendingLow = this.boards.some((b) => b.htifPendingLow);
       this.words[SYS_TL_STALL >> 2] = this.listeners.switch.length !== 0 && this.options.switchBackpressure !== false ? 1 : 0;
-      const reason = exports.hvRun(Math.min(left, pendingLow ? HTIF_GRACE : CHUNK));
+      let slice = Math.min(left, pendingLow ? HTIF_GRACE : CHUNK);
+      // A device deadline (a UART timeout, an RTC alarm) ends the slice exactly where it falls.
+      const untilDevice = this.untilDeviceEvent();
+      if (untilDevice !== null) slice = Math.min(slice, Math.max(1, untilDevice));
+      const reason = exports.hvRun(slice);
       this.drainTimeline();
       // A pause for the timeline may come before any time passed; every other exit counts as
       // progress, so a run always ends.
       left -= reason === EXIT_TIMELINE ? this.clock() - before : Math.max(1, this.clock() - before);
-      if (pendingLow) for (const b of this.boards) b.flushHtifLow();
       const v = this.words[SYS_EXIT_VCPU >> 2];
+      // A low word of tohost left alone past its grace period is the whole command — except on
+      // the board whose store (the high word, surely) this exit is: that one completes the
+      // command below, as on the bare machine (src/machine/machine.ts).
+      if (pendingLow) {
+        this.boards.forEach((b, i) => { if (reason !== EXIT_WATCH || i !== v) b.flushHtifLow(); });
+      }
       switch (reason) {
         case EXIT_BUDGET:
         case EXIT_TIMELINE:
+        case EXIT_RETRY: // a device's access goes on at the vCPU's next turn (bounded work per exit)
           break;
         case EXIT_WATCH:
           if (this.tracingExits) this.emitExit(this.clock(), v, "mmio", `${this.config.partitions[v].name} HTIF tohost store`);
@@ -575,8 +604,15 @@ export class Hypervisor {
         case EXIT_ALL_HALTED:
           for (let i = 0; i < this.halts.length; i++) if (!this.halts[i]) this.kernelHalt(i);
           return "halted";
-        case EXIT_IDLE:
-          return "idle";
+        case EXIT_IDLE: {
+          // Every partition waits with no timer armed; a device's deadline may still wake one.
+          const until = this.untilDeviceEvent();
+          if (until === null) return "idle";
+          const skip = Math.min(left, Math.max(1, until));
+          this.idleFor(skip);
+          left -= skip;
+          break;
+        }
         case EXIT_BREAK:
         case EXIT_STEP:
           for (const b of this.boards) b.flushOutput();
@@ -586,6 +622,35 @@ export class Hypervisor {
     }
     for (const b of this.boards) b.flushOutput();
     return "budget";
+  }
+
+  /** Fire the device deadlines of every board that are due; cycles until the next one (null:
+   *  none). */
+  private untilDeviceEvent(): number | null {
+    let next: bigint | null = null;
+    for (const b of this.boards) {
+      const at = b.deviceEvents();
+      if (at !== null && (next === null || at < next)) next = at;
+    }
+    return next === null ? null : Math.max(0, Number(next) - this.clock());
+  }
+
+  /** Let `cycles` of virtual time pass with nothing running (as the scheduler's own idle skips
+   *  do, with the same record in the schedule timeline). */
+  private idleFor(cycles: number): void {
+    const W = this.words;
+    if (W[SYS_TL_RUNNING >> 2] !== 1) { // (runner -1, stored as runner + 2)
+      W[SYS_TL_RUNNING >> 2] = 1;
+      const count = W[SYS_TL_COUNT >> 2];
+      const e = (TIMELINE_BASE + (count & (TIMELINE_ENTRIES - 1)) * TIMELINE_ENTRY) >> 2;
+      W[e + (TL_CLOCK_LO >> 2)] = W[SYS_CLOCK_LO >> 2];
+      W[e + (TL_CLOCK_HI >> 2)] = W[SYS_CLOCK_HI >> 2];
+      W[e + (TL_VCPU >> 2)] = -1;
+      W[e + (TL_REASON >> 2)] = TL_IDLE;
+      W[SYS_TL_COUNT >> 2] = (count + 1) | 0;
+      this.drainTimeline();
+    }
+    this.time!.advance(BigInt(cycles));
   }
 
   /** Virtual clock in cycles (exact below 2^53). Inside an event (output, halted) raised by a
@@ -622,7 +687,13 @@ export class Hypervisor {
    * traps), stop() is called, or every partition waits for input that `inputOpen()` says can
    * still come (the run then waits for `waitForInput()`). Resolves with each partition's halt.
    */
-  async run(opts: { maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void> } = {}): Promise<SystemResult> {
+  async run(opts: {
+    maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void>;
+    /** Back-pressure from the console's consumer: a promise while it cannot take more output
+     *  (e.g. stdout's buffer is full), resolved when it can; the run waits, so a guest that
+     *  prints without end cannot fill the host's memory. Guests see no difference. */
+    outputBlocked?: () => Promise<void> | undefined;
+  } = {}): Promise<SystemResult> {
     await this.start();
     this.stopRequested = false;
     const limit = opts.maxInsns ?? Infinity;
@@ -639,7 +710,13 @@ export class Hypervisor {
         reason = "limit";
         break;
       }
-      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)));
+      const blocked = opts.outputBlocked?.();
+      if (blocked) {
+        await blocked;
+        lastYield = performance.now();
+        continue;
+      }
+      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)), YIELD_MS);
       if (r === "halted") break;
       if (r === "stopped" || r === "debug") { // (a debugger's stop: only src/debug/ asks for those)
         reason = "stopped";

@@ -9,9 +9,12 @@
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
-// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors.
+// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; `run`
+// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks; 141
+// when stdout's reader has gone (EPIPE: the run ends quietly).
 
 import { openSync, writeSync, closeSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { ElfError } from "../loader/elf.js";
@@ -22,7 +25,7 @@ import { readRegularFile, HostFileError } from "../node/host-file.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
-import { Hypervisor, type PagingMode } from "../api/hypervisor.js";
+import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration } from "../config/system.js";
 import { loadSystemFile } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
@@ -35,6 +38,9 @@ export const VERSION = "0.1.0";
 export interface CliIO {
   stdout(data: Uint8Array | string): void;
   stderr(text: string): void;
+  /** A promise while stdout cannot take more (its buffer is full), resolved when it can: the
+   *  run waits instead of buffering a guest's output without bound. */
+  outputBlocked?(): Promise<void> | undefined;
   /** Console input; defaults to the process's stdin. */
   input?: ConsoleInput;
   /**
@@ -89,6 +95,18 @@ const nodeIO: CliIO = {
     outputClosedListeners.add(listener);
     for (const name of closedStreams) listener(name);
     return () => outputClosedListeners.delete(listener);
+  },
+  outputBlocked: () => {
+    const out = process.stdout;
+    // (After EPIPE process.stdout is not destroyed and still "needs drain": it never drains.)
+    if (!out.writableNeedDrain || out.destroyed || closedStreams.has("stdout")) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        out.off("drain", done).off("close", done).off("error", done);
+        resolve();
+      };
+      out.on("drain", done).on("close", done).on("error", done);
+    });
   },
 };
 
@@ -189,7 +207,7 @@ function gdbPort(p: ReturnType<typeof parseArgs>): number | null {
  * Serve GDB on `port` until its session ends (detach, kill, the guest's exit, a disconnect);
  * the run then goes on without it. Resolves with how the session ended.
  */
-async function debugWithGdb(target: DebugTarget, port: number, program: string, io: CliIO): Promise<SessionEnd> {
+async function debugWithGdb(target: DebugTarget, port: number, program: string, io: CliIO, abort?: Promise<StopSignal>): Promise<SessionEnd | StopSignal> {
   let server;
   try {
     server = await serveGdb(target, { port });
@@ -197,9 +215,9 @@ async function debugWithGdb(target: DebugTarget, port: number, program: string, 
     throw new UsageError(`--gdb ${port}: cannot listen there: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   io.stderr(`wasmvisor: waiting for GDB on 127.0.0.1:${server.port}: gdb-multiarch ${program} -ex "target remote :${server.port}"\n`);
-  const how = await server.ended;
+  const how = await (abort ? Promise.race([server.ended, abort]) : server.ended);
   server.close();
-  io.stderr(`wasmvisor: GDB ${how === "detach" ? "detached; the run goes on" : how === "kill" ? "killed the guest" : "saw the guest exit"}\n`);
+  io.stderr(`wasmvisor: ${how === "detach" ? "GDB detached; the run goes on" : how === "kill" ? "GDB killed the guest" : how === "exited" ? "GDB saw the guest exit" : `${how}: no longer waiting for GDB`}\n`);
   return how;
 }
 
@@ -289,6 +307,8 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
         const done = machine.step(Math.min(chunk, left), input.open);
         if (done >= chunk) chunk = Math.max(MIN_CHUNK, Math.min(CHUNK, Math.round(chunk * TURN_MS / Math.max(1, performance.now() - started))));
         if (machine.halted) break;
+        const blocked = io.outputBlocked?.();
+        if (blocked) await blocked;
         if (machine.work >= maxInsns) continue;
         // Streamed input: wait for it when the guest idles; else let I/O in between chunks.
         await (input.open && machine.waiting ? input.next() : nextTurn());
@@ -399,7 +419,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   }
   const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
-  let interrupted = false;
+  let interrupted = false; // Ctrl-C on a raw terminal
   let input: ConsoleInput | null = null;
   let unsubscribe = () => {};
   if (typeof consoleName === "string") {
@@ -412,6 +432,9 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       for (let off = 0; off < bytes.length; off += INPUT_PIECE) cons.write(bytes.subarray(off, off + INPUT_PIECE));
     });
   }
+  // From before the disks are opened (start()) until they are closed, SIGINT, SIGTERM and SIGHUP
+  // end the run cleanly, so that what the guest was told is durable is in the files.
+  const signals = catchStopSignals(() => hv.stop());
   // A closed stdout ends the run quietly, through the same path as a signal.
   let outputClosed = false;
   const unwatch = io.onOutputClosed?.((stream) => {
@@ -419,46 +442,51 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     outputClosed = true;
     hv.stop();
   }) ?? (() => {});
-  // SIGINT/SIGTERM end the run cleanly, so that disks are closed (RapiLog's buffer written out).
-  const onSignal = () => { interrupted = true; hv.stop(); };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   const t0 = performance.now();
-  let result;
+  /** The run's result; null if a signal came before it began, undefined if something failed. */
+  let result: SystemResult | null | undefined;
   try {
-    if (port !== null) {
+    await hv.start(); // (the boards exist from here on; run() resets stop(), so the signal is checked)
+    if (port !== null && !signals.caught && !interrupted) {
       const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
       const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
-      await hv.start(); // (the boards exist from here on)
       const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
-      await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io);
+      await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io, signals.first);
     }
-    result = await hv.run({
+    result = signals.caught || interrupted ? null : await hv.run({
       maxInsns,
+      outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
       waitForInput: () => input!.next(),
     });
   } finally {
-    unwatch();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    recorder?.detach(); // the run is over: the halts the command line adds below are not exits
-    unsubscribe();
-    input?.close();
-    hv.close(); // disks durable (RapiLog's buffer written out), files closed
-    if (traceFd !== null && !result) closeSync(traceFd);
+    // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
+    // place: a second signal during the final sync must not kill the process half-way, and
+    // nothing that can fail on the way out (a terminal that is gone) may come before it.
+    try {
+      hv.close();
+    } finally {
+      signals.remove();
+      unwatch();
+      recorder?.detach(); // the run is over: the halts the command line adds below are not exits
+      unsubscribe();
+      input?.close();
+      if (traceFd !== null && result === undefined) closeSync(traceFd);
+    }
   }
   // After a closed stdout the run ends quietly: no report (the reader has gone), the trace
   // file still written.
   const quiet = outputClosed;
   if (!quiet) mux.end();
   const seconds = (performance.now() - t0) / 1000;
-  if (result.reason === "limit") {
+  const reason = result?.reason ?? "stopped";
+  if (reason === "limit") {
     hv.stopRemaining({ kind: "limit", status: STATUS_LIMIT, message: `still running when the --max-insns limit of ${maxInsns} was reached` });
-  } else if (result.reason === "idle") {
+  } else if (reason === "idle") {
     hv.stopRemaining({ kind: "idle", status: STATUS_IDLE, message: "waits for an interrupt (WFI) that nothing can raise: no timer armed, no input pending" });
-  } else if (result.reason === "stopped") {
-    hv.stopRemaining({ kind: "stopped", status: 130, message: "interrupted" });
+  } else if (reason === "stopped") {
+    const signal = signals.caught;
+    hv.stopRemaining({ kind: "stopped", status: signal ? signalStatus(signal) : 130, message: signal ? `interrupted (${signal})` : "interrupted" });
   }
   const stats = hv.stats();
   let status = 0;
@@ -489,7 +517,44 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       return STATUS_USAGE;
     }
   }
+  if (reason === "stopped" && signals.caught) return signalStatus(signals.caught);
   if (quiet) return STATUS_OUTPUT_CLOSED;
   if (interrupted) return 130;
   return status;
+}
+
+/**
+ * The signals that end `wasmvisor run` cleanly: Ctrl-C (SIGINT), kill's default (SIGTERM), a
+ * closed terminal (SIGHUP). Unhandled, each would kill the process at once, and with it what a
+ * RapiLog disk holds and has not yet written out.
+ */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The exit status after a stop signal: 128 + its number, as shells report it (SIGINT 130). */
+function signalStatus(signal: StopSignal): number {
+  return 128 + osConstants.signals[signal];
+}
+
+/**
+ * Catch the stop signals until remove(): the first calls `onFirst` (and resolves `first`); later
+ * ones change nothing (the run is already ending), but being caught they cannot kill the process
+ * while it closes the disks.
+ */
+function catchStopSignals(onFirst: (signal: StopSignal) => void): { readonly caught: StopSignal | null; readonly first: Promise<StopSignal>; remove(): void } {
+  let caught: StopSignal | null = null;
+  let resolveFirst: (signal: StopSignal) => void = () => {};
+  const first = new Promise<StopSignal>((resolve) => { resolveFirst = resolve; });
+  const handler = (signal: NodeJS.Signals) => {
+    if (caught !== null) return;
+    caught = signal as StopSignal;
+    resolveFirst(caught);
+    onFirst(caught);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return {
+    get caught() { return caught; },
+    first,
+    remove: () => { for (const s of STOP_SIGNALS) process.off(s, handler); },
+  };
 }

@@ -8,8 +8,9 @@
 // virtual time or strings like "250us", "10ms", "1s", "5000cycles". Virtual time runs at the
 // hart's clock: cyclesPerTick cycles per 10 MHz mtime tick (default 10: a 100 MHz hart).
 
-import { DEVICE_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
+import { DEVICE_WINDOWS, BOARD_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
 import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
+import { DEFAULT_RTC_EPOCH } from "../devices/goldfish-rtc.js";
 import { PHYSMAP_MAX } from "../../assembly/layout.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
@@ -25,6 +26,10 @@ export interface SystemDescription {
   /** Longest slice a partition runs while another of equal priority waits for its turn in the
    *  same window (round robin; default "1ms"). */
   quantum?: Duration;
+  /** Where every partition's real-time clock (the Goldfish RTC) starts in deterministic runs:
+   *  a UTC date and time such as "2026-01-01T00:00:00Z" (the default), or seconds since 1970;
+   *  each partition's RTC then advances with its own virtual time. */
+  rtcEpoch?: string | number;
   partitions: PartitionDescription[];
   /** Default: one window spanning a 10 ms frame in which every partition may run. */
   schedule?: ScheduleDescription;
@@ -58,6 +63,9 @@ export interface PartitionDescription {
   /** A passive server: no time of its own (no window, no budget); it runs only on the time of
    *  the partitions that call it (protected procedure calls, seL4 MCS donation). */
   passive?: boolean;
+  /** HTIF (the ELF's tohost/fromhost, the Spike convention) for this partition (default false:
+   *  inside a partition an ELF's tohost symbol is plain memory unless this is true). */
+  htif?: boolean;
 }
 
 export interface DiskDescription {
@@ -122,6 +130,8 @@ export interface SystemConfig {
   cyclesPerTick: number;
   /** Cycles. */
   quantum: number;
+  /** Seconds since 1970-01-01T00:00:00Z. */
+  rtcEpoch: number;
   partitions: PartitionConfig[];
   schedule: { majorFrame: number; windows: Array<{ start: number; length: number; partitions: number[] }> };
   regions: Array<{ name: string; size: number }>;
@@ -143,6 +153,7 @@ export interface PartitionConfig {
   disk?: DiskConfig;
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
   passive: boolean;
+  htif: boolean;
 }
 
 export interface DiskConfig {
@@ -160,6 +171,8 @@ export interface PartitionFiles {
   disk?: DiskConfig;
   ramBytes: number;
   mode: GuestMode;
+  /** The partition uses the ELF's HTIF symbols. */
+  htif: boolean;
 }
 
 /** A problem with one of a partition's files: which field, and what is wrong. */
@@ -199,10 +212,9 @@ export const MAX_CHANNELS = (MAX_PARTITIONS * 63) / 2;
  *  the virt board keeps for itself, and the regions it maps. */
 export const MAX_MEMORY_WINDOWS = PHYSMAP_MAX;
 const RAM_WINDOWS = 3;
-/** Windows of the board's own beyond the named devices: the Goldfish RTC and the empty
- *  virtio-mmio slots (at most two runs of them) that the virt board answers (issue 12). Kept
- *  free even where a board has not got them yet: this count must not fall short of src/vmm/board.ts's. */
-const BOARD_WINDOWS = 3;
+/** Memory windows of the board's own beyond the named devices (BOARD_WINDOWS in
+ *  src/vmm/board.ts): the Goldfish RTC and the empty virtio-mmio slots, at most two runs of them. */
+const BOARD_OWN_WINDOWS = 3;
 export const MIN_RAM = 64 * 1024;
 export const MAX_PARTITION_RAM = 1024 * 1024 * 1024;
 /** Everything the host allocates for guests (partitions' RAM and shared regions). */
@@ -226,6 +238,32 @@ const pathProblem = (v: unknown, what: string) =>
 /** Names for a message: at most 12 of them. */
 function listNames(names: string[]): string {
   return names.length > 12 ? `${names.slice(0, 12).join(", ")} and ${names.length - 12} more` : names.join(", ");
+}
+
+/** The latest RTC epoch a description may give: 2500-01-01T00:00:00Z (the RTC counts 64-bit
+ *  nanoseconds, which run out in 2554). */
+export const MAX_RTC_EPOCH = 16_725_225_600;
+
+/** "2026-01-01T00:00:00Z" (UTC, to the second) or a whole number of seconds since 1970, from
+ *  1970 to MAX_RTC_EPOCH; null if malformed or out of range. */
+export function parseRtcEpoch(v: unknown): number | null {
+  let seconds: number;
+  if (typeof v === "number") {
+    seconds = v;
+  } else if (typeof v === "string") {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(v);
+    if (!m) return null;
+    const [y, mo, d, h, mi, sec] = m.slice(1).map(Number);
+    const ms = Date.UTC(y, mo - 1, d, h, mi, sec);
+    // Date.UTC rolls over (February 30th becomes March 2nd): the fields must come back.
+    const t = new Date(ms);
+    if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || t.getUTCHours() !== h ||
+      t.getUTCMinutes() !== mi || t.getUTCSeconds() !== sec) return null;
+    seconds = ms / 1000;
+  } else {
+    return null;
+  }
+  return Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_RTC_EPOCH ? seconds : null;
 }
 
 /** "64K", "16M", "1G", "4096" or a number of bytes; null if malformed. */
@@ -274,7 +312,7 @@ export function validateSystem(
   };
 
   if (!isObj(doc)) throw new ConfigError(file, [{ path: "", message: "the system description must be a JSON object" }]);
-  unknownKeys(doc, "", ["$schema", "name", "cyclesPerTick", "quantum", "partitions", "schedule", "memoryRegions", "channels"]);
+  unknownKeys(doc, "", ["$schema", "name", "cyclesPerTick", "quantum", "rtcEpoch", "partitions", "schedule", "memoryRegions", "channels"]);
 
   let cyclesPerTick = 10;
   if (doc.cyclesPerTick !== undefined) {
@@ -301,6 +339,10 @@ export function validateSystem(
   const name = typeof doc.name === "string" ? doc.name : "system";
   if (doc.name !== undefined && typeof doc.name !== "string") fail("name", "must be a string");
   const quantum = doc.quantum === undefined ? 1000 * 10 * cyclesPerTick : duration(doc.quantum, "quantum");
+  const rtcEpoch = doc.rtcEpoch === undefined ? DEFAULT_RTC_EPOCH : parseRtcEpoch(doc.rtcEpoch);
+  if (rtcEpoch === null) {
+    fail("rtcEpoch", `${quote(doc.rtcEpoch)} is not a start for the real-time clock: write a UTC date and time such as "2026-01-01T00:00:00Z", or whole seconds since 1970-01-01T00:00:00Z, up to 2500-01-01T00:00:00Z`);
+  }
 
   // ── Memory regions ────────────────────────────────────────────────────────────────────────
   const regions: SystemConfig["regions"] = [];
@@ -333,10 +375,11 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive"]);
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
+      if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
       if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
       // (An invalid or repeated name is reported here and used nowhere else.)
       let pname = typeof pd.name === "string" ? pd.name : "";
@@ -441,6 +484,7 @@ export function validateSystem(
         const taken: Array<{ what: string; base: number; size: number }> = [];
         if (ram !== null) taken.push({ what: "the partition's RAM", base: RAM_BASE, size: ram });
         for (const d of devices) taken.push({ what: `the ${d} device`, base: DEVICE_WINDOWS[d].base, size: DEVICE_WINDOWS[d].size });
+        taken.push(...BOARD_WINDOWS);
         mappings.forEach((m, j) => {
           const size = regions[m.region].size;
           const clash = taken.find((t) => m.address < t.base + t.size && t.base < m.address + size);
@@ -451,7 +495,7 @@ export function validateSystem(
         });
       }
       if (ok && isPath(pd.image) && ram !== null && fileProblems) {
-        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode })) fail(`${p}.${f.field}`, f.message);
+        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode, htif: pd.htif === true })) fail(`${p}.${f.field}`, f.message);
       }
       if (pname) partIndex.set(pname, i);
       partitions.push({
@@ -459,6 +503,7 @@ export function validateSystem(
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
         passive: pd.passive === true,
+        htif: pd.htif === true,
       });
     });
   }
@@ -597,9 +642,9 @@ export function validateSystem(
   // The core's memory map holds MAX_MEMORY_WINDOWS windows per partition.
   partitions.forEach((pc, i) => {
     const doorbells = channels.some((c) => c.ends.some((e) => e.partition === i)) ? 1 : 0;
-    const fixed = RAM_WINDOWS + BOARD_WINDOWS + pc.devices.length + doorbells;
+    const fixed = RAM_WINDOWS + BOARD_OWN_WINDOWS + pc.devices.length + doorbells;
     if (fixed + pc.mappings.length > MAX_MEMORY_WINDOWS) {
-      fail(`partitions[${i}].mappings`, `${pc.mappings.length} mappings are too many: with its RAM (up to ${RAM_WINDOWS} windows), ${pc.devices.length} devices${doorbells ? ", the channel doorbells" : ""} and the board's own (${BOARD_WINDOWS}), a partition can map at most ${MAX_MEMORY_WINDOWS - fixed} regions (${MAX_MEMORY_WINDOWS} memory windows in all)`);
+      fail(`partitions[${i}].mappings`, `${pc.mappings.length} mappings are too many: with its RAM (up to ${RAM_WINDOWS} windows), ${pc.devices.length} devices${doorbells ? ", the channel doorbells" : ""} and the board's own (${BOARD_OWN_WINDOWS}), a partition can map at most ${MAX_MEMORY_WINDOWS - fixed} regions (${MAX_MEMORY_WINDOWS} memory windows in all)`);
     }
   });
   // Channel doorbells live at CHANNEL_BASE in every partition that has channels.
@@ -613,6 +658,6 @@ export function validateSystem(
     });
   });
 
-  if (quantum === null || problems.length > 0) throw new ConfigError(file, problems);
-  return { name, cyclesPerTick, quantum, partitions, schedule, regions, channels };
+  if (quantum === null || rtcEpoch === null || problems.length > 0) throw new ConfigError(file, problems);
+  return { name, cyclesPerTick, quantum, rtcEpoch, partitions, schedule, regions, channels };
 }

@@ -21,7 +21,8 @@ export interface CoreExports {
   vcpuFlushTlb(index: number): void;
   vcpuPendingInterrupt(index: number): number;
   vcpuCanWake(index: number): number;
-  mtimeAt(clockHi: number, clockLo: number, wantHigh: number): number;
+  mtimeAt(index: number, clockHi: number, clockLo: number, wantHigh: number): number;
+  vcpuTimeChanged(index: number): void;
   physmapBase(): number;
 }
 

@@ -8,6 +8,7 @@
 
 import { SYS_RETIRED, SYS_STAT_TRAPS, SYS_TRACE_INSN, SYS_TRACE_PC, V_MCAUSE, V_MEPC, V_MTVAL, V_SCAUSE, V_SEPC, V_STVAL, V_PRIV, vcpuAddr } from "../../assembly/layout.js";
 import type { Machine } from "../machine/machine.js";
+import { layoutWords } from "../vmm/guest-memory.js";
 import { disassemble, ABI_NAMES } from "./disasm.js";
 
 const hex8 = (v: number) => (v >>> 0).toString(16).padStart(8, "0");
@@ -25,7 +26,7 @@ export function formatTraceLine(instret: number, pc: number, insn: number, regs:
  * instruction to `out`. Returns the number of instructions retired.
  */
 export function traceRun(machine: Machine, budget: number, out: (line: string) => void): number {
-  const words = new Int32Array(machine.core.memory);
+  const words = layoutWords(machine.core.memory);
   const vcpu = vcpuAddr(0);
   const w = (addr: number) => words[addr >> 2];
   let done = 0;

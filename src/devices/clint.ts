@@ -1,12 +1,13 @@
 // CLINT (SiFive core-local interruptor, the ACLINT MSWI + MTIMER pair) for one hart, at the
-// QEMU virt layout: msip at +0x0, mtimecmp at +0x4000, mtime at +0xbff8. mtime is the virtual
-// clock's 10 MHz view (src/machine/time.ts); MTIP = mtime >= mtimecmp, MSIP = msip bit 0.
+// QEMU virt layout: msip at +0x0, mtimecmp at +0x4000, mtime at +0xbff8. mtime is this
+// partition's own 10 MHz view of the virtual clock (src/machine/time.ts, PartitionTime): a write
+// to mtime moves this partition's time only; MTIP = mtime >= mtimecmp, MSIP = msip bit 0.
 // The core raises MTIP itself when the clock reaches the deadline this device programs
 // (assembly/kernel/timer.ts), so a timer interrupt never needs the host; the device lowers MTIP
 // when the guest moves mtimecmp (or mtime) past the current time.
 
 import type { MmioDevice } from "./device.js";
-import type { VirtualTime } from "../machine/time.js";
+import type { PartitionTime } from "../machine/time.js";
 
 export interface ClintLines {
   /** Drive the machine software interrupt (mip.MSIP) or timer interrupt (mip.MTIP) line. */
@@ -14,6 +15,8 @@ export interface ClintLines {
   setMtip(level: boolean): void;
   /** Program the clock value at which the core raises MTIP (null: never). */
   setDeadline(clock: bigint | null): void;
+  /** The guest wrote mtime: what else follows the partition's time (its RTC) must follow. */
+  timeChanged?(): void;
 }
 
 const MSIP = 0x0000;
@@ -27,7 +30,7 @@ export class Clint implements MmioDevice {
   /** Reset value: all ones, so no timer interrupt until software programs it. */
   private mtimecmp = ALL_ONES;
 
-  constructor(readonly name: string, private readonly time: VirtualTime, private readonly lines: ClintLines) {}
+  constructor(readonly name: string, private readonly time: PartitionTime, private readonly lines: ClintLines) {}
 
   read(offset: number, _size: number): number {
     switch (offset) {
@@ -55,9 +58,11 @@ export class Clint implements MmioDevice {
         break;
       case MTIME:
         this.time.setMtime((this.time.mtime() & ~0xffffffffn) | v);
+        this.lines.timeChanged?.();
         break;
       case MTIME + 4:
         this.time.setMtime((this.time.mtime() & 0xffffffffn) | (v << 32n));
+        this.lines.timeChanged?.();
         break;
       default:
         return;

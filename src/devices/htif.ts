@@ -12,22 +12,31 @@
 // A 32-bit guest writes tohost as two words, low then high. A low-word write is held until the
 // high word follows; if none follows within a few instructions (a guest that only writes the low
 // word), the low word is taken as the whole value. The host clears tohost after each command.
+//
+// Guest memory is reached only through the partition's GuestMemory gate: a system call whose
+// buffer is not entirely in the partition's RAM fails with -EFAULT; one whose argument block is
+// not in RAM at all cannot be answered, and stops the partition as a fatal fault (Spike stops
+// the simulation there). A write moves at most MAX_WRITE bytes per call (a short write, as POSIX
+// allows), so one guest command never holds the host for long.
 
-export interface HtifMemory {
-  read32(pa: number): number;
-  write32(pa: number, value: number): void;
-}
+import type { GuestMemory } from "../vmm/guest-memory.js";
 
 export interface HtifEvents {
   output(byte: number): void;
   /** Next input byte, or -1 if none is available now. */
   input(): number;
   exit(code: number): void;
+  /** The guest asked for something that cannot be answered (stops the partition as a fault). */
+  fault(message: string): void;
 }
 
 const SYS_WRITE = 64;
 const SYS_EXIT = 93;
 const ENOSYS = 38;
+const EFAULT = 14;
+const EBADF = 9;
+/** The most bytes one `write` system call outputs (it returns the count, as a short write). */
+export const MAX_WRITE = 64 * 1024;
 
 export class Htif {
   /** A low-word write is waiting for its high word. */
@@ -37,14 +46,19 @@ export class Htif {
   constructor(
     readonly tohost: number,
     readonly fromhost: number | null,
-    private readonly mem: HtifMemory,
+    private readonly mem: GuestMemory,
     private readonly events: HtifEvents,
   ) {}
+
+  /** A word of tohost/fromhost (the board checked both are in RAM when it loaded the image). */
+  private word(pa: number): number {
+    return this.mem.readU32(pa, "debug") ?? 0;
+  }
 
   /** A store hit the watched page at physical address pa. */
   onStore(pa: number): void {
     if (pa === this.tohost) {
-      if (this.mem.read32(this.tohost) !== 0) this.pendingLow = true;
+      if (this.word(this.tohost) !== 0) this.pendingLow = true;
     } else if (pa === this.tohost + 4) {
       this.pendingLow = false;
       this.process();
@@ -68,11 +82,11 @@ export class Htif {
   }
 
   private process(): void {
-    const lo = this.mem.read32(this.tohost) >>> 0;
-    const hi = this.mem.read32(this.tohost + 4) >>> 0;
+    const lo = this.word(this.tohost);
+    const hi = this.word(this.tohost + 4);
     if (lo === 0 && hi === 0) return;
-    this.mem.write32(this.tohost, 0);
-    this.mem.write32(this.tohost + 4, 0);
+    this.mem.writeU32(this.tohost, 0, "debug");
+    this.mem.writeU32(this.tohost + 4, 0, "debug");
     const device = hi >>> 24;
     const command = (hi >>> 16) & 0xff;
     const payload = (hi & 0xffff) * 0x1_0000_0000 + lo;
@@ -88,23 +102,37 @@ export class Htif {
     }
   }
 
-  /** riscv-tests / riscv-pk "magic memory" system call. */
+  /** riscv-tests / riscv-pk "magic memory" system call: `magic` points to uint64 words
+   *  {number, arg0, arg1, arg2, …}; the result goes to the first word. */
   private syscall(magic: number): void {
-    const arg = (i: number) => this.mem.read32(magic + 8 * i) >>> 0;
-    const which = arg(0);
+    // The words a call needs must be in RAM: {number} for any call, {number, fd, buf, len} for
+    // write, {number, code} for exit; the result goes to the first.
+    const words = (n: number): DataView | null => {
+      const block = this.mem.read(magic, 8 * n, "read");
+      return block && this.mem.contains(magic, 8, "write") ? new DataView(block.buffer) : null;
+    };
+    const head = words(1);
+    const which = head?.getUint32(0, true);
+    const view = which === SYS_WRITE ? words(4) : which === SYS_EXIT ? words(2) : head;
+    if (!view) {
+      this.events.fault(`HTIF system call block at 0x${magic.toString(16)} is outside the partition's RAM`);
+      return;
+    }
+    const arg = (i: number) => view.getUint32(8 * i, true);
     let result: number;
     if (which === SYS_WRITE) {
       const fd = arg(1);
       const buf = arg(2);
-      const len = arg(3);
-      if (fd === 1 || fd === 2) {
-        for (let i = 0; i < len; i++) {
-          const word = this.mem.read32((buf + i) & ~3);
-          this.events.output((word >>> (((buf + i) & 3) * 8)) & 0xff);
-        }
-        result = len;
+      // The whole buffer must be the partition's; then at most MAX_WRITE bytes of it go out.
+      const len = Math.min(arg(3), MAX_WRITE);
+      const bytes = (fd === 1 || fd === 2) && this.mem.contains(buf, arg(3), "read") ? this.mem.read(buf, len, "read") : null;
+      if (fd !== 1 && fd !== 2) {
+        result = -EBADF;
+      } else if (!bytes) {
+        result = -EFAULT;
       } else {
-        result = -9; // EBADF
+        for (const b of bytes) this.events.output(b);
+        result = len;
       }
     } else if (which === SYS_EXIT) {
       this.events.exit(arg(1));
@@ -112,14 +140,14 @@ export class Htif {
     } else {
       result = -ENOSYS;
     }
-    this.mem.write32(magic, result | 0);
-    this.mem.write32(magic + 4, result < 0 ? -1 : 0);
+    this.mem.writeU32(magic, result, "write");
+    this.mem.writeU32(magic + 4, result < 0 ? -1 : 0, "write");
     this.respond(0, 0, 1);
   }
 
   private respond(device: number, command: number, payload: number): void {
     if (this.fromhost === null) return;
-    this.mem.write32(this.fromhost, payload | 0);
-    this.mem.write32(this.fromhost + 4, ((device << 24) | (command << 16)) | 0);
+    this.mem.writeU32(this.fromhost, payload, "debug");
+    this.mem.writeU32(this.fromhost + 4, (device << 24) | (command << 16), "debug");
   }
 }

@@ -12,9 +12,12 @@
 // host file to writethrough, every write is made durable before it completes.
 
 import type { GuestMemory, Virtqueue, VirtioBackend, VirtioChain } from "./virtio-mmio.js";
-import { VirtqueueError } from "./virtio-mmio.js";
+import { VirtqueueError, WORK_PER_EXIT } from "./virtio-mmio.js";
 
 export const SECTOR = 512;
+/** The most data one request may move (larger ones fail with an I/O error, bounding the host
+ *  work of one request; Linux sends at most 1.25 MiB unless max_sectors_kb is raised). */
+export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /** A disk's contents: `size` bytes, a multiple of 512. */
 export interface BlockStorage {
@@ -160,15 +163,35 @@ export class VirtioBlk implements VirtioBackend {
     }
   }
 
-  notify(q: number): void {
-    if (q !== 0 || !this.queue) return;
+  /** Serve the requests the driver made available, up to WORK_PER_EXIT bytes (at least one
+   *  request); false if some are left for the next attempt. */
+  notify(q: number): boolean {
+    if (q !== 0 || !this.queue) return true;
     let served = 0;
-    for (let chain = this.queue.pop(); chain; chain = this.queue.pop()) {
+    let work = 0;
+    let done = true;
+    while (true) {
+      if (work >= WORK_PER_EXIT) {
+        done = !this.queue.hasAvailable();
+        break;
+      }
+      const chain = this.queue.pop();
+      if (!chain) break;
       const written = this.serve(chain);
       this.queue.push(chain.head, written);
+      work += chain.buffers.reduce((n, b) => n + b.length, 0);
       served++;
     }
     if (served > 0) this.interrupt(1);
+    return done;
+  }
+
+  /** A buffer of the request, through the partition's memory gate (the queue checked it; a
+   *  buffer that is not there after all is a malformed request, never a host exception). */
+  private dma(mem: GuestMemory, gpa: number, length: number, access: "read" | "write"): Uint8Array {
+    const view = mem.view(gpa, length, access);
+    if (!view) throw new VirtqueueError(`virtio-blk: buffer 0x${gpa.toString(16)}+${length} is outside the partition's RAM`);
+    return view;
   }
 
   /** Serve one request; returns the bytes written into the driver's buffers. */
@@ -179,21 +202,22 @@ export class VirtioBlk implements VirtioBackend {
     if (bufs.length < 2 || bufs[0].writable || bufs[0].length < 16) throw new VirtqueueError("virtio-blk: malformed request header");
     const status = bufs[bufs.length - 1];
     if (!status.writable || status.length < 1) throw new VirtqueueError("virtio-blk: no status byte");
-    const header = new DataView(mem.slice(bufs[0].gpa, 16)!.slice().buffer);
+    const header = new DataView(this.dma(mem, bufs[0].gpa, 16, "read").slice().buffer);
     const type = header.getUint32(0, true);
     const sector = Number(header.getBigUint64(8, true));
     const data = bufs.slice(1, -1);
     let result = S_OK;
     let written = 0;
+    const statusByte = this.dma(mem, status.gpa, 1, "write");
     const setStatus = (s: number) => {
-      mem.slice(status.gpa, 1)![0] = s;
+      statusByte[0] = s;
       if (s !== S_OK) this.counts.errors++;
     };
     if (type === T_IN || type === T_OUT) {
       const length = data.reduce((n, b) => n + b.length, 0);
       const offset = sector * SECTOR;
-      if (length % SECTOR !== 0 || offset + length > this.storage.size || !Number.isSafeInteger(offset)) {
-        result = S_IOERR; // out of bounds or not whole sectors
+      if (length % SECTOR !== 0 || offset + length > this.storage.size || !Number.isSafeInteger(offset) || length > MAX_REQUEST_BYTES) {
+        result = S_IOERR; // out of bounds, not whole sectors, or larger than one request may be
       } else if (type === T_OUT && this.storage.readOnly) {
         result = S_IOERR;
       } else if (data.some((b) => b.writable !== (type === T_IN))) {
@@ -202,7 +226,7 @@ export class VirtioBlk implements VirtioBackend {
         let at = offset;
         const ok = this.guardedStorage(() => {
           for (const b of data) {
-            const view = mem.slice(b.gpa, b.length)!;
+            const view = this.dma(mem, b.gpa, b.length, type === T_IN ? "write" : "read");
             if (type === T_IN) this.storage.read(at, view);
             else this.storage.write(at, view);
             at += b.length;
@@ -230,7 +254,7 @@ export class VirtioBlk implements VirtioBackend {
       const id = new TextEncoder().encode(this.serial).slice(0, 20);
       const out = data.find((b) => b.writable);
       if (out) {
-        const view = mem.slice(out.gpa, Math.min(out.length, 20))!;
+        const view = this.dma(mem, out.gpa, Math.min(out.length, 20), "write");
         view.fill(0);
         view.set(id.subarray(0, view.length));
         written += view.length;

@@ -1,9 +1,12 @@
 // virtio-console (Virtual I/O Device specification v1.1, §5.3) with one port and no features:
 // queue 0 receives (host → guest), queue 1 transmits (guest → host). Linux names it /dev/hvc0.
 // Transmitted bytes go to the partition's console output; input bytes wait in a queue until the
-// driver has posted receive buffers.
+// driver has posted receive buffers. One notify transmits at most WORK_PER_EXIT bytes; a longer
+// transmission goes on at the next attempt of the same notify (virtio-mmio.ts), from where it
+// stopped, even inside one buffer.
 
-import type { GuestMemory, Virtqueue, VirtioBackend } from "./virtio-mmio.js";
+import { ByteQueue } from "./byte-queue.js";
+import { VirtqueueError, WORK_PER_EXIT, type GuestMemory, type Virtqueue, type VirtioBackend, type VirtioChain } from "./virtio-mmio.js";
 
 export class VirtioConsole implements VirtioBackend {
   readonly deviceId = 3;
@@ -12,7 +15,9 @@ export class VirtioConsole implements VirtioBackend {
   private queues: Virtqueue[] = [];
   private interrupt: (cause: number) => void = () => {};
   private mem: GuestMemory | null = null;
-  private readonly input: number[] = [];
+  private readonly input = new ByteQueue();
+  /** A transmit chain in progress: its buffers' bytes before `sent` have been output. */
+  private sending: { chain: VirtioChain; sent: number } | null = null;
   private guard: (op: () => void) => void = (op) => op();
 
   constructor(private readonly output: (byte: number) => void) {}
@@ -35,6 +40,7 @@ export class VirtioConsole implements VirtioBackend {
 
   reset(): void {
     this.queues = [];
+    this.sending = null;
   }
 
   get pendingInput(): number {
@@ -43,29 +49,69 @@ export class VirtioConsole implements VirtioBackend {
 
   /** Bytes for the guest: delivered now if it has posted buffers, else when it does. */
   pushInput(bytes: Uint8Array | number[]): void {
-    this.input.push(...bytes);
+    this.input.push(bytes);
     this.guard(() => this.deliver());
   }
 
-  notify(q: number): void {
+  notify(q: number): boolean {
     if (q === 0) this.deliver();
-    else if (q === 1) this.transmit();
+    else if (q === 1) return this.transmit();
+    return true;
   }
 
-  private transmit(): void {
+  /** Output what the driver made available, up to WORK_PER_EXIT bytes; false if more is left. */
+  private transmit(): boolean {
     const tx = this.queues[1];
-    if (!tx) return;
+    if (!tx) return true;
     let served = 0;
-    for (let chain = tx.pop(); chain; chain = tx.pop()) {
+    let budget = WORK_PER_EXIT;
+    let done = true;
+    while (true) {
+      if (!this.sending) {
+        const chain = tx.pop();
+        if (!chain) break;
+        this.sending = { chain, sent: 0 };
+      }
+      const { chain } = this.sending;
+      // Skip what was sent, send what the budget allows.
+      let skip = this.sending.sent;
+      let finished = true;
       for (const b of chain.buffers) {
         if (b.writable) continue;
-        const bytes = this.mem!.slice(b.gpa, b.length)!;
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        if (budget === 0) {
+          finished = false;
+          break;
+        }
+        const n = Math.min(b.length - skip, budget);
+        const bytes = this.mem!.view(b.gpa + skip, n, "read");
+        if (!bytes) throw new VirtqueueError(`virtio-console: buffer 0x${b.gpa.toString(16)}+${b.length} is outside the partition's RAM`);
         for (const byte of bytes) this.output(byte);
+        this.sending.sent += n;
+        budget -= n;
+        if (skip + n < b.length) {
+          finished = false; // the budget ran out inside this buffer
+          break;
+        }
+        skip = 0;
+      }
+      if (!finished) {
+        done = false;
+        break;
       }
       tx.push(chain.head, 0);
+      this.sending = null;
       served++;
+      if (budget === 0) {
+        done = !tx.hasAvailable();
+        break;
+      }
     }
     if (served > 0) this.interrupt(1);
+    return done;
   }
 
   private deliver(): void {
@@ -79,7 +125,9 @@ export class VirtioConsole implements VirtioBackend {
       for (const b of chain.buffers) {
         if (!b.writable || this.input.length === 0) continue;
         const n = Math.min(b.length, this.input.length);
-        this.mem!.slice(b.gpa, n)!.set(this.input.splice(0, n));
+        const into = this.mem!.view(b.gpa, n, "write");
+        if (!into) throw new VirtqueueError(`virtio-console: buffer 0x${b.gpa.toString(16)}+${b.length} is outside the partition's RAM`);
+        into.set(this.input.take(n));
         written += n;
       }
       rx.push(chain.head, written);

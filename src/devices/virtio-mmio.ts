@@ -4,17 +4,32 @@
 //
 // Requests are served synchronously, inside the guest's write to QueueNotify, so runs stay
 // deterministic: the used ring is updated and the interrupt raised before the guest's next
-// instruction. Guest memory is reached only through GuestMemory, which checks every range
-// against the partition's RAM; a descriptor that points elsewhere, a chain that loops or a ring
-// index beyond the queue puts the device in DEVICE_NEEDS_RESET (§2.1.2) — the guest sees an error,
-// the host never throws.
+// instruction. Guest memory is reached only through the partition's GuestMemory gate
+// (src/vmm/guest-memory.ts), which checks every range as a whole against the partition's RAM;
+// a descriptor that points elsewhere (whatever its length, zero included), a chain that loops or
+// a ring index beyond the queue puts the device in DEVICE_NEEDS_RESET (§2.1.2) — the guest sees
+// an error, the host never throws.
+//
+// Bounded work per exit: one QueueNotify does at most a budget of work (backends count bytes
+// moved). A backend that stops with requests left asks the core to execute the guest's write
+// again (HOSTREQ_RETRY, through `retry`): the vCPU stays on that store, the host gets control
+// back, and the next attempt goes on where this one stopped. No guest action holds the host for
+// longer than one budget.
 
 import type { IrqLine, MmioDevice } from "./device.js";
+import type { GuestMemory } from "../vmm/guest-memory.js";
+
+export type { GuestMemory } from "../vmm/guest-memory.js";
+
+/** Bytes a device moves (or writes to the console) for one guest access before it asks for the
+ *  access again. */
+export const WORK_PER_EXIT = 1 << 20;
 
 const MAGIC = 0x74726976; // "virt"
 const VERSION = 2;
 /** Vendor ID: "WMV" (wasmvisor). */
-const VENDOR = 0x00574d56;
+export const VIRTIO_VENDOR = 0x00574d56;
+const VENDOR = VIRTIO_VENDOR;
 
 // Registers (§4.2.2).
 const R_MAGIC = 0x000;
@@ -57,12 +72,6 @@ const DESC_F_NEXT = 1;
 const DESC_F_WRITE = 2;
 const DESC_F_INDIRECT = 4;
 
-/** The guest-physical memory a device may reach by DMA (a partition's RAM), bounds-checked. */
-export interface GuestMemory {
-  /** A view of [gpa, gpa + length) if it lies entirely in RAM, else null. */
-  slice(gpa: number, length: number): Uint8Array | null;
-}
-
 /** One buffer of a descriptor chain. */
 export interface VirtioBuffer {
   gpa: number;
@@ -99,16 +108,22 @@ export class Virtqueue {
     this.lastAvail = 0;
   }
 
-  private view(gpa: number, length: number): DataView {
-    const s = this.mem.slice(gpa, length);
-    if (!s) throw new VirtqueueError(`queue ${this.index}: 0x${gpa.toString(16)}+${length} is outside the partition's RAM`);
+  private view(gpa: number, length: number, access: "read" | "write"): DataView {
+    const s = this.mem.view(gpa, length, access);
+    if (!s) throw new VirtqueueError(`queue ${this.index}: ring at 0x${gpa.toString(16)}+${length} is outside the partition's RAM`);
     return new DataView(s.buffer, s.byteOffset, s.byteLength);
+  }
+
+  /** Has the driver made a chain available that pop() has not taken? */
+  hasAvailable(): boolean {
+    if (!this.ready) return false;
+    return this.view(this.driver, 4, "read").getUint16(2, true) !== this.lastAvail;
   }
 
   /** The next available chain, or null when the driver has made none available. */
   pop(): VirtioChain | null {
     if (!this.ready) return null;
-    const avail = this.view(this.driver, 4 + 2 * this.num);
+    const avail = this.view(this.driver, 4 + 2 * this.num, "read");
     const availIdx = avail.getUint16(2, true);
     if (availIdx === this.lastAvail) return null;
     if (((availIdx - this.lastAvail) & 0xffff) > this.num) throw new VirtqueueError(`queue ${this.index}: avail index ${availIdx} is more than the queue size ahead`);
@@ -123,7 +138,7 @@ export class Virtqueue {
     for (let steps = 0; ; steps++) {
       if (i >= this.num) throw new VirtqueueError(`queue ${this.index}: descriptor ${i} is beyond the table (${this.num})`);
       if (steps >= this.num) throw new VirtqueueError(`queue ${this.index}: the descriptor chain at ${head} loops`);
-      const d = this.view(this.desc + 16 * i, 16);
+      const d = this.view(this.desc + 16 * i, 16, "read");
       const addr = d.getUint32(0, true);
       const addrHigh = d.getUint32(4, true);
       const length = d.getUint32(8, true);
@@ -131,10 +146,12 @@ export class Virtqueue {
       // VIRTIO_F_INDIRECT_DESC is not offered, so a driver must not use it (§2.6.5.3.1).
       if (flags & DESC_F_INDIRECT) throw new VirtqueueError(`queue ${this.index}: indirect descriptor without the feature`);
       if (addrHigh !== 0) throw new VirtqueueError(`queue ${this.index}: buffer above 4 GiB`);
-      if (length > 0 && !this.mem.slice(addr, length)) {
+      const writable = (flags & DESC_F_WRITE) !== 0;
+      // Every buffer is checked whole, a zero-length one too: no address outside RAM is accepted.
+      if (!this.mem.contains(addr, length, writable ? "write" : "read")) {
         throw new VirtqueueError(`queue ${this.index}: buffer 0x${addr.toString(16)}+${length} is outside the partition's RAM`);
       }
-      buffers.push({ gpa: addr, length, writable: (flags & DESC_F_WRITE) !== 0 });
+      buffers.push({ gpa: addr, length, writable });
       if (!(flags & DESC_F_NEXT)) return buffers;
       i = d.getUint16(14, true);
     }
@@ -142,7 +159,7 @@ export class Virtqueue {
 
   /** Return a chain to the driver with `written` bytes written into its writable buffers. */
   push(head: number, written: number): void {
-    const used = this.view(this.device, 4 + 8 * this.num);
+    const used = this.view(this.device, 4 + 8 * this.num, "write");
     const idx = used.getUint16(2, true);
     const slot = 4 + 8 * (idx % this.num);
     used.setUint32(slot, head, true);
@@ -165,8 +182,10 @@ export interface VirtioBackend {
   /** The transport is ready (DRIVER_OK) with these queues and the feature bits the driver
    *  accepted; called again after every reset. */
   attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory, features: bigint): void;
-  /** The driver notified queue `q`. Throws VirtqueueError for a malformed ring. */
-  notify(q: number): void;
+  /** The driver notified queue `q`. Returns false when it stopped with work left because the
+   *  work budget of one exit (WORK_PER_EXIT) is used up: the transport asks for the access
+   *  again, and the next notify goes on. Throws VirtqueueError for a malformed ring. */
+  notify(q: number): boolean;
   /** The driver reset the device. */
   reset(): void;
 }
@@ -183,7 +202,11 @@ export class VirtioMmio implements MmioDevice {
   /** Why the device last entered DEVICE_NEEDS_RESET (for diagnostics). */
   lastError: string | null = null;
 
-  constructor(readonly name: string, private readonly backend: VirtioBackend, private readonly mem: GuestMemory, private readonly irq: IrqLine) {
+  /** `retry` makes the guest's current access run again later (HOSTREQ_RETRY). */
+  constructor(
+    readonly name: string, private readonly backend: VirtioBackend, private readonly mem: GuestMemory,
+    private readonly irq: IrqLine, private readonly retry: () => void = () => {},
+  ) {
     this.queues = backend.queueSizes.map((max, i) => new Virtqueue(i, max, mem));
   }
 
@@ -286,7 +309,11 @@ export class VirtioMmio implements MmioDevice {
         if (v !== 0) this.broken(new VirtqueueError("ring above 4 GiB"));
         break;
       case R_QUEUE_NOTIFY:
-        if ((this.status & S_DRIVER_OK) && v < this.queues.length) this.guarded(() => this.backend.notify(v));
+        if ((this.status & S_DRIVER_OK) && v < this.queues.length) {
+          this.guarded(() => {
+            if (!this.backend.notify(v)) this.retry();
+          });
+        }
         break;
       case R_INTERRUPT_ACK:
         this.interruptStatus &= ~v;
@@ -308,4 +335,28 @@ export class VirtioMmio implements MmioDevice {
         break;
     }
   }
+}
+
+/**
+ * The virtio-mmio slots with no device behind them (QEMU's virt board has eight slots and
+ * answers in every one): the magic value, version 2, device ID 0 ("no device": drivers leave
+ * the slot alone) and the vendor ID of the real devices; every other register reads 0, and
+ * writes are ignored. Like QEMU's, a narrower read of one of those three registers gives the
+ * low bytes of its value. Stateless: one instance answers in any number of slots (its window
+ * may span several; the offset within the slot is what counts).
+ */
+export class EmptyVirtioSlots implements MmioDevice {
+  constructor(readonly name: string, readonly size: number) {}
+
+  read(offset: number, size: number): number {
+    let value = 0;
+    switch (offset & 0xfff) {
+      case R_MAGIC: value = MAGIC; break;
+      case R_VERSION: value = VERSION; break;
+      case R_VENDOR_ID: value = VENDOR; break;
+    }
+    return size >= 4 ? value : value & ((1 << (8 * size)) - 1);
+  }
+
+  write(): void {}
 }

@@ -116,10 +116,14 @@ export interface VirtBoardDescription {
   clint?: boolean;
   plic?: boolean;
   finisher?: boolean;
+  /** The Goldfish RTC at 0x0010_1000 (PLIC source 11). */
+  rtc?: boolean;
+  /** virtio-mmio slots (QEMU lists all eight, with or without a device behind them). */
+  virtio?: Array<{ base: number; irq: number }>;
   bootargs?: string;
   /** Initial RAM disk location (guest-physical), if any. */
   initrd?: { start: number; end: number };
-  /** Extra nodes under /soc (later: virtio-mmio, channels). */
+  /** Extra nodes under /soc (the IPC channels). */
   extraSoc?: FdtNode[];
   isa?: string;
 }
@@ -165,6 +169,21 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
       ["reg", reg64(0x100000, 0x1000)],
     ]));
   }
+  const irq = (n: number): Array<[string, FdtValue]> => (d.plic !== false ? [["interrupt-parent", PH_PLIC], ["interrupts", n]] : []);
+  if (d.rtc) {
+    soc.push(node("rtc@101000", [
+      ["compatible", "google,goldfish-rtc"],
+      ["reg", reg64(0x101000, 0x1000)],
+      ...irq(11),
+    ]));
+  }
+  for (const slot of d.virtio ?? []) {
+    soc.push(node(`virtio_mmio@${slot.base.toString(16)}`, [
+      ["compatible", "virtio,mmio"],
+      ["reg", reg64(slot.base, 0x1000)],
+      ...irq(slot.irq),
+    ]));
+  }
   soc.push(...(d.extraSoc ?? []));
   const chosen: Array<[string, FdtValue]> = [];
   if (d.uart !== false) chosen.push(["stdout-path", "/soc/serial@10000000"]);
@@ -187,7 +206,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
         ["reg", 0],
         ["status", "okay"],
         ["compatible", "riscv"],
-        ["riscv,isa", d.isa ?? "rv32imac_zicsr_zifencei"],
+        ["riscv,isa", d.isa ?? "rv32imac_zicsr_zifencei_sstc"],
         ["mmu-type", "riscv,sv32"],
       ], [
         node("interrupt-controller", [

@@ -17,6 +17,7 @@ import { Board, DeviceBus, RAM_BASE, type Halt } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, type ElfImage } from "../loader/elf.js";
 import { VirtualTime } from "./time.js";
+import { layoutWords } from "../vmm/guest-memory.js";
 
 export { RAM_BASE, type Halt } from "../vmm/board.js";
 export const DEFAULT_RAM_BYTES = 128 * 1024 * 1024;
@@ -50,6 +51,9 @@ export interface MachineOptions {
   cyclesPerTick?: number;
   /** Receives the guest's UART output (and HTIF console output). */
   onOutput?: (bytes: Uint8Array) => void;
+  /** Where the RTC starts, in seconds since 1970 (default DEFAULT_RTC_EPOCH, 2026-01-01): it
+   *  then advances with virtual time. */
+  rtcEpoch?: number;
 }
 
 export interface RegisterState {
@@ -75,7 +79,6 @@ export class Machine {
   readonly board: Board;
   readonly time: VirtualTime;
   private readonly words: Int32Array;
-  private readonly bytes: Uint8Array;
   private readonly vcpu = vcpuAddr(0);
   private halt: Halt | null = null;
   /** Instructions retired since the image was loaded. */
@@ -85,14 +88,13 @@ export class Machine {
 
   private constructor(readonly core: Core, options: MachineOptions, ramBytes: number) {
     this.ramBytes = ramBytes;
-    this.words = new Int32Array(core.memory);
-    this.bytes = new Uint8Array(core.memory);
+    this.words = layoutWords(core.memory);
     this.time = new VirtualTime(core.memory, core.exports);
     core.exports.systemReset(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
-      ramBytes, ramHost: RAM_HOST_BASE,
+      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
@@ -179,6 +181,9 @@ export class Machine {
     while (done < budget && !this.halt) {
       let slice = Math.min(budget - done, SLICE_MAX);
       if (this.board.htifPendingLow) slice = Math.min(slice, HTIF_GRACE);
+      // A device deadline (UART timeout, RTC alarm) ends the slice exactly where it falls.
+      const untilDevice = this.untilDeviceEvent();
+      if (untilDevice !== null) slice = Math.min(slice, Math.max(untilDevice, 1));
       const reason = exports.run(slice);
       const n = this.words[SYS_RETIRED >> 2];
       // Progress is instructions retired plus traps taken (each trap consumes budget too).
@@ -193,9 +198,13 @@ export class Machine {
       } else if (reason === EXIT_WATCH) {
         this.board.onWatch(this.words[SYS_WATCH_ADDR >> 2] >>> 0);
       } else if (reason === EXIT_WFI && !this.halt) {
-        // Idle: skip virtual time to the hart's next timer deadline (the core raises it).
-        const next = exports.vcpuNextTimer(0);
-        if (next < TIMER_FAR) {
+        // Idle: skip virtual time to the hart's next timer deadline (the core raises it), or to
+        // a device's, whichever comes first.
+        let next = exports.vcpuNextTimer(0);
+        const untilDevice = this.untilDeviceEvent();
+        if (exports.vcpuCanWake(0)) continue; // a device deadline just raised its interrupt
+        if (untilDevice !== null && untilDevice <= next) next = untilDevice;
+        if (next < TIMER_FAR || untilDevice !== null) {
           this.time.advance(BigInt(Math.max(next, 1)));
         } else if (inputOpen) {
           break; // the caller waits for input, then calls again
@@ -209,6 +218,15 @@ export class Machine {
     }
     this.board.flushOutput();
     return done;
+  }
+
+  /** Fire the device deadlines that are due; cycles until the next one (null: none, or too far
+   *  to matter before the core's own far limit). */
+  private untilDeviceEvent(): number | null {
+    const next = this.board.deviceEvents();
+    if (next === null) return null;
+    const d = next - this.time.clock();
+    return d >= BigInt(TIMER_FAR) ? TIMER_FAR : Number(d);
   }
 
   /** True when the last step() ended on an EBREAK a debugger asked to stop at (DEBUG_BREAK). */

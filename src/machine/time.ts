@@ -1,11 +1,14 @@
 // Virtual time as the host sees it. The clock (cycles) advances with retired instructions and
-// with idle time skipped in WFI; mtime = clock / cyclesPerTick + offset, computed by the core
-// (assembly/kernel/counters.ts) so both sides agree to the tick. During an MMIO access the core
-// publishes the exact clock of the accessing instruction in SYS_NOW; between run() calls the
-// committed clock is current.
+// with idle time skipped in WFI; it is the system's and the scheduler's, and no guest can change
+// it. Each partition sees its own mtime = clock / cyclesPerTick + its own offset (PartitionTime),
+// computed by the core (assembly/kernel/counters.ts) so both sides agree to the tick: a guest
+// that writes its CLINT's mtime moves its own offset, never another partition's. During an MMIO
+// access the core publishes the exact clock of the accessing instruction in SYS_NOW; between
+// run() calls the committed clock is current.
 
 import type { CoreExports } from "../core/core.js";
-import { SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI, SYS_CYCLES_PER_TICK } from "../../assembly/layout.js";
+import { SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, SYS_CYCLES_PER_TICK, vcpuAddr } from "../../assembly/layout.js";
+import { layoutWords } from "../vmm/guest-memory.js";
 
 const U64 = (1n << 64n) - 1n;
 
@@ -14,12 +17,8 @@ export class VirtualTime {
   /** True while the core is inside an MMIO callback (SYS_NOW is the current clock). */
   inMmio = false;
 
-  constructor(memory: ArrayBuffer, private readonly core: CoreExports) {
-    this.words = new Int32Array(memory);
-  }
-
-  private pair(lo: number, hi: number): bigint {
-    return (BigInt(this.words[hi >> 2] >>> 0) << 32n) | BigInt(this.words[lo >> 2] >>> 0);
+  constructor(memory: ArrayBuffer, readonly core: CoreExports) {
+    this.words = layoutWords(memory);
   }
 
   get cyclesPerTick(): number {
@@ -38,36 +37,69 @@ export class VirtualTime {
 
   /** Advance the committed clock (idle time skipped while the hart waits in WFI). */
   advance(cycles: bigint): void {
-    const next = (this.pair(SYS_CLOCK_LO, SYS_CLOCK_HI) + cycles) & U64;
-    this.words[SYS_CLOCK_LO >> 2] = Number(next & 0xffffffffn) | 0;
-    this.words[SYS_CLOCK_HI >> 2] = Number(next >> 32n) | 0;
+    this.setPair(SYS_CLOCK_LO, SYS_CLOCK_HI, (this.pair(SYS_CLOCK_LO, SYS_CLOCK_HI) + cycles) & U64);
   }
 
-  /** mtime at the current instruction. */
+  /** Partition (vCPU) `index`'s view of time. */
+  partition(index: number): PartitionTime {
+    return new PartitionTime(this, index);
+  }
+
+  /** A 64-bit value stored as {lo, hi} words at `lo`/`hi` of the layout. */
+  pair(lo: number, hi: number): bigint {
+    return (BigInt(this.words[hi >> 2] >>> 0) << 32n) | BigInt(this.words[lo >> 2] >>> 0);
+  }
+
+  setPair(lo: number, hi: number, value: bigint): void {
+    this.words[lo >> 2] = Number(value & 0xffffffffn) | 0;
+    this.words[hi >> 2] = Number((value >> 32n) & 0xffffffffn) | 0;
+  }
+}
+
+/** One partition's mtime: the clock seen through its own offset (V_TIME_OFFSET). */
+export class PartitionTime {
+  private readonly offsetLo: number;
+  private readonly offsetHi: number;
+
+  constructor(private readonly time: VirtualTime, private readonly index: number) {
+    this.offsetLo = vcpuAddr(index) + V_TIME_OFFSET_LO;
+    this.offsetHi = vcpuAddr(index) + V_TIME_OFFSET_HI;
+  }
+
+  /** The clock, in cycles, at the current instruction (the same for every partition). */
+  clock(): bigint {
+    return this.time.clock();
+  }
+
+  /** This partition's mtime at the current instruction. */
   mtime(): bigint {
-    const c = this.clock();
+    const c = this.time.clock();
     const hi = Number(c >> 32n) | 0;
     const lo = Number(c & 0xffffffffn) | 0;
-    return (BigInt(this.core.mtimeAt(hi, lo, 1) >>> 0) << 32n) | BigInt(this.core.mtimeAt(hi, lo, 0) >>> 0);
+    const core = this.time.core;
+    return (BigInt(core.mtimeAt(this.index, hi, lo, 1) >>> 0) << 32n) | BigInt(core.mtimeAt(this.index, hi, lo, 0) >>> 0);
   }
 
-  /** Make mtime read `value` now (a guest wrote mtime): only the offset changes. */
+  /** Make this partition's mtime read `value` now (it wrote mtime): only its offset changes. */
   setMtime(value: bigint): void {
-    const offset = (this.pair(SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI) + (value & U64) - this.mtime()) & U64;
-    this.words[SYS_TIME_OFFSET_LO >> 2] = Number(offset & 0xffffffffn) | 0;
-    this.words[SYS_TIME_OFFSET_HI >> 2] = Number(offset >> 32n) | 0;
+    const offset = (this.time.pair(this.offsetLo, this.offsetHi) + (value & U64) - this.mtime()) & U64;
+    this.time.setPair(this.offsetLo, this.offsetHi, offset);
+    this.time.core.vcpuTimeChanged(this.index); // its SBI timer follows its time
   }
 
   /**
-   * The first clock value at which mtime >= `compare`, or null if that never happens within
-   * 2^64 cycles. Returns the current clock if it already holds.
+   * The first clock value at which this partition's mtime >= `compare`, or null if that never
+   * happens within 2^64 cycles. Returns the current clock if it already holds.
    */
   clockWhenMtimeReaches(compare: bigint): bigint | null {
-    const now = this.clock();
-    if (this.mtime() >= compare) return now;
-    const offset = this.pair(SYS_TIME_OFFSET_LO, SYS_TIME_OFFSET_HI);
-    const ticks = (compare - offset) & U64;
-    const target = ticks * BigInt(this.cyclesPerTick);
+    const now = this.time.clock();
+    const mtime = this.mtime();
+    if (mtime >= compare) return now;
+    // From now on mtime counts up from its current value (whatever offset the partition gave
+    // it): it reaches `compare` after (compare - mtime) more ticks. (Computing from the offset
+    // instead would wrap when the partition has moved its time backwards.)
+    const cpt = BigInt(this.time.cyclesPerTick);
+    const target = (now / cpt + (compare - mtime)) * cpt;
     return target > U64 ? null : target;
   }
 }

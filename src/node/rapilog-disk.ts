@@ -25,8 +25,24 @@
 // a power cut) before the writer has persisted the buffer — acknowledged writes still in the
 // ring are gone. The writethrough mode (disk-file.ts) does not acknowledge a flush before the
 // host's fdatasync returns, and survives those too, at the cost of an fdatasync per commit.
+//
+// Test-only hooks (never set them in production; read once, when this module is loaded). They
+// exist so that the host-kill campaign (test/rapilog-host.test.ts) can show it catches the bugs
+// that would break RapiLog's promise:
+//   WASMVISOR_RAPILOG_FAULT=sync-no-wait    a mutation: sync() returns without waiting for the writer
+//   WASMVISOR_RAPILOG_FAULT=no-fdatasync    a mutation: the writer never fdatasyncs
+//   WASMVISOR_RAPILOG_FAULT=close-no-sync   a mutation: close() stops the writer without syncing
+//   WASMVISOR_RAPILOG_DURABLE_MODEL=1       an observer: the writer keeps FILE.durable, a copy of the
+//                                           image that receives a group of records only when the
+//                                           fdatasync covering it has returned: what a power cut
+//                                           would leave on the host's disk (see rapilog-writer.mjs)
+//   WASMVISOR_RAPILOG_SLOW_DISK_MS=N        an environment: the writer waits N ms (1-1000) before
+//                                           writing each group, as on a slow host disk; correct
+//                                           code loses nothing by it, a sync that does not wait
+//                                           for the writer loses the group nearly every time
+// A disk opened with any of them set warns (process warning) once per process.
 
-import { closeSync } from "node:fs";
+import { closeSync, copyFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { SECTOR, type BlockStorage } from "../devices/virtio-blk.js";
 import { openDiskImage, readFully } from "./disk-file.js";
@@ -51,6 +67,33 @@ const ERROR_BYTES = 512;
 /** How long sync() waits for the writer before it reports a stuck writer. */
 const SYNC_TIMEOUT_MS = 60_000;
 
+/** The test-only fault injection and durability model (see the top of this file). */
+export const RAPILOG_FAULTS = ["sync-no-wait", "no-fdatasync", "close-no-sync"] as const;
+export type RapilogFault = (typeof RAPILOG_FAULTS)[number];
+const FAULT_SETTING = process.env.WASMVISOR_RAPILOG_FAULT ?? "";
+const FAULT = (RAPILOG_FAULTS as readonly string[]).includes(FAULT_SETTING) ? FAULT_SETTING as RapilogFault : null;
+const DURABLE_MODEL = (process.env.WASMVISOR_RAPILOG_DURABLE_MODEL ?? "") !== "" && process.env.WASMVISOR_RAPILOG_DURABLE_MODEL !== "0";
+const SLOW_DISK_SETTING = process.env.WASMVISOR_RAPILOG_SLOW_DISK_MS ?? "";
+const SLOW_DISK_MS = /^\d+$/.test(SLOW_DISK_SETTING) ? Number(SLOW_DISK_SETTING) : 0;
+/** The file the durability model keeps beside a disk image. */
+export const durableModelPath = (path: string): string => `${path}.durable`;
+let testHooksWarned = false;
+
+/** Refuse an unknown fault (a typo must not look like a clean run); warn once that hooks are on. */
+function checkTestHooks(): void {
+  if (FAULT_SETTING !== "" && FAULT === null) {
+    throw new RangeError(`WASMVISOR_RAPILOG_FAULT=${FAULT_SETTING}: not a RapiLog fault (test-only: ${RAPILOG_FAULTS.join(", ")})`);
+  }
+  if (SLOW_DISK_SETTING !== "" && !(SLOW_DISK_MS >= 1 && SLOW_DISK_MS <= 1000)) {
+    throw new RangeError(`WASMVISOR_RAPILOG_SLOW_DISK_MS=${SLOW_DISK_SETTING}: expected milliseconds, 1-1000 (test-only)`);
+  }
+  if ((FAULT || DURABLE_MODEL || SLOW_DISK_MS) && !testHooksWarned) {
+    testHooksWarned = true;
+    const hooks = [FAULT && `WASMVISOR_RAPILOG_FAULT=${FAULT}`, DURABLE_MODEL && "WASMVISOR_RAPILOG_DURABLE_MODEL", SLOW_DISK_MS && `WASMVISOR_RAPILOG_SLOW_DISK_MS=${SLOW_DISK_MS}`];
+    process.emitWarning(`RapiLog test hooks are on (${hooks.filter(Boolean).join(", ")})${FAULT ? ": acknowledged writes can be lost" : ""}`);
+  }
+}
+
 export interface RapilogStats {
   /** Guest flushes seen, host fdatasyncs done by the writer, sectors it wrote, writes that
    *  waited for buffer space. */
@@ -60,7 +103,8 @@ export interface RapilogStats {
   backPressure: number;
 }
 
-/** Disks still open when the process exits normally are synced first. */
+/** Disks still open when the process exits are synced first: a normal end, process.exit(), an
+ *  uncaught exception (Node emits "exit" for those too). Not SIGKILL, not a native crash. */
 const openDisks = new Set<RapilogDisk>();
 let exitHook = false;
 
@@ -91,7 +135,10 @@ export class RapilogDisk implements BlockStorage {
     if (!Number.isInteger(bufferBytes) || bufferBytes < MIN_DISK_BUFFER) {
       throw new RangeError(`the RapiLog buffer must be at least ${MIN_DISK_BUFFER} bytes (got ${bufferBytes})`);
     }
+    checkTestHooks();
     ({ fd: this.fd, size: this.size } = openDiskImage(path, false));
+    // The model starts from the image as it is: the test treats the file it opens as durable.
+    if (DURABLE_MODEL) copyFileSync(path, durableModelPath(path));
     const ringBytes = bufferBytes - (bufferBytes % HEADER);
     this.ring = new Uint8Array(new SharedArrayBuffer(ringBytes));
     this.header = new DataView(this.ring.buffer);
@@ -100,7 +147,10 @@ export class RapilogDisk implements BlockStorage {
     // A record takes at most a quarter of the ring, so a wrap never needs more than half.
     this.maxRecord = Math.max(SECTOR, Math.floor((ringBytes / 4 - HEADER) / SECTOR) * SECTOR);
     this.worker = new Worker(new URL("./rapilog-writer.mjs", import.meta.url), {
-      workerData: { path, ctl: this.ctl.buffer, ring: this.ring.buffer, error: this.errorText.buffer },
+      workerData: {
+        path, ctl: this.ctl.buffer, ring: this.ring.buffer, error: this.errorText.buffer,
+        fault: FAULT, durableModel: DURABLE_MODEL ? durableModelPath(path) : null, slowDiskMs: SLOW_DISK_MS,
+      },
       // Plain JavaScript: no loader hooks (e.g. tsx) needed, and none may delay its start, since
       // the exit hook waits for this thread with the main thread blocked.
       execArgv: [],
@@ -141,8 +191,13 @@ export class RapilogDisk implements BlockStorage {
 
   read(offset: number, into: Uint8Array): void {
     this.check();
-    readFully(this.fd, into, offset);
+    // Forget what is persisted *before* reading the file: a record the writer persists after
+    // this point is still in the overlay (its ring bytes stay valid until this thread appends
+    // again), so the read sees it either way. (Releasing after the file read lost a race: a
+    // record persisted between the two was dropped from the overlay although the file read had
+    // returned the old sector — a stale read under host load.)
     this.release();
+    readFully(this.fd, into, offset);
     if (this.overlay.size === 0) return;
     for (let at = 0; at < into.length; at += SECTOR) {
       const e = this.overlay.get((offset + at) / SECTOR);
@@ -166,7 +221,7 @@ export class RapilogDisk implements BlockStorage {
   /** Wait until everything written is in the file (fdatasynced). */
   sync(): void {
     if (this.fd < 0) return;
-    this.waitForWriter(C_PERSISTED, (persisted) => persisted === this.written);
+    if (FAULT !== "sync-no-wait") this.waitForWriter(C_PERSISTED, (persisted) => persisted === this.written);
     this.release();
   }
 
@@ -174,7 +229,7 @@ export class RapilogDisk implements BlockStorage {
   close(): void {
     if (this.fd < 0) return;
     try {
-      this.sync();
+      if (FAULT !== "close-no-sync") this.sync();
     } finally {
       Atomics.store(this.ctl, C_STOP, 1);
       Atomics.notify(this.ctl, C_WRITTEN);

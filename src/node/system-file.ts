@@ -121,10 +121,14 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
     if (misfits.length > 0) {
       problems.push({ field: "image", message: misfits.length === 1 ? misfits[0] : `${misfits[0]} (and ${misfits.length - 1} more segments)` });
     }
-    // HTIF (src/devices/htif.ts) exchanges 64-bit words at tohost, in RAM (as the board checks).
+    // HTIF (src/devices/htif.ts) exchanges 64-bit words at tohost and fromhost, in RAM (as the
+    // board checks when it loads the image).
     const tohost = image.symbols.get("tohost");
-    if (tohost !== undefined && (tohost < RAM_BASE || tohost + 8 > RAM_BASE + p.ramBytes || tohost % 8 !== 0)) {
-      problems.push({ field: "image", message: `${p.image}: its symbol tohost (0x${tohost.toString(16)}) must be an 8-byte-aligned address in the partition's RAM (0x80000000, ${p.ramBytes} bytes), where HTIF exchanges 64-bit words` });
+    for (const symbol of p.htif && tohost !== undefined ? ["tohost", "fromhost"] : []) {
+      const at = image.symbols.get(symbol);
+      if (at !== undefined && (at < RAM_BASE || at + 8 > RAM_BASE + p.ramBytes || at % 8 !== 0)) {
+        problems.push({ field: "image", message: `${p.image}: its symbol ${symbol} (0x${at.toString(16)}) must be an 8-byte-aligned address in the partition's RAM (0x80000000, ${p.ramBytes} bytes), where HTIF exchanges 64-bit words ("htif": true)` });
+      }
     }
   }
   if (p.initrd !== undefined) {

@@ -18,6 +18,10 @@ export const INITRD = join(LINUX_BUILD, "initramfs.cpio");
 export const DISK = join(LINUX_BUILD, "disk.img");
 export const PROMPT = "# ";
 
+/** What mounting the ext2 disk prints: the kernel's warning that ext2 keeps times only until
+ *  2038, given once a mount now that the RTC sets the clock to 2026 (less than 30 years before). */
+export const EXT2_MOUNTED = /^\[ *\d+\.\d+\] ext2 filesystem being mounted at \/mnt supports timestamps until 2038-01-19 \(0x7fffffff\)\n$/;
+
 /** Why the Linux tests cannot run here, or null when the kernel and initramfs are built. */
 export function linuxMissing(): string | null {
   for (const f of [KERNEL, INITRD, DISK]) {

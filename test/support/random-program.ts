@@ -87,6 +87,8 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   pro.words(li(5, medeleg)).word(I.csrrw(0, 0x302, 5));
   pro.words(li(5, mideleg)).word(I.csrrw(0, 0x303, 5));
   pro.words(li(5, 7)).word(I.csrrw(0, 0x306, 5)).word(I.csrrw(0, 0x106, 5)); // counters for S/U
+  // Open PMP for S and U (one NAPOT entry over everything), as firmware does.
+  pro.words(li(5, -1)).word(I.csrrw(0, 0x3b0, 5)).words(li(5, 0x1f)).word(I.csrrw(0, 0x3a0, 5));
   pro.words(li(5, pick([0x80, 0x2a2, 0x2a2, 0xaaa]))).word(I.csrrw(0, 0x304, 5)); // mie (MTIE mostly)
   // Arm the timer, so WFI usually wakes up (the M handler re-arms it on every interrupt).
   pro.words(li(5, 0x02004000)).words(li(6, 1000 + int(3000))).word(I.sw(6, 5, 0)).word(I.sw(0, 5, 4));

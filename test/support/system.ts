@@ -3,7 +3,7 @@
 // and paging mode, and collect each partition's console output, halt and statistics.
 
 import { expect } from "vitest";
-import { Hypervisor, type PagingMode, type SystemResult, type HypervisorStats } from "../../src/api/hypervisor.ts";
+import { Hypervisor, type HypervisorOptions, type PagingMode, type SystemResult, type HypervisorStats } from "../../src/api/hypervisor.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
 import { guestElf } from "./harness.ts";
@@ -33,12 +33,16 @@ export interface RunOptions {
   stopWhenHalted?: string[];
   /** IPC fast path on (default) or off. */
   ipcFastPath?: boolean;
+  /** The storage behind partitions' "disk" (as the Hypervisor option). */
+  openDisk?: HypervisorOptions["openDisk"];
+  /** Called after the system is built and loaded, before it runs (to reach a board). */
+  before?: (hv: Hypervisor) => void | Promise<void>;
 }
 
 export function makeHypervisor(description: unknown, opts: RunOptions & { wasmModule: WebAssembly.Module }): Hypervisor {
   return new Hypervisor(description, {
     core: opts.core, paging: opts.paging ?? "shadow", wasmModule: opts.wasmModule, ipcFastPath: opts.ipcFastPath,
-    loadImage: (image) => guestElf(image),
+    loadImage: (image) => guestElf(image), openDisk: opts.openDisk,
   });
 }
 
@@ -54,6 +58,10 @@ export async function runSystem(description: unknown, opts: RunOptions): Promise
     if (opts.stopWhenHalted && waitFor.size === 0) hv.stop();
   });
   for (const [name, text] of Object.entries(opts.input ?? {})) hv.console(name).write(text);
+  if (opts.before) {
+    await hv.start();
+    await opts.before(hv);
+  }
   const result = await hv.run({ maxInsns: opts.maxInsns ?? 500_000_000 });
   return { result, output, stats: hv.stats(), haltedAt, hv };
 }

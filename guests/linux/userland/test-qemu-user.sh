@@ -115,6 +115,13 @@ run "$B/uname" -m; eq "uname -m" riscv32 "$out"
 run "$B/uname" -a; has "uname -a" "Linux $(uname -n) $(uname -r)" "$out"
 [[ "$out" == *" riscv32" ]] && ok "uname -a ends with machine" || bad "uname -a ends with machine"
 run "$B/uname" -x; eq "uname bad option" 2 "$rc"
+run "$B/counters"; eq "counters" "time advances, cycle advances, instret advances" "$out"
+
+# date: the host's clock, in UTC, as `date -u` prints it (the minute may turn between the two)
+before=$(date -u '+%a %b %e %H:%M'); run "$B/date"; after=$(date -u '+%a %b %e %H:%M')
+[[ "$out" == "$before":??" UTC "* || "$out" == "$after":??" UTC "* ]] && ok "date" || bad "date: $out"
+[[ "$out" == *" UTC $(date -u +%Y)" ]] && ok "date: year" || bad "date: year: $out"
+run "$B/date" -x; eq "date bad option" 2 "$rc"
 
 mkdir -p "$T/d/sub"
 : >"$T/d/b"; printf 12345 >"$T/d/a"; : >"$T/d/C"; : >"$T/d/.hidden"; ln -s a "$T/d/link"

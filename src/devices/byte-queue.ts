@@ -1,0 +1,49 @@
+// A first-in first-out queue of bytes: console input waiting for a device to take it (UART
+// receive, virtio-console receive, SBI console reads). Pushing and taking cost O(1) per byte
+// whatever the queue holds, so input of any size (a file given with --input, a paste) never
+// makes a device slow down; the consumed front is dropped in amortised O(1).
+
+export class ByteQueue {
+  private bytes: number[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.bytes.length - this.head;
+  }
+
+  push(bytes: Iterable<number>): void {
+    for (const b of bytes) this.bytes.push(b & 0xff);
+  }
+
+  /** The next byte, or -1 when the queue is empty. */
+  shift(): number {
+    if (this.head === this.bytes.length) return -1;
+    const b = this.bytes[this.head++];
+    this.compact();
+    return b;
+  }
+
+  /** Up to `n` bytes from the front. */
+  take(n: number): Uint8Array {
+    const count = Math.max(0, Math.min(n, this.length));
+    const out = Uint8Array.from(this.bytes.slice(this.head, this.head + count));
+    this.head += count;
+    this.compact();
+    return out;
+  }
+
+  clear(): void {
+    this.bytes = [];
+    this.head = 0;
+  }
+
+  private compact(): void {
+    if (this.head === this.bytes.length) {
+      this.bytes = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.bytes.length) {
+      this.bytes = this.bytes.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// The one gate between the host and a partition's memory.
+//
+// Every device model, loader and kernel service of the host that reads or writes guest memory
+// (virtio DMA, HTIF, the SBI debug console, the image loader, the GDB stub, RapiLog through
+// virtio-blk) does it through a GuestMemory: an object that knows the partition's windows of
+// guest-physical RAM (its own RAM and the shared regions mapped into it, with their
+// permissions) and checks every range as a whole before it touches a byte — zero length and
+// wrap-around past 4 GiB included, as Linux's access_ok() does. A range that is not entirely in
+// one window (or not allowed) gives null / false, which the caller turns into the error its
+// device would report (virtio: DEVICE_NEEDS_RESET, SBI: SBI_ERR_INVALID_PARAM, HTIF: -EFAULT).
+//
+// Nothing else in the host may look at guest RAM: the other views of the core's linear memory
+// (layoutWords) end where guest RAM begins (layout.ts RAM_HOST_BASE), so an index computed from
+// a guest address cannot reach it, and test/guest-memory-gate.test.ts fails when a file outside
+// this one makes a view of a core's memory by other means.
+
+import { RAM_HOST_BASE } from "../../assembly/layout.js";
+
+/** A window of guest-physical RAM: where it is, its host address, what the guest may do. */
+export interface MemoryWindow {
+  gpa: number;
+  size: number;
+  host: number;
+  read: boolean;
+  write: boolean;
+  /** Instruction fetch: only the debugger cares (it may read any window). */
+  exec?: boolean;
+}
+
+/** What an access wants: "read" and "write" obey the window's permissions, "debug" (a
+ *  debugger, the loader) may read and write any window, as a JTAG probe or a boot ROM could. */
+export type MemoryAccess = "read" | "write" | "debug";
+
+const FOUR_GIB = 2 ** 32;
+
+/**
+ * A view of the words of the core's linear memory below guest RAM: the system block, the vCPU
+ * blocks, the physical maps, the schedule, the stage-2 tables (assembly/layout.ts). It cannot
+ * index guest RAM (such indices read undefined and writes are dropped).
+ */
+export function layoutWords(memory: ArrayBuffer): Int32Array {
+  return new Int32Array(memory, 0, RAM_HOST_BASE >> 2);
+}
+
+export class GuestMemory {
+  readonly #bytes: Uint8Array;
+  #windows: MemoryWindow[] = [];
+
+  /** `memory` is the core's linear memory; the windows are set by the partition's board. */
+  constructor(memory: ArrayBuffer, windows: readonly MemoryWindow[] = []) {
+    this.#bytes = new Uint8Array(memory);
+    this.setWindows(windows);
+  }
+
+  /**
+   * The partition's RAM windows (the board calls this whenever it writes the physical map).
+   * Adjacent windows that continue each other in guest-physical and host memory with the same
+   * permissions merge (RAM split around the HTIF page is one window again). Every window must
+   * lie in guest RAM of the linear memory.
+   */
+  setWindows(windows: readonly MemoryWindow[]): void {
+    const sorted = [...windows].sort((a, b) => a.gpa - b.gpa);
+    const merged: MemoryWindow[] = [];
+    for (const w of sorted) {
+      if (!Number.isInteger(w.gpa) || !Number.isInteger(w.size) || !Number.isInteger(w.host) || w.size <= 0 ||
+        w.gpa < 0 || w.gpa + w.size > FOUR_GIB || w.host < RAM_HOST_BASE || w.host + w.size > this.#bytes.length) {
+        throw new RangeError(`guest memory window 0x${w.gpa.toString(16)}+0x${w.size.toString(16)} at host 0x${w.host.toString(16)} is not valid`);
+      }
+      const last = merged[merged.length - 1];
+      if (last && last.gpa + last.size === w.gpa && last.host + last.size === w.host && last.read === w.read &&
+        last.write === w.write && !!last.exec === !!w.exec) {
+        merged[merged.length - 1] = { ...last, size: last.size + w.size };
+      } else {
+        merged.push({ ...w });
+      }
+    }
+    this.#windows = merged;
+  }
+
+  /**
+   * Host address of guest-physical [gpa, gpa + length) if the whole range lies in one window
+   * that allows `access`, else -1. A zero-length range must start inside a window too (it is
+   * checked as one byte), so a device never accepts an address outside RAM, whatever the length.
+   */
+  #check(gpa: number, length: number, access: MemoryAccess): number {
+    if (!Number.isSafeInteger(gpa) || !Number.isSafeInteger(length) || gpa < 0 || length < 0) return -1;
+    const end = gpa + Math.max(length, 1);
+    if (end > FOUR_GIB) return -1; // wraps past the top of the physical address space
+    for (const w of this.#windows) {
+      if (gpa < w.gpa || end > w.gpa + w.size) continue;
+      if ((access === "read" && !w.read) || (access === "write" && !w.write)) return -1;
+      return w.host + (gpa - w.gpa);
+    }
+    return -1;
+  }
+
+  /** Is the whole range in memory the access may reach? */
+  contains(gpa: number, length: number, access: MemoryAccess = "read"): boolean {
+    return this.#check(gpa, length, access) >= 0;
+  }
+
+  /**
+   * A live view of [gpa, gpa + length) for direct memory access (valid until the partition's
+   * memory map changes), or null if any byte is out of reach.
+   */
+  view(gpa: number, length: number, access: MemoryAccess): Uint8Array | null {
+    const host = this.#check(gpa, length, access);
+    return host < 0 ? null : this.#bytes.subarray(host, host + length);
+  }
+
+  /** A copy of [gpa, gpa + length), or null if any byte is out of reach. */
+  read(gpa: number, length: number, access: MemoryAccess = "read"): Uint8Array | null {
+    const host = this.#check(gpa, length, access);
+    return host < 0 ? null : this.#bytes.slice(host, host + length);
+  }
+
+  /** Write `data` at gpa, all or nothing: false (and nothing written) if any byte is out of reach. */
+  write(gpa: number, data: Uint8Array, access: MemoryAccess = "write"): boolean {
+    const host = this.#check(gpa, data.length, access);
+    if (host < 0) return false;
+    this.#bytes.set(data, host);
+    return true;
+  }
+
+  /** Fill [gpa, gpa + length) with `value`, all or nothing. */
+  fill(gpa: number, length: number, value: number, access: MemoryAccess = "write"): boolean {
+    const host = this.#check(gpa, length, access);
+    if (host < 0) return false;
+    this.#bytes.fill(value, host, host + length);
+    return true;
+  }
+
+  /** The little-endian 32-bit word at gpa (any alignment), or null if out of reach. */
+  readU32(gpa: number, access: MemoryAccess = "read"): number | null {
+    const host = this.#check(gpa, 4, access);
+    if (host < 0) return null;
+    const b = this.#bytes;
+    return (b[host] | (b[host + 1] << 8) | (b[host + 2] << 16) | (b[host + 3] << 24)) >>> 0;
+  }
+
+  /** Write the little-endian 32-bit word at gpa; false if out of reach. */
+  writeU32(gpa: number, value: number, access: MemoryAccess = "write"): boolean {
+    const host = this.#check(gpa, 4, access);
+    if (host < 0) return false;
+    const b = this.#bytes;
+    b[host] = value & 0xff;
+    b[host + 1] = (value >>> 8) & 0xff;
+    b[host + 2] = (value >>> 16) & 0xff;
+    b[host + 3] = (value >>> 24) & 0xff;
+    return true;
+  }
+}
