@@ -26,8 +26,7 @@ export interface ElfSegment {
 export interface ElfImage {
   entry: number;
   segments: ElfSegment[];
-  /** The symbols asked for (by default HTIF's tohost and fromhost) that the file defines, by
-   *  name (value = address); the first definition wins. */
+  /** Global and local symbols by name (value = address); the first definition wins. */
   symbols: Map<string, number>;
 }
 
@@ -36,8 +35,10 @@ const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
 /** Bytes of an Elf32_Sym. */
 const SYM_BYTES = 16;
-/** The symbols the hypervisor uses (HTIF, src/devices/htif.ts): what parseElf looks up by default. */
-export const HTIF_SYMBOLS: readonly string[] = ["tohost", "fromhost"];
+/** Bytes of symbol names read per byte of string table, at most (plus the slack): see parseElf. */
+const NAME_BUDGET_FACTOR = 4;
+const NAME_BUDGET_SLACK = 65536;
+const names = new TextDecoder();
 const EM_RISCV = 243;
 export const PF_X = 1;
 export const PF_W = 2;
@@ -47,8 +48,7 @@ const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
 const range = (s: ElfSegment) => `${hex(s.paddr)}-${hex(s.paddr + s.memsz - 1)}`;
 
 /** Parse an ELF file. `file` names it in error messages. */
-export function parseElf(bytes: Uint8Array, file = "image", symbolNames: readonly string[] = HTIF_SYMBOLS): ElfImage {
-  const wanted = symbolNames.map((name) => [name, new TextEncoder().encode(name)] as const);
+export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
   const fail = (detail: string): never => {
     throw new ElfError(file, detail);
   };
@@ -148,20 +148,25 @@ export function parseElf(bytes: Uint8Array, file = "image", symbolNames: readonl
       if (symOff + symSize > bytes.length || strOff + strSize > bytes.length) {
         fail("truncated: the symbol or string table runs past the end of the file");
       }
-      // Only the names asked for are looked up: a few byte compares per symbol, so the time is
-      // linear in the table's size. (Building a map of every name is not: names may share
-      // bytes — a linker merges "foo" into "barfoo" — so a crafted table of long overlapping
-      // names holds quadratically many characters.)
+      // Names may share bytes (a linker stores "foo" as the tail of "barfoo"), so symbols can
+      // name more characters than the string table holds: a crafted table of one long name and
+      // a symbol at each of its offsets names quadratically many (a 529 KB file took 51 s).
+      // Every byte scanned for a name counts against a budget linear in the table's size, which
+      // no linker's sharing comes near; past it the file is refused.
       const strEnd = strOff + strSize;
+      const budget = NAME_BUDGET_FACTOR * strSize + NAME_BUDGET_SLACK;
+      let scanned = 0;
       for (let s = symOff; s + SYM_BYTES <= symOff + symSize; s += SYM_BYTES) {
         const at = strOff + u32(s);
         if (at === strOff || at >= strEnd) continue;
-        for (const [name, encoded] of wanted) {
-          if (symbols.has(name) || at + encoded.length >= strEnd || bytes[at + encoded.length] !== 0) continue;
-          let same = true;
-          for (let k = 0; k < encoded.length && same; k++) same = bytes[at + k] === encoded[k];
-          if (same) symbols.set(name, u32(s + 4));
+        let end = at;
+        while (end < strEnd && bytes[end] !== 0) end++;
+        scanned += end - at + 1;
+        if (scanned > budget) {
+          fail(`the symbol table's names overlap far more than a linker shares them (over ${budget} bytes of names in a ${strSize}-byte string table)`);
         }
+        const name = names.decode(bytes.subarray(at, end));
+        if (!symbols.has(name)) symbols.set(name, u32(s + 4));
       }
     }
   }

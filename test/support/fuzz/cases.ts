@@ -281,6 +281,7 @@ export function randomSystem(r: Rand, image: () => string): Record<string, unkno
       priority: r.pick([0, 1, 5, 10, 255]),
     };
     if (supervisor) p.mode = "supervisor";
+    if (r.chance(0.2)) p.htif = true; // (the ELF's tohost, if it has one, is served)
     if (r.chance(0.3)) {
       const [period, budgets] = r.pick<[number | string, Array<number | string>]>([[100, [10, 50, 100]], [1000, [100, "200us", 1000]], ["1ms", ["200us", 500, "1ms"]], ["10ms", ["1ms", "9ms"]]]);
       p.period = period;
@@ -300,6 +301,7 @@ export function randomSystem(r: Rand, image: () => string): Record<string, unkno
   if (regions.length) doc.memoryRegions = regions;
   if (r.chance(0.2)) doc.cyclesPerTick = r.pick([1, 10, 100, 1000]);
   if (r.chance(0.2)) doc.quantum = r.pick(["100us", "1ms", 50]);
+  if (r.chance(0.1)) doc.rtcEpoch = r.pick(["2026-01-01T00:00:00Z", 0, 1_700_000_000, "1999-12-31T23:59:59Z"]);
   // Channels from the first partition; the end that accepts protected calls has the higher
   // priority (and may be passive: it runs on its callers' time).
   const passive = new Set<string>();

@@ -273,8 +273,8 @@ export function mutateInitrd(r: Rand, b: Uint8Array): { bytes: Uint8Array; what:
 // ── JSON ─────────────────────────────────────────────────────────────────────────────────────
 
 /** Every key the system description knows (a typo or misplaced key is plausible input). */
-export const KNOWN_KEYS = ["$schema", "name", "cyclesPerTick", "quantum", "partitions", "schedule", "memoryRegions", "channels",
-  "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive",
+export const KNOWN_KEYS = ["$schema", "name", "cyclesPerTick", "quantum", "rtcEpoch", "partitions", "schedule", "memoryRegions", "channels",
+  "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif",
   "file", "readOnly", "buffer", "region", "address", "perms", "majorFrame", "windows", "start", "length", "size", "ends",
   "partition", "id", "pp"];
 
@@ -291,7 +291,7 @@ export function junkValue(r: Rand): unknown {
     () => 2 ** 31, () => 2 ** 32, () => 2 ** 53 + 2, () => 1e300, () => -1e300, () => 5e-324, () => -0,
     () => "", () => " ", () => "x", () => "0", () => "-1", () => "1K", () => "4K", () => "64K", () => "1M", () => "1G", () => "2G",
     () => "1.5M", () => "0K", () => "10ms", () => "0ms", () => "0.0001ns", () => "1e3ms", () => "99999999999999999999G",
-    () => "1000000000s", () => "5cycles", () => "0x90000000", () => "0x", () => "0x1", () => "rwx", () => "xr", () => "machine",
+    () => "1000000000s", () => "5cycles", () => "2026-01-01T00:00:00Z", () => "2026-02-30T00:00:00Z", () => "2501-01-01T00:00:00Z", () => "0x90000000", () => "0x", () => "0x1", () => "rwx", () => "xr", () => "machine",
     () => "supervisor", () => "rapilog", () => "writethrough", () => "uart", () => "virtio-blk", () => "constructor", () => "__proto__",
     () => "toString", () => "hasOwnProperty", () => "x".repeat(10_000), () => "日本語", () => "a\u0000b", () => [], () => ({}),
     () => [null], () => [[]], () => ({ a: 1 }), () => deep(r.pick([10, 200, 2000])), () => Array.from({ length: 1000 }, (_, i) => i),
