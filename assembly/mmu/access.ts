@@ -29,6 +29,7 @@ import { shadowEntry, shadowMarkUsed } from "./shadow";
 import { PTE_D, PTE_G } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
 import { pmpEnforced, pmpAllows, pmpPagePerms, pmpBit, PMP_ALL } from "./pmp";
+import { triggerPageBlocked } from "../kernel/trigger";
 
 /** Privilege of data accesses: with mstatus.MPRV, M-mode loads and stores act at MPP. */
 export function dataPriv(vcpu: i32): i32 {
@@ -143,6 +144,13 @@ function countShadowHit(vcpu: i32): void {
   store32(vcpu + V_STAT_SHADOW_HITS, i32(load32(vcpu + V_STAT_SHADOW_HITS) + 1));
 }
 
+/** May the page of the access just resolved be cached in the TLB of `priv` for `access`? Only
+ *  when one PMP decision covers it (resolve) and no trigger may match an access to it there
+ *  (kernel/trigger.ts): the fast path checks neither. */
+function cacheable(vcpu: i32, access: i32, priv: i32, va: i32): bool {
+  return resolvedCacheable && !triggerPageBlocked(vcpu, access, priv, va);
+}
+
 function countFill(): void {
   store32(SYS_STAT_TLB_FILLS, i32(load32(SYS_STAT_TLB_FILLS) + 1));
 }
@@ -201,7 +209,7 @@ export function loadSlow(vcpu: i32, va: i32, f3: i32): i32 {
     mmioEnd();
     return extend(value, f3);
   }
-  if (resolvedCacheable) {
+  if (cacheable(vcpu, ACCESS_LOAD, priv, va)) {
     tlbFill(tlbSetAddr(vcpu, priv) + TLB_LOAD, va, host);
     countFill();
   }
@@ -246,7 +254,7 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
   }
   storeHost(host, size, value);
   if (resolvedKind == PM_RAM) {
-    if (resolvedCacheable) {
+    if (cacheable(vcpu, ACCESS_STORE, priv, va)) {
       tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
       countFill();
     }
@@ -294,7 +302,7 @@ export function fetchHost(vcpu: i32, va: i32, priv: i32): i32 {
     raise(CAUSE_FETCH_ACCESS, va);
     return -1;
   }
-  if (resolvedCacheable) {
+  if (cacheable(vcpu, ACCESS_FETCH, priv, va)) {
     tlbFill(table, va, host);
     countFill();
   }
@@ -321,7 +329,7 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
     return -1;
   }
   if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
-    if (resolvedCacheable) {
+    if (cacheable(vcpu, access, priv, va)) {
       tlbFill(table, va, host);
       countFill();
     }
