@@ -3,7 +3,8 @@
 // Access is gated first by the address bits (csr[11:10] = 3 is read-only, csr[9:8] is the lowest
 // privilege that may touch it), then a switch. Unknown CSRs and denied accesses are one
 // illegal-instruction trap. sstatus, sie and sip are masked views of mstatus, mie and mip, not
-// copies. Every WARL field is legalised on write; the choices are listed in README.md.
+// copies. Every WARL field is legalised on write; the choices are listed in README.md. The
+// trigger registers (Sdtrig: tselect, tdata1-3, tinfo) live in kernel/trigger.ts.
 
 import { load32, store32 } from "../shim";
 import {

@@ -14,7 +14,9 @@
 //                      instruction in an enabled mode (count = 1 is single-stepping).
 //   type 15 disabled   what writing 0 (or any unsupported type) to tdata1 gives.
 // Actions: 0, a breakpoint exception (mcause 3; mtval the matching address: the instruction's
-// for execute, the lowest matching byte of the access for loads and stores, 0 for icount), and,
+// for execute, the lowest matching byte of the access for loads and stores — the access's own
+// address for a "not" type, which matches when no byte does the positive one — 0 for icount;
+// with a chain, the highest of its members' matching bytes), and,
 // for dmode triggers only, 1 "enter Debug Mode". There is no Debug Mode: dmode triggers belong to
 // the external debugger (src/debug/, through vcpuTriggerWrite), the guest reads them but its
 // writes to them are ignored, and when one fires the run stops (EXIT_BREAK) with the instruction
@@ -38,7 +40,8 @@
 // triggerPageBlocked before each fill), so every access that could match takes the slow path,
 // which checks exactly. With no trigger active the summary is 0 and the slow paths test one word.
 // Every change of a trigger drops the vCPU's TLBs. An armed icount trigger makes run() go one
-// instruction per block (cpu/exec.ts).
+// instruction per block (cpu/exec.ts), which counts each instruction's retirement with the
+// privilege and mstatus it was fetched with; trapEnter counts traps.
 
 import { load32, store32 } from "../shim";
 import {

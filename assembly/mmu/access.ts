@@ -1,6 +1,8 @@
 // Slow paths of guest memory access: everything the interpreter's TLB fast path does not
 // handle. Each resolves a virtual address (translation, physical map), fills the TLB when the
-// result may be cached, and performs the access: RAM directly, devices through the host.
+// result may be cached (one PMP decision covers the page, and no trigger may match an access of
+// that kind to it: kernel/trigger.ts), and performs the access: RAM directly, devices through
+// the host. (Triggers themselves are checked by the interpreter before it calls these.)
 //
 // Misaligned loads and stores are performed (privileged spec §3.6.3.3 lets the execution
 // environment handle them); a misaligned store checks both pages before writing any byte, so a
