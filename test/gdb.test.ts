@@ -154,9 +154,16 @@ describe("the GDB stub", () => {
       expect(await c.ask(`z1,${hex(main)},2`)).toBe("OK");
       expect(await c.ask("vCont;s:1")).toBe("T05thread:1;");
       expect(m.retired).toBe(atMain + 1);
-      // Four triggers: a fifth breakpoint, or a watchpoint, finds none free.
+      // Four triggers, and one the guest uses (dmode 0, here a load trigger of M-mode's on
+      // address 0) is never taken: a fourth breakpoint finds none free until the guest lets it go.
       const away = 0x8008_0000;
-      for (let i = 0; i < 4; i++) expect(await c.ask(`Z1,${hex(away + 4 * i)},4`)).toBe("OK");
+      const guestTrigger = (6 << 28) | (1 << 6) | 1;
+      m.core.exports.vcpuTriggerWrite(0, 2, 1, guestTrigger);
+      for (let i = 0; i < 3; i++) expect(await c.ask(`Z1,${hex(away + 4 * i)},4`)).toBe("OK");
+      expect(await c.ask(`Z1,${hex(away + 12)},4`)).toBe("E1c");
+      expect(m.core.exports.vcpuTriggerRead(0, 2, 1)).toBe(guestTrigger);
+      m.core.exports.vcpuTriggerWrite(0, 2, 1, 0);
+      expect(await c.ask(`Z1,${hex(away + 12)},4`)).toBe("OK");
       expect(await c.ask(`Z1,${hex(away + 16)},4`)).toBe("E1c");
       expect(await c.ask(`Z2,${hex(away + 32)},4`)).toBe("E1c");
       // Three of them back: a 6-byte watchpoint needs two (>= and <, chained), a 4-byte one one.
@@ -270,6 +277,28 @@ describe("the GDB stub", () => {
       expect(debugged.result).toEqual(plain.result);
       expect(debugged.stats.partitions.map((p) => p.instructions)).toEqual(plain.stats.partitions.map((p) => p.instructions));
       expect(plain.out.timer).toContain("20 timer interrupts");
+    });
+
+    it(`a hardware breakpoint in a supervisor-mode partition, with shadow and nested paging (${core})`, async () => {
+      // Its guest cannot reach the trigger CSRs (they are M-mode's); the debugger's triggers
+      // work all the same.
+      for (const paging of ["shadow", "nested"] as const) {
+        const hv = new Hypervisor({ partitions: [{ name: "s", image: "sv32s", mode: "supervisor", ram: "1M" }] }, {
+          core, paging, wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i),
+        });
+        let out = "";
+        hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+        await hv.start();
+        const c = new Client(new PartitionTarget(hv, "s"));
+        const printStr = symbol("sv32s", "print_str");
+        expect(await c.ask(`Z1,${hex(printStr)},2`)).toBe("OK");
+        expect(await c.ask("c")).toBe("T05thread:1;hwbreak:;");
+        expect(await c.ask("p20")).toBe(le(printStr));
+        expect(hv.board("s").registers().priv).toBe(1);
+        expect(await c.ask(`z1,${hex(printStr)},2`)).toBe("OK");
+        expect(await c.ask("c")).toBe("W00");
+        expect(out).toBe("sv32s: PASS\n");
+      }
     });
 
     it(`hardware breakpoints and watchpoints in a partition beside another, which ends as it would alone (${core})`, async () => {

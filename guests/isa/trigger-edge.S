@@ -401,6 +401,30 @@ test_main:
   CHECK(195, a0, IC(IC_COUNT(1) | IC_M))
   csrw tdata1, zero
 
+  # ── Priority among breakpoints: an execute trigger before EBREAK (its mtval tells them apart);
+  # a pending icount before an execute trigger on the same instruction ──
+  la s1, ebreak_insn
+  EXPECT_TRAP(200, 3, ENTER_PRIV(0); jr s1)
+  lw a0, trap_mtval
+  CHECK(201, a0, 0)                 # EBREAK's own
+  ARM(0, s1, T6(TU | TX))
+  U_BREAK(202, jr s1)
+  TVAL_AT(203, s1, 0)               # the trigger's
+  la s1, ic_sub2
+  ARM(0, s1, T6(TU | TX))
+  li t0, 1
+  csrw tselect, t0
+  li t0, IC(IC_COUNT(2) | IC_U)     # jal and ic_sub's first nop: pending at ic_sub2
+  csrw tdata1, t0
+  U_BREAK(204, jal ic_sub)
+  CHECK_EPC(205, ic_sub2)
+  lw a0, trap_mtval
+  CHECK(206, a0, 0)                 # icount's
+  U_BREAK(207, jal ic_sub)          # (icount is spent) the execute trigger's
+  TVAL_AT(208, s1, 0)
+  csrw tdata1, zero
+  DISARM(0)
+
   lw ra, 12(sp)
   addi sp, sp, 16
   ret
@@ -417,6 +441,13 @@ x_target32:
   .option pop
 chain_insn:
   lw a0, 0(a5)
+  ret
+ebreak_insn:
+  ebreak
+ic_sub:
+  nop
+ic_sub2:
+  nop
   ret
 x_far:
   ret

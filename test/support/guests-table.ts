@@ -36,7 +36,7 @@ export const GUESTS: GuestCase[] = [
   { name: "sstc", status: 0, output: pass("sstc"), instructions: 1386 },
   { name: "sstc-off", status: 0, output: pass("sstc-off"), instructions: 245 },
   { name: "trigger", status: 0, output: pass("trigger"), instructions: 7457 },
-  { name: "trigger-edge", status: 0, output: pass("trigger-edge"), instructions: 8846 },
+  { name: "trigger-edge", status: 0, output: pass("trigger-edge"), instructions: 9229 },
   { name: "trigger-dmode", status: 0, output: `debugger triggers: 0\n${pass("trigger-dmode")}`, instructions: 669 },
   {
     name: "ticks", status: 0, instructions: 2_051_989,
