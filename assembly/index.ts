@@ -4,7 +4,8 @@
 import { load32, store32, memFill } from "./shim";
 import {
   VCPU_SIZE, V_PC, V_PRIV, V_MHARTID, V_PHYSMAP, V_PHYSMAP_COUNT, V_MSTATUS, PRIV_M, SYS_BASE,
-  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_CLOCK_LO, SYS_CLOCK_HI, PHYSMAP_BASE, GUEST_MACHINE, vcpuAddr,
+  SYS_SIZE, SYS_CYCLES_PER_TICK, SYS_CLOCK_LO, SYS_CLOCK_HI, PHYSMAP_BASE, GUEST_MACHINE, TRIGGER_COUNT,
+  vcpuAddr,
 } from "./layout";
 import { tlbFlushAll } from "./mmu/tlb";
 import { vcpuResetTo } from "./kernel/vcpu";
@@ -12,6 +13,7 @@ import { timerNext, timerCheck } from "./kernel/timer";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
 import { timeAtLo, timeAtHi } from "./kernel/counters";
 import { stimerRearm } from "./kernel/timer";
+import { triggerRead, triggerWrite } from "./kernel/trigger";
 
 export { run } from "./cpu/exec";
 
@@ -75,4 +77,18 @@ export function vcpuTimeChanged(index: i32): void {
 /** Start of the default physical map table (the host may place others in the same area). */
 export function physmapBase(): i32 {
   return PHYSMAP_BASE;
+}
+
+/**
+ * A debugger's write (as from Debug Mode) of tdata`reg` (1: tdata1, 2: tdata2) of trigger
+ * `trigger` of vCPU `index`: it may set dmode and the action "enter Debug Mode" (the run stops
+ * with EXIT_BREAK when the trigger fires). Read the value back: the registers are WARL.
+ */
+export function vcpuTriggerWrite(index: i32, trigger: i32, reg: i32, value: i32): void {
+  if (u32(trigger) < u32(TRIGGER_COUNT)) triggerWrite(vcpuAddr(index), trigger, reg, value, true);
+}
+
+/** tdata`reg` (1-3) of trigger `trigger` of vCPU `index`, or tinfo (reg 4); 0 for no trigger. */
+export function vcpuTriggerRead(index: i32, trigger: i32, reg: i32): i32 {
+  return u32(trigger) < u32(TRIGGER_COUNT) ? triggerRead(vcpuAddr(index), trigger, reg) : 0;
 }

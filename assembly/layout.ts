@@ -52,7 +52,9 @@
 //           composed translation of one guest virtual page (guest PTE permissions + where the
 //           partition's map puts the page in host memory).
 //   +0x18c00 PMP: pmpcfg0-3, pmpaddr0-15 (mmu/pmp.ts)
-//   +0x18c50 end (VCPU_SIZE 0x19000)
+//   +0x18c80 Sdtrig triggers: tselect, what they may match, the debugger's last trigger stop,
+//            {tdata1, tdata2} per trigger (kernel/trigger.ts)
+//   +0x18cb0 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -148,8 +150,9 @@ export const EXIT_HALT: i32 = 6;
 /** hvRun(): the schedule timeline is nearly full and the host asked for back-pressure
  *  (SYS_TL_STALL): drain it and call again. Nothing else happened; any clock value is valid. */
 export const EXIT_TIMELINE: i32 = 7;
-/** An EBREAK of a vCPU with DEBUG_BREAK set; SYS_EXIT_VCPU names it (hvRun), its pc is the
- *  EBREAK's. */
+/** An EBREAK of a vCPU with DEBUG_BREAK set, or a trigger of its debugger's (dmode, action
+ *  "enter Debug Mode") that fired: SYS_EXIT_VCPU names the vCPU (hvRun), V_DEBUG_HIT says which.
+ *  The instruction neither retired nor trapped: pc is on it. */
 export const EXIT_BREAK: i32 = 8;
 /** hvRun(): the vCPU with DEBUG_STEP set did one unit of work; SYS_EXIT_VCPU names it. */
 export const EXIT_STEP: i32 = 9;
@@ -322,7 +325,9 @@ export const V_STAT_SWITCHES_IN: i32 = 0x1ec;
 /** Debugger control of this vCPU (DEBUG_*; 0 when no debugger is attached). */
 export const V_DEBUG: i32 = 0x1f0;
 /** EBREAK stops the run (EXIT_BREAK) instead of trapping: pc stays on the EBREAK, which
- *  neither retires nor traps. A debugger's software breakpoints are EBREAKs it writes. */
+ *  neither retires nor traps. A debugger's software breakpoints are EBREAKs it writes. (A
+ *  debugger's hardware breakpoints and watchpoints are triggers with dmode set, V_TRIGGERS:
+ *  they stop the run the same way whatever this flag says.) */
 export const DEBUG_BREAK: i32 = 1;
 /** hvRun(): run this vCPU for one unit of work (an instruction or a trap), then return
  *  EXIT_STEP; the core clears the bit. (A bare machine steps with run(1).) */
@@ -402,6 +407,21 @@ export const TLB_INVALID: i32 = -1;
 /** PMP (mmu/pmp.ts): pmpcfg0-3 (4 words, a byte per entry) and pmpaddr0-15. */
 export const V_PMPCFG: i32 = 0x18c00;
 export const V_PMPADDR: i32 = 0x18c10;
+
+/** Sdtrig (kernel/trigger.ts): the trigger tselect selects. */
+export const V_TSELECT: i32 = 0x18c80;
+/** What the triggers may match now (TRIG_* bits of kernel/trigger.ts, 0: nothing, and nothing
+ *  is checked): derived from V_TRIGGERS whenever a trigger changes. */
+export const V_TRIG_SUMMARY: i32 = 0x18c84;
+/** The last EXIT_BREAK of this vCPU: 0 for an EBREAK, else 1 + the index of the debugger's
+ *  trigger that fired (the last of its chain), with the address it matched (the instruction's
+ *  for an execute trigger, the data address for a load or store) in V_DEBUG_ADDR. */
+export const V_DEBUG_HIT: i32 = 0x18c88;
+export const V_DEBUG_ADDR: i32 = 0x18c8c;
+/** The triggers: {tdata1, tdata2} each (tdata3 reads as zero: no textra conditions). */
+export const V_TRIGGERS: i32 = 0x18c90;
+export const TRIGGER_COUNT: i32 = 4;
+export const TRIGGER_ENTRY: i32 = 8;
 
 export const V_SHADOW: i32 = 0x4c00;
 /** Shadow tables of address spaces; the table after them (SHADOW_GLOBAL) holds global mappings. */

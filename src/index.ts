@@ -27,3 +27,4 @@ export { GdbSession, TARGET_XML, type GdbSessionOptions, type SessionEnd } from 
 export {
   MachineTarget, PartitionTarget, type DebugTarget, type DebugInput, type Stop, type ResumeMode,
 } from "./debug/target.js";
+export { TriggerUnit, type HardwareKind, type TriggerHit } from "./debug/triggers.js";

@@ -72,7 +72,7 @@ function patch(image: string, name: string, value: number): (hv: Hypervisor) => 
 }
 
 const ADV_VIRTIO = lines(
-  "adv-virtio: the six empty slots fault",
+  "adv-virtio: the six empty slots answer empty and ignore writes",
   "adv-virtio: odd widths, misaligned, read-only and unknown registers; bad queues and features",
   "adv-virtio: configuration space: capacity read-only, writeback byte only, console empty",
   "adv-virtio: notify before DRIVER_OK and of queues that do not exist: nothing",

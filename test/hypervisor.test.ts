@@ -198,8 +198,8 @@ describe("supervisor-mode partitions", () => {
   }, 60_000);
 });
 
-describe("Sv32, PMP and Sstc in a partition behave as on the bare machine", () => {
-  for (const name of ["sv32", "csr", "traps", "interrupts", "irq-priority", "pmp", "sstc"]) {
+describe("Sv32, PMP, Sstc and Sdtrig in a partition behave as on the bare machine", () => {
+  for (const name of ["sv32", "csr", "traps", "interrupts", "irq-priority", "pmp", "sstc", "trigger", "trigger-edge", "trigger-dmode"]) {
     it(`${name}: same output, instructions and final registers`, async () => {
       const bare = await runGuest("wasm", guestElf(name));
       const r = await runEverywhere({ partitions: [{ name, image: name, ram: "1M" }] });

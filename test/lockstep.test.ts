@@ -24,6 +24,8 @@ describe("lockstep: guest programs", () => {
     ["csr-warl", 10_000, 7],
     ["pmp", 10_000, 5],
     ["sstc", 10_000, 3],
+    ["trigger", 10_000, 3],
+    ["trigger-edge", 10_000, 3],
     ["timer", 10_000, 29],
     ["bench", 20_000_000, 100_003],
   ];

@@ -20,6 +20,8 @@ export const NOT_ON_QEMU: Record<string, string> = {
   "pmp-edge": "QEMU 7.2 lets a TOR entry whose pmpaddr is 0 match up to the top of memory (the spec: an entry below the one before it matches nothing)",
   "sstc-off": "QEMU 7.2 raises STIP from stimecmp even with menvcfg.STCE = 0 (Sstc 1.0: STIP is M-mode software's then)",
   uartfifo: "QEMU's 16550 takes input from its backend only up to the trigger level and only after a read of RBR, so what a FIFO reset discards depends on timing there (uartloop compares the same FIFO logic through loopback)",
+  "trigger-edge": "QEMU 7.2 implements only part of Sdtrig: 2 triggers, tinfo version 0 with types 2 and 6, match equal only (a size-any trigger watches the 8 bytes from its address instead of the access's bytes, and size is a watch length), no chain, hit, icount, tdata1 = 0 leaves the trigger as it was, mtval 0, and action-0 triggers fire in M with MIE = 0 (the spec's re-entrancy rule)",
+  "trigger-dmode": "QEMU 7.2 has 2 triggers and no dmode (no external debugger owns any): the enumeration finds 2 instead of 4",
 };
 
 /** QEMU options a guest needs to see the board as wasmvisor shows it. */

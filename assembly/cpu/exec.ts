@@ -24,15 +24,17 @@ import { load8, load8s, load16, load16s, load32, store8, store16, store32, fetch
 import {
   SYS_CUR_VCPU, SYS_HOST_REQ, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
   SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID,
-  V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
+  V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_MSTATUS, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
   V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
-  SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, vcpuAddr, tlbSetAddr,
+  SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
+  vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_INTERRUPT, CAUSE_ECALL_U, ACCESS_LOAD, ACCESS_STORE,
+  CAUSE_TRIGGER, CAUSE_DEBUG_HALT,
 } from "./fault";
 import {
   immI, immS, immB, immJ, cReg, cImmCI, cImmAddi4spn, cImmLw, cImmAddi16sp, cImmJ, cImmB,
@@ -50,6 +52,10 @@ import { sbiCall, wvcall, WVCALL, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
 import { timelineRecord } from "../kernel/timeline";
+import {
+  triggerBeforeFetch, triggerCheck, triggerData, icountEvent, icountForget, trigBit, TRIG_ICOUNT,
+  TRIG_EXEC_SIZED, MC_EXECUTE, MC_LOAD, MC_STORE,
+} from "../kernel/trigger";
 
 // Events: why fastLoop() returned.
 /** ECALL's encoding. */
@@ -576,11 +582,13 @@ export function run(budget: i32): i32 {
   let streak = load32(vcpu + V_TRAP_STREAK);
   let lastTrapN = streak > 0 ? 0 : -1;
   faultClear();
+  icountN = -1;
 
   while (true) {
     // ── Block boundary ───────────────────────────────────────────────────────────────────
     if (boundary) {
       boundary = false;
+      icountSettle(vcpu, n);
       const req = load32(SYS_HOST_REQ);
       if (req != 0) {
         // HOSTREQ_IRQ needs no action beyond the interrupt check below.
@@ -615,6 +623,8 @@ export function run(budget: i32): i32 {
       }
       if (n >= budget) break;
       stopAt = untilTimer < i32(budget - n) ? i32(n + untilTimer) : budget;
+      // An armed icount trigger sees every instruction: one per block.
+      if ((load32(vcpu + V_TRIG_SUMMARY) & TRIG_ICOUNT) != 0 && i32(n + 1) < stopAt) stopAt = i32(n + 1);
       // Privilege, MPRV or translation may have changed: reselect the TLBs.
       tlbLoad = tlbSetAddr(vcpu, dataPriv(vcpu)) + TLB_LOAD;
       store32(SYS_CUR_TLB_FETCH, tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH);
@@ -630,17 +640,34 @@ export function run(budget: i32): i32 {
     store32(SYS_TRACE_PC, pc);
     const priv = load32(vcpu + V_PRIV);
     let insn = 0;
-    let host = fetchHost(vcpu, pc, priv);
-    if (host >= 0) {
-      if ((pc & 4095) == 4094) {
-        // The last parcel of a page: a 32-bit instruction continues on the next page.
-        insn = load16(host);
-        if ((insn & 3) == 3) {
-          host = fetchHost(vcpu, i32(pc + 2), priv);
-          if (host >= 0) insn |= load16(host) << 16;
+    let host = -1;
+    // Sdtrig: a pending icount trigger, then execute triggers, fire before the fetch (and its
+    // faults). Pages they may match are not in the fetch TLB, so their instructions come here.
+    const trig = load32(vcpu + V_TRIG_SUMMARY);
+    icountSettle(vcpu, n);
+    if (trig == 0 || !triggerBeforeFetch(vcpu, priv, pc)) {
+      host = fetchHost(vcpu, pc, priv);
+      if (host >= 0) {
+        if ((pc & 4095) == 4094) {
+          // The last parcel of a page: a 32-bit instruction continues on the next page.
+          insn = load16(host);
+          if ((insn & 3) == 3) {
+            host = fetchHost(vcpu, i32(pc + 2), priv);
+            if (host >= 0) insn |= load16(host) << 16;
+          }
+        } else {
+          insn = fetch32(host);
         }
-      } else {
-        insn = fetch32(host);
+      }
+      // An execute trigger with a size needs the instruction's length.
+      if (host >= 0 && (trig & TRIG_EXEC_SIZED) != 0 && (trig & trigBit(0, priv)) != 0 &&
+        triggerCheck(vcpu, priv, MC_EXECUTE, pc, 0, pc, (insn & 3) == 3 ? 4 : 2)) {
+        host = -1;
+      }
+      if ((trig & TRIG_ICOUNT) != 0) {
+        icountN = n; // its retirement counts when it is settled
+        icountPriv = priv;
+        icountMstatus = load32(vcpu + V_MSTATUS);
       }
     }
     if (host >= 0) {
@@ -665,13 +692,18 @@ export function run(budget: i32): i32 {
       setSliceRetired(n - 1);
       let status = STATUS_OK;
       if (ev != EV_TRAP) {
+        // Load and store triggers fire before the access (and its faults).
         if (ev == EV_LOAD) {
-          const value = loadSlow(vcpu, exitAddr, exitF3);
-          if (slowStatus != STATUS_FAULT && slowStatus != STATUS_RETRY && exitRd != 0) store32(HART_X + (exitRd << 2), value);
+          if (!triggerData(vcpu, MC_LOAD, exitAddr, 1 << (exitF3 & 3), pc, exitInsn)) {
+            const value = loadSlow(vcpu, exitAddr, exitF3);
+            if (slowStatus != STATUS_FAULT && slowStatus != STATUS_RETRY && exitRd != 0) store32(HART_X + (exitRd << 2), value);
+          }
         } else if (ev == EV_STORE) {
-          storeSlow(vcpu, exitAddr, exitF3, exitVal);
+          if (!triggerData(vcpu, MC_STORE, exitAddr, 1 << exitF3, pc, exitInsn)) storeSlow(vcpu, exitAddr, exitF3, exitVal);
         } else if (ev == EV_AMO) {
-          amo(vcpu, exitInsn);
+          const f5 = exitInsn >>> 27; // LR loads, SC stores, an AMO does both
+          const kinds = f5 == 0x02 ? MC_LOAD : f5 == 0x03 ? MC_STORE : MC_LOAD | MC_STORE;
+          if (!triggerData(vcpu, kinds, load32(HART_X + ((exitInsn >> 13) & 0x7c)), 4, pc, exitInsn)) amo(vcpu, exitInsn);
         } else if ((exitInsn == ECALL && ecallIntercepted(vcpu, CAUSE_ECALL_U + load32(vcpu + V_PRIV))) ||
           (exitInsn == WVCALL && hypercallAllowed(vcpu))) {
           // An SBI call or a hypercall: the kernel answers it and the instruction completes.
@@ -686,6 +718,7 @@ export function run(budget: i32): i32 {
           if (action == SBI_YIELD || action == IPC_BLOCK) break;
           if (action == IPC_SWITCH) {
             // IPC fast path: the slice goes on with the other vCPU of the call or reply.
+            icountSettle(vcpu, n);
             commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
             timelineRecord(ipcSwitchTo, n, ipcSwitchReason); // the clock is SYS_CLOCK + n here
             vcpuSwitch(ipcSwitchTo);
@@ -702,6 +735,7 @@ export function run(budget: i32): i32 {
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
           const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)),
             load32(HART_X + ((exitInsn >> 18) & 0x7c)), 4);
+          if (icountN < 0) icountForget(); // (it was not fetched under icount: it does not count)
           if (slowStatus != STATUS_FAULT) {
             const rd = (exitInsn >> 7) & 31;
             if (rd != 0) store32(HART_X + (rd << 2), value);
@@ -737,8 +771,10 @@ export function run(budget: i32): i32 {
     }
 
     // ── An exception: the single trap path ───────────────────────────────────────────────
-    if (faultCause == CAUSE_BREAKPOINT && (load32(vcpu + V_DEBUG) & DEBUG_BREAK) != 0) {
-      // A debugger's breakpoint: stop on the EBREAK; the guest sees nothing happen.
+    if (faultCause == CAUSE_DEBUG_HALT || (faultCause == CAUSE_BREAKPOINT && (load32(vcpu + V_DEBUG) & DEBUG_BREAK) != 0)) {
+      // A debugger's breakpoint (an EBREAK it wrote, or one of its triggers, which recorded
+      // itself in V_DEBUG_HIT): stop on the instruction; the guest sees nothing happen.
+      if (faultCause == CAUSE_BREAKPOINT) store32(vcpu + V_DEBUG_HIT, 0);
       faultClear();
       exitReason = EXIT_BREAK;
       break;
@@ -761,6 +797,7 @@ export function run(budget: i32): i32 {
     }
   }
 
+  icountSettle(vcpu, n);
   counterAdd(SYS_CLOCK_LO, n);
   commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
   store32(SYS_RETIRED, n);
@@ -784,6 +821,20 @@ function commitVcpu(vcpu: i32, pc: i32, retired: i32, trapped: i32, streak: i32)
   store32(vcpu + V_STAT_TRAPS, i32(load32(vcpu + V_STAT_TRAPS) + trapped));
 }
 
+/** Sdtrig icount: the instruction in flight was fetched while an icount trigger was armed, at
+ *  this n (-1: none), in this privilege level. Its retirement (n went past it) is counted when
+ *  it is settled: before the next boundary or fetch, a vCPU switch, or the end of run(). */
+let icountN: i32 = -1;
+let icountPriv: i32 = 0;
+let icountMstatus: i32 = 0;
+
+function icountSettle(vcpu: i32, n: i32): void {
+  if (icountN < 0) return;
+  if (n > icountN) icountEvent(vcpu, icountPriv, icountMstatus, true);
+  else icountForget();
+  icountN = -1;
+}
+
 /** Exceptions in a row without a retired instruction that make a trap loop (fatal in hvRun). */
 const TRAP_LOOP_LIMIT: i32 = 100000;
 
@@ -792,7 +843,7 @@ let trapPc: i32 = 0;
 
 /** The single trap path for faults: enter the handler for the fault in fault.ts, charge it. */
 function takeTrap(vcpu: i32, pc: i32): void {
-  trapPc = trapEnter(vcpu, faultCause, faultTval, pc);
+  trapPc = trapEnter(vcpu, faultCause == CAUSE_TRIGGER ? CAUSE_BREAKPOINT : faultCause, faultTval, pc);
   faultClear();
   chargeTrap(vcpu);
 }

@@ -53,6 +53,11 @@ export const CAUSE_ECALL_M: i32 = 11;
 export const CAUSE_FETCH_PAGE: i32 = 12;
 export const CAUSE_LOAD_PAGE: i32 = 13;
 export const CAUSE_STORE_PAGE: i32 = 15;
+/** Internal: a trigger's breakpoint exception (kernel/trigger.ts). The guest sees cause 3, but
+ *  unlike an EBREAK it is never a debugger's stop. */
+export const CAUSE_TRIGGER: i32 = 0x103;
+/** Internal: a debugger's trigger fired: no trap, the run stops (EXIT_BREAK). */
+export const CAUSE_DEBUG_HALT: i32 = 0x7ff;
 
 /** Interrupt causes carry bit 31. */
 export const CAUSE_INTERRUPT: i32 = -2147483648;

@@ -3,7 +3,8 @@
 // Access is gated first by the address bits (csr[11:10] = 3 is read-only, csr[9:8] is the lowest
 // privilege that may touch it), then a switch. Unknown CSRs and denied accesses are one
 // illegal-instruction trap. sstatus, sie and sip are masked views of mstatus, mie and mip, not
-// copies. Every WARL field is legalised on write; the choices are listed in README.md.
+// copies. Every WARL field is legalised on write; the choices are listed in README.md. The
+// trigger registers (Sdtrig: tselect, tdata1-3, tinfo) live in kernel/trigger.ts.
 
 import { load32, store32 } from "../shim";
 import {
@@ -24,6 +25,7 @@ import {
 import { tlbFlushTranslated, tlbFlushData, tlbFlushLoads } from "../mmu/tlb";
 import { shadowSelect } from "../mmu/shadow";
 import { pmpcfgRead, pmpcfgWrite, pmpaddrRead, pmpaddrWrite } from "../mmu/pmp";
+import { tselectRead, tselectWrite, tdataRead, tdataWrite } from "./trigger";
 
 // CSR numbers used below.
 const CSR_SSTATUS: i32 = 0x100;
@@ -55,6 +57,10 @@ const CSR_MEPC: i32 = 0x341;
 const CSR_MCAUSE: i32 = 0x342;
 const CSR_MTVAL: i32 = 0x343;
 const CSR_MIP: i32 = 0x344;
+/** Sdtrig (kernel/trigger.ts): tselect, tdata1-3, tinfo. tcontrol (0x7a5) and the context
+ *  registers are not implemented. */
+const CSR_TSELECT: i32 = 0x7a0;
+const CSR_TINFO: i32 = 0x7a4;
 const CSR_MCYCLE: i32 = 0xb00;
 const CSR_MINSTRET: i32 = 0xb02;
 const CSR_MCYCLEH: i32 = 0xb80;
@@ -167,6 +173,7 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
   if (csr >= 0x3a0 && csr <= 0x3a3) return pmpcfgRead(vcpu, csr - 0x3a0);
   if (csr >= 0x3b0 && csr <= 0x3bf) return pmpaddrRead(vcpu, csr - 0x3b0);
   if (csr >= 0x3a4 && csr <= 0x3ef) return 0; // pmpcfg4-15, pmpaddr16-63: entries not implemented
+  if (csr > CSR_TSELECT && csr <= CSR_TINFO) return tdataRead(vcpu, csr - CSR_TSELECT);
   switch (csr) {
     case CSR_SSTATUS: return mstatusRead(vcpu) & SSTATUS_VIEW;
     case CSR_SIE: return load32(vcpu + V_MIE) & load32(vcpu + V_MIDELEG);
@@ -201,6 +208,7 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
     case CSR_MCAUSE: return load32(vcpu + V_MCAUSE);
     case CSR_MTVAL: return load32(vcpu + V_MTVAL);
     case CSR_MIP: return mipRead(vcpu);
+    case CSR_TSELECT: return tselectRead(vcpu);
     case CSR_MCYCLE: return counterRead(vcpu, vcpu + V_MCYCLE_LO, 1, false);
     case CSR_MCYCLEH: return counterRead(vcpu, vcpu + V_MCYCLE_LO, 1, true);
     case CSR_MINSTRET: return counterRead(vcpu, vcpu + V_MINSTRET_LO, 4, false);
@@ -289,9 +297,11 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MCYCLEH: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, true, value); break;
     case CSR_MINSTRET: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, false, value); break;
     case CSR_MINSTRETH: counterWrite(vcpu, vcpu + V_MINSTRET_LO, 4, true, value); break;
+    case CSR_TSELECT: tselectWrite(vcpu, value); break;
     default:
       if (csr >= 0x3a0 && csr <= 0x3a3) pmpcfgWrite(vcpu, csr - 0x3a0, value);
       else if (csr >= 0x3b0 && csr <= 0x3bf) pmpaddrWrite(vcpu, csr - 0x3b0, value);
+      else if (csr > CSR_TSELECT && csr <= CSR_TINFO) tdataWrite(vcpu, csr - CSR_TSELECT, value);
       break; // else read-only-zero WARL registers (misa, PMP entries 16-63, hpm*, mstatush)
   }
 }

@@ -6,7 +6,7 @@ import { load32, store32 } from "../shim";
 import {
   V_PRIV, V_MSTATUS, V_MIE, V_MIDELEG, V_MEDELEG, V_MCAUSE, V_MEPC, V_MTVAL, V_MTVEC,
   V_SCAUSE, V_SEPC, V_STVAL, V_STVEC, V_RES_VALID, V_WFI, PRIV_M, PRIV_S, PRIV_U, SYS_STAT_TRAPS,
-  V_IPC_STATE, IPC_RECEIVING, IPC_NONE,
+  V_IPC_STATE, IPC_RECEIVING, IPC_NONE, V_TRIG_SUMMARY,
 } from "../layout";
 import {
   MSTATUS_SIE, MSTATUS_MIE, MSTATUS_SPIE, MSTATUS_MPIE, MSTATUS_SPP, MSTATUS_MPP, MSTATUS_MPP_SHIFT,
@@ -14,6 +14,7 @@ import {
 } from "./bits";
 import { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI } from "../cpu/fault";
 import { mipRead } from "./csr";
+import { icountEvent, TRIG_ICOUNT } from "./trigger";
 
 /** Target pc for a trap vector register value (vectored mode applies to interrupts only). */
 function vectorTarget(tvec: i32, isInterrupt: bool, code: i32): i32 {
@@ -39,6 +40,8 @@ export function wfiEnd(vcpu: i32): void {
  */
 export function trapEnter(vcpu: i32, cause: i32, tval: i32, pc: i32): i32 {
   const priv = load32(vcpu + V_PRIV);
+  // Sdtrig icount: every trap taken from a mode counts like an instruction there.
+  if ((load32(vcpu + V_TRIG_SUMMARY) & TRIG_ICOUNT) != 0) icountEvent(vcpu, priv, load32(vcpu + V_MSTATUS), false);
   const isInterrupt = cause < 0;
   const code = cause & 0x7fffffff;
   const deleg = load32(vcpu + (isInterrupt ? V_MIDELEG : V_MEDELEG));

@@ -28,6 +28,7 @@ import { CAUSE_ECALL_S } from "../cpu/fault";
 import { tlbFlushAll } from "../mmu/tlb";
 import { shadowReset } from "../mmu/shadow";
 import { MENVCFGH_STCE } from "./timer";
+import { triggerReset } from "./trigger";
 
 /** Exceptions a supervisor-mode vCPU delegates to S: all but ECALL from S (the SBI). */
 const SUPERVISOR_MEDELEG: i32 = 0xb1ff;
@@ -67,6 +68,7 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
   } else {
     store32(vcpu + V_PRIV, PRIV_M);
   }
+  triggerReset(vcpu);
   tlbFlushAll(vcpu);
   shadowReset(vcpu);
   if (index == load32(SYS_CUR_VCPU)) memFill(HART_X, 0, 128); // it is the running vCPU

@@ -1,6 +1,8 @@
 // Slow paths of guest memory access: everything the interpreter's TLB fast path does not
 // handle. Each resolves a virtual address (translation, physical map), fills the TLB when the
-// result may be cached, and performs the access: RAM directly, devices through the host.
+// result may be cached (one PMP decision covers the page, and no trigger may match an access of
+// that kind to it: kernel/trigger.ts), and performs the access: RAM directly, devices through
+// the host. (Triggers themselves are checked by the interpreter before it calls these.)
 //
 // Misaligned loads and stores are performed (privileged spec §3.6.3.3 lets the execution
 // environment handle them); a misaligned store checks both pages before writing any byte, so a
@@ -29,6 +31,7 @@ import { shadowEntry, shadowMarkUsed } from "./shadow";
 import { PTE_D, PTE_G } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
 import { pmpEnforced, pmpAllows, pmpPagePerms, pmpBit, PMP_ALL } from "./pmp";
+import { triggerPageBlocked } from "../kernel/trigger";
 
 /** Privilege of data accesses: with mstatus.MPRV, M-mode loads and stores act at MPP. */
 export function dataPriv(vcpu: i32): i32 {
@@ -143,6 +146,13 @@ function countShadowHit(vcpu: i32): void {
   store32(vcpu + V_STAT_SHADOW_HITS, i32(load32(vcpu + V_STAT_SHADOW_HITS) + 1));
 }
 
+/** May the page of the access just resolved be cached in the TLB of `priv` for `access`? Only
+ *  when one PMP decision covers it (resolve) and no trigger may match an access to it there
+ *  (kernel/trigger.ts): the fast path checks neither. */
+function cacheable(vcpu: i32, access: i32, priv: i32, va: i32): bool {
+  return resolvedCacheable && !triggerPageBlocked(vcpu, access, priv, va);
+}
+
 function countFill(): void {
   store32(SYS_STAT_TLB_FILLS, i32(load32(SYS_STAT_TLB_FILLS) + 1));
 }
@@ -201,7 +211,7 @@ export function loadSlow(vcpu: i32, va: i32, f3: i32): i32 {
     mmioEnd();
     return extend(value, f3);
   }
-  if (resolvedCacheable) {
+  if (cacheable(vcpu, ACCESS_LOAD, priv, va)) {
     tlbFill(tlbSetAddr(vcpu, priv) + TLB_LOAD, va, host);
     countFill();
   }
@@ -246,7 +256,7 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
   }
   storeHost(host, size, value);
   if (resolvedKind == PM_RAM) {
-    if (resolvedCacheable) {
+    if (cacheable(vcpu, ACCESS_STORE, priv, va)) {
       tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
       countFill();
     }
@@ -298,7 +308,7 @@ export function fetchHost(vcpu: i32, va: i32, priv: i32): i32 {
     raise(CAUSE_FETCH_ACCESS, va);
     return -1;
   }
-  if (resolvedCacheable) {
+  if (cacheable(vcpu, ACCESS_FETCH, priv, va)) {
     tlbFill(table, va, host);
     countFill();
   }
@@ -325,7 +335,7 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
     return -1;
   }
   if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
-    if (resolvedCacheable) {
+    if (cacheable(vcpu, access, priv, va)) {
       tlbFill(table, va, host);
       countFill();
     }

@@ -10,6 +10,8 @@
 //   mstatus.SUM change             → the S set's load and store tables
 //   mstatus.MXR change             → the U and S load tables
 //   physical-map change            → everything
+//   PMP or trigger change          → everything (mmu/pmp.ts, kernel/trigger.ts: pages they may
+//                                    treat differently within are never cached)
 // Privilege changes (traps, xRET) select another set and drop nothing; MPRV selects the data set.
 
 import { store32, memFill } from "../shim";

@@ -30,6 +30,7 @@ import {
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
+import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 
@@ -549,8 +550,16 @@ export class Hypervisor {
   }
 
   /** What stopped the last advance() that returned "debug": a partition's breakpoint (an
-   *  EBREAK with DEBUG_BREAK set) or the end of its single step (DEBUG_STEP). src/debug/. */
+   *  EBREAK with DEBUG_BREAK set, or a trigger of its debugger's: debugTriggers says which) or
+   *  the end of its single step (DEBUG_STEP). src/debug/. */
   debugStop: { partition: number; kind: "break" | "step" } | null = null;
+
+  /** The trigger module of a partition's vCPU, for its debugger's hardware breakpoints and
+   *  watchpoints (src/debug/triggers.ts). After start(). */
+  debugTriggers(partition: string): TriggerUnit {
+    if (!this.core) throw new Error("debugTriggers: the hypervisor has not started");
+    return new TriggerUnit(this.core.exports, this.words, this.partitionIndex(partition));
+  }
 
   /**
    * Advance the system by up to `cycles` cycles of virtual time (synchronously, after start()),

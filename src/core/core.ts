@@ -24,6 +24,8 @@ export interface CoreExports {
   mtimeAt(index: number, clockHi: number, clockLo: number, wantHigh: number): number;
   vcpuTimeChanged(index: number): void;
   physmapBase(): number;
+  vcpuTriggerWrite(index: number, trigger: number, reg: number, value: number): void;
+  vcpuTriggerRead(index: number, trigger: number, reg: number): number;
 }
 
 /**

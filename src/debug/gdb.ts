@@ -7,13 +7,17 @@
 // What it speaks (GDB manual, "Remote Protocol"): packets $data#checksum with +/- acks until
 // QStartNoAckMode; ?, g/G, p/P, m/M/X, c/C/s/S and vCont (one thread: the hart), Z0/z0 software
 // breakpoints (an EBREAK or C.EBREAK written over the instruction; the original is kept and
-// put back on z0, detach, disconnect and exit), k, D, the one-thread queries (qC, qfThreadInfo,
-// qAttached, H, T) and qXfer:features:read of a target description naming the RV32 registers.
+// put back on z0, detach, disconnect and exit), Z1-Z4/z1-z4 hardware breakpoints and write, read
+// and access watchpoints (the hart's Sdtrig triggers, src/debug/triggers.ts: an error when too
+// few are free; stops reported as hwbreak, watch, rwatch, awatch with the address), k, D, the
+// one-thread queries (qC, qfThreadInfo, qAttached, H, T) and qXfer:features:read of a target
+// description naming the RV32 registers.
 // Memory is the hart's view at its current privilege level (src/vmm/board.ts debugTranslate):
 // guest-virtual when it runs translated, RAM only (device windows read as errors). The guest's
 // own EBREAKs are not the debugger's: they trap into the guest as if no debugger were there.
 
 import type { DebugTarget, Stop } from "./target.js";
+import type { HardwareKind } from "./triggers.js";
 
 const ABI_NAMES = [
   "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "fp", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
@@ -38,6 +42,12 @@ const EBREAK = Uint8Array.of(0x73, 0x00, 0x10, 0x00);
 const C_EBREAK = Uint8Array.of(0x02, 0x90);
 /** Largest packet we accept and answer (hex digits count double). */
 const PACKET_SIZE = 0x4000;
+/** Z1..Z4: hardware breakpoint, write, read and access watchpoint. */
+const HARDWARE_KINDS = new Map<string, HardwareKind>([["1", "break"], ["2", "write"], ["3", "read"], ["4", "access"]]);
+/** The stop reason GDB expects for each (hwbreak with qSupported's hwbreak+). */
+const STOP_REASON: Record<HardwareKind, string> = { break: "hwbreak", write: "watch", read: "rwatch", access: "awatch" };
+/** The answer to a Z packet that needs more triggers than are free (ENOSPC). */
+const NO_TRIGGER = "E1c";
 
 export type SessionEnd = "detach" | "kill" | "exited";
 
@@ -100,6 +110,8 @@ export class GdbSession {
    *  a breakpoint is recognised and removed whatever the guest's mapping is by then (GDB may
    *  also set one at a physical address, to stop in code that later runs translated). */
   private readonly breakpoints = new Map<number, { pa: number; original: Uint8Array }>();
+  /** Hardware breakpoints and watchpoints, by "type,addr,len": the triggers each holds. */
+  private readonly hardware = new Map<string, { kind: HardwareKind; triggers: number[] }>();
 
   constructor(private readonly target: DebugTarget, private readonly o: GdbSessionOptions) {}
 
@@ -166,6 +178,8 @@ export class GdbSession {
   private removeAllBreakpoints(): void {
     for (const { pa, original } of this.breakpoints.values()) this.target.board.debugWrite(pa, original, true);
     this.breakpoints.clear();
+    for (const { triggers } of this.hardware.values()) this.target.triggers.remove(triggers);
+    this.hardware.clear();
   }
 
   /** True when the hart stands on one of the debugger's EBREAKs. */
@@ -243,9 +257,12 @@ export class GdbSession {
       case "Z":
       case "z": {
         const [type, addrText, kindText] = packet.slice(1).split(",");
-        if (type !== "0") return ""; // hardware break/watchpoints: not offered
+        const hardware = HARDWARE_KINDS.get(type);
+        if (type !== "0" && !hardware) return ""; // not supported
+        if (!/^[0-9a-fA-F]{1,8}$/.test(addrText ?? "") || !/^[0-9a-fA-F]{1,8}$/.test(kindText ?? "")) return "E01";
         const addr = parseInt(addrText, 16) >>> 0;
         const kind = parseInt(kindText, 16);
+        if (hardware) return this.hardwarePoint(cmd === "Z", hardware, addr, kind);
         if (cmd === "Z") return this.insertBreakpoint(addr, kind);
         const b = this.breakpoints.get(addr);
         if (b) {
@@ -292,7 +309,7 @@ export class GdbSession {
 
   private handleQuery(packet: string): string | null {
     if (packet.startsWith("qSupported")) {
-      return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;QStartNoAckMode+;swbreak+;vContSupported+`;
+      return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+`;
     }
     if (packet === "QStartNoAckMode") {
       this.reply("OK");
@@ -335,6 +352,33 @@ export class GdbSession {
     return "OK";
   }
 
+  /** Z1-Z4 / z1-z4: set (or remove) a hardware breakpoint or watchpoint of `len` bytes. */
+  private hardwarePoint(insert: boolean, kind: HardwareKind, addr: number, len: number): string {
+    const key = `${kind},${addr},${kind === "break" ? 0 : len}`;
+    const held = this.hardware.get(key);
+    if (!insert) {
+      if (held) {
+        this.target.triggers.remove(held.triggers);
+        this.hardware.delete(key);
+      }
+      return "OK";
+    }
+    if (held) return "OK";
+    const triggers = this.target.triggers.insert(kind, addr, len);
+    if (!triggers) return NO_TRIGGER;
+    this.hardware.set(key, { kind, triggers });
+    return "OK";
+  }
+
+  /** The stop reply for one of our triggers: hwbreak, or the watchpoint's kind and address. */
+  private triggerStop(stop: Stop & { kind: "trigger" }): string {
+    for (const { kind, triggers } of this.hardware.values()) {
+      if (triggers[triggers.length - 1] !== stop.trigger) continue;
+      return kind === "break" ? "T05thread:1;hwbreak:;" : `T05thread:1;${STOP_REASON[kind]}:${stop.address.toString(16)};`;
+    }
+    return "T05thread:1;"; // (a trigger GDB did not set here)
+  }
+
   private resume(step: boolean): void {
     this.running = true;
     void this.runUntilStop(step).then((answer) => {
@@ -351,17 +395,23 @@ export class GdbSession {
 
   /** Run until a stop GDB must hear about; the guest's own EBREAKs go to the guest. */
   private async runUntilStop(step: boolean): Promise<string> {
+    let mode: "step" | "continue" | "deliver" = step ? "step" : "continue";
     while (true) {
-      const stop: Stop = await this.target.resume(step ? "step" : "continue");
+      const stop: Stop = await this.target.resume(mode);
       if (stop.kind === "exited") return `W${hex8(stop.status)}`;
       if (stop.kind === "interrupted") return "T02thread:1;";
+      if (stop.kind === "trigger") return this.triggerStop(stop);
+      if (mode === "deliver") {
+        // The guest's EBREAK was delivered (the trap is one unit of work): a step is done.
+        if (step) return "T05thread:1;";
+        mode = "continue";
+        continue;
+      }
       if (stop.kind === "step") return "T05thread:1;";
       if (this.breakpoints.has(this.target.board.pc)) return "T05thread:1;swbreak:;";
       if (this.atBreakpoint()) return "T05thread:1;"; // ours, reached at another address
       // An EBREAK of the guest's own: deliver it (the trap is one unit of work), then go on.
-      const delivered = await this.target.resume("deliver");
-      if (delivered.kind === "exited") return `W${hex8(delivered.status)}`;
-      if (step) return "T05thread:1;";
+      mode = "deliver";
     }
   }
 }

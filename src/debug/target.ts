@@ -6,9 +6,13 @@
 // run on itself (neither retired nor trapped), so software breakpoints are EBREAKs written into
 // guest memory; a single step is run(1) on the bare machine and DEBUG_STEP in hvRun, where the
 // other partitions keep their schedule and only the debugged one is held to one instruction.
+// Hardware breakpoints and watchpoints are the hart's triggers (src/debug/triggers.ts), which
+// stop the run the same way before the instruction they match.
 // A partition stopped by the debugger stops the whole system (all-stop, like a JTAG halt).
 
 import { DEBUG_BREAK, DEBUG_STEP } from "../../assembly/layout.js";
+import { layoutWords } from "../vmm/guest-memory.js";
+import { TriggerUnit } from "./triggers.js";
 import type { Board } from "../vmm/board.js";
 import type { Machine } from "../machine/machine.js";
 import { STATUS_IDLE } from "../machine/machine.js";
@@ -19,6 +23,7 @@ export type ResumeMode = "continue" | "step" | "deliver";
 /** Why a resumed hart stopped. */
 export type Stop =
   | { kind: "break" } // on an EBREAK (the debugger's breakpoint, or one of the guest's own)
+  | { kind: "trigger"; trigger: number; address: number } // one of the debugger's triggers fired
   | { kind: "step" } // one instruction retired or one trap taken
   | { kind: "interrupted" } // interrupt() (GDB's Ctrl-C) or the host stopped the run
   | { kind: "exited"; status: number; message: string }; // the guest's run is over
@@ -26,6 +31,8 @@ export type Stop =
 export interface DebugTarget {
   /** Registers and memory of the debugged hart. */
   readonly board: Board;
+  /** Its trigger module (hardware breakpoints and watchpoints). */
+  readonly triggers: TriggerUnit;
   /** Run until the hart stops. "step": one unit of work (an instruction or a trap); "deliver":
    *  the same, but an EBREAK traps into the guest (one the guest executes for itself). */
   resume(mode: ResumeMode): Promise<Stop>;
@@ -50,6 +57,7 @@ export interface DebugInput {
 
 abstract class BaseTarget implements DebugTarget {
   abstract readonly board: Board;
+  abstract readonly triggers: TriggerUnit;
   protected interruptRequested = false;
   private wake: (() => void) | null = null;
 
@@ -66,6 +74,12 @@ abstract class BaseTarget implements DebugTarget {
   abstract exited(): Stop & { kind: "exited" } | null;
   abstract kill(): void;
 
+  /** The run stopped on a breakpoint: an EBREAK, or which of the debugger's triggers. */
+  protected breakStop(): Stop {
+    const hit = this.triggers.lastHit();
+    return hit ? { kind: "trigger", ...hit } : { kind: "break" };
+  }
+
   /** Wait for console input, or for interrupt(). */
   protected async waitForInput(input: DebugInput): Promise<void> {
     await Promise.race([input.next(), new Promise<void>((resolve) => { this.wake = resolve; })]);
@@ -76,9 +90,11 @@ abstract class BaseTarget implements DebugTarget {
 /** The bare machine's hart (wasmvisor run-elf). */
 export class MachineTarget extends BaseTarget {
   readonly board: Board;
+  readonly triggers: TriggerUnit;
   constructor(private readonly machine: Machine, private readonly input?: DebugInput) {
     super();
     this.board = machine.board;
+    this.triggers = new TriggerUnit(machine.core.exports, layoutWords(machine.core.memory), 0);
   }
 
   exited(): Stop & { kind: "exited" } | null {
@@ -100,7 +116,7 @@ export class MachineTarget extends BaseTarget {
       if (this.interruptRequested) return { kind: "interrupted" };
       const inputOpen = this.input?.open() ?? false;
       const done = this.machine.step(step ? 1 : CHUNK, inputOpen);
-      if (this.machine.atBreakpoint) return { kind: "break" };
+      if (this.machine.atBreakpoint) return this.breakStop();
       if (step && done > 0) return { kind: "step" };
       if (this.machine.halted) continue;
       // Idle until input comes (step() returned early because input may still come).
@@ -121,6 +137,10 @@ export class PartitionTarget extends BaseTarget {
 
   get board(): Board {
     return this.hv.board(this.partition); // (a restarted partition has a new board)
+  }
+
+  get triggers(): TriggerUnit {
+    return this.hv.debugTriggers(this.partition);
   }
 
   exited(): Stop & { kind: "exited" } | null {
@@ -144,7 +164,7 @@ export class PartitionTarget extends BaseTarget {
         const r = this.hv.advance(CHUNK);
         if (r === "debug") {
           const stop = this.hv.debugStop!;
-          if (stop.partition === this.index) return { kind: stop.kind };
+          if (stop.partition === this.index) return stop.kind === "break" ? this.breakStop() : { kind: stop.kind };
         } else if (r === "halted") {
           continue; // (ours is among them)
         } else if (r === "stopped") {

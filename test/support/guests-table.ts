@@ -93,6 +93,9 @@ export const GUESTS: GuestCase[] = [
   { name: "pmp-edge", status: 0, output: pass("pmp-edge"), instructions: 539 },
   { name: "sstc", status: 0, output: pass("sstc"), instructions: 1386 },
   { name: "sstc-off", status: 0, output: pass("sstc-off"), instructions: 245 },
+  { name: "trigger", status: 0, output: pass("trigger"), instructions: 7457 },
+  { name: "trigger-edge", status: 0, output: pass("trigger-edge"), instructions: 9229 },
+  { name: "trigger-dmode", status: 0, output: `debugger triggers: 0\n${pass("trigger-dmode")}`, instructions: 669 },
   {
     name: "ticks", status: 0, instructions: 2_051_989,
     output: Array.from({ length: 20 }, (_, i) => `tick ${i + 1}: 3 ticks late, instret ${100_000 * (i + 1) + 241 - i}\n`).join("") +

@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { Machine, type MachineOptions, type Halt } from "../../src/machine/machine.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
-import { HART_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, SYS_TRACE_INSN, vcpuAddr } from "../../assembly/layout.ts";
+import {
+  HART_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, V_TSELECT, V_TRIGGERS, TRIGGER_COUNT, TRIGGER_ENTRY,
+  SYS_TRACE_INSN, vcpuAddr,
+} from "../../assembly/layout.ts";
 import { disassemble } from "../../src/debug/disasm.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -58,7 +61,9 @@ export function archState(m: Machine): Int32Array {
   const v = vcpuAddr(0);
   const regs = words.subarray(HART_X >> 2, (HART_X + 128) >> 2);
   const csrs = words.subarray((v + V_MSTATUS) >> 2, (v + V_MINSTRET_HI + 4) >> 2);
-  return Int32Array.from([...regs, words[(v + V_PC) >> 2], words[(v + V_PRIV) >> 2], ...csrs]);
+  // The trigger module: tselect, the summary, the debugger's last stop, tdata1/tdata2 of each.
+  const triggers = words.subarray((v + V_TSELECT) >> 2, (v + V_TRIGGERS + TRIGGER_COUNT * TRIGGER_ENTRY) >> 2);
+  return Int32Array.from([...regs, words[(v + V_PC) >> 2], words[(v + V_PRIV) >> 2], ...csrs, ...triggers]);
 }
 
 const STATE_NAMES = (() => {
@@ -72,6 +77,8 @@ const STATE_NAMES = (() => {
     0x160: "mcycle", 0x164: "mcycleh", 0x168: "minstret", 0x16c: "minstreth",
   };
   for (let off = V_MSTATUS; off <= V_MINSTRET_HI; off += 4) names.push(csrNames[off] ?? `csr+0x${off.toString(16)}`);
+  names.push("tselect", "trigger summary", "debugger hit", "debugger address");
+  for (let t = 0; t < TRIGGER_COUNT; t++) names.push(`tdata1[${t}]`, `tdata2[${t}]`);
   return names;
 })();
 

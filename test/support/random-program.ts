@@ -178,7 +178,7 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   const cdest = () => pick([9, 10, 11, 12, 13, 14, 15]); // x8 (the data pointer) is never written
   const CSRS = [0x300, 0x304, 0x344, 0x100, 0x104, 0x144, 0x140, 0x141, 0x142, 0x143, 0x180, 0x320,
     0xb00, 0xb02, 0xb80, 0xb82, 0xc00, 0xc01, 0xc02, 0xc81, 0x306, 0x106, 0x30a, 0x10a, 0xf14, 0x301,
-    0x3a0, 0x7a0, 0x800];
+    0x3a0, 0x7a0, 0x7a1, 0x7a2, 0x7a4, 0x800];
   const labels: number[] = [];
   for (let n = 0; n < bodyLength; n++) {
     body.label(`L${n}`);
@@ -213,6 +213,18 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
       const off = chance(0.8) ? int(64) * 4 : int(256);
       body.word(I.addi(9, DATA_PTR, off));
       body.word(enc.r(OP.AMO, 2, (f5 << 2) | int(4), dest(), 9, f5 === 0x02 ? 0 : src()));
+    } else if (k < 0.78 && chance(0.15)) {
+      // Program a trigger (in M; elsewhere these are illegal instructions): tselect, tdata2 an
+      // address the body loads, stores or runs, tdata1 a random mcontrol6 or icount value.
+      body.words(li(9, int(4))).word(I.csrrw(0, 0x7a0, 9));
+      const address = chance(0.6) ? DATA + DATA_SIZE / 2 + int(4096) - 2048 : BODY + 2 * int(bodyLength * 2);
+      body.words(li(9, address)).word(I.csrrw(0, 0x7a2, 9));
+      const modes = int(8);
+      const tdata1 = chance(0.8)
+        ? (6 << 28) | ((modes & 4) << 4) | ((modes & 3) << 3) | (1 + int(7)) | (pick([0, 0, 1, 2, 3, 4, 5, 8, 9, 12, 13]) << 7) |
+          (int(4) << 16) | (chance(0.1) ? 1 << 11 : 0)
+        : chance(0.7) ? (3 << 28) | ((1 + int(3)) << 10) | ((modes & 4) << 7) | ((modes & 3) << 6) : 0;
+      body.words(li(9, tdata1)).word(I.csrrw(0, 0x7a1, 9));
     } else if (k < 0.78) {
       const csr = pick(CSRS);
       const f3 = pick([1, 2, 3, 5, 6, 7]);

@@ -80,7 +80,7 @@ test_main:
   STORE_FAULT(7, sw, RAM_END)
   LOAD_FAULT(8, lb, 0x80400000)
   LOAD_FAULT(9, lw, 0xfffffffc)
-  LOAD_FAULT(10, lw, 0x10001000)     # an empty virtio slot
+  LOAD_FAULT(10, lw, 0x10009000)     # past the eight virtio slots
   LOAD_FAULT2(11, lw, RAM_END - 2, RAM_END)  # misaligned, straddling the end of RAM
   LOAD_FAULT2(12, lh, RAM_END - 1, RAM_END)
   LOAD_FAULT(13, lw, 0x7ffffffe)     # straddling the start of RAM

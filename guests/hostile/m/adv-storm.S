@@ -74,6 +74,8 @@ test_main:
   # UART loopback: 20,000 bytes sent to itself without reading; a 16550's receive FIFO keeps
   # 16 (the rest overrun), and the host must not keep more.
   li a1, UART0
+  li t0, 0x01                        # FCR: FIFO mode (16 bytes; without it the 16450's one RBR)
+  sb t0, 2(a1)
   li t0, 0x10                        # MCR: loopback
   sb t0, 4(a1)
   li s1, 20000
@@ -91,6 +93,7 @@ test_main:
   j 5b
 6:
   sb zero, 4(a1)
+  sb zero, 2(a1)
   CHECK(4, s1, 16)
   PRINT(msg_loopback)
 
