@@ -511,7 +511,12 @@ function argvCase(r: Rand): Part {
   ];
   const n = r.pick([0, 1, 2, 3, 5]);
   for (let i = 0; i < n; i++) for (const a of r.pick(options)()) argv.push(a); // (no spread: 200,000 arguments)
-  for (const a of argv) if (a.startsWith("--")) subjects.add(a.split("=")[0]);
+  // A message may name any of the arguments (an option, a stray word taken for a program).
+  for (const a of argv) {
+    if (a.startsWith("--")) subjects.add(a.split("=")[0]);
+    if (a.length > 1 && !a.includes("{dir}")) subjects.add(a);
+  }
+  if (command !== "run" && command !== "run-elf" && argv[0] === command) subjects.add(`"${command}"`); // (unknown command "…")
   // Bounded runs: a limit right after the command, which a later --max-insns may override.
   // (--trace writes a line per instruction: a smaller limit keeps the case short.)
   const limit = argv.some((a) => a.startsWith("--trace") && !a.startsWith("--trace-out")) ? "3000" : "300000";

@@ -278,6 +278,23 @@ export const KNOWN_KEYS = ["$schema", "name", "cyclesPerTick", "quantum", "rtcEp
   "file", "readOnly", "buffer", "region", "address", "perms", "majorFrame", "windows", "start", "length", "size", "ends",
   "partition", "id", "pp"];
 
+/** How deeply `v` nests, counted up to `limit`. */
+function depthOf(v: unknown, limit: number): number {
+  if (limit <= 0 || v === null || typeof v !== "object") return 0;
+  let deepest = 0;
+  for (const c of Object.values(v as object)) {
+    deepest = Math.max(deepest, depthOf(c, limit - 1));
+    if (deepest >= limit - 1) break;
+  }
+  return 1 + deepest;
+}
+
+/** A value copied into a document: none that would nest the document past 1500 levels (more
+ *  than structuredClone and JSON take), since copies of copies nest deeper each time. */
+function copyOf(v: unknown, into: unknown): unknown {
+  return depthOf(v, 1500) + depthOf(into, 1500) < 1500 ? structuredClone(v) : null;
+}
+
 function deep(depth: number): unknown {
   let v: unknown = 1;
   for (let i = 0; i < depth; i++) v = [v];
@@ -294,7 +311,7 @@ export function junkValue(r: Rand): unknown {
     () => "1000000000s", () => "5cycles", () => "2026-01-01T00:00:00Z", () => "2026-02-30T00:00:00Z", () => "2501-01-01T00:00:00Z", () => "0x90000000", () => "0x", () => "0x1", () => "rwx", () => "xr", () => "machine",
     () => "supervisor", () => "rapilog", () => "writethrough", () => "uart", () => "virtio-blk", () => "constructor", () => "__proto__",
     () => "toString", () => "hasOwnProperty", () => "x".repeat(10_000), () => "日本語", () => "a\u0000b", () => [], () => ({}),
-    () => [null], () => [[]], () => ({ a: 1 }), () => deep(r.pick([10, 200, 2000])), () => Array.from({ length: 1000 }, (_, i) => i),
+    () => [null], () => [[]], () => ({ a: 1 }), () => deep(r.pick([10, 200, 1000])), () => Array.from({ length: 1000 }, (_, i) => i),
     () => Array.from({ length: 300 }, () => "uart"),
   ])();
 }
@@ -350,15 +367,15 @@ export function mutateJson(r: Rand, doc: unknown, count: number): string[] {
       done.push("changed a string");
     } else if (k === 4 && Array.isArray(v) && v.length > 0) {
       const i = r.int(v.length);
-      if (r.chance(0.5)) v.push(structuredClone(v[i]));
+      if (r.chance(0.5)) v.push(copyOf(v[i], doc));
       else v.splice(i, 1);
       done.push("duplicated or dropped an array element");
     } else if (k === 5 && v !== null && typeof v === "object" && !Array.isArray(v)) {
-      (v as Record<string, unknown>)[r.pick(KNOWN_KEYS)] = r.chance(0.5) ? junkValue(r) : structuredClone(r.pick(all).get());
+      (v as Record<string, unknown>)[r.pick(KNOWN_KEYS)] = r.chance(0.5) ? junkValue(r) : copyOf(r.pick(all).get(), doc);
       done.push("added a known key");
     } else if (k === 6) {
       // A value from elsewhere in the document (plausible type confusion).
-      s.set(structuredClone(r.pick(all).get()));
+      s.set(copyOf(r.pick(all).get(), doc));
       done.push("copied a value from elsewhere");
     } else if (k === 7 && v !== null && typeof v === "object" && !Array.isArray(v)) {
       const o = v as Record<string, unknown>;
