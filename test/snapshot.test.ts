@@ -12,6 +12,9 @@ import type { CoreKind } from "../src/core/core.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, guestElf } from "./support/harness.ts";
+import { linuxMissing, defaultSystem, DISK } from "./support/linux.ts";
+import { MemoryDisk, type BlockStorage } from "../src/devices/virtio-blk.ts";
+import type { DiskConfig } from "../src/config/system.ts";
 import { rng as makePrng } from "./support/random-program.ts";
 
 /** A run's observable results: what each partition printed, how it stopped, what it cost. */
@@ -157,4 +160,85 @@ describe("snapshot and restore", () => {
     await refuse(version, /version 9/);
     await expect(Hypervisor.restore(bytes, { core: "ts", paging: "nested" })).rejects.toThrow(/shadow paging/);
   });
+});
+
+// ── Linux mid-command, with disk I/O in flight ──────────────────────────────────────────────
+
+const linuxAbsent = linuxMissing();
+describe.skipIf(linuxAbsent !== null)(`Linux${linuxAbsent ? ` (skipped: ${linuxAbsent})` : ""}`, () => {
+  /** Typed lines at fixed moments of virtual time: both runs type them at the same clock. */
+  type Script = Array<{ at: number; text: string }>;
+  const COMMANDS = ["mount -t ext2 /dev/vda /mnt", "forkexec 4", "stress 30 /mnt", "cat /proc/uptime", "umount /mnt"];
+
+  async function linuxHv(core: CoreKind, disk: (d: DiskConfig) => BlockStorage): Promise<Hypervisor> {
+    return new Hypervisor(defaultSystem({ disk: DISK }), {
+      core, wasmModule: await loadWasmModule(), loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)), openDisk: disk,
+    });
+  }
+
+  /** Steps a system to given clocks exactly, typing the script's lines at their moments (a
+   *  restored system goes on with the same replay: nothing is typed twice). */
+  class Replay {
+    private next = 0;
+    constructor(private readonly script: Script) {}
+    async to(hv: Hypervisor, target: number): Promise<void> {
+      while (hv.clock() < target) {
+        const e = this.script[this.next];
+        if (e && e.at === hv.clock()) {
+          hv.console("linux").write(e.text);
+          this.next++;
+          continue;
+        }
+        await hv.step(Math.min(e ? e.at : target, target) - hv.clock());
+      }
+      expect(hv.clock()).toBe(target);
+    }
+  }
+
+  it("Linux typing commands, forking and writing its disk goes on exactly after a restore on the other core", async () => {
+    // The reference: boot, then type each command at the first 1M-cycle step after the prompt.
+    const refDisk = new MemoryDisk(new Uint8Array(readFileSync(DISK)));
+    const ref = await linuxHv("wasm", () => refDisk);
+    const refOut: Record<string, string> = {};
+    watch(ref, refOut);
+    const script: Script = [];
+    for (const command of [...COMMANDS, null]) {
+      const seen = (refOut.linux ?? "").length;
+      for (let spent = 0; !/\n# $/.test((refOut.linux ?? "").slice(seen)); spent++) {
+        if (spent > 3000) throw new Error(`no prompt; Linux printed:\n${(refOut.linux ?? "").slice(-2000)}`);
+        await ref.step(1_000_000);
+      }
+      if (command === null) break;
+      script.push({ at: ref.clock(), text: `${command}\n` });
+      ref.console("linux").write(`${command}\n`);
+    }
+    const end = ref.clock();
+    const whole = transcript(ref, refOut);
+    expect(refOut.linux).toContain("stress: ");
+    expect(refOut.linux).toContain("forkexec: 4 children, all exited 0");
+
+    // Snapshots during boot and during the commands (seeded), restored on the other core.
+    const rng = makePrng(41);
+    const first = script[0].at;
+    for (const [k, at] of [Math.floor(rng() * first), first + Math.floor(rng() * (end - first)), first + Math.floor(rng() * (end - first))].entries()) {
+      const from: CoreKind = k % 2 === 0 ? "wasm" : "ts";
+      const to: CoreKind = from === "wasm" ? "ts" : "wasm";
+      const disk = new MemoryDisk(new Uint8Array(readFileSync(DISK)));
+      const hv = await linuxHv(from, () => disk);
+      const out: Record<string, string> = {};
+      watch(hv, out);
+      const replay = new Replay(script);
+      await replay.to(hv, at);
+      const bytes = await hv.snapshot();
+      let restoredDisk: MemoryDisk | null = null;
+      const restored = await Hypervisor.restore(bytes, {
+        core: to, wasmModule: await loadWasmModule(),
+        restoreDisk: (_d, contents) => (restoredDisk = new MemoryDisk(contents)),
+      });
+      watch(restored, out);
+      await replay.to(restored, end);
+      expect(transcript(restored, out), `snapshot at clock ${at}, ${from} → ${to}`).toEqual(whole);
+      expect(Buffer.compare(restoredDisk!.bytes, refDisk.bytes), "the disk's contents").toBe(0);
+    }
+  }, 600_000);
 });

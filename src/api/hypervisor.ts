@@ -777,6 +777,7 @@ export class Hypervisor {
   /** Virtual clock in cycles (exact below 2^53). Inside an event (output, halted) raised by a
    *  device access, it is the time of that access. */
   clock(): number {
+    if (!this.words) return 0; // (not started: no time has passed)
     if (this.time?.inMmio) return Number(this.time.clock());
     return (this.words[SYS_CLOCK_HI >> 2] >>> 0) * 0x1_0000_0000 + (this.words[SYS_CLOCK_LO >> 2] >>> 0);
   }
