@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { SnapshotError } from "../src/snapshot/state.ts";
-import { readSnapshotInfo } from "../src/snapshot/format.ts";
+import { readSnapshotInfo, decodeSnapshot, captureSnapshot } from "../src/snapshot/format.ts";
+import { vcpuAddr, physmapAddr, V_PRIV, V_MODE, V_IPC_SERVER, V_TLB, PM_TARGET, SCHED_VCPU_COUNT } from "../assembly/layout.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
 import { readFileSync } from "node:fs";
@@ -159,6 +160,41 @@ describe("snapshot and restore", () => {
     version[8] = 9;
     await refuse(version, /version 9/);
     await expect(Hypervisor.restore(bytes, { core: "ts", paging: "nested" })).rejects.toThrow(/shadow paging/);
+  });
+
+  it("refuses crafted files (well-formed, but a state no run reaches) before anything runs", async () => {
+    const hv = new Hypervisor(TWO, { core: "wasm", wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
+    await hv.run({ maxInsns: 3_000 });
+    const good = await decodeSnapshot(await hv.snapshot());
+    /** The snapshot with one change, written as a valid file again. */
+    const crafted = (change: (state: Record<string, any>, memory: Int32Array) => void) => {
+      const state = structuredClone(good.state) as Record<string, any>;
+      const memory = good.blobs[0].slice();
+      change(state, new Int32Array(memory.buffer));
+      return captureSnapshot(good.info, state, [memory, ...good.blobs.slice(1)])();
+    };
+    const refuse = async (change: (state: Record<string, any>, memory: Int32Array) => void, message: RegExp) => {
+      for (const core of ["wasm", "ts"] as const) {
+        await expect(Hypervisor.restore(await crafted(change), { core, wasmModule: await loadWasmModule() })).rejects.toThrow(message);
+      }
+    };
+    const v1 = vcpuAddr(1) >> 2;
+    await refuse((_, m) => { m[v1 + (V_PRIV >> 2)] = 2; }, /privilege level 2/);
+    await refuse((_, m) => { m[v1 + (V_IPC_SERVER >> 2)] = 7; }, /IPC server 7/);
+    await refuse((_, m) => { m[(vcpuAddr(2) + V_MODE) >> 2] = 0; }, /guest mode/);
+    await refuse((_, m) => { m[(vcpuAddr(0) + V_TLB) >> 2] = 0x1000; m[((vcpuAddr(0) + V_TLB) >> 2) + 1] = 0x7fff0000; }, /TLB entry outside guest memory/);
+    await refuse((s) => { s.description.partitions[0].ram = "3M"; }, /memory is \d+ bytes/);
+    await refuse((s) => { s.description.partitions[0].ram = "12345"; }, /ram/);
+    await refuse((s) => { s.host.boards[0].uart.ier = 999; }, /boards\[0\]\.uart\.ier/);
+    await refuse((s) => { s.host.boards[1].plic.priority[3] = 9; }, /priority/);
+    await refuse((s) => { delete s.host.halts; }, /halts is missing/);
+    // The memory map, the schedule and the channels are the description's, whatever the file says.
+    const map = await crafted((_, m) => { m[(physmapAddr(0) + PM_TARGET) >> 2] = 0x7000_0000; m[SCHED_VCPU_COUNT >> 2] = 8; });
+    const restored = await Hypervisor.restore(map, { core: "ts", wasmModule: await loadWasmModule() });
+    const out: Record<string, string> = {};
+    watch(restored, out);
+    await restored.run({ maxInsns: LIMIT });
+    expect(restored.halted.every((h) => h?.status === 0)).toBe(true);
   });
 });
 

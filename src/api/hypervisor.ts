@@ -25,11 +25,11 @@ import {
   SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
-  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, vcpuAddr,
+  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
-import { layoutWords } from "../vmm/guest-memory.js";
+import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
@@ -42,6 +42,7 @@ import { MemoryDisk } from "../devices/virtio-blk.js";
 import type { ElfImage } from "../loader/elf.js";
 import { SnapshotError, StateReader, type StateValue } from "../snapshot/state.js";
 import { captureSnapshot, decodeSnapshot, type SnapshotInfo } from "../snapshot/format.js";
+import { checkCoreState } from "../snapshot/core-check.js";
 
 /** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
 interface BootFiles {
@@ -253,7 +254,6 @@ export class Hypervisor {
   private makeBoard: ((i: number) => Board) | null = null;
   private disks: Array<BlockStorage | undefined> = [];
   private time: VirtualTime | null = null;
-  private stage2: Stage2Allocator | undefined;
   private stopRequested = false;
   /** True while advance() runs (a snapshot is taken between steps, never inside one). */
   private advancing = false;
@@ -374,7 +374,7 @@ export class Hypervisor {
       if (restored.memory.length !== core.memory.byteLength) {
         throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
       }
-      new Uint8Array(core.memory).set(restored.memory);
+      wholeMachine(core.memory).set(restored.memory);
       if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
         throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
       }
@@ -385,7 +385,7 @@ export class Hypervisor {
     }
     const time = (this.time = new VirtualTime(core.memory, core.exports));
     const bus = (this.bus = new DeviceBus(time));
-    const stage2 = (this.stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined);
+    const stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined;
 
     // Host memory: each partition's RAM, then the shared regions.
     let host = RAM_HOST_BASE;
@@ -423,27 +423,39 @@ export class Hypervisor {
       board.clearRam(); // (a restart reuses the memory)
       board.loadImage(files.image, p.image, files.initrd);
       const v = vcpuAddr(i);
+      words[(v + V_IPC_SERVER) >> 2] = -1;
+      words[(v + V_IPC_CLIENT) >> 2] = -1;
+      configureVcpu(i);
+      return board;
+    };
+    /** What the description decides of a vCPU: priority, budget, period, passive, channels. */
+    const configureVcpu = (i: number): void => {
+      const p = cfg.partitions[i];
+      const v = vcpuAddr(i);
       words[(v + V_PRIORITY) >> 2] = p.priority;
       words[(v + V_BUDGET) >> 2] = p.budget;
       words[(v + V_PERIOD) >> 2] = p.period;
-      words[(v + V_IPC_SERVER) >> 2] = -1;
-      words[(v + V_IPC_CLIENT) >> 2] = -1;
       words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
+      words.fill(0, (v + V_CHANNELS) >> 2, (v + V_IPC_STATE) >> 2);
       cfg.channels.forEach((c, k) => {
         for (const end of c.ends) if (end.partition === i) words[(v + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
       });
-      return board;
     };
     this.disks = disks;
     this.boards = [];
     if (restored) {
+      // What the description decides is written again (not taken from the file), and the rest
+      // of the kernel state checked (src/snapshot/core-check.ts).
+      checkCoreState(words, cfg, core.memory.byteLength);
+      this.writeSystemTables();
       const host = restored.state;
-      if (stage2) stage2.position = host.int("stage2Position", 0, 0x7fff_ffff);
       const boards = host.list("boards", cfg.partitions.length);
       if (boards.length !== cfg.partitions.length) throw new SnapshotError("snapshot: one board per partition expected");
       cfg.partitions.forEach((_, i) => {
         this.boards[i] = newBoard(i);
         this.boards[i].loadState(boards[i]);
+        this.boards[i].rebuildMap();
+        configureVcpu(i);
       });
       this.loadHostState(host);
       return;
@@ -453,6 +465,14 @@ export class Hypervisor {
       if (this.pendingInput[i]) this.boards[i].pushInput(this.pendingInput[i]);
     });
 
+    this.writeSystemTables();
+    core.exports.schedReset();
+  }
+
+  /** The channel table and the schedule, as the description says (a new system, a restored one). */
+  private writeSystemTables(): void {
+    const cfg = this.config;
+    const words = this.words;
     // IPC: the channel table, each vCPU's channel ids, passive partitions, the fast path switch.
     if (cfg.channels.length > IPC_CHANNELS_MAX) throw new RangeError(`${cfg.channels.length} channels: at most ${IPC_CHANNELS_MAX}`);
     words[IPC_CHANNEL_COUNT >> 2] = cfg.channels.length;
@@ -477,7 +497,6 @@ export class Hypervisor {
       words[e + (SW_LENGTH >> 2)] = w.length;
       words[e + (SW_MASK >> 2)] = w.partitions.reduce((m, p) => m | (1 << p), 0);
     });
-    core.exports.schedReset();
   }
 
   private emit<K extends keyof Listeners>(type: K, event: Parameters<Listeners[K]>[0]): void {
@@ -695,7 +714,16 @@ export class Hypervisor {
       // A device deadline (a UART timeout, an RTC alarm) ends the slice exactly where it falls.
       const untilDevice = this.untilDeviceEvent();
       if (untilDevice !== null) slice = Math.min(slice, Math.max(1, untilDevice));
-      const reason = exports.hvRun(slice);
+      let reason: number;
+      try {
+        reason = exports.hvRun(slice);
+      } catch (err) {
+        // The core met a state it cannot run (only a wasmvisor bug, or a crafted snapshot that
+        // passed every check, gets here): the system stops with a clear fault, never a crash.
+        const message = `stopped by a fatal fault: the core failed (${err instanceof Error ? err.message : String(err)}); a wasmvisor bug or a corrupted snapshot`;
+        this.halts.forEach((h, i) => { if (!h) this.partitionHalted(i, { kind: "fault", status: STATUS_FAULT, message }); });
+        return "halted";
+      }
       this.drainTimeline();
       // A pause for the timeline may come before any time passed; every other exit counts as
       // progress, so a run always ends.
@@ -946,7 +974,7 @@ export class Hypervisor {
       throw new Error("snapshot: the system description does not describe this system again (a field describeSystem does not write)");
     }
     const disks: Array<{ partition: number; size: number; readOnly: boolean }> = [];
-    const blobs = [new Uint8Array(this.core!.memory)];
+    const blobs = [wholeMachine(this.core!.memory)];
     this.disks.forEach((d, i) => {
       if (!d) return;
       if (d.size > MAX_SNAPSHOT_DISK) {
@@ -1022,7 +1050,6 @@ export class Hypervisor {
     return {
       halts: this.halts.map((h) => (h ? { kind: h.kind, status: h.status, message: h.message } : null)),
       timelineRead: this.timelineRead, switchesEmitted: this.switchesEmitted, switchesLost: this.switchesLost,
-      stage2Position: this.stage2?.position ?? 0,
       boards: this.boards.map((b) => b.saveState()),
     };
   }

@@ -16,7 +16,7 @@ import {
   SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, HOSTREQ_RETRY, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
   V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
-  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, STAGE2_TABLE, vcpuAddr, physmapAddr,
+  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, STAGE2_TABLE, V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, vcpuAddr, physmapAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -130,20 +130,9 @@ export class DeviceBus {
 /** Host memory for stage-2 tables (layout.ts STAGE2_*), shared by the boards of a core. */
 export class Stage2Allocator {
   private next: number;
-  constructor(private readonly words: Int32Array, private readonly base: number, private readonly end: number) {
+  constructor(private readonly words: Int32Array, base: number, private readonly end: number) {
     this.next = base;
   }
-  /** Where the next table goes (a snapshot carries it). */
-  get position(): number {
-    return this.next;
-  }
-  set position(at: number) {
-    if (!Number.isInteger(at) || at < this.base || at > this.end || (at - this.base) % STAGE2_TABLE !== 0) {
-      throw new SnapshotError(`snapshot: the stage-2 table position 0x${at.toString(16)} is not one this system can have`);
-    }
-    this.next = at;
-  }
-
   table(): number {
     if (this.next + STAGE2_TABLE > this.end) throw new RangeError("out of stage-2 table memory (too much mapped guest-physical space)");
     const t = this.next;
@@ -365,8 +354,6 @@ export class Board {
       sbiInput: encode.bytes(this.sbiInput.peekAll()),
       output: encode.bytes(this.outBuf.subarray(0, this.outLen)),
       dtbAddress: this.dtbAddress,
-      regionCount: this.regionCount,
-      stage2: this.stage2,
     };
   }
 
@@ -402,9 +389,16 @@ export class Board {
     this.outBuf.set(output);
     this.outLen = output.length;
     this.dtbAddress = r.int("dtbAddress", 0, 0xffff_ffff);
-    this.regionCount = r.int("regionCount", 0, PHYSMAP_MAX);
-    this.stage2 = r.int("stage2", 0, 0x7fff_ffff);
     this.loaded = true;
+  }
+
+  /** Write this board's memory map (and stage-2 table) again from its description, and point
+   *  its vCPU at them: a restored system never takes host addresses from a snapshot file. */
+  rebuildMap(): void {
+    this.writeMap();
+    this.words[(this.vcpu + V_PHYSMAP) >> 2] = physmapAddr(this.index);
+    this.words[(this.vcpu + V_PHYSMAP_COUNT) >> 2] = this.regionCount;
+    this.words[(this.vcpu + V_STAGE2) >> 2] = this.stage2;
   }
 
   // ── Loading and reset ─────────────────────────────────────────────────────────────────────
