@@ -416,6 +416,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     loadImage: sys.loadImage,
     openDisk: sys.openDisk,
+    openSemihostDir: sys.openSemihostDir,
     wallClock: p.options.has("wall-clock"),
     ipcFastPath: !p.options.has("ipc-slow-path"),
     file: sys.file,

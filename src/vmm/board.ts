@@ -783,8 +783,14 @@ export class Board {
     this.inHypercall = true;
     try {
       if (eid === HC_SEMIHOSTING && this.semihosting) {
-        // A semihosting call: operation `fid` (a0), parameter in a1; a0 comes back.
-        this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.register(11)) | 0;
+        // A semihosting call: operation `fid` (a0), parameter in a1; a0 comes back. The core
+        // published the call's exact time in SYS_NOW, as for a device access.
+        this.o.time.inMmio = true;
+        try {
+          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.register(11)) | 0;
+        } finally {
+          this.o.time.inMmio = false;
+        }
         return;
       }
       this.serveHypercall(eid, fid);
