@@ -276,3 +276,80 @@ describe("semihosting: bounded work and the sequence's rules", () => {
     });
   }
 });
+
+describe("semihosting: in a partition, and the system description", () => {
+  for (const core of CORES) {
+    it(`a machine-mode partition with "semihosting": { "dir" } runs the semihost guest as the bare machine does (${core})`, async () => {
+      const { dir } = semihostTree();
+      const hv = new Hypervisor({
+        partitions: [{ name: "s", image: "semihost", ram: "128M", semihosting: { dir: "files", cmdline: "semihost.elf --verbose" } }],
+      }, {
+        core, wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i),
+        openSemihostDir: (d) => { expect(d).toBe("files"); return semihostDirectory(dir); },
+      });
+      let out = "";
+      hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+      hv.console("s").write("xy");
+      const result = await hv.run();
+      expect(out).toBe(EXPECTED);
+      expect(result.status).toBe(7);
+      expect(result.partitions[0].halt?.message).toBe("failed (semihosting SYS_EXIT_EXTENDED, status 7)");
+      expect(hv.stats().instructions).toBe(SEMIHOST_INSTRUCTIONS);
+      expect(readFileSync(join(dir, "hello.txt"), "latin1")).toBe("hello file\nmore\n");
+    }, 60_000);
+  }
+
+  it("rejects a bad semihosting field with its path and what would be valid", () => {
+    const problems = (semihosting: unknown) => {
+      try {
+        validateSystem({ partitions: [{ name: "p", image: "x.elf", semihosting }] }, "sys.json");
+        return [];
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        return err.problems.map((p) => `${p.path}: ${p.message}`);
+      }
+    };
+    expect(problems({ dir: "files" })).toEqual([]);
+    expect(problems({})).toEqual([]);
+    expect(problems(true)[0]).toMatch(/^partitions\[0\]\.semihosting: must be an object/);
+    expect(problems({ dir: "" })[0]).toMatch(/^partitions\[0\]\.semihosting\.dir: /);
+    expect(problems({ userspace: "yes" })).toEqual(["partitions[0].semihosting.userspace: must be true or false"]);
+    expect(problems({ cmdline: 5 })[0]).toMatch(/^partitions\[0\]\.semihosting\.cmdline: must be a string/);
+    expect(problems({ folder: "x" })[0]).toMatch(/^partitions\[0\]\.semihosting\.folder: unknown field; the fields here are dir, userspace, cmdline/);
+  });
+
+  it("names a semihosting directory that does not exist (wasmvisor run: status 2, nothing started)", async () => {
+    const { root } = semihostTree();
+    const file = join(root, "sys.json");
+    writeFileSync(file, JSON.stringify({ partitions: [{ name: "s", image: guestPath("semihost"), semihosting: { dir: "nowhere" } }] }));
+    const r = await cli(["run", file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("partitions[0].semihosting.dir: semihosting directory");
+    expect(r.stderr).toContain("no such directory");
+  });
+});
+
+describe("semihosting: wasmvisor run-elf --semihosting DIR", () => {
+  it("serves the guest's calls with its files in DIR; the console is stdin/stdout", async () => {
+    const { dir } = semihostTree();
+    const r = await cli(["run-elf", guestPath("semihost"), "--semihosting", dir], new TextEncoder().encode("xy"));
+    expect(r.stdout).toBe(EXPECTED.replace("semihost.elf --verbose", guestPath("semihost")));
+    expect(r.status).toBe(7);
+    expect(r.stderr).toBe("wasmvisor: guest failed (semihosting SYS_EXIT_EXTENDED, status 7)\n");
+    expect(existsSync(join(dir, "renamed.txt"))).toBe(false);
+  }, 60_000);
+
+  it("refuses a DIR that is not a directory (status 2); without the flag the sequence is a breakpoint", async () => {
+    const { root } = semihostTree();
+    const missing = await cli(["run-elf", guestPath("semihost"), "--semihosting", join(root, "nowhere")]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--semihosting");
+    expect(missing.stderr).toContain("no such directory");
+    const file = await cli(["run-elf", guestPath("semihost"), "--semihosting", join(root, "dir", "hello.txt")]);
+    expect(file.status).toBe(2);
+    expect(file.stderr).toContain("is not a directory");
+    const off = await cli(["run-elf", guestPath("semihost")]);
+    expect(off.status).toBe(99);
+    expect(off.stdout).toMatch(/^unexpected trap: mcause=0x00000003/);
+  }, 60_000);
+});
