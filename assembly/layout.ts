@@ -73,7 +73,10 @@ export const SYS_CLOCK_LO: i32 = SYS_BASE + 0x10;
 export const SYS_CLOCK_HI: i32 = SYS_BASE + 0x14;
 /** Clock cycles per mtime tick (mtime runs at 10 MHz; the default 10 gives a 100 MHz virtual hart). */
 export const SYS_CYCLES_PER_TICK: i32 = SYS_BASE + 0x18;
-/** (SYS_BASE + 0x1c and + 0x20 are free: time offsets are per vCPU, V_TIME_OFFSET.) */
+/** Order of protected calls (kernel/ipc.ts): each call queued takes the next number, so a
+ *  server receives its callers of equal priority first come, first served. */
+export const SYS_IPC_SEQ: i32 = SYS_BASE + 0x1c;
+/** (SYS_BASE + 0x20 is free: time offsets are per vCPU, V_TIME_OFFSET.) */
 /** Clock value at the moment of the current MMIO access (so devices see exact time mid-slice). */
 export const SYS_NOW_LO: i32 = SYS_BASE + 0x24;
 export const SYS_NOW_HI: i32 = SYS_BASE + 0x28;

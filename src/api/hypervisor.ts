@@ -37,8 +37,53 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
 const FID_NOTIFY = 3;
-import { validateSystem, type SystemConfig, type DiskConfig } from "../config/system.js";
 import type { SemihostFiles } from "../devices/semihosting.js";
+import { validateSystem, describeSystem, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
+import { MemoryDisk } from "../devices/virtio-blk.js";
+import type { ElfImage } from "../loader/elf.js";
+import { SnapshotError, StateReader, type StateValue } from "../snapshot/state.js";
+import { captureSnapshot, decodeSnapshot, type SnapshotInfo } from "../snapshot/format.js";
+
+/** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
+interface BootFiles {
+  image: ElfImage;
+  initrd?: { bytes: Uint8Array; name: string };
+  hash: string;
+}
+
+/** What Hypervisor.restore hands to build(): the core's memory, the host-side state, the disks. */
+interface RestoredSystem {
+  memory: Uint8Array;
+  state: StateReader;
+  disks: Array<BlockStorage | undefined>;
+}
+
+/** The options of Hypervisor.restore: those of a new Hypervisor, except what the snapshot says. */
+export interface RestoreOptions extends Omit<HypervisorOptions, "loadImage" | "openDisk" | "paging" | "ipcFastPath"> {
+  /** Only needed to restart a partition from its image later (checked against the snapshot's). */
+  loadImage?: HypervisorOptions["loadImage"];
+  /** Must match the snapshot's paging mode if given (the core's tables are in the snapshot). */
+  paging?: PagingMode;
+  /** The storage a restored disk runs on, holding `contents` (the disk as the snapshot saw it).
+   *  Default: in memory (a MemoryDisk), so restoring never writes over a host file. */
+  restoreDisk?: (disk: DiskConfig, contents: Uint8Array) => BlockStorage | Promise<BlockStorage>;
+}
+
+/** The largest disk a snapshot embeds. */
+export const MAX_SNAPSHOT_DISK = 1024 * 1024 * 1024;
+const HALT_KINDS = ["pass", "fail", "reset", "htif", "semihosting", "shutdown", "fault", "limit", "idle", "stopped", "killed"] as const;
+
+/** SHA-256 (hex) of some byte arrays, one after the other. */
+async function fileHash(parts: Uint8Array[]): Promise<string> {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export type PagingMode = "shadow" | "nested";
 
@@ -212,7 +257,10 @@ export class Hypervisor {
   private makeBoard: ((i: number) => Board) | null = null;
   private disks: Array<BlockStorage | undefined> = [];
   private time: VirtualTime | null = null;
+  private stage2: Stage2Allocator | undefined;
   private stopRequested = false;
+  /** True while advance() runs (a snapshot is taken between steps, never inside one). */
+  private advancing = false;
 
   /** `config` is a system description (validated here; throws ConfigError) or a SystemConfig. */
   constructor(config: unknown, options: HypervisorOptions) {
@@ -269,11 +317,34 @@ export class Hypervisor {
     return this.starting;
   }
 
-  private async build(): Promise<void> {
+  /** A partition's image and initrd, read and parsed (once; kept for restarts and snapshots). */
+  private bootFiles(i: number): Promise<BootFiles> {
+    this.boot[i] ??= (async () => {
+      const p = this.config.partitions[i];
+      if (!this.options.loadImage) throw new RangeError(`partition "${p.name}": its image is needed (a restart) but the Hypervisor was given no loadImage option`);
+      const bytes = await this.options.loadImage(p.image);
+      const image = parseBootImage(bytes, p.image, RAM_BASE);
+      const initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
+      const files = { image, initrd, hash: await fileHash([bytes, ...(initrd ? [initrd.bytes] : [])]) };
+      const expected = this.restoredHashes?.[i];
+      if (expected !== undefined && files.hash !== expected) {
+        throw new SnapshotError(`partition "${p.name}": ${p.image}${p.initrd ? ` (with ${p.initrd})` : ""} is not the image this snapshot's system ran: it cannot be started again from it`);
+      }
+      return files;
+    })();
+    return this.boot[i];
+  }
+  private boot: Array<Promise<BootFiles> | undefined> = [];
+  private restoredHashes: string[] | null = null;
+  /** A partition's boot files once read (the sync path of a restart after start()). */
+  private bootReady: Array<BootFiles | undefined> = [];
+
+  private async build(restored?: RestoredSystem): Promise<void> {
     const cfg = this.config;
-    const images = await Promise.all(cfg.partitions.map(async (p) => parseBootImage(await this.options.loadImage(p.image), p.image, RAM_BASE)));
-    const initrds = await Promise.all(cfg.partitions.map(async (p) => p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd }));
-    const disks = await Promise.all(cfg.partitions.map(async (p) => {
+    if (!restored) {
+      this.bootReady = await Promise.all(cfg.partitions.map((_, i) => this.bootFiles(i)));
+    }
+    const disks = restored ? restored.disks : await Promise.all(cfg.partitions.map(async (p) => {
       if (!p.disk) return undefined;
       if (!this.options.openDisk) throw new RangeError(`partition "${p.name}" has a disk (${p.disk.file}) but the Hypervisor was given no openDisk option`);
       return this.options.openDisk(p.disk);
@@ -301,13 +372,24 @@ export class Hypervisor {
     });
     this.core = core;
     const words = (this.words = layoutWords(core.memory));
-    core.exports.systemReset(cfg.cyclesPerTick);
     const nested = this.options.paging === "nested";
-    words[SYS_HV_MODE >> 2] = 1;
-    words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
+    if (restored) {
+      // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM.
+      if (restored.memory.length !== core.memory.byteLength) {
+        throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+      }
+      new Uint8Array(core.memory).set(restored.memory);
+      if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
+        throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
+      }
+    } else {
+      core.exports.systemReset(cfg.cyclesPerTick);
+      words[SYS_HV_MODE >> 2] = 1;
+      words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
+    }
     const time = (this.time = new VirtualTime(core.memory, core.exports));
     const bus = (this.bus = new DeviceBus(time));
-    const stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined;
+    const stage2 = (this.stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined);
 
     // Host memory: each partition's RAM, then the shared regions.
     let host = RAM_HOST_BASE;
@@ -319,8 +401,8 @@ export class Hypervisor {
       const m = c.region === undefined ? undefined : cfg.partitions[i].mappings.find((x) => x.region === c.region);
       return { id: e.id, name: c.name, ...(m ? { region: { gpa: m.address, size: cfg.regions[c.region!].size } } : {}) };
     })));
-    /** A partition's board with its devices, loaded and its vCPU configured (again after a restart). */
-    this.makeBoard = (i: number): Board => {
+    /** A partition's board with its devices (nothing loaded). */
+    const newBoard = (i: number): Board => {
       const p = cfg.partitions[i];
       const regions: MappedRegion[] = p.mappings.map((m) => ({
         name: cfg.regions[m.region].name, gpa: m.address, size: cfg.regions[m.region].size,
@@ -339,8 +421,16 @@ export class Hypervisor {
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
+      return board;
+    };
+    /** A partition's board with its devices, loaded and its vCPU configured (again after a restart). */
+    this.makeBoard = (i: number): Board => {
+      const p = cfg.partitions[i];
+      const files = this.bootReady[i];
+      if (!files) throw new Error(`partition "${p.name}": its image has not been read`);
+      const board = newBoard(i);
       board.clearRam(); // (a restart reuses the memory)
-      board.loadImage(images[i], p.image, initrds[i]);
+      board.loadImage(files.image, p.image, files.initrd);
       const v = vcpuAddr(i);
       words[(v + V_PRIORITY) >> 2] = p.priority;
       words[(v + V_BUDGET) >> 2] = p.budget;
@@ -355,6 +445,18 @@ export class Hypervisor {
     };
     this.disks = disks;
     this.boards = [];
+    if (restored) {
+      const host = restored.state;
+      if (stage2) stage2.position = host.int("stage2Position", 0, 0x7fff_ffff);
+      const boards = host.list("boards", cfg.partitions.length);
+      if (boards.length !== cfg.partitions.length) throw new SnapshotError("snapshot: one board per partition expected");
+      cfg.partitions.forEach((_, i) => {
+        this.boards[i] = newBoard(i);
+        this.boards[i].loadState(boards[i]);
+      });
+      this.loadHostState(host);
+      return;
+    }
     cfg.partitions.forEach((_, i) => {
       this.boards[i] = this.makeBoard!(i);
       if (this.pendingInput[i]) this.boards[i].pushInput(this.pendingInput[i]);
@@ -525,6 +627,7 @@ export class Hypervisor {
   async restart(name: string): Promise<void> {
     await this.start();
     const i = this.partitionIndex(name);
+    this.bootReady[i] = await this.bootFiles(i);
     this.disks[i]?.sync?.();
     this.boards[i] = this.makeBoard!(i);
     this.halts[i] = null;
@@ -578,6 +681,15 @@ export class Hypervisor {
    * "halted", "idle", "stopped", or "debug" (debugStop).
    */
   advance(cycles: number, maxMs = Infinity): "budget" | "halted" | "idle" | "stopped" | "debug" {
+    this.advancing = true;
+    try {
+      return this.advanceSteps(cycles, maxMs);
+    } finally {
+      this.advancing = false;
+    }
+  }
+
+  private advanceSteps(cycles: number, maxMs: number): "budget" | "halted" | "idle" | "stopped" | "debug" {
     const exports = this.core!.exports;
     let left = cycles;
     const started = maxMs === Infinity ? 0 : performance.now();
@@ -676,6 +788,7 @@ export class Hypervisor {
   /** Virtual clock in cycles (exact below 2^53). Inside an event (output, halted) raised by a
    *  device access, it is the time of that access. */
   clock(): number {
+    if (!this.words) return 0; // (not started: no time has passed)
     if (this.time?.inMmio) return Number(this.time.clock());
     return (this.words[SYS_CLOCK_HI >> 2] >>> 0) * 0x1_0000_0000 + (this.words[SYS_CLOCK_LO >> 2] >>> 0);
   }
@@ -824,6 +937,115 @@ export class Hypervisor {
       shadowHits: word(SYS_STAT_SHADOW_HITS),
       partitions: parts,
     };
+  }
+
+  // ── Snapshots (src/snapshot/) ───────────────────────────────────────────────────────────
+
+  /**
+   * The whole running system as one file (src/snapshot/format.ts): the core's memory (every
+   * hart, the kernel, every partition's RAM), every device, the disks' contents, the system
+   * description. Take it between steps of a run (await hv.step(n), or while run() yields to the
+   * host); the system may go on at once, the file is what it was at the call. Hypervisor.restore
+   * continues it exactly, on either core, in Node or a browser.
+   */
+  async snapshot(): Promise<Uint8Array> {
+    await this.start();
+    const hashes = this.restoredHashes ?? (await Promise.all(this.config.partitions.map((_, i) => this.bootFiles(i)))).map((f) => f.hash);
+    if (this.advancing || this.time!.inMmio) throw new Error("snapshot: not inside a step of the run (take it between steps, e.g. after await hv.step(n))");
+    const description = describeSystem(this.config);
+    if (JSON.stringify(validateSystem(description, "snapshot")) !== JSON.stringify(this.config)) {
+      throw new Error("snapshot: the system description does not describe this system again (a field describeSystem does not write)");
+    }
+    const disks: Array<{ partition: number; size: number; readOnly: boolean }> = [];
+    const blobs = [new Uint8Array(this.core!.memory)];
+    this.disks.forEach((d, i) => {
+      if (!d) return;
+      if (d.size > MAX_SNAPSHOT_DISK) {
+        throw new RangeError(`snapshot: partition "${this.config.partitions[i].name}"'s disk is ${d.size} bytes; a snapshot embeds disks of at most ${MAX_SNAPSHOT_DISK} bytes`);
+      }
+      const contents = new Uint8Array(d.size);
+      d.read(0, contents); // (what the guest would read: RapiLog's buffered writes included)
+      disks.push({ partition: i, size: d.size, readOnly: d.readOnly });
+      blobs.push(contents);
+    });
+    const info: SnapshotInfo = {
+      format: "wasmvisor snapshot", system: this.config.name, partitions: this.config.partitions.map((p) => p.name),
+      clock: this.clock(), instructions: this.stats().instructions, core: this.core!.kind,
+      paging: this.options.paging ?? "shadow", created: new Date().toISOString(),
+    };
+    const state = {
+      description, paging: info.paging, ipcFastPath: this.options.ipcFastPath !== false,
+      images: hashes, disks, host: this.saveHostState(),
+    } as StateValue;
+    return captureSnapshot(info, state, blobs)();
+  }
+
+  /**
+   * A system from a snapshot (hv.snapshot(), a file `wasmvisor run --snapshot-…` wrote): it goes
+   * on exactly where the snapshot was taken, on the core `options.core` names. The file is
+   * checked whole first (format, version, checksum, the system description, every device's
+   * state); a bad one throws a SnapshotError and nothing starts.
+   */
+  static async restore(file: Uint8Array, options: RestoreOptions = {}): Promise<Hypervisor> {
+    const contents = await decodeSnapshot(file);
+    const r = new StateReader(contents.state, "state");
+    let config: SystemConfig;
+    try {
+      config = validateSystem(r.raw("description"), "the snapshot's system description");
+    } catch (err) {
+      if (err instanceof ConfigError) throw new SnapshotError(`snapshot: ${err.message}`);
+      throw err;
+    }
+    const paging = r.oneOf("paging", ["shadow", "nested"] as const);
+    if (options.paging && options.paging !== paging) {
+      throw new SnapshotError(`snapshot: it was taken with ${paging} paging and restores only so (the core's tables are part of it), not with ${options.paging}`);
+    }
+    const { restoreDisk, ...rest } = options;
+    const hv = new Hypervisor(config, {
+      ...rest, paging, ipcFastPath: r.bool("ipcFastPath"),
+      loadImage: options.loadImage as HypervisorOptions["loadImage"],
+    });
+    const images = r.list("images", config.partitions.length);
+    if (images.length !== config.partitions.length) throw new SnapshotError("snapshot: one image fingerprint per partition expected");
+    hv.restoredHashes = images.map((x) => x.asStr(64));
+    const diskList = r.list("disks", config.partitions.length);
+    if (contents.blobs.length !== 1 + diskList.length) throw new SnapshotError("snapshot: the disks listed and the disks embedded differ");
+    const disks: Array<BlockStorage | undefined> = config.partitions.map(() => undefined);
+    for (const [k, d] of diskList.entries()) {
+      const i = d.int("partition", 0, config.partitions.length - 1);
+      const disk = config.partitions[i].disk;
+      const bytes = contents.blobs[1 + k];
+      if (!disk || disks[i] || bytes.length !== d.int("size", 1, MAX_SNAPSHOT_DISK) || d.bool("readOnly") !== disk.readOnly) {
+        throw new SnapshotError(`snapshot: state.disks[${k}] does not match the partitions' disks`);
+      }
+      disks[i] = restoreDisk ? await restoreDisk(disk, bytes) : new MemoryDisk(bytes, disk.readOnly);
+    }
+    config.partitions.forEach((p, i) => {
+      if (p.disk && !disks[i]) throw new SnapshotError(`snapshot: partition "${p.name}"'s disk is missing`);
+    });
+    hv.starting = hv.build({ memory: contents.blobs[0], state: r.child("host"), disks });
+    await hv.starting;
+    return hv;
+  }
+
+  /** The hypervisor's own state besides the boards (halts, the timeline's reader, counters). */
+  private saveHostState(): StateValue {
+    return {
+      halts: this.halts.map((h) => (h ? { kind: h.kind, status: h.status, message: h.message } : null)),
+      timelineRead: this.timelineRead, switchesEmitted: this.switchesEmitted, switchesLost: this.switchesLost,
+      stage2Position: this.stage2?.position ?? 0,
+      boards: this.boards.map((b) => b.saveState()),
+    };
+  }
+
+  private loadHostState(r: StateReader): void {
+    const halts = r.list("halts", this.config.partitions.length);
+    if (halts.length !== this.config.partitions.length) throw new SnapshotError("snapshot: one halt per partition expected");
+    this.halts = halts.map((h) => h.isNull() ? null
+      : ({ kind: h.oneOf("kind", HALT_KINDS), status: h.int("status", 0, Number.MAX_SAFE_INTEGER), message: h.str("message") } as Halt));
+    this.timelineRead = r.int("timelineRead", 0, 0xffff_ffff);
+    this.switchesEmitted = r.int("switchesEmitted", 0, Number.MAX_SAFE_INTEGER);
+    this.switchesLost = r.int("switchesLost", 0, Number.MAX_SAFE_INTEGER);
   }
 
   /** The board of a partition (for tests and tools: registers, RAM). */

@@ -695,3 +695,45 @@ export function validateSystem(
   if (quantum === null || rtcEpoch === null || problems.length > 0) throw new ConfigError(file, problems);
   return { name, cyclesPerTick, quantum, rtcEpoch, partitions, schedule, regions, channels };
 }
+
+/**
+ * The system description (JSON) that validateSystem turns into `config` again: what a snapshot
+ * carries, so the one validator judges a restored system as it judged the original. Durations
+ * are written in cycles and sizes in bytes, so nothing is rounded on the way back.
+ */
+export function describeSystem(config: SystemConfig): Record<string, unknown> {
+  const cycles = (n: number) => `${n}cycles`;
+  const regionName = (r: number) => config.regions[r].name;
+  return {
+    name: config.name,
+    cyclesPerTick: config.cyclesPerTick,
+    quantum: cycles(config.quantum),
+    rtcEpoch: config.rtcEpoch,
+    memoryRegions: config.regions.map((r) => ({ name: r.name, size: r.size })),
+    partitions: config.partitions.map((p) => ({
+      name: p.name, image: p.image, mode: p.mode, ram: p.ramBytes, priority: p.priority,
+      ...(p.period > 0 ? { budget: cycles(p.budget), period: cycles(p.period) } : {}),
+      devices: [...p.devices],
+      ...(p.bootargs !== undefined ? { bootargs: p.bootargs } : {}),
+      ...(p.initrd !== undefined ? { initrd: p.initrd } : {}),
+      ...(p.disk ? { disk: { file: p.disk.file, readOnly: p.disk.readOnly, mode: p.disk.mode, buffer: p.disk.bufferBytes } } : {}),
+      mappings: p.mappings.map((m) => ({
+        region: regionName(m.region), address: m.address,
+        perms: `${m.read ? "r" : ""}${m.write ? "w" : ""}${m.exec ? "x" : ""}`,
+      })),
+      passive: p.passive,
+      htif: p.htif,
+    })),
+    schedule: {
+      majorFrame: cycles(config.schedule.majorFrame),
+      windows: config.schedule.windows.map((w) => ({
+        start: cycles(w.start), length: cycles(w.length), partitions: w.partitions.map((i) => config.partitions[i].name),
+      })),
+    },
+    channels: config.channels.map((c) => ({
+      name: c.name,
+      ends: c.ends.map((e) => ({ partition: config.partitions[e.partition].name, id: e.id, pp: e.pp })),
+      ...(c.region !== undefined ? { region: regionName(c.region) } : {}),
+    })),
+  };
+}

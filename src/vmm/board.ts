@@ -37,6 +37,7 @@ import { VirtioConsole } from "../devices/virtio-console.js";
 import { ChannelDoorbells, CHANNEL_BASE, CHANNEL_WINDOW, CHANNEL_IRQ_BASE } from "../devices/channel.js";
 import type { VirtualTime } from "../machine/time.js";
 import { GuestMemory, layoutWords, type MemoryWindow } from "./guest-memory.js";
+import { encode, SnapshotError, MAX_SNAPSHOT_INPUT, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const FINISHER_BASE = 0x0010_0000;
@@ -132,9 +133,20 @@ export class DeviceBus {
 /** Host memory for stage-2 tables (layout.ts STAGE2_*), shared by the boards of a core. */
 export class Stage2Allocator {
   private next: number;
-  constructor(private readonly words: Int32Array, base: number, private readonly end: number) {
+  constructor(private readonly words: Int32Array, private readonly base: number, private readonly end: number) {
     this.next = base;
   }
+  /** Where the next table goes (a snapshot carries it). */
+  get position(): number {
+    return this.next;
+  }
+  set position(at: number) {
+    if (!Number.isInteger(at) || at < this.base || at > this.end || (at - this.base) % STAGE2_TABLE !== 0) {
+      throw new SnapshotError(`snapshot: the stage-2 table position 0x${at.toString(16)} is not one this system can have`);
+    }
+    this.next = at;
+  }
+
   table(): number {
     if (this.next + STAGE2_TABLE > this.end) throw new RangeError("out of stage-2 table memory (too much mapped guest-physical space)");
     const t = this.next;
@@ -222,6 +234,8 @@ export class Board {
   private readonly deviceIds = new Map<DeviceName, number>();
   private readonly regions: readonly MappedRegion[];
   private htif: Htif | null = null;
+  /** The virtio-mmio transports of this board's virtio devices (their state is in a snapshot). */
+  private readonly virtioTransports: VirtioMmio[] = [];
   private loaded = false;
   private regionCount = 0;
   private stage2 = 0;
@@ -310,6 +324,7 @@ export class Board {
     if (o.disk) {
       this.virtioBlk = new VirtioBlk(o.disk, `${o.name}-vda`);
       const dev = new VirtioMmio(`${o.name}.virtio-blk`, this.virtioBlk, this.memory, line(VIRTIO_IRQ["virtio-blk"]), retry);
+      this.virtioTransports.push(dev);
       this.deviceIds.set("virtio-blk", o.bus.add(dev));
     }
     const channels = o.channels ?? [];
@@ -321,6 +336,7 @@ export class Board {
       this.virtioConsole = new VirtioConsole((b) => this.emit(b));
       const dev = new VirtioMmio(`${o.name}.virtio-console`, this.virtioConsole, this.memory, line(VIRTIO_IRQ["virtio-console"]), retry);
       this.virtioConsole.setGuard((op) => dev.guarded(op));
+      this.virtioTransports.push(dev);
       this.deviceIds.set("virtio-console", o.bus.add(dev));
     }
     // The other virtio-mmio slots answer as empty ones (one window per run of adjacent slots).
@@ -376,6 +392,74 @@ export class Board {
     return next;
   }
 
+  // ── Snapshots (src/snapshot/) ─────────────────────────────────────────────────────────────
+
+  /** The board's host-side state: its devices, console input and output not yet handed on, and
+   *  what loading the image decided (HTIF's words, the device tree's address, the stage-2 root).
+   *  The hart and the memory map are in the core's memory, which a snapshot carries whole. */
+  saveState(): StateValue {
+    return {
+      uart: this.uart?.saveState() ?? null,
+      clint: this.clint?.saveState() ?? null,
+      plic: this.plic?.saveState() ?? null,
+      rtc: this.rtc.saveState(),
+      virtio: this.virtioTransports.map((t) => t.saveState()),
+      htif: this.htif ? { tohost: this.htif.tohost, fromhost: this.htif.fromhost, state: this.htif.saveState() } : null,
+      sbiInput: encode.bytes(this.sbiInput.peekAll()),
+      output: encode.bytes(this.outBuf.subarray(0, this.outLen)),
+      dtbAddress: this.dtbAddress,
+      regionCount: this.regionCount,
+      stage2: this.stage2,
+      // Semihosting's errno and heap; open host files are not carried (a restored partition
+      // finds its handles closed: EBADF).
+      semihosting: this.semihosting ? { errno: this.semihosting.errno, heapBase: this.heap.base, heapLimit: this.heap.limit } : null,
+    };
+  }
+
+  /** Take the state saveState() gave, on a board built for the same partition (after the core's
+   *  memory was restored; instead of loading an image). */
+  loadState(r: StateReader): void {
+    const device = (name: "uart" | "clint" | "plic", dev: { loadState(r: StateReader): void } | null) => {
+      const s = r.childOrNull(name);
+      if ((s === null) !== (dev === null)) throw new SnapshotError(`snapshot: ${r.path}.${name} does not match the partition's devices`);
+      if (s && dev) dev.loadState(s);
+    };
+    device("uart", this.uart);
+    device("clint", this.clint);
+    device("plic", this.plic);
+    this.rtc.loadState(r.child("rtc"));
+    const virtio = r.list("virtio", this.virtioTransports.length);
+    if (virtio.length !== this.virtioTransports.length) throw new SnapshotError(`snapshot: ${r.path}.virtio does not match the partition's devices`);
+    this.virtioTransports.forEach((t, i) => t.loadState(virtio[i]));
+    const h = r.childOrNull("htif");
+    this.htif = null;
+    if (h) {
+      const inRam = (at: number) => at % 8 === 0 && at >= RAM_BASE && at + 8 <= RAM_BASE + this.ramBytes;
+      const tohost = h.int("tohost", 0, 0xffff_ffff);
+      const fromhost = h.intOrNull("fromhost", 0, 0xffff_ffff);
+      if (!this.o.htif || !inRam(tohost) || (fromhost !== null && !inRam(fromhost))) {
+        throw new SnapshotError(`snapshot: ${r.path}.htif is not possible for this partition`);
+      }
+      this.htif = this.makeHtif(tohost, fromhost);
+      this.htif.loadState(h.child("state"));
+    }
+    this.sbiInput.replace(r.bytes("sbiInput", MAX_SNAPSHOT_INPUT));
+    const output = r.bytes("output", this.outBuf.length);
+    this.outBuf.set(output);
+    this.outLen = output.length;
+    this.dtbAddress = r.int("dtbAddress", 0, 0xffff_ffff);
+    this.regionCount = r.int("regionCount", 0, PHYSMAP_MAX);
+    this.stage2 = r.int("stage2", 0, 0x7fff_ffff);
+    const sh = r.childOrNull("semihosting");
+    if (sh && !this.semihosting) throw new SnapshotError(`snapshot: ${r.path}.semihosting: this partition has no semihosting`);
+    if (sh && this.semihosting) {
+      this.semihosting.closeAll();
+      this.semihosting.errno = sh.int("errno", 0, 0xffff_ffff);
+      this.heap = { base: sh.int("heapBase", 0, 0xffff_ffff), limit: sh.int("heapLimit", 0, 0xffff_ffff) };
+    }
+    this.loaded = true;
+  }
+
   // ── Loading and reset ─────────────────────────────────────────────────────────────────────
 
   /**
@@ -406,15 +490,7 @@ export class Board {
           throw new RangeError(`${name}: symbol ${symbol} (0x${at.toString(16)}) must be an 8-byte-aligned address in RAM (HTIF)`);
         }
       }
-      this.htif = new Htif(tohost, fromhost, this.memory, {
-        output: (b) => this.emit(b),
-        input: () => (this.uart ? this.uart.takeInput() : -1),
-        exit: (code) => this.finishWith({
-          kind: "htif", status: code,
-          message: code === 0 ? "passed (HTIF tohost = 1)" : `failed (HTIF exit code ${code})`,
-        }),
-        fault: (message) => this.finishWith({ kind: "fault", status: STATUS_FAULT, message: `stopped by a fatal fault: ${message}` }),
-      });
+      this.htif = this.makeHtif(tohost, fromhost);
     }
     if (this.mode === "supervisor") this.writeDeviceTree(image, name, initrd);
     else if (initrd) throw new RangeError(`${initrd.name}: an initial RAM disk needs a supervisor-mode partition (it is named in the device tree)`);
@@ -444,6 +520,19 @@ export class Board {
   /** Close the partition's host files (its semihosting handles): it has ended. */
   closeFiles(): void {
     this.semihosting?.closeAll();
+  }
+
+  /** HTIF at `tohost` / `fromhost` (checked to be in RAM). */
+  private makeHtif(tohost: number, fromhost: number | null): Htif {
+    return new Htif(tohost, fromhost, this.memory, {
+      output: (b) => this.emit(b),
+      input: () => (this.uart ? this.uart.takeInput() : -1),
+      exit: (code) => this.finishWith({
+        kind: "htif", status: code,
+        message: code === 0 ? "passed (HTIF tohost = 1)" : `failed (HTIF exit code ${code})`,
+      }),
+      fault: (message) => this.finishWith({ kind: "fault", status: STATUS_FAULT, message: `stopped by a fatal fault: ${message}` }),
+    });
   }
 
   /** The device tree goes in the last 64 KiB of RAM (where QEMU puts it, below the top). */
