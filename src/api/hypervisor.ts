@@ -37,6 +37,7 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
 const FID_NOTIFY = 3;
+import type { SemihostFiles } from "../devices/semihosting.js";
 import { validateSystem, describeSystem, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
 import { MemoryDisk } from "../devices/virtio-blk.js";
 import type { ElfImage } from "../loader/elf.js";
@@ -71,7 +72,7 @@ export interface RestoreOptions extends Omit<HypervisorOptions, "loadImage" | "o
 
 /** The largest disk a snapshot embeds. */
 export const MAX_SNAPSHOT_DISK = 1024 * 1024 * 1024;
-const HALT_KINDS = ["pass", "fail", "reset", "htif", "shutdown", "fault", "limit", "idle", "stopped", "killed"] as const;
+const HALT_KINDS = ["pass", "fail", "reset", "htif", "semihosting", "shutdown", "fault", "limit", "idle", "stopped", "killed"] as const;
 
 /** SHA-256 (hex) of some byte arrays, one after the other. */
 async function fileHash(parts: Uint8Array[]): Promise<string> {
@@ -99,6 +100,9 @@ export interface HypervisorOptions {
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
    *  a browser can hand in a MemoryDisk). Required when a partition has a disk. */
   openDisk?: (disk: DiskConfig) => BlockStorage | Promise<BlockStorage>;
+  /** The directory behind a partition's semihosting "dir" (Node: src/node/semihost-dir.ts, its
+   *  files confined to it). Required when a partition names one. */
+  openSemihostDir?: (dir: string) => SemihostFiles;
   /** Keep virtual time from running ahead of real time (for interactive use). Default: off, so
    *  runs are deterministic and as fast as the host allows. */
   wallClock?: boolean;
@@ -404,11 +408,16 @@ export class Hypervisor {
         name: cfg.regions[m.region].name, gpa: m.address, size: cfg.regions[m.region].size,
         host: regionHosts[m.region], read: m.read, write: m.write, exec: m.exec,
       }));
+      const sh = p.semihosting;
+      if (sh?.dir !== undefined && !this.options.openSemihostDir) {
+        throw new RangeError(`partition "${p.name}" has a semihosting directory (${sh.dir}) but the Hypervisor was given no openSemihostDir option`);
+      }
+      const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
-        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock,
+        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
@@ -569,6 +578,7 @@ export class Hypervisor {
       halt = { ...halt, message: `${halt.message}; its disk could not be made durable: ${err instanceof Error ? err.message : String(err)}` };
     }
     this.halts[i] = halt;
+    this.boards[i]?.closeFiles(); // (its semihosting files: no host file outlives a partition)
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
     if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
@@ -644,6 +654,7 @@ export class Hypervisor {
 
   /** Make every disk durable and close the host files (the hypervisor is done). */
   close(): void {
+    for (const b of this.boards) b?.closeFiles();
     let failure: unknown = null;
     for (const d of this.disks) {
       try {
