@@ -10,8 +10,10 @@ import { readSnapshotInfo, decodeSnapshot, captureSnapshot } from "../src/snapsh
 import { vcpuAddr, physmapAddr, V_PRIV, V_MODE, V_IPC_SERVER, V_TLB, PM_TARGET, SCHED_VCPU_COUNT } from "../assembly/layout.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cli } from "./support/cli.ts";
 import { ROOT, guestElf } from "./support/harness.ts";
 import { linuxMissing, defaultSystem, DISK } from "./support/linux.ts";
 import { MemoryDisk, type BlockStorage } from "../src/devices/virtio-blk.ts";
@@ -277,4 +279,51 @@ describe.skipIf(linuxAbsent !== null)(`Linux${linuxAbsent ? ` (skipped: ${linuxA
       expect(Buffer.compare(restoredDisk!.bytes, refDisk.bytes), "the disk's contents").toBe(0);
     }
   }, 600_000);
+});
+
+// ── The command line ─────────────────────────────────────────────────────────────────────────
+
+describe("wasmvisor run --snapshot-at / --snapshot-on-exit, wasmvisor restore", () => {
+  it("snapshots on the way and at the end; restore goes on with the same output and statistics, on either core", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-snap-"));
+    const sys = join(dir, "sys.json");
+    writeFileSync(sys, JSON.stringify({
+      partitions: [
+        { name: "a", image: join(ROOT, "guests/bin/rv32m.elf"), ram: "1M" },
+        { name: "t", image: join(ROOT, "guests/bin/timer.elf"), ram: "1M" },
+        { name: "s", image: join(ROOT, "guests/bin/sv32s.elf"), mode: "supervisor", ram: "1M" },
+      ],
+    }));
+    const whole = await cli(["run", sys, "--stats"]);
+    expect(whole.status).toBe(0);
+    const mid = join(dir, "mid.snap");
+    const early = join(dir, "early.snap");
+    const end = join(dir, "end.snap");
+    const first = await cli(["run", sys, "--core", "ts", "--snapshot-at", "3ms", mid, "--snapshot-at", "500", early, "--snapshot-on-exit", end]);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe(whole.stdout);
+    expect(first.stderr).toMatch(/snapshot written to .*early\.snap .*\n(.*\n)*.*snapshot written to .*mid\.snap .*virtual time 3 ms\)\n(.*\n)*.*snapshot written to .*end\.snap/);
+    const statsOf = (stderr: string) => stderr.split("\n").filter((l) => /^ {2}\[|instructions in/.test(l)).map((l) => l.replace(/in [\d.]+ s \([\d.]+ MIPS, \w+ core/, "in … core"));
+    for (const [snap, core] of [[mid, "wasm"], [early, "ts"]] as const) {
+      const r = await cli(["restore", snap, "--core", core, "--stats"]);
+      expect(r.status).toBe(0);
+      // Output before the snapshot was printed by the first run; together they are the whole.
+      expect(whole.stdout.endsWith(r.stdout)).toBe(true);
+      expect(statsOf(r.stderr)).toEqual(statsOf(whole.stderr));
+    }
+    const done = await cli(["restore", end]);
+    expect(done.stdout).toBe("");
+    expect(done.stderr).toContain("[a] passed");
+    // Errors: a file that is not a snapshot, options restore does not take, a point never reached.
+    const bad = await cli(["restore", sys]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/not a wasmvisor snapshot .*\nnothing was started/);
+    expect((await cli(["restore", mid, "--ipc-slow-path"])).status).toBe(2);
+    expect((await cli(["run", sys, "--snapshot-at", "5ms"])).stderr).toMatch(/--snapshot-at needs WHEN and FILE/);
+    expect((await cli(["run", sys, "--snapshot-at", "soon", join(dir, "x")])).stderr).toMatch(/--snapshot-at soon: expected/);
+    const late = await cli(["run", sys, "--snapshot-at", "1s", join(dir, "late.snap")]);
+    expect(late.status).toBe(0);
+    expect(late.stderr).toMatch(/no snapshot at virtual time 1s: the run ended before \(halted\)/);
+    expect(existsSync(join(dir, "late.snap"))).toBe(false);
+  });
 });

@@ -3,6 +3,8 @@
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
 //                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
+//                             [--snapshot-at WHEN FILE]... [--snapshot-on-exit FILE]
+//   wasmvisor restore SNAPSHOT [the run options, except --ipc-slow-path and --gdb]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
 //                                 [--input FILE] [--stats] [--gdb PORT] [--semihosting DIR]
 //
@@ -13,7 +15,7 @@
 // ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks; 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { openSync, writeSync, closeSync } from "node:fs";
+import { openSync, writeSync, closeSync, writeFileSync, renameSync, rmSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
@@ -28,7 +30,8 @@ import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
-import { ConfigError, formatDuration } from "../config/system.js";
+import { ConfigError, formatDuration, parseDurationValue } from "../config/system.js";
+import { SnapshotError } from "../snapshot/state.js";
 import { loadSystemFile } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
@@ -133,6 +136,15 @@ commands:
                         it debugs one partition, the whole system stops when it stops
       --gdb-partition NAME
                         the partition GDB debugs (default: the first)
+      --snapshot-at WHEN FILE
+                        write a snapshot of the whole system to FILE when WHEN is reached:
+                        a count of instructions (5000000, 5e6) or virtual time (2s, 150ms,
+                        300us, 1000000cycles); may be given several times
+      --snapshot-on-exit FILE
+                        write a snapshot to FILE when the run ends (also after Ctrl-C or a
+                        --max-insns limit), to go on later with \`wasmvisor restore FILE\`
+  restore SNAPSHOT      go on with a system exactly where a snapshot was taken, on either core
+                        (the run options above; its disks are the snapshot's, kept in memory)
   run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
       --core wasm|ts    which build of the core runs it (default wasm)
       --max-insns N     stop after N instructions (status 124)
@@ -157,6 +169,8 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
         return await runSystem(rest, io);
       case "run-elf":
         return await runElf(rest, io);
+      case "restore":
+        return await runSystem(rest, io, true);
       case undefined:
       case "help":
       case "--help":
@@ -167,15 +181,19 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
         io.stdout(`wasmvisor ${VERSION}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run, run-elf, help)`);
+        throw new UsageError(`unknown command "${command}" (commands: run, restore, run-elf, help)`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`wasmvisor: ${err.message}\n${command === "run-elf" || command === "run" ? "" : USAGE}`);
+      io.stderr(`wasmvisor: ${err.message}\n${command === "run-elf" || command === "run" || command === "restore" ? "" : USAGE}`);
       return STATUS_USAGE;
     }
     if (err instanceof ConfigError) {
       io.stderr(`wasmvisor: the system description is not valid:\n${err.problems.map((p) => `  ${err.file}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n")}\nnothing was started\n`);
+      return STATUS_USAGE;
+    }
+    if (err instanceof SnapshotError) {
+      io.stderr(`wasmvisor: ${err.message}\nnothing was started\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ElfError || err instanceof RangeError) {
@@ -376,9 +394,68 @@ class ConsoleMux {
     if (!this.atLineStart) this.write("\n");
     this.atLineStart = true;
   }
+
+  /** Go on where a restored system's console was: in the middle of `name`'s line when what it
+   *  printed last did not end one (the terminal shows that line already). */
+  resume(name: string | null, history: Uint8Array): void {
+    this.current = name;
+    this.atLineStart = name === null || history.length === 0 || history[history.length - 1] === 10;
+  }
 }
 
-async function runSystem(args: string[], io: CliIO): Promise<number> {
+/** Where --snapshot-at writes: at a count of instructions or a moment of virtual time (cycles). */
+interface SnapshotPoint { insns?: number; clock?: number; file: string; text: string }
+
+/** Take the `--snapshot-at WHEN FILE` pairs out of the arguments (the option has two values). */
+function takeSnapshotPoints(args: string[]): { rest: string[]; points: Array<{ when: string; file: string }> } {
+  const rest: string[] = [];
+  const points: Array<{ when: string; file: string }> = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      for (const a of args.slice(i)) rest.push(a);
+      break;
+    }
+    if (args[i] !== "--snapshot-at") {
+      rest.push(args[i]);
+      continue;
+    }
+    if (i + 2 >= args.length || args[i + 1].startsWith("--") || args[i + 2].startsWith("--")) {
+      throw new UsageError("--snapshot-at needs WHEN and FILE: e.g. --snapshot-at 5e6 boot.snap or --snapshot-at 2s boot.snap");
+    }
+    points.push({ when: args[i + 1], file: args[i + 2] });
+    i += 2;
+  }
+  return { rest, points };
+}
+
+/** A --snapshot-at WHEN: a count of instructions, or virtual time with a unit. */
+function parseSnapshotPoint(when: string, file: string, cyclesPerTick: number): SnapshotPoint {
+  if (/^[\d_.e]+$/i.test(when)) return { insns: parseCount("snapshot-at", when), file, text: `${when} instructions` };
+  const cycles = parseDurationValue(when, cyclesPerTick);
+  if (cycles === null || cycles <= 0) {
+    throw new UsageError(`--snapshot-at ${when}: expected a count of instructions (5000000, 5e6) or virtual time (2s, 150ms, 300us, 1000000cycles)`);
+  }
+  return { clock: cycles, file, text: `virtual time ${when}` };
+}
+
+/** Write hv's snapshot to `file` (through a temporary file: a reader never sees half of one). */
+async function writeSnapshot(hv: Hypervisor, file: string, io: CliIO): Promise<void> {
+  const bytes = await hv.snapshot();
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write the snapshot to ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  const s = hv.stats();
+  io.stderr(`wasmvisor: snapshot written to ${file} (${bytes.length} bytes; ${s.instructions} instructions, virtual time ${formatDuration(s.cycles, hv.config.cyclesPerTick)})\n`);
+}
+
+async function runSystem(args: string[], io: CliIO, restoring = false): Promise<number> {
+  const taken = takeSnapshotPoints(args);
+  args = taken.rest;
   const p = parseArgs(args, {
     core: { kind: "value", choices: ["wasm", "ts"] },
     paging: { kind: "value", choices: ["shadow", "nested"] },
@@ -390,38 +467,59 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     "trace-out": { kind: "value" },
     gdb: { kind: "value" },
     "gdb-partition": { kind: "value" },
+    "snapshot-on-exit": { kind: "value" },
   });
   if (p.positional.length !== 1) {
+    if (restoring) throw new UsageError(p.positional.length === 0 ? "restore needs a SNAPSHOT file" : `restore takes one snapshot file, got ${p.positional.length}`);
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
   }
-  const sys = loadSystemFile(p.positional[0]);
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
+  const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+  let hv: Hypervisor;
+  let sys: ReturnType<typeof loadSystemFile> | null = null;
+  if (restoring) {
+    for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
+      if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
+    }
+    const file = p.positional[0];
+    hv = await Hypervisor.restore(readRegularFile(file), {
+      core, wasmModule, wallClock: p.options.has("wall-clock"), file,
+      paging: p.options.get("paging") as PagingMode | undefined,
+    });
+  } else {
+    sys = loadSystemFile(p.positional[0]);
+    hv = new Hypervisor(sys.config, {
+      core,
+      paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
+      wasmModule,
+      loadImage: sys.loadImage,
+      openDisk: sys.openDisk,
+      openSemihostDir: sys.openSemihostDir,
+      wallClock: p.options.has("wall-clock"),
+      ipcFastPath: !p.options.has("ipc-slow-path"),
+      file: sys.file,
+    });
+  }
+  const config = hv.config;
+  const points = taken.points.map((x) => parseSnapshotPoint(x.when, x.file, config.cyclesPerTick))
+    .sort((a, b) => (a.insns ?? Infinity) - (b.insns ?? Infinity) || (a.clock ?? Infinity) - (b.clock ?? Infinity));
+  const onExit = p.options.get("snapshot-on-exit");
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
   const consoleName = p.options.get("console");
-  if (typeof consoleName === "string" && !sys.config.partitions.some((x) => x.name === consoleName)) {
-    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+  if (typeof consoleName === "string" && !config.partitions.some((x) => x.name === consoleName)) {
+    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${config.partitions.map((x) => x.name).join(", ")}`);
   }
   const port = gdbPort(p);
   const gdbPartition = p.options.get("gdb-partition");
   if (typeof gdbPartition === "string") {
     if (port === null) throw new UsageError("--gdb-partition needs --gdb PORT");
-    if (!sys.config.partitions.some((x) => x.name === gdbPartition)) {
-      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+    if (!config.partitions.some((x) => x.name === gdbPartition)) {
+      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${config.partitions.map((x) => x.name).join(", ")}`);
     }
   }
-  const hv = new Hypervisor(sys.config, {
-    core,
-    paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
-    wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
-    loadImage: sys.loadImage,
-    openDisk: sys.openDisk,
-    openSemihostDir: sys.openSemihostDir,
-    wallClock: p.options.has("wall-clock"),
-    ipcFastPath: !p.options.has("ipc-slow-path"),
-    file: sys.file,
-  });
   const mux = new ConsoleMux((s) => io.stdout(s));
+  if (restoring) mux.resume(hv.lastConsole, hv.lastConsole === null ? new Uint8Array(0) : hv.consoleHistory(hv.lastConsole));
   hv.on("output", (e) => mux.output(e.partition, e.data));
   // The trace file is opened (created) before the run, so a bad path costs no run.
   const traceOut = p.options.get("trace-out");
@@ -463,18 +561,34 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   let result: SystemResult | null | undefined;
   try {
     await hv.start(); // (the boards exist from here on; run() resets stop(), so the signal is checked)
-    if (port !== null && !signals.caught && !interrupted) {
-      const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
+    if (port !== null && sys && !signals.caught && !interrupted) {
+      const name = typeof gdbPartition === "string" ? gdbPartition : config.partitions[0].name;
       const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
-      const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
+      const image = relative(process.cwd(), resolve(dirname(sys.file), config.partitions[hv.partitionIndex(name)].image));
       await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io, signals.first);
     }
-    result = signals.caught || interrupted ? null : await hv.run({
-      maxInsns,
+    const runTo = (limit: { maxInsns: number; maxClock?: number }) => hv.run({
+      ...limit,
       outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
       waitForInput: () => input!.next(),
     });
+    result = signals.caught || interrupted ? null : undefined;
+    // The snapshots asked for on the way, in order: each run stops exactly at its point.
+    for (const point of points) {
+      if (result !== undefined) break;
+      if (point.insns !== undefined && point.insns > maxInsns) break;
+      const r = await runTo({ maxInsns: Math.min(maxInsns, point.insns ?? Infinity), maxClock: point.clock });
+      const reached = r.reason === "limit" && (point.insns !== undefined ? hv.work() >= point.insns : hv.clock() >= point.clock!);
+      if (!reached) {
+        result = r;
+        if (r.reason !== "stopped") io.stderr(`wasmvisor: no snapshot at ${point.text}: the run ended before (${r.reason})\n`);
+        break;
+      }
+      await writeSnapshot(hv, point.file, io);
+    }
+    if (result === undefined) result = await runTo({ maxInsns });
+    if (typeof onExit === "string" && result !== null) await writeSnapshot(hv, onExit, io);
   } finally {
     // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
     // place: a second signal during the final sync must not kill the process half-way, and
@@ -506,13 +620,13 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   }
   const stats = hv.stats();
   let status = 0;
-  for (const [i, part] of sys.config.partitions.entries()) {
+  for (const [i, part] of config.partitions.entries()) {
     const halt = hv.halted[i]!;
     if (halt.status !== 0 && status === 0) status = halt.status;
     if (!quiet) io.stderr(`wasmvisor: [${part.name}] ${halt.message}${halt.status !== 0 ? ` (status ${halt.status})` : ""}\n`);
   }
   if (p.options.has("stats") && !quiet) {
-    const cpt = sys.config.cyclesPerTick;
+    const cpt = config.cyclesPerTick;
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
