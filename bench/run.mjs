@@ -25,6 +25,9 @@
 //   linux.boot.virtual.ms      virtual time to the prompt; .busy: the same beside a partition that
 //                              spins in its own half of every 10 ms frame, and the share of the
 //                              CPU Linux had meanwhile (its scheduled share is 50 %)
+//   linux.snapshot.ms / linux.restore.ms (.ts)  hv.snapshot() and Hypervisor.restore() of the
+//                              default system at Linux's prompt (median of 5), and the file's size
+//                              (linux.snapshot.bytes)
 //   linux.forkexec.shadow_vs_nested  `forkexec 200` (fork + exec + wait, 200 times) after boot:
 //                              time with nested paging / time with shadow paging
 //   rtos.jitter.max_us / rtos.deadline_misses  the RTOS's 1 kHz task while Linux runs
@@ -141,7 +144,7 @@ const RTOS = { name: "rtos", image: "rtos", ram: "1M", priority: 10, budget: "20
  * then `commands` typed one after the other. Returns boot time (wall), Linux's instructions,
  * virtual ms and CPU share to the prompt, and each command's output and wall seconds.
  */
-async function runLinux(core, { paging = "shadow", extra = [], schedule, commands = [], disk } = {}) {
+async function runLinux(core, { paging = "shadow", extra = [], schedule, commands = [], disk, snapshot = false } = {}) {
   const hv = new Hypervisor({
     memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
     partitions: [RTOS, ...extra, { ...LINUX, ...(disk ? { disk } : {}) }],
@@ -164,6 +167,21 @@ async function runLinux(core, { paging = "shadow", extra = [], schedule, command
   const t0 = performance.now();
   await until(0);
   const boot = { seconds: (performance.now() - t0) / 1000, clock: hv.clock(), stats: hv.stats() };
+  // Snapshot and restore of the system at Linux's prompt (src/snapshot/), a few times each.
+  let snap = null;
+  if (snapshot) {
+    const times = { save: [], restore: [] };
+    let bytes = null;
+    for (let k = 0; k < 5; k++) {
+      let t = performance.now();
+      bytes = await hv.snapshot();
+      times.save.push(performance.now() - t);
+      t = performance.now();
+      await Hypervisor.restore(bytes, { core, wasmModule: await loadWasmModule() });
+      times.restore.push(performance.now() - t);
+    }
+    snap = { saveMs: median(times.save), restoreMs: median(times.restore), bytes: bytes.length };
+  }
   const results = [];
   for (const command of commands) {
     const mark = out.length;
@@ -174,7 +192,7 @@ async function runLinux(core, { paging = "shadow", extra = [], schedule, command
   }
   const linux = boot.stats.partitions.find((p) => p.name === "linux");
   hv.close();
-  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, results };
+  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, results, snap };
 }
 
 /** kvdb commits per second on a fresh 2 MiB scratch disk in `mode`, with the guest's cache mode
@@ -222,11 +240,12 @@ function runQemu(elf) {
   return seconds;
 }
 
-const samples = { wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
+const samples = { snapSaveWasm: [], snapSaveTs: [], snapRestoreWasm: [], snapRestoreTs: [], wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
   writethrough: [], rapilog: [], syncWrites: [], rapilogFlushing: [],
   ipcFastWasm: [], ipcFastTs: [], ipcSlowWasm: [], ipcSlowTs: [], notifyWasm: [], notifyTs: [] };
 let ipcGuestCycles = null;
 let linuxInsns = null;
+let snapshotBytes = null;
 let linuxVirtualMs = null;
 let linuxBusy = null;
 const FORKS = quick ? 50 : 200;
@@ -276,8 +295,12 @@ for (let round = 1; round <= rounds; round++) {
   }
   if (linuxBuilt) {
     for (const core of ["wasm", "ts"]) {
-      const l = await runLinux(core);
+      const l = await runLinux(core, { snapshot: true });
       samples[core === "wasm" ? "linuxWasm" : "linuxTs"].push(l.seconds);
+      samples[core === "wasm" ? "snapSaveWasm" : "snapSaveTs"].push(l.snap.saveMs);
+      samples[core === "wasm" ? "snapRestoreWasm" : "snapRestoreTs"].push(l.snap.restoreMs);
+      snapshotBytes = l.snap.bytes;
+      log(`  snapshot of the default system at Linux's prompt (${core}): ${l.snap.saveMs.toFixed(1)} ms, restore ${l.snap.restoreMs.toFixed(1)} ms, ${l.snap.bytes} bytes\n`);
       linuxInsns = l.insns;
       linuxVirtualMs = l.virtualMs;
       log(`  linux (${core}): shell prompt after ${l.seconds.toFixed(3)} s, ${l.insns} instructions, ${l.virtualMs.toFixed(1)} ms of virtual time\n`);
@@ -396,6 +419,11 @@ const results = [
   { name: "rapilog.flushing.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.rapilogFlushing)) : null },
   { name: "writethrough.sync_writes.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.syncWrites)) : null },
   { name: "rapilog.speedup.vs_sync_writes", unit: "x", value: linuxBuilt ? round2(median(samples.rapilog) / median(samples.syncWrites)) : null },
+  { name: "linux.snapshot.ms", unit: "ms", value: linuxBuilt ? round1(median(samples.snapSaveWasm)) : null },
+  { name: "linux.snapshot.ms.ts", unit: "ms", value: linuxBuilt ? round1(median(samples.snapSaveTs)) : null },
+  { name: "linux.restore.ms", unit: "ms", value: linuxBuilt ? round1(median(samples.snapRestoreWasm)) : null },
+  { name: "linux.restore.ms.ts", unit: "ms", value: linuxBuilt ? round1(median(samples.snapRestoreTs)) : null },
+  { name: "linux.snapshot.bytes", unit: "bytes", value: snapshotBytes },
   { name: "startup.wasm.ms", unit: "ms", value: round2(startupWasm) },
   { name: "startup.ts.ms", unit: "ms", value: round2(startupTs) },
 ];
