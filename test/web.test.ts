@@ -7,13 +7,16 @@
 // (and to docs/web-page.png, the README's, with WASMVISOR_UPDATE_DOCS=1).
 // Skipped, saying why, where Chromium or the Linux guest is missing.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { ROOT } from "./support/harness.ts";
-import { linuxMissing } from "./support/linux.ts";
+import { LinuxSession, linuxMissing } from "./support/linux.ts";
+import { Hypervisor } from "../src/api/hypervisor.ts";
+import { loadWasmModule } from "../src/node/core-file.ts";
 import { serveStatic, type StaticServer } from "./support/static-server.ts";
 import type { PageHooks } from "../web/protocol.ts"; // declares window.wasmvisor, the page's test hooks
 
@@ -39,7 +42,7 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     server = await serveStatic(DIST); // as any static host would serve the page
     base = server.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page.on("pageerror", (err) => errors.push(`page error: ${err.message}`));
     page.on("console", (m) => { if (m.type() === "error") errors.push(`console error: ${m.text()}`); });
   }, 60_000);
@@ -145,4 +148,92 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     expect(lanes.find((l) => l.name === "timer")!.segments).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  // ── Snapshots (issue 14's page interface) ─────────────────────────────────────────────────
+
+  /** The Linux terminal's last `n` non-empty lines. */
+  const lastLines = (t: string, n: number) => t.split("\n").map((l) => l.trimEnd()).filter((l) => l !== "").slice(-n);
+  /** A console's raw bytes as the terminal shows them, line by line. */
+  const consoleLines = (bytes: Uint8Array) => Buffer.from(bytes).toString("latin1").replace(/\r/g, "").split("\n");
+
+  it("restores a snapshot made in Node (Linux at its prompt): the terminal redrawn, a typed command answered, on both cores", async () => {
+    const session = await LinuxSession.boot({ core: "wasm" });
+    await session.prompt();
+    await session.run("echo made in node");
+    const bytes = await session.hv.snapshot();
+    const file = join(mkdtempSync(join(tmpdir(), "wasmvisor-web-")), "node-linux.wvsnap");
+    writeFileSync(file, bytes);
+    const nodeTail = lastLines(consoleLines(session.hv.consoleHistory("linux")).join("\n"), 3);
+    expect(nodeTail).toEqual(["# echo made in node", "made in node", "#"]);
+
+    await page.selectOption("#system", "default");
+    await page.selectOption("#core", "wasm");
+    await linuxShows(/(^|\n)#$/);
+    await page.setInputFiles("#restore-file", file);
+    // The terminal is redrawn from the snapshot's console history (the command typed in Node).
+    await linuxShows(/\nmade in node\n#$/);
+    expect(await page.locator("#system option:checked").textContent()).toBe("yours: node-linux.wvsnap");
+    expect(await page.evaluate(() => window.wasmvisor.status())).toContain("on the Wasm core");
+    await command("echo restored in the page", /\nrestored in the page\n/);
+    // The RTOS's console is redrawn too, and it goes on.
+    expect(await text("rtos")).toContain("rtos: started, 1 kHz control task");
+
+    // The other core restores the same file (Restart and the core select keep the snapshot).
+    await page.selectOption("#core", "ts");
+    await linuxShows(/\nmade in node\n#$/);
+    expect(await text("linux")).not.toContain("restored in the page");
+    expect(await page.evaluate(() => window.wasmvisor.status())).toContain("on the pure-TS core");
+    await command("echo restored on the other core", /\nrestored on the other core\n/);
+    expect(errors).toEqual([]);
+
+    // A bad file (the same snapshot cut short) is refused in the page; the system goes on.
+    const cut = join(mkdtempSync(join(tmpdir(), "wasmvisor-web-")), "cut.wvsnap");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 1000));
+    await page.setInputFiles("#restore-file", cut);
+    await page.waitForFunction(() => !document.getElementById("message")!.hidden, null, { timeout: 10_000 });
+    const problem = await page.locator("#message").innerText();
+    expect(problem).toContain("That snapshot could not be restored");
+    expect(problem).toMatch(/snapshot/i);
+    expect(await page.locator("#system option:checked").textContent()).toBe("yours: node-linux.wvsnap");
+    await command("echo still here", /\nstill here\n/);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it("saves a snapshot (download) that restores in Node on both cores with the same console history", async () => {
+    await page.selectOption("#system", "default");
+    await page.selectOption("#core", "wasm");
+    await linuxShows(/(^|\n)#$/);
+    await command("echo saved by the page", /\nsaved by the page\n/);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save")]);
+    expect(download.suggestedFilename()).toMatch(/^default-\d{4}-\d\d-\d\dT[\d-]+Z\.wvsnap$/);
+    const bytes = new Uint8Array(readFileSync(await download.path()));
+    const shown = lastLines(await text("linux"), 4);
+    expect(shown.slice(-3)).toEqual(["# echo saved by the page", "saved by the page", "#"]);
+    for (const core of ["wasm", "ts"] as const) {
+      const hv = await Hypervisor.restore(bytes, { core, wasmModule: await loadWasmModule() });
+      const history = lastLines(consoleLines(hv.consoleHistory("linux")).join("\n"), 4);
+      expect(history, core).toEqual(shown);
+      let out = "";
+      hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
+      hv.console("linux").write("echo back in node\n");
+      for (let i = 0; i < 400 && !/back in node\r?\n# $/.test(out); i++) await hv.step(1_000_000);
+      expect(out.replace(/\r/g, ""), core).toMatch(/\nback in node\n# $/);
+      hv.close();
+    }
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it("autosaves to IndexedDB and offers the autosaved system, with its date, at the next load", async () => {
+    await command("echo before the autosave", /\nbefore the autosave\n/);
+    await page.evaluate(() => window.wasmvisor.autosave());
+    await page.reload();
+    await page.waitForSelector("#resume:not([hidden])", { timeout: 10_000 });
+    const offer = await page.locator("#resume").innerText();
+    expect(offer).toMatch(/An autosaved system is kept in this browser: RTOS \+ Linux, saved .*\d/);
+    await page.click("#resume-autosave");
+    await linuxShows(/\nbefore the autosave\n#$/);
+    expect(await page.locator("#system option:checked").textContent()).toBe("yours: autosave of RTOS + Linux");
+    await command("echo resumed", /\nresumed\n/);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -1,17 +1,26 @@
-// The page: one terminal per partition, the live schedule timeline and the figures, around the
-// emulator running in a Web Worker (web/worker.ts). Restarting (or choosing another system or
-// the other core) terminates the worker and starts a new one.
+// The page: one terminal per partition, the live schedule timeline, the figures and a picture
+// of the system, around the emulator running in a Web Worker (web/worker.ts). Restarting (or
+// choosing another system or the other core) terminates the worker and starts a new one with
+// the current source (web/protocol.ts: SystemSource); restoring a snapshot replaces the system
+// inside the running worker, so a bad file disturbs nothing.
 
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
-import type { CoreChoice, Figures, FromWorker, SystemInfo, ToWorker } from "./protocol.ts";
+import type { CoreChoice, Figures, FromWorker, Progress, SystemInfo, SystemSource, ToWorker } from "./protocol.ts";
 import { IDLE_COLOR, Timeline, partitionColor } from "./timeline.ts";
 import { DEFAULT_SYSTEM, SYSTEMS, runnableSystem } from "./systems.ts";
+import { readAutosave } from "./autosave.ts";
+import { renderMachine } from "./machine-view.ts";
+import { validateSystem, ConfigError } from "../src/config/system.ts";
+import { parseElf, ElfError } from "../src/loader/elf.ts";
 
 /** Major frames the timeline shows. */
 const FRAMES_SHOWN = 4;
+/** An edited description's path for its relative file names: beside the examples, so
+ *  "../guests/bin/hello.elf" names a served image as in examples/*.json. */
+const EDITED_FILE = "examples/your-system.json";
 
 interface Console {
   term: Terminal;
@@ -26,14 +35,24 @@ const coreSelect = $<HTMLSelectElement>("core");
 const statusText = $("status");
 const message = $("message");
 const figuresBody = $("figures-body");
+const pauseButton = $<HTMLButtonElement>("pause");
+const stepButton = $<HTMLButtonElement>("step");
+const stepCount = $<HTMLInputElement>("step-count");
+const speedSelect = $<HTMLSelectElement>("speed");
 
 let worker: Worker | null = null;
+let source: SystemSource = { kind: "offered", id: DEFAULT_SYSTEM.id };
 let consoles = new Map<string, Console>();
 let timeline: Timeline | null = null;
 let system: SystemInfo | null = null;
 let figures: Figures | null = null;
+let progress: Progress | null = null;
 /** How each partition stopped, in the order they did: the page's summary when all have. */
 let halts = new Map<string, { message: string; status: number }>();
+/** A restore asked of the running worker: the source once it succeeds (its "system" message). */
+let pendingSource: SystemSource | null = null;
+/** Waiting for the worker's next "autosaved" (the test hook's autosave()). */
+let autosaveWaiters: Array<() => void> = [];
 
 // The page's hooks for the end-to-end test and the devtools (PageHooks in protocol.ts).
 window.wasmvisor = {
@@ -56,6 +75,11 @@ window.wasmvisor = {
   figures: () => figures,
   timeline: () => timeline?.view ?? null,
   status: () => statusText.textContent ?? "",
+  progress: () => progress,
+  autosave: () => new Promise<void>((resolve) => {
+    autosaveWaiters.push(resolve);
+    send({ type: "snapshot", purpose: "autosave" });
+  }),
 };
 
 // Every offered system is listed; those the page cannot run are disabled, with the reason.
@@ -67,6 +91,11 @@ for (const s of SYSTEMS) {
   option.disabled = s.description === undefined;
   systemSelect.append(option);
 }
+/** The select's entry for a system that is not an offered one (an upload, an edit, a snapshot). */
+const customOption = document.createElement("option");
+customOption.value = "custom";
+customOption.hidden = true;
+systemSelect.append(customOption);
 
 function initialCore(): CoreChoice {
   return new URLSearchParams(location.search).get("core") === "ts" ? "ts" : "wasm";
@@ -77,16 +106,20 @@ function initialSystem(): string {
   return (runnableSystem(new URLSearchParams(location.search).get("system")) ?? DEFAULT_SYSTEM).id;
 }
 
-function start(systemId: string, core: CoreChoice): void {
+function sourceTitle(s: SystemSource): string {
+  return s.kind === "offered" ? (runnableSystem(s.id) ?? DEFAULT_SYSTEM).title : s.title;
+}
+
+function start(next: SystemSource, core: CoreChoice): void {
   stop();
-  const offered = runnableSystem(systemId) ?? DEFAULT_SYSTEM;
-  systemSelect.value = offered.id;
+  if (next.kind === "offered" && !runnableSystem(next.id)) next = { kind: "offered", id: DEFAULT_SYSTEM.id };
+  source = next;
+  showSource();
   coreSelect.value = core;
-  $("summary").textContent = offered.summary;
   // The defaults stay out of the URL, so a plain link boots the default system on the Wasm core.
   const url = new URL(location.href);
-  if (offered === DEFAULT_SYSTEM) url.searchParams.delete("system");
-  else url.searchParams.set("system", offered.id);
+  if (next.kind !== "offered" || next.id === DEFAULT_SYSTEM.id) url.searchParams.delete("system");
+  else url.searchParams.set("system", next.id);
   if (core === "wasm") url.searchParams.delete("core");
   else url.searchParams.set("core", core);
   history.replaceState(null, "", url);
@@ -96,13 +129,37 @@ function start(systemId: string, core: CoreChoice): void {
   worker.onmessage = (e: MessageEvent<FromWorker>) => handle(e.data);
   worker.onerror = (e) => fail(`the emulator's worker failed: ${e.message || "it could not be loaded"}`);
   worker.onmessageerror = () => fail("a message from the emulator's worker could not be read");
-  const request: ToWorker = { type: "start", system: offered.id, core, imagesUrl: new URL("images/", document.baseURI).href };
-  worker.postMessage(request);
+  // (The source's bytes are copied, not transferred: Restart and the core select use them again.)
+  send({ type: "start", source: next, core, imagesUrl: new URL("images/", document.baseURI).href });
+}
+
+/** The system select and the header's line say what runs. */
+function showSource(): void {
+  if (source.kind === "offered") {
+    const offered = runnableSystem(source.id) ?? DEFAULT_SYSTEM;
+    systemSelect.value = offered.id;
+    $("summary").textContent = offered.summary;
+  } else {
+    customOption.textContent = `yours: ${source.title}`;
+    customOption.hidden = false;
+    systemSelect.value = "custom";
+    $("summary").textContent = source.kind === "snapshot"
+      ? `a system restored from a snapshot (${source.title}).`
+      : `your system (${source.title}).`;
+  }
 }
 
 function stop(): void {
   worker?.terminate();
   worker = null;
+  clearSystem();
+  progress = null;
+  showProgress();
+  message.hidden = true;
+}
+
+/** Take down the terminals, timeline, figures and picture of the current system. */
+function clearSystem(): void {
   for (const c of consoles.values()) {
     c.resizes.disconnect();
     c.term.dispose();
@@ -115,7 +172,7 @@ function stop(): void {
   figures = null;
   halts = new Map();
   figuresBody.replaceChildren();
-  message.hidden = true;
+  $("machine-body").replaceChildren();
 }
 
 function handle(m: FromWorker): void {
@@ -124,7 +181,16 @@ function handle(m: FromWorker): void {
       setStatus(m.text);
       break;
     case "system":
+      if (pendingSource) {
+        source = pendingSource;
+        pendingSource = null;
+        showSource();
+      }
+      clearSystem();
+      message.hidden = true;
       setUp(m.system);
+      // A restored system's terminals go on from what they showed when it was saved.
+      for (const h of m.history) consoles.get(h.partition)?.term.write(h.data);
       break;
     case "missing":
       showMessage(
@@ -138,7 +204,7 @@ function handle(m: FromWorker): void {
       setConsoleStates("not started");
       break;
     case "running":
-      setStatus(`running ${runnableSystem(system?.id ?? null)?.title ?? "the system"} on the ${coreName(system?.core)} core (started in ${Math.round(m.startupMs)} ms)`);
+      setStatus(`running ${system?.title ?? "the system"} on the ${coreName(system?.core)} core (started in ${Math.round(m.startupMs)} ms)`);
       setConsoleStates("running");
       for (const [name, c] of consoles) if (system?.partitions.find((p) => p.name === name)?.interactive) c.term.focus();
       break;
@@ -159,6 +225,26 @@ function handle(m: FromWorker): void {
     case "figures":
       figures = m.figures;
       renderFigures(m.figures);
+      break;
+    case "progress":
+      progress = m.progress;
+      showProgress();
+      break;
+    case "snapshot":
+      download(m.bytes, `${m.name}-${m.created.replace(/[:.]/g, "-")}.wvsnap`);
+      setStatus(`saved a snapshot (${(m.bytes.length / 1e6).toFixed(2)} MB)`);
+      break;
+    case "autosaved": {
+      const w = autosaveWaiters;
+      autosaveWaiters = [];
+      for (const f of w) f();
+      break;
+    }
+    case "restore-failed":
+      pendingSource = null;
+      showMessage(`<strong>That snapshot could not be restored</strong>; nothing was changed.<pre>${escapeHtml(m.message)}</pre>`);
+      if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core`);
+      else setStatus("not started: the snapshot could not be restored");
       break;
     case "ended":
       ended(m.status);
@@ -225,10 +311,12 @@ function setUp(info: SystemInfo): void {
     frames: FRAMES_SHOWN,
   });
   renderFigures(null);
+  renderMachine($("machine-body"), info);
+  $("machine-note").textContent = `${info.partitions.length} partition${info.partitions.length > 1 ? "s" : ""}, ${info.channels.length} channel${info.channels.length === 1 ? "" : "s"}`;
   const ms = (cycles: number) => `${+((cycles / info.cyclesPerSecond) * 1000).toFixed(3)} ms`;
   $("schedule-note").textContent =
     `last ${FRAMES_SHOWN} major frames of ${ms(info.majorFrame)}, ${info.windows.length} window${info.windows.length > 1 ? "s" : ""}; ` +
-    `virtual time at ${info.cyclesPerSecond / 1e6} MHz, following real time`;
+    `virtual time at ${info.cyclesPerSecond / 1e6} MHz`;
 }
 
 /** The figures panel; before the first sample (f null) the same layout with dashes. */
@@ -264,6 +352,20 @@ function renderFigures(f: Figures | null): void {
         <tr class="idle"><th><span class="dot" style="background:${IDLE_COLOR}"></span>idle</th><td>${v((f) => percent(f.idleShare))}</td><td colspan="5"></td></tr>
       </tbody>
     </table>`;
+}
+
+/** The run controls follow the worker's progress report. */
+function showProgress(): void {
+  const p = progress;
+  pauseButton.disabled = !p || p.ended;
+  pauseButton.textContent = p?.paused ? "Go on" : "Pause";
+  stepButton.disabled = !p || !p.paused || p.ended;
+  speedSelect.value = p?.wallClock === false ? "fast" : "wall";
+  if (p?.paused) {
+    setStatus(`paused after ${p.work.toLocaleString("en")} instructions (traps counted), ${(p.clock / (system?.cyclesPerSecond ?? 1e8)).toFixed(6)} s of virtual time`);
+  } else if (p && !p.ended && system) {
+    setStatus(`running ${system.title} on the ${coreName(system.core)} core${p.wallClock ? "" : ", as fast as possible"}`);
+  }
 }
 
 /**
@@ -313,6 +415,17 @@ function fail(text: string): void {
   setConsoleStates("stopped by the error");
 }
 
+function download(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 function coreName(core: CoreChoice | undefined): string {
   return core === "ts" ? "pure-TS" : "Wasm";
 }
@@ -329,8 +442,164 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const restart = () => start(systemSelect.value, coreSelect.value as CoreChoice);
+// ── Controls ─────────────────────────────────────────────────────────────────────────────────
+
+const restart = () => start(source, coreSelect.value as CoreChoice);
 $("restart").addEventListener("click", restart);
-systemSelect.addEventListener("change", restart);
+systemSelect.addEventListener("change", () => {
+  if (systemSelect.value !== "custom") start({ kind: "offered", id: systemSelect.value }, coreSelect.value as CoreChoice);
+});
 coreSelect.addEventListener("change", restart);
-start(initialSystem(), initialCore());
+pauseButton.addEventListener("click", () => send({ type: "pause", paused: !progress?.paused }));
+stepButton.addEventListener("click", () => {
+  const n = Math.floor(Number(stepCount.value));
+  if (!Number.isFinite(n) || n < 1 || n > 100_000_000) {
+    showMessage("<strong>A step is 1 to 100,000,000 instructions.</strong>");
+    return;
+  }
+  send({ type: "step", count: n });
+});
+speedSelect.addEventListener("change", () => send({ type: "speed", wallClock: speedSelect.value === "wall" }));
+$("save").addEventListener("click", () => {
+  setStatus("saving a snapshot…");
+  send({ type: "snapshot", purpose: "save" });
+});
+const restoreFile = $<HTMLInputElement>("restore-file");
+restoreFile.addEventListener("change", async () => {
+  const file = restoreFile.files?.[0];
+  restoreFile.value = ""; // the same file may be chosen again
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  // The worker checks the file whole before it replaces anything; Restart restores it again.
+  const next: SystemSource = { kind: "snapshot", title: file.name, bytes };
+  if (!worker) {
+    start(next, coreSelect.value as CoreChoice);
+    return;
+  }
+  pendingSource = next;
+  send({ type: "restore", bytes: bytes.slice(), title: file.name });
+});
+
+// Autosave: the worker saves every 30 s of running; the page asks for one more when it is hidden
+// or left (best effort: a closing page may not wait for it).
+const autosaveNow = () => { if (progress && !progress.ended) send({ type: "snapshot", purpose: "autosave" }); };
+addEventListener("pagehide", autosaveNow);
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") autosaveNow(); });
+
+/** At load: offer the autosaved system, with its date. */
+async function offerAutosave(): Promise<void> {
+  const saved = await readAutosave();
+  const box = $("resume");
+  if (!saved) return;
+  box.innerHTML = "";
+  const text = document.createElement("span");
+  text.textContent = `An autosaved system is kept in this browser: ${saved.title}, saved ${new Date(saved.created).toLocaleString()}.`;
+  const resume = document.createElement("button");
+  resume.type = "button";
+  resume.id = "resume-autosave";
+  resume.textContent = "Resume the autosaved system";
+  resume.addEventListener("click", () => {
+    box.hidden = true;
+    start({ kind: "snapshot", title: `autosave of ${saved.title}`, bytes: saved.bytes }, saved.core);
+  });
+  const dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.textContent = "Dismiss";
+  dismiss.addEventListener("click", () => (box.hidden = true));
+  box.append(text, resume, dismiss);
+  box.hidden = false;
+}
+
+// ── Your own program or system ───────────────────────────────────────────────────────────────
+
+const dialog = $<HTMLDialogElement>("own-dialog");
+const editor = $<HTMLTextAreaElement>("description");
+const problems = $<HTMLUListElement>("description-problems");
+const startFrom = $<HTMLSelectElement>("description-start");
+for (const s of SYSTEMS) {
+  if (s.description === undefined) continue;
+  const option = document.createElement("option");
+  option.value = s.id;
+  option.textContent = `start from: ${s.title}`;
+  startFrom.append(option);
+}
+const loadDescription = (id: string) => {
+  const offered = runnableSystem(id) ?? DEFAULT_SYSTEM;
+  const { $schema: _schema, ...rest } = offered.description as Record<string, unknown>;
+  editor.value = JSON.stringify(rest, null, 2);
+};
+startFrom.addEventListener("change", () => loadDescription(startFrom.value));
+$("own").addEventListener("click", () => {
+  if (!editor.value) loadDescription(startFrom.value);
+  dialog.showModal();
+});
+
+function showProblems(list: Array<{ path: string; message: string }>): void {
+  problems.replaceChildren(...list.map((p) => {
+    const li = document.createElement("li");
+    if (p.path) {
+      const code = document.createElement("code");
+      code.textContent = p.path;
+      li.append(code, ": ");
+    }
+    li.append(p.message);
+    return li;
+  }));
+  problems.hidden = list.length === 0;
+}
+
+async function attachedFiles(): Promise<Array<{ name: string; bytes: Uint8Array }>> {
+  const files = [...($<HTMLInputElement>("attach-files").files ?? [])];
+  return Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+}
+
+$("description-run").addEventListener("click", async () => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(editor.value);
+  } catch (err) {
+    showProblems([{ path: "", message: `not JSON: ${(err as Error).message}` }]);
+    return;
+  }
+  try {
+    // The same validator the worker (and the CLI) runs: every problem, with its JSON path.
+    validateSystem(parsed, "your system");
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    showProblems(err.problems);
+    return;
+  }
+  showProblems([]);
+  const name = (parsed as { name?: unknown }).name;
+  dialog.close();
+  start({
+    kind: "description", title: typeof name === "string" ? name : "edited description",
+    description: parsed, file: EDITED_FILE, uploads: await attachedFiles(),
+  }, coreSelect.value as CoreChoice);
+});
+
+const elfFile = $<HTMLInputElement>("elf-file");
+elfFile.addEventListener("change", async () => {
+  const file = elfFile.files?.[0];
+  elfFile.value = "";
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let htif = false;
+  try {
+    // Checked here so a bad file is reported in the dialog, not after the system is replaced.
+    htif = parseElf(bytes, file.name).symbols.has("tohost");
+  } catch (err) {
+    if (!(err instanceof ElfError)) throw err;
+    showProblems([{ path: file.name, message: err.message }]);
+    return;
+  }
+  showProblems([]);
+  dialog.close();
+  // One partition on the QEMU-virt-compatible board, as `wasmvisor run-elf` runs a program
+  // (HTIF when the ELF has a tohost symbol, as the bare machine honours it).
+  const description = { name: "program", partitions: [{ name: "program", image: file.name, ram: "16M", ...(htif ? { htif: true } : {}) }] };
+  start({ kind: "description", title: file.name, description, file: EDITED_FILE, uploads: [{ name: file.name, bytes }] }, coreSelect.value as CoreChoice);
+});
+
+start({ kind: "offered", id: initialSystem() }, initialCore());
+void offerAutosave();

@@ -6,25 +6,67 @@ import type { TimelineView } from "./timeline.ts";
 
 export type CoreChoice = "wasm" | "ts";
 
+/**
+ * What the worker boots: one of the offered systems (web/systems.ts); a description of the
+ * user's (edited in the page, or made around an uploaded ELF), whose files are the uploads
+ * (by the name the description uses) or images the page serves (paths relative to `file`, as
+ * for the offered ones); or a snapshot (restored on the chosen core).
+ */
+export type SystemSource =
+  | { kind: "offered"; id: string }
+  | { kind: "description"; title: string; description: unknown; file: string; uploads: Array<{ name: string; bytes: Uint8Array }> }
+  | { kind: "snapshot"; title: string; bytes: Uint8Array };
+
 /** Page → worker. */
 export type ToWorker =
-  /** Boot the offered system `system` (an id in web/systems.ts) on `core`; guest images are
-   *  fetched from `imagesUrl` + imageKey(path, file). */
-  | { type: "start"; system: string; core: CoreChoice; imagesUrl: string }
+  /** Boot `source` on `core`; served guest images are listed in `imagesUrl` + "manifest.json"
+   *  (web/images.ts). */
+  | { type: "start"; source: SystemSource; core: CoreChoice; imagesUrl: string }
   /** Bytes typed into a partition's console (its UART / SBI console). */
-  | { type: "input"; partition: string; data: string };
+  | { type: "input"; partition: string; data: string }
+  /** Snapshot the running system: "save" sends the file back ("snapshot"), "autosave" keeps it
+   *  in IndexedDB (web/autosave.ts) and says so ("autosaved"). */
+  | { type: "snapshot"; purpose: "save" | "autosave" }
+  /** Replace the running system by this snapshot, on the same core. A bad file leaves the
+   *  running system alone ("restore-failed"). */
+  | { type: "restore"; bytes: Uint8Array; title: string }
+  /** Pause (true) or go on (false). */
+  | { type: "pause"; paused: boolean }
+  /** While paused: run `count` more instructions (traps counted, as `--max-insns` counts). */
+  | { type: "step"; count: number }
+  /** Virtual time paced by real time (true), or as fast as the host allows (false). */
+  | { type: "speed"; wallClock: boolean };
 
 export interface SystemInfo {
-  /** The offered system's id (web/systems.ts) and the description's own name. */
-  id: string;
+  /** What the page shows as the system's name: the offered system's title, the uploaded file's
+   *  name, "snapshot …"; and the description's own name. */
+  title: string;
   name: string;
   core: CoreChoice;
-  partitions: Array<{ name: string; mode: "machine" | "supervisor"; interactive: boolean }>;
+  partitions: Array<{
+    name: string; mode: "machine" | "supervisor"; interactive: boolean;
+    /** For the picture of the system: RAM (at 0x8000_0000), devices, the regions it maps. */
+    ramBytes: number; devices: string[]; image: string;
+    mappings: Array<{ region: string; address: number; perms: string }>;
+  }>;
+  regions: Array<{ name: string; size: number }>;
+  channels: Array<{ name: string; region?: string; ends: Array<{ partition: string; id: number; pp: boolean }> }>;
   /** Cycles of virtual time per second (hv.cyclesPerSecond). */
   cyclesPerSecond: number;
   /** The schedule's major frame and its windows, in cycles; window partitions are indices. */
   majorFrame: number;
   windows: Array<{ start: number; length: number; partitions: number[] }>;
+}
+
+/** Where the run is: paused or not, its pace, the work done (instructions + traps, as
+ *  `--max-insns` counts) and the virtual clock. */
+export interface Progress {
+  paused: boolean;
+  wallClock: boolean;
+  work: number;
+  instructions: number;
+  clock: number;
+  ended: boolean;
 }
 
 /** Rates over the last sampling interval (about 250 ms of real time). */
@@ -64,8 +106,10 @@ export interface Figures {
 /** Worker → page. */
 export type FromWorker =
   | { type: "status"; text: string }
-  /** The validated description: the page lays out one terminal and one timeline lane per partition. */
-  | { type: "system"; system: SystemInfo }
+  /** The validated description: the page lays out one terminal and one timeline lane per
+   *  partition (afresh: a restore replaces the system). `history`: what each partition printed
+   *  before (a restored snapshot's consoleHistory), to redraw its terminal with. */
+  | { type: "system"; system: SystemInfo; history: Array<{ partition: string; data: Uint8Array }> }
   /** Guest images that could not be fetched (not built): nothing was started. */
   | { type: "missing"; files: string[] }
   /** The system started (`startupMs`: fetching the images excluded). */
@@ -81,6 +125,12 @@ export type FromWorker =
       halted: Array<{ partition: string; message: string; status: number }>;
     }
   | { type: "figures"; figures: Figures }
+  | { type: "progress"; progress: Progress }
+  /** A snapshot for the page to download (`name`: the system's name). */
+  | { type: "snapshot"; bytes: Uint8Array; name: string; created: string }
+  | { type: "autosaved"; created: string; bytes: number }
+  /** A snapshot could not be restored (the running system, if any, goes on). */
+  | { type: "restore-failed"; message: string }
   /** The run ended (every partition stopped). */
   | { type: "ended"; reason: string; status: number }
   | { type: "error"; message: string };
@@ -112,6 +162,10 @@ export interface PageHooks {
   timeline(): TimelineView | null;
   /** The status line in the header. */
   status(): string;
+  /** The latest progress report (pause, step, speed), null before the first. */
+  progress(): Progress | null;
+  /** Autosave now (as every 30 s of running does); resolves when it is in IndexedDB. */
+  autosave(): Promise<void>;
 }
 
 declare global {

@@ -265,10 +265,13 @@ export class Hypervisor {
   private stopRequested = false;
   /** True while advance() runs (a snapshot is taken between steps, never inside one). */
   private advancing = false;
+  /** run() keeps virtual time from running ahead of real time (options.wallClock; setWallClock). */
+  private pacedByWallClock: boolean;
 
   /** `config` is a system description (validated here; throws ConfigError) or a SystemConfig. */
   constructor(config: unknown, options: HypervisorOptions) {
     this.options = options;
+    this.pacedByWallClock = options.wallClock === true;
     this.config = isSystemConfig(config) ? config : validateSystem(config, options.file ?? "system.json");
     this.halts = this.config.partitions.map(() => null);
   }
@@ -693,6 +696,16 @@ export class Hypervisor {
     if (failure) throw failure;
   }
 
+  /**
+   * Pace run() by real time (true) or let it run as fast as the host allows (false), from the
+   * next run() on (the browser page's speed control: stop(), then run() again). Only the pacing
+   * changes: each partition's RTC keeps the source it was built with (options.wallClock: the
+   * host's date; otherwise virtual time from rtcEpoch).
+   */
+  setWallClock(on: boolean): void {
+    this.pacedByWallClock = on;
+  }
+
   /** Stop the run at the next opportunity (run() then resolves with reason "stopped"). */
   stop(): void {
     this.stopRequested = true;
@@ -889,7 +902,7 @@ export class Hypervisor {
     let startReal = performance.now();
     let startClock = this.clock();
     const cyclesPerSecond = this.cyclesPerSecond;
-    const chunk = this.options.wallClock ? Math.max(1, Math.min(CHUNK, Math.round(cyclesPerSecond * WALL_CLOCK_STEP_MS / 1000))) : CHUNK;
+    const chunk = this.pacedByWallClock ? Math.max(1, Math.min(CHUNK, Math.round(cyclesPerSecond * WALL_CLOCK_STEP_MS / 1000))) : CHUNK;
     let reason: SystemResult["reason"] = "halted";
     let lastYield = startReal;
     while (true) {
@@ -920,7 +933,7 @@ export class Hypervisor {
         reason = "idle";
         break;
       }
-      if (this.options.wallClock) {
+      if (this.pacedByWallClock) {
         // Keep virtual time from running ahead of real time.
         const ahead = (this.clock() - startClock) / cyclesPerSecond * 1000 - (performance.now() - startReal);
         if (ahead > 1) {
