@@ -236,4 +236,74 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     await command("echo resumed", /\nresumed\n/);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  // ── Layout (issue 18): no overlap of the main regions, a header that wraps whole groups ────
+
+  it.each([
+    { width: 1280, height: 800 },
+    { width: 1024, height: 700 },
+    { width: 390, height: 844 },
+  ])("lays out at $width×$height: header, terminals, side panels and schedule do not overlap", async ({ width, height }) => {
+    await page.setViewportSize({ width, height });
+    if (!page.url().startsWith(base)) await page.goto(base); // (run alone, with -t)
+    await page.selectOption("#system", "default");
+    await linuxShows(/(^|\n)#$/);
+    await page.waitForTimeout(300); // the terminals refit to their panels
+    mkdirSync(join(ROOT, "test-results"), { recursive: true });
+    await page.screenshot({ path: join(ROOT, "test-results", `web-page-${width}x${height}.png`), fullPage: true });
+    const boxes = await page.evaluate(() => {
+      const side = document.getElementById("side")!.getBoundingClientRect();
+      // What shows of an element: the side column scrolls, so its panels are clipped to it.
+      const box = (el: Element) => {
+        let r = { left: 0, top: 0, right: 0, bottom: 0, ...el.getBoundingClientRect().toJSON() } as { left: number; top: number; right: number; bottom: number };
+        if (el.closest("#side") && el.id !== "side") {
+          r = { left: Math.max(r.left, side.left), top: Math.max(r.top, side.top), right: Math.min(r.right, side.right), bottom: Math.min(r.bottom, side.bottom) };
+        }
+        return { x: r.left + scrollX, y: r.top + scrollY, w: Math.max(0, r.right - r.left), h: Math.max(0, r.bottom - r.top) };
+      };
+      const named: Array<[string, Element | null]> = [
+        ["header", document.querySelector("header")], ["primary", document.getElementById("primary")],
+        ["side", document.getElementById("side")], ["schedule", document.getElementById("schedule")],
+        ["figures", document.getElementById("figures")], ["machine", document.getElementById("machine")],
+        ...[...document.querySelectorAll(".console")].map((c): [string, Element] => [`console ${c.querySelector("h2 span:nth-child(2)")?.textContent}`, c]),
+      ];
+      return {
+        regions: named.filter(([, e]) => e).map(([name, e]) => ({ name, ...box(e!) })),
+        controls: [...document.querySelectorAll("header label, header button, header h1, header .title p, #status")]
+          .map((e) => ({ name: e.id || e.textContent?.trim().slice(0, 20) || e.tagName, h: box(e).h })),
+        groups: [...document.querySelectorAll("header .group")].map((e) => ({ name: e.id || e.className, h: box(e).h })),
+        pageWidth: document.documentElement.scrollWidth,
+      };
+    });
+    // No horizontal scrolling; every region has room.
+    expect(boxes.pageWidth).toBeLessThanOrEqual(width);
+    for (const r of boxes.regions) {
+      if (r.name === "figures" || r.name === "machine") continue; // (may be scrolled out of the side column)
+      expect(r.w, r.name).toBeGreaterThan(100);
+      expect(r.h, r.name).toBeGreaterThan(40);
+      expect(r.x + r.w, r.name).toBeLessThanOrEqual(width + 0.5);
+    }
+    // Each control, the title and the status stay on one line (no word per line); from 1024 px
+    // up, each group of controls too (a phone may wrap a group between its controls).
+    for (const c of boxes.controls) expect(c.h, c.name).toBeLessThan(40);
+    if (width >= 1024) for (const g of boxes.groups) expect(g.h, g.name).toBeLessThan(40);
+    // The regions do not overlap (consoles sit inside primary or side, so those pairs are left out).
+    const overlap = (a: typeof boxes.regions[0], b: typeof boxes.regions[0]) => a.h > 0 && b.h > 0 &&
+      Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) > 0.5 && Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) > 0.5;
+    const inside = (a: typeof boxes.regions[0], b: typeof boxes.regions[0]) =>
+      a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.w <= b.x + b.w + 0.5 && a.y + a.h <= b.y + b.h + 0.5;
+    for (const [i, a] of boxes.regions.entries()) {
+      for (const b of boxes.regions.slice(i + 1)) {
+        if (inside(a, b) || inside(b, a)) {
+          if (a.h === 0 || b.h === 0) continue; // (scrolled out of view)
+          expect([a.name, b.name].some((n) => n === "primary" || n === "side"), `${a.name} inside ${b.name}`).toBe(true);
+          continue;
+        }
+        expect(overlap(a, b), `${a.name} ${JSON.stringify(a)} overlaps ${b.name} ${JSON.stringify(b)}`).toBe(false);
+      }
+    }
+    // The terminal is usable (rows and columns fitted) and answers.
+    await command("echo fits", /\nfits\n/);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
