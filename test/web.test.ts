@@ -237,6 +237,58 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  // ── Transfers (issue 18): images compressed, cached for restarts and reloads ──────────────
+
+  it("fetches the images gzipped on the first load and only the manifest on a restart or a reload", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const fresh = await context.newPage();
+    fresh.on("pageerror", (err) => errors.push(`page error: ${err.message}`));
+    fresh.on("console", (m) => { if (m.type() === "error") errors.push(`console error: ${m.text()}`); });
+    let transfers: Array<{ url: string; status: number; bytes: number }> = [];
+    // The page's and its worker's requests, with what crossed the network (headers and body).
+    fresh.on("requestfinished", async (request) => {
+      const response = await request.response();
+      const sizes = await request.sizes();
+      transfers.push({ url: request.url(), status: response?.status() ?? 0, bytes: sizes.responseBodySize + sizes.responseHeadersSize });
+    });
+    const prompt = () => fresh.waitForFunction(() => /(^|\n)#$/.test(window.wasmvisor.terminalText("linux")), null, { timeout: 30_000 });
+    const measure = async (what: string, act: () => Promise<unknown>) => {
+      transfers = [];
+      await act();
+      await prompt();
+      await fresh.waitForTimeout(200); // (the last requestfinished events)
+      const images = transfers.filter((t) => t.url.includes("/images/"));
+      const sum = (list: typeof transfers) => list.reduce((n, t) => n + t.bytes, 0);
+      const figures = { what, total: sum(transfers), images: sum(images), requests: transfers.length, imageRequests: images.map((t) => `${t.url.replace(/.*\/images\//, "")} ${t.status} ${t.bytes}`) };
+      console.log(`page transfer, ${what}: ${figures.total} bytes in ${figures.requests} requests, images ${figures.images} bytes\n  ${figures.imageRequests.join("\n  ")}`);
+      return { ...figures, images: images.map((t) => ({ ...t, name: t.url.replace(/.*\/images\//, "") })) };
+    };
+    try {
+      const first = await measure("first load", () => fresh.goto(base));
+      // Everything compressed: the 8 MiB disk and 1.9 MiB kernel cross as gzip.
+      const disk = first.images.find((t) => t.name.startsWith("guests/linux/build/disk.img."))!;
+      expect(disk.name).toMatch(/\.gz$/);
+      expect(disk.bytes).toBeLessThan(64 * 1024);
+      const kernel = first.images.find((t) => t.name.startsWith("guests/linux/build/Image."))!;
+      expect(kernel.bytes).toBeLessThan(1.2e6);
+      expect(first.images.map((t) => t.name.replace(/\.[0-9a-f]{16}\.gz$/, "")).sort()).toEqual([
+        "guests/bin/rtos.elf", "guests/linux/build/Image", "guests/linux/build/disk.img", "guests/linux/build/initramfs.cpio", "manifest.json",
+      ]);
+      expect(first.images.reduce((n, t) => n + t.bytes, 0)).toBeLessThan(1.2e6);
+
+      // Restart: a new worker; the images come from the Cache API, only the manifest is asked for.
+      const restart = await measure("restart", () => fresh.click("#restart"));
+      expect(restart.images.map((t) => t.name)).toEqual(["manifest.json"]);
+      expect(restart.total).toBeLessThan(64 * 1024);
+      const reload = await measure("reload", () => fresh.reload());
+      expect(reload.images.map((t) => t.name)).toEqual(["manifest.json"]);
+      expect(reload.total).toBeLessThan(64 * 1024);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
   // ── Layout (issue 18): no overlap of the main regions, a header that wraps whole groups ────
 
   it.each([

@@ -1,5 +1,7 @@
 // A static file server on a loopback port, for the browser tests: serves a built page (Vite's
-// output) with the MIME types browsers insist on (module scripts, application/wasm).
+// output) with the MIME types browsers insist on (module scripts, application/wasm), and as
+// plain static hosts do by default: revalidated caching (an ETag from size and time, 304 when it
+// still matches), no compression of its own.
 
 import { createServer, type Server } from "node:http";
 import { readFile, stat } from "node:fs/promises";
@@ -32,9 +34,16 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       return;
     }
     try {
-      if (!(await stat(file)).isFile()) throw new Error("not a file");
+      const st = await stat(file);
+      if (!st.isFile()) throw new Error("not a file");
+      const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+      const headers = { "cache-control": "no-cache", etag };
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.writeHead(200, { ...headers, "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
       res.end(body);
     } catch {
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`);
