@@ -317,13 +317,13 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
         ["header", document.querySelector("header")], ["primary", document.getElementById("primary")],
         ["side", document.getElementById("side")], ["schedule", document.getElementById("schedule")],
         ["figures", document.getElementById("figures")], ["machine", document.getElementById("machine")],
-        ...[...document.querySelectorAll(".console")].map((c): [string, Element] => [`console ${c.querySelector("h2 span:nth-child(2)")?.textContent}`, c]),
+        ...Array.from(document.querySelectorAll(".console")).map((c): [string, Element] => [`console ${c.querySelector("h2 span:nth-child(2)")?.textContent}`, c]),
       ];
       return {
         regions: named.filter(([, e]) => e).map(([name, e]) => ({ name, ...box(e!) })),
-        controls: [...document.querySelectorAll("header label, header button, header h1, header .title p, #status")]
+        controls: Array.from(document.querySelectorAll("header label, header button, header h1, header .title p, #status"))
           .map((e) => ({ name: e.id || e.textContent?.trim().slice(0, 20) || e.tagName, h: box(e).h })),
-        groups: [...document.querySelectorAll("header .group")].map((e) => ({ name: e.id || e.className, h: box(e).h })),
+        groups: Array.from(document.querySelectorAll("header .group")).map((e) => ({ name: e.id || e.className, h: box(e).h })),
         pageWidth: document.documentElement.scrollWidth,
       };
     });
