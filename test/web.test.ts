@@ -237,6 +237,125 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  // ── Your own program or system; run controls (issue 18) ───────────────────────────────────
+
+  /** Wait until every partition has stopped; the progress report then. */
+  async function ended(timeout = 15_000) {
+    try {
+      await page.waitForFunction(() => window.wasmvisor.progress()?.ended === true, null, { timeout });
+    } catch (err) {
+      throw new Error(`the system never ended (status "${await page.evaluate(() => window.wasmvisor.status())}")\n${errors.join("\n")}`, { cause: err });
+    }
+    return (await page.evaluate(() => window.wasmvisor.progress()))!;
+  }
+
+  it("runs an uploaded bare ELF as a one-partition system, on both cores with the same instruction count as Node", async () => {
+    if (!page.url().startsWith(base)) await page.goto(base);
+    await page.selectOption("#core", "wasm");
+    // A file that is not an ELF is refused in the dialog; the running system is left alone.
+    await page.click("#own");
+    await page.setInputFiles("#elf-file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an ELF") });
+    await page.waitForSelector("#description-problems:not([hidden])");
+    expect(await page.locator("#description-problems").innerText()).toMatch(/^notes\.txt: .*ELF/);
+    expect(await page.locator("#own-dialog").getAttribute("open")).not.toBeNull();
+
+    await page.setInputFiles("#elf-file", join(ROOT, "guests", "bin", "hello.elf"));
+    const counts: number[] = [];
+    for (const core of ["wasm", "ts"] as const) {
+      if (core === "ts") await page.selectOption("#core", "ts"); // the same upload, on the other core
+      const done = await ended();
+      expect(await page.locator("#system option:checked").textContent()).toBe("yours: hello.elf");
+      const out = await text("program");
+      expect(out).toContain("Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee");
+      expect(out).toContain("[wasmvisor: partition program stopped: passed (test finisher 0x5555) (status 0)]");
+      expect(await page.evaluate(() => window.wasmvisor.status())).toBe("every partition has stopped (status 0)");
+      counts.push(done.work);
+    }
+    // The same one-partition system in Node (what the page builds around an ELF).
+    const hv = new Hypervisor({ name: "program", partitions: [{ name: "program", image: "hello.elf", ram: "16M" }] }, {
+      core: "wasm", wasmModule: await loadWasmModule(), loadImage: () => readFileSync(join(ROOT, "guests", "bin", "hello.elf")),
+    });
+    await hv.run();
+    expect(counts).toEqual([hv.work(), hv.work()]);
+    console.log(`uploaded hello.elf: ${counts[0]} instructions (traps counted) on both cores in the page and in Node`);
+    // The picture of the system: one partition, its RAM.
+    expect(await page.locator("#machine .partition").allInnerTexts()).toEqual([expect.stringContaining("RAM 0x80000000–0x80ffffff (16 MiB)")]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("edits a system description: problems shown with their paths, then the fixed one runs", async () => {
+    if (!page.url().startsWith(base)) await page.goto(base);
+    await page.selectOption("#core", "wasm");
+    await page.click("#own");
+    await page.selectOption("#description-start", "two-guests");
+    const description = JSON.parse(await page.inputValue("#description"));
+    expect(description.name).toBe("two-guests");
+    // Two mistakes: a size that is not one, a window naming no partition of the system.
+    description.partitions[0].ram = "lots";
+    description.schedule.windows[1].partitions = ["nobody"];
+    await page.fill("#description", JSON.stringify(description, null, 2));
+    await page.click("#description-run");
+    const problems = await page.locator("#description-problems li").allInnerTexts();
+    expect(problems.some((p) => p.startsWith("partitions[0].ram: "))).toBe(true);
+    expect(problems.some((p) => p.startsWith("schedule.windows[1].partitions[0]: ") && p.includes("nobody"))).toBe(true);
+    await page.fill("#description", "{ not json");
+    await page.click("#description-run");
+    expect(await page.locator("#description-problems li").allInnerTexts()).toEqual([expect.stringMatching(/^not JSON: /)]);
+
+    // Fixed: one guest renamed, the other an ELF the offered systems do not name (served from guests/bin/).
+    description.name = "edited";
+    description.partitions[0] = { name: "greeter", image: "../guests/bin/hello.elf", ram: "1M", priority: 1 };
+    description.partitions[1] = { name: "second", image: "../guests/bin/hello-asm.elf", ram: "1M", priority: 2 };
+    description.schedule.windows = [{ start: 0, length: "1ms", partitions: ["greeter"] }, { length: "1ms", partitions: ["second"] }];
+    await page.fill("#description", JSON.stringify(description, null, 2));
+    await page.click("#description-run");
+    await ended();
+    expect(await page.locator("#own-dialog").getAttribute("open")).toBeNull();
+    expect(await page.locator("#system option:checked").textContent()).toBe("yours: edited");
+    expect(await text("greeter")).toContain("Hello from a C guest on wasmvisor!");
+    expect(await text("second")).toContain("[wasmvisor: partition second stopped:");
+    const lanes = (await page.evaluate(() => window.wasmvisor.timeline()!)).lanes.map((l) => l.name);
+    expect(lanes).toEqual(["greeter", "second", "idle"]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("pauses, steps exactly N instructions, goes on; runs as fast as possible and back to real time", async () => {
+    if (!page.url().startsWith(base)) await page.goto(base);
+    await page.selectOption("#system", "default");
+    await linuxShows(/(^|\n)#$/);
+    await page.click("#pause");
+    await page.waitForFunction(() => window.wasmvisor.progress()?.paused === true, null, { timeout: 5_000 });
+    expect(await page.locator("#pause").textContent()).toBe("Go on");
+    const before = (await page.evaluate(() => window.wasmvisor.progress()))!;
+    await page.waitForTimeout(300);
+    expect((await page.evaluate(() => window.wasmvisor.progress()))!.work).toBe(before.work); // nothing runs
+    expect(await page.evaluate(() => window.wasmvisor.status())).toMatch(/^paused after [\d,]+ instructions/);
+    for (const n of [1000, 1, 250_000]) {
+      const from = (await page.evaluate(() => window.wasmvisor.progress()))!;
+      await page.fill("#step-count", String(n));
+      await page.click("#step");
+      await page.waitForFunction((w) => window.wasmvisor.progress()!.work !== w, from.work, { timeout: 10_000 });
+      const after = (await page.evaluate(() => window.wasmvisor.progress()))!;
+      expect(after.work - from.work, `step ${n}`).toBe(n);
+      expect(after.clock).toBeGreaterThanOrEqual(from.clock + n);
+      expect(after.paused).toBe(true);
+    }
+    await page.click("#pause");
+    await page.waitForFunction(() => window.wasmvisor.progress()?.paused === false, null, { timeout: 5_000 });
+    expect(await page.locator("#step").isDisabled()).toBe(true);
+    await command("echo after the steps", /\nafter the steps\n/);
+
+    // As fast as possible: an idle Linux and the RTOS's 1 kHz task run far ahead of real time.
+    await page.selectOption("#speed", "fast");
+    await page.waitForFunction(() => (window.wasmvisor.figures()?.speed ?? 0) > 3, null, { timeout: 10_000 });
+    await command("echo fast", /\nfast\n/);
+    await page.selectOption("#speed", "wall");
+    await page.waitForFunction(() => window.wasmvisor.progress()?.wallClock === true, null, { timeout: 5_000 });
+    await page.waitForTimeout(600); // two samples at the real-time pace
+    expect((await page.evaluate(() => window.wasmvisor.figures()))!.speed).toBeLessThan(1.5);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   // ── Transfers (issue 18): images compressed, cached for restarts and reloads ──────────────
 
   it("fetches the images gzipped on the first load and only the manifest on a restart or a reload", async () => {

@@ -17,8 +17,6 @@ const BATCH_MS = 50;
 const FIGURES_MS = 250;
 /** Autosave after this much running (paused time does not count). */
 const AUTOSAVE_SECONDS = 30;
-/** A step yields to the worker's event loop after this long (ms), as run() does. */
-const STEP_SLICE_MS = 20;
 
 /**
  * The partition whose console takes keyboard input (the others are shown read-only): Linux's
@@ -296,22 +294,19 @@ async function setPaused(on: boolean): Promise<void> {
 }
 
 /** Run exactly `count` more instructions (traps counted, as run({ maxInsns }) counts), fewer
- *  if every partition stops or waits for input with no timer armed; as fast as the host allows. */
+ *  if every partition stops or waits for input with no timer armed; as fast as the host allows
+ *  (run() with an instruction limit, unpaced, returning to the event loop as it goes). */
 async function step(count: number): Promise<void> {
   const system = hv;
   if (!system || !paused || ended) return;
-  const target = system.work() + count;
-  while (system.work() < target) {
-    const r = system.advance(target - system.work(), STEP_SLICE_MS);
-    if (r === "halted" || r === "idle" || r === "stopped") break;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
+  system.setWallClock(false);
+  const result = await system.run({ maxInsns: system.work() + count, inputOpen: () => false });
+  system.setWallClock(wallClock);
   flush();
   sample();
-  if (system.halted.every((h) => h !== null)) {
+  if (result.reason === "halted") {
     ended = true;
-    const failed = system.halted.find((h) => h && h.status !== 0);
-    post({ type: "ended", reason: "halted", status: failed?.status ?? 0 });
+    post({ type: "ended", reason: result.reason, status: result.status });
   }
   postProgress();
 }
