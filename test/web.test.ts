@@ -278,6 +278,14 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     await hv.run();
     expect(counts).toEqual([hv.work(), hv.work()]);
     console.log(`uploaded hello.elf: ${counts[0]} instructions (traps counted) on both cores in the page and in Node`);
+    // A finished system saves and restores as finished: its halts listed again, nothing runs.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save")]);
+    expect(download.suggestedFilename()).toMatch(/^program-.*\.wvsnap$/);
+    await page.setInputFiles("#restore-file", { name: "finished.wvsnap", mimeType: "application/octet-stream", buffer: readFileSync(await download.path()) });
+    await page.waitForFunction(() => document.querySelector("#system option:checked")?.textContent === "yours: finished.wvsnap", null, { timeout: 10_000 });
+    expect((await ended()).work).toBe(counts[0]);
+    expect(await page.locator("#message").innerText()).toContain("program: passed (test finisher 0x5555) (status 0)");
+    expect(await text("program")).toContain("Hello from a C guest on wasmvisor!");
     // The picture of the system: one partition, its RAM.
     expect(await page.locator("#machine .partition").allInnerTexts()).toEqual([expect.stringContaining("RAM 0x80000000–0x80ffffff (16 MiB)")]);
     expect(errors).toEqual([]);

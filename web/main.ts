@@ -246,6 +246,10 @@ function handle(m: FromWorker): void {
       if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core`);
       else setStatus("not started: the snapshot could not be restored");
       break;
+    case "problem":
+      showMessage(`<strong>${escapeHtml(m.message)}</strong> The system goes on.`);
+      if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core`);
+      break;
     case "ended":
       ended(m.status);
       break;

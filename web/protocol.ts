@@ -131,6 +131,8 @@ export type FromWorker =
   | { type: "autosaved"; created: string; bytes: number }
   /** A snapshot could not be restored (the running system, if any, goes on). */
   | { type: "restore-failed"; message: string }
+  /** Something asked of the worker failed (a save, an autosave); the system goes on. */
+  | { type: "problem"; message: string }
   /** The run ended (every partition stopped). */
   | { type: "ended"; reason: string; status: number }
   | { type: "error"; message: string };

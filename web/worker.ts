@@ -172,12 +172,19 @@ async function restore(bytes: Uint8Array, newTitle: string): Promise<void> {
   title = newTitle;
   const history = system.config.partitions.map((p) => ({ partition: p.name, data: system.consoleHistory(p.name) }));
   post({ type: "system", system: systemInfo(system), history }, history.map((h) => h.data.buffer));
-  attach(system);
+  attach(system, system.config.partitions.flatMap((p, i) => {
+    const h = system.halted[i];
+    return h ? [{ partition: p.name, message: h.message, status: h.status }] : [];
+  }));
   post({ type: "running", startupMs: performance.now() - t0 });
   ended = system.halted.every((h) => h !== null);
   paused = false;
   if (!ended) loop = runLoop(system);
-  else post({ type: "ended", reason: "halted", status: 0 });
+  else {
+    flush(); // (the halts first, for the page's summary)
+    const failed = system.halted.find((h) => h && h.status !== 0);
+    post({ type: "ended", reason: "halted", status: failed?.status ?? 0 });
+  }
   postProgress();
 }
 
@@ -206,15 +213,16 @@ function systemInfo(system: Hypervisor): SystemInfo {
   };
 }
 
-/** Make `system` the worker's: its output, switches and halts go to the page in batches, its
- *  figures 4 times a second, and it is autosaved every 30 s of running. */
-function attach(system: Hypervisor): void {
+/** Make `system` the worker's: its output, switches and halts go to the page in batches (the
+ *  first with `halted`: partitions a restored system had already stopped), its figures 4 times a
+ *  second, and it is autosaved every 30 s of running. */
+function attach(system: Hypervisor, alreadyHalted: Array<{ partition: string; message: string; status: number }> = []): void {
   hv = system;
   const names = system.config.partitions.map((p) => p.name);
   const index = new Map(names.map((n, i) => [n, i]));
   let output: Array<{ partition: string; data: Uint8Array }> = [];
   let switches: number[] = [];
-  let halted: Array<{ partition: string; message: string; status: number }> = [];
+  let halted = alreadyHalted;
   const off = [
     system.on("output", (e) => output.push({ partition: e.partition, data: e.data.slice() })),
     system.on("switch", (e) => switches.push(e.at, e.partition === null ? -1 : index.get(e.partition)!)),
@@ -322,14 +330,22 @@ async function setSpeed(on: boolean): Promise<void> {
 }
 
 async function snapshot(purpose: "save" | "autosave"): Promise<void> {
-  if (!hv) return;
-  const bytes = await hv.snapshot();
-  const created = new Date().toISOString();
-  if (purpose === "save") {
-    post({ type: "snapshot", bytes, name: hv.config.name, created }, [bytes.buffer]);
-  } else {
-    await writeAutosave({ bytes, created, title, core });
-    post({ type: "autosaved", created, bytes: bytes.length });
+  if (!hv) {
+    if (purpose === "save") post({ type: "problem", message: "Nothing to save: no system is running." });
+    return;
+  }
+  try {
+    const bytes = await hv.snapshot();
+    const created = new Date().toISOString();
+    if (purpose === "save") {
+      post({ type: "snapshot", bytes, name: hv.config.name, created }, [bytes.buffer]);
+    } else {
+      await writeAutosave({ bytes, created, title, core });
+      post({ type: "autosaved", created, bytes: bytes.length });
+    }
+  } catch (err) {
+    // (A disk too large to embed, IndexedDB refused or full: the system goes on.)
+    post({ type: "problem", message: `${purpose === "save" ? "Saving" : "Autosaving"} failed: ${describeError(err)}` });
   }
 }
 
