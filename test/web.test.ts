@@ -3,9 +3,14 @@
 // default system on each core — the Linux prompt, a typed command and its output, the RTOS's
 // start line, both partitions in the schedule timeline, a nonzero MIPS figure — then, chosen
 // in the page's system select, examples/two-guests.json: both guests' output, their halts and
-// both in the timeline — without a single error in the page or its worker. Saves the page's screenshot to test-results/web-page.png
-// (and to docs/web-page.png, the README's, with WASMVISOR_UPDATE_DOCS=1).
-// Skipped, saying why, where Chromium or the Linux guest is missing.
+// both in the timeline. Then snapshots (a Node snapshot restored in the page on both cores, a
+// page download restored in Node on both cores, a bad file refused, autosave resumed after a
+// reload), an uploaded ELF and an edited description (problems with their paths), pause / step
+// / speed, the transfer sizes of a first load, a restart and a reload (printed), and the layout
+// at 1280×800, 1024×700 and 390×844 — all without a single error in the page or its worker.
+// Saves screenshots to test-results/ (web-page.png, web-page-WxH.png; docs/web-page.png, the
+// README's, with WASMVISOR_UPDATE_DOCS=1). Skipped, saying why, where Chromium or the Linux
+// guest is missing.
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
