@@ -32,6 +32,7 @@ import { VirtualTime } from "../machine/time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
+import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
@@ -267,7 +268,11 @@ export class Hypervisor {
 
   private async build(): Promise<void> {
     const cfg = this.config;
-    const images = await Promise.all(cfg.partitions.map(async (p) => parseBootImage(await this.options.loadImage(p.image), p.image, RAM_BASE)));
+    const images = await Promise.all(cfg.partitions.map(async (p) => {
+      const bytes = await this.options.loadImage(p.image);
+      return p.firmware ? parseFirmware(bytes, p.image, RAM_BASE) : parseBootImage(bytes, p.image, RAM_BASE);
+    }));
+    const kernels = await Promise.all(cfg.partitions.map(async (p) => p.kernel === undefined ? undefined : { bytes: await this.options.loadImage(p.kernel), name: p.kernel }));
     const initrds = await Promise.all(cfg.partitions.map(async (p) => p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd }));
     const disks = await Promise.all(cfg.partitions.map(async (p) => {
       if (!p.disk) return undefined;
@@ -324,14 +329,15 @@ export class Hypervisor {
       }));
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock,
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
       board.clearRam(); // (a restart reuses the memory)
-      board.loadImage(images[i], p.image, initrds[i]);
+      if (p.firmware) board.loadFirmwareBoot(images[i], p.image, kernels[i], initrds[i]);
+      else board.loadImage(images[i], p.image, initrds[i]);
       const v = vcpuAddr(i);
       words[(v + V_PRIORITY) >> 2] = p.priority;
       words[(v + V_BUDGET) >> 2] = p.budget;
