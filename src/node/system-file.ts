@@ -190,7 +190,9 @@ function firmwareBootProblems(
     deviceTree: () => new Uint8Array(TYPICAL_DEVICE_TREE),
   });
   if (typeof placed === "string") {
-    const field: FileProblem["field"] = placed.startsWith("initrd") ? "initrd" : placed.startsWith("kernel") ? "kernel" : "firmware";
+    // The field of the file the message names last among initrd, kernel, firmware (the tree's
+    // place is QEMU's: a file that runs into it is the one to change).
+    const field: FileProblem["field"] = /\binitrd /.test(placed) ? "initrd" : /\bkernel /.test(placed) ? "kernel" : "firmware";
     problems.push({ field, message: placed });
   }
   return problems;
