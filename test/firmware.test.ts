@@ -209,6 +209,13 @@ describe.skipIf(missing !== null)(`Linux booted by wasmvisor's SBI firmware${mis
     expect(runs.ts?.instructions).toBe(runs.wasm?.instructions);
   });
 
+  it("nested paging runs the firmware's S-mode kernel the same as shadow paging", async () => {
+    const s = await LinuxSession.boot({ core: "wasm", paging: "nested", partner: null, firmware: true, bootargs: "console=ttyS0 earlycon=sbi" });
+    let transcript = await s.prompt();
+    for (const cmd of ["echo booted by the firmware", "counters", "cat /proc/cmdline"]) transcript += `${cmd}\n${await s.run(cmd)}`;
+    expect(transcript).toBe(runs.wasm.transcript.slice(0, transcript.length));
+  }, 120_000);
+
   it("run-elf --bios --kernel --initrd --append boots it to the shell and powers off", async () => {
     const r = await runElf(["--ram", "32M", "--bios", guestPath("firmware"), "--kernel", KERNEL, "--initrd", INITRD, "--append", "console=ttyS0"],
       ["echo via run-elf", "poweroff"]);
