@@ -4,7 +4,7 @@
 //                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
-//                                 [--input FILE] [--stats] [--gdb PORT]
+//                                 [--input FILE] [--stats] [--gdb PORT] [--semihosting DIR]
 //   wasmvisor run-elf --bios FIRMWARE [--kernel KERNEL] [--initrd FILE] [--append ARGS] [...]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
@@ -18,6 +18,8 @@ import { openSync, writeSync, closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
+import type { SemihostingOptions } from "../vmm/board.js";
+import { semihostDirectory } from "../node/semihost-dir.js";
 import { ElfError } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
@@ -140,6 +142,7 @@ commands:
       --input FILE      console input for the guest, read before it starts
       --stats           print instructions and MIPS to stderr at the end
       --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
+      --semihosting DIR serve RISC-V semihosting calls, the guest's files confined to DIR
   run-elf --bios FIRMWARE --kernel KERNEL [--initrd FILE] [--append ARGS]
                         boot the QEMU way: an M-mode firmware (ELF or raw binary; --firmware
                         is the same option) starts the kernel (ELF, Linux Image or raw) with
@@ -241,6 +244,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     kernel: { kind: "value" },
     initrd: { kind: "value" },
     append: { kind: "value" },
+    semihosting: { kind: "value" },
   });
   // Booting the QEMU way: --bios (or --firmware) FILE, or the program, with --kernel, --initrd
   // and --append (src/loader/firmware-boot.ts).
@@ -274,9 +278,19 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     }
   };
   const image = readFile(file, "");
+  const semihostDir = p.options.get("semihosting");
+  let semihosting: SemihostingOptions | undefined;
+  if (typeof semihostDir === "string") {
+    try {
+      semihosting = { files: semihostDirectory(semihostDir), cmdline: file };
+    } catch (err) {
+      throw new UsageError(`--semihosting ${semihostDir}: ${(err as Error).message.replace(/^semihosting directory \S+:? ?/, "")}`);
+    }
+  }
   const machine = await Machine.create({
     core,
     ramBytes,
+    semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => io.stdout(bytes),
     firmwareBoot,
@@ -352,6 +366,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     unwatch();
     unsubscribe();
     input.close();
+    machine.close();
   }
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
@@ -435,6 +450,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     loadImage: sys.loadImage,
     openDisk: sys.openDisk,
+    openSemihostDir: sys.openSemihostDir,
     wallClock: p.options.has("wall-clock"),
     ipcFastPath: !p.options.has("ipc-slow-path"),
     file: sys.file,

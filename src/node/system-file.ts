@@ -12,6 +12,8 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 import { FileDisk, openDiskImage } from "./disk-file.js";
 import { readRegularFile, openRegularFile, HostFileError, formatBytes } from "./host-file.js";
 import { RapilogDisk } from "./rapilog-disk.js";
+import { semihostDirectory } from "./semihost-dir.js";
+import type { SemihostFiles } from "../devices/semihosting.js";
 
 /** A disk of the description as a host file: writethrough (FileDisk) or RapiLog. */
 export function openDiskFile(disk: DiskConfig): FileDisk | RapilogDisk {
@@ -24,6 +26,8 @@ export interface SystemFile {
   loadImage: (image: string) => Uint8Array;
   /** Open a disk named in the description (a host file, writethrough or RapiLog). */
   openDisk: (disk: DiskConfig) => BlockStorage;
+  /** Open a partition's semihosting directory (its files confined to it). */
+  openSemihostDir: (dir: string) => SemihostFiles;
   file: string;
 }
 
@@ -62,6 +66,7 @@ export function loadSystemFile(file: string): SystemFile {
     config,
     loadImage: (image) => readRegularFile(imagePath(image)),
     openDisk: (disk) => openDiskFile({ ...disk, file: imagePath(disk.file) }),
+    openSemihostDir: (d) => semihostDirectory(imagePath(d)),
     file,
   };
 }
@@ -96,8 +101,10 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
       return null;
     }
   };
-  if (p.firmware) return firmwareBootProblems(p, read, size);
-  const bytes = read("image", p.image);
+  // A firmware boot's files are placed as QEMU places them (firmwareBootProblems); the disk and
+  // the semihosting directory are checked below as for any partition.
+  if (p.firmware) problems.push(...firmwareBootProblems(p, read, size));
+  const bytes = p.firmware ? null : read("image", p.image);
   let image: ElfImage | null = null;
   if (bytes) {
     try {
@@ -133,7 +140,7 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
       }
     }
   }
-  if (p.initrd !== undefined) {
+  if (p.initrd !== undefined && !p.firmware) {
     // Only its size matters here (where it goes, and whether it fits): it is read when the
     // partition starts.
     const initrdBytes = size("initrd", p.initrd);
@@ -152,6 +159,13 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       problems.push({ field: "disk", message: err.message });
+    }
+  }
+  if (p.semihostingDir !== undefined) {
+    try {
+      semihostDirectory(path(p.semihostingDir));
+    } catch (err) {
+      problems.push({ field: "semihosting.dir", message: (err as Error).message });
     }
   }
   return problems;
