@@ -32,6 +32,7 @@ import { VirtualTime } from "../machine/time.js";
 import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
+import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
@@ -51,7 +52,10 @@ import { checkCoreState } from "../snapshot/core-check.js";
 
 /** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
 interface BootFiles {
+  /** The boot image, or the firmware of a firmware boot. */
   image: ElfImage;
+  /** The kernel of a firmware boot. */
+  kernel?: { bytes: Uint8Array; name: string };
   initrd?: { bytes: Uint8Array; name: string };
   hash: string;
 }
@@ -327,9 +331,10 @@ export class Hypervisor {
       const p = this.config.partitions[i];
       if (!this.options.loadImage) throw new RangeError(`partition "${p.name}": its image is needed (a restart) but the Hypervisor was given no loadImage option`);
       const bytes = await this.options.loadImage(p.image);
-      const image = parseBootImage(bytes, p.image, RAM_BASE);
+      const image = p.firmware ? parseFirmware(bytes, p.image, RAM_BASE) : parseBootImage(bytes, p.image, RAM_BASE);
+      const kernel = p.kernel === undefined ? undefined : { bytes: await this.options.loadImage(p.kernel), name: p.kernel };
       const initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
-      const files = { image, initrd, hash: await fileHash([bytes, ...(initrd ? [initrd.bytes] : [])]) };
+      const files = { image, kernel, initrd, hash: await fileHash([bytes, ...(kernel ? [kernel.bytes] : []), ...(initrd ? [initrd.bytes] : [])]) };
       const expected = this.restoredHashes?.[i];
       if (expected !== undefined && files.hash !== expected) {
         throw new SnapshotError(`partition "${p.name}": ${p.image}${p.initrd ? ` (with ${p.initrd})` : ""} is not the image this snapshot's system ran: it cannot be started again from it`);
@@ -419,7 +424,7 @@ export class Hypervisor {
       const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
         onOutput: (data) => {
@@ -438,7 +443,8 @@ export class Hypervisor {
       if (!files) throw new Error(`partition "${p.name}": its image has not been read`);
       const board = newBoard(i);
       board.clearRam(); // (a restart reuses the memory)
-      board.loadImage(files.image, p.image, files.initrd);
+      if (p.firmware) board.loadFirmwareBoot(files.image, p.image, files.kernel, files.initrd);
+      else board.loadImage(files.image, p.image, files.initrd);
       const v = vcpuAddr(i);
       words[(v + V_IPC_SERVER) >> 2] = -1;
       words[(v + V_IPC_CLIENT) >> 2] = -1;

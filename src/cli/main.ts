@@ -7,6 +7,7 @@
 //   wasmvisor restore SNAPSHOT [the run options, except --ipc-slow-path and --gdb]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
 //                                 [--input FILE] [--stats] [--gdb PORT] [--semihosting DIR]
+//   wasmvisor run-elf --bios FIRMWARE [--kernel KERNEL] [--initrd FILE] [--append ARGS] [...]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
@@ -154,6 +155,11 @@ commands:
       --stats           print instructions and MIPS to stderr at the end
       --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
       --semihosting DIR serve RISC-V semihosting calls, the guest's files confined to DIR
+  run-elf --bios FIRMWARE --kernel KERNEL [--initrd FILE] [--append ARGS]
+                        boot the QEMU way: an M-mode firmware (ELF or raw binary; --firmware
+                        is the same option) starts the kernel (ELF, Linux Image or raw) with
+                        the initrd and a device tree whose /chosen has ARGS, all placed where
+                        QEMU's virt board puts them (README: "Firmware and kernel")
   help                  show this text
   --version             print the version
 `;
@@ -251,25 +257,45 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     input: { kind: "value" },
     stats: { kind: "flag" },
     gdb: { kind: "value" },
+    bios: { kind: "value" },
+    firmware: { kind: "value" },
+    kernel: { kind: "value" },
+    initrd: { kind: "value" },
+    append: { kind: "value" },
     semihosting: { kind: "value" },
   });
-  if (p.positional.length !== 1) {
-    throw new UsageError(p.positional.length === 0 ? "run-elf needs a PROGRAM.elf" : `run-elf takes one program, got ${p.positional.length}`);
+  // Booting the QEMU way: --bios (or --firmware) FILE, or the program, with --kernel, --initrd
+  // and --append (src/loader/firmware-boot.ts).
+  const biosOpt = p.options.get("bios") ?? p.options.get("firmware");
+  if (p.options.has("bios") && p.options.has("firmware")) throw new UsageError("--bios and --firmware name the same thing: give one");
+  const kernelFile = p.options.get("kernel");
+  const initrdFile = p.options.get("initrd");
+  const append = p.options.get("append");
+  const firmwareBoot = typeof biosOpt === "string" || typeof kernelFile === "string";
+  if (typeof biosOpt === "string" ? p.positional.length !== 0 : p.positional.length !== 1) {
+    throw new UsageError(typeof biosOpt === "string" ? `--bios ${biosOpt} is the program: run-elf takes no other, got ${p.positional.join(" ")}`
+      : p.positional.length === 0 ? "run-elf needs a PROGRAM.elf (or --bios FIRMWARE)" : `run-elf takes one program, got ${p.positional.length}`);
   }
-  const file = p.positional[0];
+  if (!firmwareBoot && (typeof initrdFile === "string" || typeof append === "string")) {
+    throw new UsageError(`--${typeof initrdFile === "string" ? "initrd" : "append"} goes with --kernel: the kernel's firmware hands it over (run-elf --bios FIRMWARE --kernel KERNEL ...)`);
+  }
+  if (typeof initrdFile === "string" && typeof kernelFile !== "string") throw new UsageError("--initrd needs --kernel (as QEMU's -initrd does)");
+  const file = typeof biosOpt === "string" ? biosOpt : p.positional[0];
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
   const ramOpt = p.options.get("ram");
   const ramBytes = typeof ramOpt === "string" ? parseSize("ram", ramOpt) : DEFAULT_RAM_BYTES;
 
-  let image: Uint8Array;
-  try {
-    image = readRegularFile(file);
-  } catch (err) {
-    if (!(err instanceof HostFileError)) throw err;
-    throw new UsageError(`cannot read ${file}: ${err.reason}`);
-  }
+  const readFile = (name: string, what: string): Uint8Array => {
+    try {
+      return readRegularFile(name);
+    } catch (err) {
+      if (!(err instanceof HostFileError)) throw err;
+      throw new UsageError(`cannot read ${what}${name}: ${err.reason}`);
+    }
+  };
+  const image = readFile(file, "");
   const semihostDir = p.options.get("semihosting");
   let semihosting: SemihostingOptions | undefined;
   if (typeof semihostDir === "string") {
@@ -285,8 +311,16 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => io.stdout(bytes),
+    firmwareBoot,
+    bootargs: typeof append === "string" ? append : undefined,
   });
-  machine.loadElf(image, file);
+  if (firmwareBoot) {
+    const kernel = typeof kernelFile === "string" ? { bytes: readFile(kernelFile, "--kernel "), name: kernelFile } : undefined;
+    const initrd = typeof initrdFile === "string" ? { bytes: readFile(initrdFile, "--initrd "), name: initrdFile } : undefined;
+    machine.loadFirmwareBoot(image, file, kernel, initrd);
+  } else {
+    machine.loadElf(image, file);
+  }
 
   let interrupted = false;
   const inputFile = p.options.get("input");

@@ -16,6 +16,7 @@ import {
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, type ElfImage } from "../loader/elf.js";
+import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
 
@@ -51,6 +52,10 @@ export interface MachineOptions {
   cyclesPerTick?: number;
   /** Receives the guest's UART output (and HTIF console output). */
   onOutput?: (bytes: Uint8Array) => void;
+  /** Boot the QEMU way (loadFirmwareBoot): the board gets QEMU's boot ROM at 0x1000. */
+  firmwareBoot?: boolean;
+  /** The kernel command line of a firmware boot (QEMU's -append), in the device tree. */
+  bootargs?: string;
   /** Where the RTC starts, in seconds since 1970 (default DEFAULT_RTC_EPOCH, 2026-01-01): it
    *  then advances with virtual time. */
   rtcEpoch?: number;
@@ -97,6 +102,7 @@ export class Machine {
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
       ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, semihosting: options.semihosting,
+      firmwareBoot: options.firmwareBoot, bootargs: options.bootargs,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
@@ -142,6 +148,21 @@ export class Machine {
     this.halt = null;
     this.retired = 0;
     this.work = 0;
+  }
+
+  /**
+   * Boot the QEMU way (`-bios FIRMWARE -kernel KERNEL -initrd INITRD`, the machine made with
+   * firmwareBoot): the firmware (ELF or raw binary), the kernel, the initrd and the device tree
+   * where QEMU's virt board puts them, the hart in M-mode at the firmware's entry with a0 = 0,
+   * a1 = the device tree, a2 = fw_dynamic_info (src/loader/firmware-boot.ts).
+   */
+  loadFirmwareBoot(firmware: Uint8Array, name: string, kernel?: { bytes: Uint8Array; name: string }, initrd?: { bytes: Uint8Array; name: string }): ElfImage {
+    const image = parseFirmware(firmware, name, RAM_BASE);
+    this.board.loadFirmwareBoot(image, name, kernel, initrd);
+    this.halt = null;
+    this.retired = 0;
+    this.work = 0;
+    return image;
   }
 
   /** Reset the hart (M-mode, pc = entry, a0 = hart id 0) and the run state. */
