@@ -743,7 +743,8 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
     rtcEpoch: config.rtcEpoch,
     memoryRegions: config.regions.map((r) => ({ name: r.name, size: r.size })),
     partitions: config.partitions.map((p) => ({
-      name: p.name, image: p.image, mode: p.mode, ram: p.ramBytes, priority: p.priority,
+      name: p.name, ...(p.firmware ? { firmware: p.image, kernel: p.kernel } : { image: p.image }),
+      mode: p.mode, ram: p.ramBytes, priority: p.priority,
       ...(p.period > 0 ? { budget: cycles(p.budget), period: cycles(p.period) } : {}),
       devices: [...p.devices],
       ...(p.bootargs !== undefined ? { bootargs: p.bootargs } : {}),
@@ -755,6 +756,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       })),
       passive: p.passive,
       htif: p.htif,
+      ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
     })),
     schedule: {
       majorFrame: cycles(config.schedule.majorFrame),

@@ -5,6 +5,7 @@
 // starts the hart at the firmware's entry with the registers the vector would set: the ROM is
 // read as data, never executed.)
 import type { MmioDevice } from "./device.js";
+import { encode, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export class BootRom implements MmioDevice {
   private contents = new Uint8Array(0);
@@ -14,6 +15,14 @@ export class BootRom implements MmioDevice {
   load(bytes: Uint8Array): void {
     if (bytes.length > this.size) throw new RangeError(`${this.name}: ${bytes.length} bytes do not fit in a ${this.size}-byte ROM`);
     this.contents = bytes.slice();
+  }
+
+  saveState(): StateValue {
+    return { contents: encode.bytes(this.contents) };
+  }
+
+  loadState(r: StateReader): void {
+    this.contents = r.bytes("contents", this.size);
   }
 
   read(offset: number, size: number): number {

@@ -409,6 +409,7 @@ export class Board {
       sbiInput: encode.bytes(this.sbiInput.peekAll()),
       output: encode.bytes(this.outBuf.subarray(0, this.outLen)),
       dtbAddress: this.dtbAddress,
+      bootRom: this.bootRom?.saveState() ?? null,
       // Semihosting's errno and heap; open host files are not carried (a restored partition
       // finds its handles closed: EBADF).
       semihosting: this.semihosting ? { errno: this.semihosting.errno, heapBase: this.heap.base, heapLimit: this.heap.limit } : null,
@@ -447,6 +448,9 @@ export class Board {
     this.outBuf.set(output);
     this.outLen = output.length;
     this.dtbAddress = r.int("dtbAddress", 0, 0xffff_ffff);
+    const rom = r.childOrNull("bootRom");
+    if ((rom === null) !== (this.bootRom === null)) throw new SnapshotError(`snapshot: ${r.path}.bootRom does not match the partition`);
+    if (rom) this.bootRom!.loadState(rom);
     const sh = r.childOrNull("semihosting");
     if (sh && !this.semihosting) throw new SnapshotError(`snapshot: ${r.path}.semihosting: this partition has no semihosting`);
     if (sh && this.semihosting) {
