@@ -1,12 +1,28 @@
 // The command line: exit statuses, messages, --trace, --input, and errors for bad arguments.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli } from "./support/cli.ts";
 import { guestPath, ROOT } from "./support/harness.ts";
+import { yesElf } from "./support/fuzz/cases.ts";
+import { Asm, I, li } from "./support/rv-asm.ts";
+import { writeElf } from "./support/elf-writer.ts";
 
+
+/** A guest that waits in WFI (timer interrupt enabled in mie, not taken: mstatus.MIE is 0)
+ *  until its mtime has advanced by `ticks` (10 MHz), then passes through the test finisher. */
+function sleeperElf(ticks: number): Uint8Array {
+  const a = new Asm(0x80000000);
+  a.words(li(5, 0x0200bff8)).word(I.lw(6, 5, 0)).words(li(7, ticks)).word(I.add(6, 6, 7)); // t1 = mtime + ticks
+  a.words(li(28, 0x02004000)).word(I.sw(6, 28, 0)).word(I.sw(0, 28, 4)); // mtimecmp = t1
+  a.words(li(29, 0x80)).word(I.csrrw(0, 0x304, 29)); // mie.MTIE
+  a.label("wait").word(I.wfi()).word(I.lw(30, 5, 0)).branch(6, 30, 6, "wait"); // bltu mtime, t1
+  a.words(li(5, 0x100000)).words(li(6, 0x5555)).word(I.sw(6, 5, 0));
+  a.label("end").jal(0, "end");
+  return writeElf({ entry: 0x80000000, segments: [{ paddr: 0x80000000, data: a.bytes(), flags: 5 }] });
+}
 
 describe("wasmvisor run-elf", () => {
   for (const core of ["wasm", "ts"]) {
@@ -50,6 +66,48 @@ describe("wasmvisor run-elf", () => {
     expect(r.stdout).toBe("echo ready\n1: ABC\n1 lines\n");
     expect(r.status).toBe(0);
   });
+  it("--wall-clock: an idle guest's time passes as real time does, with the same output (both cores)", async () => {
+    // A guest that sleeps in WFI until its mtime has advanced by 400 ms: deterministic runs skip
+    // that idle time at once; with --wall-clock it takes (at least) 400 ms of real time, which
+    // the --stats report measures (less the last slice of 5 ms, run at once). The timer guest (20 ticks of 1 ms in WFI) prints the same.
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-wall-"));
+    const sleeper = join(dir, "sleeper.elf");
+    writeFileSync(sleeper, sleeperElf(4_000_000));
+    const seconds = (stderr: string) => Number(/instructions in ([\d.]+) s/.exec(stderr)?.[1]);
+    for (const core of ["wasm", "ts"]) {
+      const paced = await cli(["run-elf", sleeper, "--wall-clock", "--stats", "--core", core]);
+      const fast = await cli(["run-elf", sleeper, "--stats", "--core", core]);
+      expect(paced.status, paced.stderr).toBe(0);
+      expect(fast.status, fast.stderr).toBe(0);
+      expect(seconds(paced.stderr), paced.stderr).toBeGreaterThanOrEqual(0.39); // (the last 5 ms slice runs ahead)
+      expect(seconds(paced.stderr), paced.stderr).toBeLessThan(5);
+      expect(seconds(fast.stderr), fast.stderr).toBeLessThan(0.3);
+      const r = await cli(["run-elf", guestPath("timer"), "--wall-clock", "--core", core]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe("20 timer interrupts\nelapsed time within [20, 21] ms\n");
+    }
+  });
+  it("--stats is printed when a run with piped stdin is ended by SIGTERM or SIGINT (both cores)", async () => {
+    // A real process (the sources through tsx), stdin a pipe left open, a guest printing without
+    // end: the signal ends the run between two slices, with the report and 128 + the signal.
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-sig-"));
+    const yes = join(dir, "yes.elf");
+    writeFileSync(yes, yesElf(1000));
+    for (const [core, signal, status] of [["wasm", "SIGTERM", 143], ["ts", "SIGINT", 130]] as const) {
+      const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/wasmvisor-src.ts"), "run-elf", yes, "--stats", "--core", core], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      child.stdout.resume();
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code, stderr).toBe(status);
+      expect(stderr).toMatch(new RegExp(`^wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core\\)\nwasmvisor: interrupted \\(${signal}\\)\n$`));
+    }
+  }, 60_000);
   it("--trace prints pc, raw bits, disassembly and the written register", async () => {
     const r = await cli(["run-elf", guestPath("hello-asm"), "--trace", "--max-insns", "3"]);
     const lines = r.stderr.split("\n");
@@ -139,6 +197,30 @@ describe("wasmvisor run", () => {
       expect(stderr).toMatch(/\[spin\] still running when the --max-insns limit of 2000000 was reached \(status 124\)/);
       expect(status).toBe(124);
     }
+  });
+
+  it("--input FILE feeds the --console partition, or the only one (both cores)", async () => {
+    const input = join(dir, "input.txt");
+    writeFileSync(input, "hi\nquit\n");
+    const one = system("one.json", { partitions: [{ name: "echo", image: bin("echo"), ram: "1M" }] });
+    const two = system("two.json", { partitions: [
+      { name: "echo", image: bin("echo"), ram: "1M" },
+      { name: "spin", image: bin("spin"), ram: "64K" },
+    ] });
+    for (const core of ["wasm", "ts"]) {
+      const a = await cli(["run", one, "--input", input, "--core", core]);
+      expect(a.stdout).toBe("[echo] echo ready\n[echo] 1: HI\n[echo] 1 lines\n");
+      expect(a.status).toBe(0);
+      const b = await cli(["run", two, "--input", input, "--console", "echo", "--max-insns", "2000000", "--core", core]);
+      expect(b.stdout).toBe(a.stdout);
+      expect(b.status).toBe(124);
+    }
+    const r = await cli(["run", two, "--input", input]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--input .*input\.txt: which partition reads it\? Add --console NAME \(the partitions are echo, spin\)/);
+    const missing = await cli(["run", one, "--input", join(dir, "absent.txt")]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --input .*absent\.txt: ENOENT/);
   });
 
   it("--stats prints per-partition statistics", async () => {

@@ -1,22 +1,24 @@
 // The wasmvisor command line (Node). Commands:
 //
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
-//                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
+//                             [--wall-clock] [--console NAME] [--input FILE] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
-//                                 [--input FILE] [--stats] [--gdb PORT]
+//                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
-// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; `run`
-// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks; 141
+// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; a run
+// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number (after the --stats report; `run`
+// after closing the disks); 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
 import { openSync, writeSync, closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
+import { WallClockPacer } from "../machine/wall-clock.js";
 import { ElfError } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
@@ -123,6 +125,8 @@ commands:
       --max-insns N     stop after N instructions in all partitions (status 124)
       --wall-clock      keep virtual time from running ahead of real time
       --console NAME    send stdin to partition NAME's console
+      --input FILE      console input for the --console partition (or the only one), read
+                        before the run starts, instead of stdin
       --stats           print per-partition statistics to stderr at the end
       --ipc-slow-path   every protected call takes the IPC slow path (for comparisons)
       --trace-out FILE  write the schedule and the exits to FILE as a Chrome trace (JSON)
@@ -137,6 +141,8 @@ commands:
       --ram SIZE        guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)
       --trace           print one line per instruction to stderr (pc, bits, disassembly, result)
       --input FILE      console input for the guest, read before it starts
+      --wall-clock      keep virtual time from running ahead of real time (an idle guest's
+                        time then passes as real time does; its RTC reads the host's clock)
       --stats           print instructions and MIPS to stderr at the end
       --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
   help                  show this text
@@ -221,6 +227,18 @@ async function debugWithGdb(target: DebugTarget, port: number, program: string, 
   return how;
 }
 
+/** --input FILE: console input read whole before the run (a regular file, bounded). */
+function inputFromFile(file: string): ConsoleInput {
+  try {
+    return fileInput(readRegularFile(file, MAX_CONSOLE_INPUT_BYTES, `${CONSOLE_INPUT_LIMIT} (or pipe it to stdin: it is then streamed)`));
+  } catch (err) {
+    if (!(err instanceof HostFileError)) throw err;
+    throw new UsageError(`cannot read --input ${file}: ${err.reason}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 async function runElf(args: string[], io: CliIO): Promise<number> {
   const p = parseArgs(args, {
     core: { kind: "value", choices: ["wasm", "ts"] },
@@ -228,6 +246,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     ram: { kind: "value" },
     trace: { kind: "flag" },
     input: { kind: "value" },
+    "wall-clock": { kind: "flag" },
     stats: { kind: "flag" },
     gdb: { kind: "value" },
   });
@@ -248,33 +267,27 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     if (!(err instanceof HostFileError)) throw err;
     throw new UsageError(`cannot read ${file}: ${err.reason}`);
   }
+  const wallClock = p.options.has("wall-clock");
   const machine = await Machine.create({
     core,
     ramBytes,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => io.stdout(bytes),
+    wallClock,
   });
   machine.loadElf(image, file);
-
-  let interrupted = false;
-  const inputFile = p.options.get("input");
-  let input: ConsoleInput;
-  if (typeof inputFile === "string") {
-    let bytes: Uint8Array;
-    try {
-      bytes = readRegularFile(inputFile, MAX_CONSOLE_INPUT_BYTES, `${CONSOLE_INPUT_LIMIT} (or pipe it to stdin: it is then streamed)`);
-    } catch (err) {
-      if (!(err instanceof HostFileError)) throw err;
-      throw new UsageError(`cannot read --input ${inputFile}: ${err.reason}`);
-    }
-    input = fileInput(bytes);
-  } else {
-    input = io.input ?? stdinInput(() => { interrupted = true; });
-  }
-  machine.pushInput(input.initial);
-  const unsubscribe = input.onData((bytes) => machine.pushInput(bytes));
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
+
+  let interrupted = false; // Ctrl-C on a raw terminal
+  const inputFile = p.options.get("input");
+  const input = typeof inputFile === "string" ? inputFromFile(inputFile) : io.input ?? stdinInput(() => { interrupted = true; });
+  machine.pushInput(input.initial);
+  const unsubscribe = input.onData((bytes) => machine.pushInput(bytes));
+  // SIGINT, SIGTERM and SIGHUP end the run through the same path as its other ends: the
+  // statistics are printed (--stats), and the status is 128 + the signal's number.
+  const signals = catchStopSignals(() => {});
+  const stopped = () => interrupted || signals.caught !== null;
 
   const tracing = p.options.has("trace");
   // A closed stdout (or stderr, which --trace writes to) ends the run quietly.
@@ -287,34 +300,43 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   try {
     if (port !== null) {
       const debugInput: DebugInput = { open: () => input.open, next: () => input.next() };
-      await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io);
+      await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io, signals.first);
     }
     if (tracing) {
-      while (!machine.halted && !outputClosed && machine.work < maxInsns) {
+      while (!machine.halted && !outputClosed && !stopped() && machine.work < maxInsns) {
         if (traceRun(machine, Math.min(TRACE_CHUNK, maxInsns - machine.work), (line) => io.stderr(`${line}\n`)) === 0) break;
         await nextTurn();
       }
       if (!machine.halted && machine.work >= maxInsns) machine.stopAtLimit(maxInsns);
     } else {
       let chunk = MIN_CHUNK;
-      while (!machine.halted && !interrupted && !outputClosed) {
+      // --wall-clock: virtual time is kept from running ahead of real time (and the guest's RTC
+      // reads the host's clock); each step runs at most the pacer's slice of virtual time.
+      const pacer = wallClock ? new WallClockPacer(machine.time.clockNumber(), machine.cyclesPerSecond) : null;
+      while (!machine.halted && !stopped() && !outputClosed) {
         const left = maxInsns - machine.work;
         if (left <= 0) {
           machine.stopAtLimit(maxInsns);
           break;
         }
         const started = performance.now();
-        const done = machine.step(Math.min(chunk, left), input.open);
-        if (done >= chunk) chunk = Math.max(MIN_CHUNK, Math.min(CHUNK, Math.round(chunk * TURN_MS / Math.max(1, performance.now() - started))));
+        const done = pacer
+          ? machine.step(Math.min(pacer.step, left), input.open, machine.time.clockNumber() + pacer.step)
+          : machine.step(Math.min(chunk, left), input.open);
+        if (!pacer && done >= chunk) chunk = Math.max(MIN_CHUNK, Math.min(CHUNK, Math.round(chunk * TURN_MS / Math.max(1, performance.now() - started))));
         if (machine.halted) break;
         const blocked = io.outputBlocked?.();
         if (blocked) await blocked;
         if (machine.work >= maxInsns) continue;
-        // Streamed input: wait for it when the guest idles; else let I/O in between chunks.
-        await (input.open && machine.waiting ? input.next() : nextTurn());
+        const delay = pacer?.delay(machine.time.clockNumber()) ?? 0;
+        // Streamed input: wait for it when the guest idles with nothing else to wake it (or for
+        // a signal); else let I/O in between chunks, or real time catch up.
+        if (input.open && machine.awaitingInput) await Promise.race([input.next(), signals.first]);
+        else await (delay > 0 ? sleep(delay) : nextTurn());
       }
     }
   } finally {
+    signals.remove();
     unwatch();
     unsubscribe();
     input.close();
@@ -323,6 +345,10 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
     io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core)\n`);
+  }
+  if (signals.caught) {
+    io.stderr(`wasmvisor: interrupted (${signals.caught})\n`);
+    return signalStatus(signals.caught);
   }
   if (interrupted) {
     io.stderr("wasmvisor: interrupted\n");
@@ -370,6 +396,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     "max-insns": { kind: "value" },
     "wall-clock": { kind: "flag" },
     console: { kind: "value" },
+    input: { kind: "value" },
     stats: { kind: "flag" },
     "ipc-slow-path": { kind: "flag" },
     "trace-out": { kind: "value" },
@@ -383,16 +410,24 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
-  const consoleName = p.options.get("console");
+  const partitionNames = sys.config.partitions.map((x) => x.name).join(", ");
+  const inputFile = p.options.get("input");
+  let consoleName = p.options.get("console");
   if (typeof consoleName === "string" && !sys.config.partitions.some((x) => x.name === consoleName)) {
-    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${partitionNames}`);
   }
+  if (typeof inputFile === "string" && typeof consoleName !== "string") {
+    // --input goes to the --console partition; a system of one partition needs no --console.
+    if (sys.config.partitions.length !== 1) throw new UsageError(`--input ${inputFile}: which partition reads it? Add --console NAME (the partitions are ${partitionNames})`);
+    consoleName = sys.config.partitions[0].name;
+  }
+  const inputRead = typeof inputFile === "string" ? inputFromFile(inputFile) : null; // (before anything starts)
   const port = gdbPort(p);
   const gdbPartition = p.options.get("gdb-partition");
   if (typeof gdbPartition === "string") {
     if (port === null) throw new UsageError("--gdb-partition needs --gdb PORT");
     if (!sys.config.partitions.some((x) => x.name === gdbPartition)) {
-      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${partitionNames}`);
     }
   }
   const hv = new Hypervisor(sys.config, {
@@ -423,7 +458,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   let input: ConsoleInput | null = null;
   let unsubscribe = () => {};
   if (typeof consoleName === "string") {
-    input = io.input ?? stdinInput(() => { interrupted = true; hv.stop(); });
+    input = inputRead ?? io.input ?? stdinInput(() => { interrupted = true; hv.stop(); });
     const cons = hv.console(consoleName);
     // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
     // notes in the README), which a file of megabytes would overflow.
