@@ -148,6 +148,79 @@ describe("wasmvisor run-elf", () => {
   });
 });
 
+describe("help, mistakes and suggestions", () => {
+  it("every command takes --help and -h: its usage on stdout, status 0, nothing run", async () => {
+    for (const command of ["run", "run-elf"]) {
+      for (const args of [[command, "--help"], [command, "-h"], ["help", command], [command, guestPath("hello"), "--core", "ts", "--help"]]) {
+        const r = await cli(args);
+        expect(r.status, args.join(" ")).toBe(0);
+        expect(r.stderr, args.join(" ")).toBe("");
+        expect(r.stdout, args.join(" ")).toMatch(new RegExp(`^usage: wasmvisor ${command} (SYSTEM\\.json|PROGRAM\\.elf) \\[options\\]\n`));
+        expect(r.stdout).toContain("  --core wasm|ts        which build of the core runs it (default wasm)\n");
+        expect(r.stdout).toContain("  --wall-clock          keep virtual time from running ahead of real time");
+        expect(r.stdout).toContain("  -h, --help            show this text\n");
+      }
+    }
+    expect((await cli(["run", "--help"])).stdout).toContain("  --gdb-partition NAME  the partition GDB debugs (default: the first)\n");
+    expect((await cli(["run-elf", "-h"])).stdout).toContain("  --ram SIZE            guest RAM at 0x80000000");
+    // After "--" everything is an argument, "--help" too.
+    expect((await cli(["run-elf", "--", "--help"])).stderr).toMatch(/cannot read --help: ENOENT/);
+    for (const args of [["--help"], ["-h"], ["help"]]) {
+      const r = await cli(args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^usage: wasmvisor <command> \[options\]\n\ncommands:\n  run SYSTEM\.json {7}run a partitioned system/);
+      expect(r.stdout).toContain("\n  run-elf PROGRAM.elf   run a bare-metal RV32 ELF");
+    }
+  });
+
+  it("a mistyped option or command: did you mean, status 2, where the usage is", async () => {
+    const hello = guestPath("hello");
+    const cases: Array<[string[], string]> = [
+      [["run-elf", hello, "--wall-clok"], "unknown option --wall-clok; did you mean --wall-clock?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run-elf", hello, "--stat"], "unknown option --stat; did you mean --stats?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run-elf", hello, "--cores=ts"], "unknown option --cores; did you mean --core?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run-elf", hello, "-core", "ts"], "unknown option -core; did you mean --core?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run", "x.json", "--consol", "linux"], "unknown option --consol; did you mean --console?\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--trace"], "unknown option --trace; did you mean --trace-out?\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--ipc-slow"], "unknown option --ipc-slow; did you mean --ipc-slow-path?\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--frobnicate"], "unknown option --frobnicate (options: --core, --paging, --max-insns, --wall-clock, --console, --input, --stats, --ipc-slow-path, --trace-out, --gdb, --gdb-partition)\n(wasmvisor run --help shows the usage)\n"],
+      [["rn", "x.json"], "unknown command \"rn\" (commands: run, run-elf, help); did you mean run?\n(wasmvisor --help shows the usage)\n"],
+      [["run-eld", hello], "unknown command \"run-eld\" (commands: run, run-elf, help); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
+      [["--verison"], "unknown option \"--verison\" (commands: run, run-elf, help); did you mean --version?\n(wasmvisor --help shows the usage)\n"],
+      [["explode"], "unknown command \"explode\" (commands: run, run-elf, help)\n(wasmvisor --help shows the usage)\n"],
+      [["help", "runelf"], "help: no such command \"runelf\" (the commands are run, run-elf); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stdout, args.join(" ")).toBe("");
+      expect(r.stderr, args.join(" ")).toBe(`wasmvisor: ${message}`);
+    }
+  });
+
+  it("run given a program or a binary file says what to do instead of a JSON parse error", async () => {
+    const hello = guestPath("hello");
+    const a = await cli(["run", hello]);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toBe(`wasmvisor: ${hello} is a program (ELF), not a system description (JSON): run it with \`wasmvisor run-elf ${hello}\`, or name it as a partition's image in a system description\n(wasmvisor run --help shows the usage)\n`);
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-bin-"));
+    const image = join(dir, "Image");
+    writeFileSync(image, new Uint8Array([0x4d, 0x5a, 0x6f, 0x10, 0, 0, 0, 0]));
+    const b = await cli(["run", image]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/Image is a binary file, not a system description \(JSON\).*`wasmvisor run-elf`/);
+    // A JSON file with a mistake keeps its precise message; and the other way round, run-elf
+    // given a system description says to use run.
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, '{ "partitions": [ }');
+    expect((await cli(["run", broken])).stderr).toMatch(/broken\.json: not valid JSON/);
+    const description = join(ROOT, "examples", "two-guests.json");
+    const c = await cli(["run-elf", description]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/two-guests\.json: not an ELF file but JSON \(a system description\?\): run it with `wasmvisor run .*two-guests\.json`/);
+  });
+});
+
 describe("wasmvisor run", () => {
   const dir = mkdtempSync(join(tmpdir(), "wasmvisor-run-"));
   const system = (name: string, doc: object) => {

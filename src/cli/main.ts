@@ -14,19 +14,19 @@
 // after closing the disks); 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { openSync, writeSync, closeSync } from "node:fs";
+import { openSync, writeSync, closeSync, readSync, fstatSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
-import { ElfError } from "../loader/elf.js";
+import { ElfError, hasElfMagic } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
 import { stdinInput, fileInput, MAX_CONSOLE_INPUT_BYTES, CONSOLE_INPUT_LIMIT, type ConsoleInput } from "../node/console.js";
 import { readRegularFile, HostFileError } from "../node/host-file.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
-import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
+import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration } from "../config/system.js";
 import { loadSystemFile } from "../node/system-file.js";
@@ -115,39 +115,54 @@ const nodeIO: CliIO = {
 /** Let the event loop turn (I/O events such as a closed stdout, timers) between chunks of work. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+// The commands and their options: one table each, from which the parser takes its spec and
+// --help its text.
+const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
+
+const RUN_OPTIONS = {
+  core: CORE_OPTION,
+  paging: { kind: "value", choices: ["shadow", "nested"], help: "shadow page tables (default) or nested paging" },
+  "max-insns": { kind: "value", arg: "N", help: "stop after N instructions in all partitions (status 124)" },
+  "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time" },
+  console: { kind: "value", arg: "NAME", help: "send stdin to partition NAME's console" },
+  input: { kind: "value", arg: "FILE", help: "console input for the --console partition (or the only one), read\nbefore the run starts, instead of stdin" },
+  stats: { kind: "flag", help: "print per-partition statistics to stderr at the end" },
+  "ipc-slow-path": { kind: "flag", help: "every protected call takes the IPC slow path (for comparisons)" },
+  "trace-out": { kind: "value", arg: "FILE", help: "write the schedule and the exits to FILE as a Chrome trace (JSON)\nwhen the run ends, for https://ui.perfetto.dev or chrome://tracing" },
+  gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT);\nit debugs one partition, the whole system stops when it stops" },
+  "gdb-partition": { kind: "value", arg: "NAME", help: "the partition GDB debugs (default: the first)" },
+} satisfies Record<string, OptionSpec>;
+
+const RUN_ELF_OPTIONS = {
+  core: CORE_OPTION,
+  "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
+  ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
+  trace: { kind: "flag", help: "print one line per instruction to stderr (pc, bits, disassembly, result)" },
+  input: { kind: "value", arg: "FILE", help: "console input for the guest, read before it starts" },
+  "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
+  stats: { kind: "flag", help: "print instructions and MIPS to stderr at the end" },
+  gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)" },
+} satisfies Record<string, OptionSpec>;
+
+const COMMANDS = {
+  run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (see README: \"The system description\")", options: RUN_OPTIONS },
+  "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
+} as const;
+type CommandName = keyof typeof COMMANDS;
+const COMMAND_NAMES = [...Object.keys(COMMANDS), "help"];
+
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
-  run SYSTEM.json       run a partitioned system (see README: "The system description")
-      --core wasm|ts    which build of the core runs it (default wasm)
-      --paging shadow|nested
-                        shadow page tables (default) or nested paging
-      --max-insns N     stop after N instructions in all partitions (status 124)
-      --wall-clock      keep virtual time from running ahead of real time
-      --console NAME    send stdin to partition NAME's console
-      --input FILE      console input for the --console partition (or the only one), read
-                        before the run starts, instead of stdin
-      --stats           print per-partition statistics to stderr at the end
-      --ipc-slow-path   every protected call takes the IPC slow path (for comparisons)
-      --trace-out FILE  write the schedule and the exits to FILE as a Chrome trace (JSON)
-                        when the run ends, for https://ui.perfetto.dev or chrome://tracing
-      --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT);
-                        it debugs one partition, the whole system stops when it stops
-      --gdb-partition NAME
-                        the partition GDB debugs (default: the first)
-  run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
-      --core wasm|ts    which build of the core runs it (default wasm)
-      --max-insns N     stop after N instructions (status 124)
-      --ram SIZE        guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)
-      --trace           print one line per instruction to stderr (pc, bits, disassembly, result)
-      --input FILE      console input for the guest, read before it starts
-      --wall-clock      keep virtual time from running ahead of real time (an idle guest's
-                        time then passes as real time does; its RTC reads the host's clock)
-      --stats           print instructions and MIPS to stderr at the end
-      --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
-  help                  show this text
+${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary}\n${formatOptions(c.options, 6)}`).join("")}  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
   --version             print the version
 `;
+
+/** `wasmvisor COMMAND --help`: its synopsis and options. */
+function commandUsage(name: CommandName): string {
+  const c = COMMANDS[name];
+  return `usage: wasmvisor ${c.synopsis} [options]\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}  -h, --help            show this text\n`;
+}
 
 /** Statuses for errors of wasmvisor's own (bad arguments, unreadable or invalid images). */
 export const STATUS_USAGE = 2;
@@ -157,24 +172,31 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   try {
     switch (command) {
       case "run":
-        return await runSystem(rest, io);
       case "run-elf":
-        return await runElf(rest, io);
+        if (wantsHelp(rest)) {
+          io.stdout(commandUsage(command));
+          return 0;
+        }
+        return command === "run" ? await runSystem(rest, io) : await runElf(rest, io);
       case undefined:
       case "help":
       case "--help":
-      case "-h":
-        io.stdout(USAGE);
+      case "-h": {
+        const topic = command === "help" && !wantsHelp(rest.slice(0, 1)) ? rest[0] : undefined;
+        if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new UsageError(`help: no such command "${topic}" (the commands are ${Object.keys(COMMANDS).join(", ")})${suggestion(topic, Object.keys(COMMANDS))}`);
+        io.stdout(topic !== undefined ? commandUsage(topic as CommandName) : USAGE);
         return command === undefined ? STATUS_USAGE : 0;
+      }
       case "--version":
         io.stdout(`wasmvisor ${VERSION}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run, run-elf, help)`);
+        throw new UsageError(`unknown ${command.startsWith("-") ? "option" : "command"} "${command}" (commands: ${COMMAND_NAMES.join(", ")})${suggestion(command, [...COMMAND_NAMES, "--help", "--version"])}`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`wasmvisor: ${err.message}\n${command === "run-elf" || command === "run" ? "" : USAGE}`);
+      const help = command === "run" || command === "run-elf" ? `wasmvisor ${command} --help` : "wasmvisor --help";
+      io.stderr(`wasmvisor: ${err.message}\n(${help} shows the usage)\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ConfigError) {
@@ -187,6 +209,12 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
     }
     throw err;
   }
+}
+
+/** "; did you mean X?" when one of `candidates` is close to what was typed, else "". */
+function suggestion(typed: string, candidates: readonly string[]): string {
+  const c = closest(typed, candidates);
+  return c === null ? "" : `; did you mean ${c}?`;
 }
 
 /** Work between yields to the event loop (streamed input, a closed stdout), at most: the
@@ -227,6 +255,35 @@ async function debugWithGdb(target: DebugTarget, port: number, program: string, 
   return how;
 }
 
+/**
+ * `run PROGRAM.elf`: a program (or any binary file) where a system description belongs is
+ * refused with what to run instead, not with a JSON parse error. Only the first bytes of a
+ * regular file are read (opened without blocking: a FIFO is left to loadSystemFile to refuse).
+ */
+function refuseProgram(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return; // loadSystemFile reports why it cannot be read
+  }
+  let head = new Uint8Array(64);
+  try {
+    head = fstatSync(fd).isFile() ? head.subarray(0, readSync(fd, head, 0, head.length, 0)) : head.subarray(0, 0);
+  } catch {
+    return;
+  } finally {
+    closeSync(fd);
+  }
+  if (hasElfMagic(head)) {
+    throw new UsageError(`${file} is a program (ELF), not a system description (JSON): run it with \`wasmvisor run-elf ${file}\`, or name it as a partition's image in a system description`);
+  }
+  // JSON text has no control characters but tab, CR and LF (RFC 8259: they must be escaped).
+  if (head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+    throw new UsageError(`${file} is a binary file, not a system description (JSON): an image (a program, a Linux Image) is named in a system description's partitions; a bare-metal ELF runs with \`wasmvisor run-elf\``);
+  }
+}
+
 /** --input FILE: console input read whole before the run (a regular file, bounded). */
 function inputFromFile(file: string): ConsoleInput {
   try {
@@ -240,16 +297,7 @@ function inputFromFile(file: string): ConsoleInput {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function runElf(args: string[], io: CliIO): Promise<number> {
-  const p = parseArgs(args, {
-    core: { kind: "value", choices: ["wasm", "ts"] },
-    "max-insns": { kind: "value" },
-    ram: { kind: "value" },
-    trace: { kind: "flag" },
-    input: { kind: "value" },
-    "wall-clock": { kind: "flag" },
-    stats: { kind: "flag" },
-    gdb: { kind: "value" },
-  });
+  const p = parseArgs(args, RUN_ELF_OPTIONS);
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run-elf needs a PROGRAM.elf" : `run-elf takes one program, got ${p.positional.length}`);
   }
@@ -275,6 +323,9 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     onOutput: (bytes) => io.stdout(bytes),
     wallClock,
   });
+  if (!hasElfMagic(image) && /^\s*[{[]/.test(new TextDecoder().decode(image.subarray(0, 64)))) {
+    throw new UsageError(`${file}: not an ELF file but JSON (a system description?): run it with \`wasmvisor run ${file}\``);
+  }
   machine.loadElf(image, file);
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
@@ -390,22 +441,11 @@ class ConsoleMux {
 }
 
 async function runSystem(args: string[], io: CliIO): Promise<number> {
-  const p = parseArgs(args, {
-    core: { kind: "value", choices: ["wasm", "ts"] },
-    paging: { kind: "value", choices: ["shadow", "nested"] },
-    "max-insns": { kind: "value" },
-    "wall-clock": { kind: "flag" },
-    console: { kind: "value" },
-    input: { kind: "value" },
-    stats: { kind: "flag" },
-    "ipc-slow-path": { kind: "flag" },
-    "trace-out": { kind: "value" },
-    gdb: { kind: "value" },
-    "gdb-partition": { kind: "value" },
-  });
+  const p = parseArgs(args, RUN_OPTIONS);
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
   }
+  refuseProgram(p.positional[0]);
   const sys = loadSystemFile(p.positional[0]);
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const maxOpt = p.options.get("max-insns");
