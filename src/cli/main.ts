@@ -22,7 +22,8 @@ import { WallClockPacer } from "../machine/wall-clock.js";
 import { ElfError, hasElfMagic } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
-import { stdinInput, fileInput, MAX_CONSOLE_INPUT_BYTES, CONSOLE_INPUT_LIMIT, type ConsoleInput } from "../node/console.js";
+import { stdinInput, stdinIsTerminal, fileInput, MAX_CONSOLE_INPUT_BYTES, CONSOLE_INPUT_LIMIT, type ConsoleInput } from "../node/console.js";
+import { TerminalKeys, TERMINAL_HINT, type TerminalHost } from "./terminal.js";
 import { readRegularFile, HostFileError } from "../node/host-file.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
@@ -316,11 +317,15 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     throw new UsageError(`cannot read ${file}: ${err.reason}`);
   }
   const wallClock = p.options.has("wall-clock");
+  let outputAtLineStart = true;
   const machine = await Machine.create({
     core,
     ramBytes,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
-    onOutput: (bytes) => io.stdout(bytes),
+    onOutput: (bytes) => {
+      if (bytes.length > 0) outputAtLineStart = bytes[bytes.length - 1] === 0x0a;
+      io.stdout(bytes);
+    },
     wallClock,
   });
   if (!hasElfMagic(image) && /^\s*[{[]/.test(new TextDecoder().decode(image.subarray(0, 64)))) {
@@ -330,15 +335,28 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
 
-  let interrupted = false; // Ctrl-C on a raw terminal
+  let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
+  let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
   const inputFile = p.options.get("input");
-  const input = typeof inputFile === "string" ? inputFromFile(inputFile) : io.input ?? stdinInput(() => { interrupted = true; });
+  const t0 = performance.now();
+  const keys = typeof inputFile === "string" || io.input || !stdinIsTerminal() ? null : new TerminalKeys({
+    say: (text) => {
+      if (!outputAtLineStart) io.stdout("\n"); // (a partial line of the guest's, a prompt, is ended first)
+      outputAtLineStart = true;
+      io.stderr(text);
+    },
+    quit: () => { quit = true; },
+    status: () => `${machine.retired} instructions, virtual time ${formatDuration(machine.time.clockNumber(), machine.time.cyclesPerTick)}, real time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${core} core${wallClock ? ", wall-clock" : ""}\n`,
+    partitions: () => `  the bare machine (run-elf): ${file}, machine mode, ${machine.retired} instructions; ${machine.halted ? `stopped: ${machine.halted.message}` : "running"}\n`,
+  });
+  const input = typeof inputFile === "string" ? inputFromFile(inputFile) : io.input ?? stdinInput(() => { interrupted = true; }, keys ? (bytes) => keys.feed(bytes) : undefined);
+  if (keys) io.stderr(TERMINAL_HINT);
   machine.pushInput(input.initial);
   const unsubscribe = input.onData((bytes) => machine.pushInput(bytes));
   // SIGINT, SIGTERM and SIGHUP end the run through the same path as its other ends: the
   // statistics are printed (--stats), and the status is 128 + the signal's number.
   const signals = catchStopSignals(() => {});
-  const stopped = () => interrupted || signals.caught !== null;
+  const stopped = () => interrupted || quit || signals.caught !== null;
 
   const tracing = p.options.has("trace");
   // A closed stdout (or stderr, which --trace writes to) ends the run quietly.
@@ -347,7 +365,6 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     if (stream === "stdout" || tracing) outputClosed = true;
   }) ?? (() => {});
 
-  const t0 = performance.now();
   try {
     if (port !== null) {
       const debugInput: DebugInput = { open: () => input.open, next: () => input.next() };
@@ -382,7 +399,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
         const delay = pacer?.delay(machine.time.clockNumber()) ?? 0;
         // Streamed input: wait for it when the guest idles with nothing else to wake it (or for
         // a signal); else let I/O in between chunks, or real time catch up.
-        if (input.open && machine.awaitingInput) await Promise.race([input.next(), signals.first]);
+        if (input.open && machine.awaitingInput) await Promise.race([input.next(), signals.first]); // (Ctrl-A x is input)
         else await (delay > 0 ? sleep(delay) : nextTurn());
       }
     }
@@ -404,6 +421,10 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (interrupted) {
     io.stderr("wasmvisor: interrupted\n");
     return 130;
+  }
+  if (quit && !machine.halted) {
+    io.stderr("wasmvisor: quit (Ctrl-A x)\n");
+    return 0;
   }
   const halt = machine.halted!;
   if (halt.status !== 0 || halt.kind === "reset") io.stderr(`wasmvisor: ${halt.message}\n`);
@@ -494,11 +515,29 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   }
   const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
-  let interrupted = false; // Ctrl-C on a raw terminal
+  let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
+  let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
   let input: ConsoleInput | null = null;
   let unsubscribe = () => {};
   if (typeof consoleName === "string") {
-    input = inputRead ?? io.input ?? stdinInput(() => { interrupted = true; hv.stop(); });
+    const started = performance.now();
+    const keys = inputRead || io.input || !stdinIsTerminal() ? null : new TerminalKeys({
+      say: (text) => {
+        mux.end(); // (a partial line of a guest's, a prompt, is ended first)
+        io.stderr(text);
+      },
+      quit: () => { quit = true; hv.stop(); },
+      status: () => {
+        const st = hv.stats();
+        return `${sys.config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, sys.config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}\n`;
+      },
+      partitions: () => hv.stats().partitions.map((ps, i) => {
+        const halt = hv.halted[i];
+        return `  ${ps.name}: ${sys.config.partitions[i].mode} mode, ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; ${halt ? `stopped: ${halt.message}` : "running"}${ps.name === consoleName ? " (the console)" : ""}\n`;
+      }).join(""),
+    });
+    input = inputRead ?? io.input ?? stdinInput(() => { interrupted = true; hv.stop(); }, keys ? (bytes) => keys.feed(bytes) : undefined);
+    if (keys) io.stderr(TERMINAL_HINT);
     const cons = hv.console(consoleName);
     // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
     // notes in the README), which a file of megabytes would overflow.
@@ -522,13 +561,13 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   let result: SystemResult | null | undefined;
   try {
     await hv.start(); // (the boards exist from here on; run() resets stop(), so the signal is checked)
-    if (port !== null && !signals.caught && !interrupted) {
+    if (port !== null && !signals.caught && !interrupted && !quit) {
       const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
       const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
       const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
       await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io, signals.first);
     }
-    result = signals.caught || interrupted ? null : await hv.run({
+    result = signals.caught || interrupted || quit ? null : await hv.run({
       maxInsns,
       outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
@@ -561,7 +600,8 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     hv.stopRemaining({ kind: "idle", status: STATUS_IDLE, message: "waits for an interrupt (WFI) that nothing can raise: no timer armed, no input pending" });
   } else if (reason === "stopped") {
     const signal = signals.caught;
-    hv.stopRemaining({ kind: "stopped", status: signal ? signalStatus(signal) : 130, message: signal ? `interrupted (${signal})` : "interrupted" });
+    if (!signal && quit) hv.stopRemaining({ kind: "stopped", status: 0, message: "quit (Ctrl-A x)" });
+    else hv.stopRemaining({ kind: "stopped", status: signal ? signalStatus(signal) : 130, message: signal ? `interrupted (${signal})` : "interrupted" });
   }
   const stats = hv.stats();
   let status = 0;
