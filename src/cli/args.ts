@@ -21,16 +21,20 @@ export interface OptionSpec {
 }
 
 /**
- * The Levenshtein distance between two strings (insertions, deletions, substitutions), for
- * "did you mean" suggestions. O(|a|·|b|): callers pass an argument the user typed, cut short.
+ * The edit distance between two strings for "did you mean" suggestions: insertions, deletions,
+ * substitutions and transpositions of neighbours ("qiut" is one edit from "quit"), each 1 — the
+ * optimal-string-alignment distance. O(|a|·|b|): callers pass what the user typed, cut short.
  */
 export function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
       row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1);
     }
+    before = prev;
     prev = row;
   }
   return prev[b.length];
