@@ -316,6 +316,9 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     if (!(err instanceof HostFileError)) throw err;
     throw new UsageError(`cannot read ${file}: ${err.reason}`);
   }
+  if (!hasElfMagic(image) && /^\s*[{[]/.test(new TextDecoder().decode(image.subarray(0, 64)))) {
+    throw new UsageError(`${file}: not an ELF file but JSON (a system description?): run it with \`wasmvisor run ${file}\``);
+  }
   const wallClock = p.options.has("wall-clock");
   let outputAtLineStart = true;
   const machine = await Machine.create({
@@ -328,9 +331,6 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     },
     wallClock,
   });
-  if (!hasElfMagic(image) && /^\s*[{[]/.test(new TextDecoder().decode(image.subarray(0, 64)))) {
-    throw new UsageError(`${file}: not an ELF file but JSON (a system description?): run it with \`wasmvisor run ${file}\``);
-  }
   machine.loadElf(image, file);
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
