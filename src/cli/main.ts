@@ -4,7 +4,7 @@
 //                             [--wall-clock] [--console NAME] [--input FILE] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
-//                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT]
+//                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT] [--semihosting DIR]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
@@ -19,6 +19,8 @@ import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
+import type { SemihostingOptions } from "../vmm/board.js";
+import { semihostDirectory } from "../node/semihost-dir.js";
 import { ElfError, hasElfMagic } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
@@ -143,6 +145,7 @@ const RUN_ELF_OPTIONS = {
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
   stats: { kind: "flag", help: "print instructions and MIPS to stderr at the end" },
   gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)" },
+  semihosting: { kind: "value", arg: "DIR", help: "serve RISC-V semihosting calls, the guest's files confined to DIR" },
 } satisfies Record<string, OptionSpec>;
 
 const COMMANDS = {
@@ -319,11 +322,21 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (!hasElfMagic(image) && /^\s*[{[]/.test(new TextDecoder().decode(image.subarray(0, 64)))) {
     throw new UsageError(`${file}: not an ELF file but JSON (a system description?): run it with \`wasmvisor run ${file}\``);
   }
+  const semihostDir = p.options.get("semihosting");
+  let semihosting: SemihostingOptions | undefined;
+  if (typeof semihostDir === "string") {
+    try {
+      semihosting = { files: semihostDirectory(semihostDir), cmdline: file };
+    } catch (err) {
+      throw new UsageError(`--semihosting ${semihostDir}: ${(err as Error).message.replace(/^semihosting directory \S+:? ?/, "")}`);
+    }
+  }
   const wallClock = p.options.has("wall-clock");
   let outputAtLineStart = true;
   const machine = await Machine.create({
     core,
     ramBytes,
+    semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => {
       if (bytes.length > 0) outputAtLineStart = bytes[bytes.length - 1] === 0x0a;
@@ -408,6 +421,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     unwatch();
     unsubscribe();
     input.close();
+    machine.close();
   }
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
@@ -497,6 +511,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     loadImage: sys.loadImage,
     openDisk: sys.openDisk,
+    openSemihostDir: sys.openSemihostDir,
     wallClock: p.options.has("wall-clock"),
     ipcFastPath: !p.options.has("ipc-slow-path"),
     file: sys.file,

@@ -10,10 +10,10 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, RAM_HOST_BASE,
+  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE,
   V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
-import { Board, DeviceBus, RAM_BASE, type Halt } from "../vmm/board.js";
+import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, type ElfImage } from "../loader/elf.js";
 import { VirtualTime } from "./time.js";
@@ -57,6 +57,8 @@ export interface MachineOptions {
   /** The RTC follows the host's clock (wall-clock runs, which pace step() with
    *  src/machine/wall-clock.ts). Default false. */
   wallClock?: boolean;
+  /** RISC-V semihosting (absent: off; the sequence's EBREAK is an ordinary breakpoint). */
+  semihosting?: SemihostingOptions;
 }
 
 export interface RegisterState {
@@ -98,6 +100,7 @@ export class Machine {
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
       ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, wallClock: options.wallClock,
+      semihosting: options.semihosting,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
@@ -117,6 +120,7 @@ export class Machine {
       host: {
         mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
         mmioWrite: (d, o, s, v) => machine!.bus.write(d, o, s, v),
+        hypercall: (_v, e, f) => machine!.board.hypercall(e, f), // (semihosting: no SBI here)
       },
     });
     machine = new Machine(core, options, ramBytes);
@@ -170,6 +174,12 @@ export class Machine {
 
   private stop(halt: Halt): void {
     if (!this.halt) this.halt = halt;
+    this.board.closeFiles();
+  }
+
+  /** Close the guest's host files (semihosting): the run is over, however it ended. */
+  close(): void {
+    this.board.closeFiles();
   }
 
   /** Cycles of virtual time per second: cyclesPerTick × the 10 MHz mtime timebase. */
@@ -189,6 +199,7 @@ export class Machine {
     const exports = this.core.exports;
     this.atBreakpoint = false;
     this.awaitingInput = false;
+    this.board.inputOpen = inputOpen;
     while (done < budget && !this.halt) {
       let slice = Math.min(budget - done, SLICE_MAX);
       if (this.board.htifPendingLow) slice = Math.min(slice, HTIF_GRACE);
@@ -203,7 +214,9 @@ export class Machine {
       this.work += work;
       this.retired += n;
       if (this.board.htifPendingLow && reason !== EXIT_WATCH) this.board.flushHtifLow();
-      if (reason === EXIT_BREAK) {
+      if (reason === EXIT_RETRY && inputOpen && this.board.semihosting?.waitingForInput) {
+        break; // a semihosting read waits for console input: the caller waits for it, then calls again
+      } else if (reason === EXIT_BREAK) {
         this.atBreakpoint = true; // a debugger's breakpoint (src/debug/): the hart stays on it
         break;
       } else if (reason === EXIT_WATCH) {
@@ -259,9 +272,9 @@ export class Machine {
     this.stop({ kind: "stopped", status, message });
   }
 
-  /** True when the hart sits in WFI. */
+  /** True when the hart sits in WFI, or a semihosting read waits for console input. */
   get waiting(): boolean {
-    return this.words[(this.vcpu + V_WFI) >> 2] !== 0;
+    return this.words[(this.vcpu + V_WFI) >> 2] !== 0 || (this.board.semihosting?.waitingForInput ?? false);
   }
 
   /** Stop with the instruction-limit status (used by run loops that enforce --max-insns). */
