@@ -32,7 +32,7 @@ import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration } from "../config/system.js";
-import { loadSystemFile } from "../node/system-file.js";
+import { loadSystemFile, MAX_DESCRIPTION_BYTES } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
@@ -272,8 +272,11 @@ function refuseProgram(file: string): void {
     return; // loadSystemFile reports why it cannot be read
   }
   let head = new Uint8Array(64);
+  let size = 0;
   try {
-    head = fstatSync(fd).isFile() ? head.subarray(0, readSync(fd, head, 0, head.length, 0)) : head.subarray(0, 0);
+    const st = fstatSync(fd);
+    size = st.size;
+    head = st.isFile() ? head.subarray(0, readSync(fd, head, 0, head.length, 0)) : head.subarray(0, 0);
   } catch {
     return;
   } finally {
@@ -283,7 +286,8 @@ function refuseProgram(file: string): void {
     throw new UsageError(`${file} is a program (ELF), not a system description (JSON): run it with \`wasmvisor run-elf ${file}\`, or name it as a partition's image in a system description`);
   }
   // JSON text has no control characters but tab, CR and LF (RFC 8259: they must be escaped).
-  if (head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+  // (A file too large to be a description is left to loadSystemFile, which says so.)
+  if (size <= MAX_DESCRIPTION_BYTES && head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
     throw new UsageError(`${file} is a binary file, not a system description (JSON): an image (a program, a Linux Image) is named in a system description's partitions; a bare-metal ELF runs with \`wasmvisor run-elf\``);
   }
 }
