@@ -42,7 +42,11 @@ import type { SemihostFiles } from "../devices/semihosting.js";
 import { validateSystem, describeSystem, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
 import { MemoryDisk } from "../devices/virtio-blk.js";
 import type { ElfImage } from "../loader/elf.js";
-import { SnapshotError, StateReader, type StateValue } from "../snapshot/state.js";
+import { SnapshotError, StateReader, encode, type StateValue } from "../snapshot/state.js";
+import { ByteRing } from "../devices/byte-queue.js";
+
+/** Console output kept per partition for a snapshot to redraw a terminal with. */
+export const CONSOLE_HISTORY = 64 * 1024;
 import { captureSnapshot, decodeSnapshot, type SnapshotInfo } from "../snapshot/format.js";
 import { checkCoreState } from "../snapshot/core-check.js";
 
@@ -413,7 +417,11 @@ export class Hypervisor {
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
-        onOutput: (data) => this.emit("output", { partition: p.name, data }),
+        onOutput: (data) => {
+          (this.history[i] ??= new ByteRing(CONSOLE_HISTORY)).push(data);
+          this.lastOutput = i;
+          this.emit("output", { partition: p.name, data });
+        },
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
       return board;
@@ -501,6 +509,23 @@ export class Hypervisor {
       words[e + (SW_LENGTH >> 2)] = w.length;
       words[e + (SW_MASK >> 2)] = w.partitions.reduce((m, p) => m | (1 << p), 0);
     });
+  }
+
+  /** Each partition's console output, its last CONSOLE_HISTORY bytes (for a snapshot to
+   *  redraw a terminal), and the partition that printed last. */
+  private readonly history: ByteRing[] = [];
+  private lastOutput = -1;
+
+  /** The last bytes (at most CONSOLE_HISTORY) partition `name` printed, restored with a snapshot:
+   *  enough to redraw its terminal. */
+  consoleHistory(name: string): Uint8Array {
+    return this.history[this.partitionIndex(name)]?.bytes() ?? new Uint8Array(0);
+  }
+
+  /** The partition that printed last (null: none yet): a console multiplexer restored from a
+   *  snapshot goes on in that partition's line. */
+  get lastConsole(): string | null {
+    return this.lastOutput < 0 ? null : this.config.partitions[this.lastOutput].name;
   }
 
   private emit<K extends keyof Listeners>(type: K, event: Parameters<Listeners[K]>[0]): void {
@@ -845,6 +870,8 @@ export class Hypervisor {
    */
   async run(opts: {
     maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void>;
+    /** Stop (reason "limit") when the virtual clock reaches this many cycles. */
+    maxClock?: number;
     /** Back-pressure from the console's consumer: a promise while it cannot take more output
      *  (e.g. stdout's buffer is full), resolved when it can; the run waits, so a guest that
      *  prints without end cannot fill the host's memory. Guests see no difference. */
@@ -853,6 +880,7 @@ export class Hypervisor {
     await this.start();
     this.stopRequested = false;
     const limit = opts.maxInsns ?? Infinity;
+    const clockLimit = opts.maxClock ?? Infinity;
     // In wall-clock mode virtual time is kept from running ahead of real time (src/machine/wall-clock.ts).
     const pacer = this.options.wallClock ? new WallClockPacer(this.clock(), this.cyclesPerSecond) : null;
     const chunk = pacer ? Math.min(CHUNK, pacer.step) : CHUNK;
@@ -861,7 +889,8 @@ export class Hypervisor {
     while (true) {
       if (this.allHalted()) break;
       const done = this.work();
-      if (done >= limit) {
+      const now = this.clock();
+      if (done >= limit || now >= clockLimit) {
         reason = "limit";
         break;
       }
@@ -871,7 +900,7 @@ export class Hypervisor {
         lastYield = performance.now();
         continue;
       }
-      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)), YIELD_MS);
+      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done), clockLimit - now), YIELD_MS);
       if (r === "halted") break;
       if (r === "stopped" || r === "debug") { // (a debugger's stop: only src/debug/ asks for those)
         reason = "stopped";
@@ -1046,6 +1075,8 @@ export class Hypervisor {
     return {
       halts: this.halts.map((h) => (h ? { kind: h.kind, status: h.status, message: h.message } : null)),
       timelineRead: this.timelineRead, switchesEmitted: this.switchesEmitted, switchesLost: this.switchesLost,
+      history: this.config.partitions.map((_, i) => encode.bytes(this.history[i]?.bytes() ?? new Uint8Array(0))),
+      lastOutput: this.lastOutput,
       boards: this.boards.map((b) => b.saveState()),
     };
   }
@@ -1058,6 +1089,10 @@ export class Hypervisor {
     this.timelineRead = r.int("timelineRead", 0, 0xffff_ffff);
     this.switchesEmitted = r.int("switchesEmitted", 0, Number.MAX_SAFE_INTEGER);
     this.switchesLost = r.int("switchesLost", 0, Number.MAX_SAFE_INTEGER);
+    const history = r.list("history", this.config.partitions.length);
+    if (history.length !== this.config.partitions.length) throw new SnapshotError("snapshot: one console history per partition expected");
+    history.forEach((h, i) => (this.history[i] = new ByteRing(CONSOLE_HISTORY)).push(h.asBytes(CONSOLE_HISTORY)));
+    this.lastOutput = r.int("lastOutput", -1, this.config.partitions.length - 1);
   }
 
   /** The board of a partition (for tests and tools: registers, RAM). */

@@ -3,6 +3,8 @@
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
 //                             [--wall-clock] [--console NAME] [--input FILE] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
+//                             [--snapshot-at WHEN FILE]... [--snapshot-on-exit FILE]
+//   wasmvisor restore SNAPSHOT [the run options, except --ipc-slow-path and --gdb]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
 //                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT] [--semihosting DIR]
 //
@@ -14,7 +16,7 @@
 // after closing the disks); 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { openSync, writeSync, closeSync, readSync, fstatSync, constants as fsConstants } from "node:fs";
+import { openSync, writeSync, closeSync, readSync, fstatSync, writeFileSync, renameSync, rmSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
@@ -31,7 +33,8 @@ import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
-import { ConfigError, formatDuration } from "../config/system.js";
+import { ConfigError, formatDuration, parseDurationValue } from "../config/system.js";
+import { SnapshotError } from "../snapshot/state.js";
 import { loadSystemFile, MAX_DESCRIPTION_BYTES } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
@@ -134,7 +137,15 @@ const RUN_OPTIONS = {
   "trace-out": { kind: "value", arg: "FILE", help: "write the schedule and the exits to FILE as a Chrome trace (JSON)\nwhen the run ends, for https://ui.perfetto.dev or chrome://tracing" },
   gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT);\nit debugs one partition, the whole system stops when it stops" },
   "gdb-partition": { kind: "value", arg: "NAME", help: "the partition GDB debugs (default: the first)" },
+  // (--snapshot-at takes two values: takeSnapshotPoints takes it out before the parser runs;
+  // it is here for --help and the suggestions.)
+  "snapshot-at": { kind: "value", arg: "WHEN FILE", help: "write a snapshot of the whole system to FILE when WHEN is reached:\na count of instructions (5000000, 5e6) or virtual time (2s, 150ms,\n300us, 1000000cycles); may be given several times" },
+  "snapshot-on-exit": { kind: "value", arg: "FILE", help: "write a snapshot to FILE when the run ends (also after Ctrl-C or a\n--max-insns limit), to go on later with `wasmvisor restore FILE`" },
 } satisfies Record<string, OptionSpec>;
+
+/** restore: the run options but those that would change the snapshot's system or debug it. */
+const RESTORE_OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
+  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition"].includes(name)));
 
 const RUN_ELF_OPTIONS = {
   core: CORE_OPTION,
@@ -150,6 +161,7 @@ const RUN_ELF_OPTIONS = {
 
 const COMMANDS = {
   run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (see README: \"The system description\")", options: RUN_OPTIONS },
+  restore: { synopsis: "restore SNAPSHOT", summary: "go on with a system exactly where a snapshot was taken, on either core\n(its disks are the snapshot's, kept in memory)", options: RESTORE_OPTIONS },
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
 } as const;
 type CommandName = keyof typeof COMMANDS;
@@ -158,7 +170,7 @@ const COMMAND_NAMES = [...Object.keys(COMMANDS), "help"];
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
-${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary}\n${formatOptions(c.options, 6)}`).join("")}  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
+${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
   --version             print the version
 `;
 
@@ -182,6 +194,12 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
           return 0;
         }
         return command === "run" ? await runSystem(rest, io) : await runElf(rest, io);
+      case "restore":
+        if (wantsHelp(rest)) {
+          io.stdout(commandUsage(command));
+          return 0;
+        }
+        return await runSystem(rest, io, true);
       case undefined:
       case "help":
       case "--help":
@@ -199,12 +217,16 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      const help = command === "run" || command === "run-elf" ? `wasmvisor ${command} --help` : "wasmvisor --help";
+      const help = command !== undefined && Object.hasOwn(COMMANDS, command) ? `wasmvisor ${command} --help` : "wasmvisor --help";
       io.stderr(`wasmvisor: ${err.message}\n(${help} shows the usage)\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ConfigError) {
       io.stderr(`wasmvisor: the system description is not valid:\n${err.problems.map((p) => `  ${err.file}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n")}\nnothing was started\n`);
+      return STATUS_USAGE;
+    }
+    if (err instanceof SnapshotError) {
+      io.stderr(`wasmvisor: ${err.message}\nnothing was started\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ElfError || err instanceof RangeError) {
@@ -477,50 +499,129 @@ class ConsoleMux {
     if (!this.atLineStart) this.write("\n");
     this.atLineStart = true;
   }
+
+  /** Go on where a restored system's console was: in the middle of `name`'s line when what it
+   *  printed last did not end one (the terminal shows that line already). */
+  resume(name: string | null, history: Uint8Array): void {
+    this.current = name;
+    this.atLineStart = name === null || history.length === 0 || history[history.length - 1] === 10;
+  }
 }
 
-async function runSystem(args: string[], io: CliIO): Promise<number> {
+/** Where --snapshot-at writes: at a count of instructions or a moment of virtual time (cycles). */
+interface SnapshotPoint { insns?: number; clock?: number; file: string; text: string }
+
+/** Take the `--snapshot-at WHEN FILE` pairs out of the arguments (the option has two values). */
+function takeSnapshotPoints(args: string[]): { rest: string[]; points: Array<{ when: string; file: string }> } {
+  const rest: string[] = [];
+  const points: Array<{ when: string; file: string }> = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      for (const a of args.slice(i)) rest.push(a);
+      break;
+    }
+    if (args[i] !== "--snapshot-at") {
+      rest.push(args[i]);
+      continue;
+    }
+    if (i + 2 >= args.length || args[i + 1].startsWith("--") || args[i + 2].startsWith("--")) {
+      throw new UsageError("--snapshot-at needs WHEN and FILE: e.g. --snapshot-at 5e6 boot.snap or --snapshot-at 2s boot.snap");
+    }
+    points.push({ when: args[i + 1], file: args[i + 2] });
+    i += 2;
+  }
+  return { rest, points };
+}
+
+/** A --snapshot-at WHEN: a count of instructions, or virtual time with a unit. */
+function parseSnapshotPoint(when: string, file: string, cyclesPerTick: number): SnapshotPoint {
+  if (/^[\d_.e]+$/i.test(when)) return { insns: parseCount("snapshot-at", when), file, text: `${when} instructions` };
+  const cycles = parseDurationValue(when, cyclesPerTick);
+  if (cycles === null || cycles <= 0) {
+    throw new UsageError(`--snapshot-at ${when}: expected a count of instructions (5000000, 5e6) or virtual time (2s, 150ms, 300us, 1000000cycles)`);
+  }
+  return { clock: cycles, file, text: `virtual time ${when}` };
+}
+
+/** Write hv's snapshot to `file` (through a temporary file: a reader never sees half of one). */
+async function writeSnapshot(hv: Hypervisor, file: string, io: CliIO): Promise<void> {
+  const bytes = await hv.snapshot();
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write the snapshot to ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  const s = hv.stats();
+  io.stderr(`wasmvisor: snapshot written to ${file} (${bytes.length} bytes; ${s.instructions} instructions, virtual time ${formatDuration(s.cycles, hv.config.cyclesPerTick)})\n`);
+}
+
+async function runSystem(args: string[], io: CliIO, restoring = false): Promise<number> {
+  const taken = takeSnapshotPoints(args);
+  args = taken.rest;
   const p = parseArgs(args, RUN_OPTIONS);
   if (p.positional.length !== 1) {
+    if (restoring) throw new UsageError(p.positional.length === 0 ? "restore needs a SNAPSHOT file" : `restore takes one snapshot file, got ${p.positional.length}`);
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
   }
-  refuseProgram(p.positional[0]);
-  const sys = loadSystemFile(p.positional[0]);
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
+  const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+  let hv: Hypervisor;
+  let sys: ReturnType<typeof loadSystemFile> | null = null;
+  if (restoring) {
+    for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
+      if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
+    }
+    const file = p.positional[0];
+    hv = await Hypervisor.restore(readRegularFile(file), {
+      core, wasmModule, wallClock: p.options.has("wall-clock"), file,
+      paging: p.options.get("paging") as PagingMode | undefined,
+    });
+  } else {
+    refuseProgram(p.positional[0]);
+    sys = loadSystemFile(p.positional[0]);
+    hv = new Hypervisor(sys.config, {
+      core,
+      paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
+      wasmModule,
+      loadImage: sys.loadImage,
+      openDisk: sys.openDisk,
+      openSemihostDir: sys.openSemihostDir,
+      wallClock: p.options.has("wall-clock"),
+      ipcFastPath: !p.options.has("ipc-slow-path"),
+      file: sys.file,
+    });
+  }
+  const config = hv.config;
+  const points = taken.points.map((x) => parseSnapshotPoint(x.when, x.file, config.cyclesPerTick))
+    .sort((a, b) => (a.insns ?? Infinity) - (b.insns ?? Infinity) || (a.clock ?? Infinity) - (b.clock ?? Infinity));
+  const onExit = p.options.get("snapshot-on-exit");
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
-  const partitionNames = sys.config.partitions.map((x) => x.name).join(", ");
+  const partitionNames = config.partitions.map((x) => x.name).join(", ");
   const inputFile = p.options.get("input");
   let consoleName = p.options.get("console");
-  if (typeof consoleName === "string" && !sys.config.partitions.some((x) => x.name === consoleName)) {
+  if (typeof consoleName === "string" && !config.partitions.some((x) => x.name === consoleName)) {
     throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${partitionNames}`);
   }
   if (typeof inputFile === "string" && typeof consoleName !== "string") {
     // --input goes to the --console partition; a system of one partition needs no --console.
-    if (sys.config.partitions.length !== 1) throw new UsageError(`--input ${inputFile}: which partition reads it? Add --console NAME (the partitions are ${partitionNames})`);
-    consoleName = sys.config.partitions[0].name;
+    if (config.partitions.length !== 1) throw new UsageError(`--input ${inputFile}: which partition reads it? Add --console NAME (the partitions are ${partitionNames})`);
+    consoleName = config.partitions[0].name;
   }
   const inputRead = typeof inputFile === "string" ? inputFromFile(inputFile) : null; // (before anything starts)
   const port = gdbPort(p);
   const gdbPartition = p.options.get("gdb-partition");
   if (typeof gdbPartition === "string") {
     if (port === null) throw new UsageError("--gdb-partition needs --gdb PORT");
-    if (!sys.config.partitions.some((x) => x.name === gdbPartition)) {
+    if (!config.partitions.some((x) => x.name === gdbPartition)) {
       throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${partitionNames}`);
     }
   }
-  const hv = new Hypervisor(sys.config, {
-    core,
-    paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
-    wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
-    loadImage: sys.loadImage,
-    openDisk: sys.openDisk,
-    openSemihostDir: sys.openSemihostDir,
-    wallClock: p.options.has("wall-clock"),
-    ipcFastPath: !p.options.has("ipc-slow-path"),
-    file: sys.file,
-  });
   const mux = new ConsoleMux((s) => io.stdout(s));
+  if (restoring) mux.resume(hv.lastConsole, hv.lastConsole === null ? new Uint8Array(0) : hv.consoleHistory(hv.lastConsole));
   hv.on("output", (e) => mux.output(e.partition, e.data));
   // The trace file is opened (created) before the run, so a bad path costs no run.
   const traceOut = p.options.get("trace-out");
@@ -548,11 +649,11 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       quit: () => { quit = true; hv.stop(); },
       status: () => {
         const st = hv.stats();
-        return `${sys.config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, sys.config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}\n`;
+        return `${config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}\n`;
       },
       partitions: () => hv.stats().partitions.map((ps, i) => {
         const halt = hv.halted[i];
-        return `  ${ps.name}: ${sys.config.partitions[i].mode} mode, ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; ${halt ? `stopped: ${halt.message}` : "running"}${ps.name === consoleName ? " (the console)" : ""}\n`;
+        return `  ${ps.name}: ${config.partitions[i].mode} mode, ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; ${halt ? `stopped: ${halt.message}` : "running"}${ps.name === consoleName ? " (the console)" : ""}\n`;
       }).join(""),
     });
     input = inputRead ?? io.input ?? stdinInput(() => { interrupted = true; hv.stop(); }, keys ? (bytes) => keys.feed(bytes) : undefined);
@@ -580,18 +681,34 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   let result: SystemResult | null | undefined;
   try {
     await hv.start(); // (the boards exist from here on; run() resets stop(), so the signal is checked)
-    if (port !== null && !signals.caught && !interrupted && !quit) {
-      const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
+    if (port !== null && sys && !signals.caught && !interrupted && !quit) {
+      const name = typeof gdbPartition === "string" ? gdbPartition : config.partitions[0].name;
       const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
-      const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
+      const image = relative(process.cwd(), resolve(dirname(sys.file), config.partitions[hv.partitionIndex(name)].image));
       await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io, signals.first);
     }
-    result = signals.caught || interrupted || quit ? null : await hv.run({
-      maxInsns,
+    const runTo = (limit: { maxInsns: number; maxClock?: number }) => hv.run({
+      ...limit,
       outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
       waitForInput: () => input!.next(),
     });
+    result = signals.caught || interrupted || quit ? null : undefined;
+    // The snapshots asked for on the way, in order: each run stops exactly at its point.
+    for (const point of points) {
+      if (result !== undefined) break;
+      if (point.insns !== undefined && point.insns > maxInsns) break;
+      const r = await runTo({ maxInsns: Math.min(maxInsns, point.insns ?? Infinity), maxClock: point.clock });
+      const reached = r.reason === "limit" && (point.insns !== undefined ? hv.work() >= point.insns : hv.clock() >= point.clock!);
+      if (!reached) {
+        result = r;
+        if (r.reason !== "stopped") io.stderr(`wasmvisor: no snapshot at ${point.text}: the run ended before (${r.reason})\n`);
+        break;
+      }
+      await writeSnapshot(hv, point.file, io);
+    }
+    if (result === undefined) result = await runTo({ maxInsns });
+    if (typeof onExit === "string" && result !== null) await writeSnapshot(hv, onExit, io);
   } finally {
     // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
     // place: a second signal during the final sync must not kill the process half-way, and
@@ -624,13 +741,13 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   }
   const stats = hv.stats();
   let status = 0;
-  for (const [i, part] of sys.config.partitions.entries()) {
+  for (const [i, part] of config.partitions.entries()) {
     const halt = hv.halted[i]!;
     if (halt.status !== 0 && status === 0) status = halt.status;
     if (!quiet) io.stderr(`wasmvisor: [${part.name}] ${halt.message}${halt.status !== 0 ? ` (status ${halt.status})` : ""}\n`);
   }
   if (p.options.has("stats") && !quiet) {
-    const cpt = sys.config.cyclesPerTick;
+    const cpt = config.cyclesPerTick;
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);

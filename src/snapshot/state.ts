@@ -65,6 +65,11 @@ export class StateReader {
     return this.value;
   }
 
+  /** This value as bytes (base64; an entry of a list). */
+  asBytes(maxLength: number): Uint8Array {
+    return new StateReader({ v: this.value }, this.path).bytes("v", maxLength);
+  }
+
   has(name: string): boolean {
     return typeof this.value === "object" && this.value !== null && Object.prototype.hasOwnProperty.call(this.value, name);
   }
