@@ -34,6 +34,7 @@ import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
+import { WallClockPacer } from "../machine/wall-clock.js";
 
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
@@ -225,12 +226,6 @@ const CHUNK = 1 << 20;
 /** run() gives the host's event loop a turn at least this often (ms of real time), so input,
  *  signals (Ctrl-C, SIGTERM) and stop() act promptly; advance() returns after this long too. */
 const YIELD_MS = 20;
-/** In wall-clock mode run() advances at most this much virtual time between turns of the
- *  host's event loop (ms), so input and output move promptly; and when it has fallen further
- *  behind real time than WALL_CLOCK_SLACK_MS (a stall, a throttled tab, a slow core), it starts
- *  pacing afresh instead of racing to catch up. */
-const WALL_CLOCK_STEP_MS = 5;
-const WALL_CLOCK_SLACK_MS = 250;
 
 /** One turn of the host's event loop, without timer clamping: setImmediate in Node, a
  *  MessageChannel message in browsers and workers (which lack setImmediate). */
@@ -892,12 +887,11 @@ export class Hypervisor {
     this.stopRequested = false;
     const limit = opts.maxInsns ?? Infinity;
     const clockLimit = opts.maxClock ?? Infinity;
-    let startReal = performance.now();
-    let startClock = this.clock();
-    const cyclesPerSecond = this.cyclesPerSecond;
-    const chunk = this.options.wallClock ? Math.max(1, Math.min(CHUNK, Math.round(cyclesPerSecond * WALL_CLOCK_STEP_MS / 1000))) : CHUNK;
+    // In wall-clock mode virtual time is kept from running ahead of real time (src/machine/wall-clock.ts).
+    const pacer = this.options.wallClock ? new WallClockPacer(this.clock(), this.cyclesPerSecond) : null;
+    const chunk = pacer ? Math.min(CHUNK, pacer.step) : CHUNK;
     let reason: SystemResult["reason"] = "halted";
-    let lastYield = startReal;
+    let lastYield = performance.now();
     while (true) {
       if (this.allHalted()) break;
       const done = this.work();
@@ -926,18 +920,9 @@ export class Hypervisor {
         reason = "idle";
         break;
       }
-      if (this.options.wallClock) {
-        // Keep virtual time from running ahead of real time.
-        const ahead = (this.clock() - startClock) / cyclesPerSecond * 1000 - (performance.now() - startReal);
-        if (ahead > 1) {
-          await new Promise((resolve) => setTimeout(resolve, ahead));
-        } else {
-          if (ahead < -WALL_CLOCK_SLACK_MS) {
-            startReal = performance.now(); // far behind: follow real time from here on
-            startClock = this.clock();
-          }
-          await yieldToHost();
-        }
+      if (pacer) {
+        const delay = pacer.delay(this.clock());
+        await (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : yieldToHost());
       } else if (opts.inputOpen?.() || performance.now() - lastYield > YIELD_MS) {
         // Let input arrive, and the host's own events (a signal handler calling stop()).
         await yieldToHost();
