@@ -1062,6 +1062,13 @@ export class Hypervisor {
 
   // ── Dirty pages (live migration: src/node/migrate.ts) ───────────────────────────────────
 
+  /** Where the core's memory has its layout (harts, kernel, tables: pages [0, layoutEnd)) and
+   *  guest RAM (pages [layoutEnd, end)), in 4 KiB pages. */
+  memoryPages(): { layoutEnd: number; end: number } {
+    if (!this.core) throw new Error("memoryPages: the hypervisor has not started");
+    return { layoutEnd: RAM_HOST_BASE >>> 12, end: this.core.memory.byteLength >>> 12 };
+  }
+
   /** Mark every page of guest RAM written from now on (the core's stores, its page-table A/D
    *  updates, and the host's through the memory gate), or stop. */
   trackDirtyPages(on: boolean): void {

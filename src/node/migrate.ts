@@ -21,9 +21,8 @@
 import { connect, createServer, type Socket, type Server } from "node:net";
 import { deflateSync, inflateSync } from "node:zlib";
 import { Hypervisor, MAX_SNAPSHOT_DISK, type RestoreOptions } from "../api/hypervisor.js";
-import { RAM_HOST_BASE } from "../../assembly/layout.js";
 import { SnapshotError } from "../snapshot/state.js";
-import type { SnapshotInfo } from "../snapshot/format.js";
+import { nonZeroPages, type SnapshotInfo } from "../snapshot/format.js";
 
 const PAGE = 4096;
 const T_HELLO = 1;
@@ -80,15 +79,7 @@ function pageList(memory: Uint8Array | null, pages: number[], data?: Uint8Array,
   return out;
 }
 
-/** The non-zero 4 KiB blocks of `bytes` (a disk's contents; its last block may be short). */
-function usedBlocks(bytes: Uint8Array): number[] {
-  const blocks: number[] = [];
-  for (let b = 0; b * PAGE < bytes.length; b++) {
-    const block = bytes.subarray(b * PAGE, Math.min(bytes.length, (b + 1) * PAGE));
-    if (block.some((x) => x !== 0)) blocks.push(b);
-  }
-  return blocks;
-}
+
 
 /** Apply a page list to `memory` (a disk's last block may be short); returns where it ended. */
 function applyPages(memory: Uint8Array, bytes: Uint8Array, at = 0): number {
@@ -108,21 +99,6 @@ function applyPages(memory: Uint8Array, bytes: Uint8Array, at = 0): number {
     memory.set(bytes.subarray(data + i * PAGE, data + i * PAGE + n), p * PAGE);
   }
   return data + count * PAGE;
-}
-
-/** The non-zero pages of the core's memory from page `from` to page `to`. */
-function usedPages(memory: Uint8Array, from: number, to: number): number[] {
-  const w = new Int32Array(memory.buffer, memory.byteOffset, memory.byteLength >> 2);
-  const pages: number[] = [];
-  for (let p = from; p < to; p++) {
-    for (let i = p * 1024, end = i + 1024; i < end; i++) {
-      if (w[i] !== 0) {
-        pages.push(p);
-        break;
-      }
-    }
-  }
-  return pages;
 }
 
 /**
@@ -147,7 +123,7 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
     })));
     const pagesPerRound: number[] = [];
     for (const [k, contents] of start.blobs.slice(1).entries()) {
-      const blocks = usedBlocks(contents);
+      const blocks = nonZeroPages(contents);
       const data = new Uint8Array(blocks.length * PAGE);
       blocks.forEach((b, j) => data.set(contents.subarray(b * PAGE, Math.min(contents.length, (b + 1) * PAGE)), j * PAGE));
       bytes += await send(socket, T_DISK, deflateSync(pageList(null, blocks, data, k), { level: 1 }));
@@ -161,7 +137,8 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
       }
       return sent;
     };
-    let pages = usedPages(memory, RAM_HOST_BASE / PAGE, memory.length / PAGE);
+    const ranges = hv.memoryPages();
+    let pages = nonZeroPages(memory, ranges.layoutEnd, ranges.end);
     let previous = Infinity;
     for (let round = 0; ; round++) {
       bytes += await send(socket, T_PAGES, deflateSync(pageList(memory, pages), { level: 1 }));
@@ -179,7 +156,7 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
     const parts = await hv.snapshotParts(false);
     // The layout (harts, kernel) whole — its non-zero pages: the destination's memory starts
     // zero — and the guest RAM written since the last round.
-    const finalPages = [...usedPages(memory, 0, RAM_HOST_BASE / PAGE), ...new Set([...hv.takeDirtyPages(), ...pages])];
+    const finalPages = [...nonZeroPages(memory, 0, ranges.layoutEnd), ...new Set([...hv.takeDirtyPages(), ...pages])];
     const unique = [...new Set(finalPages)].sort((a, b) => a - b);
     const state = new TextEncoder().encode(JSON.stringify({ info: parts.info, state: parts.state }));
     const list = pageList(memory, unique);
@@ -255,7 +232,7 @@ export async function migrateIn(server: Server, options: RestoreOptions = {}): P
   } catch {
     throw new SnapshotError("migration: a malformed hello");
   }
-  if (!Number.isInteger(memoryBytes) || memoryBytes <= RAM_HOST_BASE || memoryBytes % PAGE !== 0 || memoryBytes > 0x7fff0000) {
+  if (!Number.isInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % PAGE !== 0 || memoryBytes > 0x7fff0000) {
     throw new SnapshotError("migration: the source's memory size is not one a system can have");
   }
   if (!Array.isArray(diskSizes) || diskSizes.length > 64 || !diskSizes.every((n) => Number.isInteger(n) && n > 0 && n <= MAX_SNAPSHOT_DISK)) {
