@@ -5,7 +5,10 @@
 // counts), whichever cores run them. The process-to-process test drives the command line.
 
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { cli } from "./support/cli.ts";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { Hypervisor } from "../src/api/hypervisor.ts";
@@ -78,4 +81,38 @@ describe("live migration", () => {
     expect(result).toEqual(outcome(whole, out));
     expect(report.pagesPerRound[0]).toBeGreaterThan(100);
   }, 300_000);
+});
+
+describe("wasmvisor run --migrate-to / wasmvisor migrate --listen", () => {
+  it("two processes: the console and the counts of both halves make the uninterrupted run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-migrate-"));
+    const sys = join(dir, "ipc.json");
+    writeFileSync(sys, JSON.stringify({ ...IPC, partitions: IPC.partitions.map((p: { image: string }) => ({ ...p, image: join(ROOT, "guests/bin", `${p.image}.elf`) })) }));
+    const whole = await cli(["run", sys, "--max-insns", "3000000", "--stats"]);
+    const dst = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/wasmvisor-src.ts"), "migrate", "--listen", "0", "--core", "ts", "--max-insns", "3000000", "--stats"], { cwd: ROOT });
+    let dstOut = "";
+    let dstErr = "";
+    dst.stdout.on("data", (d) => { dstOut += d; });
+    const port = await new Promise<number>((resolve, reject) => {
+      dst.stderr.on("data", (d) => {
+        dstErr += d;
+        const m = /waiting for a system on 127\.0\.0\.1:(\d+)/.exec(dstErr);
+        if (m) resolve(Number(m[1]));
+      });
+      dst.once("exit", () => reject(new Error(`the destination ended: ${dstErr}`)));
+    });
+    const src = await cli(["run", sys, "--max-insns", "3000000", "--migrate-to", `127.0.0.1:${port}`, "--migrate-at", "1e6"]);
+    expect(src.status).toBe(0);
+    expect(src.stderr).toMatch(/the system moved to 127\.0\.0\.1:\d+: \d+ pre-copy rounds .* downtime [\d.]+ ms/);
+    const status = await new Promise<number | null>((resolve) => dst.once("exit", resolve));
+    expect(status).toBe(whole.status);
+    expect(src.stdout + dstOut).toBe(whole.stdout);
+    const stats = (t: string) => t.split("\n").filter((l) => l.startsWith("  ["));
+    expect(stats(dstErr)).toEqual(stats(whole.stderr));
+    expect(dstErr).toMatch(/ipc-bench arrived \(\d+ pre-copy rounds, \d+ bytes\) at \d+ instructions/);
+    // Usage errors.
+    expect((await cli(["migrate"])).stderr).toMatch(/migrate needs --listen/);
+    expect((await cli(["run", sys, "--migrate-at", "5"])).stderr).toMatch(/--migrate-at needs --migrate-to/);
+    expect((await cli(["run", sys, "--migrate-to", "nowhere"])).stderr).toMatch(/--migrate-to nowhere: expected \[HOST:\]PORT/);
+  }, 120_000);
 });

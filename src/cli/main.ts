@@ -36,6 +36,8 @@ import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, Us
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration, parseDurationValue } from "../config/system.js";
 import { SnapshotError } from "../snapshot/state.js";
+import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
+import type { AddressInfo } from "node:net";
 import { loadSystemFile, MAX_DESCRIPTION_BYTES } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
@@ -141,12 +143,20 @@ const RUN_OPTIONS = {
   // (--snapshot-at takes two values: takeSnapshotPoints takes it out before the parser runs;
   // it is here for --help and the suggestions.)
   "snapshot-at": { kind: "value", arg: "WHEN FILE", help: "write a snapshot of the whole system to FILE when WHEN is reached:\na count of instructions (5000000, 5e6) or virtual time (2s, 150ms,\n300us, 1000000cycles); may be given several times" },
+  "migrate-to": { kind: "value", arg: "HOST:PORT", help: "move the running system to `wasmvisor migrate --listen PORT` there (live\nmigration: pre-copy while it runs, then a short stop); this process ends" },
+  "migrate-at": { kind: "value", arg: "WHEN", help: "when --migrate-to begins: instructions or virtual time as --snapshot-at\n(default: at once)" },
   "snapshot-on-exit": { kind: "value", arg: "FILE", help: "write a snapshot to FILE when the run ends (also after Ctrl-C or a\n--max-insns limit), to go on later with `wasmvisor restore FILE`" },
 } satisfies Record<string, OptionSpec>;
 
 /** restore: the run options but those that would change the snapshot's system or debug it. */
 const RESTORE_OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
   Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition"].includes(name)));
+
+/** migrate: restore's options, and where to wait for the system. */
+const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
+  listen: { kind: "value", arg: "[HOST:]PORT", help: "wait on HOST:PORT (default host 127.0.0.1; port 0: any free one, said on\nstderr) for a system `wasmvisor run … --migrate-to` sends, then run it" },
+  ...RESTORE_OPTIONS,
+};
 
 const RUN_ELF_OPTIONS = {
   core: CORE_OPTION,
@@ -167,6 +177,7 @@ const RUN_ELF_OPTIONS = {
 
 const COMMANDS = {
   run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (see README: \"The system description\")", options: RUN_OPTIONS },
+  migrate: { synopsis: "migrate --listen PORT", summary: "receive a running system from another wasmvisor process (live migration)\nand go on with it exactly where it left", options: MIGRATE_OPTIONS },
   restore: { synopsis: "restore SNAPSHOT", summary: "go on with a system exactly where a snapshot was taken, on either core\n(its disks are the snapshot's, kept in memory)", options: RESTORE_OPTIONS },
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
 } as const;
@@ -205,7 +216,13 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
           io.stdout(commandUsage(command));
           return 0;
         }
-        return await runSystem(rest, io, true);
+        return await runSystem(rest, io, "restore");
+      case "migrate":
+        if (wantsHelp(rest)) {
+          io.stdout(commandUsage(command));
+          return 0;
+        }
+        return await runSystem(rest, io, "migrate");
       case undefined:
       case "help":
       case "--help":
@@ -587,11 +604,23 @@ async function writeSnapshot(hv: Hypervisor, file: string, io: CliIO): Promise<v
   io.stderr(`wasmvisor: snapshot written to ${file} (${bytes.length} bytes; ${s.instructions} instructions, virtual time ${formatDuration(s.cycles, hv.config.cyclesPerTick)})\n`);
 }
 
-async function runSystem(args: string[], io: CliIO, restoring = false): Promise<number> {
+/** HOST:PORT or PORT (host 127.0.0.1) of --migrate-to / --listen. */
+function parseEndpoint(option: string, text: string): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--${option} ${text}: expected [HOST:]PORT, e.g. 127.0.0.1:7000`);
+  return { host: m[1] ?? "127.0.0.1", port };
+}
+
+async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "migrate" = "run"): Promise<number> {
+  const restoring = mode !== "run";
   const taken = takeSnapshotPoints(args);
   args = taken.rest;
-  const p = parseArgs(args, RUN_OPTIONS);
-  if (p.positional.length !== 1) {
+  const p = parseArgs(args, mode === "migrate" ? MIGRATE_OPTIONS : RUN_OPTIONS);
+  if (mode === "migrate") {
+    if (p.positional.length !== 0) throw new UsageError(`migrate takes no file (the system comes from the network), got ${p.positional.join(" ")}`);
+    if (!p.options.has("listen")) throw new UsageError("migrate needs --listen [HOST:]PORT");
+  } else if (p.positional.length !== 1) {
     if (restoring) throw new UsageError(p.positional.length === 0 ? "restore needs a SNAPSHOT file" : `restore takes one snapshot file, got ${p.positional.length}`);
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
   }
@@ -603,11 +632,22 @@ async function runSystem(args: string[], io: CliIO, restoring = false): Promise<
     for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
       if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
     }
-    const file = p.positional[0];
-    hv = await Hypervisor.restore(readRegularFile(file), {
-      core, wasmModule, wallClock: p.options.has("wall-clock"), file,
-      paging: p.options.get("paging") as PagingMode | undefined,
-    });
+    const options = { core, wasmModule, wallClock: p.options.has("wall-clock"), paging: p.options.get("paging") as PagingMode | undefined };
+    if (mode === "migrate") {
+      const where = parseEndpoint("listen", String(p.options.get("listen")));
+      const server = await listenForMigration(where.host, where.port);
+      try {
+        io.stderr(`wasmvisor: waiting for a system on ${where.host}:${(server.address() as AddressInfo).port}\n`);
+        const arrived = await migrateIn(server, { ...options, file: "the migrated system" });
+        hv = arrived.hv;
+        io.stderr(`wasmvisor: ${arrived.info.system} arrived (${arrived.rounds} pre-copy rounds, ${arrived.bytes} bytes) at ${arrived.info.instructions} instructions; it goes on here\n`);
+      } finally {
+        server.close();
+      }
+    } else {
+      const file = p.positional[0];
+      hv = await Hypervisor.restore(readRegularFile(file), { ...options, file });
+    }
   } else {
     refuseProgram(p.positional[0]);
     sys = loadSystemFile(p.positional[0]);
@@ -627,6 +667,13 @@ async function runSystem(args: string[], io: CliIO, restoring = false): Promise<
   const points = taken.points.map((x) => parseSnapshotPoint(x.when, x.file, config.cyclesPerTick))
     .sort((a, b) => (a.insns ?? Infinity) - (b.insns ?? Infinity) || (a.clock ?? Infinity) - (b.clock ?? Infinity));
   const onExit = p.options.get("snapshot-on-exit");
+  const migrateToOpt = p.options.get("migrate-to");
+  const migrateTo = typeof migrateToOpt === "string" ? parseEndpoint("migrate-to", migrateToOpt) : null;
+  const migrateAtOpt = p.options.get("migrate-at");
+  if (typeof migrateAtOpt === "string" && !migrateTo) throw new UsageError("--migrate-at needs --migrate-to HOST:PORT");
+  const migrateAt = typeof migrateAtOpt === "string" ? parseSnapshotPoint(migrateAtOpt, "", config.cyclesPerTick) : null;
+  if (migrateTo && typeof onExit === "string") throw new UsageError("--snapshot-on-exit and --migrate-to: the system ends elsewhere; take the snapshot there");
+  let migrated: MigrationReport | null = null;
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
   const partitionNames = config.partitions.map((x) => x.name).join(", ");
@@ -742,8 +789,23 @@ async function runSystem(args: string[], io: CliIO, restoring = false): Promise<
       }
       await writeSnapshot(hv, point.file, io);
     }
-    if (result === undefined) result = await runTo({ maxInsns });
-    if (typeof onExit === "string" && result !== null) await writeSnapshot(hv, onExit, io);
+    if (migrateTo && result === undefined) {
+      // Live migration: run to its moment, then the system moves (it runs on during pre-copy).
+      if (migrateAt) {
+        const r = await runTo({ maxInsns: Math.min(maxInsns, migrateAt.insns ?? Infinity), maxClock: migrateAt.clock });
+        const reached = r.reason === "limit" && (migrateAt.insns !== undefined ? hv.work() >= migrateAt.insns : hv.clock() >= migrateAt.clock!);
+        if (!reached) {
+          result = r;
+          if (r.reason !== "stopped") io.stderr(`wasmvisor: no migration at ${migrateAt.text}: the run ended before (${r.reason})\n`);
+        }
+      }
+      if (result === undefined) {
+        // (a partial line stays as it is: the destination's console goes on in it)
+        migrated = await migrateOut(hv, migrateTo.host, migrateTo.port);
+      }
+    }
+    if (result === undefined && !migrated) result = await runTo({ maxInsns });
+    if (typeof onExit === "string" && result) await writeSnapshot(hv, onExit, io);
   } finally {
     // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
     // place: a second signal during the final sync must not kill the process half-way, and
@@ -758,6 +820,10 @@ async function runSystem(args: string[], io: CliIO, restoring = false): Promise<
       input?.close();
       if (traceFd !== null && result === undefined) closeSync(traceFd);
     }
+  }
+  if (migrated && migrateTo) {
+    io.stderr(`wasmvisor: the system moved to ${migrateTo.host}:${migrateTo.port}: ${migrated.rounds} pre-copy rounds (${migrated.pagesPerRound.join(", ")} pages), ${migrated.finalPages} pages in the stop-and-copy, ${migrated.bytes} bytes, downtime ${migrated.downtimeMs.toFixed(1)} ms\n`);
+    return 0;
   }
   // After a closed stdout the run ends quietly: no report (the reader has gone), the trace
   // file still written.
