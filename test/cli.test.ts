@@ -188,7 +188,7 @@ describe("help, mistakes and suggestions", () => {
       [["run-eld", hello], "unknown command \"run-eld\" (commands: run, migrate, restore, run-elf, help); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
       [["--verison"], "unknown option \"--verison\" (commands: run, migrate, restore, run-elf, help); did you mean --version?\n(wasmvisor --help shows the usage)\n"],
       [["explode"], "unknown command \"explode\" (commands: run, migrate, restore, run-elf, help)\n(wasmvisor --help shows the usage)\n"],
-      [["help", "runelf"], "help: no such command \"runelf\" (the commands are run, restore, run-elf); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
+      [["help", "runelf"], "help: no such command \"runelf\" (the commands are run, migrate, restore, run-elf); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);
