@@ -24,6 +24,7 @@
 // fast low level loses little: the default system at its prompt is about 1 MB either way.
 
 import { SnapshotError } from "./state.js";
+import { concatBytes } from "../devices/byte-queue.js";
 
 export const SNAPSHOT_MAGIC = "WVSNAP\r\n";
 export const SNAPSHOT_VERSION = 1;
@@ -148,13 +149,7 @@ async function gunzip(data: Uint8Array, limit: number): Promise<Uint8Array> {
   } finally {
     reader.cancel().catch(() => {});
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**
