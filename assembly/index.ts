@@ -92,3 +92,5 @@ export function vcpuTriggerWrite(index: i32, trigger: i32, reg: i32, value: i32)
 export function vcpuTriggerRead(index: i32, trigger: i32, reg: i32): i32 {
   return u32(trigger) < u32(TRIGGER_COUNT) ? triggerRead(vcpuAddr(index), trigger, reg) : 0;
 }
+
+export { dirtyRearm } from "./mmu/dirty";

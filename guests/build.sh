@@ -13,6 +13,9 @@
 #   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
 #   rtos/     the real-time OS (rtos/build.sh): rtos.elf, and rtos-client.elf for its tests
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
+#   firmware/ M-mode firmware booted the QEMU way (-bios; src/loader/firmware-boot.ts), without a
+#             C library: firmware.elf, wasmvisor's SBI firmware (sbi.c, trap.S), and fwprobe.elf,
+#             which prints what a firmware receives (probe.c); both on start.S and lib.c
 #
 # Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
 # picolibc-riscv64-unknown-elf. `-misa-spec=2.2` makes GCC 12 accept CSR instructions in
@@ -78,5 +81,8 @@ echo "  rtos-client.elf"
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"
 done
+FIRMWARE="$ARCH -nostartfiles -nostdlib -ffreestanding -O2 -Wall -Wextra -T firmware/firmware.ld -Ifirmware -Wl,--no-warn-rwx-segments -g0"
+build firmware $FIRMWARE -- firmware/start.S firmware/lib.c firmware/trap.S firmware/sbi.c
+build fwprobe $FIRMWARE -- firmware/start.S firmware/lib.c firmware/probe.c
 
 node manifest.mjs write

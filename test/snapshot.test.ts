@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { cli } from "./support/cli.ts";
 import { Rand, mutateJson } from "./support/fuzz/mutate.ts";
 import { ROOT, guestElf } from "./support/harness.ts";
+import { RTOS_CLIENT_SYSTEM as RTOS_SYSTEM } from "./support/system.ts";
 import { linuxMissing, defaultSystem, DISK } from "./support/linux.ts";
 import { MemoryDisk, type BlockStorage } from "../src/devices/virtio-blk.ts";
 import type { DiskConfig } from "../src/config/system.ts";
@@ -93,18 +94,6 @@ async function roundTrips(sc: Scenario, seed: number, count: number, paging: "sh
     expect(t, `snapshot at ${at} of ${total} instructions, ${from} → ${to}`).toEqual(whole);
   }
 }
-
-const RTOS_SYSTEM = {
-  memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
-  partitions: [
-    { name: "rtos", image: "rtos", ram: "1M", priority: 10, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
-    { name: "client", image: "rtos-client", ram: "1M", priority: 1, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
-  ],
-  channels: [
-    { name: "rtos-client", ends: [{ partition: "client", id: 0 }, { partition: "rtos", id: 1, pp: true }] },
-    { name: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "client", id: 1 }] },
-  ],
-};
 
 const TWO = {
   partitions: [

@@ -26,6 +26,7 @@ export interface CoreExports {
   physmapBase(): number;
   vcpuTriggerWrite(index: number, trigger: number, reg: number, value: number): void;
   vcpuTriggerRead(index: number, trigger: number, reg: number): number;
+  dirtyRearm(count: number): void;
 }
 
 /**

@@ -2,6 +2,8 @@
 // and the description of a partition's QEMU-virt-compatible board that supervisor-mode guests
 // (Linux) receive in a1.
 
+import { concatBytes } from "../devices/byte-queue.js";
+
 export type FdtValue = string | string[] | number | number[] | bigint | Uint8Array | true;
 
 export interface FdtNode {
@@ -24,14 +26,7 @@ function encodeValue(v: FdtValue): Uint8Array {
   if (v === true) return new Uint8Array(0);
   if (v instanceof Uint8Array) return v;
   if (typeof v === "string" || Array.isArray(v) && typeof v[0] === "string") {
-    const parts = (typeof v === "string" ? [v] : (v as string[])).map((s) => new TextEncoder().encode(`${s}\0`));
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes((typeof v === "string" ? [v] : (v as string[])).map((s) => new TextEncoder().encode(`${s}\0`)));
   }
   if (typeof v === "bigint") {
     const out = new Uint8Array(8);
@@ -116,6 +111,9 @@ export interface VirtBoardDescription {
   clint?: boolean;
   plic?: boolean;
   finisher?: boolean;
+  /** QEMU's /poweroff and /reboot nodes (syscon-poweroff 0x5555, syscon-reboot 0x7777 on the
+   *  test device), which a firmware's reset driver or Linux's syscon drivers use. */
+  syscon?: boolean;
   /** The Goldfish RTC at 0x0010_1000 (PLIC source 11). */
   rtc?: boolean;
   /** virtio-mmio slots (QEMU lists all eight, with or without a device behind them). */
@@ -131,6 +129,8 @@ export interface VirtBoardDescription {
 const PH_CPU_INTC = 1;
 /** phandle of the PLIC, for devices that name it as their interrupt-parent. */
 export const PH_PLIC = 2;
+/** phandle of the test device, the regmap of /poweroff and /reboot. */
+const PH_TEST = 3;
 const reg64 = (addr: number, size: number) => [0, addr >>> 0, Math.floor(size / 0x1_0000_0000), size >>> 0];
 
 /** The device tree of a partition's board, as Linux expects it for QEMU's virt machine. */
@@ -167,6 +167,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
     soc.push(node("test@100000", [
       ["compatible", ["sifive,test1", "sifive,test0", "syscon"]],
       ["reg", reg64(0x100000, 0x1000)],
+      ...(d.syscon ? [["phandle", PH_TEST]] as Array<[string, FdtValue]> : []),
     ]));
   }
   const irq = (n: number): Array<[string, FdtValue]> => (d.plic !== false ? [["interrupt-parent", PH_PLIC], ["interrupts", n]] : []);
@@ -199,6 +200,10 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
     ["model", "wasmvisor,virt"],
   ], [
     node("chosen", chosen),
+    ...(d.syscon && d.finisher !== false ? [
+      node("poweroff", [["value", 0x5555], ["offset", 0], ["regmap", PH_TEST], ["compatible", "syscon-poweroff"]]),
+      node("reboot", [["value", 0x7777], ["offset", 0], ["regmap", PH_TEST], ["compatible", "syscon-reboot"]]),
+    ] : []),
     node(`memory@${d.ramBase.toString(16)}`, [["device_type", "memory"], ["reg", reg64(d.ramBase, d.ramBytes)]]),
     node("cpus", [["#address-cells", 1], ["#size-cells", 0], ["timebase-frequency", 10_000_000]], [
       node("cpu@0", [

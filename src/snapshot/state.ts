@@ -122,7 +122,7 @@ export class StateReader {
   }
 
   /** Bytes written in base64, at most `maxLength` of them. */
-  bytes(name: string, maxLength: number): Uint8Array {
+  bytes(name: string, maxLength: number): Uint8Array<ArrayBuffer> {
     const v = this.field(name);
     if (typeof v !== "string" || v.length > Math.ceil(maxLength / 3) * 4 + 4) this.fail(name, `must be base64 of at most ${maxLength} bytes`);
     let raw: string;
