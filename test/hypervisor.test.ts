@@ -393,6 +393,40 @@ describe("wall-clock mode", () => {
     }, 60_000);
   }
 
+  it("setWallClock switches the pacing between runs (the page's speed control), with the same results", async () => {
+    // The periodic guest works briefly every millisecond and waits in WFI between: unpaced, the
+    // waits are skipped and 100 ms of virtual time pass in far less real time; paced, never in
+    // less. A wall-clock Hypervisor made unpaced, and an unpaced one made paced after 20 ms, see
+    // the same thing.
+    const description = { partitions: [{ name: "p", image: "periodic", ram: "1M" }] };
+    const make = async (wallClock: boolean) => {
+      const hv = new Hypervisor(description, { core: "wasm", wallClock, wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
+      let out = "";
+      hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+      await hv.start(); // (compiling and loading are not part of the pace)
+      return { hv, out: () => out };
+    };
+    const ms = (n: number) => n * 100_000; // cycles at the default 100 MHz
+
+    const fast = await make(true);
+    fast.hv.setWallClock(false);
+    let t0 = performance.now();
+    const fastResult = await fast.hv.run({ maxClock: ms(100) });
+    expect(fastResult.reason).toBe("limit");
+    expect(performance.now() - t0).toBeLessThan(50); // not paced
+
+    const paced = await make(false);
+    await paced.hv.run({ maxClock: ms(20) });
+    paced.hv.setWallClock(true);
+    t0 = performance.now();
+    const pacedResult = await paced.hv.run({ maxClock: ms(100) });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(80 - 2); // never ahead (5 ms steps, 1 ms slack)
+    expect(paced.hv.clock()).toBe(fast.hv.clock());
+    expect(paced.out()).toBe(fast.out());
+    expect(pacedResult).toEqual(fastResult);
+    expect(paced.hv.stats().instructions).toBe(fast.hv.stats().instructions);
+  }, 60_000);
+
   it("yields to the host without setImmediate, as in a browser or a worker", async () => {
     vi.stubGlobal("setImmediate", undefined);
     vi.resetModules();
