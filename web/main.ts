@@ -226,10 +226,12 @@ function handle(m: FromWorker): void {
       figures = m.figures;
       renderFigures(m.figures);
       break;
-    case "progress":
+    case "progress": {
+      const previous = progress;
       progress = m.progress;
-      showProgress();
+      showProgress(previous);
       break;
+    }
     case "snapshot":
       download(m.bytes, `${m.name}-${m.created.replace(/[:.]/g, "-")}.wvsnap`);
       setStatus(`saved a snapshot (${(m.bytes.length / 1e6).toFixed(2)} MB)`);
@@ -359,7 +361,7 @@ function renderFigures(f: Figures | null): void {
 }
 
 /** The run controls follow the worker's progress report. */
-function showProgress(): void {
+function showProgress(previous: Progress | null = null): void {
   const p = progress;
   pauseButton.disabled = !p || p.ended;
   pauseButton.textContent = p?.paused ? "Go on" : "Pause";
@@ -367,7 +369,8 @@ function showProgress(): void {
   speedSelect.value = p?.wallClock === false ? "fast" : "wall";
   if (p?.paused) {
     setStatus(`paused after ${p.work.toLocaleString("en")} instructions (traps counted), ${(p.clock / (system?.cyclesPerSecond ?? 1e8)).toFixed(6)} s of virtual time`);
-  } else if (p && !p.ended && system) {
+  } else if (p && !p.ended && system && previous && (previous.paused || previous.wallClock !== p.wallClock)) {
+    // (Going on, or a new pace; the first report leaves "running … (started in N ms)" alone.)
     setStatus(`running ${system.title} on the ${coreName(system.core)} core${p.wallClock ? "" : ", as fast as possible"}`);
   }
 }
