@@ -50,6 +50,7 @@ import { ByteRing } from "../devices/byte-queue.js";
 export const CONSOLE_HISTORY = 64 * 1024;
 import { captureSnapshot, decodeSnapshot, type SnapshotInfo, type SnapshotContents } from "../snapshot/format.js";
 import { checkCoreState } from "../snapshot/core-check.js";
+import { userDeviceProblem, type UserDevice } from "../devices/user-device.js";
 
 /** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
 interface BootFiles {
@@ -125,6 +126,9 @@ export interface HypervisorOptions {
    *  the timeline keeps the latest 4096 switches of each step of the run and the first event
    *  after a gap says how many were `lost` (less host work when switches are very frequent). */
   switchBackpressure?: boolean;
+  /** Device models of one's own, by partition name: each on that partition's bus with the same
+   *  isolation as the built-in devices (src/devices/user-device.ts; README "Embedding"). */
+  devices?: Record<string, readonly UserDevice[]>;
 }
 
 export interface OutputEvent { partition: string; data: Uint8Array }
@@ -273,6 +277,14 @@ export class Hypervisor {
     this.pacedByWallClock = options.wallClock === true;
     this.config = isSystemConfig(config) ? config : validateSystem(config, options.file ?? "system.json");
     this.halts = this.config.partitions.map(() => null);
+    for (const [name, list] of Object.entries(options.devices ?? {})) {
+      this.partitionIndex(name); // (a RangeError naming the partitions)
+      if (!Array.isArray(list)) throw new RangeError(`devices of "${name}": an array of devices`);
+      for (const d of list) {
+        const problem = userDeviceProblem(d);
+        if (problem) throw new RangeError(`devices of "${name}": ${problem}`);
+      }
+    }
   }
 
   on<K extends keyof Listeners>(type: K, listener: Listeners[K]): () => void {
@@ -426,7 +438,7 @@ export class Hypervisor {
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
-        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
+        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
         onOutput: (data) => {
           (this.history[i] ??= new ByteRing(CONSOLE_HISTORY)).push(data);
           this.lastOutput = i;
@@ -1195,6 +1207,42 @@ export class Hypervisor {
     if (history.length !== this.config.partitions.length) throw new SnapshotError("snapshot: one console history per partition expected");
     history.forEach((h, i) => (this.history[i] = new ByteRing(CONSOLE_HISTORY)).push(h.asBytes(CONSOLE_HISTORY)));
     this.lastOutput = r.int("lastOutput", -1, this.config.partitions.length - 1);
+  }
+
+  // ── A tool's access to a partition (between steps of a run) ─────────────────────────────
+
+  private reachable(name: string, what: string): Board {
+    if (!this.core) throw new Error(`${what}: the hypervisor has not started`);
+    if (this.advancing) throw new Error(`${what}: not inside a step of the run`);
+    return this.boards[this.partitionIndex(name)];
+  }
+
+  /** A copy of guest-physical [gpa, gpa + length) of partition `name` (its RAM or a region
+   *  mapped into it, whatever the guest's permissions), or null if any byte is not there. */
+  readMemory(name: string, gpa: number, length: number): Uint8Array | null {
+    return this.reachable(name, "readMemory").memory.read(gpa, length, "debug");
+  }
+
+  /** Write `data` at guest-physical gpa of partition `name`, all or nothing: false if any byte
+   *  is not its memory. (The core caches translations, not contents: the guest sees it at once.) */
+  writeMemory(name: string, gpa: number, data: Uint8Array): boolean {
+    return this.reachable(name, "writeMemory").memory.write(gpa, data, "debug");
+  }
+
+  /** Partition `name`'s hart: x0-x31, pc and privilege level (0 U, 1 S, 3 M). */
+  registers(name: string): { x: number[]; pc: number; priv: number } {
+    return this.reachable(name, "registers").registers();
+  }
+
+  /** Set register x`r` (1-31) of partition `name`'s hart. */
+  setRegister(name: string, r: number, value: number): void {
+    if (!Number.isInteger(r) || r < 1 || r > 31) throw new RangeError(`setRegister: x${r} is not a writable register (x1-x31)`);
+    this.reachable(name, "setRegister").setRegister(r, value);
+  }
+
+  /** Set partition `name`'s pc (where its hart goes on). */
+  setPc(name: string, pc: number): void {
+    this.reachable(name, "setPc").pc = pc >>> 0;
   }
 
   /** The board of a partition (for tests and tools: registers, RAM). */
