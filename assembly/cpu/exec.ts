@@ -1,4 +1,5 @@
-// The interpreter: fetch, one decode switch for RV32IMAC (+ Zicsr, Zifencei), one write-back.
+// The interpreter: fetch, one decode switch for RV32IMAC (+ Zicsr, Zifencei), one write-back;
+// the F and D instructions are decoded and executed by cpu/fpu.ts, called from run().
 //
 // Structure (after TinyEMU and mini-rv32ima), in two functions:
 // - fastLoop() is the hot path and makes no calls. It fetches from a window (the host address
@@ -9,7 +10,8 @@
 //   crossing. Without calls in this loop V8 keeps its state in registers.
 // - run() owns everything else: block boundaries (host requests, pending interrupts, WFI, the
 //   budget), fetch-TLB misses, the slow paths of memory access (mmu/access.ts), AMOs, the
-//   SYSTEM opcode (kernel/system.ts) and the single trap path (kernel/trap.ts).
+//   SYSTEM opcode (kernel/system.ts), F and D (cpu/fpu.ts) and the single trap path
+//   (kernel/trap.ts).
 // - Budgets are exact (run(1) executes one instruction): the fetch window never reaches past
 //   the remaining budget (windowLength) and taken branches and jumps check it.
 // - Faults are values (cpu/fault.ts): a failing step raises the fault, skips write-back, and
@@ -41,6 +43,7 @@ import {
   cImmLwsp, cImmSwsp,
 } from "./decode";
 import { mulDiv, amoCompute, amoValid } from "./alu";
+import { fpExecute } from "./fpu";
 import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/access";
 import { tlbSlot } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
@@ -75,6 +78,8 @@ const EV_LOAD: i32 = 4;
 const EV_STORE: i32 = 5;
 const EV_AMO: i32 = 6;
 const EV_SYSTEM: i32 = 7;
+/** An F or D instruction (or a reserved compressed encoding): cpu/fpu.ts, in run(). */
+const EV_FP: i32 = 8;
 
 // fastLoop()'s state when it returns (the instruction in flight, for EV_LOAD and later).
 let exitPc: i32 = 0;
@@ -329,8 +334,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
           break;
         }
         default: // C.FLD, C.FLW, C.FSD, C.FSW and their SP forms; reserved quadrant-0 slot
-          raise(CAUSE_ILLEGAL, insn);
-          ev = EV_TRAP;
+          ev = EV_FP;
           break;
       }
     } else {
@@ -505,6 +509,15 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
         }
         case 0x1c: // SYSTEM: trap-and-emulate, in run()
           ev = EV_SYSTEM;
+          break;
+        case 0x01: // LOAD-FP
+        case 0x09: // STORE-FP
+        case 0x10: // FMADD
+        case 0x11: // FMSUB
+        case 0x12: // FNMSUB
+        case 0x13: // FNMADD
+        case 0x14: // OP-FP
+          ev = EV_FP; // F and D: in run() (cpu/fpu.ts)
           break;
         case 0x02: // custom-0: only WVCALL, wasmvisor's hypercall (kernel/sbi.ts), in run()
           if (insn == WVCALL) {
@@ -704,6 +717,8 @@ export function run(budget: i32): i32 {
           const f5 = exitInsn >>> 27; // LR loads, SC stores, an AMO does both
           const kinds = f5 == 0x02 ? MC_LOAD : f5 == 0x03 ? MC_STORE : MC_LOAD | MC_STORE;
           if (!triggerData(vcpu, kinds, load32(HART_X + ((exitInsn >> 13) & 0x7c)), 4, pc, exitInsn)) amo(vcpu, exitInsn);
+        } else if (ev == EV_FP) {
+          fpExecute(vcpu, exitInsn, pc);
         } else if ((exitInsn == ECALL && ecallIntercepted(vcpu, CAUSE_ECALL_U + load32(vcpu + V_PRIV))) ||
           (exitInsn == WVCALL && hypercallAllowed(vcpu))) {
           // An SBI call or a hypercall: the kernel answers it and the instruction completes.
