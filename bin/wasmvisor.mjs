@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The wasmvisor command (see src/cli/main.ts). Runs the compiled host in dist/.
-let main;
+let main, processExitStatus;
 try {
-  ({ main } = await import("../dist/src/cli/main.js"));
+  ({ main, processExitStatus } = await import("../dist/src/cli/main.js"));
 } catch (err) {
   if (err?.code === "ERR_MODULE_NOT_FOUND") {
     process.stderr.write("wasmvisor: the build is missing; run `npm run build` in the package directory\n");
@@ -10,4 +10,4 @@ try {
   }
   throw err;
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = processExitStatus(await main(process.argv.slice(2)));

@@ -59,11 +59,13 @@ done
 for src in sbi/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
 done
+# hostile/common/csr-sweep.S: the CSR sweep both adv-csr guests run.
+sweep() { case "$1" in */adv-csr-*) echo hostile/common/csr-sweep.S ;; esac; }
 for src in hostile/m/*.S; do
-  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S "$src"
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S $(sweep "$src") "$src"
 done
 for src in hostile/s/*.S; do
-  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S $(sweep "$src") "$src"
 done
 for src in ipc/*.c; do
   build "$(basename "$src" .c)" $COMMON -Isdk --specs=picolibc.specs -O2 -- common/start.S common/platform.c sdk/wasmvisor-rt.c "$src"

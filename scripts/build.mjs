@@ -4,17 +4,61 @@
 //   build/core-ts.js                 esbuild (pure TypeScript → JS) with assembly/shim/index.portable.ts
 //                                    and the narrowing functions of assembly/shim/globals.ts
 //   dist/                            tsc: the host (src/) as ESM JavaScript + declarations
-// Usage: node scripts/build.mjs [--core-only]
+// Usage: node scripts/build.mjs [--core-only] [--force]
+//
+// Incremental: each step records a hash of everything it reads (sources, configuration, the
+// tool's version, this script) in build/.stamps.json and is skipped when that hash and its
+// outputs are unchanged — a second `npm start` or `npm test` rebuilds nothing. --force rebuilds all.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { inlineSmallFunctions } from "./inline.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const coreOnly = process.argv.includes("--core-only");
+const force = process.argv.includes("--force");
 mkdirSync(join(root, "build"), { recursive: true });
+
+// ── What each step reads, and its stamp ────────────────────────────────────────────────────
+const STAMPS = join(root, "build", ".stamps.json");
+const stamps = (() => {
+  try {
+    return JSON.parse(readFileSync(STAMPS, "utf8"));
+  } catch {
+    return {};
+  }
+})();
+
+/** Files under `dir` (relative to the root) whose names end with one of `exts`. */
+function files(dir, exts) {
+  const out = [];
+  const walk = (d) => {
+    for (const name of readdirSync(join(root, d)).sort()) {
+      const rel = `${d}/${name}`;
+      if (statSync(join(root, rel)).isDirectory()) walk(rel);
+      else if (exts.some((e) => name.endsWith(e))) out.push(rel);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const toolVersion = (pkg) => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+
+/** A hash of the files' paths and contents and of `extra` strings. */
+function hashOf(paths, extra = []) {
+  const h = createHash("sha256");
+  for (const p of [...paths].sort()) {
+    h.update(p).update("\0");
+    h.update(existsSync(join(root, p)) ? readFileSync(join(root, p)) : "(missing)").update("\0");
+  }
+  for (const e of extra) h.update(e).update("\0");
+  return h.digest("hex");
+}
+
+const self = relative(root, fileURLToPath(import.meta.url));
+const coreSources = [...files("assembly", [".ts", ".json"]), "asconfig.json", self];
 
 async function step(label, fn) {
   const t0 = performance.now();
@@ -22,16 +66,33 @@ async function step(label, fn) {
   console.log(`  ${label} (${Math.round(performance.now() - t0)} ms)`);
 }
 
+/** Run `fn` unless `key`'s inputs hash as last time and every output exists. */
+async function cachedStep(label, key, inputs, outputs, fn) {
+  if (!force && stamps[key] === inputs && outputs.every((o) => existsSync(join(root, o)))) {
+    console.log(`  ${label}: up to date`);
+    return;
+  }
+  delete stamps[key];
+  writeFileSync(STAMPS, JSON.stringify(stamps, null, 2));
+  await step(label, fn);
+  stamps[key] = inputs;
+  writeFileSync(STAMPS, JSON.stringify(stamps, null, 2));
+}
+
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
-await step("asc → build/core.wasm", () => {
+await cachedStep("asc → build/core.wasm", "asc", hashOf(coreSources, [toolVersion("assemblyscript")]),
+  ["build/core.wasm", "build/core.js", "build/core.d.ts"], () => {
   execFileSync(bin("asc"), ["--config", "asconfig.json", "--target", "release"], {
     cwd: root,
     stdio: "inherit",
   });
 });
 
-await step("esbuild → build/core-ts.js (+ inlining)", async () => {
+await cachedStep("esbuild → build/core-ts.js (+ inlining)", "esbuild",
+  hashOf([...coreSources, "scripts/inline.mjs"], [toolVersion("esbuild")]), ["build/core-ts.js"], async () => {
+  const esbuild = await import("esbuild"); // (loaded only when the step runs: a no-op build stays quick)
+  const { inlineSmallFunctions } = await import("./inline.mjs");
   const out = await esbuild.build({
     stdin: {
       contents:
@@ -66,7 +127,11 @@ await step("esbuild → build/core-ts.js (+ inlining)", async () => {
 });
 
 if (!coreOnly) {
-  await step("tsc → dist/", () => {
+  const hostInputs = hashOf([
+    ...files("src", [".ts", ".mjs", ".json"]), "assembly/layout.ts", "tsconfig.json", "tsconfig.build.json", "package.json", self,
+    "build/core.wasm", "build/core.js", "build/core.d.ts", "build/core-ts.js",
+  ], [toolVersion("typescript")]);
+  await cachedStep("tsc → dist/", "tsc", hostInputs, ["dist/src/index.js", "dist/build/core.wasm", "dist/build/core-ts.js"], () => {
     rmSync(join(root, "dist"), { recursive: true, force: true }); // nothing stale reaches the package
     execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
     // The compiled host finds the cores relative to itself, as the sources do: dist/build/.

@@ -365,7 +365,7 @@ describe("adversarial suite: hostile guests beside a victim", () => {
     await expectFailure(off, { other: { ...off.other, htif: true } }, /^hello via HTIF\nadv-htif-off: FAIL test 9: got 0x00000001 expected 0x00000000\n$/);
     // CSRs from S: the guest told that S may not read the counters finds that it can (cycle).
     const csrS = byName("adv-csr-s");
-    const r = await run(csrS, wasm, { before: patch("adv-csr-s", "mcounteren_value", 0) });
+    const r = await run(csrS, wasm, { before: patch("adv-csr-s", "hypervisor_mcounteren", 0) });
     expect(r.output.other).toMatch(/adv-csr-s: FAIL test 7168: got 0x00000000 expected 0x00000001/);
     expect(otherHalt(r)).toEqual({ kind: "shutdown", status: 1 });
     // CSRs from M: told that sstatus does not exist, the sweep finds it does.

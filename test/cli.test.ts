@@ -173,7 +173,7 @@ describe("wasmvisor run", () => {
       [["run"], /run needs a SYSTEM\.json/],
       [["run", two, "--paging", "flat"], /--paging flat: expected one of shadow, nested/],
       [["run", two, "--console", "nobody"], /--console nobody: no such partition; the partitions are hello, timer/],
-      [["run", join(dir, "nothing.json")], /nothing\.json: cannot read the file \(ENOENT\)/],
+      [["run", join(dir, "nothing.json")], /nothing\.json: cannot read the file: ENOENT \(it does not exist\)/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);

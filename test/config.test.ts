@@ -205,7 +205,7 @@ describe("description files", () => {
     expect(fileProblems(p)).toMatch(/syntax\.json: not valid JSON at line 3, column \d+/);
   });
   it("a missing file", () => {
-    expect(fileProblems(join(dir, "none.json"))).toMatch(/none\.json: cannot read the file \(ENOENT\)/);
+    expect(fileProblems(join(dir, "none.json"))).toMatch(/none\.json: cannot read the file: ENOENT \(it does not exist\)/);
   });
   it("missing and invalid images, and images too big for their RAM (paths relative to the file)", () => {
     copyFileSync(guestPath("hello"), join(dir, "hello.elf"));

@@ -29,7 +29,8 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>): Par
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
+      // (A loop, not a spread: an argument list may be longer than the call stack allows.)
+      for (const rest of argv.slice(i + 1)) positional.push(rest);
       break;
     }
     if (!arg.startsWith("--") || arg === "--") {
@@ -66,7 +67,9 @@ export function parseSize(option: string, text: string): number {
   const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`--${option} ${text}: expected a size such as 64M, 128MiB or 1G`);
   const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
-  return Number(m[1]) * unit;
+  const bytes = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`--${option} ${text}: far too large`);
+  return bytes;
 }
 
 /** A positive integer count such as 1000000, 1e6 or 1_000_000. */

@@ -10,16 +10,18 @@
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
 // 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; `run`
-// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks.
+// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks; 141
+// when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { readFileSync, openSync, writeSync, closeSync } from "node:fs";
+import { openSync, writeSync, closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
 import { ElfError } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
-import { stdinInput, type ConsoleInput } from "../node/console.js";
+import { stdinInput, fileInput, MAX_CONSOLE_INPUT_BYTES, CONSOLE_INPUT_LIMIT, type ConsoleInput } from "../node/console.js";
+import { readRegularFile, HostFileError } from "../node/host-file.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
@@ -41,14 +43,63 @@ export interface CliIO {
   outputBlocked?(): Promise<void> | undefined;
   /** Console input; defaults to the process's stdin. */
   input?: ConsoleInput;
+  /**
+   * Calls `listener` when the reader of stdout or stderr has gone (EPIPE, e.g. `| head` has
+   * read enough): the run ends quietly. Returns an unsubscribe function.
+   */
+  onOutputClosed?(listener: (stream: "stdout" | "stderr") => void): () => void;
 }
 
+/**
+ * The process exit status for main()'s status. A guest's exit code can exceed what a process
+ * exit status holds (8 bits): truncated as exit() would, code 256 of a failing guest would read
+ * as success (QEMU's test device does exactly that). Any code above 255 becomes 255.
+ */
+export function processExitStatus(status: number): number {
+  return status > 255 ? 255 : status;
+}
+
+/** Exit status when stdout's reader has gone: 128 + SIGPIPE, what a program killed by it gets. */
+export const STATUS_OUTPUT_CLOSED = 141;
+
+// The process's stdout and stderr. Node ignores SIGPIPE, so a write to a pipe whose reader has
+// gone fails with EPIPE, reported as an "error" event; unhandled, that is a crash with a stack
+// trace. Here it is noted instead, nothing more is written to that stream, and the command
+// ends the run through its usual shutdown path (disks flushed and closed).
+const closedStreams = new Set<"stdout" | "stderr">();
+const outputClosedListeners = new Set<(stream: "stdout" | "stderr") => void>();
+let watchingPipes = false;
+function watchPipes(): void {
+  if (watchingPipes) return;
+  watchingPipes = true;
+  for (const name of ["stdout", "stderr"] as const) {
+    process[name].on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+      if (closedStreams.has(name)) return;
+      closedStreams.add(name);
+      for (const listener of [...outputClosedListeners]) listener(name);
+    });
+  }
+}
 const nodeIO: CliIO = {
-  stdout: (data) => process.stdout.write(data),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (data) => {
+    watchPipes();
+    if (!closedStreams.has("stdout")) process.stdout.write(data);
+  },
+  stderr: (text) => {
+    watchPipes();
+    if (!closedStreams.has("stderr")) process.stderr.write(text);
+  },
+  onOutputClosed(listener) {
+    watchPipes();
+    outputClosedListeners.add(listener);
+    for (const name of closedStreams) listener(name);
+    return () => outputClosedListeners.delete(listener);
+  },
   outputBlocked: () => {
     const out = process.stdout;
-    if (!out.writableNeedDrain || out.destroyed) return undefined;
+    // (After EPIPE process.stdout is not destroyed and still "needs drain": it never drains.)
+    if (!out.writableNeedDrain || out.destroyed || closedStreams.has("stdout")) return undefined;
     return new Promise((resolve) => {
       const done = () => {
         out.off("drain", done).off("close", done).off("error", done);
@@ -58,6 +109,9 @@ const nodeIO: CliIO = {
     });
   },
 };
+
+/** Let the event loop turn (I/O events such as a closed stdout, timers) between chunks of work. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const USAGE = `usage: wasmvisor <command> [options]
 
@@ -129,8 +183,16 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   }
 }
 
-/** Chunk of work between yields to the event loop when input is streamed. */
+/** Work between yields to the event loop (streamed input, a closed stdout), at most: the
+ *  chunk adapts so that one takes about TURN_MS (a guest that exits to the host on every
+ *  other instruction runs ~100 times slower than one that does not). */
 const CHUNK = 2_000_000;
+const MIN_CHUNK = 10_000;
+const TURN_MS = 50;
+/** The same with --trace, which writes a line per instruction. */
+const TRACE_CHUNK = 20_000;
+/** Console input goes to a partition in pieces of at most this many bytes. */
+const INPUT_PIECE = 65536;
 
 /** --gdb PORT: a TCP port (0: any free one). */
 function gdbPort(p: ReturnType<typeof parseArgs>): number | null {
@@ -181,9 +243,10 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
 
   let image: Uint8Array;
   try {
-    image = readFileSync(file);
+    image = readRegularFile(file);
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    if (!(err instanceof HostFileError)) throw err;
+    throw new UsageError(`cannot read ${file}: ${err.reason}`);
   }
   const machine = await Machine.create({
     core,
@@ -199,11 +262,12 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (typeof inputFile === "string") {
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(inputFile);
+      bytes = readRegularFile(inputFile, MAX_CONSOLE_INPUT_BYTES, `${CONSOLE_INPUT_LIMIT} (or pipe it to stdin: it is then streamed)`);
     } catch (err) {
-      throw new UsageError(`cannot read --input ${inputFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      if (!(err instanceof HostFileError)) throw err;
+      throw new UsageError(`cannot read --input ${inputFile}: ${err.reason}`);
     }
-    input = { initial: bytes, open: false, onData: () => () => {}, next: () => Promise.resolve(), close() {} };
+    input = fileInput(bytes);
   } else {
     input = io.input ?? stdinInput(() => { interrupted = true; });
   }
@@ -212,35 +276,50 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
 
+  const tracing = p.options.has("trace");
+  // A closed stdout (or stderr, which --trace writes to) ends the run quietly.
+  let outputClosed = false;
+  const unwatch = io.onOutputClosed?.((stream) => {
+    if (stream === "stdout" || tracing) outputClosed = true;
+  }) ?? (() => {});
+
   const t0 = performance.now();
   try {
     if (port !== null) {
       const debugInput: DebugInput = { open: () => input.open, next: () => input.next() };
       await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io);
     }
-    if (p.options.has("trace")) {
-      traceRun(machine, maxInsns, (line) => io.stderr(`${line}\n`));
+    if (tracing) {
+      while (!machine.halted && !outputClosed && machine.work < maxInsns) {
+        if (traceRun(machine, Math.min(TRACE_CHUNK, maxInsns - machine.work), (line) => io.stderr(`${line}\n`)) === 0) break;
+        await nextTurn();
+      }
       if (!machine.halted && machine.work >= maxInsns) machine.stopAtLimit(maxInsns);
     } else {
-      while (!machine.halted && !interrupted) {
+      let chunk = MIN_CHUNK;
+      while (!machine.halted && !interrupted && !outputClosed) {
         const left = maxInsns - machine.work;
         if (left <= 0) {
           machine.stopAtLimit(maxInsns);
           break;
         }
-        machine.step(Math.min(CHUNK, left), input.open);
+        const started = performance.now();
+        const done = machine.step(Math.min(chunk, left), input.open);
+        if (done >= chunk) chunk = Math.max(MIN_CHUNK, Math.min(CHUNK, Math.round(chunk * TURN_MS / Math.max(1, performance.now() - started))));
         if (machine.halted) break;
         const blocked = io.outputBlocked?.();
         if (blocked) await blocked;
         if (machine.work >= maxInsns) continue;
-        // Streamed input: wait for it when the guest idles, else let it in between chunks.
-        if (input.open) await (machine.waiting ? input.next() : new Promise((r) => setImmediate(r)));
+        // Streamed input: wait for it when the guest idles; else let I/O in between chunks.
+        await (input.open && machine.waiting ? input.next() : nextTurn());
       }
     }
   } finally {
+    unwatch();
     unsubscribe();
     input.close();
   }
+  if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
     io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core)\n`);
@@ -346,12 +425,23 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   if (typeof consoleName === "string") {
     input = io.input ?? stdinInput(() => { interrupted = true; hv.stop(); });
     const cons = hv.console(consoleName);
-    if (input.initial.length) cons.write(input.initial);
-    unsubscribe = input.onData((bytes) => cons.write(bytes));
+    // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
+    // notes in the README), which a file of megabytes would overflow.
+    for (let off = 0; off < input.initial.length; off += INPUT_PIECE) cons.write(input.initial.subarray(off, off + INPUT_PIECE));
+    unsubscribe = input.onData((bytes) => {
+      for (let off = 0; off < bytes.length; off += INPUT_PIECE) cons.write(bytes.subarray(off, off + INPUT_PIECE));
+    });
   }
   // From before the disks are opened (start()) until they are closed, SIGINT, SIGTERM and SIGHUP
   // end the run cleanly, so that what the guest was told is durable is in the files.
   const signals = catchStopSignals(() => hv.stop());
+  // A closed stdout ends the run quietly, through the same path as a signal.
+  let outputClosed = false;
+  const unwatch = io.onOutputClosed?.((stream) => {
+    if (stream !== "stdout") return;
+    outputClosed = true;
+    hv.stop();
+  }) ?? (() => {});
   const t0 = performance.now();
   /** The run's result; null if a signal came before it began, undefined if something failed. */
   let result: SystemResult | null | undefined;
@@ -377,13 +467,17 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       hv.close();
     } finally {
       signals.remove();
+      unwatch();
       recorder?.detach(); // the run is over: the halts the command line adds below are not exits
       unsubscribe();
       input?.close();
       if (traceFd !== null && result === undefined) closeSync(traceFd);
     }
   }
-  mux.end();
+  // After a closed stdout the run ends quietly: no report (the reader has gone), the trace
+  // file still written.
+  const quiet = outputClosed;
+  if (!quiet) mux.end();
   const seconds = (performance.now() - t0) / 1000;
   const reason = result?.reason ?? "stopped";
   if (reason === "limit") {
@@ -399,9 +493,9 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   for (const [i, part] of sys.config.partitions.entries()) {
     const halt = hv.halted[i]!;
     if (halt.status !== 0 && status === 0) status = halt.status;
-    io.stderr(`wasmvisor: [${part.name}] ${halt.message}${halt.status !== 0 ? ` (status ${halt.status})` : ""}\n`);
+    if (!quiet) io.stderr(`wasmvisor: [${part.name}] ${halt.message}${halt.status !== 0 ? ` (status ${halt.status})` : ""}\n`);
   }
-  if (p.options.has("stats")) {
+  if (p.options.has("stats") && !quiet) {
     const cpt = sys.config.cyclesPerTick;
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
@@ -417,13 +511,14 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
         for (let off = 0; off < bytes.length;) off += writeSync(traceFd!, bytes, off);
       });
       closeSync(traceFd);
-      io.stderr(`wasmvisor: trace written to ${traceOut} (${events} events; open it in https://ui.perfetto.dev or chrome://tracing)\n`);
+      if (!quiet) io.stderr(`wasmvisor: trace written to ${traceOut} (${events} events; open it in https://ui.perfetto.dev or chrome://tracing)\n`);
     } catch (err) {
       io.stderr(`wasmvisor: --trace-out ${traceOut}: cannot write the trace: ${(err as NodeJS.ErrnoException).code ?? err}\n`);
       return STATUS_USAGE;
     }
   }
   if (reason === "stopped" && signals.caught) return signalStatus(signals.caught);
+  if (quiet) return STATUS_OUTPUT_CLOSED;
   if (interrupted) return 130;
   return status;
 }

@@ -11,6 +11,7 @@
 import { DEVICE_WINDOWS, BOARD_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
 import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
 import { DEFAULT_RTC_EPOCH } from "../devices/goldfish-rtc.js";
+import { PHYSMAP_MAX } from "../../assembly/layout.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
 
@@ -170,6 +171,8 @@ export interface PartitionFiles {
   disk?: DiskConfig;
   ramBytes: number;
   mode: GuestMode;
+  /** The partition uses the ELF's HTIF symbols. */
+  htif: boolean;
 }
 
 /** A problem with one of a partition's files: which field, and what is wrong. */
@@ -197,6 +200,21 @@ export const DEFAULT_DISK_BUFFER = 16 * 1024 * 1024;
 export const MIN_DISK_BUFFER = 4096;
 export const MAX_DISK_BUFFER = 256 * 1024 * 1024;
 export const MAX_WINDOWS = 64;
+/** The kernel command line in the device tree, in UTF-8 bytes (the tree has 64 KiB). */
+export const MAX_BOOTARGS = 4096;
+/** Shared regions in a description (each is mapped by someone to be of use; a partition maps
+ *  at most a few dozen). */
+export const MAX_REGIONS = 256;
+/** Channels: each partition has ids 0-62, so 8 partitions have at most 8 × 63 / 2 ends' worth. */
+export const MAX_CHANNELS = (MAX_PARTITIONS * 63) / 2;
+/** The guest-physical windows of a partition's memory map (the core's PHYSMAP_MAX): its RAM
+ *  (split in up to 3 around an HTIF tohost page), its devices, the channel doorbells, windows
+ *  the virt board keeps for itself, and the regions it maps. */
+export const MAX_MEMORY_WINDOWS = PHYSMAP_MAX;
+const RAM_WINDOWS = 3;
+/** Memory windows of the board's own beyond the named devices (BOARD_WINDOWS in
+ *  src/vmm/board.ts): the Goldfish RTC and the empty virtio-mmio slots, at most two runs of them. */
+const BOARD_OWN_WINDOWS = 3;
 export const MIN_RAM = 64 * 1024;
 export const MAX_PARTITION_RAM = 1024 * 1024 * 1024;
 /** Everything the host allocates for guests (partitions' RAM and shared regions). */
@@ -205,6 +223,22 @@ export const MAX_TOTAL_RAM = 1536 * 1024 * 1024;
 export const MAX_CYCLES = 0x3fffffff;
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
+
+/** A JSON value quoted for a message: short, whatever its size. */
+export function quote(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 36)}…${text.slice(-1)}` : text;
+}
+
+/** A file name: a non-empty string without NUL characters (which no file name has). */
+const isPath = (v: unknown): v is string => typeof v === "string" && v.length > 0 && !v.includes("\0");
+const pathProblem = (v: unknown, what: string) =>
+  typeof v === "string" && v.includes("\0") ? `${quote(v)} contains a NUL character, which no file name can: give the path of ${what}` : `must be the path of ${what} (relative to this file)`;
+
+/** Names for a message: at most 12 of them. */
+function listNames(names: string[]): string {
+  return names.length > 12 ? `${names.slice(0, 12).join(", ")} and ${names.length - 12} more` : names.join(", ");
+}
 
 /** The latest RTC epoch a description may give: 2500-01-01T00:00:00Z (the RTC counts 64-bit
  *  nanoseconds, which run out in 2554). */
@@ -289,7 +323,7 @@ export function validateSystem(
   const duration = (v: unknown, path: string, { zero = false } = {}): number | null => {
     const d = parseDurationValue(v, cyclesPerTick);
     if (d === null) {
-      fail(path, `${JSON.stringify(v)} is not a duration: write microseconds (e.g. 1500) or a string such as "250us", "10ms", "1s", "5000cycles"`);
+      fail(path, `${v === undefined ? "missing" : `${quote(v)} is not a duration`}: write microseconds (e.g. 1500) or a string such as "250us", "10ms", "1s", "5000cycles"`);
       return null;
     }
     if (!zero && d <= 0) {
@@ -307,7 +341,7 @@ export function validateSystem(
   const quantum = doc.quantum === undefined ? 1000 * 10 * cyclesPerTick : duration(doc.quantum, "quantum");
   const rtcEpoch = doc.rtcEpoch === undefined ? DEFAULT_RTC_EPOCH : parseRtcEpoch(doc.rtcEpoch);
   if (rtcEpoch === null) {
-    fail("rtcEpoch", `${JSON.stringify(doc.rtcEpoch)} is not a start for the real-time clock: write a UTC date and time such as "2026-01-01T00:00:00Z", or whole seconds since 1970-01-01T00:00:00Z, up to 2500-01-01T00:00:00Z`);
+    fail("rtcEpoch", `${quote(doc.rtcEpoch)} is not a start for the real-time clock: write a UTC date and time such as "2026-01-01T00:00:00Z", or whole seconds since 1970-01-01T00:00:00Z, up to 2500-01-01T00:00:00Z`);
   }
 
   // ── Memory regions ────────────────────────────────────────────────────────────────────────
@@ -315,6 +349,7 @@ export function validateSystem(
   const regionIndex = new Map<string, number>();
   if (doc.memoryRegions !== undefined) {
     if (!Array.isArray(doc.memoryRegions)) fail("memoryRegions", "must be an array of {name, size}");
+    else if (doc.memoryRegions.length > MAX_REGIONS) fail("memoryRegions", `${doc.memoryRegions.length} regions: at most ${MAX_REGIONS}`);
     else doc.memoryRegions.forEach((r, i) => {
       const p = `memoryRegions[${i}]`;
       if (!isObj(r)) return fail(p, "must be an object {name, size}");
@@ -322,7 +357,7 @@ export function validateSystem(
       if (typeof r.name !== "string" || !NAME.test(r.name)) return fail(`${p}.name`, "must be a name: a letter, then letters, digits, - or _ (at most 32)");
       if (regionIndex.has(r.name)) return fail(`${p}.name`, `"${r.name}" is already the name of memoryRegions[${regionIndex.get(r.name)}]`);
       const size = parseSizeValue(r.size);
-      if (size === null || size <= 0 || size % 4096 !== 0) return fail(`${p}.size`, `${JSON.stringify(r.size)} is not a valid size: use a multiple of 4 KiB such as "64K" or "1M"`);
+      if (size === null || size <= 0 || size % 4096 !== 0) return fail(`${p}.size`, `${r.size === undefined ? "missing" : `${quote(r.size)} is not a valid size`}: use a multiple of 4 KiB such as "64K" or "1M"`);
       regionIndex.set(r.name, regions.length);
       regions.push({ name: r.name, size });
     });
@@ -346,15 +381,21 @@ export function validateSystem(
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
       if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
       if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
-      const pname = typeof pd.name === "string" ? pd.name : "";
-      if (!NAME.test(pname)) bad("name", "must be a name: a letter, then letters, digits, - or _ (at most 32)");
-      else if (partIndex.has(pname)) bad("name", `"${pname}" is already the name of partitions[${partIndex.get(pname)}]`);
-      if (typeof pd.image !== "string" || pd.image.length === 0) bad("image", "must be the path of an ELF image (relative to this file)");
+      // (An invalid or repeated name is reported here and used nowhere else.)
+      let pname = typeof pd.name === "string" ? pd.name : "";
+      if (!NAME.test(pname)) {
+        bad("name", "must be a name: a letter, then letters, digits, - or _ (at most 32)");
+        pname = "";
+      } else if (partIndex.has(pname)) {
+        bad("name", `"${pname}" is already the name of partitions[${partIndex.get(pname)}]`);
+        pname = "";
+      }
+      if (!isPath(pd.image)) bad("image", pathProblem(pd.image, "an ELF image or a Linux Image"));
       const mode = pd.mode ?? "machine";
-      if (mode !== "machine" && mode !== "supervisor") bad("mode", `${JSON.stringify(pd.mode)}: expected "machine" or "supervisor"`);
+      if (mode !== "machine" && mode !== "supervisor") bad("mode", `${quote(pd.mode)}: expected "machine" or "supervisor"`);
       const ram = pd.ram === undefined ? 16 * 1024 * 1024 : parseSizeValue(pd.ram);
       if (ram === null || ram % 4096 !== 0 || ram < MIN_RAM || ram > MAX_PARTITION_RAM) {
-        bad("ram", `${JSON.stringify(pd.ram)} is not a valid RAM size: use a multiple of 4 KiB from 64K to 1G`);
+        bad("ram", `${quote(pd.ram)} is not a valid RAM size: use a multiple of 4 KiB from 64K to 1G`);
       } else {
         totalRam += ram;
       }
@@ -380,7 +421,7 @@ export function validateSystem(
         else {
           devices = [];
           pd.devices.forEach((d, j) => {
-            if (!KNOWN_DEVICES.includes(d as DeviceName)) bad(`devices[${j}]`, `${JSON.stringify(d)} is not a device; the devices are ${KNOWN_DEVICES.join(", ")}`);
+            if (!KNOWN_DEVICES.includes(d as DeviceName)) bad(`devices[${j}]`, `${quote(d)} is not a device; the devices are ${KNOWN_DEVICES.join(", ")}`);
             else if (devices.includes(d as DeviceName)) bad(`devices[${j}]`, `"${d}" is listed twice`);
             else if (d === "virtio-blk" && pd.disk === undefined) bad(`devices[${j}]`, 'virtio-blk needs a disk: give the partition a "disk"');
             else devices.push(d as DeviceName);
@@ -390,13 +431,14 @@ export function validateSystem(
       let disk: PartitionConfig["disk"];
       if (pd.disk !== undefined) {
         const d = pd.disk;
-        if (typeof d === "string" && d.length > 0) disk = { file: d, readOnly: false, mode: "writethrough", bufferBytes: DEFAULT_DISK_BUFFER };
-        else if (isObj(d) && typeof d.file === "string" && d.file.length > 0 && (d.readOnly === undefined || typeof d.readOnly === "boolean")) {
+        if (isPath(d)) disk = { file: d, readOnly: false, mode: "writethrough", bufferBytes: DEFAULT_DISK_BUFFER };
+        else if (typeof d === "string") bad("disk", pathProblem(d, "a disk image"));
+        else if (isObj(d) && isPath(d.file) && (d.readOnly === undefined || typeof d.readOnly === "boolean")) {
           unknownKeys(d, `${p}.disk`, ["file", "readOnly", "mode", "buffer"]);
           const diskMode = d.mode ?? "writethrough";
           const buffer = d.buffer === undefined ? DEFAULT_DISK_BUFFER : parseSizeValue(d.buffer);
-          if (diskMode !== "writethrough" && diskMode !== "rapilog") bad("disk.mode", `${JSON.stringify(d.mode)}: expected "writethrough" or "rapilog"`);
-          else if (buffer === null || buffer < MIN_DISK_BUFFER || buffer > MAX_DISK_BUFFER) bad("disk.buffer", `${JSON.stringify(d.buffer)} is not a valid buffer size: use 4K to 256M`);
+          if (diskMode !== "writethrough" && diskMode !== "rapilog") bad("disk.mode", `${quote(d.mode)}: expected "writethrough" or "rapilog"`);
+          else if (buffer === null || buffer < MIN_DISK_BUFFER || buffer > MAX_DISK_BUFFER) bad("disk.buffer", `${quote(d.buffer)} is not a valid buffer size: use 4K to 256M`);
           else if (diskMode === "rapilog" && d.readOnly === true) bad("disk.mode", "a read-only disk has nothing to buffer: rapilog needs a writable disk");
           else disk = { file: d.file, readOnly: d.readOnly === true, mode: diskMode, bufferBytes: buffer };
         } else bad("disk", 'must be the path of a disk image, or { "file": path, "readOnly": true|false, "mode": "writethrough"|"rapilog", "buffer": size }');
@@ -404,32 +446,36 @@ export function validateSystem(
       }
       let initrd: string | undefined;
       if (pd.initrd !== undefined) {
-        if (typeof pd.initrd !== "string" || pd.initrd.length === 0) bad("initrd", "must be the path of an initial RAM disk (relative to this file)");
+        if (!isPath(pd.initrd)) bad("initrd", pathProblem(pd.initrd, "an initial RAM disk"));
         else if (mode !== "supervisor") bad("initrd", 'only supervisor-mode partitions boot with an initial RAM disk (set "mode": "supervisor")');
         else initrd = pd.initrd;
       }
       if (pd.bootargs !== undefined) {
         if (typeof pd.bootargs !== "string") bad("bootargs", "must be a string");
+        else if (new TextEncoder().encode(pd.bootargs).length > MAX_BOOTARGS) {
+          bad("bootargs", `${new TextEncoder().encode(pd.bootargs).length} bytes: at most ${MAX_BOOTARGS} fit in the device tree (Linux itself reads the first 1023)`);
+        }
         else if (mode !== "supervisor") bad("bootargs", 'only supervisor-mode partitions have a device tree to carry bootargs (set "mode": "supervisor")');
       }
       const mappings: PartitionConfig["mappings"] = [];
       if (pd.mappings !== undefined) {
         if (!Array.isArray(pd.mappings)) bad("mappings", "must be an array of {region, address, perms}");
+        else if (pd.mappings.length > MAX_MEMORY_WINDOWS) bad("mappings", `${pd.mappings.length} mappings: a partition has at most ${MAX_MEMORY_WINDOWS} memory windows, its RAM and devices included`);
         else pd.mappings.forEach((m, j) => {
           const mp = `mappings[${j}]`;
           if (!isObj(m)) return bad(mp, "must be an object {region, address, perms}");
           unknownKeys(m, `${p}.${mp}`, ["region", "address", "perms"]);
           const region = typeof m.region === "string" ? regionIndex.get(m.region) : undefined;
           if (region === undefined) {
-            return bad(`${mp}.region`, `${JSON.stringify(m.region)} is not a memory region; ${regions.length ? `the regions are ${regions.map((r) => r.name).join(", ")}` : "declare it under memoryRegions"}`);
+            return bad(`${mp}.region`, `${m.region === undefined ? "missing: name a memory region" : `${quote(m.region)} is not a memory region`}; ${regions.length ? `the regions are ${listNames(regions.map((r) => r.name))}` : "declare it under memoryRegions"}`);
           }
           const address = typeof m.address === "number" ? m.address : typeof m.address === "string" && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(m.address) ? Number(m.address) : NaN;
           if (!Number.isInteger(address) || address < 0 || address % 4096 !== 0 || address + regions[region].size > 0x1_0000_0000) {
-            return bad(`${mp}.address`, `${JSON.stringify(m.address)} is not a page-aligned guest-physical address for a ${regions[region].size}-byte region below 4 GiB`);
+            return bad(`${mp}.address`, `${m.address === undefined ? "missing: give" : `${quote(m.address)} is not`} a page-aligned guest-physical address for a ${regions[region].size}-byte region below 4 GiB (e.g. "0x90000000")`);
           }
           const perms = m.perms ?? "rw";
           if (typeof perms !== "string" || !/^r?w?x?$/.test(perms) || perms.length === 0) {
-            return bad(`${mp}.perms`, `${JSON.stringify(m.perms)}: use a combination of r, w, x in that order ("r", "rw", "rx", "rwx")`);
+            return bad(`${mp}.perms`, `${quote(m.perms)}: use a combination of r, w, x in that order ("r", "rw", "rx", "rwx")`);
           }
           if (mappings.some((o) => o.region === region)) return bad(`${mp}.region`, `"${regions[region].name}" is already mapped into this partition`);
           mappings.push({ region, address, read: perms.includes("r"), write: perms.includes("w"), exec: perms.includes("x") });
@@ -448,10 +494,10 @@ export function validateSystem(
           taken.push({ what: `region "${regions[m.region].name}"`, base: m.address, size });
         });
       }
-      if (ok && typeof pd.image === "string" && ram !== null && fileProblems) {
-        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode })) fail(`${p}.${f.field}`, f.message);
+      if (ok && isPath(pd.image) && ram !== null && fileProblems) {
+        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode, htif: pd.htif === true })) fail(`${p}.${f.field}`, f.message);
       }
-      partIndex.set(pname, i);
+      if (pname) partIndex.set(pname, i);
       partitions.push({
         name: pname, image: typeof pd.image === "string" ? pd.image : "", mode: mode as GuestMode,
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
@@ -470,7 +516,7 @@ export function validateSystem(
   const lookupPartition = (v: unknown, path: string): number | null => {
     const idx = typeof v === "string" ? partIndex.get(v) : undefined;
     if (idx === undefined) {
-      fail(path, `${JSON.stringify(v)} is not a partition; the partitions are ${[...partIndex.keys()].join(", ") || "(none)"}`);
+      fail(path, `${v === undefined ? "missing: name a partition" : `${quote(v)} is not a partition`}; the partitions are ${[...partIndex.keys()].join(", ") || "(none)"}`);
       return null;
     }
     return idx;
@@ -532,6 +578,7 @@ export function validateSystem(
   const channels: SystemConfig["channels"] = [];
   if (doc.channels !== undefined) {
     if (!Array.isArray(doc.channels)) fail("channels", "must be an array of channels {name, ends}");
+    else if (doc.channels.length > MAX_CHANNELS) fail("channels", `${doc.channels.length} channels: at most ${MAX_CHANNELS}`);
     else {
       const names = new Set<string>();
       const usedIds = new Map<string, string>();
@@ -561,7 +608,7 @@ export function validateSystem(
         if (c.region !== undefined) {
           region = typeof c.region === "string" ? regionIndex.get(c.region) : undefined;
           if (region === undefined) {
-            fail(`${p}.region`, `${JSON.stringify(c.region)} is not a memory region; ${regions.length ? `the regions are ${regions.map((r) => r.name).join(", ")}` : "declare it under memoryRegions"}`);
+            fail(`${p}.region`, `${quote(c.region)} is not a memory region; ${regions.length ? `the regions are ${listNames(regions.map((r) => r.name))}` : "declare it under memoryRegions"}`);
           } else {
             for (const e of ends) {
               if (partitions[e.partition] && !partitions[e.partition].mappings.some((m) => m.region === region)) {
@@ -590,6 +637,14 @@ export function validateSystem(
   partitions.forEach((pc, i) => {
     if (pc.passive && !channels.some((c) => c.ends.some((e) => e.partition === i && e.pp))) {
       fail(`partitions[${i}].passive`, `"${pc.name}" is passive but accepts no protected calls (no channel end with "pp": true): it would never run`);
+    }
+  });
+  // The core's memory map holds MAX_MEMORY_WINDOWS windows per partition.
+  partitions.forEach((pc, i) => {
+    const doorbells = channels.some((c) => c.ends.some((e) => e.partition === i)) ? 1 : 0;
+    const fixed = RAM_WINDOWS + BOARD_OWN_WINDOWS + pc.devices.length + doorbells;
+    if (fixed + pc.mappings.length > MAX_MEMORY_WINDOWS) {
+      fail(`partitions[${i}].mappings`, `${pc.mappings.length} mappings are too many: with its RAM (up to ${RAM_WINDOWS} windows), ${pc.devices.length} devices${doorbells ? ", the channel doorbells" : ""} and the board's own (${BOARD_OWN_WINDOWS}), a partition can map at most ${MAX_MEMORY_WINDOWS - fixed} regions (${MAX_MEMORY_WINDOWS} memory windows in all)`);
     }
   });
   // Channel doorbells live at CHANNEL_BASE in every partition that has channels.

@@ -2,7 +2,8 @@
 //
 // It reads what a bare-metal loader needs — PT_LOAD segments (loaded at their physical address,
 // as QEMU's -kernel does), the entry point and the symbol table (for HTIF's tohost/fromhost) —
-// and rejects everything else with an error that says what is wrong and where.
+// and rejects everything else with an error that says what is wrong and where. The time it
+// takes is linear in the file's size, whatever the file holds (test/fuzz.test.ts).
 
 export class ElfError extends Error {
   constructor(readonly file: string, detail: string) {
@@ -25,18 +26,26 @@ export interface ElfSegment {
 export interface ElfImage {
   entry: number;
   segments: ElfSegment[];
-  /** Global and local symbols by name (value = address). */
+  /** Global and local symbols by name (value = address); the first definition wins. */
   symbols: Map<string, number>;
 }
 
 const PT_LOAD = 1;
 const SHT_SYMTAB = 2;
+const SHT_STRTAB = 3;
+/** Bytes of an Elf32_Sym. */
+const SYM_BYTES = 16;
+/** Bytes of symbol names read per byte of string table, at most (plus the slack): see parseElf. */
+const NAME_BUDGET_FACTOR = 4;
+const NAME_BUDGET_SLACK = 65536;
+const names = new TextDecoder();
 const EM_RISCV = 243;
 export const PF_X = 1;
 export const PF_W = 2;
 export const PF_R = 4;
 
 const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
+const range = (s: ElfSegment) => `${hex(s.paddr)}-${hex(s.paddr + s.memsz - 1)}`;
 
 /** Parse an ELF file. `file` names it in error messages. */
 export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
@@ -99,6 +108,19 @@ export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
   const inCode = segments.some((s) => (s.flags & PF_X) !== 0 && entry >= s.vaddr && entry < s.vaddr + s.memsz);
   if (!inCode) fail(`entry point ${hex(entry)} is not inside an executable segment`);
 
+  // PT_LOAD segments must not overlap in memory (QEMU's loader refuses that too: "rom: requested
+  // regions overlap"). It also bounds the copying a load does by the guest's memory, whatever
+  // the number of program headers: overlapping segments could copy the file 65535 times over.
+  const byAddress = segments.map((s, i) => ({ s, i })).sort((a, b) => a.s.paddr - b.s.paddr);
+  for (let k = 1; k < byAddress.length; k++) {
+    const a = byAddress[k - 1];
+    const b = byAddress[k];
+    if (b.s.paddr < a.s.paddr + a.s.memsz) {
+      const [first, second] = a.i < b.i ? [a, b] : [b, a];
+      fail(`segments ${first.i} (${range(first.s)}) and ${second.i} (${range(second.s)}) overlap in memory`);
+    }
+  }
+
   // Symbols are optional (a stripped ELF has none); a malformed table is still an error.
   const symbols = new Map<string, number>();
   if (shoff !== 0 && shnum !== 0) {
@@ -106,26 +128,44 @@ export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
     if (shoff + shnum * shentsize > bytes.length) {
       fail(`truncated: section headers end at byte ${shoff + shnum * shentsize}, the file has ${bytes.length}`);
     }
+    let symtab = -1;
     for (let i = 0; i < shnum; i++) {
       const sh = shoff + i * shentsize;
       if (u32(sh + 4) !== SHT_SYMTAB) continue;
+      // The gABI allows one symbol table per file; reading several could read the file many times.
+      if (symtab >= 0) fail(`sections ${symtab} and ${i} are both symbol tables (SHT_SYMTAB): an ELF file has at most one`);
+      symtab = i;
       const symOff = u32(sh + 16);
       const symSize = u32(sh + 20);
       const link = u32(sh + 24);
-      const entsize = u32(sh + 36) || 16;
-      if (link >= shnum) fail(`symbol table names string table ${link}, but there are ${shnum} sections`);
+      const entsize = u32(sh + 36) || SYM_BYTES;
+      if (entsize !== SYM_BYTES) fail(`the symbol table's entries are ${entsize} bytes (an ELF32 symbol has ${SYM_BYTES})`);
+      if (link === 0 || link >= shnum) fail(`the symbol table names string table ${link}, but there are sections 1 to ${shnum - 1}`);
       const strSh = shoff + link * shentsize;
+      if (u32(strSh + 4) !== SHT_STRTAB) fail(`the symbol table's names are in section ${link}, which is not a string table (SHT_STRTAB)`);
       const strOff = u32(strSh + 16);
       const strSize = u32(strSh + 20);
       if (symOff + symSize > bytes.length || strOff + strSize > bytes.length) {
         fail("truncated: the symbol or string table runs past the end of the file");
       }
-      for (let s = symOff; s + 16 <= symOff + symSize; s += entsize) {
-        const nameOff = u32(s);
-        if (nameOff === 0 || nameOff >= strSize) continue;
-        let end = strOff + nameOff;
-        while (end < strOff + strSize && bytes[end] !== 0) end++;
-        const name = new TextDecoder().decode(bytes.subarray(strOff + nameOff, end));
+      // Names may share bytes (a linker stores "foo" as the tail of "barfoo"), so symbols can
+      // name more characters than the string table holds: a crafted table of one long name and
+      // a symbol at each of its offsets names quadratically many (a 529 KB file took 51 s).
+      // Every byte scanned for a name counts against a budget linear in the table's size, which
+      // no linker's sharing comes near; past it the file is refused.
+      const strEnd = strOff + strSize;
+      const budget = NAME_BUDGET_FACTOR * strSize + NAME_BUDGET_SLACK;
+      let scanned = 0;
+      for (let s = symOff; s + SYM_BYTES <= symOff + symSize; s += SYM_BYTES) {
+        const at = strOff + u32(s);
+        if (at === strOff || at >= strEnd) continue;
+        let end = at;
+        while (end < strEnd && bytes[end] !== 0) end++;
+        scanned += end - at + 1;
+        if (scanned > budget) {
+          fail(`the symbol table's names overlap far more than a linker shares them (over ${budget} bytes of names in a ${strSize}-byte string table)`);
+        }
+        const name = names.decode(bytes.subarray(at, end));
         if (!symbols.has(name)) symbols.set(name, u32(s + 4));
       }
     }

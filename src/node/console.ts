@@ -4,7 +4,13 @@
 // deterministic. A pipe or a terminal is streamed: bytes reach the guest as they arrive (in
 // raw mode on a terminal, where Ctrl-C stops the run).
 
-import { fstatSync, readFileSync } from "node:fs";
+import { fstatSync, readSync } from "node:fs";
+import { HostFileError, formatBytes } from "./host-file.js";
+
+/** Console input read before the run (--input FILE, a regular file on stdin) is held in memory
+ *  whole, by the guest's UART: at most this much. */
+export const MAX_CONSOLE_INPUT_BYTES = 64 * 1024 * 1024;
+export const CONSOLE_INPUT_LIMIT = `console input read before the run is held in memory, at most ${formatBytes(MAX_CONSOLE_INPUT_BYTES)}`;
 
 export interface ConsoleInput {
   /** Bytes available before the run starts (regular-file stdin). */
@@ -18,18 +24,48 @@ export interface ConsoleInput {
   close(): void;
 }
 
+/** Input known before the run (--input FILE, a regular file on stdin): nothing more comes. */
+export function fileInput(initial: Uint8Array): ConsoleInput {
+  return { initial, open: false, onData: () => () => {}, next: () => Promise.resolve(), close() {} };
+}
+
+/** Read the regular file on descriptor 0 from its current position; throws HostFileError. */
+function readStdinFile(size: number): Uint8Array {
+  if (size > MAX_CONSOLE_INPUT_BYTES) {
+    throw new HostFileError("stdin", null, `a file of ${formatBytes(size)}, too large: ${CONSOLE_INPUT_LIMIT} (a pipe is streamed instead)`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = new Uint8Array(Math.max(65536, Math.min(size - total, MAX_CONSOLE_INPUT_BYTES - total + 1)));
+    const n = readSync(0, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > MAX_CONSOLE_INPUT_BYTES) {
+      throw new HostFileError("stdin", null, `a file that grew past ${formatBytes(MAX_CONSOLE_INPUT_BYTES)} while read, too large: ${CONSOLE_INPUT_LIMIT}`);
+    }
+  }
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return all;
+}
+
 export function stdinInput(onInterrupt: () => void): ConsoleInput {
   const stdin = process.stdin;
-  let isFile = false;
+  let size = -1;
   try {
-    isFile = fstatSync(0).isFile();
+    const st = fstatSync(0);
+    if (st.isFile()) size = st.size;
   } catch {
-    isFile = false;
+    size = -1;
   }
-  if (isFile) {
-    const initial = new Uint8Array(readFileSync(0));
-    return { initial, open: false, onData: () => () => {}, next: () => Promise.resolve(), close() {} };
-  }
+  if (size >= 0) return fileInput(readStdinFile(size));
   let open = true;
   const listeners = new Set<(bytes: Uint8Array) => void>();
   let waiters: Array<() => void> = [];

@@ -4,21 +4,29 @@
 // the guest has flushed survives a crash of the host process or machine. Errors opening the
 // file or with its size are reported before anything starts.
 
-import { openSync, closeSync, fstatSync, readSync, writeSync, fdatasyncSync } from "node:fs";
+import { closeSync, readSync, writeSync, fdatasyncSync } from "node:fs";
+import { openRegularFile, HostFileError } from "./host-file.js";
 import { diskSizeProblem, type BlockStorage } from "../devices/virtio-blk.js";
 
 /**
  * Open a disk image for a disk mode: its descriptor and size. Throws RangeError with the reason
- * (the file cannot be opened, or its size is not a whole number of sectors, or is zero).
+ * (the file cannot be opened, or is not a regular file, or its size is not a whole number of
+ * sectors, or is zero). Only regular files are disks: a directory, a FIFO or a device is
+ * refused (a FIFO without waiting for a writer). Block devices are refused too: Node can
+ * neither size one (fstat says 0 bytes) nor lock it against a mounted file system.
  */
 export function openDiskImage(path: string, readOnly: boolean): { fd: number; size: number } {
-  let fd: number;
+  let opened: { fd: number; size: number };
   try {
-    fd = openSync(path, readOnly ? "r" : "r+");
+    opened = openRegularFile(path, readOnly ? "r" : "r+");
   } catch (err) {
-    throw new RangeError(`cannot open the disk image ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    if (!(err instanceof HostFileError)) throw err;
+    const hint = !readOnly && (err.code === "EROFS" || err.code === "EACCES" || err.code === "EPERM")
+      ? '; a disk the guest may not write to needs "readOnly": true'
+      : err.code === null ? "; a disk is an image file (make one with truncate -s 64M FILE)" : "";
+    throw new RangeError(`cannot open the disk image ${path}: ${err.reason}${hint}`);
   }
-  const size = fstatSync(fd).size;
+  const { fd, size } = opened;
   const problem = diskSizeProblem(size);
   if (problem) {
     closeSync(fd);
