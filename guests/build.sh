@@ -13,6 +13,9 @@
 #   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
 #   rtos/     the real-time OS (rtos/build.sh): rtos.elf, and rtos-client.elf for its tests
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
+#   fp/*.S, fp/*.c  the F and D tests, built for RV32GC (-march=rv32imafdc -mabi=ilp32d, picolibc's
+#             multilib of that name): assembly on the test runtime, C on picolibc as c/ (start.S
+#             turns the FPU on when built with F). Every other guest stays rv32imac.
 #
 # Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
 # picolibc-riscv64-unknown-elf. `-misa-spec=2.2` makes GCC 12 accept CSR instructions in
@@ -77,6 +80,15 @@ bash rtos/build.sh --client bin/rtos-client.elf
 echo "  rtos-client.elf"
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"
+done
+
+ARCH_FD="-march=rv32imafdc -misa-spec=2.2 -mabi=ilp32d"
+COMMON_FD="$ARCH_FD -nostartfiles -T common/virt.ld -Icommon -Wl,--no-warn-rwx-segments -g0"
+for src in fp/*.S; do
+  build "$(basename "$src" .S)" $COMMON_FD -nostdlib -- common/testrt.S common/report.S "$src"
+done
+for src in fp/*.c; do
+  build "$(basename "$src" .c)" $COMMON_FD --specs=picolibc.specs -O2 -lm -- common/start.S common/platform.c "$src"
 done
 
 node manifest.mjs write

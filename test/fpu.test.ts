@@ -9,6 +9,8 @@ import { makeMachine, CORES } from "./support/harness.ts";
 import * as R from "./support/fp-reference.ts";
 import { operand, partner, rng } from "./support/fp-operands.ts";
 import type { CoreExports } from "../src/core/core.ts";
+import { readFileSync } from "node:fs";
+import { COMBOS, observable, runSystem } from "./support/system.ts";
 
 const CASES = Number(process.env.FP_CASES ?? 3000);
 
@@ -166,5 +168,39 @@ describe("hard cases", () => {
     expect(R.mul("s", R.RNE, 0x00000001n, 0x3f000000n)).toEqual({ bits: 0n, flags: R.UF | R.NX }); // 2^-150 → 0
     expect(R.toInt("s", R.RNE, 0x4f000000n, false)).toEqual({ value: 0x7fffffff, flags: R.NV }); // 2^31
     expect(R.toInt("s", R.RNE, 0xcf000000n, false)).toEqual({ value: 0x80000000, flags: 0 }); // -2^31
+  });
+});
+
+describe("F and D per partition", () => {
+  const expected = (name: string) => readFileSync(new URL(`../guests/fp/${name}.expected`, import.meta.url), "latin1");
+
+  it("two FP partitions switched every 2000 cycles keep their own FP state; one without F and D sees them absent", async () => {
+    const description = {
+      quantum: "2000 cycles",
+      partitions: [
+        { name: "a", image: "fpmath", ram: "1M" },
+        { name: "b", image: "fpmath", ram: "1M" },
+        { name: "plain", image: "fp-traps", ram: "1M", fpu: false },
+        { name: "plainc", image: "fpmath", ram: "1M", fpu: false },
+      ],
+    };
+    const seen: unknown[] = [];
+    for (const { core, paging } of COMBOS) {
+      const r = await runSystem(description, { core, paging });
+      expect(r.output.a).toBe(expected("fpmath"));
+      expect(r.output.b).toBe(expected("fpmath"));
+      // misa without F and D: the guest's first check fails.
+      expect(r.output.plain).toBe("fp-traps: FAIL test 1: got 0x00000000 expected 0x00000028\n");
+      // start.S turns the FPU on: mstatus.FS does not stick, and fcsr is an illegal instruction.
+      expect(r.output.plainc).toMatch(/^unexpected trap: mcause=0x00000002 /);
+      expect(r.stats.worldSwitches).toBeGreaterThan(1000);
+      seen.push(observable(r));
+    }
+    for (const o of seen) expect(o).toEqual(seen[0]);
+  }, 120_000);
+
+  it("the description's \"fpu\" must be a boolean", async () => {
+    await expect(runSystem({ partitions: [{ name: "a", image: "fpmath", fpu: "yes" }] }, { core: "ts" }))
+      .rejects.toThrow(/partitions\[0\]\.fpu: must be true \(F and D, the default\) or false/);
   });
 });

@@ -324,7 +324,7 @@ export class Hypervisor {
       }));
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif,
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock,
         onOutput: (data) => this.emit("output", { partition: p.name, data }),

@@ -135,6 +135,7 @@ commands:
       --core wasm|ts    which build of the core runs it (default wasm)
       --max-insns N     stop after N instructions (status 124)
       --ram SIZE        guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)
+      --no-fpu          an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)
       --trace           print one line per instruction to stderr (pc, bits, disassembly, result)
       --input FILE      console input for the guest, read before it starts
       --stats           print instructions and MIPS to stderr at the end
@@ -226,6 +227,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     core: { kind: "value", choices: ["wasm", "ts"] },
     "max-insns": { kind: "value" },
     ram: { kind: "value" },
+    "no-fpu": { kind: "flag" },
     trace: { kind: "flag" },
     input: { kind: "value" },
     stats: { kind: "flag" },
@@ -251,6 +253,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const machine = await Machine.create({
     core,
     ramBytes,
+    fpu: !p.options.has("no-fpu"),
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => io.stdout(bytes),
   });

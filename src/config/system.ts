@@ -66,6 +66,10 @@ export interface PartitionDescription {
   /** HTIF (the ELF's tohost/fromhost, the Spike convention) for this partition (default false:
    *  inside a partition an ELF's tohost symbol is plain memory unless this is true). */
   htif?: boolean;
+  /** The F and D extensions (default true: an RV32GC hart). false: the partition's hart is
+   *  RV32IMAC as before F and D existed: misa without them, every FP instruction and fcsr access
+   *  an illegal instruction, the device tree's ISA string rv32imac. */
+  fpu?: boolean;
 }
 
 export interface DiskDescription {
@@ -154,6 +158,8 @@ export interface PartitionConfig {
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
   passive: boolean;
   htif: boolean;
+  /** F and D on this partition's hart. */
+  fpu: boolean;
 }
 
 export interface DiskConfig {
@@ -375,11 +381,12 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif"]);
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
       if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
+      if (pd.fpu !== undefined && typeof pd.fpu !== "boolean") bad("fpu", "must be true (F and D, the default) or false (an RV32IMAC hart)");
       if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
       // (An invalid or repeated name is reported here and used nowhere else.)
       let pname = typeof pd.name === "string" ? pd.name : "";
@@ -504,6 +511,7 @@ export function validateSystem(
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
         passive: pd.passive === true,
         htif: pd.htif === true,
+        fpu: pd.fpu !== false,
       });
     });
   }

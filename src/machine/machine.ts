@@ -54,6 +54,8 @@ export interface MachineOptions {
   /** Where the RTC starts, in seconds since 1970 (default DEFAULT_RTC_EPOCH, 2026-01-01): it
    *  then advances with virtual time. */
   rtcEpoch?: number;
+  /** The F and D extensions (default true: RV32GC; false: an RV32IMAC hart, README "F and D"). */
+  fpu?: boolean;
 }
 
 export interface RegisterState {
@@ -94,7 +96,7 @@ export class Machine {
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
-      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch,
+      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, fpu: options.fpu,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
