@@ -221,7 +221,6 @@ ops:
 
 /* The CSRs this hart implements (README.md, "The guest-visible machine"), inclusive ranges. */
 exists:
-  .word 0x001, 0x003                                                           # fflags, frm, fcsr (F)
   .word 0x100, 0x100, 0x104, 0x106, 0x10a, 0x10a, 0x140, 0x144, 0x14d, 0x14d   # S (stimecmp: Sstc)
   .word 0x15d, 0x15d, 0x180, 0x180
   .word 0x300, 0x306, 0x30a, 0x30a, 0x310, 0x310, 0x31a, 0x31a                 # M trap setup
@@ -229,6 +228,7 @@ exists:
   .word 0xb00, 0xb00, 0xb02, 0xb1f, 0xb80, 0xb80, 0xb82, 0xb9f                 # M counters
   .word 0x7a0, 0x7a4                                                           # Sdtrig: tselect, tdata1-3, tinfo
   .word 0xc00, 0xc1f, 0xc80, 0xc9f, 0xf11, 0xf15                               # user counters, ids
+  .word 0x001, 0x003                                                           # fflags, frm, fcsr (F)
   .word -1, -1
 
   .data
