@@ -23,7 +23,7 @@ import { raise, slowStatus, CAUSE_ILLEGAL, STATUS_FAULT, STATUS_RETRY } from "./
 import { cReg, cImmLw, cImmLwsp, cImmSwsp, cImmLd, cImmLdsp, cImmSdsp } from "./decode";
 import { MSTATUS_FS, MSTATUS_FS_DIRTY, MISA_F, MISA_D } from "../kernel/bits";
 import { loadSlow, storeSlow, loadSlow64, storeSlow64, loadedHi, dataPriv } from "../mmu/access";
-import { tlbSlot } from "../mmu/tlb";
+import { tlbSlot, MASK_WORD, MASK_DOUBLE } from "../mmu/tlb";
 import { triggerData, MC_LOAD, MC_STORE } from "../kernel/trigger";
 import { FMT_S, FMT_D, RM_DYN, fpBegin, fpFlags, rHi, rLo } from "../fpu/ieee";
 import { fpAdd, fpMul, fpDiv, fpSqrt, fpFma } from "../fpu/arith";
@@ -32,15 +32,22 @@ import { fpCompare, fpMinMax, fpClass, fpSignInject } from "../fpu/compare";
 
 /** The canonical NaN of binary32: what a single operand that is not NaN-boxed reads as. */
 const NAN_S: i32 = 0x7fc00000;
-/** TLB tag masks: the page bits plus the alignment bits of a 4- and an 8-byte access. */
-const MASK_WORD: i32 = -4093;
-const MASK_DOUBLE: i32 = -4089;
 
 // ── FP state of a vCPU (also used by the fcsr CSRs, kernel/csr.ts) ──────────────────────────
 
 /** May the vCPU touch F state now: does it have F, and is mstatus.FS not Off? */
 export function fpEnabled(vcpu: i32): bool {
   return (load32(vcpu + V_MISA) & MISA_F) != 0 && (load32(vcpu + V_MSTATUS) & MSTATUS_FS) != 0;
+}
+
+/**
+ * The interpreter's fast loop (cpu/exec.ts) executes FP instructions itself when this is not 0:
+ * the address of the vCPU's f registers, given while the vCPU has F and D and mstatus.FS is
+ * Dirty, so that nothing it does can change mstatus (FP loads and stores on a TLB hit inline,
+ * the arithmetic through fpExecute). Otherwise every FP instruction leaves the loop for run().
+ */
+export function fpFastRegs(vcpu: i32): i32 {
+  return (load32(vcpu + V_MISA) & MISA_F) != 0 && (load32(vcpu + V_MSTATUS) & MSTATUS_FS) == MSTATUS_FS_DIRTY ? vcpu + V_F : 0;
 }
 
 /** The FP state changed: mstatus.FS = Dirty. */
