@@ -75,7 +75,10 @@ export const SYS_CLOCK_LO: i32 = SYS_BASE + 0x10;
 export const SYS_CLOCK_HI: i32 = SYS_BASE + 0x14;
 /** Clock cycles per mtime tick (mtime runs at 10 MHz; the default 10 gives a 100 MHz virtual hart). */
 export const SYS_CYCLES_PER_TICK: i32 = SYS_BASE + 0x18;
-/** (SYS_BASE + 0x1c and + 0x20 are free: time offsets are per vCPU, V_TIME_OFFSET.) */
+/** Order of protected calls (kernel/ipc.ts): each call queued takes the next number, so a
+ *  server receives its callers of equal priority first come, first served. */
+export const SYS_IPC_SEQ: i32 = SYS_BASE + 0x1c;
+/** (SYS_BASE + 0x20 is free: time offsets are per vCPU, V_TIME_OFFSET.) */
 /** Clock value at the moment of the current MMIO access (so devices see exact time mid-slice). */
 export const SYS_NOW_LO: i32 = SYS_BASE + 0x24;
 export const SYS_NOW_HI: i32 = SYS_BASE + 0x28;
@@ -108,6 +111,10 @@ export const SYS_EXIT_VCPU: i32 = SYS_BASE + 0x64;
 /** Result of a slow hypercall the host served (env.hypercall): the SBI error and value words. */
 export const SYS_HC_ERROR: i32 = SYS_BASE + 0x70;
 export const SYS_HC_VALUE: i32 = SYS_BASE + 0x74;
+/** The "extension" of a forwarded semihosting call (env.hypercall(vcpu, HC_SEMIHOSTING, op)):
+ *  outside the SBI's ranges, so the host never mistakes it for an SBI call. The host answers
+ *  with a0 in SYS_HC_VALUE, or asks for the call again (HOSTREQ_RETRY). */
+export const HC_SEMIHOSTING: i32 = 0x53454d49; // "SEMI"
 /** Nonzero: protected procedure calls and replies take the IPC fast path when they can. */
 export const SYS_IPC_FAST: i32 = SYS_BASE + 0x78;
 /** IPC statistics: calls, fast-path calls, fast-path replies, notifications. */
@@ -346,6 +353,13 @@ export const V_STIMECMP_LO: i32 = 0x1fc;
 export const V_STIMECMP_HI: i32 = 0x200;
 /** menvcfgh (RV32: menvcfg bits 63:32): STCE (bit 31) enables Sstc's stimecmp for S-mode. */
 export const V_MENVCFGH: i32 = 0x204;
+/** RISC-V semihosting (kernel/semihost.ts): SEMIHOST_* bits the host sets for a partition that
+ *  has it (0: off, the sequence's EBREAK is an ordinary breakpoint). */
+export const V_SEMIHOST: i32 = 0x208;
+/** Semihosting is on: from M and S. */
+export const SEMIHOST_ON: i32 = 1;
+/** ... and from U as well (QEMU's -semihosting-config userspace=on). */
+export const SEMIHOST_USER: i32 = 2;
 
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;

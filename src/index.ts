@@ -6,10 +6,13 @@ export {
   Hypervisor, STATUS_FAULT,
   type HypervisorOptions, type HypervisorStats, type PartitionStats, type SystemResult, type PagingMode,
   type OutputEvent, type HaltEvent, type DiskStats, type SwitchEvent, type SwitchReason, type ExitEvent,
+  type RestoreOptions, MAX_SNAPSHOT_DISK,
 } from "./api/hypervisor.js";
+export { SnapshotError } from "./snapshot/state.js";
+export { readSnapshotInfo, type SnapshotInfo } from "./snapshot/format.js";
 export { TraceRecorder, type ChromeTrace, type TraceEvent, type TraceRecorderOptions } from "./debug/chrome-trace.js";
 export {
-  validateSystem, ConfigError, DEFAULT_DISK_BUFFER,
+  validateSystem, describeSystem, ConfigError, DEFAULT_DISK_BUFFER,
   type SystemDescription, type PartitionDescription, type DiskDescription, type DiskMode,
   type ScheduleDescription, type WindowDescription, type MemoryRegionDescription,
   type MappingDescription, type ChannelDescription, type ChannelEnd, type SystemConfig,

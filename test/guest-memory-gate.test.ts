@@ -123,7 +123,8 @@ const RULES: Array<{ what: string; pattern: RegExp; allowed: (file: string) => b
   {
     what: "names RAM_HOST_BASE (where guest RAM lives in host memory is the system builders' business)",
     pattern: /\bRAM_HOST_BASE\b/,
-    allowed: (f) => ["src/vmm/guest-memory.ts", "src/api/hypervisor.ts", "src/machine/machine.ts"].includes(f),
+    // (the snapshot's core check builds a system too: it checks cached translations lead into guest RAM)
+    allowed: (f) => ["src/vmm/guest-memory.ts", "src/api/hypervisor.ts", "src/machine/machine.ts", "src/snapshot/core-check.ts"].includes(f),
   },
   {
     what: "is a device that reaches for the core, the memory map or host offsets (devices get a GuestMemory)",

@@ -20,7 +20,8 @@ describe("guest programs", () => {
     // periodic is the default system's real-time partition: it runs forever (test/linux.test.ts).
     // ipcbench-server is a passive IPC server (test/ipc.test.ts, the benchmark).
     // rtos runs forever (test/rtos.test.ts); rtos-client calls it from a partition.
-    expect(untabled.sort()).toEqual(["idle", "ipcbench-server", "periodic", "rtos", "rtos-client", "shm", "spin", "trap-loop", "yield"]);
+    // semihost needs semihosting and its directory (test/semihosting.test.ts).
+    expect(untabled.sort()).toEqual(["idle", "ipcbench-server", "periodic", "rtos", "rtos-client", "semihost", "shm", "spin", "trap-loop", "yield"]);
   });
 
   for (const g of GUESTS) {

@@ -34,7 +34,7 @@ import {
   V_F, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
-  slowStatus, faultCause, faultTval, faultClear, raise, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
+  slowStatus, faultCause, faultTval, faultClear, raise, setStatus, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_INTERRUPT, CAUSE_ECALL_U, ACCESS_LOAD, ACCESS_STORE,
   CAUSE_TRIGGER, CAUSE_DEBUG_HALT,
 } from "./fault";
@@ -52,6 +52,7 @@ import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel
 import { timerCheckAt } from "../kernel/timer";
 import { ecallIntercepted, hypercallAllowed } from "../kernel/vcpu";
 import { sbiCall, wvcall, WVCALL, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
+import { semihostAt, semihostCall, EBREAK } from "../kernel/semihost";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
 import { timelineRecord } from "../kernel/timeline";
@@ -778,6 +779,16 @@ export function run(budget: i32): i32 {
           if (!triggerData(vcpu, kinds, load32(HART_X + ((exitInsn >> 13) & 0x7c)), 4, pc, exitInsn)) amo(vcpu, exitInsn);
         } else if (ev == EV_FP) {
           fpExecute(vcpu, exitInsn, pc);
+        } else if (exitInsn == EBREAK && semihostAt(vcpu, pc)) {
+          // A semihosting call (kernel/semihost.ts): the host serves it and the EBREAK
+          // completes, or it asks for the call again (bounded work per exit).
+          store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
+          if (semihostCall()) {
+            pc = i32(pc + 4);
+            boundary = true; // the host may have posted a request (SYS_EXIT stops the run)
+            continue;
+          }
+          setStatus(STATUS_RETRY);
         } else if ((exitInsn == ECALL && ecallIntercepted(vcpu, CAUSE_ECALL_U + load32(vcpu + V_PRIV))) ||
           (exitInsn == WVCALL && hypercallAllowed(vcpu))) {
           // An SBI call or a hypercall: the kernel answers it and the instruction completes.

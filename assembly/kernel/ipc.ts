@@ -39,7 +39,7 @@ import {
   V_IPC_CHANNEL, V_IPC_MSG, V_IPC_SEQ, V_PASSIVE, V_PASSIVE_READY, V_STAT_IPC_CALLS,
   V_STAT_IPC_SERVED, IPC_CHANNELS, IPC_CHANNEL_ENTRY, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1,
   CH_PP_END, IPC_NONE, IPC_RECEIVING, IPC_CALL_QUEUED, IPC_CALL_ACTIVE, SCHED_VCPU_COUNT,
-  SYS_CUR_VCPU, SYS_IPC_FAST, SYS_STAT_IPC_CALLS, SYS_STAT_IPC_FAST_CALLS,
+  SYS_CUR_VCPU, SYS_IPC_FAST, SYS_IPC_SEQ, SYS_STAT_IPC_CALLS, SYS_STAT_IPC_FAST_CALLS,
   SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, VS_HALTED, TL_IPC_CALL, TL_IPC_REPLY, vcpuAddr,
 } from "../layout";
 
@@ -73,7 +73,6 @@ export const IPC_SLOW: i32 = -1;
 export let ipcSwitchTo: i32 = -1;
 export let ipcSwitchReason: i32 = 0;
 
-let sequence: i32 = 0;
 
 // ── Registers of a vCPU that may not be running ─────────────────────────────────────────────
 
@@ -213,7 +212,8 @@ function ipcCall(caller: i32): i32 {
   store32(a + V_IPC_STATE, IPC_CALL_QUEUED);
   store32(a + V_IPC_SERVER, server);
   store32(a + V_IPC_CHANNEL, c);
-  sequence = i32(sequence + 1);
+  const sequence = i32(load32(SYS_IPC_SEQ) + 1);
+  store32(SYS_IPC_SEQ, sequence);
   store32(a + V_IPC_SEQ, sequence);
   const s = vcpuAddr(server);
   if (load32(s + V_IPC_STATE) == IPC_RECEIVING && nextCaller(server) == caller) deliver(server, caller, false);
@@ -269,7 +269,8 @@ function ipcCallFast(caller: i32): i32 {
   const a = vcpuAddr(caller);
   store32(a + V_IPC_SERVER, server);
   store32(a + V_IPC_CHANNEL, c);
-  sequence = i32(sequence + 1);
+  const sequence = i32(load32(SYS_IPC_SEQ) + 1);
+  store32(SYS_IPC_SEQ, sequence);
   store32(a + V_IPC_SEQ, sequence);
   deliver(server, caller, true);
   ipcSwitchTo = server;

@@ -25,11 +25,11 @@ import {
   SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
-  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, vcpuAddr,
+  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
-import { layoutWords } from "../vmm/guest-memory.js";
+import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
@@ -37,7 +37,54 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
 const FID_NOTIFY = 3;
-import { validateSystem, type SystemConfig, type DiskConfig } from "../config/system.js";
+import type { SemihostFiles } from "../devices/semihosting.js";
+import { validateSystem, describeSystem, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
+import { MemoryDisk } from "../devices/virtio-blk.js";
+import type { ElfImage } from "../loader/elf.js";
+import { SnapshotError, StateReader, type StateValue } from "../snapshot/state.js";
+import { captureSnapshot, decodeSnapshot, type SnapshotInfo } from "../snapshot/format.js";
+import { checkCoreState } from "../snapshot/core-check.js";
+
+/** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
+interface BootFiles {
+  image: ElfImage;
+  initrd?: { bytes: Uint8Array; name: string };
+  hash: string;
+}
+
+/** What Hypervisor.restore hands to build(): the core's memory, the host-side state, the disks. */
+interface RestoredSystem {
+  memory: Uint8Array;
+  state: StateReader;
+  disks: Array<BlockStorage | undefined>;
+}
+
+/** The options of Hypervisor.restore: those of a new Hypervisor, except what the snapshot says. */
+export interface RestoreOptions extends Omit<HypervisorOptions, "loadImage" | "openDisk" | "paging" | "ipcFastPath"> {
+  /** Only needed to restart a partition from its image later (checked against the snapshot's). */
+  loadImage?: HypervisorOptions["loadImage"];
+  /** Must match the snapshot's paging mode if given (the core's tables are in the snapshot). */
+  paging?: PagingMode;
+  /** The storage a restored disk runs on, holding `contents` (the disk as the snapshot saw it).
+   *  Default: in memory (a MemoryDisk), so restoring never writes over a host file. */
+  restoreDisk?: (disk: DiskConfig, contents: Uint8Array) => BlockStorage | Promise<BlockStorage>;
+}
+
+/** The largest disk a snapshot embeds. */
+export const MAX_SNAPSHOT_DISK = 1024 * 1024 * 1024;
+const HALT_KINDS = ["pass", "fail", "reset", "htif", "semihosting", "shutdown", "fault", "limit", "idle", "stopped", "killed"] as const;
+
+/** SHA-256 (hex) of some byte arrays, one after the other. */
+async function fileHash(parts: Uint8Array[]): Promise<string> {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export type PagingMode = "shadow" | "nested";
 
@@ -53,6 +100,9 @@ export interface HypervisorOptions {
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
    *  a browser can hand in a MemoryDisk). Required when a partition has a disk. */
   openDisk?: (disk: DiskConfig) => BlockStorage | Promise<BlockStorage>;
+  /** The directory behind a partition's semihosting "dir" (Node: src/node/semihost-dir.ts, its
+   *  files confined to it). Required when a partition names one. */
+  openSemihostDir?: (dir: string) => SemihostFiles;
   /** Keep virtual time from running ahead of real time (for interactive use). Default: off, so
    *  runs are deterministic and as fast as the host allows. */
   wallClock?: boolean;
@@ -209,6 +259,8 @@ export class Hypervisor {
   private disks: Array<BlockStorage | undefined> = [];
   private time: VirtualTime | null = null;
   private stopRequested = false;
+  /** True while advance() runs (a snapshot is taken between steps, never inside one). */
+  private advancing = false;
 
   /** `config` is a system description (validated here; throws ConfigError) or a SystemConfig. */
   constructor(config: unknown, options: HypervisorOptions) {
@@ -265,11 +317,34 @@ export class Hypervisor {
     return this.starting;
   }
 
-  private async build(): Promise<void> {
+  /** A partition's image and initrd, read and parsed (once; kept for restarts and snapshots). */
+  private bootFiles(i: number): Promise<BootFiles> {
+    this.boot[i] ??= (async () => {
+      const p = this.config.partitions[i];
+      if (!this.options.loadImage) throw new RangeError(`partition "${p.name}": its image is needed (a restart) but the Hypervisor was given no loadImage option`);
+      const bytes = await this.options.loadImage(p.image);
+      const image = parseBootImage(bytes, p.image, RAM_BASE);
+      const initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
+      const files = { image, initrd, hash: await fileHash([bytes, ...(initrd ? [initrd.bytes] : [])]) };
+      const expected = this.restoredHashes?.[i];
+      if (expected !== undefined && files.hash !== expected) {
+        throw new SnapshotError(`partition "${p.name}": ${p.image}${p.initrd ? ` (with ${p.initrd})` : ""} is not the image this snapshot's system ran: it cannot be started again from it`);
+      }
+      return files;
+    })();
+    return this.boot[i];
+  }
+  private boot: Array<Promise<BootFiles> | undefined> = [];
+  private restoredHashes: string[] | null = null;
+  /** A partition's boot files once read (the sync path of a restart after start()). */
+  private bootReady: Array<BootFiles | undefined> = [];
+
+  private async build(restored?: RestoredSystem): Promise<void> {
     const cfg = this.config;
-    const images = await Promise.all(cfg.partitions.map(async (p) => parseBootImage(await this.options.loadImage(p.image), p.image, RAM_BASE)));
-    const initrds = await Promise.all(cfg.partitions.map(async (p) => p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd }));
-    const disks = await Promise.all(cfg.partitions.map(async (p) => {
+    if (!restored) {
+      this.bootReady = await Promise.all(cfg.partitions.map((_, i) => this.bootFiles(i)));
+    }
+    const disks = restored ? restored.disks : await Promise.all(cfg.partitions.map(async (p) => {
       if (!p.disk) return undefined;
       if (!this.options.openDisk) throw new RangeError(`partition "${p.name}" has a disk (${p.disk.file}) but the Hypervisor was given no openDisk option`);
       return this.options.openDisk(p.disk);
@@ -297,10 +372,21 @@ export class Hypervisor {
     });
     this.core = core;
     const words = (this.words = layoutWords(core.memory));
-    core.exports.systemReset(cfg.cyclesPerTick);
     const nested = this.options.paging === "nested";
-    words[SYS_HV_MODE >> 2] = 1;
-    words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
+    if (restored) {
+      // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM.
+      if (restored.memory.length !== core.memory.byteLength) {
+        throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+      }
+      wholeMachine(core.memory).set(restored.memory);
+      if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
+        throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
+      }
+    } else {
+      core.exports.systemReset(cfg.cyclesPerTick);
+      words[SYS_HV_MODE >> 2] = 1;
+      words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
+    }
     const time = (this.time = new VirtualTime(core.memory, core.exports));
     const bus = (this.bus = new DeviceBus(time));
     const stage2 = nested ? new Stage2Allocator(words, STAGE2_BASE, STAGE2_END) : undefined;
@@ -315,42 +401,88 @@ export class Hypervisor {
       const m = c.region === undefined ? undefined : cfg.partitions[i].mappings.find((x) => x.region === c.region);
       return { id: e.id, name: c.name, ...(m ? { region: { gpa: m.address, size: cfg.regions[c.region!].size } } : {}) };
     })));
-    /** A partition's board with its devices, loaded and its vCPU configured (again after a restart). */
-    this.makeBoard = (i: number): Board => {
+    /** A partition's board with its devices (nothing loaded). */
+    const newBoard = (i: number): Board => {
       const p = cfg.partitions[i];
       const regions: MappedRegion[] = p.mappings.map((m) => ({
         name: cfg.regions[m.region].name, gpa: m.address, size: cfg.regions[m.region].size,
         host: regionHosts[m.region], read: m.read, write: m.write, exec: m.exec,
       }));
+      const sh = p.semihosting;
+      if (sh?.dir !== undefined && !this.options.openSemihostDir) {
+        throw new RangeError(`partition "${p.name}" has a semihosting directory (${sh.dir}) but the Hypervisor was given no openSemihostDir option`);
+      }
+      const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
-        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock,
+        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
         onOutput: (data) => this.emit("output", { partition: p.name, data }),
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
+      return board;
+    };
+    /** A partition's board with its devices, loaded and its vCPU configured (again after a restart). */
+    this.makeBoard = (i: number): Board => {
+      const p = cfg.partitions[i];
+      const files = this.bootReady[i];
+      if (!files) throw new Error(`partition "${p.name}": its image has not been read`);
+      const board = newBoard(i);
       board.clearRam(); // (a restart reuses the memory)
-      board.loadImage(images[i], p.image, initrds[i]);
+      board.loadImage(files.image, p.image, files.initrd);
       const v = vcpuAddr(i);
+      words[(v + V_IPC_SERVER) >> 2] = -1;
+      words[(v + V_IPC_CLIENT) >> 2] = -1;
+      configureVcpu(i);
+      return board;
+    };
+    /** What the description decides of a vCPU: priority, budget, period, passive, channels, F and D. */
+    const configureVcpu = (i: number): void => {
+      const p = cfg.partitions[i];
+      const v = vcpuAddr(i);
+      core.exports.vcpuSetFpu(i, p.fpu ? 1 : 0);
       words[(v + V_PRIORITY) >> 2] = p.priority;
       words[(v + V_BUDGET) >> 2] = p.budget;
       words[(v + V_PERIOD) >> 2] = p.period;
-      words[(v + V_IPC_SERVER) >> 2] = -1;
-      words[(v + V_IPC_CLIENT) >> 2] = -1;
       words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
+      words.fill(0, (v + V_CHANNELS) >> 2, (v + V_IPC_STATE) >> 2);
       cfg.channels.forEach((c, k) => {
         for (const end of c.ends) if (end.partition === i) words[(v + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
       });
-      return board;
     };
     this.disks = disks;
     this.boards = [];
+    if (restored) {
+      // What the description decides is written again (not taken from the file), and the rest
+      // of the kernel state checked (src/snapshot/core-check.ts).
+      checkCoreState(words, cfg, core.memory.byteLength);
+      this.writeSystemTables();
+      const host = restored.state;
+      const boards = host.list("boards", cfg.partitions.length);
+      if (boards.length !== cfg.partitions.length) throw new SnapshotError("snapshot: one board per partition expected");
+      cfg.partitions.forEach((_, i) => {
+        this.boards[i] = newBoard(i);
+        this.boards[i].loadState(boards[i]);
+        this.boards[i].rebuildMap();
+        configureVcpu(i);
+      });
+      this.loadHostState(host);
+      return;
+    }
     cfg.partitions.forEach((_, i) => {
       this.boards[i] = this.makeBoard!(i);
       if (this.pendingInput[i]) this.boards[i].pushInput(this.pendingInput[i]);
     });
 
+    this.writeSystemTables();
+    core.exports.schedReset();
+  }
+
+  /** The channel table and the schedule, as the description says (a new system, a restored one). */
+  private writeSystemTables(): void {
+    const cfg = this.config;
+    const words = this.words;
     // IPC: the channel table, each vCPU's channel ids, passive partitions, the fast path switch.
     if (cfg.channels.length > IPC_CHANNELS_MAX) throw new RangeError(`${cfg.channels.length} channels: at most ${IPC_CHANNELS_MAX}`);
     words[IPC_CHANNEL_COUNT >> 2] = cfg.channels.length;
@@ -375,7 +507,6 @@ export class Hypervisor {
       words[e + (SW_LENGTH >> 2)] = w.length;
       words[e + (SW_MASK >> 2)] = w.partitions.reduce((m, p) => m | (1 << p), 0);
     });
-    core.exports.schedReset();
   }
 
   private emit<K extends keyof Listeners>(type: K, event: Parameters<Listeners[K]>[0]): void {
@@ -448,6 +579,7 @@ export class Hypervisor {
       halt = { ...halt, message: `${halt.message}; its disk could not be made durable: ${err instanceof Error ? err.message : String(err)}` };
     }
     this.halts[i] = halt;
+    this.boards[i]?.closeFiles(); // (its semihosting files: no host file outlives a partition)
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
     if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
@@ -515,6 +647,7 @@ export class Hypervisor {
   async restart(name: string): Promise<void> {
     await this.start();
     const i = this.partitionIndex(name);
+    this.bootReady[i] = await this.bootFiles(i);
     this.disks[i]?.sync?.();
     this.boards[i] = this.makeBoard!(i);
     this.halts[i] = null;
@@ -522,6 +655,7 @@ export class Hypervisor {
 
   /** Make every disk durable and close the host files (the hypervisor is done). */
   close(): void {
+    for (const b of this.boards) b?.closeFiles();
     let failure: unknown = null;
     for (const d of this.disks) {
       try {
@@ -567,6 +701,15 @@ export class Hypervisor {
    * "halted", "idle", "stopped", or "debug" (debugStop).
    */
   advance(cycles: number, maxMs = Infinity): "budget" | "halted" | "idle" | "stopped" | "debug" {
+    this.advancing = true;
+    try {
+      return this.advanceSteps(cycles, maxMs);
+    } finally {
+      this.advancing = false;
+    }
+  }
+
+  private advanceSteps(cycles: number, maxMs: number): "budget" | "halted" | "idle" | "stopped" | "debug" {
     const exports = this.core!.exports;
     let left = cycles;
     const started = maxMs === Infinity ? 0 : performance.now();
@@ -583,7 +726,16 @@ export class Hypervisor {
       // A device deadline (a UART timeout, an RTC alarm) ends the slice exactly where it falls.
       const untilDevice = this.untilDeviceEvent();
       if (untilDevice !== null) slice = Math.min(slice, Math.max(1, untilDevice));
-      const reason = exports.hvRun(slice);
+      let reason: number;
+      try {
+        reason = exports.hvRun(slice);
+      } catch (err) {
+        // The core met a state it cannot run (only a wasmvisor bug, or a crafted snapshot that
+        // passed every check, gets here): the system stops with a clear fault, never a crash.
+        const message = `stopped by a fatal fault: the core failed (${err instanceof Error ? err.message : String(err)}); a wasmvisor bug or a corrupted snapshot`;
+        this.halts.forEach((h, i) => { if (!h) this.partitionHalted(i, { kind: "fault", status: STATUS_FAULT, message }); });
+        return "halted";
+      }
       this.drainTimeline();
       // A pause for the timeline may come before any time passed; every other exit counts as
       // progress, so a run always ends.
@@ -665,6 +817,7 @@ export class Hypervisor {
   /** Virtual clock in cycles (exact below 2^53). Inside an event (output, halted) raised by a
    *  device access, it is the time of that access. */
   clock(): number {
+    if (!this.words) return 0; // (not started: no time has passed)
     if (this.time?.inMmio) return Number(this.time.clock());
     return (this.words[SYS_CLOCK_HI >> 2] >>> 0) * 0x1_0000_0000 + (this.words[SYS_CLOCK_LO >> 2] >>> 0);
   }
@@ -813,6 +966,114 @@ export class Hypervisor {
       shadowHits: word(SYS_STAT_SHADOW_HITS),
       partitions: parts,
     };
+  }
+
+  // ── Snapshots (src/snapshot/) ───────────────────────────────────────────────────────────
+
+  /**
+   * The whole running system as one file (src/snapshot/format.ts): the core's memory (every
+   * hart, the kernel, every partition's RAM), every device, the disks' contents, the system
+   * description. Take it between steps of a run (await hv.step(n), or while run() yields to the
+   * host); the system may go on at once, the file is what it was at the call. Hypervisor.restore
+   * continues it exactly, on either core, in Node or a browser.
+   */
+  async snapshot(): Promise<Uint8Array> {
+    await this.start();
+    const hashes = this.restoredHashes ?? (await Promise.all(this.config.partitions.map((_, i) => this.bootFiles(i)))).map((f) => f.hash);
+    if (this.advancing || this.time!.inMmio) throw new Error("snapshot: not inside a step of the run (take it between steps, e.g. after await hv.step(n))");
+    const description = describeSystem(this.config);
+    if (JSON.stringify(validateSystem(description, "snapshot")) !== JSON.stringify(this.config)) {
+      throw new Error("snapshot: the system description does not describe this system again (a field describeSystem does not write)");
+    }
+    const disks: Array<{ partition: number; size: number; readOnly: boolean }> = [];
+    const blobs = [wholeMachine(this.core!.memory)];
+    this.disks.forEach((d, i) => {
+      if (!d) return;
+      if (d.size > MAX_SNAPSHOT_DISK) {
+        throw new RangeError(`snapshot: partition "${this.config.partitions[i].name}"'s disk is ${d.size} bytes; a snapshot embeds disks of at most ${MAX_SNAPSHOT_DISK} bytes`);
+      }
+      const contents = new Uint8Array(d.size);
+      d.read(0, contents); // (what the guest would read: RapiLog's buffered writes included)
+      disks.push({ partition: i, size: d.size, readOnly: d.readOnly });
+      blobs.push(contents);
+    });
+    const info: SnapshotInfo = {
+      format: "wasmvisor snapshot", system: this.config.name, partitions: this.config.partitions.map((p) => p.name),
+      clock: this.clock(), instructions: this.stats().instructions, core: this.core!.kind,
+      paging: this.options.paging ?? "shadow", created: new Date().toISOString(),
+    };
+    const state = {
+      description, paging: info.paging, ipcFastPath: this.options.ipcFastPath !== false,
+      images: hashes, disks, host: this.saveHostState(),
+    } as StateValue;
+    return captureSnapshot(info, state, blobs)();
+  }
+
+  /**
+   * A system from a snapshot (hv.snapshot(), a file `wasmvisor run --snapshot-…` wrote): it goes
+   * on exactly where the snapshot was taken, on the core `options.core` names. The file is
+   * checked whole first (format, version, checksum, the system description, every device's
+   * state); a bad one throws a SnapshotError and nothing starts.
+   */
+  static async restore(file: Uint8Array, options: RestoreOptions = {}): Promise<Hypervisor> {
+    const contents = await decodeSnapshot(file);
+    const r = new StateReader(contents.state, "state");
+    let config: SystemConfig;
+    try {
+      config = validateSystem(r.raw("description"), "the snapshot's system description");
+    } catch (err) {
+      if (err instanceof ConfigError) throw new SnapshotError(`snapshot: ${err.message}`);
+      throw err;
+    }
+    const paging = r.oneOf("paging", ["shadow", "nested"] as const);
+    if (options.paging && options.paging !== paging) {
+      throw new SnapshotError(`snapshot: it was taken with ${paging} paging and restores only so (the core's tables are part of it), not with ${options.paging}`);
+    }
+    const { restoreDisk, ...rest } = options;
+    const hv = new Hypervisor(config, {
+      ...rest, paging, ipcFastPath: r.bool("ipcFastPath"),
+      loadImage: options.loadImage as HypervisorOptions["loadImage"],
+    });
+    const images = r.list("images", config.partitions.length);
+    if (images.length !== config.partitions.length) throw new SnapshotError("snapshot: one image fingerprint per partition expected");
+    hv.restoredHashes = images.map((x) => x.asStr(64));
+    const diskList = r.list("disks", config.partitions.length);
+    if (contents.blobs.length !== 1 + diskList.length) throw new SnapshotError("snapshot: the disks listed and the disks embedded differ");
+    const disks: Array<BlockStorage | undefined> = config.partitions.map(() => undefined);
+    for (const [k, d] of diskList.entries()) {
+      const i = d.int("partition", 0, config.partitions.length - 1);
+      const disk = config.partitions[i].disk;
+      const bytes = contents.blobs[1 + k];
+      if (!disk || disks[i] || bytes.length !== d.int("size", 1, MAX_SNAPSHOT_DISK) || d.bool("readOnly") !== disk.readOnly) {
+        throw new SnapshotError(`snapshot: state.disks[${k}] does not match the partitions' disks`);
+      }
+      disks[i] = restoreDisk ? await restoreDisk(disk, bytes) : new MemoryDisk(bytes, disk.readOnly);
+    }
+    config.partitions.forEach((p, i) => {
+      if (p.disk && !disks[i]) throw new SnapshotError(`snapshot: partition "${p.name}"'s disk is missing`);
+    });
+    hv.starting = hv.build({ memory: contents.blobs[0], state: r.child("host"), disks });
+    await hv.starting;
+    return hv;
+  }
+
+  /** The hypervisor's own state besides the boards (halts, the timeline's reader, counters). */
+  private saveHostState(): StateValue {
+    return {
+      halts: this.halts.map((h) => (h ? { kind: h.kind, status: h.status, message: h.message } : null)),
+      timelineRead: this.timelineRead, switchesEmitted: this.switchesEmitted, switchesLost: this.switchesLost,
+      boards: this.boards.map((b) => b.saveState()),
+    };
+  }
+
+  private loadHostState(r: StateReader): void {
+    const halts = r.list("halts", this.config.partitions.length);
+    if (halts.length !== this.config.partitions.length) throw new SnapshotError("snapshot: one halt per partition expected");
+    this.halts = halts.map((h) => h.isNull() ? null
+      : ({ kind: h.oneOf("kind", HALT_KINDS), status: h.int("status", 0, Number.MAX_SAFE_INTEGER), message: h.str("message") } as Halt));
+    this.timelineRead = r.int("timelineRead", 0, 0xffff_ffff);
+    this.switchesEmitted = r.int("switchesEmitted", 0, Number.MAX_SAFE_INTEGER);
+    this.switchesLost = r.int("switchesLost", 0, Number.MAX_SAFE_INTEGER);
   }
 
   /** The board of a partition (for tests and tools: registers, RAM). */

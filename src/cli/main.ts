@@ -4,7 +4,7 @@
 //                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
-//                                 [--input FILE] [--stats] [--gdb PORT]
+//                                 [--input FILE] [--stats] [--gdb PORT] [--semihosting DIR]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
@@ -17,6 +17,8 @@ import { openSync, writeSync, closeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
+import type { SemihostingOptions } from "../vmm/board.js";
+import { semihostDirectory } from "../node/semihost-dir.js";
 import { ElfError } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
@@ -140,6 +142,7 @@ commands:
       --input FILE      console input for the guest, read before it starts
       --stats           print instructions and MIPS to stderr at the end
       --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
+      --semihosting DIR serve RISC-V semihosting calls, the guest's files confined to DIR
   help                  show this text
   --version             print the version
 `;
@@ -232,6 +235,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     input: { kind: "value" },
     stats: { kind: "flag" },
     gdb: { kind: "value" },
+    semihosting: { kind: "value" },
   });
   if (p.positional.length !== 1) {
     throw new UsageError(p.positional.length === 0 ? "run-elf needs a PROGRAM.elf" : `run-elf takes one program, got ${p.positional.length}`);
@@ -250,10 +254,20 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     if (!(err instanceof HostFileError)) throw err;
     throw new UsageError(`cannot read ${file}: ${err.reason}`);
   }
+  const semihostDir = p.options.get("semihosting");
+  let semihosting: SemihostingOptions | undefined;
+  if (typeof semihostDir === "string") {
+    try {
+      semihosting = { files: semihostDirectory(semihostDir), cmdline: file };
+    } catch (err) {
+      throw new UsageError(`--semihosting ${semihostDir}: ${(err as Error).message.replace(/^semihosting directory \S+:? ?/, "")}`);
+    }
+  }
   const machine = await Machine.create({
     core,
     ramBytes,
     fpu: !p.options.has("no-fpu"),
+    semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => io.stdout(bytes),
   });
@@ -321,6 +335,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     unwatch();
     unsubscribe();
     input.close();
+    machine.close();
   }
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
@@ -404,6 +419,7 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     loadImage: sys.loadImage,
     openDisk: sys.openDisk,
+    openSemihostDir: sys.openSemihostDir,
     wallClock: p.options.has("wall-clock"),
     ipcFastPath: !p.options.has("ipc-slow-path"),
     file: sys.file,

@@ -70,6 +70,17 @@ export interface PartitionDescription {
    *  RV32IMAC as before F and D existed: misa without them, every FP instruction and fcsr access
    *  an illegal instruction, the device tree's ISA string rv32imac. */
   fpu?: boolean;
+  /** RISC-V semihosting for this partition (absent: off). */
+  semihosting?: SemihostingDescription;
+}
+
+/** A partition's semihosting: its files' directory (relative to the description; absent: console
+ *  only), whether U-mode may call (default M and S only), SYS_GET_CMDLINE's answer (default the
+ *  image as written). */
+export interface SemihostingDescription {
+  dir?: string;
+  userspace?: boolean;
+  cmdline?: string;
 }
 
 export interface DiskDescription {
@@ -160,6 +171,7 @@ export interface PartitionConfig {
   htif: boolean;
   /** F and D on this partition's hart. */
   fpu: boolean;
+  semihosting?: { dir?: string; userspace: boolean; cmdline: string };
 }
 
 export interface DiskConfig {
@@ -179,11 +191,13 @@ export interface PartitionFiles {
   mode: GuestMode;
   /** The partition uses the ELF's HTIF symbols. */
   htif: boolean;
+  /** The partition's semihosting directory (must be a directory). */
+  semihostingDir?: string;
 }
 
 /** A problem with one of a partition's files: which field, and what is wrong. */
 export interface FileProblem {
-  field: "image" | "initrd" | "disk";
+  field: "image" | "initrd" | "disk" | "semihosting.dir";
   message: string;
 }
 
@@ -381,12 +395,31 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu"]);
+      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
       if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
       if (pd.fpu !== undefined && typeof pd.fpu !== "boolean") bad("fpu", "must be true (F and D, the default) or false (an RV32IMAC hart)");
+      let semihosting: PartitionConfig["semihosting"];
+      if (pd.semihosting !== undefined) {
+        const sh = pd.semihosting;
+        if (!isObj(sh)) {
+          bad("semihosting", 'must be an object: { "dir": "a directory for the guest\'s files", "userspace": false, "cmdline": "…" } (every field optional)');
+        } else {
+          unknownKeys(sh, `${p}.semihosting`, ["dir", "userspace", "cmdline"]);
+          if (sh.dir !== undefined && !isPath(sh.dir)) bad("semihosting.dir", pathProblem(sh.dir, "the directory of the guest's semihosting files"));
+          if (sh.userspace !== undefined && typeof sh.userspace !== "boolean") bad("semihosting.userspace", "must be true or false");
+          if (sh.cmdline !== undefined && (typeof sh.cmdline !== "string" || sh.cmdline.length > 4095 || sh.cmdline.includes("\0"))) {
+            bad("semihosting.cmdline", "must be a string of at most 4095 characters without NUL");
+          }
+          semihosting = {
+            dir: isPath(sh.dir) ? sh.dir : undefined,
+            userspace: sh.userspace === true,
+            cmdline: typeof sh.cmdline === "string" ? sh.cmdline : typeof pd.image === "string" ? pd.image : "",
+          };
+        }
+      }
       if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
       // (An invalid or repeated name is reported here and used nowhere else.)
       let pname = typeof pd.name === "string" ? pd.name : "";
@@ -502,7 +535,7 @@ export function validateSystem(
         });
       }
       if (ok && isPath(pd.image) && ram !== null && fileProblems) {
-        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode, htif: pd.htif === true })) fail(`${p}.${f.field}`, f.message);
+        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode, htif: pd.htif === true, semihostingDir: semihosting?.dir })) fail(`${p}.${f.field}`, f.message);
       }
       if (pname) partIndex.set(pname, i);
       partitions.push({
@@ -512,6 +545,7 @@ export function validateSystem(
         passive: pd.passive === true,
         htif: pd.htif === true,
         fpu: pd.fpu !== false,
+        ...(semihosting ? { semihosting } : {}),
       });
     });
   }
@@ -668,4 +702,46 @@ export function validateSystem(
 
   if (quantum === null || rtcEpoch === null || problems.length > 0) throw new ConfigError(file, problems);
   return { name, cyclesPerTick, quantum, rtcEpoch, partitions, schedule, regions, channels };
+}
+
+/**
+ * The system description (JSON) that validateSystem turns into `config` again: what a snapshot
+ * carries, so the one validator judges a restored system as it judged the original. Durations
+ * are written in cycles and sizes in bytes, so nothing is rounded on the way back.
+ */
+export function describeSystem(config: SystemConfig): Record<string, unknown> {
+  const cycles = (n: number) => `${n}cycles`;
+  const regionName = (r: number) => config.regions[r].name;
+  return {
+    name: config.name,
+    cyclesPerTick: config.cyclesPerTick,
+    quantum: cycles(config.quantum),
+    rtcEpoch: config.rtcEpoch,
+    memoryRegions: config.regions.map((r) => ({ name: r.name, size: r.size })),
+    partitions: config.partitions.map((p) => ({
+      name: p.name, image: p.image, mode: p.mode, ram: p.ramBytes, priority: p.priority,
+      ...(p.period > 0 ? { budget: cycles(p.budget), period: cycles(p.period) } : {}),
+      devices: [...p.devices],
+      ...(p.bootargs !== undefined ? { bootargs: p.bootargs } : {}),
+      ...(p.initrd !== undefined ? { initrd: p.initrd } : {}),
+      ...(p.disk ? { disk: { file: p.disk.file, readOnly: p.disk.readOnly, mode: p.disk.mode, buffer: p.disk.bufferBytes } } : {}),
+      mappings: p.mappings.map((m) => ({
+        region: regionName(m.region), address: m.address,
+        perms: `${m.read ? "r" : ""}${m.write ? "w" : ""}${m.exec ? "x" : ""}`,
+      })),
+      passive: p.passive,
+      htif: p.htif,
+    })),
+    schedule: {
+      majorFrame: cycles(config.schedule.majorFrame),
+      windows: config.schedule.windows.map((w) => ({
+        start: cycles(w.start), length: cycles(w.length), partitions: w.partitions.map((i) => config.partitions[i].name),
+      })),
+    },
+    channels: config.channels.map((c) => ({
+      name: c.name,
+      ends: c.ends.map((e) => ({ partition: config.partitions[e.partition].name, id: e.id, pp: e.pp })),
+      ...(c.region !== undefined ? { region: regionName(c.region) } : {}),
+    })),
+  };
 }

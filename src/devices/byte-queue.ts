@@ -32,6 +32,17 @@ export class ByteQueue {
     return out;
   }
 
+  /** The bytes waiting, front first (a copy). */
+  peekAll(): Uint8Array {
+    return Uint8Array.from(this.bytes.slice(this.head));
+  }
+
+  /** Replace the contents (a snapshot's restore). */
+  replace(bytes: Uint8Array): void {
+    this.bytes = Array.from(bytes);
+    this.head = 0;
+  }
+
   clear(): void {
     this.bytes = [];
     this.head = 0;

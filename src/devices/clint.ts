@@ -8,6 +8,7 @@
 
 import type { MmioDevice } from "./device.js";
 import type { PartitionTime } from "../machine/time.js";
+import { encode, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export interface ClintLines {
   /** Drive the machine software interrupt (mip.MSIP) or timer interrupt (mip.MTIP) line. */
@@ -68,6 +69,16 @@ export class Clint implements MmioDevice {
         return;
     }
     this.update();
+  }
+
+  saveState(): StateValue {
+    return { msip: this.msip, mtimecmp: encode.big(this.mtimecmp) };
+  }
+
+  /** (The lines and the core's deadline are in the core's memory, restored with it.) */
+  loadState(r: StateReader): void {
+    this.msip = r.int("msip", 0, 1);
+    this.mtimecmp = r.big("mtimecmp");
   }
 
   /** Re-evaluate MTIP against the current time and program the core's deadline. */

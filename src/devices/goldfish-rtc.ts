@@ -26,6 +26,7 @@
 
 import type { IrqLine, MmioDevice } from "./device.js";
 import { DeviceTimer } from "./device-timer.js";
+import { encode, type StateReader, type StateValue } from "../snapshot/state.js";
 
 /** The default epoch of deterministic runs: 2026-01-01T00:00:00Z, in seconds since 1970. */
 export const DEFAULT_RTC_EPOCH = 1_767_225_600;
@@ -71,6 +72,25 @@ export class GoldfishRtc implements MmioDevice {
     makeTimer: (fire: () => void) => DeviceTimer = (fire) => new DeviceTimer(fire),
   ) {
     this.timer = makeTimer(() => this.check());
+  }
+
+  saveState(): StateValue {
+    return {
+      offset: encode.big(this.offset), latchedHigh: this.latchedHigh, alarm: encode.big(this.alarm),
+      armed: encode.bigOrNull(this.armed), irqEnabled: this.irqEnabled, irqPending: this.irqPending,
+      irqLevel: this.irqLevel, deadline: encode.bigOrNull(this.timer.deadline),
+    };
+  }
+
+  loadState(r: StateReader): void {
+    this.offset = r.big("offset");
+    this.latchedHigh = r.int("latchedHigh", 0, 0xffff_ffff);
+    this.alarm = r.big("alarm");
+    this.armed = r.bigOrNull("armed");
+    this.irqEnabled = r.bool("irqEnabled");
+    this.irqPending = r.bool("irqPending");
+    this.irqLevel = r.bool("irqLevel");
+    this.timer.set(r.bigOrNull("deadline"));
   }
 
   /** The RTC's time now, in nanoseconds since 1970. */

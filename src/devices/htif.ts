@@ -20,6 +20,7 @@
 // allows), so one guest command never holds the host for long.
 
 import type { GuestMemory } from "../vmm/guest-memory.js";
+import type { StateReader, StateValue } from "../snapshot/state.js";
 
 export interface HtifEvents {
   output(byte: number): void;
@@ -49,6 +50,15 @@ export class Htif {
     private readonly mem: GuestMemory,
     private readonly events: HtifEvents,
   ) {}
+
+  saveState(): StateValue {
+    return { pendingLow: this.pendingLow, pendingRead: this.pendingRead };
+  }
+
+  loadState(r: StateReader): void {
+    this.pendingLow = r.bool("pendingLow");
+    this.pendingRead = r.bool("pendingRead");
+  }
 
   /** A word of tohost/fromhost (the board checked both are in RAM when it loaded the image). */
   private word(pa: number): number {

@@ -7,6 +7,7 @@
 // samples the line again). RISC-V PLIC specification 1.0.0.
 
 import type { MmioDevice } from "./device.js";
+import { encode, SnapshotError, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export const PLIC_SOURCES = 96; // IDs 0..95; 0 is "no interrupt"
 const CONTEXTS = 2;
@@ -32,6 +33,29 @@ export class Plic implements MmioDevice {
 
   /** `setOutput(context, level)`: context 0 drives MEIP, context 1 SEIP. */
   constructor(readonly name: string, private readonly setOutput: (context: number, level: boolean) => void) {}
+
+  saveState(): StateValue {
+    return {
+      priority: encode.words(this.priority), pending: encode.words(this.pending), level: encode.words(this.level),
+      claimed: encode.words(this.claimed), edgeWhileClaimed: encode.words(this.edgeWhileClaimed),
+      enable0: encode.words(this.enable[0]), enable1: encode.words(this.enable[1]),
+      threshold: encode.words(this.threshold), output0: this.outputs[0], output1: this.outputs[1],
+    };
+  }
+
+  loadState(r: StateReader): void {
+    const priority = r.words("priority", PLIC_SOURCES);
+    if (priority.some((p) => p > 7)) throw new SnapshotError(`snapshot: ${r.path}.priority: a priority is 0 to 7`);
+    this.priority.set(priority);
+    for (const name of ["pending", "level", "claimed", "edgeWhileClaimed"] as const) this[name].set(r.words(name, WORDS));
+    this.enable[0].set(r.words("enable0", WORDS));
+    this.enable[1].set(r.words("enable1", WORDS));
+    const threshold = r.words("threshold", CONTEXTS);
+    if (threshold.some((t) => t > 7)) throw new SnapshotError(`snapshot: ${r.path}.threshold: a threshold is 0 to 7`);
+    this.threshold.set(threshold);
+    this.outputs[0] = r.bool("output0");
+    this.outputs[1] = r.bool("output1");
+  }
 
   /**
    * An edge on source `id` (an edge-triggered gateway, PLIC spec §4): the source becomes pending

@@ -37,6 +37,7 @@
 
 import type { IrqLine, MmioDevice } from "./device.js";
 import { ByteQueue } from "./byte-queue.js";
+import { encode, MAX_SNAPSHOT_INPUT, type StateReader, type StateValue } from "../snapshot/state.js";
 import { noIrq } from "./device.js";
 import { DeviceTimer, type DeviceClock } from "./device-timer.js";
 
@@ -105,6 +106,35 @@ export class Uart16550 implements MmioDevice {
     makeTimer: (fire: () => void) => DeviceTimer = (fire) => new DeviceTimer(fire),
   ) {
     this.timeout = makeTimer(() => this.timeoutExpired());
+  }
+
+  saveState(): StateValue {
+    return {
+      input: encode.bytes(this.input.peekAll()), rx: encode.bytes(this.rx.peekAll()),
+      fifoEnabled: this.fifoEnabled, trigger: this.trigger, overrun: this.overrun, timedOut: this.timedOut,
+      lastRxActivity: encode.big(this.lastRxActivity), timeout: encode.bigOrNull(this.timeout.deadline),
+      ier: this.ier, lcr: this.lcr, mcr: this.mcr, scr: this.scr, dll: this.dll, dlm: this.dlm,
+      threPending: this.threPending, irqLevel: this.irqLevel,
+    };
+  }
+
+  loadState(r: StateReader): void {
+    this.input.replace(r.bytes("input", MAX_SNAPSHOT_INPUT));
+    this.rx.replace(r.bytes("rx", RX_FIFO_BYTES));
+    this.fifoEnabled = r.bool("fifoEnabled");
+    this.trigger = TRIGGER_LEVELS[TRIGGER_LEVELS.indexOf(r.int("trigger", 1, 14))] ?? 1;
+    this.overrun = r.bool("overrun");
+    this.timedOut = r.bool("timedOut");
+    this.lastRxActivity = r.big("lastRxActivity");
+    this.timeout.set(r.bigOrNull("timeout"));
+    this.ier = r.int("ier", 0, 0x0f);
+    this.lcr = r.int("lcr", 0, 0xff);
+    this.mcr = r.int("mcr", 0, 0x1f);
+    this.scr = r.int("scr", 0, 0xff);
+    this.dll = r.int("dll", 0, 0xff);
+    this.dlm = r.int("dlm", 0, 0xff);
+    this.threPending = r.bool("threPending");
+    this.irqLevel = r.bool("irqLevel");
   }
 
   /** Queue bytes for the guest to receive (they enter the receiver as it has room). */

@@ -13,6 +13,7 @@
 
 import type { GuestMemory, Virtqueue, VirtioBackend, VirtioChain } from "./virtio-mmio.js";
 import { VirtqueueError, WORK_PER_EXIT } from "./virtio-mmio.js";
+import type { StateReader, StateValue } from "../snapshot/state.js";
 
 export const SECTOR = 512;
 /** The most data one request may move (larger ones fail with an I/O error, bounding the host
@@ -105,6 +106,18 @@ export class VirtioBlk implements VirtioBackend {
 
   constructor(private readonly storage: BlockStorage, private readonly serial = "wasmvisor-disk") {
     this.writeback = this.defaultWriteback;
+  }
+
+  saveState(): StateValue {
+    return { writeback: this.writeback, counts: { ...this.counts }, lastStorageError: this.lastStorageError };
+  }
+
+  /** (After the transport attached it again, when the driver had.) */
+  loadState(r: StateReader): void {
+    this.writeback = r.int("writeback", 0, 1);
+    const c = r.child("counts");
+    for (const k of Object.keys(this.counts) as Array<keyof typeof this.counts>) this.counts[k] = c.int(k, 0, Number.MAX_SAFE_INTEGER);
+    this.lastStorageError = r.strOrNull("lastStorageError");
   }
 
   private get defaultWriteback(): number {

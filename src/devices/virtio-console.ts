@@ -7,6 +7,7 @@
 
 import { ByteQueue } from "./byte-queue.js";
 import { VirtqueueError, WORK_PER_EXIT, type GuestMemory, type Virtqueue, type VirtioBackend, type VirtioChain } from "./virtio-mmio.js";
+import { encode, MAX_SNAPSHOT_INPUT, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export class VirtioConsole implements VirtioBackend {
   readonly deviceId = 3;
@@ -31,11 +32,37 @@ export class VirtioConsole implements VirtioBackend {
     return 0; // no F_SIZE, no F_MULTIPORT: nothing in the configuration space
   }
 
-  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory): void {
+  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory, _features: bigint, restoring = false): void {
     this.queues = queues;
     this.interrupt = interrupt;
     this.mem = mem;
-    this.deliver();
+    if (!restoring) this.deliver();
+  }
+
+  saveState(): StateValue {
+    return {
+      input: encode.bytes(this.input.peekAll()),
+      sending: this.sending && {
+        head: this.sending.chain.head, sent: this.sending.sent,
+        buffers: this.sending.chain.buffers.map((b) => ({ gpa: b.gpa, length: b.length, writable: b.writable })),
+      },
+    };
+  }
+
+  /** (After the transport attached it again, when the driver had.) The chain in progress is
+   *  reached through the memory gate when it goes on, like any other. */
+  loadState(r: StateReader): void {
+    this.input.replace(r.bytes("input", MAX_SNAPSHOT_INPUT));
+    const s = r.childOrNull("sending");
+    this.sending = s && {
+      sent: s.int("sent", 0, 0xffff_ffff),
+      chain: {
+        head: s.int("head", 0, 0xffff),
+        buffers: s.list("buffers", this.queueSizes[1]).map((b) => ({
+          gpa: b.int("gpa", 0, 0xffff_ffff), length: b.int("length", 0, 0xffff_ffff), writable: b.bool("writable"),
+        })),
+      },
+    };
   }
 
   reset(): void {

@@ -18,6 +18,7 @@
 
 import type { IrqLine, MmioDevice } from "./device.js";
 import type { GuestMemory } from "../vmm/guest-memory.js";
+import { encode, SnapshotError, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export type { GuestMemory } from "../vmm/guest-memory.js";
 
@@ -101,6 +102,21 @@ export class Virtqueue {
 
   constructor(readonly index: number, readonly maxSize: number, private readonly mem: GuestMemory) {}
 
+  saveState(): StateValue {
+    return { num: this.num, ready: this.ready, desc: this.desc, driver: this.driver, device: this.device, lastAvail: this.lastAvail };
+  }
+
+  loadState(r: StateReader): void {
+    const num = r.int("num", 0, this.maxSize);
+    if ((num & (num - 1)) !== 0) throw new SnapshotError(`snapshot: ${r.path}.num must be a power of two`);
+    this.num = num;
+    this.ready = r.bool("ready") && num > 0;
+    this.desc = r.int("desc", 0, 0xffff_ffff);
+    this.driver = r.int("driver", 0, 0xffff_ffff);
+    this.device = r.int("device", 0, 0xffff_ffff);
+    this.lastAvail = r.int("lastAvail", 0, 0xffff);
+  }
+
   reset(): void {
     this.num = 0;
     this.ready = false;
@@ -181,7 +197,10 @@ export interface VirtioBackend {
   writeConfig?(offset: number, size: number, value: number): void;
   /** The transport is ready (DRIVER_OK) with these queues and the feature bits the driver
    *  accepted; called again after every reset. */
-  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory, features: bigint): void;
+  attach(queues: Virtqueue[], interrupt: (cause: number) => void, mem: GuestMemory, features: bigint, restoring?: boolean): void;
+  /** The backend's own state in a snapshot (loaded after attach, when the driver had attached). */
+  saveState(): StateValue;
+  loadState(state: StateReader): void;
   /** The driver notified queue `q`. Returns false when it stopped with work left because the
    *  work budget of one exit (WORK_PER_EXIT) is used up: the transport asks for the access
    *  again, and the next notify goes on. Throws VirtqueueError for a malformed ring. */
@@ -212,6 +231,32 @@ export class VirtioMmio implements MmioDevice {
 
   private get features(): bigint {
     return this.backend.features | F_VERSION_1;
+  }
+
+  saveState(): StateValue {
+    return {
+      status: this.status, deviceFeaturesSel: this.deviceFeaturesSel, driverFeaturesSel: this.driverFeaturesSel,
+      driverFeatures: encode.big(this.driverFeatures), queueSel: this.queueSel, interruptStatus: this.interruptStatus,
+      lastError: this.lastError, queues: this.queues.map((q) => q.saveState()), backend: this.backend.saveState(),
+    };
+  }
+
+  /** The transport's registers and queues, then the backend (attached again first if the driver
+   *  had made the device ready: without delivering anything, which happened before the save). */
+  loadState(r: StateReader): void {
+    this.status = r.int("status", 0, 0xff);
+    this.deviceFeaturesSel = r.int("deviceFeaturesSel", 0, 0xffff_ffff);
+    this.driverFeaturesSel = r.int("driverFeaturesSel", 0, 0xffff_ffff);
+    this.driverFeatures = r.big("driverFeatures");
+    this.queueSel = r.int("queueSel", 0, 0xffff_ffff);
+    this.interruptStatus = r.int("interruptStatus", 0, 3);
+    this.lastError = r.strOrNull("lastError");
+    const queues = r.list("queues", this.queues.length);
+    if (queues.length !== this.queues.length) throw new SnapshotError(`snapshot: ${r.path}.queues must have ${this.queues.length} entries`);
+    this.queues.forEach((q, i) => q.loadState(queues[i]));
+    this.backend.reset();
+    if (this.status & S_DRIVER_OK) this.backend.attach(this.queues, (cause) => this.raise(cause), this.mem, this.driverFeatures, true);
+    this.backend.loadState(r.child("backend"));
   }
 
   private get queue(): Virtqueue | null {

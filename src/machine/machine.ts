@@ -10,10 +10,10 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, RAM_HOST_BASE,
+  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE,
   V_WFI, vcpuAddr,
 } from "../../assembly/layout.js";
-import { Board, DeviceBus, RAM_BASE, type Halt } from "../vmm/board.js";
+import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, type ElfImage } from "../loader/elf.js";
 import { VirtualTime } from "./time.js";
@@ -56,6 +56,8 @@ export interface MachineOptions {
   rtcEpoch?: number;
   /** The F and D extensions (default true: RV32GC; false: an RV32IMAC hart, README "F and D"). */
   fpu?: boolean;
+  /** RISC-V semihosting (absent: off; the sequence's EBREAK is an ordinary breakpoint). */
+  semihosting?: SemihostingOptions;
 }
 
 export interface RegisterState {
@@ -96,7 +98,7 @@ export class Machine {
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
-      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, fpu: options.fpu,
+      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, fpu: options.fpu, semihosting: options.semihosting,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
@@ -116,6 +118,7 @@ export class Machine {
       host: {
         mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
         mmioWrite: (d, o, s, v) => machine!.bus.write(d, o, s, v),
+        hypercall: (_v, e, f) => machine!.board.hypercall(e, f), // (semihosting: no SBI here)
       },
     });
     machine = new Machine(core, options, ramBytes);
@@ -169,6 +172,12 @@ export class Machine {
 
   private stop(halt: Halt): void {
     if (!this.halt) this.halt = halt;
+    this.board.closeFiles();
+  }
+
+  /** Close the guest's host files (semihosting): the run is over, however it ended. */
+  close(): void {
+    this.board.closeFiles();
   }
 
   /**
@@ -180,6 +189,7 @@ export class Machine {
     let done = 0;
     const exports = this.core.exports;
     this.atBreakpoint = false;
+    this.board.inputOpen = inputOpen;
     while (done < budget && !this.halt) {
       let slice = Math.min(budget - done, SLICE_MAX);
       if (this.board.htifPendingLow) slice = Math.min(slice, HTIF_GRACE);
@@ -194,7 +204,9 @@ export class Machine {
       this.work += work;
       this.retired += n;
       if (this.board.htifPendingLow && reason !== EXIT_WATCH) this.board.flushHtifLow();
-      if (reason === EXIT_BREAK) {
+      if (reason === EXIT_RETRY && inputOpen && this.board.semihosting?.waitingForInput) {
+        break; // a semihosting read waits for console input: the caller waits for it, then calls again
+      } else if (reason === EXIT_BREAK) {
         this.atBreakpoint = true; // a debugger's breakpoint (src/debug/): the hart stays on it
         break;
       } else if (reason === EXIT_WATCH) {
@@ -239,9 +251,9 @@ export class Machine {
     this.stop({ kind: "stopped", status, message });
   }
 
-  /** True when the hart sits in WFI. */
+  /** True when the hart sits in WFI, or a semihosting read waits for console input. */
   get waiting(): boolean {
-    return this.words[(this.vcpu + V_WFI) >> 2] !== 0;
+    return this.words[(this.vcpu + V_WFI) >> 2] !== 0 || (this.board.semihosting?.waitingForInput ?? false);
   }
 
   /** Stop with the instruction-limit status (used by run loops that enforce --max-insns). */

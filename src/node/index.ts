@@ -17,7 +17,7 @@ export { main as cliMain } from "../cli/main.js";
  * A Hypervisor for the system description in `file`: read and validated (throws ConfigError
  * listing every problem), its images, initrds and disks resolved relative to the file.
  */
-export function openSystem(file: string, options: Omit<HypervisorOptions, "loadImage" | "openDisk" | "file"> = {}): Hypervisor {
+export function openSystem(file: string, options: Omit<HypervisorOptions, "loadImage" | "openDisk" | "openSemihostDir" | "file"> = {}): Hypervisor {
   const sys = loadSystemFile(file);
-  return new Hypervisor(sys.config, { ...options, loadImage: sys.loadImage, openDisk: sys.openDisk, file });
+  return new Hypervisor(sys.config, { ...options, loadImage: sys.loadImage, openDisk: sys.openDisk, openSemihostDir: sys.openSemihostDir, file });
 }

@@ -11,6 +11,8 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 import { FileDisk, openDiskImage } from "./disk-file.js";
 import { readRegularFile, openRegularFile, HostFileError, formatBytes } from "./host-file.js";
 import { RapilogDisk } from "./rapilog-disk.js";
+import { semihostDirectory } from "./semihost-dir.js";
+import type { SemihostFiles } from "../devices/semihosting.js";
 
 /** A disk of the description as a host file: writethrough (FileDisk) or RapiLog. */
 export function openDiskFile(disk: DiskConfig): FileDisk | RapilogDisk {
@@ -23,6 +25,8 @@ export interface SystemFile {
   loadImage: (image: string) => Uint8Array;
   /** Open a disk named in the description (a host file, writethrough or RapiLog). */
   openDisk: (disk: DiskConfig) => BlockStorage;
+  /** Open a partition's semihosting directory (its files confined to it). */
+  openSemihostDir: (dir: string) => SemihostFiles;
   file: string;
 }
 
@@ -61,6 +65,7 @@ export function loadSystemFile(file: string): SystemFile {
     config,
     loadImage: (image) => readRegularFile(imagePath(image)),
     openDisk: (disk) => openDiskFile({ ...disk, file: imagePath(disk.file) }),
+    openSemihostDir: (d) => semihostDirectory(imagePath(d)),
     file,
   };
 }
@@ -150,6 +155,13 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       problems.push({ field: "disk", message: err.message });
+    }
+  }
+  if (p.semihostingDir !== undefined) {
+    try {
+      semihostDirectory(path(p.semihostingDir));
+    } catch (err) {
+      problems.push({ field: "semihosting.dir", message: (err as Error).message });
     }
   }
   return problems;

@@ -16,7 +16,8 @@ import {
   SYS_HOST_REQ, HOSTREQ_IRQ, HOSTREQ_STOP, HOSTREQ_RETRY, PHYSMAP_ENTRY, PHYSMAP_MAX, PM_BASE, PM_SIZE, PM_KIND,
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
   V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
-  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, STAGE2_TABLE, vcpuAddr, physmapAddr,
+  GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, STAGE2_TABLE, V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2,
+  V_SEMIHOST, SEMIHOST_ON, SEMIHOST_USER, HC_SEMIHOSTING, vcpuAddr, physmapAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -30,11 +31,13 @@ import { virtDeviceTree, node, PH_PLIC, ISA_RV32GC, ISA_RV32IMAC, type FdtValue,
 import { VirtioMmio, EmptyVirtioSlots } from "../devices/virtio-mmio.js";
 import { GoldfishRtc, DEFAULT_RTC_EPOCH, virtualRtcSource, hostRtcSource } from "../devices/goldfish-rtc.js";
 import { DeviceTimer, type DeviceClock } from "../devices/device-timer.js";
+import { Semihosting, type SemihostFiles } from "../devices/semihosting.js";
 import { VirtioBlk, type BlockStorage } from "../devices/virtio-blk.js";
 import { VirtioConsole } from "../devices/virtio-console.js";
 import { ChannelDoorbells, CHANNEL_BASE, CHANNEL_WINDOW, CHANNEL_IRQ_BASE } from "../devices/channel.js";
 import type { VirtualTime } from "../machine/time.js";
 import { GuestMemory, layoutWords, type MemoryWindow } from "./guest-memory.js";
+import { encode, SnapshotError, MAX_SNAPSHOT_INPUT, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const FINISHER_BASE = 0x0010_0000;
@@ -89,6 +92,7 @@ export type Halt =
   | { kind: "fail"; status: number; message: string }
   | { kind: "reset"; status: 0; message: string }
   | { kind: "htif"; status: number; message: string }
+  | { kind: "semihosting"; status: number; message: string }
   | { kind: "shutdown"; status: number; message: string }
   | { kind: "fault"; status: number; message: string }
   | { kind: "limit"; status: number; message: string }
@@ -186,8 +190,21 @@ export interface BoardOptions {
   rtcEpoch?: number;
   /** The RTC follows the host's clock instead (wall-clock runs). Default false. */
   wallClock?: boolean;
+  /** RISC-V semihosting for this partition (src/devices/semihosting.ts); absent: off, the
+   *  semihosting sequence's EBREAK is an ordinary breakpoint. */
+  semihosting?: SemihostingOptions;
   onOutput(bytes: Uint8Array): void;
   onHalt(halt: Halt): void;
+}
+
+/** A partition's semihosting: where its files are, who may call, what SYS_GET_CMDLINE says. */
+export interface SemihostingOptions {
+  /** The directory its files live in (null: none; opening a file fails with ENOENT). */
+  files: SemihostFiles | null;
+  /** U-mode may make calls too (QEMU's userspace=on); default: M and S only. */
+  userspace?: boolean;
+  /** SYS_GET_CMDLINE's answer (default ""). */
+  cmdline?: string;
 }
 
 export class Board {
@@ -209,6 +226,8 @@ export class Board {
   private readonly deviceIds = new Map<DeviceName, number>();
   private readonly regions: readonly MappedRegion[];
   private htif: Htif | null = null;
+  /** The virtio-mmio transports of this board's virtio devices (their state is in a snapshot). */
+  private readonly virtioTransports: VirtioMmio[] = [];
   private loaded = false;
   private regionCount = 0;
   private stage2 = 0;
@@ -225,6 +244,13 @@ export class Board {
   private lookAt: bigint | null = null;
   /** True while the board serves one of the guest's hypercalls. */
   private inHypercall = false;
+  /** RISC-V semihosting, when the partition has it. */
+  readonly semihosting: Semihosting | null = null;
+  /** SYS_HEAPINFO's range: the largest stretch of RAM the loaded images leave free. */
+  private heap = { base: RAM_BASE, limit: RAM_BASE };
+  /** More console input may still come (the run loop says so; default false: what is queued is
+   *  all there will be). Semihosting reads wait for input only while this is true. */
+  inputOpen = false;
 
   /** F and D on this board's hart (BoardOptions.fpu). */
   readonly fpu: boolean;
@@ -266,6 +292,26 @@ export class Board {
     }
     // The RTC: in deterministic runs its own epoch plus the partition's own time.
     const rtcSource = o.wallClock ? hostRtcSource(clock) : virtualRtcSource(o.rtcEpoch ?? DEFAULT_RTC_EPOCH, o.time.partition(o.index));
+    if (o.semihosting) {
+      const sh = o.semihosting;
+      const time = o.time.partition(o.index);
+      this.semihosting = new Semihosting({
+        memory: this.memory,
+        translating: () => this.translating(),
+        translate: (va) => this.debugTranslate(va),
+        register: (r) => this.register(r),
+        files: sh.files,
+        output: (bytes) => { for (const b of bytes) this.emit(b); },
+        input: () => this.takeInput(),
+        inputOpen: () => this.inputOpen,
+        elapsedNs: () => time.mtime() * 100n, // mtime counts at 10 MHz
+        timeSeconds: () => Number(rtcSource.nowNs() / 1_000_000_000n),
+        cmdline: () => sh.cmdline ?? "",
+        heap: () => this.heap,
+        exit: (status, message) => this.finishWith({ kind: "semihosting", status, message }),
+        retry: () => { this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_RETRY; },
+      });
+    }
     this.rtc = new GoldfishRtc(`${o.name}.rtc`, rtcSource, (level) => this.plic?.setLevel(RTC_IRQ, level), timer);
     this.extraWindows.push([RTC_BASE, 0x1000, o.bus.add(this.rtc)]);
     // virtio devices reach the partition's memory by DMA through its gate, and nothing else.
@@ -274,6 +320,7 @@ export class Board {
     if (o.disk) {
       this.virtioBlk = new VirtioBlk(o.disk, `${o.name}-vda`);
       const dev = new VirtioMmio(`${o.name}.virtio-blk`, this.virtioBlk, this.memory, line(VIRTIO_IRQ["virtio-blk"]), retry);
+      this.virtioTransports.push(dev);
       this.deviceIds.set("virtio-blk", o.bus.add(dev));
     }
     const channels = o.channels ?? [];
@@ -285,6 +332,7 @@ export class Board {
       this.virtioConsole = new VirtioConsole((b) => this.emit(b));
       const dev = new VirtioMmio(`${o.name}.virtio-console`, this.virtioConsole, this.memory, line(VIRTIO_IRQ["virtio-console"]), retry);
       this.virtioConsole.setGuard((op) => dev.guarded(op));
+      this.virtioTransports.push(dev);
       this.deviceIds.set("virtio-console", o.bus.add(dev));
     }
     // The other virtio-mmio slots answer as empty ones (one window per run of adjacent slots).
@@ -340,6 +388,79 @@ export class Board {
     return next;
   }
 
+  // ── Snapshots (src/snapshot/) ─────────────────────────────────────────────────────────────
+
+  /** The board's host-side state: its devices, console input and output not yet handed on, and
+   *  what loading the image decided (HTIF's words, the device tree's address, the stage-2 root).
+   *  The hart and the memory map are in the core's memory, which a snapshot carries whole. */
+  saveState(): StateValue {
+    return {
+      uart: this.uart?.saveState() ?? null,
+      clint: this.clint?.saveState() ?? null,
+      plic: this.plic?.saveState() ?? null,
+      rtc: this.rtc.saveState(),
+      virtio: this.virtioTransports.map((t) => t.saveState()),
+      htif: this.htif ? { tohost: this.htif.tohost, fromhost: this.htif.fromhost, state: this.htif.saveState() } : null,
+      sbiInput: encode.bytes(this.sbiInput.peekAll()),
+      output: encode.bytes(this.outBuf.subarray(0, this.outLen)),
+      dtbAddress: this.dtbAddress,
+      // Semihosting's errno and heap; open host files are not carried (a restored partition
+      // finds its handles closed: EBADF).
+      semihosting: this.semihosting ? { errno: this.semihosting.errno, heapBase: this.heap.base, heapLimit: this.heap.limit } : null,
+    };
+  }
+
+  /** Take the state saveState() gave, on a board built for the same partition (after the core's
+   *  memory was restored; instead of loading an image). */
+  loadState(r: StateReader): void {
+    const device = (name: "uart" | "clint" | "plic", dev: { loadState(r: StateReader): void } | null) => {
+      const s = r.childOrNull(name);
+      if ((s === null) !== (dev === null)) throw new SnapshotError(`snapshot: ${r.path}.${name} does not match the partition's devices`);
+      if (s && dev) dev.loadState(s);
+    };
+    device("uart", this.uart);
+    device("clint", this.clint);
+    device("plic", this.plic);
+    this.rtc.loadState(r.child("rtc"));
+    const virtio = r.list("virtio", this.virtioTransports.length);
+    if (virtio.length !== this.virtioTransports.length) throw new SnapshotError(`snapshot: ${r.path}.virtio does not match the partition's devices`);
+    this.virtioTransports.forEach((t, i) => t.loadState(virtio[i]));
+    const h = r.childOrNull("htif");
+    this.htif = null;
+    if (h) {
+      const inRam = (at: number) => at % 8 === 0 && at >= RAM_BASE && at + 8 <= RAM_BASE + this.ramBytes;
+      const tohost = h.int("tohost", 0, 0xffff_ffff);
+      const fromhost = h.intOrNull("fromhost", 0, 0xffff_ffff);
+      if (!this.o.htif || !inRam(tohost) || (fromhost !== null && !inRam(fromhost))) {
+        throw new SnapshotError(`snapshot: ${r.path}.htif is not possible for this partition`);
+      }
+      this.htif = this.makeHtif(tohost, fromhost);
+      this.htif.loadState(h.child("state"));
+    }
+    this.sbiInput.replace(r.bytes("sbiInput", MAX_SNAPSHOT_INPUT));
+    const output = r.bytes("output", this.outBuf.length);
+    this.outBuf.set(output);
+    this.outLen = output.length;
+    this.dtbAddress = r.int("dtbAddress", 0, 0xffff_ffff);
+    const sh = r.childOrNull("semihosting");
+    if (sh && !this.semihosting) throw new SnapshotError(`snapshot: ${r.path}.semihosting: this partition has no semihosting`);
+    if (sh && this.semihosting) {
+      this.semihosting.closeAll();
+      this.semihosting.errno = sh.int("errno", 0, 0xffff_ffff);
+      this.heap = { base: sh.int("heapBase", 0, 0xffff_ffff), limit: sh.int("heapLimit", 0, 0xffff_ffff) };
+    }
+    this.loaded = true;
+  }
+
+  /** Write this board's memory map (and stage-2 table) again from its description, and point
+   *  its vCPU at them: a restored system never takes host addresses from a snapshot file. */
+  rebuildMap(): void {
+    this.writeMap();
+    this.words[(this.vcpu + V_PHYSMAP) >> 2] = physmapAddr(this.index);
+    this.words[(this.vcpu + V_PHYSMAP_COUNT) >> 2] = this.regionCount;
+    this.words[(this.vcpu + V_STAGE2) >> 2] = this.stage2;
+  }
+
   // ── Loading and reset ─────────────────────────────────────────────────────────────────────
 
   /**
@@ -370,19 +491,49 @@ export class Board {
           throw new RangeError(`${name}: symbol ${symbol} (0x${at.toString(16)}) must be an 8-byte-aligned address in RAM (HTIF)`);
         }
       }
-      this.htif = new Htif(tohost, fromhost, this.memory, {
-        output: (b) => this.emit(b),
-        input: () => (this.uart ? this.uart.takeInput() : -1),
-        exit: (code) => this.finishWith({
-          kind: "htif", status: code,
-          message: code === 0 ? "passed (HTIF tohost = 1)" : `failed (HTIF exit code ${code})`,
-        }),
-        fault: (message) => this.finishWith({ kind: "fault", status: STATUS_FAULT, message: `stopped by a fatal fault: ${message}` }),
-      });
+      this.htif = this.makeHtif(tohost, fromhost);
     }
     if (this.mode === "supervisor") this.writeDeviceTree(image, name, initrd);
     else if (initrd) throw new RangeError(`${initrd.name}: an initial RAM disk needs a supervisor-mode partition (it is named in the device tree)`);
+    this.semihosting?.closeAll();
+    this.heap = this.largestFreeRam(image, initrd?.bytes.length ?? 0);
     this.reset(image.entry);
+  }
+
+  /** The largest stretch of RAM that the image's segments (and in supervisor mode the device
+   *  tree and initrd) leave free: SYS_HEAPINFO's heap, as QEMU finds it between its ROM blobs. */
+  private largestFreeRam(image: ElfImage, initrdBytes: number): { base: number; limit: number } {
+    const used = image.segments.filter((s) => s.memsz > 0).map((s) => [s.paddr, s.paddr + s.memsz]);
+    if (this.mode === "supervisor") {
+      const placed = bootPlacement(image, this.ramBytes, initrdBytes);
+      if (typeof placed !== "string") used.push([initrdBytes > 0 ? placed.initrdStart : placed.dtb, RAM_BASE + this.ramBytes]);
+    }
+    used.sort((a, b) => a[0] - b[0]);
+    let best = { base: RAM_BASE, limit: RAM_BASE };
+    let at = RAM_BASE;
+    for (const [from, to] of [...used, [RAM_BASE + this.ramBytes, RAM_BASE + this.ramBytes]]) {
+      if (from - at > best.limit - best.base) best = { base: at, limit: from };
+      at = Math.max(at, to);
+    }
+    return best;
+  }
+
+  /** Close the partition's host files (its semihosting handles): it has ended. */
+  closeFiles(): void {
+    this.semihosting?.closeAll();
+  }
+
+  /** HTIF at `tohost` / `fromhost` (checked to be in RAM). */
+  private makeHtif(tohost: number, fromhost: number | null): Htif {
+    return new Htif(tohost, fromhost, this.memory, {
+      output: (b) => this.emit(b),
+      input: () => (this.uart ? this.uart.takeInput() : -1),
+      exit: (code) => this.finishWith({
+        kind: "htif", status: code,
+        message: code === 0 ? "passed (HTIF tohost = 1)" : `failed (HTIF exit code ${code})`,
+      }),
+      fault: (message) => this.finishWith({ kind: "fault", status: STATUS_FAULT, message: `stopped by a fatal fault: ${message}` }),
+    });
   }
 
   /** The device tree goes in the last 64 KiB of RAM (where QEMU puts it, below the top). */
@@ -443,6 +594,9 @@ export class Board {
       this.setRegister(10, 0);
       this.setRegister(11, this.dtbAddress);
     }
+    if (this.o.semihosting) {
+      this.words[(this.vcpu + V_SEMIHOST) >> 2] = SEMIHOST_ON | (this.o.semihosting.userspace ? SEMIHOST_USER : 0);
+    }
     this.clint?.update();
   }
 
@@ -497,6 +651,11 @@ export class Board {
     this.words[(this.vcpu + V_DEBUG) >> 2] = flags;
   }
 
+  /** Does the hart translate addresses at its privilege level now (not M, satp.MODE = Sv32)? */
+  translating(): boolean {
+    return this.words[(this.vcpu + V_PRIV) >> 2] !== 3 && this.words[(this.vcpu + V_SATP) >> 2] < 0;
+  }
+
   /**
    * Guest-physical address of virtual address `va` as the hart fetches at its privilege level
    * now: itself in M-mode or with satp off, else through the guest's Sv32 tables (read only:
@@ -504,8 +663,8 @@ export class Board {
    */
   debugTranslate(va: number): number {
     va >>>= 0;
+    if (!this.translating()) return va;
     const satp = this.words[(this.vcpu + V_SATP) >> 2];
-    if (this.words[(this.vcpu + V_PRIV) >> 2] === 3 || satp >= 0) return va; // M, or satp.MODE = Bare
     let table = (satp & 0x3fffff) * 4096;
     for (let level = 1; level >= 0; level--) {
       const vpn = level === 1 ? va >>> 22 : (va >>> 12) & 0x3ff;
@@ -649,6 +808,7 @@ export class Board {
   /** Report a halt and make the core return to the host at once. */
   finishWith(halt: Halt): void {
     this.flushOutput();
+    this.closeFiles();
     this.o.onHalt(halt);
     this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_STOP;
   }
@@ -714,6 +874,17 @@ export class Board {
   hypercall(eid: number, fid: number): void {
     this.inHypercall = true;
     try {
+      if (eid === HC_SEMIHOSTING && this.semihosting) {
+        // A semihosting call: operation `fid` (a0), parameter in a1; a0 comes back. The core
+        // published the call's exact time in SYS_NOW, as for a device access.
+        this.o.time.inMmio = true;
+        try {
+          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.register(11)) | 0;
+        } finally {
+          this.o.time.inMmio = false;
+        }
+        return;
+      }
       this.serveHypercall(eid, fid);
     } finally {
       this.inHypercall = false;

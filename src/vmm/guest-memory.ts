@@ -42,6 +42,15 @@ export function layoutWords(memory: ArrayBuffer): Int32Array {
   return new Int32Array(memory, 0, RAM_HOST_BASE >> 2);
 }
 
+/**
+ * The whole linear memory as bytes, for a snapshot only (src/api/hypervisor.ts snapshot and
+ * restore): the machine saved, or written back, as one — every partition's RAM and the layout.
+ * Nothing else takes this view: devices, loaders and debuggers go through a GuestMemory.
+ */
+export function wholeMachine(memory: ArrayBuffer): Uint8Array {
+  return new Uint8Array(memory);
+}
+
 export class GuestMemory {
   readonly #bytes: Uint8Array;
   #windows: MemoryWindow[] = [];
