@@ -128,6 +128,18 @@ describe("snapshot and restore", () => {
     await roundTrips({ description: TWO, limit: LIMIT }, 11, 8);
   });
 
+  it("F and D state (f registers, fcsr, FS) goes on exactly: two FP partitions and one without F and D", async () => {
+    const FP = {
+      quantum: "5000 cycles",
+      partitions: [
+        { name: "f", image: "fpmath", ram: "1M" },
+        { name: "g", image: "fpmath", ram: "1M" },
+        { name: "n", image: "fpmath", ram: "1M", fpu: false },
+      ],
+    };
+    await roundTrips({ description: FP, limit: LIMIT }, 13, 2);
+  });
+
   it("with nested paging too", async () => {
     await roundTrips({ description: TWO, limit: LIMIT }, 12, 4, "nested");
   });

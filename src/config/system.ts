@@ -731,6 +731,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       })),
       passive: p.passive,
       htif: p.htif,
+      fpu: p.fpu,
     })),
     schedule: {
       majorFrame: cycles(config.schedule.majorFrame),
