@@ -97,6 +97,14 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   pro.words(li(5, 0x02004000)).words(li(6, 1000 + int(3000))).word(I.sw(6, 5, 0)).word(I.sw(0, 5, 4));
   for (let r = 1; r < 32; r++) if (r !== DATA_PTR && r !== SCRATCH) pro.words(li(r, pick([word32(), int(64), -int(64), DATA + int(DATA_SIZE)])));
   pro.words(li(DATA_PTR, DATA + DATA_SIZE / 2));
+  if (fpOn) {
+    // f0-f31 from the random data: doubles of random bits, some of them singles (NaN-boxed)
+    pro.word(I.lui(5, 2)).word(I.csrrs(0, 0x300, 5));
+    for (let fr = 0; fr < 32; fr++) {
+      const single = chance(0.3);
+      pro.word(((((fr * 8) & 0xfff) << 20) | (DATA_PTR << 15) | ((single ? 2 : 3) << 12) | (fr << 7) | 0x07) >>> 0);
+    }
+  }
   pro.words(li(5, BODY)).word(I.csrrw(0, 0x341, 5)); // mepc
   pro.words(li(5, (pick([0, 1, 3]) << 11) | (fpOn ? 1 << 13 : 0))).word(I.csrrw(0, 0x300, 5)); // mstatus: MPP, FS
   pro.word(I.mret());
@@ -148,6 +156,7 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   mh.word(I.sfence(0, 0));
   mh.words(li(5, medeleg)).word(I.csrrw(0, 0x302, 5));
   mh.words(li(5, 0x007e19aa)).word(I.csrrc(0, 0x300, 5)); // mstatus back to a sane state
+  if (fpOn) mh.word(I.lui(5, 2)).word(I.csrrs(0, 0x300, 5)); // FS on again (random writes turn it off)
   mh.jal(0, "rotate");
 
   // ── S-mode trap handler: skip the instruction (fetch faults and every 50th: ECALL to M) ──
@@ -304,9 +313,12 @@ function randomFp(int: (n: number) => number, pick: <T>(xs: readonly T[]) => T, 
       return chance(0.6)
         ? (pick([0x2000, 0x6000, 0xa000, 0xe000]) | (int(8) << 10) | (int(4) << 5) | (int(8) << 2))
         : (pick([0x2002, 0x6002, 0xa002, 0xe002]) | (int(64) << 7) | (int(32) << 2));
-    default: { // fcsr, frm, fflags: csrrw/csrrs/csrrc/csrrwi/csrrsi/csrrci
-      const f3 = pick([1, 2, 3, 5, 6, 7]);
-      return ((((1 + int(3)) << 20) | (int(32) << 15) | (f3 << 12) | (dest() << 7) | 0x73) >>> 0);
+    default: { // fcsr, frm, fflags: mostly immediate writes that keep frm valid (0-4), at times a
+      // register's random bits (reserved rounding modes: DYN instructions are then illegal)
+      const csr = 1 + int(3);
+      if (chance(0.15)) return (((csr << 20) | (int(32) << 15) | (pick([1, 2, 3]) << 12) | (dest() << 7) | 0x73) >>> 0);
+      const uimm = csr === 2 ? int(5) : int(32);
+      return (((csr << 20) | (uimm << 15) | (pick([5, 6, 7]) << 12) | (dest() << 7) | 0x73) >>> 0);
     }
   }
 }
