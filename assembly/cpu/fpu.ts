@@ -2,15 +2,17 @@
 // C.FLW/C.FSW/C.FLD/C.FSD and their SP forms, chapter "C"): decode, the FP register file,
 // fcsr, mstatus.FS and FP loads and stores. The arithmetic is software IEEE 754 in fpu/.
 //
-// The interpreter's fast loop hands every FP encoding (and every other encoding it does not
-// know) to run(), which calls fpExecute(): the integer fast path is unchanged. The FP state is
-// per vCPU in its block (V_F, V_FCSR, V_MISA): nothing to switch, it is addressed there.
+// Two ways in: run() calls fpExecute() for every FP instruction the interpreter's fast loop
+// hands it; while the vCPU has F and D and mstatus.FS is Dirty (fpFastRegs), the fast loop
+// itself does FP loads and stores that hit the TLB (mirroring memLoad/memStore below) and calls
+// fpExecute() for the arithmetic, whose only fault is an illegal instruction. The FP state is
+// per vCPU in its block (V_F, V_FCSR, V_MISA): nothing to switch, both paths address it there.
 //
 // - A vCPU without F and D (misa, "fpu": false) or with mstatus.FS = Off: illegal instruction.
 // - An instruction that writes an f register, or raises a flag, sets FS to Dirty (priv spec
 //   §3.1.6.6); one that only reads FP state (FSW, FMV.X.W, FCLASS, a compare without flags) does
 //   not.
-// - rm = 5, 6, or 7 with frm = 5..7: illegal instruction (the ratified F 2.2 behaviour).
+// - rm = 5 or 6, or 7 (DYN) with frm = 5..7: illegal instruction (the ratified F 2.2 behaviour).
 // - Single-precision operands are read NaN-boxed: an f register whose upper word is not all
 //   ones reads as the canonical NaN; single results are written boxed. FLW/FSW, FMV.W.X and
 //   FMV.X.W move the low 32 bits unchanged.
