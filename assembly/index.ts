@@ -159,3 +159,5 @@ export function fpOperateHi(): i32 {
 export function fpOperateFlags(): i32 {
   return fpFlags;
 }
+
+export { dirtyRearm } from "./mmu/dirty";

@@ -28,6 +28,9 @@
 //   0x0010_0000 ├──────────────────────────────────────────────┤ STAGE2_BASE
 //               │ stage-2 tables for nested paging: per        │
 //               │ partition a root and level-0 tables (4 KiB)  │
+//   0x003F_0000 ├──────────────────────────────────────────────┤ DIRTY_BASE
+//               │ dirty-page bitmap: a bit per 4 KiB page of   │
+//               │ guest RAM (live migration's pre-copy)        │
 //   0x0040_0000 ├──────────────────────────────────────────────┤ RAM_HOST_BASE
 //               │ guest RAM of every partition, and shared     │
 //               │ memory regions (to the memory's end)         │
@@ -78,7 +81,8 @@ export const SYS_CYCLES_PER_TICK: i32 = SYS_BASE + 0x18;
 /** Order of protected calls (kernel/ipc.ts): each call queued takes the next number, so a
  *  server receives its callers of equal priority first come, first served. */
 export const SYS_IPC_SEQ: i32 = SYS_BASE + 0x1c;
-/** (SYS_BASE + 0x20 is free: time offsets are per vCPU, V_TIME_OFFSET.) */
+/** Nonzero: every page of guest RAM written is marked in the dirty bitmap (DIRTY_BASE). */
+export const SYS_DIRTY_ON: i32 = SYS_BASE + 0x20;
 /** Clock value at the moment of the current MMIO access (so devices see exact time mid-slice). */
 export const SYS_NOW_LO: i32 = SYS_BASE + 0x24;
 export const SYS_NOW_HI: i32 = SYS_BASE + 0x28;
@@ -496,7 +500,18 @@ export const TL_IPC_REPLY: i32 = 3;
 // holds the level-0 table's host address, a level-0 entry the host address of the page's
 // physical-map region entry (the region gives RAM host addresses or the device).
 export const STAGE2_BASE: i32 = 0x100000;
-export const STAGE2_END: i32 = 0x400000;
+export const STAGE2_END: i32 = 0x3f0000;
+
+// ── Dirty pages ─────────────────────────────────────────────────────────────────────────────
+// While SYS_DIRTY_ON is set, bit p of the bitmap (word p >> 5, bit p & 31) is set when the page
+// at host address RAM_HOST_BASE + p × 4 KiB is written: by a store (mmu/access.ts marks pages as
+// a store fills the TLB or takes the slow path), a page-table walk's A/D update, or the host
+// (the memory gate). The host collects the bitmap and re-arms it with dirtyRearm(), which also
+// drops every store translation, so the next store to each page is seen again (mmu/dirty.ts).
+export const DIRTY_BASE: i32 = 0x3f0000;
+export const DIRTY_BYTES: i32 = 0x10000;
+/** Pages the bitmap covers: 2 GiB of guest RAM (more than the core's memory can hold). */
+export const DIRTY_PAGES: i32 = DIRTY_BYTES * 8;
 export const STAGE2_TABLE: i32 = 4096;
 
 // ── Guest RAM ───────────────────────────────────────────────────────────────────────────────

@@ -28,6 +28,15 @@
 //   linux.boot.virtual.ms      virtual time to the prompt; .busy: the same beside a partition that
 //                              spins in its own half of every 10 ms frame, and the share of the
 //                              CPU Linux had meanwhile (its scheduled share is 50 %)
+//   dirty.overhead.cpu         bench.elf in a partition with live migration's dirty-page tracking on
+//                              (re-armed every 20 ms) against the same run with it off
+//   linux.migrate.downtime.ms / .bytes / .transfer_over_snapshot  live migration (wasm → wasm,
+//                              loopback TCP) of the default system while Linux runs `stress` on its
+//                              disk: the source's stop to the destination's answer, bytes sent,
+//                              and their ratio to a snapshot's size at the start
+//   linux.snapshot.ms / linux.restore.ms (.ts)  hv.snapshot() and Hypervisor.restore() of the
+//                              default system at Linux's prompt (median of 5), and the file's size
+//                              (linux.snapshot.bytes)
 //   linux.forkexec.shadow_vs_nested  `forkexec 200` (fork + exec + wait, 200 times) after boot:
 //                              time with nested paging / time with shadow paging
 //   rtos.jitter.max_us / rtos.deadline_misses  the RTOS's 1 kHz task while Linux runs
@@ -61,6 +70,7 @@ import { Machine } from "../dist/src/machine/machine.js";
 import { loadWasmModule, coreWasmPath } from "../dist/src/node/core-file.js";
 import { Hypervisor } from "../dist/src/api/hypervisor.js";
 import { openDiskFile } from "../dist/src/node/system-file.js";
+import { migrateIn, migrateOut, listenForMigration } from "../dist/src/node/migrate.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -98,6 +108,54 @@ async function runSystem(description, options) {
   const seconds = (performance.now() - t0) / 1000;
   const stats = hv.stats();
   return { result, seconds, stats, instructions: stats.instructions };
+}
+
+/** bench.elf alone in a partition with live migration's dirty-page tracking on, its bitmap
+ *  collected and re-armed every 20 ms of real time (as pre-copy rounds do). */
+async function runVirtDirty(core) {
+  const hv = new Hypervisor({ partitions: [{ name: "bench", image: "bench", ram: "16M" }] }, {
+    core, wasmModule: await loadWasmModule(), loadImage: (image) => readFileSync(`${root}/guests/bin/${image}.elf`),
+  });
+  await hv.start();
+  hv.trackDirtyPages(true);
+  const t0 = performance.now();
+  while (hv.advance(Number.MAX_SAFE_INTEGER, 20) === "budget") hv.takeDirtyPages();
+  const seconds = (performance.now() - t0) / 1000;
+  if (hv.halted[0]?.kind !== "pass") throw new Error("bench.elf did not pass with dirty tracking on");
+  return { seconds, instructions: hv.stats().instructions };
+}
+
+/** Live migration of the default system while Linux runs `stress` on its disk, to a second
+ *  Hypervisor (Wasm core) over loopback TCP: downtime, bytes sent, and a snapshot's size then. */
+async function runMigration() {
+  const disk = join(mkdtempSync(join(tmpdir(), "wasmvisor-bench-")), "disk.img");
+  copyFileSync(`${linuxDir}/disk.img`, disk);
+  const hv = new Hypervisor({
+    memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
+    partitions: [RTOS, { ...LINUX, disk }],
+    channels: [{ name: "rtos", region: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "linux", id: 0 }] }],
+  }, {
+    core: "wasm", wasmModule: await loadWasmModule(),
+    loadImage: (f) => readFileSync(f.startsWith("/") ? f : `${root}/guests/bin/${f}.elf`),
+    openDisk: (d) => openDiskFile(d),
+  });
+  let out = "";
+  hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
+  while (!/\n# $/.test(out)) await hv.step(1_000_000);
+  hv.console("linux").write("mount -t ext2 /dev/vda /mnt\n");
+  await hv.step(20_000_000);
+  hv.console("linux").write("stress 60000 /mnt\n");
+  await hv.step(50_000_000); // (well into stress: CPU and disk writes)
+  const snapshotBytes = (await hv.snapshot()).length;
+  const server = await listenForMigration("127.0.0.1", 0);
+  const [report, arrived] = await Promise.all([
+    migrateOut(hv, "127.0.0.1", server.address().port),
+    migrateIn(server, { core: "wasm", wasmModule: await loadWasmModule() }),
+  ]);
+  server.close();
+  arrived.hv.close();
+  hv.close();
+  return { ...report, snapshotBytes };
 }
 
 /** bench.elf alone in a partition (machine mode). */
@@ -146,7 +204,7 @@ const RTOS = { name: "rtos", image: "rtos", ram: "1M", priority: 10, budget: "20
  * then `commands` typed one after the other. Returns boot time (wall), Linux's instructions,
  * virtual ms and CPU share to the prompt, and each command's output and wall seconds.
  */
-async function runLinux(core, { paging = "shadow", extra = [], schedule, commands = [], disk } = {}) {
+async function runLinux(core, { paging = "shadow", extra = [], schedule, commands = [], disk, snapshot = false } = {}) {
   const hv = new Hypervisor({
     memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
     partitions: [RTOS, ...extra, { ...LINUX, ...(disk ? { disk } : {}) }],
@@ -169,6 +227,21 @@ async function runLinux(core, { paging = "shadow", extra = [], schedule, command
   const t0 = performance.now();
   await until(0);
   const boot = { seconds: (performance.now() - t0) / 1000, clock: hv.clock(), stats: hv.stats() };
+  // Snapshot and restore of the system at Linux's prompt (src/snapshot/), a few times each.
+  let snap = null;
+  if (snapshot) {
+    const times = { save: [], restore: [] };
+    let bytes = null;
+    for (let k = 0; k < 5; k++) {
+      let t = performance.now();
+      bytes = await hv.snapshot();
+      times.save.push(performance.now() - t);
+      t = performance.now();
+      await Hypervisor.restore(bytes, { core, wasmModule: await loadWasmModule() });
+      times.restore.push(performance.now() - t);
+    }
+    snap = { saveMs: median(times.save), restoreMs: median(times.restore), bytes: bytes.length };
+  }
   const results = [];
   for (const command of commands) {
     const mark = out.length;
@@ -179,7 +252,7 @@ async function runLinux(core, { paging = "shadow", extra = [], schedule, command
   }
   const linux = boot.stats.partitions.find((p) => p.name === "linux");
   hv.close();
-  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, results };
+  return { seconds: boot.seconds, insns: linux.instructions, virtualMs: boot.clock / 1e5, share: linux.cycles / boot.clock, results, snap };
 }
 
 /** kvdb commits per second on a fresh 2 MiB scratch disk in `mode`, with the guest's cache mode
@@ -227,11 +300,12 @@ function runQemu(elf) {
   return seconds;
 }
 
-const samples = { wasm: [], ts: [], qemu: [], fpWasm: [], fpTs: [], fpQemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
+const samples = { virtDirtyWasm: [], migrateDowntime: [], migrateBytes: [], migrateSnapshotBytes: [], migrateRounds: [], snapSaveWasm: [], snapSaveTs: [], snapRestoreWasm: [], snapRestoreTs: [], wasm: [], ts: [], qemu: [], fpWasm: [], fpTs: [], fpQemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
   writethrough: [], rapilog: [], syncWrites: [], rapilogFlushing: [],
   ipcFastWasm: [], ipcFastTs: [], ipcSlowWasm: [], ipcSlowTs: [], notifyWasm: [], notifyTs: [] };
 let ipcGuestCycles = null;
 let linuxInsns = null;
+let snapshotBytes = null;
 let linuxVirtualMs = null;
 let linuxBusy = null;
 const FORKS = quick ? 50 : 200;
@@ -285,6 +359,12 @@ for (let round = 1; round <= rounds; round++) {
     samples[core === "wasm" ? "virtWasm" : "virtTs"].push(v.seconds);
     const bare = median(samples[core]);
     log(`  in a partition (${core}): ${(v.instructions / v.seconds / 1e6).toFixed(1)} MIPS (${((v.seconds / bare - 1) * 100).toFixed(1)} % vs the median bare run)\n`);
+    if (core === "wasm") {
+      // The same with live migration's dirty-page tracking on (interleaved with the run above).
+      const d = await runVirtDirty(core);
+      samples.virtDirtyWasm.push(d.seconds);
+      log(`  in a partition, dirty tracking on (${core}): ${(d.instructions / d.seconds / 1e6).toFixed(1)} MIPS (${((d.seconds / v.seconds - 1) * 100).toFixed(1)} % vs tracking off)\n`);
+    }
   }
   for (const core of ["wasm", "ts"]) {
     const sh = await runPaging(core, "shadow", PAGING_RUNS);
@@ -295,8 +375,12 @@ for (let round = 1; round <= rounds; round++) {
   }
   if (linuxBuilt) {
     for (const core of ["wasm", "ts"]) {
-      const l = await runLinux(core);
+      const l = await runLinux(core, { snapshot: true });
       samples[core === "wasm" ? "linuxWasm" : "linuxTs"].push(l.seconds);
+      samples[core === "wasm" ? "snapSaveWasm" : "snapSaveTs"].push(l.snap.saveMs);
+      samples[core === "wasm" ? "snapRestoreWasm" : "snapRestoreTs"].push(l.snap.restoreMs);
+      snapshotBytes = l.snap.bytes;
+      log(`  snapshot of the default system at Linux's prompt (${core}): ${l.snap.saveMs.toFixed(1)} ms, restore ${l.snap.restoreMs.toFixed(1)} ms, ${l.snap.bytes} bytes\n`);
       linuxInsns = l.insns;
       linuxVirtualMs = l.virtualMs;
       log(`  linux (${core}): shell prompt after ${l.seconds.toFixed(3)} s, ${l.insns} instructions, ${l.virtualMs.toFixed(1)} ms of virtual time\n`);
@@ -322,6 +406,12 @@ for (let round = 1; round <= rounds; round++) {
     rtosJitterNs = Math.max(rtosJitterNs ?? 0, Number(m[3]));
     rtosMisses = (rtosMisses ?? 0) + Number(m[2]);
     log(`  rtos beside Linux running stress ${STRESS_MS} /mnt (wasm): ${m[1]} jobs, ${m[2]} deadline misses, worst release jitter ${m[3]} ns\n`);
+    const mig = await runMigration();
+    samples.migrateDowntime.push(mig.downtimeMs);
+    samples.migrateBytes.push(mig.bytes);
+    samples.migrateSnapshotBytes.push(mig.snapshotBytes);
+    samples.migrateRounds.push(mig.rounds);
+    log(`  live migration of Linux running stress (wasm → wasm, loopback): ${mig.rounds} rounds (${mig.pagesPerRound.join(", ")} pages), ${mig.finalPages} pages stopped, ${mig.bytes} bytes (snapshot then: ${mig.snapshotBytes}), downtime ${mig.downtimeMs.toFixed(1)} ms\n`);
     // RapiLog: the same database workload on each disk mode, side by side.
     for (const v of COMMIT_VARIANTS) {
       const cps = await runCommits(v);
@@ -419,6 +509,15 @@ const results = [
   { name: "rapilog.flushing.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.rapilogFlushing)) : null },
   { name: "writethrough.sync_writes.commits_per_s", unit: "commits/s", value: linuxBuilt ? Math.round(median(samples.syncWrites)) : null },
   { name: "rapilog.speedup.vs_sync_writes", unit: "x", value: linuxBuilt ? round2(median(samples.rapilog) / median(samples.syncWrites)) : null },
+  { name: "dirty.overhead.cpu", unit: "%", value: round1((median(samples.virtDirtyWasm) / median(samples.virtWasm) - 1) * 100) },
+  { name: "linux.migrate.downtime.ms", unit: "ms", value: linuxBuilt ? round1(median(samples.migrateDowntime)) : null },
+  { name: "linux.migrate.bytes", unit: "bytes", value: linuxBuilt ? median(samples.migrateBytes) : null },
+  { name: "linux.migrate.transfer_over_snapshot", unit: "x", value: linuxBuilt ? round2(median(samples.migrateBytes) / median(samples.migrateSnapshotBytes)) : null },
+  { name: "linux.snapshot.ms", unit: "ms", value: linuxBuilt ? round1(median(samples.snapSaveWasm)) : null },
+  { name: "linux.snapshot.ms.ts", unit: "ms", value: linuxBuilt ? round1(median(samples.snapSaveTs)) : null },
+  { name: "linux.restore.ms", unit: "ms", value: linuxBuilt ? round1(median(samples.snapRestoreWasm)) : null },
+  { name: "linux.restore.ms.ts", unit: "ms", value: linuxBuilt ? round1(median(samples.snapRestoreTs)) : null },
+  { name: "linux.snapshot.bytes", unit: "bytes", value: snapshotBytes },
   { name: "startup.wasm.ms", unit: "ms", value: round2(startupWasm) },
   { name: "startup.ts.ms", unit: "ms", value: round2(startupTs) },
 ];

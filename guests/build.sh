@@ -16,6 +16,9 @@
 #   fp/*.S, fp/*.c  the F and D tests, built for RV32GC (-march=rv32imafdc -mabi=ilp32d, picolibc's
 #             multilib of that name): assembly on the test runtime, C on picolibc as c/ (start.S
 #             turns the FPU on when built with F). Every other guest stays rv32imac.
+#   firmware/ M-mode firmware booted the QEMU way (-bios; src/loader/firmware-boot.ts), without a
+#             C library: firmware.elf, wasmvisor's SBI firmware (sbi.c, trap.S), and fwprobe.elf,
+#             which prints what a firmware receives (probe.c); both on start.S and lib.c
 #
 # Toolchain: Debian's gcc-riscv64-unknown-elf, binutils-riscv64-unknown-elf and
 # picolibc-riscv64-unknown-elf. `-misa-spec=2.2` makes GCC 12 accept CSR instructions in
@@ -81,6 +84,9 @@ echo "  rtos-client.elf"
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"
 done
+FIRMWARE="$ARCH -nostartfiles -nostdlib -ffreestanding -O2 -Wall -Wextra -T firmware/firmware.ld -Ifirmware -Wl,--no-warn-rwx-segments -g0"
+build firmware $FIRMWARE -- firmware/start.S firmware/lib.c firmware/trap.S firmware/sbi.c
+build fwprobe $FIRMWARE -- firmware/start.S firmware/lib.c firmware/probe.c
 
 ARCH_FD="-march=rv32imafdc -misa-spec=2.2 -mabi=ilp32d"
 COMMON_FD="$ARCH_FD -nostartfiles -T common/virt.ld -Icommon -Wl,--no-warn-rwx-segments -g0"

@@ -36,6 +36,8 @@ function commonFiles() {
 const FOLDER_PROGRAMS = [
   { name: "rtos", source: "rtos" },
   { name: "rtos-client", source: "rtos" },
+  { name: "firmware", source: "firmware" },
+  { name: "fwprobe", source: "firmware" },
 ];
 
 /** Every guest program: name, source path (relative to guests/: a file, or a folder). */

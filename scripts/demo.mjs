@@ -3,7 +3,10 @@
 // (guests/c/periodic.c: a 1 kHz control task that reports its latencies every 5 s) beside real
 // Linux (guests/linux/: kernel, the project's userland, an ext2 disk). Builds the Linux guest
 // first if it is missing (guests/linux/build.sh, about 2 minutes on 2 cores), then runs the
-// system in wall-clock mode with the terminal attached to the Linux console. Ctrl-C quits.
+// system in wall-clock mode with the terminal attached to the Linux console. As in QEMU's
+// -nographic, Ctrl-C goes to Linux (it interrupts the shell's command) and Ctrl-A is wasmvisor's
+// prefix: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A c opens the monitor (src/cli/terminal.ts,
+// whose one-line hint the command prints after this banner).
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { main } from "../dist/src/cli/main.js";
@@ -20,6 +23,5 @@ if (!["Image", "initramfs.cpio", "disk.img"].every((f) => existsSync(`${build}/$
 }
 process.stderr.write(
   "\x1b[1mwasmvisor\x1b[0m: partition \x1b[1mrtos\x1b[0m (a 1 kHz real-time task) beside partition \x1b[1mlinux\x1b[0m.\n" +
-  "Type commands to the Linux shell (try: ls /, cat /proc/cpuinfo, ps, forkexec 10, mount -t ext2 /dev/vda /mnt).\n" +
-  "Ctrl-C quits.\n\n");
+  "Type commands to the Linux shell (try: ls /, cat /proc/cpuinfo, ps, forkexec 10, mount -t ext2 /dev/vda /mnt).\n");
 process.exitCode = await main(["run", `${root}examples/default.json`, "--console", "linux", "--wall-clock", ...process.argv.slice(2)]);

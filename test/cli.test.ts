@@ -1,12 +1,28 @@
 // The command line: exit statuses, messages, --trace, --input, and errors for bad arguments.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli } from "./support/cli.ts";
 import { guestPath, ROOT } from "./support/harness.ts";
+import { yesElf } from "./support/fuzz/cases.ts";
+import { Asm, I, li } from "./support/rv-asm.ts";
+import { writeElf } from "./support/elf-writer.ts";
 
+
+/** A guest that waits in WFI (timer interrupt enabled in mie, not taken: mstatus.MIE is 0)
+ *  until its mtime has advanced by `ticks` (10 MHz), then passes through the test finisher. */
+function sleeperElf(ticks: number): Uint8Array {
+  const a = new Asm(0x80000000);
+  a.words(li(5, 0x0200bff8)).word(I.lw(6, 5, 0)).words(li(7, ticks)).word(I.add(6, 6, 7)); // t1 = mtime + ticks
+  a.words(li(28, 0x02004000)).word(I.sw(6, 28, 0)).word(I.sw(0, 28, 4)); // mtimecmp = t1
+  a.words(li(29, 0x80)).word(I.csrrw(0, 0x304, 29)); // mie.MTIE
+  a.label("wait").word(I.wfi()).word(I.lw(30, 5, 0)).branch(6, 30, 6, "wait"); // bltu mtime, t1
+  a.words(li(5, 0x100000)).words(li(6, 0x5555)).word(I.sw(6, 5, 0));
+  a.label("end").jal(0, "end");
+  return writeElf({ entry: 0x80000000, segments: [{ paddr: 0x80000000, data: a.bytes(), flags: 5 }] });
+}
 
 describe("wasmvisor run-elf", () => {
   for (const core of ["wasm", "ts"]) {
@@ -56,6 +72,48 @@ describe("wasmvisor run-elf", () => {
     expect(r.stdout).toBe("echo ready\n1: ABC\n1 lines\n");
     expect(r.status).toBe(0);
   });
+  it("--wall-clock: an idle guest's time passes as real time does, with the same output (both cores)", async () => {
+    // A guest that sleeps in WFI until its mtime has advanced by 400 ms: deterministic runs skip
+    // that idle time at once; with --wall-clock it takes (at least) 400 ms of real time, which
+    // the --stats report measures (less the last slice of 5 ms, run at once). The timer guest (20 ticks of 1 ms in WFI) prints the same.
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-wall-"));
+    const sleeper = join(dir, "sleeper.elf");
+    writeFileSync(sleeper, sleeperElf(4_000_000));
+    const seconds = (stderr: string) => Number(/instructions in ([\d.]+) s/.exec(stderr)?.[1]);
+    for (const core of ["wasm", "ts"]) {
+      const paced = await cli(["run-elf", sleeper, "--wall-clock", "--stats", "--core", core]);
+      const fast = await cli(["run-elf", sleeper, "--stats", "--core", core]);
+      expect(paced.status, paced.stderr).toBe(0);
+      expect(fast.status, fast.stderr).toBe(0);
+      expect(seconds(paced.stderr), paced.stderr).toBeGreaterThanOrEqual(0.39); // (the last 5 ms slice runs ahead)
+      expect(seconds(paced.stderr), paced.stderr).toBeLessThan(5);
+      expect(seconds(fast.stderr), fast.stderr).toBeLessThan(0.3);
+      const r = await cli(["run-elf", guestPath("timer"), "--wall-clock", "--core", core]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe("20 timer interrupts\nelapsed time within [20, 21] ms\n");
+    }
+  });
+  it("--stats is printed when a run with piped stdin is ended by SIGTERM or SIGINT (both cores)", async () => {
+    // A real process (the sources through tsx), stdin a pipe left open, a guest printing without
+    // end: the signal ends the run between two slices, with the report and 128 + the signal.
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-sig-"));
+    const yes = join(dir, "yes.elf");
+    writeFileSync(yes, yesElf(1000));
+    for (const [core, signal, status] of [["wasm", "SIGTERM", 143], ["ts", "SIGINT", 130]] as const) {
+      const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/wasmvisor-src.ts"), "run-elf", yes, "--stats", "--core", core], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      child.stdout.resume();
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code, stderr).toBe(status);
+      expect(stderr).toMatch(new RegExp(`^wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core\\)\nwasmvisor: interrupted \\(${signal}\\)\n$`));
+    }
+  }, 60_000);
   it("--trace prints pc, raw bits, disassembly and the written register", async () => {
     const r = await cli(["run-elf", guestPath("hello-asm"), "--trace", "--max-insns", "3"]);
     const lines = r.stderr.split("\n");
@@ -93,6 +151,79 @@ describe("wasmvisor run-elf", () => {
     const r = spawnSync(process.execPath, [join(ROOT, "bin", "wasmvisor.mjs"), "run-elf", guestPath("exitcode")], { encoding: "utf8" });
     expect(r.stdout).toBe("exiting with status 42\n");
     expect(r.status).toBe(42);
+  });
+});
+
+describe("help, mistakes and suggestions", () => {
+  it("every command takes --help and -h: its usage on stdout, status 0, nothing run", async () => {
+    for (const command of ["run", "run-elf"]) {
+      for (const args of [[command, "--help"], [command, "-h"], ["help", command], [command, guestPath("hello"), "--core", "ts", "--help"]]) {
+        const r = await cli(args);
+        expect(r.status, args.join(" ")).toBe(0);
+        expect(r.stderr, args.join(" ")).toBe("");
+        expect(r.stdout, args.join(" ")).toMatch(new RegExp(`^usage: wasmvisor ${command} (SYSTEM\\.json|PROGRAM\\.elf) \\[options\\]\n`));
+        expect(r.stdout).toContain("  --core wasm|ts        which build of the core runs it (default wasm)\n");
+        expect(r.stdout).toContain("  --wall-clock          keep virtual time from running ahead of real time");
+        expect(r.stdout).toContain("  -h, --help            show this text\n");
+      }
+    }
+    expect((await cli(["run", "--help"])).stdout).toContain("  --gdb-partition NAME  the partition GDB debugs (default: the first)\n");
+    expect((await cli(["run-elf", "-h"])).stdout).toContain("  --ram SIZE            guest RAM at 0x80000000");
+    // After "--" everything is an argument, "--help" too.
+    expect((await cli(["run-elf", "--", "--help"])).stderr).toMatch(/cannot read --help: ENOENT/);
+    for (const args of [["--help"], ["-h"], ["help"]]) {
+      const r = await cli(args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^usage: wasmvisor <command> \[options\]\n\ncommands:\n  run SYSTEM\.json {7}run a partitioned system/);
+      expect(r.stdout).toContain("\n  run-elf PROGRAM.elf   run a bare-metal RV32 ELF");
+    }
+  });
+
+  it("a mistyped option or command: did you mean, status 2, where the usage is", async () => {
+    const hello = guestPath("hello");
+    const cases: Array<[string[], string]> = [
+      [["run-elf", hello, "--wall-clok"], "unknown option --wall-clok; did you mean --wall-clock?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run-elf", hello, "--stat"], "unknown option --stat; did you mean --stats?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run-elf", hello, "--cores=ts"], "unknown option --cores; did you mean --core?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run-elf", hello, "-core", "ts"], "unknown option -core; did you mean --core?\n(wasmvisor run-elf --help shows the usage)\n"],
+      [["run", "x.json", "--consol", "linux"], "unknown option --consol; did you mean --console?\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--trace"], "unknown option --trace; did you mean --trace-out?\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--ipc-slow"], "unknown option --ipc-slow; did you mean --ipc-slow-path?\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--frobnicate"], "unknown option --frobnicate (options: --core, --paging, --max-insns, --wall-clock, --console, --input, --stats, --ipc-slow-path, --trace-out, --gdb, --gdb-partition, --snapshot-at, --migrate-to, --migrate-at, --snapshot-on-exit)\n(wasmvisor run --help shows the usage)\n"],
+      [["rn", "x.json"], "unknown command \"rn\" (commands: run, migrate, restore, run-elf, help); did you mean run?\n(wasmvisor --help shows the usage)\n"],
+      [["run-eld", hello], "unknown command \"run-eld\" (commands: run, migrate, restore, run-elf, help); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
+      [["--verison"], "unknown option \"--verison\" (commands: run, migrate, restore, run-elf, help); did you mean --version?\n(wasmvisor --help shows the usage)\n"],
+      [["explode"], "unknown command \"explode\" (commands: run, migrate, restore, run-elf, help)\n(wasmvisor --help shows the usage)\n"],
+      [["help", "runelf"], "help: no such command \"runelf\" (the commands are run, migrate, restore, run-elf); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stdout, args.join(" ")).toBe("");
+      expect(r.stderr, args.join(" ")).toBe(`wasmvisor: ${message}`);
+    }
+  });
+
+  it("run given a program or a binary file says what to do instead of a JSON parse error", async () => {
+    const hello = guestPath("hello");
+    const a = await cli(["run", hello]);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toBe(`wasmvisor: ${hello} is a program (ELF), not a system description (JSON): run it with \`wasmvisor run-elf ${hello}\`, or name it as a partition's image in a system description\n(wasmvisor run --help shows the usage)\n`);
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-bin-"));
+    const image = join(dir, "Image");
+    writeFileSync(image, new Uint8Array([0x4d, 0x5a, 0x6f, 0x10, 0, 0, 0, 0]));
+    const b = await cli(["run", image]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/Image is a binary file, not a system description \(JSON\).*`wasmvisor run-elf`/);
+    // A JSON file with a mistake keeps its precise message; and the other way round, run-elf
+    // given a system description says to use run.
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, '{ "partitions": [ }');
+    expect((await cli(["run", broken])).stderr).toMatch(/broken\.json: not valid JSON/);
+    const description = join(ROOT, "examples", "two-guests.json");
+    const c = await cli(["run-elf", description]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/two-guests\.json: not an ELF file but JSON \(a system description\?\): run it with `wasmvisor run .*two-guests\.json`/);
   });
 });
 
@@ -145,6 +276,30 @@ describe("wasmvisor run", () => {
       expect(stderr).toMatch(/\[spin\] still running when the --max-insns limit of 2000000 was reached \(status 124\)/);
       expect(status).toBe(124);
     }
+  });
+
+  it("--input FILE feeds the --console partition, or the only one (both cores)", async () => {
+    const input = join(dir, "input.txt");
+    writeFileSync(input, "hi\nquit\n");
+    const one = system("one.json", { partitions: [{ name: "echo", image: bin("echo"), ram: "1M" }] });
+    const two = system("two.json", { partitions: [
+      { name: "echo", image: bin("echo"), ram: "1M" },
+      { name: "spin", image: bin("spin"), ram: "64K" },
+    ] });
+    for (const core of ["wasm", "ts"]) {
+      const a = await cli(["run", one, "--input", input, "--core", core]);
+      expect(a.stdout).toBe("[echo] echo ready\n[echo] 1: HI\n[echo] 1 lines\n");
+      expect(a.status).toBe(0);
+      const b = await cli(["run", two, "--input", input, "--console", "echo", "--max-insns", "2000000", "--core", core]);
+      expect(b.stdout).toBe(a.stdout);
+      expect(b.status).toBe(124);
+    }
+    const r = await cli(["run", two, "--input", input]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--input .*input\.txt: which partition reads it\? Add --console NAME \(the partitions are echo, spin\)/);
+    const missing = await cli(["run", one, "--input", join(dir, "absent.txt")]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read --input .*absent\.txt: ENOENT/);
   });
 
   it("--stats prints per-partition statistics", async () => {

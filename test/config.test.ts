@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, copyFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
-import { validateSystem, ConfigError, parseDurationValue, parseSizeValue, parseRtcEpoch } from "../src/config/system.ts";
+import { validateSystem, describeSystem, ConfigError, parseDurationValue, parseSizeValue, parseRtcEpoch } from "../src/config/system.ts";
 import { loadSystemFile } from "../src/node/system-file.ts";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { guestPath, ROOT } from "./support/harness.ts";
@@ -107,9 +107,9 @@ describe("validation", () => {
     ["too much RAM in all", (d) => { d.partitions[0].ram = "1G"; d.partitions[1].ram = "1G"; }, /^partitions: 2048 MiB of RAM and shared regions in all: at most 1536 MiB$/],
     ["a duplicate name", (d) => { d.partitions[1].name = "a"; }, /^partitions\[1\]\.name: "a" is already the name of partitions\[0\]$/],
     ["a bad mode", (d) => { (d.partitions[0] as Record<string, unknown>).mode = "hypervisor"; }, /^partitions\[0\]\.mode: "hypervisor": expected "machine" or "supervisor"$/],
-    ["an unknown field", (d) => { (d.partitions[0] as Record<string, unknown>).rma = "1M"; }, /^partitions\[0\]\.rma: unknown field; the fields here are name, image, mode/],
+    ["an unknown field", (d) => { (d.partitions[0] as Record<string, unknown>).rma = "1M"; }, /^partitions\[0\]\.rma: unknown field; the fields here are name, image, firmware, kernel, mode/],
     ["a bad duration", (d) => { d.quantum = "fast"; }, /^quantum: "fast" is not a duration: write microseconds/],
-    ["bootargs on a machine-mode partition", (d) => { (d.partitions[0] as Record<string, unknown>).bootargs = "quiet"; }, /only supervisor-mode partitions have a device tree/],
+    ["bootargs on a machine-mode partition", (d) => { (d.partitions[0] as Record<string, unknown>).bootargs = "quiet"; }, /only supervisor-mode partitions and firmware boots have a device tree/],
     ["pp at the lower priority", (d) => { d.channels = [{ name: "ch", ends: [{ partition: "a", id: 0, pp: true }, { partition: "b", id: 0 }] }]; },
       /^channels\[0\]\.ends\[0\]\.pp: "a" \(priority 0\) must have a higher priority than its caller "b" \(priority 0\)/],
     ["a passive partition nobody can call", (d) => { (d.partitions[1] as Record<string, unknown>).passive = true; d.schedule = { majorFrame: "1ms", windows: [{ length: "1ms", partitions: ["a"] }] }; },
@@ -271,6 +271,32 @@ describe("the JSON Schema", () => {
     for (const doc of bad) {
       expect(check(doc), JSON.stringify(doc)).toBe(false);
       expect(problems(doc).length, JSON.stringify(doc)).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("describeSystem (what a snapshot carries)", () => {
+  it("gives a description the validator turns into the same system again, for every field", () => {
+    const docs: unknown[] = readdirSync(join(ROOT, "examples")).filter((f) => f.endsWith(".json"))
+      .map((f) => JSON.parse(readFileSync(join(ROOT, "examples", f), "utf8")));
+    docs.push({
+      name: "every-field", cyclesPerTick: 7, quantum: "33us", rtcEpoch: "2030-05-06T07:08:09Z",
+      memoryRegions: [{ name: "shm", size: "8K" }, { name: "ro", size: "4K" }],
+      partitions: [
+        { name: "fw", firmware: "fw.elf", kernel: "Image", initrd: "i.cpio", bootargs: "console=ttyS0", ram: "64M", priority: 3, budget: "1ms", period: "2ms" },
+        { name: "sh", image: "a.elf", ram: "1M", htif: true, semihosting: { dir: "files", userspace: true, cmdline: "a b" }, mappings: [{ region: "shm", address: "0x90000000", perms: "rw" }, { region: "ro", address: "0x90010000", perms: "rx" }] },
+        { name: "srv", image: "b.elf", ram: "64K", priority: 9, passive: true, mappings: [{ region: "shm", address: "0x90000000", perms: "r" }] },
+        { name: "lx", image: "Image", mode: "supervisor", ram: "32M", disk: { file: "d.img", mode: "rapilog", buffer: "1M" }, devices: ["uart", "clint", "plic", "virtio-console"] },
+      ],
+      schedule: { majorFrame: "10ms", windows: [{ length: "4ms", partitions: ["fw", "lx"] }, { start: "5ms", length: "5ms", partitions: ["sh"] }] },
+      channels: [
+        { name: "call", region: "shm", ends: [{ partition: "sh", id: 0 }, { partition: "srv", id: 2, pp: true }] },
+        { name: "note", ends: [{ partition: "fw", id: 1 }, { partition: "lx", id: 5 }] },
+      ],
+    });
+    for (const doc of docs) {
+      const config = validateSystem(doc);
+      expect(JSON.stringify(validateSystem(describeSystem(config))), JSON.stringify(doc).slice(0, 80)).toBe(JSON.stringify(config));
     }
   });
 });

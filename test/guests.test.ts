@@ -13,6 +13,7 @@ describe("guest programs", () => {
       .filter((g: { source: string }) => !g.source.startsWith("sbi/")) // supervisor mode: test/hypervisor.test.ts
       .filter((g: { source: string }) => !g.source.startsWith("ipc/")) // partitions with channels: test/ipc.test.ts
       .filter((g: { source: string }) => !g.source.startsWith("hostile/")) // the adversarial suite: test/adversarial*.test.ts
+      .filter((g: { source: string }) => g.source !== "firmware") // booted with a kernel: test/firmware.test.ts
       .map((g: { name: string }) => g.name).filter((n: string) => !covered.has(n));
     // spin, idle, trap-loop and yield never finish on their own: test/cli.test.ts checks how
     // the bare machine stops them, test/hypervisor.test.ts how the hypervisor stops a trap loop

@@ -165,7 +165,7 @@ describe.skipIf(missing !== null)(`Linux in a partition${missing ? ` (skipped: $
     it("a Linux kernel in a machine-mode partition, an initrd without supervisor mode", async () => {
       const r = await cli({ partitions: [{ name: "k", image: KERNEL, ram: "32M" }, { name: "m", image: guestPath("hello"), initrd: INITRD }] });
       expect(r.stderr).toMatch(/partitions\[0\]\.image: .*Image is a Linux kernel: it boots in a supervisor-mode partition/);
-      expect(r.stderr).toMatch(/partitions\[1\]\.initrd: only supervisor-mode partitions boot with an initial RAM disk/);
+      expect(r.stderr).toMatch(/partitions\[1\]\.initrd: only supervisor-mode partitions, or firmware boots with a kernel, boot with an initial RAM disk/);
     });
 
   });

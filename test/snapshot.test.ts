@@ -7,11 +7,14 @@ import { describe, expect, it } from "vitest";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { SnapshotError } from "../src/snapshot/state.ts";
 import { readSnapshotInfo, decodeSnapshot, captureSnapshot } from "../src/snapshot/format.ts";
-import { vcpuAddr, physmapAddr, V_PRIV, V_MODE, V_IPC_SERVER, V_TLB, PM_TARGET, SCHED_VCPU_COUNT } from "../assembly/layout.ts";
+import { vcpuAddr, physmapAddr, V_PRIV, V_MODE, V_IPC_SERVER, V_TLB, PM_TARGET, SCHED_VCPU_COUNT, RAM_HOST_BASE } from "../assembly/layout.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cli } from "./support/cli.ts";
+import { Rand, mutateJson } from "./support/fuzz/mutate.ts";
 import { ROOT, guestElf } from "./support/harness.ts";
 import { linuxMissing, defaultSystem, DISK } from "./support/linux.ts";
 import { MemoryDisk, type BlockStorage } from "../src/devices/virtio-blk.ts";
@@ -288,5 +291,128 @@ describe.skipIf(linuxAbsent !== null)(`Linux${linuxAbsent ? ` (skipped: ${linuxA
       expect(transcript(restored, out), `snapshot at clock ${at}, ${from} → ${to}`).toEqual(whole);
       expect(Buffer.compare(restoredDisk!.bytes, refDisk.bytes), "the disk's contents").toBe(0);
     }
+  }, 600_000);
+});
+
+// ── The command line ─────────────────────────────────────────────────────────────────────────
+
+describe("wasmvisor run --snapshot-at / --snapshot-on-exit, wasmvisor restore", () => {
+  it("snapshots on the way and at the end; restore goes on with the same output and statistics, on either core", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-snap-"));
+    const sys = join(dir, "sys.json");
+    writeFileSync(sys, JSON.stringify({
+      partitions: [
+        { name: "a", image: join(ROOT, "guests/bin/rv32m.elf"), ram: "1M" },
+        { name: "t", image: join(ROOT, "guests/bin/timer.elf"), ram: "1M" },
+        { name: "s", image: join(ROOT, "guests/bin/sv32s.elf"), mode: "supervisor", ram: "1M" },
+      ],
+    }));
+    const whole = await cli(["run", sys, "--stats"]);
+    expect(whole.status).toBe(0);
+    const mid = join(dir, "mid.snap");
+    const early = join(dir, "early.snap");
+    const end = join(dir, "end.snap");
+    const first = await cli(["run", sys, "--core", "ts", "--snapshot-at", "3ms", mid, "--snapshot-at", "500", early, "--snapshot-on-exit", end]);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe(whole.stdout);
+    expect(first.stderr).toMatch(/snapshot written to .*early\.snap .*\n(.*\n)*.*snapshot written to .*mid\.snap .*virtual time 3 ms\)\n(.*\n)*.*snapshot written to .*end\.snap/);
+    const statsOf = (stderr: string) => stderr.split("\n").filter((l) => /^ {2}\[|instructions in/.test(l)).map((l) => l.replace(/in [\d.]+ s \([\d.]+ MIPS, \w+ core/, "in … core"));
+    for (const [snap, core] of [[mid, "wasm"], [early, "ts"]] as const) {
+      const r = await cli(["restore", snap, "--core", core, "--stats"]);
+      expect(r.status).toBe(0);
+      // Output before the snapshot was printed by the first run; together they are the whole.
+      expect(whole.stdout.endsWith(r.stdout)).toBe(true);
+      expect(statsOf(r.stderr)).toEqual(statsOf(whole.stderr));
+    }
+    const done = await cli(["restore", end]);
+    expect(done.stdout).toBe("");
+    expect(done.stderr).toContain("[a] passed");
+    // Errors: a file that is not a snapshot, options restore does not take, a point never reached.
+    const bad = await cli(["restore", sys]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/not a wasmvisor snapshot .*\nnothing was started/);
+    expect((await cli(["restore", mid, "--ipc-slow-path"])).status).toBe(2);
+    expect((await cli(["run", sys, "--snapshot-at", "5ms"])).stderr).toMatch(/--snapshot-at needs WHEN and FILE/);
+    expect((await cli(["run", sys, "--snapshot-at", "soon", join(dir, "x")])).stderr).toMatch(/--snapshot-at soon: expected/);
+    const late = await cli(["run", sys, "--snapshot-at", "1s", join(dir, "late.snap")]);
+    expect(late.status).toBe(0);
+    expect(late.stderr).toMatch(/no snapshot at virtual time 1s: the run ended before \(halted\)/);
+    expect(existsSync(join(dir, "late.snap"))).toBe(false);
+  });
+});
+
+// ── Fuzzing the restore ──────────────────────────────────────────────────────────────────────
+// Snapshot files are input: truncated, with flipped bits, or crafted (well-formed files whose
+// state or core memory was changed, then written as valid files again). Each must be refused
+// with a SnapshotError, or restore into a system that runs (a bounded run) without the host
+// failing; for crafted state both cores must agree. SNAPSHOT_FUZZ_CASES=N runs a longer campaign.
+
+describe("fuzzing restore", () => {
+  const CASES = Number(process.env.SNAPSHOT_FUZZ_CASES ?? 60);
+  it(`${CASES} mutated snapshot files: refused clearly or run safely, on both cores`, async () => {
+    const wasmModule = await loadWasmModule();
+    const hv = new Hypervisor(RTOS_SYSTEM, { core: "wasm", wasmModule, loadImage: (i) => guestElf(i) });
+    await hv.run({ maxInsns: 300_000 });
+    const base = await hv.snapshot();
+    const good = await decodeSnapshot(base);
+    const counts = { refused: 0, ran: 0 };
+    for (let seed = 1; seed <= CASES; seed++) {
+      const r = new Rand(makePrng(seed * 7919));
+      let file: Uint8Array;
+      let what: string;
+      let mustAgree = true;
+      switch (r.int(4)) {
+        case 0:
+          file = base.subarray(0, r.int(base.length));
+          what = `truncated to ${file.length} bytes`;
+          break;
+        case 1: {
+          file = base.slice();
+          const at = r.int(file.length);
+          file[at] ^= 1 << r.int(8);
+          what = `bit flipped at ${at}`;
+          break;
+        }
+        case 2: {
+          const state = structuredClone(good.state);
+          what = `state: ${mutateJson(r, state, r.pick([1, 1, 2, 3, 5])).join("; ")}`;
+          file = await captureSnapshot(good.info, state, good.blobs)();
+          break;
+        }
+        default: {
+          const memory = good.blobs[0].slice();
+          const words = new Int32Array(memory.buffer);
+          const changes: string[] = [];
+          for (let k = r.range(1, 4); k > 0; k--) {
+            const at = r.int(RAM_HOST_BASE >> 2);
+            words[at] = r.pick([0, -1, 1, 2, 3, 0x7fffffff, -0x80000000, r.int(2 ** 32) | 0, RAM_HOST_BASE, 0x13040]);
+            changes.push(`word 0x${(at * 4).toString(16)} = ${words[at]}`);
+          }
+          what = `core memory: ${changes.join(", ")}`;
+          file = await captureSnapshot(good.info, good.state, [memory, ...good.blobs.slice(1)])();
+          mustAgree = false; // (a state no run reaches: each core may stop it differently, safely)
+          break;
+        }
+      }
+      const outcomes: unknown[] = [];
+      for (const core of ["wasm", "ts"] as const) {
+        try {
+          const restored = await Hypervisor.restore(file, { core, wasmModule });
+          const out: Record<string, string> = {};
+          watch(restored, out);
+          const result = await restored.run({ maxInsns: 200_000 });
+          outcomes.push({ result, out, halts: restored.halted });
+          counts.ran++;
+        } catch (err) {
+          if (!(err instanceof SnapshotError)) throw new Error(`seed ${seed} (${what}), ${core} core: ${err instanceof Error ? err.stack : err}`);
+          expect(err.message.length, `seed ${seed}: ${err.message}`).toBeLessThan(2000);
+          outcomes.push({ refused: err.message });
+          counts.refused++;
+        }
+      }
+      if (mustAgree) expect(outcomes[1], `seed ${seed} (${what})`).toEqual(outcomes[0]);
+    }
+    expect(counts.refused).toBeGreaterThan(0);
+    expect(counts.ran).toBeGreaterThan(0);
   }, 600_000);
 });

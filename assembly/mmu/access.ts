@@ -30,6 +30,7 @@ import { gpaRegion } from "./physmap";
 import { shadowEntry, shadowMarkUsed } from "./shadow";
 import { PTE_D, PTE_G } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
+import { dirtyMark } from "./dirty";
 import { pmpEnforced, pmpAllows, pmpPagePerms, pmpBit, PMP_ALL } from "./pmp";
 import { triggerPageBlocked } from "../kernel/trigger";
 
@@ -255,6 +256,7 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
     return;
   }
   storeHost(host, size, value);
+  dirtyMark(host);
   if (resolvedKind == PM_RAM) {
     if (cacheable(vcpu, ACCESS_STORE, priv, va)) {
       tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
@@ -282,6 +284,8 @@ function storeMisaligned(vcpu: i32, va: i32, size: i32, value: i32, priv: i32): 
     raise(CAUSE_STORE_ACCESS, va);
     return;
   }
+  dirtyMark(hostFirst);
+  dirtyMark(hostSplit);
   for (let i = 0; i < size; i++) {
     const at = i32(va + i);
     const samePage = ((at ^ va) & -4096) == 0;
@@ -334,6 +338,7 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
     raise(access == ACCESS_LOAD ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, va);
     return -1;
   }
+  if (access == ACCESS_STORE) dirtyMark(host);
   if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
     if (cacheable(vcpu, access, priv, va)) {
       tlbFill(table, va, host);

@@ -8,6 +8,7 @@
 // S-mode accesses (§3.7.1): a denied PTE access is an access fault of the original kind.
 
 import { load32, store32 } from "../shim";
+import { dirtyMark } from "./dirty";
 import {
   V_SATP, V_MSTATUS, V_STAT_WALKS, SYS_STAT_WALKS, PRIV_M, PRIV_S, PRIV_U, PM_BASE, PM_KIND, PM_TARGET,
   PM_MMIO, PM_KIND_MASK, PM_NO_READ, PM_NO_WRITE,
@@ -137,6 +138,7 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
     }
     pte |= need;
     store32(host, pte);
+    dirtyMark(host);
   }
   walkPte = pte;
   walkLevel = level;

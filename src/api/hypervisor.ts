@@ -25,29 +25,38 @@ import {
   SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
-  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, vcpuAddr,
+  TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
 import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage } from "../loader/linux.js";
+import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
+import { WallClockPacer } from "../machine/wall-clock.js";
 
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
 const FID_NOTIFY = 3;
 import type { SemihostFiles } from "../devices/semihosting.js";
 import { validateSystem, describeSystem, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
-import { MemoryDisk } from "../devices/virtio-blk.js";
+import { MemoryDisk, WriteTrackingDisk } from "../devices/virtio-blk.js";
 import type { ElfImage } from "../loader/elf.js";
-import { SnapshotError, StateReader, type StateValue } from "../snapshot/state.js";
-import { captureSnapshot, decodeSnapshot, type SnapshotInfo } from "../snapshot/format.js";
+import { SnapshotError, StateReader, encode, type StateValue } from "../snapshot/state.js";
+import { ByteRing } from "../devices/byte-queue.js";
+
+/** Console output kept per partition for a snapshot to redraw a terminal with. */
+export const CONSOLE_HISTORY = 64 * 1024;
+import { captureSnapshot, decodeSnapshot, type SnapshotInfo, type SnapshotContents } from "../snapshot/format.js";
 import { checkCoreState } from "../snapshot/core-check.js";
 
 /** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
 interface BootFiles {
+  /** The boot image, or the firmware of a firmware boot. */
   image: ElfImage;
+  /** The kernel of a firmware boot. */
+  kernel?: { bytes: Uint8Array; name: string };
   initrd?: { bytes: Uint8Array; name: string };
   hash: string;
 }
@@ -217,12 +226,6 @@ const CHUNK = 1 << 20;
 /** run() gives the host's event loop a turn at least this often (ms of real time), so input,
  *  signals (Ctrl-C, SIGTERM) and stop() act promptly; advance() returns after this long too. */
 const YIELD_MS = 20;
-/** In wall-clock mode run() advances at most this much virtual time between turns of the
- *  host's event loop (ms), so input and output move promptly; and when it has fallen further
- *  behind real time than WALL_CLOCK_SLACK_MS (a stall, a throttled tab, a slow core), it starts
- *  pacing afresh instead of racing to catch up. */
-const WALL_CLOCK_STEP_MS = 5;
-const WALL_CLOCK_SLACK_MS = 250;
 
 /** One turn of the host's event loop, without timer clamping: setImmediate in Node, a
  *  MessageChannel message in browsers and workers (which lack setImmediate). */
@@ -256,7 +259,7 @@ export class Hypervisor {
   private readonly inputListeners = new Map<string, Array<(d: Uint8Array) => void>>();
   private starting: Promise<void> | null = null;
   private makeBoard: ((i: number) => Board) | null = null;
-  private disks: Array<BlockStorage | undefined> = [];
+  private disks: Array<WriteTrackingDisk | undefined> = [];
   private time: VirtualTime | null = null;
   private stopRequested = false;
   /** True while advance() runs (a snapshot is taken between steps, never inside one). */
@@ -323,9 +326,10 @@ export class Hypervisor {
       const p = this.config.partitions[i];
       if (!this.options.loadImage) throw new RangeError(`partition "${p.name}": its image is needed (a restart) but the Hypervisor was given no loadImage option`);
       const bytes = await this.options.loadImage(p.image);
-      const image = parseBootImage(bytes, p.image, RAM_BASE);
+      const image = p.firmware ? parseFirmware(bytes, p.image, RAM_BASE) : parseBootImage(bytes, p.image, RAM_BASE);
+      const kernel = p.kernel === undefined ? undefined : { bytes: await this.options.loadImage(p.kernel), name: p.kernel };
       const initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
-      const files = { image, initrd, hash: await fileHash([bytes, ...(initrd ? [initrd.bytes] : [])]) };
+      const files = { image, kernel, initrd, hash: await fileHash([bytes, ...(kernel ? [kernel.bytes] : []), ...(initrd ? [initrd.bytes] : [])]) };
       const expected = this.restoredHashes?.[i];
       if (expected !== undefined && files.hash !== expected) {
         throw new SnapshotError(`partition "${p.name}": ${p.image}${p.initrd ? ` (with ${p.initrd})` : ""} is not the image this snapshot's system ran: it cannot be started again from it`);
@@ -344,11 +348,13 @@ export class Hypervisor {
     if (!restored) {
       this.bootReady = await Promise.all(cfg.partitions.map((_, i) => this.bootFiles(i)));
     }
-    const disks = restored ? restored.disks : await Promise.all(cfg.partitions.map(async (p) => {
+    const opened = restored ? restored.disks : await Promise.all(cfg.partitions.map(async (p) => {
       if (!p.disk) return undefined;
       if (!this.options.openDisk) throw new RangeError(`partition "${p.name}" has a disk (${p.disk.file}) but the Hypervisor was given no openDisk option`);
       return this.options.openDisk(p.disk);
     }));
+    // (Each disk remembers what is written while live migration tracks it.)
+    const disks = opened.map((d) => d && new WriteTrackingDisk(d));
     const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
     const core = await createCore({
       kind: this.options.core ?? "wasm",
@@ -415,10 +421,14 @@ export class Hypervisor {
       const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu,
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
-        onOutput: (data) => this.emit("output", { partition: p.name, data }),
+        onOutput: (data) => {
+          (this.history[i] ??= new ByteRing(CONSOLE_HISTORY)).push(data);
+          this.lastOutput = i;
+          this.emit("output", { partition: p.name, data });
+        },
         onHalt: (halt) => this.partitionHalted(i, halt),
       });
       return board;
@@ -430,7 +440,8 @@ export class Hypervisor {
       if (!files) throw new Error(`partition "${p.name}": its image has not been read`);
       const board = newBoard(i);
       board.clearRam(); // (a restart reuses the memory)
-      board.loadImage(files.image, p.image, files.initrd);
+      if (p.firmware) board.loadFirmwareBoot(files.image, p.image, files.kernel, files.initrd);
+      else board.loadImage(files.image, p.image, files.initrd);
       const v = vcpuAddr(i);
       words[(v + V_IPC_SERVER) >> 2] = -1;
       words[(v + V_IPC_CLIENT) >> 2] = -1;
@@ -507,6 +518,23 @@ export class Hypervisor {
       words[e + (SW_LENGTH >> 2)] = w.length;
       words[e + (SW_MASK >> 2)] = w.partitions.reduce((m, p) => m | (1 << p), 0);
     });
+  }
+
+  /** Each partition's console output, its last CONSOLE_HISTORY bytes (for a snapshot to
+   *  redraw a terminal), and the partition that printed last. */
+  private readonly history: ByteRing[] = [];
+  private lastOutput = -1;
+
+  /** The last bytes (at most CONSOLE_HISTORY) partition `name` printed, restored with a snapshot:
+   *  enough to redraw its terminal. */
+  consoleHistory(name: string): Uint8Array {
+    return this.history[this.partitionIndex(name)]?.bytes() ?? new Uint8Array(0);
+  }
+
+  /** The partition that printed last (null: none yet): a console multiplexer restored from a
+   *  snapshot goes on in that partition's line. */
+  get lastConsole(): string | null {
+    return this.lastOutput < 0 ? null : this.config.partitions[this.lastOutput].name;
   }
 
   private emit<K extends keyof Listeners>(type: K, event: Parameters<Listeners[K]>[0]): void {
@@ -851,6 +879,8 @@ export class Hypervisor {
    */
   async run(opts: {
     maxInsns?: number; inputOpen?: () => boolean; waitForInput?: () => Promise<void>;
+    /** Stop (reason "limit") when the virtual clock reaches this many cycles. */
+    maxClock?: number;
     /** Back-pressure from the console's consumer: a promise while it cannot take more output
      *  (e.g. stdout's buffer is full), resolved when it can; the run waits, so a guest that
      *  prints without end cannot fill the host's memory. Guests see no difference. */
@@ -859,16 +889,17 @@ export class Hypervisor {
     await this.start();
     this.stopRequested = false;
     const limit = opts.maxInsns ?? Infinity;
-    let startReal = performance.now();
-    let startClock = this.clock();
-    const cyclesPerSecond = this.cyclesPerSecond;
-    const chunk = this.options.wallClock ? Math.max(1, Math.min(CHUNK, Math.round(cyclesPerSecond * WALL_CLOCK_STEP_MS / 1000))) : CHUNK;
+    const clockLimit = opts.maxClock ?? Infinity;
+    // In wall-clock mode virtual time is kept from running ahead of real time (src/machine/wall-clock.ts).
+    const pacer = this.options.wallClock ? new WallClockPacer(this.clock(), this.cyclesPerSecond) : null;
+    const chunk = pacer ? Math.min(CHUNK, pacer.step) : CHUNK;
     let reason: SystemResult["reason"] = "halted";
-    let lastYield = startReal;
+    let lastYield = performance.now();
     while (true) {
       if (this.allHalted()) break;
       const done = this.work();
-      if (done >= limit) {
+      const now = this.clock();
+      if (done >= limit || now >= clockLimit) {
         reason = "limit";
         break;
       }
@@ -878,7 +909,7 @@ export class Hypervisor {
         lastYield = performance.now();
         continue;
       }
-      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done)), YIELD_MS);
+      const r = this.advance(Math.min(chunk, limit === Infinity ? chunk : Math.max(1, limit - done), clockLimit - now), YIELD_MS);
       if (r === "halted") break;
       if (r === "stopped" || r === "debug") { // (a debugger's stop: only src/debug/ asks for those)
         reason = "stopped";
@@ -892,18 +923,9 @@ export class Hypervisor {
         reason = "idle";
         break;
       }
-      if (this.options.wallClock) {
-        // Keep virtual time from running ahead of real time.
-        const ahead = (this.clock() - startClock) / cyclesPerSecond * 1000 - (performance.now() - startReal);
-        if (ahead > 1) {
-          await new Promise((resolve) => setTimeout(resolve, ahead));
-        } else {
-          if (ahead < -WALL_CLOCK_SLACK_MS) {
-            startReal = performance.now(); // far behind: follow real time from here on
-            startClock = this.clock();
-          }
-          await yieldToHost();
-        }
+      if (pacer) {
+        const delay = pacer.delay(this.clock());
+        await (delay > 0 ? new Promise((resolve) => setTimeout(resolve, delay)) : yieldToHost());
       } else if (opts.inputOpen?.() || performance.now() - lastYield > YIELD_MS) {
         // Let input arrive, and the host's own events (a signal handler calling stop()).
         await yieldToHost();
@@ -978,6 +1000,35 @@ export class Hypervisor {
    * continues it exactly, on either core, in Node or a browser.
    */
   async snapshot(): Promise<Uint8Array> {
+    return (await this.capture(true)).encode!();
+  }
+
+  /**
+   * A snapshot's parts, for live migration (src/node/migrate.ts): its header, the host-side
+   * state, and the blobs — the core's memory as a live view (migration sends it page by page),
+   * then copies of the disks' contents. Captured between steps of a run.
+   */
+  async snapshotParts(withDisks = true): Promise<{ info: SnapshotInfo; state: StateValue; blobs: Uint8Array[] }> {
+    const { info, state, blobs } = await this.capture(false, withDisks);
+    return { info, state, blobs };
+  }
+
+  /** 4 KiB blocks of partition `i`'s disk, one after the other (the last one of a disk whose
+   *  size is not a multiple of 4 KiB padded with zeros). */
+  diskBlocks(i: number, blocks: number[]): Uint8Array {
+    const d = this.disks[i];
+    if (!d) throw new RangeError(`partition ${i} has no disk`);
+    const out = new Uint8Array(blocks.length * 4096);
+    blocks.forEach((b, k) => {
+      const end = Math.min(d.size, (b + 1) * 4096);
+      if (b * 4096 < end) d.read(b * 4096, out.subarray(k * 4096, k * 4096 + (end - b * 4096)));
+    });
+    return out;
+  }
+
+  /** The state of a snapshot, captured synchronously once the fingerprints are known; with
+   *  `pack` its memory's non-zero pages are copied out at once, for encode() to write. */
+  private async capture(pack: boolean, withDisks = true): Promise<{ info: SnapshotInfo; state: StateValue; blobs: Uint8Array[]; encode: (() => Promise<Uint8Array>) | null }> {
     await this.start();
     const hashes = this.restoredHashes ?? (await Promise.all(this.config.partitions.map((_, i) => this.bootFiles(i)))).map((f) => f.hash);
     if (this.advancing || this.time!.inMmio) throw new Error("snapshot: not inside a step of the run (take it between steps, e.g. after await hv.step(n))");
@@ -992,9 +1043,10 @@ export class Hypervisor {
       if (d.size > MAX_SNAPSHOT_DISK) {
         throw new RangeError(`snapshot: partition "${this.config.partitions[i].name}"'s disk is ${d.size} bytes; a snapshot embeds disks of at most ${MAX_SNAPSHOT_DISK} bytes`);
       }
+      disks.push({ partition: i, size: d.size, readOnly: d.readOnly });
+      if (!withDisks) return;
       const contents = new Uint8Array(d.size);
       d.read(0, contents); // (what the guest would read: RapiLog's buffered writes included)
-      disks.push({ partition: i, size: d.size, readOnly: d.readOnly });
       blobs.push(contents);
     });
     const info: SnapshotInfo = {
@@ -1006,7 +1058,54 @@ export class Hypervisor {
       description, paging: info.paging, ipcFastPath: this.options.ipcFastPath !== false,
       images: hashes, disks, host: this.saveHostState(),
     } as StateValue;
-    return captureSnapshot(info, state, blobs)();
+    return { info, state, blobs, encode: pack ? captureSnapshot(info, state, blobs) : null };
+  }
+
+  // ── Dirty pages (live migration: src/node/migrate.ts) ───────────────────────────────────
+
+  /** Where the core's memory has its layout (harts, kernel, tables: pages [0, layoutEnd)) and
+   *  guest RAM (pages [layoutEnd, end)), in 4 KiB pages. */
+  memoryPages(): { layoutEnd: number; end: number } {
+    if (!this.core) throw new Error("memoryPages: the hypervisor has not started");
+    return { layoutEnd: RAM_HOST_BASE >>> 12, end: this.core.memory.byteLength >>> 12 };
+  }
+
+  /** Mark every page of guest RAM written from now on (the core's stores, its page-table A/D
+   *  updates, and the host's through the memory gate), or stop. */
+  trackDirtyPages(on: boolean): void {
+    if (!this.core) throw new Error("trackDirtyPages: the hypervisor has not started");
+    this.words[SYS_DIRTY_ON >> 2] = on ? 1 : 0;
+    this.core.exports.dirtyRearm(this.config.partitions.length);
+    for (const d of this.disks) {
+      if (!d) continue;
+      d.tracking = on;
+      d.takeDirty();
+    }
+  }
+
+  /** Each disk's 4 KiB blocks written since tracking began or the last call (partition index →
+   *  ascending block numbers); tracking goes on. */
+  takeDirtyDiskBlocks(): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    this.disks.forEach((d, i) => { if (d) out.set(i, d.takeDirty()); });
+    return out;
+  }
+
+  /** The pages of the core's memory (4 KiB, counted from its start) written since tracking began
+   *  or since the last call; tracking goes on. Between steps of a run only. */
+  takeDirtyPages(): number[] {
+    if (this.advancing) throw new Error("takeDirtyPages: not inside a step of the run");
+    const pages: number[] = [];
+    const w = this.words;
+    const first = RAM_HOST_BASE >>> 12;
+    const last = Math.min(DIRTY_PAGES, (this.core!.memory.byteLength - RAM_HOST_BASE) >>> 12);
+    for (let k = 0; k < last; k += 32) {
+      const bits = w[(DIRTY_BASE >> 2) + (k >>> 5)];
+      if (bits === 0) continue;
+      for (let b = 0; b < 32 && k + b < last; b++) if (bits & (1 << b)) pages.push(first + k + b);
+    }
+    this.core!.exports.dirtyRearm(this.config.partitions.length);
+    return pages;
   }
 
   /**
@@ -1016,7 +1115,11 @@ export class Hypervisor {
    * state); a bad one throws a SnapshotError and nothing starts.
    */
   static async restore(file: Uint8Array, options: RestoreOptions = {}): Promise<Hypervisor> {
-    const contents = await decodeSnapshot(file);
+    return Hypervisor.restoreContents(await decodeSnapshot(file), options);
+  }
+
+  /** restore() from a snapshot's parts (live migration assembles them page by page). */
+  static async restoreContents(contents: SnapshotContents, options: RestoreOptions = {}): Promise<Hypervisor> {
     const r = new StateReader(contents.state, "state");
     let config: SystemConfig;
     try {
@@ -1062,6 +1165,8 @@ export class Hypervisor {
     return {
       halts: this.halts.map((h) => (h ? { kind: h.kind, status: h.status, message: h.message } : null)),
       timelineRead: this.timelineRead, switchesEmitted: this.switchesEmitted, switchesLost: this.switchesLost,
+      history: this.config.partitions.map((_, i) => encode.bytes(this.history[i]?.bytes() ?? new Uint8Array(0))),
+      lastOutput: this.lastOutput,
       boards: this.boards.map((b) => b.saveState()),
     };
   }
@@ -1074,6 +1179,10 @@ export class Hypervisor {
     this.timelineRead = r.int("timelineRead", 0, 0xffff_ffff);
     this.switchesEmitted = r.int("switchesEmitted", 0, Number.MAX_SAFE_INTEGER);
     this.switchesLost = r.int("switchesLost", 0, Number.MAX_SAFE_INTEGER);
+    const history = r.list("history", this.config.partitions.length);
+    if (history.length !== this.config.partitions.length) throw new SnapshotError("snapshot: one console history per partition expected");
+    history.forEach((h, i) => (this.history[i] = new ByteRing(CONSOLE_HISTORY)).push(h.asBytes(CONSOLE_HISTORY)));
+    this.lastOutput = r.int("lastOutput", -1, this.config.partitions.length - 1);
   }
 
   /** The board of a partition (for tests and tools: registers, RAM). */

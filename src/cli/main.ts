@@ -1,35 +1,44 @@
 // The wasmvisor command line (Node). Commands:
 //
 //   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
-//                             [--wall-clock] [--console NAME] [--stats] [--ipc-slow-path]
+//                             [--wall-clock] [--console NAME] [--input FILE] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
+//                             [--snapshot-at WHEN FILE]... [--snapshot-on-exit FILE]
+//   wasmvisor restore SNAPSHOT [the run options, except --ipc-slow-path and --gdb]
 //   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
-//                                 [--input FILE] [--stats] [--gdb PORT] [--semihosting DIR]
+//                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT] [--semihosting DIR]
+//   wasmvisor run-elf --bios FIRMWARE [--kernel KERNEL] [--initrd FILE] [--append ARGS] [...]
 //
 // Guest console output goes to stdout; wasmvisor's own messages (and --trace) go to stderr.
 // The exit status is the guest's: test finisher 0x5555 → 0, (code << 16) | 0x3333 → code,
 // HTIF tohost 1 → 0, other odd values → tohost >> 1; 124 when --max-insns stops the guest,
-// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; `run`
-// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number, after closing the disks; 141
+// 125 when it waits for an interrupt nothing can raise, 2 for usage and image errors; a run
+// ended by SIGINT, SIGTERM or SIGHUP: 128 + the signal's number (after the --stats report; `run`
+// after closing the disks); 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { openSync, writeSync, closeSync } from "node:fs";
+import { openSync, writeSync, closeSync, readSync, fstatSync, writeFileSync, renameSync, rmSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
+import { WallClockPacer } from "../machine/wall-clock.js";
 import type { SemihostingOptions } from "../vmm/board.js";
 import { semihostDirectory } from "../node/semihost-dir.js";
-import { ElfError } from "../loader/elf.js";
+import { ElfError, hasElfMagic } from "../loader/elf.js";
 import type { CoreKind } from "../core/core.js";
 import { loadWasmModule } from "../node/core-file.js";
-import { stdinInput, fileInput, MAX_CONSOLE_INPUT_BYTES, CONSOLE_INPUT_LIMIT, type ConsoleInput } from "../node/console.js";
+import { stdinInput, stdinIsTerminal, fileInput, MAX_CONSOLE_INPUT_BYTES, CONSOLE_INPUT_LIMIT, type ConsoleInput } from "../node/console.js";
+import { TerminalKeys, TERMINAL_HINT, type TerminalHost } from "./terminal.js";
 import { readRegularFile, HostFileError } from "../node/host-file.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
-import { parseArgs, parseCount, parseSize, UsageError } from "./args.js";
+import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
-import { ConfigError, formatDuration } from "../config/system.js";
-import { loadSystemFile } from "../node/system-file.js";
+import { ConfigError, formatDuration, parseDurationValue } from "../config/system.js";
+import { SnapshotError } from "../snapshot/state.js";
+import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
+import type { AddressInfo } from "node:net";
+import { loadSystemFile, MAX_DESCRIPTION_BYTES } from "../node/system-file.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
@@ -115,37 +124,79 @@ const nodeIO: CliIO = {
 /** Let the event loop turn (I/O events such as a closed stdout, timers) between chunks of work. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+// The commands and their options: one table each, from which the parser takes its spec and
+// --help its text.
+const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
+
+const RUN_OPTIONS = {
+  core: CORE_OPTION,
+  paging: { kind: "value", choices: ["shadow", "nested"], help: "shadow page tables (default) or nested paging" },
+  "max-insns": { kind: "value", arg: "N", help: "stop after N instructions in all partitions (status 124)" },
+  "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time" },
+  console: { kind: "value", arg: "NAME", help: "send stdin to partition NAME's console" },
+  input: { kind: "value", arg: "FILE", help: "console input for the --console partition (or the only one), read\nbefore the run starts, instead of stdin" },
+  stats: { kind: "flag", help: "print per-partition statistics to stderr at the end" },
+  "ipc-slow-path": { kind: "flag", help: "every protected call takes the IPC slow path (for comparisons)" },
+  "trace-out": { kind: "value", arg: "FILE", help: "write the schedule and the exits to FILE as a Chrome trace (JSON)\nwhen the run ends, for https://ui.perfetto.dev or chrome://tracing" },
+  gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT);\nit debugs one partition, the whole system stops when it stops" },
+  "gdb-partition": { kind: "value", arg: "NAME", help: "the partition GDB debugs (default: the first)" },
+  // (--snapshot-at takes two values: takeSnapshotPoints takes it out before the parser runs;
+  // it is here for --help and the suggestions.)
+  "snapshot-at": { kind: "value", arg: "WHEN FILE", help: "write a snapshot of the whole system to FILE when WHEN is reached:\na count of instructions (5000000, 5e6) or virtual time (2s, 150ms,\n300us, 1000000cycles); may be given several times" },
+  "migrate-to": { kind: "value", arg: "HOST:PORT", help: "move the running system to `wasmvisor migrate --listen PORT` there (live\nmigration: pre-copy while it runs, then a short stop); this process ends" },
+  "migrate-at": { kind: "value", arg: "WHEN", help: "when --migrate-to begins: instructions or virtual time as --snapshot-at\n(default: at once)" },
+  "snapshot-on-exit": { kind: "value", arg: "FILE", help: "write a snapshot to FILE when the run ends (also after Ctrl-C or a\n--max-insns limit), to go on later with `wasmvisor restore FILE`" },
+} satisfies Record<string, OptionSpec>;
+
+/** restore: the run options but those that would change the snapshot's system or debug it. */
+const RESTORE_OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
+  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition"].includes(name)));
+
+/** migrate: restore's options, and where to wait for the system. */
+const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
+  listen: { kind: "value", arg: "[HOST:]PORT", help: "wait on HOST:PORT (default host 127.0.0.1; port 0: any free one, said on\nstderr) for a system `wasmvisor run … --migrate-to` sends, then run it" },
+  ...RESTORE_OPTIONS,
+};
+
+const RUN_ELF_OPTIONS = {
+  core: CORE_OPTION,
+  "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
+  ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
+  "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
+  trace: { kind: "flag", help: "print one line per instruction to stderr (pc, bits, disassembly, result)" },
+  input: { kind: "value", arg: "FILE", help: "console input for the guest, read before it starts" },
+  "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
+  stats: { kind: "flag", help: "print instructions and MIPS to stderr at the end" },
+  gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)" },
+  semihosting: { kind: "value", arg: "DIR", help: "serve RISC-V semihosting calls, the guest's files confined to DIR" },
+  bios: { kind: "value", arg: "FIRMWARE", help: "boot the QEMU way: an M-mode firmware (ELF or raw binary) instead of\nPROGRAM.elf, which starts --kernel with --initrd and a device tree,\nall placed where QEMU's virt board puts them (README: \"Firmware and kernel\")" },
+  firmware: { kind: "value", arg: "FIRMWARE", help: "the same as --bios" },
+  kernel: { kind: "value", arg: "KERNEL", help: "the kernel the firmware starts (ELF, Linux Image or raw), as QEMU's -kernel" },
+  initrd: { kind: "value", arg: "FILE", help: "the initial RAM disk the firmware hands over (needs --kernel)" },
+  append: { kind: "value", arg: "ARGS", help: "the kernel command line in the device tree's /chosen (needs --kernel)" },
+} satisfies Record<string, OptionSpec>;
+
+const COMMANDS = {
+  run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (see README: \"The system description\")", options: RUN_OPTIONS },
+  migrate: { synopsis: "migrate --listen PORT", summary: "receive a running system from another wasmvisor process (live migration)\nand go on with it exactly where it left", options: MIGRATE_OPTIONS },
+  restore: { synopsis: "restore SNAPSHOT", summary: "go on with a system exactly where a snapshot was taken, on either core\n(its disks are the snapshot's, kept in memory)", options: RESTORE_OPTIONS },
+  "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
+} as const;
+type CommandName = keyof typeof COMMANDS;
+const COMMAND_NAMES = [...Object.keys(COMMANDS), "help"];
+
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
-  run SYSTEM.json       run a partitioned system (see README: "The system description")
-      --core wasm|ts    which build of the core runs it (default wasm)
-      --paging shadow|nested
-                        shadow page tables (default) or nested paging
-      --max-insns N     stop after N instructions in all partitions (status 124)
-      --wall-clock      keep virtual time from running ahead of real time
-      --console NAME    send stdin to partition NAME's console
-      --stats           print per-partition statistics to stderr at the end
-      --ipc-slow-path   every protected call takes the IPC slow path (for comparisons)
-      --trace-out FILE  write the schedule and the exits to FILE as a Chrome trace (JSON)
-                        when the run ends, for https://ui.perfetto.dev or chrome://tracing
-      --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT);
-                        it debugs one partition, the whole system stops when it stops
-      --gdb-partition NAME
-                        the partition GDB debugs (default: the first)
-  run-elf PROGRAM.elf   run a bare-metal RV32 ELF on the QEMU-virt-compatible machine
-      --core wasm|ts    which build of the core runs it (default wasm)
-      --max-insns N     stop after N instructions (status 124)
-      --ram SIZE        guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)
-      --no-fpu          an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)
-      --trace           print one line per instruction to stderr (pc, bits, disassembly, result)
-      --input FILE      console input for the guest, read before it starts
-      --stats           print instructions and MIPS to stderr at the end
-      --gdb PORT        wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)
-      --semihosting DIR serve RISC-V semihosting calls, the guest's files confined to DIR
-  help                  show this text
+${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
   --version             print the version
 `;
+
+/** `wasmvisor COMMAND --help`: its synopsis and options. */
+function commandUsage(name: CommandName): string {
+  const c = COMMANDS[name];
+  return `usage: wasmvisor ${c.synopsis} [options]\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}  -h, --help            show this text\n`;
+}
 
 /** Statuses for errors of wasmvisor's own (bad arguments, unreadable or invalid images). */
 export const STATUS_USAGE = 2;
@@ -155,28 +206,51 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   try {
     switch (command) {
       case "run":
-        return await runSystem(rest, io);
       case "run-elf":
-        return await runElf(rest, io);
+        if (wantsHelp(rest)) {
+          io.stdout(commandUsage(command));
+          return 0;
+        }
+        return command === "run" ? await runSystem(rest, io) : await runElf(rest, io);
+      case "restore":
+        if (wantsHelp(rest)) {
+          io.stdout(commandUsage(command));
+          return 0;
+        }
+        return await runSystem(rest, io, "restore");
+      case "migrate":
+        if (wantsHelp(rest)) {
+          io.stdout(commandUsage(command));
+          return 0;
+        }
+        return await runSystem(rest, io, "migrate");
       case undefined:
       case "help":
       case "--help":
-      case "-h":
-        io.stdout(USAGE);
+      case "-h": {
+        const topic = command === "help" && !wantsHelp(rest.slice(0, 1)) ? rest[0] : undefined;
+        if (topic !== undefined && !Object.hasOwn(COMMANDS, topic)) throw new UsageError(`help: no such command "${topic}" (the commands are ${Object.keys(COMMANDS).join(", ")})${suggestion(topic, Object.keys(COMMANDS))}`);
+        io.stdout(topic !== undefined ? commandUsage(topic as CommandName) : USAGE);
         return command === undefined ? STATUS_USAGE : 0;
+      }
       case "--version":
         io.stdout(`wasmvisor ${VERSION}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}" (commands: run, run-elf, help)`);
+        throw new UsageError(`unknown ${command.startsWith("-") ? "option" : "command"} "${command}" (commands: ${COMMAND_NAMES.join(", ")})${suggestion(command, [...COMMAND_NAMES, "--help", "--version"])}`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`wasmvisor: ${err.message}\n${command === "run-elf" || command === "run" ? "" : USAGE}`);
+      const help = command !== undefined && Object.hasOwn(COMMANDS, command) ? `wasmvisor ${command} --help` : "wasmvisor --help";
+      io.stderr(`wasmvisor: ${err.message}\n(${help} shows the usage)\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ConfigError) {
       io.stderr(`wasmvisor: the system description is not valid:\n${err.problems.map((p) => `  ${err.file}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n")}\nnothing was started\n`);
+      return STATUS_USAGE;
+    }
+    if (err instanceof SnapshotError) {
+      io.stderr(`wasmvisor: ${err.message}\nnothing was started\n`);
       return STATUS_USAGE;
     }
     if (err instanceof ElfError || err instanceof RangeError) {
@@ -185,6 +259,12 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
     }
     throw err;
   }
+}
+
+/** "; did you mean X?" when one of `candidates` is close to what was typed, else "". */
+function suggestion(typed: string, candidates: readonly string[]): string {
+  const c = closest(typed, candidates);
+  return c === null ? "" : `; did you mean ${c}?`;
 }
 
 /** Work between yields to the event loop (streamed input, a closed stdout), at most: the
@@ -225,34 +305,87 @@ async function debugWithGdb(target: DebugTarget, port: number, program: string, 
   return how;
 }
 
-async function runElf(args: string[], io: CliIO): Promise<number> {
-  const p = parseArgs(args, {
-    core: { kind: "value", choices: ["wasm", "ts"] },
-    "max-insns": { kind: "value" },
-    ram: { kind: "value" },
-    "no-fpu": { kind: "flag" },
-    trace: { kind: "flag" },
-    input: { kind: "value" },
-    stats: { kind: "flag" },
-    gdb: { kind: "value" },
-    semihosting: { kind: "value" },
-  });
-  if (p.positional.length !== 1) {
-    throw new UsageError(p.positional.length === 0 ? "run-elf needs a PROGRAM.elf" : `run-elf takes one program, got ${p.positional.length}`);
+/**
+ * `run PROGRAM.elf`: a program (or any binary file) where a system description belongs is
+ * refused with what to run instead, not with a JSON parse error. Only the first bytes of a
+ * regular file are read (opened without blocking: a FIFO is left to loadSystemFile to refuse).
+ */
+function refuseProgram(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return; // loadSystemFile reports why it cannot be read
   }
-  const file = p.positional[0];
+  let head = new Uint8Array(64);
+  let size = 0;
+  try {
+    const st = fstatSync(fd);
+    size = st.size;
+    head = st.isFile() ? head.subarray(0, readSync(fd, head, 0, head.length, 0)) : head.subarray(0, 0);
+  } catch {
+    return;
+  } finally {
+    closeSync(fd);
+  }
+  if (hasElfMagic(head)) {
+    throw new UsageError(`${file} is a program (ELF), not a system description (JSON): run it with \`wasmvisor run-elf ${file}\`, or name it as a partition's image in a system description`);
+  }
+  // JSON text has no control characters but tab, CR and LF (RFC 8259: they must be escaped).
+  // (A file too large to be a description is left to loadSystemFile, which says so.)
+  if (size <= MAX_DESCRIPTION_BYTES && head.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+    throw new UsageError(`${file} is a binary file, not a system description (JSON): an image (a program, a Linux Image) is named in a system description's partitions; a bare-metal ELF runs with \`wasmvisor run-elf\``);
+  }
+}
+
+/** --input FILE: console input read whole before the run (a regular file, bounded). */
+function inputFromFile(file: string): ConsoleInput {
+  try {
+    return fileInput(readRegularFile(file, MAX_CONSOLE_INPUT_BYTES, `${CONSOLE_INPUT_LIMIT} (or pipe it to stdin: it is then streamed)`));
+  } catch (err) {
+    if (!(err instanceof HostFileError)) throw err;
+    throw new UsageError(`cannot read --input ${file}: ${err.reason}`);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function runElf(args: string[], io: CliIO): Promise<number> {
+  const p = parseArgs(args, RUN_ELF_OPTIONS);
+  // Booting the QEMU way: --bios (or --firmware) FILE, or the program, with --kernel, --initrd
+  // and --append (src/loader/firmware-boot.ts).
+  const biosOpt = p.options.get("bios") ?? p.options.get("firmware");
+  if (p.options.has("bios") && p.options.has("firmware")) throw new UsageError("--bios and --firmware name the same thing: give one");
+  const kernelFile = p.options.get("kernel");
+  const initrdFile = p.options.get("initrd");
+  const append = p.options.get("append");
+  const firmwareBoot = typeof biosOpt === "string" || typeof kernelFile === "string";
+  if (typeof biosOpt === "string" ? p.positional.length !== 0 : p.positional.length !== 1) {
+    throw new UsageError(typeof biosOpt === "string" ? `--bios ${biosOpt} is the program: run-elf takes no other, got ${p.positional.join(" ")}`
+      : p.positional.length === 0 ? "run-elf needs a PROGRAM.elf (or --bios FIRMWARE)" : `run-elf takes one program, got ${p.positional.length}`);
+  }
+  if (!firmwareBoot && (typeof initrdFile === "string" || typeof append === "string")) {
+    throw new UsageError(`--${typeof initrdFile === "string" ? "initrd" : "append"} goes with --kernel: the kernel's firmware hands it over (run-elf --bios FIRMWARE --kernel KERNEL ...)`);
+  }
+  if (typeof initrdFile === "string" && typeof kernelFile !== "string") throw new UsageError("--initrd needs --kernel (as QEMU's -initrd does)");
+  const file = typeof biosOpt === "string" ? biosOpt : p.positional[0];
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
   const ramOpt = p.options.get("ram");
   const ramBytes = typeof ramOpt === "string" ? parseSize("ram", ramOpt) : DEFAULT_RAM_BYTES;
 
-  let image: Uint8Array;
-  try {
-    image = readRegularFile(file);
-  } catch (err) {
-    if (!(err instanceof HostFileError)) throw err;
-    throw new UsageError(`cannot read ${file}: ${err.reason}`);
+  const readFile = (name: string, what: string): Uint8Array => {
+    try {
+      return readRegularFile(name);
+    } catch (err) {
+      if (!(err instanceof HostFileError)) throw err;
+      throw new UsageError(`cannot read ${what}${name}: ${err.reason}`);
+    }
+  };
+  const image = readFile(file, "");
+  if (!hasElfMagic(image) && /^\s*[{[]/.test(new TextDecoder().decode(image.subarray(0, 64)))) {
+    throw new UsageError(`${file}: not an ELF file but JSON (a system description?): run it with \`wasmvisor run ${file}\``);
   }
   const semihostDir = p.options.get("semihosting");
   let semihosting: SemihostingOptions | undefined;
@@ -263,35 +396,54 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
       throw new UsageError(`--semihosting ${semihostDir}: ${(err as Error).message.replace(/^semihosting directory \S+:? ?/, "")}`);
     }
   }
+  const wallClock = p.options.has("wall-clock");
+  let outputAtLineStart = true;
   const machine = await Machine.create({
     core,
     ramBytes,
     fpu: !p.options.has("no-fpu"),
     semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
-    onOutput: (bytes) => io.stdout(bytes),
+    onOutput: (bytes) => {
+      if (bytes.length > 0) outputAtLineStart = bytes[bytes.length - 1] === 0x0a;
+      io.stdout(bytes);
+    },
+    wallClock,
+    firmwareBoot,
+    bootargs: typeof append === "string" ? append : undefined,
   });
-  machine.loadElf(image, file);
-
-  let interrupted = false;
-  const inputFile = p.options.get("input");
-  let input: ConsoleInput;
-  if (typeof inputFile === "string") {
-    let bytes: Uint8Array;
-    try {
-      bytes = readRegularFile(inputFile, MAX_CONSOLE_INPUT_BYTES, `${CONSOLE_INPUT_LIMIT} (or pipe it to stdin: it is then streamed)`);
-    } catch (err) {
-      if (!(err instanceof HostFileError)) throw err;
-      throw new UsageError(`cannot read --input ${inputFile}: ${err.reason}`);
-    }
-    input = fileInput(bytes);
+  if (firmwareBoot) {
+    const kernel = typeof kernelFile === "string" ? { bytes: readFile(kernelFile, "--kernel "), name: kernelFile } : undefined;
+    const initrd = typeof initrdFile === "string" ? { bytes: readFile(initrdFile, "--initrd "), name: initrdFile } : undefined;
+    machine.loadFirmwareBoot(image, file, kernel, initrd);
   } else {
-    input = io.input ?? stdinInput(() => { interrupted = true; });
+    machine.loadElf(image, file);
   }
-  machine.pushInput(input.initial);
-  const unsubscribe = input.onData((bytes) => machine.pushInput(bytes));
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
+
+  let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
+  let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
+  const inputFile = p.options.get("input");
+  const t0 = performance.now();
+  const keys = typeof inputFile === "string" || io.input || !stdinIsTerminal() ? null : new TerminalKeys({
+    say: (text) => {
+      if (!outputAtLineStart) io.stdout("\n"); // (a partial line of the guest's, a prompt, is ended first)
+      outputAtLineStart = true;
+      io.stderr(text);
+    },
+    quit: () => { quit = true; },
+    status: () => `${machine.retired} instructions, virtual time ${formatDuration(machine.time.clockNumber(), machine.time.cyclesPerTick)}, real time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${core} core${wallClock ? ", wall-clock" : ""}\n`,
+    partitions: () => `  the bare machine (run-elf): ${file}, machine mode, ${machine.retired} instructions; ${machine.halted ? `stopped: ${machine.halted.message}` : "running"}\n`,
+  });
+  const input = typeof inputFile === "string" ? inputFromFile(inputFile) : io.input ?? stdinInput(() => { interrupted = true; }, keys ? (bytes) => keys.feed(bytes) : undefined);
+  if (keys) io.stderr(TERMINAL_HINT);
+  machine.pushInput(input.initial);
+  const unsubscribe = input.onData((bytes) => machine.pushInput(bytes));
+  // SIGINT, SIGTERM and SIGHUP end the run through the same path as its other ends: the
+  // statistics are printed (--stats), and the status is 128 + the signal's number.
+  const signals = catchStopSignals(() => {});
+  const stopped = () => interrupted || quit || signals.caught !== null;
 
   const tracing = p.options.has("trace");
   // A closed stdout (or stderr, which --trace writes to) ends the run quietly.
@@ -300,38 +452,46 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     if (stream === "stdout" || tracing) outputClosed = true;
   }) ?? (() => {});
 
-  const t0 = performance.now();
   try {
     if (port !== null) {
       const debugInput: DebugInput = { open: () => input.open, next: () => input.next() };
-      await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io);
+      await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io, signals.first);
     }
     if (tracing) {
-      while (!machine.halted && !outputClosed && machine.work < maxInsns) {
+      while (!machine.halted && !outputClosed && !stopped() && machine.work < maxInsns) {
         if (traceRun(machine, Math.min(TRACE_CHUNK, maxInsns - machine.work), (line) => io.stderr(`${line}\n`)) === 0) break;
         await nextTurn();
       }
       if (!machine.halted && machine.work >= maxInsns) machine.stopAtLimit(maxInsns);
     } else {
       let chunk = MIN_CHUNK;
-      while (!machine.halted && !interrupted && !outputClosed) {
+      // --wall-clock: virtual time is kept from running ahead of real time (and the guest's RTC
+      // reads the host's clock); each step runs at most the pacer's slice of virtual time.
+      const pacer = wallClock ? new WallClockPacer(machine.time.clockNumber(), machine.cyclesPerSecond) : null;
+      while (!machine.halted && !stopped() && !outputClosed) {
         const left = maxInsns - machine.work;
         if (left <= 0) {
           machine.stopAtLimit(maxInsns);
           break;
         }
         const started = performance.now();
-        const done = machine.step(Math.min(chunk, left), input.open);
-        if (done >= chunk) chunk = Math.max(MIN_CHUNK, Math.min(CHUNK, Math.round(chunk * TURN_MS / Math.max(1, performance.now() - started))));
+        const done = pacer
+          ? machine.step(Math.min(pacer.step, left), input.open, machine.time.clockNumber() + pacer.step)
+          : machine.step(Math.min(chunk, left), input.open);
+        if (!pacer && done >= chunk) chunk = Math.max(MIN_CHUNK, Math.min(CHUNK, Math.round(chunk * TURN_MS / Math.max(1, performance.now() - started))));
         if (machine.halted) break;
         const blocked = io.outputBlocked?.();
         if (blocked) await blocked;
         if (machine.work >= maxInsns) continue;
-        // Streamed input: wait for it when the guest idles; else let I/O in between chunks.
-        await (input.open && machine.waiting ? input.next() : nextTurn());
+        const delay = pacer?.delay(machine.time.clockNumber()) ?? 0;
+        // Streamed input: wait for it when the guest idles with nothing else to wake it (or for
+        // a signal); else let I/O in between chunks, or real time catch up.
+        if (input.open && machine.awaitingInput) await Promise.race([input.next(), signals.first]); // (Ctrl-A x is input)
+        else await (delay > 0 ? sleep(delay) : nextTurn());
       }
     }
   } finally {
+    signals.remove();
     unwatch();
     unsubscribe();
     input.close();
@@ -342,9 +502,17 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (p.options.has("stats")) {
     io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core)\n`);
   }
+  if (signals.caught) {
+    io.stderr(`wasmvisor: interrupted (${signals.caught})\n`);
+    return signalStatus(signals.caught);
+  }
   if (interrupted) {
     io.stderr("wasmvisor: interrupted\n");
     return 130;
+  }
+  if (quit && !machine.halted) {
+    io.stderr("wasmvisor: quit (Ctrl-A x)\n");
+    return 0;
   }
   const halt = machine.halted!;
   if (halt.status !== 0 || halt.kind === "reset") io.stderr(`wasmvisor: ${halt.message}\n`);
@@ -379,52 +547,159 @@ class ConsoleMux {
     if (!this.atLineStart) this.write("\n");
     this.atLineStart = true;
   }
+
+  /** Go on where a restored system's console was: in the middle of `name`'s line when what it
+   *  printed last did not end one (the terminal shows that line already). */
+  resume(name: string | null, history: Uint8Array): void {
+    this.current = name;
+    this.atLineStart = name === null || history.length === 0 || history[history.length - 1] === 10;
+  }
 }
 
-async function runSystem(args: string[], io: CliIO): Promise<number> {
-  const p = parseArgs(args, {
-    core: { kind: "value", choices: ["wasm", "ts"] },
-    paging: { kind: "value", choices: ["shadow", "nested"] },
-    "max-insns": { kind: "value" },
-    "wall-clock": { kind: "flag" },
-    console: { kind: "value" },
-    stats: { kind: "flag" },
-    "ipc-slow-path": { kind: "flag" },
-    "trace-out": { kind: "value" },
-    gdb: { kind: "value" },
-    "gdb-partition": { kind: "value" },
-  });
-  if (p.positional.length !== 1) {
+/** Where --snapshot-at writes: at a count of instructions or a moment of virtual time (cycles). */
+interface SnapshotPoint { insns?: number; clock?: number; file: string; text: string }
+
+/** Take the `--snapshot-at WHEN FILE` pairs out of the arguments (the option has two values). */
+function takeSnapshotPoints(args: string[]): { rest: string[]; points: Array<{ when: string; file: string }> } {
+  const rest: string[] = [];
+  const points: Array<{ when: string; file: string }> = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") {
+      for (const a of args.slice(i)) rest.push(a);
+      break;
+    }
+    if (args[i] !== "--snapshot-at") {
+      rest.push(args[i]);
+      continue;
+    }
+    if (i + 2 >= args.length || args[i + 1].startsWith("--") || args[i + 2].startsWith("--")) {
+      throw new UsageError("--snapshot-at needs WHEN and FILE: e.g. --snapshot-at 5e6 boot.snap or --snapshot-at 2s boot.snap");
+    }
+    points.push({ when: args[i + 1], file: args[i + 2] });
+    i += 2;
+  }
+  return { rest, points };
+}
+
+/** A --snapshot-at WHEN: a count of instructions, or virtual time with a unit. */
+function parseSnapshotPoint(when: string, file: string, cyclesPerTick: number): SnapshotPoint {
+  if (/^[\d_.e]+$/i.test(when)) return { insns: parseCount("snapshot-at", when), file, text: `${when} instructions` };
+  const cycles = parseDurationValue(when, cyclesPerTick);
+  if (cycles === null || cycles <= 0) {
+    throw new UsageError(`--snapshot-at ${when}: expected a count of instructions (5000000, 5e6) or virtual time (2s, 150ms, 300us, 1000000cycles)`);
+  }
+  return { clock: cycles, file, text: `virtual time ${when}` };
+}
+
+/** Write hv's snapshot to `file` (through a temporary file: a reader never sees half of one). */
+async function writeSnapshot(hv: Hypervisor, file: string, io: CliIO): Promise<void> {
+  const bytes = await hv.snapshot();
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write the snapshot to ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  const s = hv.stats();
+  io.stderr(`wasmvisor: snapshot written to ${file} (${bytes.length} bytes; ${s.instructions} instructions, virtual time ${formatDuration(s.cycles, hv.config.cyclesPerTick)})\n`);
+}
+
+/** HOST:PORT or PORT (host 127.0.0.1) of --migrate-to / --listen. */
+function parseEndpoint(option: string, text: string): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--${option} ${text}: expected [HOST:]PORT, e.g. 127.0.0.1:7000`);
+  return { host: m[1] ?? "127.0.0.1", port };
+}
+
+async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "migrate" = "run"): Promise<number> {
+  const restoring = mode !== "run";
+  const taken = takeSnapshotPoints(args);
+  args = taken.rest;
+  const p = parseArgs(args, mode === "migrate" ? MIGRATE_OPTIONS : RUN_OPTIONS);
+  if (mode === "migrate") {
+    if (p.positional.length !== 0) throw new UsageError(`migrate takes no file (the system comes from the network), got ${p.positional.join(" ")}`);
+    if (!p.options.has("listen")) throw new UsageError("migrate needs --listen [HOST:]PORT");
+  } else if (p.positional.length !== 1) {
+    if (restoring) throw new UsageError(p.positional.length === 0 ? "restore needs a SNAPSHOT file" : `restore takes one snapshot file, got ${p.positional.length}`);
     throw new UsageError(p.positional.length === 0 ? "run needs a SYSTEM.json" : `run takes one system description, got ${p.positional.length}`);
   }
-  const sys = loadSystemFile(p.positional[0]);
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
+  const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+  let hv: Hypervisor;
+  let sys: ReturnType<typeof loadSystemFile> | null = null;
+  if (restoring) {
+    for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
+      if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
+    }
+    const options = { core, wasmModule, wallClock: p.options.has("wall-clock"), paging: p.options.get("paging") as PagingMode | undefined };
+    if (mode === "migrate") {
+      const where = parseEndpoint("listen", String(p.options.get("listen")));
+      const server = await listenForMigration(where.host, where.port);
+      try {
+        io.stderr(`wasmvisor: waiting for a system on ${where.host}:${(server.address() as AddressInfo).port}\n`);
+        const arrived = await migrateIn(server, { ...options, file: "the migrated system" });
+        hv = arrived.hv;
+        io.stderr(`wasmvisor: ${arrived.info.system} arrived (${arrived.rounds} pre-copy rounds, ${arrived.bytes} bytes) at ${arrived.info.instructions} instructions; it goes on here\n`);
+      } finally {
+        server.close();
+      }
+    } else {
+      const file = p.positional[0];
+      hv = await Hypervisor.restore(readRegularFile(file), { ...options, file });
+    }
+  } else {
+    refuseProgram(p.positional[0]);
+    sys = loadSystemFile(p.positional[0]);
+    hv = new Hypervisor(sys.config, {
+      core,
+      paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
+      wasmModule,
+      loadImage: sys.loadImage,
+      openDisk: sys.openDisk,
+      openSemihostDir: sys.openSemihostDir,
+      wallClock: p.options.has("wall-clock"),
+      ipcFastPath: !p.options.has("ipc-slow-path"),
+      file: sys.file,
+    });
+  }
+  const config = hv.config;
+  const points = taken.points.map((x) => parseSnapshotPoint(x.when, x.file, config.cyclesPerTick))
+    .sort((a, b) => (a.insns ?? Infinity) - (b.insns ?? Infinity) || (a.clock ?? Infinity) - (b.clock ?? Infinity));
+  const onExit = p.options.get("snapshot-on-exit");
+  const migrateToOpt = p.options.get("migrate-to");
+  const migrateTo = typeof migrateToOpt === "string" ? parseEndpoint("migrate-to", migrateToOpt) : null;
+  const migrateAtOpt = p.options.get("migrate-at");
+  if (typeof migrateAtOpt === "string" && !migrateTo) throw new UsageError("--migrate-at needs --migrate-to HOST:PORT");
+  const migrateAt = typeof migrateAtOpt === "string" ? parseSnapshotPoint(migrateAtOpt, "", config.cyclesPerTick) : null;
+  if (migrateTo && typeof onExit === "string") throw new UsageError("--snapshot-on-exit and --migrate-to: the system ends elsewhere; take the snapshot there");
+  let migrated: MigrationReport | null = null;
   const maxOpt = p.options.get("max-insns");
   const maxInsns = typeof maxOpt === "string" ? parseCount("max-insns", maxOpt) : Infinity;
-  const consoleName = p.options.get("console");
-  if (typeof consoleName === "string" && !sys.config.partitions.some((x) => x.name === consoleName)) {
-    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+  const partitionNames = config.partitions.map((x) => x.name).join(", ");
+  const inputFile = p.options.get("input");
+  let consoleName = p.options.get("console");
+  if (typeof consoleName === "string" && !config.partitions.some((x) => x.name === consoleName)) {
+    throw new UsageError(`--console ${consoleName}: no such partition; the partitions are ${partitionNames}`);
   }
+  if (typeof inputFile === "string" && typeof consoleName !== "string") {
+    // --input goes to the --console partition; a system of one partition needs no --console.
+    if (config.partitions.length !== 1) throw new UsageError(`--input ${inputFile}: which partition reads it? Add --console NAME (the partitions are ${partitionNames})`);
+    consoleName = config.partitions[0].name;
+  }
+  const inputRead = typeof inputFile === "string" ? inputFromFile(inputFile) : null; // (before anything starts)
   const port = gdbPort(p);
   const gdbPartition = p.options.get("gdb-partition");
   if (typeof gdbPartition === "string") {
     if (port === null) throw new UsageError("--gdb-partition needs --gdb PORT");
-    if (!sys.config.partitions.some((x) => x.name === gdbPartition)) {
-      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${sys.config.partitions.map((x) => x.name).join(", ")}`);
+    if (!config.partitions.some((x) => x.name === gdbPartition)) {
+      throw new UsageError(`--gdb-partition ${gdbPartition}: no such partition; the partitions are ${partitionNames}`);
     }
   }
-  const hv = new Hypervisor(sys.config, {
-    core,
-    paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
-    wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
-    loadImage: sys.loadImage,
-    openDisk: sys.openDisk,
-    openSemihostDir: sys.openSemihostDir,
-    wallClock: p.options.has("wall-clock"),
-    ipcFastPath: !p.options.has("ipc-slow-path"),
-    file: sys.file,
-  });
   const mux = new ConsoleMux((s) => io.stdout(s));
+  if (restoring) mux.resume(hv.lastConsole, hv.lastConsole === null ? new Uint8Array(0) : hv.consoleHistory(hv.lastConsole));
   hv.on("output", (e) => mux.output(e.partition, e.data));
   // The trace file is opened (created) before the run, so a bad path costs no run.
   const traceOut = p.options.get("trace-out");
@@ -438,11 +713,35 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   }
   const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
-  let interrupted = false; // Ctrl-C on a raw terminal
+  let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
+  let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
   let input: ConsoleInput | null = null;
   let unsubscribe = () => {};
   if (typeof consoleName === "string") {
-    input = io.input ?? stdinInput(() => { interrupted = true; hv.stop(); });
+    const started = performance.now();
+    const keys = inputRead || io.input || !stdinIsTerminal() ? null : new TerminalKeys({
+      say: (text) => {
+        mux.end(); // (a partial line of a guest's, a prompt, is ended first)
+        io.stderr(text);
+      },
+      quit: () => { quit = true; hv.stop(); },
+      status: () => {
+        const st = hv.stats();
+        return `${config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}\n`;
+      },
+      partitions: () => hv.stats().partitions.map((ps, i) => {
+        const halt = hv.halted[i];
+        return `  ${ps.name}: ${config.partitions[i].mode} mode, ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; ${halt ? `stopped: ${halt.message}` : "running"}${ps.name === consoleName ? " (the console)" : ""}\n`;
+      }).join(""),
+      // A snapshot in the current directory, named after the system and the moment.
+      snapshot: () => {
+        const file = `${config.name}-${new Date().toISOString().replace(/[:.]/g, "-")}.wvsnap`;
+        writeSnapshot(hv, file, { ...io, stderr: (t) => { mux.end(); io.stderr(t); } })
+          .catch((err) => { mux.end(); io.stderr(`wasmvisor: ${err instanceof Error ? err.message : String(err)}\n`); });
+      },
+    });
+    input = inputRead ?? io.input ?? stdinInput(() => { interrupted = true; hv.stop(); }, keys ? (bytes) => keys.feed(bytes) : undefined);
+    if (keys) io.stderr(TERMINAL_HINT);
     const cons = hv.console(consoleName);
     // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
     // notes in the README), which a file of megabytes would overflow.
@@ -466,18 +765,49 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
   let result: SystemResult | null | undefined;
   try {
     await hv.start(); // (the boards exist from here on; run() resets stop(), so the signal is checked)
-    if (port !== null && !signals.caught && !interrupted) {
-      const name = typeof gdbPartition === "string" ? gdbPartition : sys.config.partitions[0].name;
+    if (port !== null && sys && !signals.caught && !interrupted && !quit) {
+      const name = typeof gdbPartition === "string" ? gdbPartition : config.partitions[0].name;
       const debugInput: DebugInput = { open: () => input?.open ?? false, next: () => input!.next() };
-      const image = relative(process.cwd(), resolve(dirname(sys.file), sys.config.partitions[hv.partitionIndex(name)].image));
+      const image = relative(process.cwd(), resolve(dirname(sys.file), config.partitions[hv.partitionIndex(name)].image));
       await debugWithGdb(new PartitionTarget(hv, name, debugInput), port, image, io, signals.first);
     }
-    result = signals.caught || interrupted ? null : await hv.run({
-      maxInsns,
+    const runTo = (limit: { maxInsns: number; maxClock?: number }) => hv.run({
+      ...limit,
       outputBlocked: io.outputBlocked && (() => io.outputBlocked!()),
       inputOpen: () => input?.open ?? false,
       waitForInput: () => input!.next(),
     });
+    result = signals.caught || interrupted || quit ? null : undefined;
+    // The snapshots asked for on the way, in order: each run stops exactly at its point.
+    for (const point of points) {
+      if (result !== undefined) break;
+      if (point.insns !== undefined && point.insns > maxInsns) break;
+      const r = await runTo({ maxInsns: Math.min(maxInsns, point.insns ?? Infinity), maxClock: point.clock });
+      const reached = r.reason === "limit" && (point.insns !== undefined ? hv.work() >= point.insns : hv.clock() >= point.clock!);
+      if (!reached) {
+        result = r;
+        if (r.reason !== "stopped") io.stderr(`wasmvisor: no snapshot at ${point.text}: the run ended before (${r.reason})\n`);
+        break;
+      }
+      await writeSnapshot(hv, point.file, io);
+    }
+    if (migrateTo && result === undefined) {
+      // Live migration: run to its moment, then the system moves (it runs on during pre-copy).
+      if (migrateAt) {
+        const r = await runTo({ maxInsns: Math.min(maxInsns, migrateAt.insns ?? Infinity), maxClock: migrateAt.clock });
+        const reached = r.reason === "limit" && (migrateAt.insns !== undefined ? hv.work() >= migrateAt.insns : hv.clock() >= migrateAt.clock!);
+        if (!reached) {
+          result = r;
+          if (r.reason !== "stopped") io.stderr(`wasmvisor: no migration at ${migrateAt.text}: the run ended before (${r.reason})\n`);
+        }
+      }
+      if (result === undefined) {
+        // (a partial line stays as it is: the destination's console goes on in it)
+        migrated = await migrateOut(hv, migrateTo.host, migrateTo.port);
+      }
+    }
+    if (result === undefined && !migrated) result = await runTo({ maxInsns });
+    if (typeof onExit === "string" && result) await writeSnapshot(hv, onExit, io);
   } finally {
     // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
     // place: a second signal during the final sync must not kill the process half-way, and
@@ -493,6 +823,10 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
       if (traceFd !== null && result === undefined) closeSync(traceFd);
     }
   }
+  if (migrated && migrateTo) {
+    io.stderr(`wasmvisor: the system moved to ${migrateTo.host}:${migrateTo.port}: ${migrated.rounds} pre-copy rounds (${migrated.pagesPerRound.join(", ")} pages), ${migrated.finalPages} pages in the stop-and-copy, ${migrated.bytes} bytes, downtime ${migrated.downtimeMs.toFixed(1)} ms\n`);
+    return 0;
+  }
   // After a closed stdout the run ends quietly: no report (the reader has gone), the trace
   // file still written.
   const quiet = outputClosed;
@@ -505,17 +839,18 @@ async function runSystem(args: string[], io: CliIO): Promise<number> {
     hv.stopRemaining({ kind: "idle", status: STATUS_IDLE, message: "waits for an interrupt (WFI) that nothing can raise: no timer armed, no input pending" });
   } else if (reason === "stopped") {
     const signal = signals.caught;
-    hv.stopRemaining({ kind: "stopped", status: signal ? signalStatus(signal) : 130, message: signal ? `interrupted (${signal})` : "interrupted" });
+    if (!signal && quit) hv.stopRemaining({ kind: "stopped", status: 0, message: "quit (Ctrl-A x)" });
+    else hv.stopRemaining({ kind: "stopped", status: signal ? signalStatus(signal) : 130, message: signal ? `interrupted (${signal})` : "interrupted" });
   }
   const stats = hv.stats();
   let status = 0;
-  for (const [i, part] of sys.config.partitions.entries()) {
+  for (const [i, part] of config.partitions.entries()) {
     const halt = hv.halted[i]!;
     if (halt.status !== 0 && status === 0) status = halt.status;
     if (!quiet) io.stderr(`wasmvisor: [${part.name}] ${halt.message}${halt.status !== 0 ? ` (status ${halt.status})` : ""}\n`);
   }
   if (p.options.has("stats") && !quiet) {
-    const cpt = sys.config.cyclesPerTick;
+    const cpt = config.cyclesPerTick;
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);

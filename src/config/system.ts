@@ -12,6 +12,7 @@ import { DEVICE_WINDOWS, BOARD_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, ty
 import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
 import { DEFAULT_RTC_EPOCH } from "../devices/goldfish-rtc.js";
 import { PHYSMAP_MAX } from "../../assembly/layout.js";
+import { BOOT_ROM_BASE, BOOT_ROM_SIZE } from "../loader/firmware-boot.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
 
@@ -39,9 +40,17 @@ export interface SystemDescription {
 
 export interface PartitionDescription {
   name: string;
-  /** Boot image, relative to the description file: an ELF executable or a RISC-V Linux Image. */
-  image: string;
-  /** Initial RAM disk (supervisor mode), loaded below the device tree and named in it. */
+  /** Boot image, relative to the description file: an ELF executable or a RISC-V Linux Image.
+   *  (Give image, or firmware.) */
+  image?: string;
+  /** Boot the QEMU way (`-bios`, src/loader/firmware-boot.ts): an M-mode firmware, ELF or raw
+   *  binary, in a machine-mode partition; it gets a0 = hart id, a1 = the device tree, a2 =
+   *  OpenSBI's fw_dynamic_info, which names the kernel. Instead of image. */
+  firmware?: string;
+  /** With firmware: the kernel the firmware starts (QEMU's -kernel). */
+  kernel?: string;
+  /** Initial RAM disk, named in the device tree: supervisor mode (loaded below the tree), or
+   *  with firmware and kernel (where QEMU puts it). */
   initrd?: string;
   /** A disk image behind virtio-blk: its path, or { file, readOnly, mode, buffer }. */
   disk?: string | DiskDescription;
@@ -56,7 +65,7 @@ export interface PartitionDescription {
   period?: Duration;
   /** Devices on the board (default uart, clint, plic, finisher); virtio-console on request. */
   devices?: DeviceName[];
-  /** Kernel command line in the device tree (supervisor mode). */
+  /** Kernel command line in the device tree (supervisor mode, or with firmware: QEMU's -append). */
   bootargs?: string;
   /** Shared memory regions mapped into this partition. */
   mappings?: MappingDescription[];
@@ -155,7 +164,12 @@ export interface SystemConfig {
 
 export interface PartitionConfig {
   name: string;
+  /** The boot image, or with `firmware` the firmware. */
   image: string;
+  /** `image` is an M-mode firmware booted the QEMU way (src/loader/firmware-boot.ts). */
+  firmware: boolean;
+  /** The kernel of a firmware boot. */
+  kernel?: string;
   mode: GuestMode;
   ramBytes: number;
   priority: number;
@@ -184,7 +198,10 @@ export interface DiskConfig {
 
 /** The files a partition names, for checks that need the file system (src/node/system-file.ts). */
 export interface PartitionFiles {
+  /** The boot image, or the firmware. */
   image: string;
+  firmware: boolean;
+  kernel?: string;
   initrd?: string;
   disk?: DiskConfig;
   ramBytes: number;
@@ -197,7 +214,7 @@ export interface PartitionFiles {
 
 /** A problem with one of a partition's files: which field, and what is wrong. */
 export interface FileProblem {
-  field: "image" | "initrd" | "disk" | "semihosting.dir";
+  field: "image" | "firmware" | "kernel" | "initrd" | "disk" | "semihosting.dir";
   message: string;
 }
 
@@ -395,7 +412,7 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting"]);
+      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
@@ -430,9 +447,22 @@ export function validateSystem(
         bad("name", `"${pname}" is already the name of partitions[${partIndex.get(pname)}]`);
         pname = "";
       }
-      if (!isPath(pd.image)) bad("image", pathProblem(pd.image, "an ELF image or a Linux Image"));
+      const firmware = pd.firmware !== undefined;
+      if (firmware && pd.image !== undefined) bad("firmware", 'give either "image" (a boot image) or "firmware" (with "kernel": booted the QEMU way), not both');
+      else if (firmware && !isPath(pd.firmware)) bad("firmware", pathProblem(pd.firmware, "an M-mode firmware (ELF or raw binary)"));
+      else if (!firmware && !isPath(pd.image)) {
+        bad("image", pd.image === undefined ? 'missing: give "image" (an ELF executable or a Linux Image) or "firmware" (an M-mode firmware, with "kernel")' : pathProblem(pd.image, "an ELF image or a Linux Image"));
+      }
       const mode = pd.mode ?? "machine";
       if (mode !== "machine" && mode !== "supervisor") bad("mode", `${quote(pd.mode)}: expected "machine" or "supervisor"`);
+      else if (firmware && mode !== "machine") bad("mode", 'a firmware runs in M-mode: a partition with "firmware" is a machine-mode partition (leave out "mode" or set "machine")');
+      let kernel: string | undefined;
+      if (pd.kernel !== undefined) {
+        if (!isPath(pd.kernel)) bad("kernel", pathProblem(pd.kernel, "a kernel (ELF, Linux Image or raw binary)"));
+        else if (!firmware) bad("kernel", 'a kernel is started by a firmware: give the partition "firmware" (QEMU\'s -bios) instead of "image"');
+        else kernel = pd.kernel;
+      }
+      const bootImage = firmware ? pd.firmware : pd.image;
       const ram = pd.ram === undefined ? 16 * 1024 * 1024 : parseSizeValue(pd.ram);
       if (ram === null || ram % 4096 !== 0 || ram < MIN_RAM || ram > MAX_PARTITION_RAM) {
         bad("ram", `${quote(pd.ram)} is not a valid RAM size: use a multiple of 4 KiB from 64K to 1G`);
@@ -487,7 +517,8 @@ export function validateSystem(
       let initrd: string | undefined;
       if (pd.initrd !== undefined) {
         if (!isPath(pd.initrd)) bad("initrd", pathProblem(pd.initrd, "an initial RAM disk"));
-        else if (mode !== "supervisor") bad("initrd", 'only supervisor-mode partitions boot with an initial RAM disk (set "mode": "supervisor")');
+        else if (firmware && pd.kernel === undefined) bad("initrd", 'an initial RAM disk goes with a kernel: give the partition "kernel" (QEMU\'s -initrd needs -kernel)');
+        else if (mode !== "supervisor" && !firmware) bad("initrd", 'only supervisor-mode partitions, or firmware boots with a kernel, boot with an initial RAM disk (set "mode": "supervisor", or give "firmware" and "kernel")');
         else initrd = pd.initrd;
       }
       if (pd.bootargs !== undefined) {
@@ -495,7 +526,7 @@ export function validateSystem(
         else if (new TextEncoder().encode(pd.bootargs).length > MAX_BOOTARGS) {
           bad("bootargs", `${new TextEncoder().encode(pd.bootargs).length} bytes: at most ${MAX_BOOTARGS} fit in the device tree (Linux itself reads the first 1023)`);
         }
-        else if (mode !== "supervisor") bad("bootargs", 'only supervisor-mode partitions have a device tree to carry bootargs (set "mode": "supervisor")');
+        else if (mode !== "supervisor" && !firmware) bad("bootargs", 'only supervisor-mode partitions and firmware boots have a device tree to carry bootargs (set "mode": "supervisor", or give "firmware")');
       }
       const mappings: PartitionConfig["mappings"] = [];
       if (pd.mappings !== undefined) {
@@ -525,6 +556,7 @@ export function validateSystem(
         if (ram !== null) taken.push({ what: "the partition's RAM", base: RAM_BASE, size: ram });
         for (const d of devices) taken.push({ what: `the ${d} device`, base: DEVICE_WINDOWS[d].base, size: DEVICE_WINDOWS[d].size });
         taken.push(...BOARD_WINDOWS);
+        if (firmware) taken.push({ what: "the boot ROM", base: BOOT_ROM_BASE, size: BOOT_ROM_SIZE });
         mappings.forEach((m, j) => {
           const size = regions[m.region].size;
           const clash = taken.find((t) => m.address < t.base + t.size && t.base < m.address + size);
@@ -534,12 +566,12 @@ export function validateSystem(
           taken.push({ what: `region "${regions[m.region].name}"`, base: m.address, size });
         });
       }
-      if (ok && isPath(pd.image) && ram !== null && fileProblems) {
-        for (const f of fileProblems({ image: pd.image, initrd, disk, ramBytes: ram, mode: mode as GuestMode, htif: pd.htif === true, semihostingDir: semihosting?.dir })) fail(`${p}.${f.field}`, f.message);
+      if (ok && isPath(bootImage) && ram !== null && fileProblems) {
+        for (const f of fileProblems({ image: bootImage, firmware, kernel, initrd, disk, ramBytes: ram, mode: mode as GuestMode, htif: pd.htif === true, semihostingDir: semihosting?.dir })) fail(`${p}.${f.field}`, f.message);
       }
       if (pname) partIndex.set(pname, i);
       partitions.push({
-        name: pname, image: typeof pd.image === "string" ? pd.image : "", mode: mode as GuestMode,
+        name: pname, image: typeof bootImage === "string" ? bootImage : "", firmware, kernel, mode: mode as GuestMode,
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
         passive: pd.passive === true,
@@ -684,9 +716,9 @@ export function validateSystem(
   // The core's memory map holds MAX_MEMORY_WINDOWS windows per partition.
   partitions.forEach((pc, i) => {
     const doorbells = channels.some((c) => c.ends.some((e) => e.partition === i)) ? 1 : 0;
-    const fixed = RAM_WINDOWS + BOARD_OWN_WINDOWS + pc.devices.length + doorbells;
+    const fixed = RAM_WINDOWS + BOARD_OWN_WINDOWS + (pc.firmware ? 1 : 0) + pc.devices.length + doorbells;
     if (fixed + pc.mappings.length > MAX_MEMORY_WINDOWS) {
-      fail(`partitions[${i}].mappings`, `${pc.mappings.length} mappings are too many: with its RAM (up to ${RAM_WINDOWS} windows), ${pc.devices.length} devices${doorbells ? ", the channel doorbells" : ""} and the board's own (${BOARD_OWN_WINDOWS}), a partition can map at most ${MAX_MEMORY_WINDOWS - fixed} regions (${MAX_MEMORY_WINDOWS} memory windows in all)`);
+      fail(`partitions[${i}].mappings`, `${pc.mappings.length} mappings are too many: with its RAM (up to ${RAM_WINDOWS} windows), ${pc.devices.length} devices${doorbells ? ", the channel doorbells" : ""}${pc.firmware ? ", the boot ROM" : ""} and the board's own (${BOARD_OWN_WINDOWS}), a partition can map at most ${MAX_MEMORY_WINDOWS - fixed} regions (${MAX_MEMORY_WINDOWS} memory windows in all)`);
     }
   });
   // Channel doorbells live at CHANNEL_BASE in every partition that has channels.
@@ -719,7 +751,8 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
     rtcEpoch: config.rtcEpoch,
     memoryRegions: config.regions.map((r) => ({ name: r.name, size: r.size })),
     partitions: config.partitions.map((p) => ({
-      name: p.name, image: p.image, mode: p.mode, ram: p.ramBytes, priority: p.priority,
+      name: p.name, ...(p.firmware ? { firmware: p.image, kernel: p.kernel } : { image: p.image }),
+      mode: p.mode, ram: p.ramBytes, priority: p.priority,
       ...(p.period > 0 ? { budget: cycles(p.budget), period: cycles(p.period) } : {}),
       devices: [...p.devices],
       ...(p.bootargs !== undefined ? { bootargs: p.bootargs } : {}),
@@ -732,6 +765,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       passive: p.passive,
       htif: p.htif,
       fpu: p.fpu,
+      ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
     })),
     schedule: {
       majorFrame: cycles(config.schedule.majorFrame),

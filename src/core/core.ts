@@ -30,6 +30,7 @@ export interface CoreExports {
   fpOperate(op: number, fmt: number, rm: number, ah: number, al: number, bh: number, bl: number, ch: number, cl: number): number;
   fpOperateHi(): number;
   fpOperateFlags(): number;
+  dirtyRearm(count: number): void;
 }
 
 /**

@@ -58,3 +58,31 @@ export class ByteQueue {
     }
   }
 }
+
+/** The last `capacity` bytes pushed (older ones fall off): a console's recent history. */
+export class ByteRing {
+  private readonly buf: Uint8Array;
+  private length = 0;
+  private end = 0;
+
+  constructor(readonly capacity: number) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  push(data: Uint8Array): void {
+    const from = Math.max(0, data.length - this.capacity);
+    for (let i = from; i < data.length; i++) {
+      this.buf[this.end] = data[i];
+      this.end = (this.end + 1) % this.capacity;
+    }
+    this.length = Math.min(this.capacity, this.length + data.length - from);
+  }
+
+  /** What it holds, oldest first. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    const start = (this.end - this.length + this.capacity) % this.capacity;
+    for (let i = 0; i < this.length; i++) out[i] = this.buf[(start + i) % this.capacity];
+    return out;
+  }
+}

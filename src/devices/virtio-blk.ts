@@ -279,3 +279,43 @@ export class VirtioBlk implements VirtioBackend {
     return written + 1;
   }
 }
+
+/**
+ * A disk whose writes are remembered while `tracking` is on (4 KiB blocks): live migration sends
+ * a disk's contents while the guest runs on, then the blocks written since (src/node/migrate.ts).
+ * Everything else passes through to the storage it wraps.
+ */
+export class WriteTrackingDisk implements BlockStorage {
+  tracking = false;
+  private dirty = new Set<number>();
+  constructor(readonly inner: BlockStorage) {}
+  get size(): number { return this.inner.size; }
+  get readOnly(): boolean { return this.inner.readOnly; }
+  get stableWrites(): boolean | undefined { return this.inner.stableWrites; }
+  get hostSyncs(): number | undefined { return this.inner.hostSyncs; }
+  get pendingBytes(): number | undefined { return this.inner.pendingBytes; }
+  read(offset: number, into: Uint8Array): void {
+    this.inner.read(offset, into);
+  }
+  write(offset: number, data: Uint8Array): void {
+    this.inner.write(offset, data);
+    if (!this.tracking || data.length === 0) return;
+    for (let b = Math.floor(offset / 4096), last = Math.floor((offset + data.length - 1) / 4096); b <= last; b++) this.dirty.add(b);
+  }
+  flush(): void {
+    this.inner.flush();
+  }
+  sync(): void {
+    this.inner.sync?.();
+  }
+  close(): void {
+    if (this.inner.close) this.inner.close();
+    else this.inner.sync?.();
+  }
+  /** The 4 KiB blocks written since the last call (ascending); tracking goes on. */
+  takeDirty(): number[] {
+    const blocks = [...this.dirty].sort((a, b) => a - b);
+    this.dirty.clear();
+    return blocks;
+  }
+}

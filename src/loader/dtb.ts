@@ -116,6 +116,9 @@ export interface VirtBoardDescription {
   clint?: boolean;
   plic?: boolean;
   finisher?: boolean;
+  /** QEMU's /poweroff and /reboot nodes (syscon-poweroff 0x5555, syscon-reboot 0x7777 on the
+   *  test device), which a firmware's reset driver or Linux's syscon drivers use. */
+  syscon?: boolean;
   /** The Goldfish RTC at 0x0010_1000 (PLIC source 11). */
   rtc?: boolean;
   /** virtio-mmio slots (QEMU lists all eight, with or without a device behind them). */
@@ -137,6 +140,8 @@ export const ISA_RV32IMAC = "rv32imac_zicsr_zifencei_sstc";
 const PH_CPU_INTC = 1;
 /** phandle of the PLIC, for devices that name it as their interrupt-parent. */
 export const PH_PLIC = 2;
+/** phandle of the test device, the regmap of /poweroff and /reboot. */
+const PH_TEST = 3;
 const reg64 = (addr: number, size: number) => [0, addr >>> 0, Math.floor(size / 0x1_0000_0000), size >>> 0];
 
 /** The device tree of a partition's board, as Linux expects it for QEMU's virt machine. */
@@ -173,6 +178,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
     soc.push(node("test@100000", [
       ["compatible", ["sifive,test1", "sifive,test0", "syscon"]],
       ["reg", reg64(0x100000, 0x1000)],
+      ...(d.syscon ? [["phandle", PH_TEST]] as Array<[string, FdtValue]> : []),
     ]));
   }
   const irq = (n: number): Array<[string, FdtValue]> => (d.plic !== false ? [["interrupt-parent", PH_PLIC], ["interrupts", n]] : []);
@@ -205,6 +211,10 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
     ["model", "wasmvisor,virt"],
   ], [
     node("chosen", chosen),
+    ...(d.syscon && d.finisher !== false ? [
+      node("poweroff", [["value", 0x5555], ["offset", 0], ["regmap", PH_TEST], ["compatible", "syscon-poweroff"]]),
+      node("reboot", [["value", 0x7777], ["offset", 0], ["regmap", PH_TEST], ["compatible", "syscon-reboot"]]),
+    ] : []),
     node(`memory@${d.ramBase.toString(16)}`, [["device_type", "memory"], ["reg", reg64(d.ramBase, d.ramBytes)]]),
     node("cpus", [["#address-cells", 1], ["#size-cells", 0], ["timebase-frequency", 10_000_000]], [
       node("cpu@0", [

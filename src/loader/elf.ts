@@ -47,13 +47,18 @@ export const PF_R = 4;
 const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
 const range = (s: ElfSegment) => `${hex(s.paddr)}-${hex(s.paddr + s.memsz - 1)}`;
 
+/** True when `bytes` begin with the ELF magic number (\x7fELF), whatever follows. */
+export function hasElfMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+}
+
 /** Parse an ELF file. `file` names it in error messages. */
 export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
   const fail = (detail: string): never => {
     throw new ElfError(file, detail);
   };
   if (bytes.length < 16) fail(`not an ELF file: only ${bytes.length} bytes`);
-  if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+  if (!hasElfMagic(bytes)) {
     fail("not an ELF file (missing the \\x7fELF magic number)");
   }
   if (bytes[4] === 2) fail("64-bit ELF (ELFCLASS64): wasmvisor runs RV32 guests; build with -march=rv32imac -mabi=ilp32");

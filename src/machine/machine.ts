@@ -16,6 +16,7 @@ import {
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, type ElfImage } from "../loader/elf.js";
+import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
 
@@ -51,11 +52,18 @@ export interface MachineOptions {
   cyclesPerTick?: number;
   /** Receives the guest's UART output (and HTIF console output). */
   onOutput?: (bytes: Uint8Array) => void;
+  /** Boot the QEMU way (loadFirmwareBoot): the board gets QEMU's boot ROM at 0x1000. */
+  firmwareBoot?: boolean;
+  /** The kernel command line of a firmware boot (QEMU's -append), in the device tree. */
+  bootargs?: string;
   /** Where the RTC starts, in seconds since 1970 (default DEFAULT_RTC_EPOCH, 2026-01-01): it
    *  then advances with virtual time. */
   rtcEpoch?: number;
   /** The F and D extensions (default true: RV32GC; false: an RV32IMAC hart, README "F and D"). */
   fpu?: boolean;
+  /** The RTC follows the host's clock (wall-clock runs, which pace step() with
+   *  src/machine/wall-clock.ts). Default false. */
+  wallClock?: boolean;
   /** RISC-V semihosting (absent: off; the sequence's EBREAK is an ordinary breakpoint). */
   semihosting?: SemihostingOptions;
 }
@@ -98,7 +106,8 @@ export class Machine {
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
-      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, fpu: options.fpu, semihosting: options.semihosting,
+      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, wallClock: options.wallClock, fpu: options.fpu,
+      semihosting: options.semihosting, firmwareBoot: options.firmwareBoot, bootargs: options.bootargs,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
@@ -146,6 +155,21 @@ export class Machine {
     this.work = 0;
   }
 
+  /**
+   * Boot the QEMU way (`-bios FIRMWARE -kernel KERNEL -initrd INITRD`, the machine made with
+   * firmwareBoot): the firmware (ELF or raw binary), the kernel, the initrd and the device tree
+   * where QEMU's virt board puts them, the hart in M-mode at the firmware's entry with a0 = 0,
+   * a1 = the device tree, a2 = fw_dynamic_info (src/loader/firmware-boot.ts).
+   */
+  loadFirmwareBoot(firmware: Uint8Array, name: string, kernel?: { bytes: Uint8Array; name: string }, initrd?: { bytes: Uint8Array; name: string }): ElfImage {
+    const image = parseFirmware(firmware, name, RAM_BASE);
+    this.board.loadFirmwareBoot(image, name, kernel, initrd);
+    this.halt = null;
+    this.retired = 0;
+    this.work = 0;
+    return image;
+  }
+
   /** Reset the hart (M-mode, pc = entry, a0 = hart id 0) and the run state. */
   reset(entry: number): void {
     this.board.reset(entry);
@@ -180,15 +204,23 @@ export class Machine {
     this.board.closeFiles();
   }
 
+  /** Cycles of virtual time per second: cyclesPerTick × the 10 MHz mtime timebase. */
+  get cyclesPerSecond(): number {
+    return this.time.cyclesPerTick * 10_000_000;
+  }
+
   /**
    * Run until the guest halts, exactly `budget` units of work are done (an instruction retired
    * or a trap taken), or the guest idles waiting for input that may still come (`inputOpen`).
+   * With `idleUntil` (a clock value, in cycles; wall-clock runs), time skipped while the guest
+   * idles in WFI stops there, and the step ends: the caller lets real time catch up.
    * Returns the work done. Synchronous.
    */
-  step(budget: number, inputOpen = false): number {
+  step(budget: number, inputOpen = false, idleUntil?: number): number {
     let done = 0;
     const exports = this.core.exports;
     this.atBreakpoint = false;
+    this.awaitingInput = false;
     this.board.inputOpen = inputOpen;
     while (done < budget && !this.halt) {
       let slice = Math.min(budget - done, SLICE_MAX);
@@ -219,8 +251,16 @@ export class Machine {
         if (exports.vcpuCanWake(0)) continue; // a device deadline just raised its interrupt
         if (untilDevice !== null && untilDevice <= next) next = untilDevice;
         if (next < TIMER_FAR || untilDevice !== null) {
-          this.time.advance(BigInt(Math.max(next, 1)));
+          const skip = Math.max(next, 1);
+          if (idleUntil !== undefined && this.time.clockNumber() + skip > idleUntil) {
+            // Wall-clock pacing: idle only up to idleUntil; the caller waits for real time.
+            const left = Math.ceil(idleUntil - this.time.clockNumber());
+            if (left > 0) this.time.advance(BigInt(left));
+            break;
+          }
+          this.time.advance(BigInt(skip));
         } else if (inputOpen) {
+          this.awaitingInput = true;
           break; // the caller waits for input, then calls again
         } else {
           this.stop({
@@ -245,6 +285,9 @@ export class Machine {
 
   /** True when the last step() ended on an EBREAK a debugger asked to stop at (DEBUG_BREAK). */
   atBreakpoint = false;
+  /** True when the last step() ended because the guest idles in WFI with nothing but console
+   *  input to wake it (step's `inputOpen`): the caller waits for input, then steps again. */
+  awaitingInput = false;
 
   /** End the run with `status` (a debugger's kill). */
   kill(message: string, status: number): void {

@@ -2,7 +2,8 @@
 //
 // A regular file on stdin is read completely before the guest starts, so runs are
 // deterministic. A pipe or a terminal is streamed: bytes reach the guest as they arrive (in
-// raw mode on a terminal, where Ctrl-C stops the run).
+// raw mode on a terminal, where Ctrl-C stops the run — unless the caller gives its own handling
+// of the keys, as the command line does: src/cli/terminal.ts).
 
 import { fstatSync, readSync } from "node:fs";
 import { HostFileError, formatBytes } from "./host-file.js";
@@ -56,7 +57,17 @@ function readStdinFile(size: number): Uint8Array {
   return all;
 }
 
-export function stdinInput(onInterrupt: () => void): ConsoleInput {
+/** True when stdin is a terminal (interactive runs: see stdinInput's `keys`). */
+export function stdinIsTerminal(): boolean {
+  return process.stdin.isTTY === true;
+}
+
+/**
+ * Console input from the process's stdin. On a terminal (raw mode), Ctrl-C calls `onInterrupt`;
+ * with `keys`, every chunk typed goes through it instead and what it returns reaches the guest
+ * (Ctrl-C included). Pipes and files are passed on as they are.
+ */
+export function stdinInput(onInterrupt: () => void, keys?: (bytes: Uint8Array) => Uint8Array): ConsoleInput {
   const stdin = process.stdin;
   let size = -1;
   try {
@@ -76,11 +87,18 @@ export function stdinInput(onInterrupt: () => void): ConsoleInput {
   };
   if (stdin.isTTY) stdin.setRawMode(true);
   const onData = (chunk: Buffer) => {
-    if (stdin.isTTY && chunk.includes(3)) {
+    let bytes: Uint8Array = new Uint8Array(chunk);
+    if (stdin.isTTY && keys) {
+      bytes = keys(bytes);
+      if (bytes.length === 0) {
+        wake(); // (a run waiting for input looks again: the keys may have ended it)
+        return;
+      }
+    } else if (stdin.isTTY && chunk.includes(3)) {
       onInterrupt();
       return;
     }
-    for (const l of listeners) l(new Uint8Array(chunk));
+    for (const l of listeners) l(bytes);
     wake();
   };
   const onEnd = () => {

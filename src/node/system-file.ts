@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { validateSystem, ConfigError, type SystemConfig, type PartitionFiles, type FileProblem, type DiskConfig } from "../config/system.js";
 import { ElfError, type ElfImage } from "../loader/elf.js";
 import { parseBootImage, isLinuxImage } from "../loader/linux.js";
+import { parseFirmware, placeFirmwareBoot } from "../loader/firmware-boot.js";
 import { RAM_BASE, DEVICE_TREE_BYTES, bootPlacement } from "../vmm/board.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { FileDisk, openDiskImage } from "./disk-file.js";
@@ -100,7 +101,10 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
       return null;
     }
   };
-  const bytes = read("image", p.image);
+  // A firmware boot's files are placed as QEMU places them (firmwareBootProblems); the disk and
+  // the semihosting directory are checked below as for any partition.
+  if (p.firmware) problems.push(...firmwareBootProblems(p, read, size));
+  const bytes = p.firmware ? null : read("image", p.image);
   let image: ElfImage | null = null;
   if (bytes) {
     try {
@@ -136,7 +140,7 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
       }
     }
   }
-  if (p.initrd !== undefined) {
+  if (p.initrd !== undefined && !p.firmware) {
     // Only its size matters here (where it goes, and whether it fits): it is read when the
     // partition starts.
     const initrdBytes = size("initrd", p.initrd);
@@ -166,3 +170,47 @@ function partitionFileProblems(p: PartitionFiles, path: (f: string) => string): 
   }
   return problems;
 }
+
+/**
+ * What is wrong with a firmware boot's files (a partition with "firmware"): the firmware, the
+ * kernel and the initrd must be readable and fit in RAM where QEMU puts them, without overlapping
+ * each other or the device tree (src/loader/firmware-boot.ts; the board checks again with the
+ * real tree when it loads them).
+ */
+function firmwareBootProblems(
+  p: PartitionFiles,
+  read: (field: FileProblem["field"], name: string) => Uint8Array | null,
+  size: (field: FileProblem["field"], name: string) => number | null,
+): FileProblem[] {
+  const problems: FileProblem[] = [];
+  const bytes = read("firmware", p.image);
+  let firmware: ElfImage | null = null;
+  if (bytes) {
+    try {
+      firmware = parseFirmware(bytes, p.image, RAM_BASE);
+    } catch (err) {
+      if (!(err instanceof ElfError)) throw err;
+      problems.push({ field: "firmware", message: err.message });
+    }
+  }
+  const kernel = p.kernel === undefined ? undefined : read("kernel", p.kernel);
+  const initrdBytes = p.initrd === undefined ? undefined : size("initrd", p.initrd);
+  if (!firmware || kernel === null || initrdBytes === null || problems.length > 0) return problems;
+  const placed = placeFirmwareBoot({
+    firmware, firmwareName: p.image,
+    kernel: kernel && p.kernel !== undefined ? { bytes: kernel, name: p.kernel } : undefined,
+    initrd: initrdBytes !== undefined && p.initrd !== undefined ? { bytes: initrdBytes, name: p.initrd } : undefined,
+    ramBase: RAM_BASE, ramBytes: p.ramBytes,
+    deviceTree: () => new Uint8Array(TYPICAL_DEVICE_TREE),
+  });
+  if (typeof placed === "string") {
+    // The field of the file the message names last among initrd, kernel, firmware (the tree's
+    // place is QEMU's: a file that runs into it is the one to change).
+    const field: FileProblem["field"] = /\binitrd /.test(placed) ? "initrd" : /\bkernel /.test(placed) ? "kernel" : "firmware";
+    problems.push({ field, message: placed });
+  }
+  return problems;
+}
+
+/** A device tree's size for the checks before the tree is made (the board's are 2-4 KiB). */
+const TYPICAL_DEVICE_TREE = 4096;

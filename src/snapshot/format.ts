@@ -66,15 +66,16 @@ interface PackedBlob {
   data: Uint8Array[];
 }
 
-function pack(bytes: Uint8Array): PackedBlob {
+/** The 4 KiB pages of `bytes` from page `from` to page `to` (exclusive; default: all, the last
+ *  one possibly short) that are not all zero. */
+export function nonZeroPages(bytes: Uint8Array, from = 0, to = Math.ceil(bytes.length / PAGE)): number[] {
   const pages: number[] = [];
-  const data: Uint8Array[] = [];
   const whole = Math.floor(bytes.length / PAGE);
   const w = bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, whole * (PAGE / 4)) : null;
-  for (let p = 0; p * PAGE < bytes.length; p++) {
+  for (let p = from; p < to; p++) {
     let zero = true;
     if (w && p < whole) {
-      // (eight words to an OR, a branch per 64 bytes: the scan is the snapshot's main cost)
+      // (sixteen words to an OR, a branch per 64 bytes: the scan is the snapshot's main cost)
       for (let i = p * (PAGE / 4), end = i + PAGE / 4; i < end; i += 16) {
         if ((w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7] |
           w[i + 8] | w[i + 9] | w[i + 10] | w[i + 11] | w[i + 12] | w[i + 13] | w[i + 14] | w[i + 15]) !== 0) {
@@ -83,15 +84,16 @@ function pack(bytes: Uint8Array): PackedBlob {
         }
       }
     } else {
-      const page = bytes.subarray(p * PAGE, Math.min(bytes.length, (p + 1) * PAGE));
-      zero = page.every((b) => b === 0);
+      zero = bytes.subarray(p * PAGE, Math.min(bytes.length, (p + 1) * PAGE)).every((b) => b === 0);
     }
-    if (!zero) {
-      pages.push(p);
-      data.push(bytes.slice(p * PAGE, Math.min(bytes.length, (p + 1) * PAGE)));
-    }
+    if (!zero) pages.push(p);
   }
-  return { total: bytes.length, pages, data };
+  return pages;
+}
+
+function pack(bytes: Uint8Array): PackedBlob {
+  const pages = nonZeroPages(bytes);
+  return { total: bytes.length, pages, data: pages.map((p) => bytes.slice(p * PAGE, Math.min(bytes.length, (p + 1) * PAGE))) };
 }
 
 /** node:zlib when the host is Node (found by a dynamic import bundlers do not follow). */

@@ -65,6 +65,11 @@ export class StateReader {
     return this.value;
   }
 
+  /** This value as bytes (base64; an entry of a list). */
+  asBytes(maxLength: number): Uint8Array {
+    return new StateReader({ v: this.value }, this.path).bytes("v", maxLength);
+  }
+
   has(name: string): boolean {
     return typeof this.value === "object" && this.value !== null && Object.prototype.hasOwnProperty.call(this.value, name);
   }
@@ -117,7 +122,7 @@ export class StateReader {
   }
 
   /** Bytes written in base64, at most `maxLength` of them. */
-  bytes(name: string, maxLength: number): Uint8Array {
+  bytes(name: string, maxLength: number): Uint8Array<ArrayBuffer> {
     const v = this.field(name);
     if (typeof v !== "string" || v.length > Math.ceil(maxLength / 3) * 4 + 4) this.fail(name, `must be base64 of at most ${maxLength} bytes`);
     let raw: string;

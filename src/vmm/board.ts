@@ -28,6 +28,8 @@ import { Htif } from "../devices/htif.js";
 import { ByteQueue } from "../devices/byte-queue.js";
 import type { ElfImage } from "../loader/elf.js";
 import { virtDeviceTree, node, PH_PLIC, ISA_RV32GC, ISA_RV32IMAC, type FdtValue, type FdtNode } from "../loader/dtb.js";
+import { placeFirmwareBoot, bootRomImage, BOOT_ROM_BASE, BOOT_ROM_SIZE, FW_DYNAMIC_INFO } from "../loader/firmware-boot.js";
+import { BootRom } from "../devices/boot-rom.js";
 import { VirtioMmio, EmptyVirtioSlots } from "../devices/virtio-mmio.js";
 import { GoldfishRtc, DEFAULT_RTC_EPOCH, virtualRtcSource, hostRtcSource } from "../devices/goldfish-rtc.js";
 import { DeviceTimer, type DeviceClock } from "../devices/device-timer.js";
@@ -174,6 +176,9 @@ export interface BoardOptions {
   bootargs?: string;
   /** The disk behind virtio-blk (the device exists when this is given). */
   disk?: BlockStorage;
+  /** The board boots the QEMU way, a firmware and a kernel (loadFirmwareBoot): it then has QEMU's
+   *  boot ROM at 0x1000 with the fw_dynamic_info the firmware reads. Default false. */
+  firmwareBoot?: boolean;
   /** HTIF (tohost/fromhost of the ELF's symbols): on for the bare machine, off in partitions
    *  unless their description enables it. Default false. */
   htif?: boolean;
@@ -235,8 +240,11 @@ export class Board {
   /** MMIO windows beyond the named devices: [guest-physical base, size, bus id]. */
   private readonly extraWindows: Array<[number, number, number]> = [];
   private outLen = 0;
-  /** Guest-physical address of the device tree handed to a supervisor-mode guest. */
+  /** Guest-physical address of the device tree handed to a supervisor-mode guest (or, in a
+   *  firmware boot, to the firmware). */
   dtbAddress = 0;
+  /** QEMU's boot ROM, in a board that boots a firmware the QEMU way. */
+  private readonly bootRom: BootRom | null = null;
   /** The deadlines of this board's devices (the UART's timeout, the RTC's alarm). */
   private readonly timers: DeviceTimer[] = [];
   /** The earliest deadline the run loop knew of when it last asked (deviceEvents): it looks
@@ -335,6 +343,10 @@ export class Board {
       this.virtioTransports.push(dev);
       this.deviceIds.set("virtio-console", o.bus.add(dev));
     }
+    if (o.firmwareBoot) {
+      this.bootRom = new BootRom(`${o.name}.rom`, BOOT_ROM_SIZE);
+      this.extraWindows.push([BOOT_ROM_BASE, BOOT_ROM_SIZE, o.bus.add(this.bootRom)]);
+    }
     // The other virtio-mmio slots answer as empty ones (one window per run of adjacent slots).
     const empty = new EmptyVirtioSlots(`${o.name}.virtio-empty`, VIRTIO_SLOT_SIZE);
     let emptyId = -1;
@@ -404,6 +416,7 @@ export class Board {
       sbiInput: encode.bytes(this.sbiInput.peekAll()),
       output: encode.bytes(this.outBuf.subarray(0, this.outLen)),
       dtbAddress: this.dtbAddress,
+      bootRom: this.bootRom?.saveState() ?? null,
       // Semihosting's errno and heap; open host files are not carried (a restored partition
       // finds its handles closed: EBADF).
       semihosting: this.semihosting ? { errno: this.semihosting.errno, heapBase: this.heap.base, heapLimit: this.heap.limit } : null,
@@ -442,6 +455,9 @@ export class Board {
     this.outBuf.set(output);
     this.outLen = output.length;
     this.dtbAddress = r.int("dtbAddress", 0, 0xffff_ffff);
+    const rom = r.childOrNull("bootRom");
+    if ((rom === null) !== (this.bootRom === null)) throw new SnapshotError(`snapshot: ${r.path}.bootRom does not match the partition`);
+    if (rom) this.bootRom!.loadState(rom);
     const sh = r.childOrNull("semihosting");
     if (sh && !this.semihosting) throw new SnapshotError(`snapshot: ${r.path}.semihosting: this partition has no semihosting`);
     if (sh && this.semihosting) {
@@ -469,6 +485,51 @@ export class Board {
    * initial RAM disk just below it (page-aligned), both named in the tree as Linux expects.
    */
   loadImage(image: ElfImage, name = "image", initrd?: { bytes: Uint8Array; name: string }): void {
+    this.loadSegments(image, name);
+    if (this.mode === "supervisor") this.writeDeviceTree(image, name, initrd);
+    else if (initrd) throw new RangeError(`${initrd.name}: an initial RAM disk needs a supervisor-mode partition (it is named in the device tree), or a firmware boot with a kernel`);
+    this.semihosting?.closeAll();
+    this.heap = this.largestFreeRam(image, initrd?.bytes.length ?? 0);
+    this.reset(image.entry);
+  }
+
+  /**
+   * Boot the QEMU way (`-bios FIRMWARE -kernel KERNEL -initrd INITRD -append BOOTARGS`): the
+   * firmware, the kernel, the initrd and the device tree where QEMU 7.2's virt board puts them
+   * (src/loader/firmware-boot.ts), QEMU's boot ROM with fw_dynamic_info, and the hart reset in
+   * M-mode at the firmware's entry with a0 = 0, a1 = the device tree, a2 = fw_dynamic_info.
+   * Throws RangeError naming what does not fit or what overlaps what.
+   */
+  loadFirmwareBoot(firmware: ElfImage, name: string, kernel?: { bytes: Uint8Array; name: string }, initrd?: { bytes: Uint8Array; name: string }): void {
+    if (!this.bootRom || this.mode !== "machine") throw new RangeError(`${this.name}: a firmware boot needs a machine-mode board made with firmwareBoot`);
+    const placed = placeFirmwareBoot({
+      firmware, firmwareName: name, kernel, initrd: initrd && { bytes: initrd.bytes.length, name: initrd.name },
+      ramBase: RAM_BASE, ramBytes: this.ramBytes,
+      deviceTree: (initrdRange) => this.deviceTree(initrdRange, true),
+    });
+    if (typeof placed === "string") throw new RangeError(placed);
+    this.loadSegments(firmware, name);
+    if (placed.kernel) for (const seg of placed.kernel.segments) this.memory.write(seg.paddr, seg.data, "debug");
+    if (initrd) this.memory.write(placed.initrdStart, initrd.bytes, "debug");
+    this.memory.write(placed.dtb, placed.dtbBytes, "debug");
+    this.dtbAddress = placed.dtb;
+    this.bootRom.load(bootRomImage(firmware.entry, placed.dtb, placed.kernelEntry));
+    this.semihosting?.closeAll();
+    // SYS_HEAPINFO's heap: the largest stretch the firmware, kernel, initrd and tree leave free.
+    const piece = (paddr: number, memsz: number) => ({ paddr, vaddr: paddr, data: new Uint8Array(0), memsz, flags: 0 });
+    this.heap = this.largestFreeRam({
+      entry: firmware.entry, symbols: new Map(),
+      segments: [...firmware.segments, ...(placed.kernel?.segments ?? []), ...(initrd ? [piece(placed.initrdStart, initrd.bytes.length)] : []),
+        piece(placed.dtb, placed.dtbBytes.length)],
+    }, 0);
+    this.reset(firmware.entry);
+    this.setRegister(11, placed.dtb);
+    this.setRegister(12, FW_DYNAMIC_INFO);
+  }
+
+  /** Check and load an image's segments into RAM (clearing what a previous run left), and set
+   *  up HTIF from its symbols if the board has it. */
+  private loadSegments(image: ElfImage, name: string): void {
     for (const [i, seg] of image.segments.entries()) {
       if (seg.paddr < RAM_BASE || seg.paddr + seg.memsz > RAM_BASE + this.ramBytes) {
         const end = (seg.paddr + seg.memsz - 1) >>> 0;
@@ -493,11 +554,6 @@ export class Board {
       }
       this.htif = this.makeHtif(tohost, fromhost);
     }
-    if (this.mode === "supervisor") this.writeDeviceTree(image, name, initrd);
-    else if (initrd) throw new RangeError(`${initrd.name}: an initial RAM disk needs a supervisor-mode partition (it is named in the device tree)`);
-    this.semihosting?.closeAll();
-    this.heap = this.largestFreeRam(image, initrd?.bytes.length ?? 0);
-    this.reset(image.entry);
   }
 
   /** The largest stretch of RAM that the image's segments (and in supervisor mode the device
@@ -541,7 +597,16 @@ export class Board {
     const placement = bootPlacement(image, this.ramBytes, initrd?.bytes.length ?? 0);
     if (typeof placement === "string") throw new RangeError(`${placement.startsWith("initrd") ? initrd!.name : name}: ${placement}`);
     if (initrd) this.memory.write(placement.initrdStart, initrd.bytes, "debug");
-    const limit = placement.dtb;
+    const dtb = this.deviceTree(initrd ? { start: placement.initrdStart, end: placement.initrdStart + initrd.bytes.length } : undefined, false);
+    const at = placement.dtb >>> 0;
+    if (dtb.length > DEVICE_TREE_BYTES || this.ramBytes < 2 * DEVICE_TREE_BYTES) throw new RangeError(`${this.name}: RAM too small for the device tree`);
+    this.memory.write(at, dtb, "debug");
+    this.dtbAddress = at;
+  }
+
+  /** This board's device tree: its devices, RAM, bootargs and initrd. `firmware`: for a firmware
+   *  booted the QEMU way, with QEMU's /poweroff and /reboot nodes on the test device. */
+  private deviceTree(initrd: { start: number; end: number } | undefined, firmware: boolean): Uint8Array {
     const extraSoc: FdtNode[] = [];
     // Channels: UIO-compatible nodes (shared region, doorbell page, interrupt), bound to the
     // stock uio_pdrv_genirq driver through its of_id parameter.
@@ -558,15 +623,16 @@ export class Board {
     if ((this.o.channels ?? []).length > 0 && !/uio_pdrv_genirq\.of_id=/.test(bootargs ?? "")) {
       bootargs = `${bootargs ? `${bootargs} ` : ""}uio_pdrv_genirq.of_id=wasmvisor,channel`;
     }
-    const dtb = virtDeviceTree({
+    return virtDeviceTree({
       extraSoc,
-      initrd: initrd ? { start: placement.initrdStart, end: placement.initrdStart + initrd.bytes.length } : undefined,
+      initrd,
       ramBase: RAM_BASE,
       ramBytes: this.ramBytes,
       uart: this.deviceIds.has("uart"),
       clint: this.deviceIds.has("clint"),
       plic: this.deviceIds.has("plic"),
       finisher: this.deviceIds.has("finisher"),
+      syscon: firmware && this.deviceIds.has("finisher"),
       rtc: true,
       isa: this.fpu ? ISA_RV32GC : ISA_RV32IMAC,
       // Only the slots with a device behind them. QEMU lists all eight; Linux then probes each
@@ -577,10 +643,6 @@ export class Board {
         .map((d) => ({ base: DEVICE_WINDOWS[d].base, irq: VIRTIO_IRQ[d] })),
       bootargs,
     });
-    const at = limit >>> 0;
-    if (dtb.length > DEVICE_TREE_BYTES || this.ramBytes < 2 * DEVICE_TREE_BYTES) throw new RangeError(`${this.name}: RAM too small for the device tree`);
-    this.memory.write(at, dtb, "debug");
-    this.dtbAddress = at;
   }
 
   /** Reset the hart at `entry` in this board's guest mode (supervisor: a0 = 0, a1 = DTB). */

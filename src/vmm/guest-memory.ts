@@ -14,7 +14,7 @@
 // a guest address cannot reach it, and test/guest-memory-gate.test.ts fails when a file outside
 // this one makes a view of a core's memory by other means.
 
-import { RAM_HOST_BASE } from "../../assembly/layout.js";
+import { RAM_HOST_BASE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES } from "../../assembly/layout.js";
 
 /** A window of guest-physical RAM: where it is, its host address, what the guest may do. */
 export interface MemoryWindow {
@@ -53,12 +53,23 @@ export function wholeMachine(memory: ArrayBuffer): Uint8Array {
 
 export class GuestMemory {
   readonly #bytes: Uint8Array;
+  readonly #layout: Int32Array;
   #windows: MemoryWindow[] = [];
 
   /** `memory` is the core's linear memory; the windows are set by the partition's board. */
   constructor(memory: ArrayBuffer, windows: readonly MemoryWindow[] = []) {
     this.#bytes = new Uint8Array(memory);
+    this.#layout = layoutWords(memory);
     this.setWindows(windows);
+  }
+
+  /** What the host writes is marked in the core's dirty-page bitmap while live migration
+   *  tracks it (layout.ts DIRTY_BASE; the core marks the guest's own stores). */
+  #dirty(host: number, length: number): void {
+    if (this.#layout[SYS_DIRTY_ON >> 2] === 0 || length <= 0) return;
+    for (let page = (host - RAM_HOST_BASE) >>> 12, last = (host + length - 1 - RAM_HOST_BASE) >>> 12; page <= last && page < DIRTY_PAGES; page++) {
+      this.#layout[(DIRTY_BASE >> 2) + (page >>> 5)] |= 1 << (page & 31);
+    }
   }
 
   /**
@@ -114,7 +125,9 @@ export class GuestMemory {
    */
   view(gpa: number, length: number, access: MemoryAccess): Uint8Array | null {
     const host = this.#check(gpa, length, access);
-    return host < 0 ? null : this.#bytes.subarray(host, host + length);
+    if (host < 0) return null;
+    if (access !== "read") this.#dirty(host, length); // (the caller may write through it)
+    return this.#bytes.subarray(host, host + length);
   }
 
   /** A copy of [gpa, gpa + length), or null if any byte is out of reach. */
@@ -128,6 +141,7 @@ export class GuestMemory {
     const host = this.#check(gpa, data.length, access);
     if (host < 0) return false;
     this.#bytes.set(data, host);
+    this.#dirty(host, data.length);
     return true;
   }
 
@@ -136,6 +150,7 @@ export class GuestMemory {
     const host = this.#check(gpa, length, access);
     if (host < 0) return false;
     this.#bytes.fill(value, host, host + length);
+    this.#dirty(host, length);
     return true;
   }
 
@@ -156,6 +171,7 @@ export class GuestMemory {
     b[host + 1] = (value >>> 8) & 0xff;
     b[host + 2] = (value >>> 16) & 0xff;
     b[host + 3] = (value >>> 24) & 0xff;
+    this.#dirty(host, 4);
     return true;
   }
 }

@@ -10,7 +10,7 @@ import { Hypervisor, type PagingMode } from "../../src/api/hypervisor.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import { openDiskFile } from "../../src/node/system-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
-import { ROOT, guestElf } from "./harness.ts";
+import { ROOT, guestElf, guestPath } from "./harness.ts";
 
 /** guests/linux/build, or WASMVISOR_LINUX_BUILD: a directory with another Image, initramfs.cpio
  *  and disk.img (a kernel built elsewhere, e.g. with a changed configuration, before it replaces
@@ -49,14 +49,19 @@ export interface LinuxOptions {
   disk?: DiskOption;
   ram?: string;
   bootargs?: string;
+  /** Boot the QEMU way: wasmvisor's SBI firmware (guests/firmware) in a machine-mode partition
+   *  starts the kernel, instead of a supervisor-mode partition (with partner null only). */
+  firmware?: boolean;
 }
 
 export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean } = {}): object {
   return {
-    name: "linux", image: KERNEL, initrd: INITRD, mode: "supervisor", ram: o.ram ?? "32M", priority: 1,
+    name: "linux",
+    ...(o.firmware ? { firmware: guestPath("firmware"), kernel: KERNEL } : { image: KERNEL, mode: "supervisor" }),
+    initrd: INITRD, ram: o.ram ?? "32M", priority: 1,
     devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
     ...(o.disk ? { disk: o.disk } : {}),

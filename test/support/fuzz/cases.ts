@@ -516,7 +516,9 @@ function argvCase(r: Rand): Part {
     if (a.startsWith("--")) subjects.add(a.split("=")[0]);
     if (a.length > 1 && !a.includes("{dir}")) subjects.add(a);
   }
-  if (command !== "run" && command !== "run-elf" && argv[0] === command) subjects.add(`"${command}"`); // (unknown command "…")
+  // (unknown command "…", or help's unknown topic: whatever stands first, a stray word too)
+  if (argv[0] === "help" && argv.length > 1) subjects.add(`"${argv[1]}"`);
+  else if (argv.length > 0 && argv[0] !== "run" && argv[0] !== "run-elf") subjects.add(`"${argv[0]}"`);
   // Bounded runs: a limit right after the command, which a later --max-insns may override.
   // (--trace writes a line per instruction: a smaller limit keeps the case short.)
   const limit = argv.some((a) => a.startsWith("--trace") && !a.startsWith("--trace-out")) ? "3000" : "300000";
