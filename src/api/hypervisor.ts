@@ -1173,6 +1173,16 @@ export class Hypervisor {
       ...rest, paging, ipcFastPath: r.bool("ipcFastPath"),
       loadImage: options.loadImage as HypervisorOptions["loadImage"],
     });
+    // A decoded file's memory goes straight into the new core's (zeroed) memory.
+    let inCore = prepared !== undefined;
+    if (!prepared && contents.memory) {
+      const memory = await hv.coreMemoryForMigration();
+      if (contents.memory.total !== memory.length) {
+        throw new SnapshotError(`snapshot: its memory is ${contents.memory.total} bytes; this system's core has ${memory.length}`);
+      }
+      contents.memory.writeInto(memory);
+      inCore = true;
+    }
     const images = r.list("images", config.partitions.length);
     if (images.length !== config.partitions.length) throw new SnapshotError("snapshot: one image fingerprint per partition expected");
     hv.restoredHashes = images.map((x) => x.asStr(64));
@@ -1191,7 +1201,7 @@ export class Hypervisor {
     config.partitions.forEach((p, i) => {
       if (p.disk && !disks[i]) throw new SnapshotError(`snapshot: partition "${p.name}"'s disk is missing`);
     });
-    hv.starting = hv.build({ memory: prepared ? null : contents.blobs[0], state: r.child("host"), disks });
+    hv.starting = hv.build({ memory: inCore ? null : contents.blobs[0], state: r.child("host"), disks });
     await hv.starting;
     return hv;
   }
