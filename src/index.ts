@@ -8,7 +8,8 @@ export {
   type OutputEvent, type HaltEvent, type DiskStats, type SwitchEvent, type SwitchReason, type ExitEvent,
   type RestoreOptions, MAX_SNAPSHOT_DISK,
 } from "./api/hypervisor.js";
-export { SnapshotError } from "./snapshot/state.js";
+export { SnapshotError, type StateValue } from "./snapshot/state.js";
+export { type UserDevice, type UserDeviceContext, USER_IRQ_MIN, USER_IRQ_MAX } from "./devices/user-device.js";
 export { readSnapshotInfo, type SnapshotInfo } from "./snapshot/format.js";
 export { TraceRecorder, type ChromeTrace, type TraceEvent, type TraceRecorderOptions } from "./debug/chrome-trace.js";
 export {

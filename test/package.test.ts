@@ -65,6 +65,21 @@ describe("the npm package", () => {
         const r = await hv.run();
         result[core] = { out, status: r.status, instructions: hv.stats().instructions };
       }
+      // The embedding API: a device of one's own, memory and registers, a snapshot restored on the other core.
+      const probe = { name: "probe", base: 0x20000000, size: 4096, read: () => 7, write: () => {}, saveState: () => ({}), loadState: () => {} };
+      const load = (f) => readFileSync(pkg + "guests/bin/" + f);
+      const hv2 = new Hypervisor({ partitions: [{ name: "hello", image: "hello.elf", ram: "1M" }] }, { core: "wasm", loadImage: load, devices: { hello: [probe] } });
+      let before = "";
+      hv2.on("output", (e) => { before += new TextDecoder().decode(e.data); });
+      await hv2.step(200);
+      result.word = Array.from(hv2.readMemory("hello", 0x80000000, 4));
+      result.pcInRam = hv2.registers("hello").pc >= 0x80000000;
+      const again = await Hypervisor.restore(await hv2.snapshot(), { core: "ts", devices: { hello: [probe] } });
+      let after = "";
+      again.on("output", (e) => { after += new TextDecoder().decode(e.data); });
+      const history = new TextDecoder().decode(again.consoleHistory("hello")) === before;
+      const status = (await again.run()).status;
+      result.restored = { text: before + after, status, history };
       const two = openSystem(pkg + "examples/two-guests.json");
       result.two = (await two.run({ maxInsns: 20_000_000 })).partitions.map((p) => p.name + ":" + p.halt?.kind);
       try { validateSystem({ partitions: [] }); } catch (e) { result.error = e instanceof ConfigError ? e.message : "other"; }
@@ -78,6 +93,9 @@ describe("the npm package", () => {
     expect(got.ts.out).toBe(HELLO);
     expect(got.two).toEqual(["hello:pass", "timer:pass"]);
     expect(got.error).toMatch(/partitions/);
+    expect(got.word).toHaveLength(4);
+    expect(got.pcInRam).toBe(true);
+    expect(got.restored).toEqual({ text: HELLO, status: 0, history: true });
 
     const cli = spawnSync(join(app, "node_modules/.bin/wasmvisor"), ["run-elf", join(app, "node_modules/wasmvisor/guests/bin/hello.elf")], { encoding: "utf8" });
     expect(cli.status, cli.stderr).toBe(0);
@@ -90,13 +108,17 @@ describe("the npm package", () => {
       files: ["embed.ts"],
     }));
     writeFileSync(join(app, "embed.ts"), `
-      import { Hypervisor, MemoryDisk, type HypervisorStats, type SystemDescription } from "wasmvisor";
+      import { Hypervisor, MemoryDisk, type HypervisorStats, type SystemDescription, type UserDevice } from "wasmvisor";
       import { openSystem, RapilogDisk } from "wasmvisor/node";
       const description: SystemDescription = { partitions: [{ name: "a", image: "a.elf" }] };
       const hv = new Hypervisor(description, { core: "ts", loadImage: () => new Uint8Array(0) });
       const stats: Promise<HypervisorStats> = hv.run().then(() => hv.stats());
       const disk: MemoryDisk = new MemoryDisk(new Uint8Array(512));
-      export { stats, disk, openSystem, RapilogDisk };
+      const device: UserDevice = { name: "d", base: 0x20000000, size: 4096, read: () => 0, write: () => {} };
+      const withDevice = new Hypervisor(description, { core: "ts", loadImage: () => new Uint8Array(0), devices: { a: [device] } });
+      const memory: Uint8Array | null = withDevice.readMemory("a", 0x80000000, 4);
+      const saved: Promise<Uint8Array> = withDevice.snapshot();
+      export { stats, disk, openSystem, RapilogDisk, memory, saved };
       // @ts-expect-error: the core is "wasm" or "ts"
       new Hypervisor(description, { core: "arm", loadImage: () => new Uint8Array(0) });
     `);

@@ -5,7 +5,7 @@
 // guests/rtos/README.md: (148 + 205) instructions × 10 ns + one trap cycle = 3.54 µs.
 import { describe, expect, it } from "vitest";
 import { CORES, guestElf, runGuest } from "./support/harness.ts";
-import { COMBOS, observable, runSystem, type SystemRun } from "./support/system.ts";
+import { COMBOS, observable, runSystem, RTOS_CLIENT_SYSTEM, type SystemRun } from "./support/system.ts";
 import { LinuxSession, linuxMissing, scratchDisk, EXT2_MOUNTED } from "./support/linux.ts";
 
 /** The jitter bound of guests/rtos/README.md, in ns. */
@@ -32,17 +32,7 @@ describe("the RTOS", () => {
   }, 120_000);
 
   describe("in a partition, serving calls and mailbox requests", () => {
-    const SYSTEM = {
-      memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
-      partitions: [
-        { name: "rtos", image: "rtos", ram: "1M", priority: 10, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
-        { name: "client", image: "rtos-client", ram: "1M", priority: 1, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
-      ],
-      channels: [
-        { name: "rtos-client", ends: [{ partition: "client", id: 0 }, { partition: "rtos", id: 1, pp: true }] },
-        { name: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "client", id: 1 }] },
-      ],
-    };
+    const SYSTEM = RTOS_CLIENT_SYSTEM;
     const runs: SystemRun[] = [];
     for (const fast of [true, false]) {
       for (const combo of COMBOS) {

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { cli } from "./support/cli.ts";
 import { Rand, mutateJson } from "./support/fuzz/mutate.ts";
 import { ROOT, guestElf } from "./support/harness.ts";
+import { RTOS_CLIENT_SYSTEM as RTOS_SYSTEM } from "./support/system.ts";
 import { linuxMissing, defaultSystem, DISK } from "./support/linux.ts";
 import { MemoryDisk, type BlockStorage } from "../src/devices/virtio-blk.ts";
 import type { DiskConfig } from "../src/config/system.ts";
@@ -94,17 +95,12 @@ async function roundTrips(sc: Scenario, seed: number, count: number, paging: "sh
   }
 }
 
-const RTOS_SYSTEM = {
-  memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
-  partitions: [
-    { name: "rtos", image: "rtos", ram: "1M", priority: 10, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
-    { name: "client", image: "rtos-client", ram: "1M", priority: 1, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
-  ],
-  channels: [
-    { name: "rtos-client", ends: [{ partition: "client", id: 0 }, { partition: "rtos", id: 1, pp: true }] },
-    { name: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "client", id: 1 }] },
-  ],
-};
+/** A decoded snapshot with its memory as a byte array (blobs[0]), for tests that change it. */
+function materialized(c: Awaited<ReturnType<typeof decodeSnapshot>>) {
+  const memory = new Uint8Array(c.memory!.total);
+  c.memory!.writeInto(memory);
+  return { ...c, blobs: [memory, ...c.blobs.slice(1)], memory: undefined };
+}
 
 const TWO = {
   partitions: [
@@ -180,7 +176,7 @@ describe("snapshot and restore", () => {
   it("refuses crafted files (well-formed, but a state no run reaches) before anything runs", async () => {
     const hv = new Hypervisor(TWO, { core: "wasm", wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
     await hv.run({ maxInsns: 3_000 });
-    const good = await decodeSnapshot(await hv.snapshot());
+    const good = materialized(await decodeSnapshot(await hv.snapshot()));
     /** The snapshot with one change, written as a valid file again. */
     const crafted = (change: (state: Record<string, any>, memory: Int32Array) => void) => {
       const state = structuredClone(good.state) as Record<string, any>;
@@ -354,7 +350,7 @@ describe("fuzzing restore", () => {
     const hv = new Hypervisor(RTOS_SYSTEM, { core: "wasm", wasmModule, loadImage: (i) => guestElf(i) });
     await hv.run({ maxInsns: 300_000 });
     const base = await hv.snapshot();
-    const good = await decodeSnapshot(base);
+    const good = materialized(await decodeSnapshot(base));
     const counts = { refused: 0, ran: 0 };
     for (let seed = 1; seed <= CASES; seed++) {
       const r = new Rand(makePrng(seed * 7919));

@@ -50,6 +50,7 @@ import { ByteRing } from "../devices/byte-queue.js";
 export const CONSOLE_HISTORY = 64 * 1024;
 import { captureSnapshot, decodeSnapshot, type SnapshotInfo, type SnapshotContents } from "../snapshot/format.js";
 import { checkCoreState } from "../snapshot/core-check.js";
+import { userDeviceProblem, type UserDevice } from "../devices/user-device.js";
 
 /** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
 interface BootFiles {
@@ -61,9 +62,10 @@ interface BootFiles {
   hash: string;
 }
 
-/** What Hypervisor.restore hands to build(): the core's memory, the host-side state, the disks. */
+/** What Hypervisor.restore hands to build(): the core's memory (null: written into the core
+ *  already), the host-side state, the disks. */
 interface RestoredSystem {
-  memory: Uint8Array;
+  memory: Uint8Array | null;
   state: StateReader;
   disks: Array<BlockStorage | undefined>;
 }
@@ -125,6 +127,9 @@ export interface HypervisorOptions {
    *  the timeline keeps the latest 4096 switches of each step of the run and the first event
    *  after a gap says how many were `lost` (less host work when switches are very frequent). */
   switchBackpressure?: boolean;
+  /** Device models of one's own, by partition name: each on that partition's bus with the same
+   *  isolation as the built-in devices (src/devices/user-device.ts; README "Embedding"). */
+  devices?: Record<string, readonly UserDevice[]>;
 }
 
 export interface OutputEvent { partition: string; data: Uint8Array }
@@ -270,6 +275,14 @@ export class Hypervisor {
     this.options = options;
     this.config = isSystemConfig(config) ? config : validateSystem(config, options.file ?? "system.json");
     this.halts = this.config.partitions.map(() => null);
+    for (const [name, list] of Object.entries(options.devices ?? {})) {
+      this.partitionIndex(name); // (a RangeError naming the partitions)
+      if (!Array.isArray(list)) throw new RangeError(`devices of "${name}": an array of devices`);
+      for (const d of list) {
+        const problem = userDeviceProblem(d);
+        if (problem) throw new RangeError(`devices of "${name}": ${problem}`);
+      }
+    }
   }
 
   on<K extends keyof Listeners>(type: K, listener: Listeners[K]): () => void {
@@ -320,6 +333,44 @@ export class Hypervisor {
     return this.starting;
   }
 
+  /** This system's core (created once): its memory holds every partition's RAM after the layout. */
+  private async coreFor(): Promise<Core> {
+    if (this.core) return this.core;
+    const cfg = this.config;
+    const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
+    this.core = await createCore({
+      kind: this.options.core ?? "wasm",
+      memoryBytes: RAM_HOST_BASE + ramTotal,
+      wasmModule: this.options.wasmModule,
+      host: {
+        mmioRead: (d, o, s) => {
+          if (this.tracingExits) this.mmioExit(d, o, s, "read");
+          return this.bus!.read(d, o, s);
+        },
+        mmioWrite: (d, o, s, v) => {
+          if (this.tracingExits) this.mmioExit(d, o, s, "write");
+          this.bus!.write(d, o, s, v);
+        },
+        hypercall: (v, e, f) => {
+          if (this.tracingExits) this.hypercallExit(v, e, f);
+          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
+          else this.boards[v].hypercall(e, f);
+        },
+      },
+    });
+    return this.core;
+  }
+
+  /**
+   * Live migration's destination (src/node/migrate.ts): the core of this not yet started system,
+   * its memory (all zero) to write the arriving pages into; Hypervisor.restoreContents(…, this)
+   * then takes the rest of the state without copying the memory again.
+   */
+  async coreMemoryForMigration(): Promise<Uint8Array> {
+    if (this.starting) throw new Error("coreMemoryForMigration: the system has started");
+    return wholeMachine((await this.coreFor()).memory);
+  }
+
   /** A partition's image and initrd, read and parsed (once; kept for restarts and snapshots). */
   private bootFiles(i: number): Promise<BootFiles> {
     this.boot[i] ??= (async () => {
@@ -355,36 +406,18 @@ export class Hypervisor {
     }));
     // (Each disk remembers what is written while live migration tracks it.)
     const disks = opened.map((d) => d && new WriteTrackingDisk(d));
-    const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
-    const core = await createCore({
-      kind: this.options.core ?? "wasm",
-      memoryBytes: RAM_HOST_BASE + ramTotal,
-      wasmModule: this.options.wasmModule,
-      host: {
-        mmioRead: (d, o, s) => {
-          if (this.tracingExits) this.mmioExit(d, o, s, "read");
-          return bus.read(d, o, s);
-        },
-        mmioWrite: (d, o, s, v) => {
-          if (this.tracingExits) this.mmioExit(d, o, s, "write");
-          bus.write(d, o, s, v);
-        },
-        hypercall: (v, e, f) => {
-          if (this.tracingExits) this.hypercallExit(v, e, f);
-          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
-          else this.boards[v].hypercall(e, f);
-        },
-      },
-    });
-    this.core = core;
+    const core = await this.coreFor();
     const words = (this.words = layoutWords(core.memory));
     const nested = this.options.paging === "nested";
     if (restored) {
-      // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM.
-      if (restored.memory.length !== core.memory.byteLength) {
-        throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+      // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM
+      // (already in the core when live migration wrote it there page by page).
+      if (restored.memory) {
+        if (restored.memory.length !== core.memory.byteLength) {
+          throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+        }
+        wholeMachine(core.memory).set(restored.memory);
       }
-      wholeMachine(core.memory).set(restored.memory);
       if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
         throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
       }
@@ -423,7 +456,7 @@ export class Hypervisor {
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
-        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, semihosting,
+        rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
         onOutput: (data) => {
           (this.history[i] ??= new ByteRing(CONSOLE_HISTORY)).push(data);
           this.lastOutput = i;
@@ -1119,7 +1152,7 @@ export class Hypervisor {
   }
 
   /** restore() from a snapshot's parts (live migration assembles them page by page). */
-  static async restoreContents(contents: SnapshotContents, options: RestoreOptions = {}): Promise<Hypervisor> {
+  static async restoreContents(contents: SnapshotContents, options: RestoreOptions = {}, prepared?: Hypervisor): Promise<Hypervisor> {
     const r = new StateReader(contents.state, "state");
     let config: SystemConfig;
     try {
@@ -1133,10 +1166,24 @@ export class Hypervisor {
       throw new SnapshotError(`snapshot: it was taken with ${paging} paging and restores only so (the core's tables are part of it), not with ${options.paging}`);
     }
     const { restoreDisk, ...rest } = options;
-    const hv = new Hypervisor(config, {
+    if (prepared && (JSON.stringify(prepared.config) !== JSON.stringify(config) || (prepared.options.paging ?? "shadow") !== paging ||
+      (prepared.options.ipcFastPath !== false) !== r.bool("ipcFastPath"))) {
+      throw new SnapshotError("migration: the system's state is not the system announced");
+    }
+    const hv = prepared ?? new Hypervisor(config, {
       ...rest, paging, ipcFastPath: r.bool("ipcFastPath"),
       loadImage: options.loadImage as HypervisorOptions["loadImage"],
     });
+    // A decoded file's memory goes straight into the new core's (zeroed) memory.
+    let inCore = prepared !== undefined;
+    if (!prepared && contents.memory) {
+      const memory = await hv.coreMemoryForMigration();
+      if (contents.memory.total !== memory.length) {
+        throw new SnapshotError(`snapshot: its memory is ${contents.memory.total} bytes; this system's core has ${memory.length}`);
+      }
+      contents.memory.writeInto(memory);
+      inCore = true;
+    }
     const images = r.list("images", config.partitions.length);
     if (images.length !== config.partitions.length) throw new SnapshotError("snapshot: one image fingerprint per partition expected");
     hv.restoredHashes = images.map((x) => x.asStr(64));
@@ -1155,7 +1202,7 @@ export class Hypervisor {
     config.partitions.forEach((p, i) => {
       if (p.disk && !disks[i]) throw new SnapshotError(`snapshot: partition "${p.name}"'s disk is missing`);
     });
-    hv.starting = hv.build({ memory: contents.blobs[0], state: r.child("host"), disks });
+    hv.starting = hv.build({ memory: inCore ? null : contents.blobs[0], state: r.child("host"), disks });
     await hv.starting;
     return hv;
   }
@@ -1183,6 +1230,42 @@ export class Hypervisor {
     if (history.length !== this.config.partitions.length) throw new SnapshotError("snapshot: one console history per partition expected");
     history.forEach((h, i) => (this.history[i] = new ByteRing(CONSOLE_HISTORY)).push(h.asBytes(CONSOLE_HISTORY)));
     this.lastOutput = r.int("lastOutput", -1, this.config.partitions.length - 1);
+  }
+
+  // ── A tool's access to a partition (between steps of a run) ─────────────────────────────
+
+  private reachable(name: string, what: string): Board {
+    if (!this.core) throw new Error(`${what}: the hypervisor has not started`);
+    if (this.advancing) throw new Error(`${what}: not inside a step of the run`);
+    return this.boards[this.partitionIndex(name)];
+  }
+
+  /** A copy of guest-physical [gpa, gpa + length) of partition `name` (its RAM or a region
+   *  mapped into it, whatever the guest's permissions), or null if any byte is not there. */
+  readMemory(name: string, gpa: number, length: number): Uint8Array | null {
+    return this.reachable(name, "readMemory").memory.read(gpa, length, "debug");
+  }
+
+  /** Write `data` at guest-physical gpa of partition `name`, all or nothing: false if any byte
+   *  is not its memory. (The core caches translations, not contents: the guest sees it at once.) */
+  writeMemory(name: string, gpa: number, data: Uint8Array): boolean {
+    return this.reachable(name, "writeMemory").memory.write(gpa, data, "debug");
+  }
+
+  /** Partition `name`'s hart: x0-x31, pc and privilege level (0 U, 1 S, 3 M). */
+  registers(name: string): { x: number[]; pc: number; priv: number } {
+    return this.reachable(name, "registers").registers();
+  }
+
+  /** Set register x`r` (1-31) of partition `name`'s hart. */
+  setRegister(name: string, r: number, value: number): void {
+    if (!Number.isInteger(r) || r < 1 || r > 31) throw new RangeError(`setRegister: x${r} is not a writable register (x1-x31)`);
+    this.reachable(name, "setRegister").setRegister(r, value);
+  }
+
+  /** Set partition `name`'s pc (where its hart goes on). */
+  setPc(name: string, pc: number): void {
+    this.reachable(name, "setPc").pc = pc >>> 0;
   }
 
   /** The board of a partition (for tests and tools: registers, RAM). */

@@ -86,3 +86,15 @@ export class ByteRing {
     return out;
   }
 }
+
+/** The byte arrays one after the other, in one (the first itself when it is the only one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -28,6 +28,7 @@
 //   MAX_TRANSLATED bytes (longer ones fail with EFAULT).
 
 import type { GuestMemory, MemoryAccess } from "../vmm/guest-memory.js";
+import { concatBytes } from "./byte-queue.js";
 
 // Operation numbers.
 export const SYS_OPEN = 0x01;
@@ -296,14 +297,7 @@ export class Semihosting {
       const nul = chunk.indexOf(0);
       if (nul >= 0) {
         parts.push(chunk.subarray(0, nul));
-        length += nul;
-        const out = new Uint8Array(length);
-        let o = 0;
-        for (const p of parts) {
-          out.set(p, o);
-          o += p.length;
-        }
-        return out;
+        return concatBytes(parts);
       }
       parts.push(chunk);
       length += n;

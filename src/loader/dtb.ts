@@ -2,6 +2,8 @@
 // and the description of a partition's QEMU-virt-compatible board that supervisor-mode guests
 // (Linux) receive in a1.
 
+import { concatBytes } from "../devices/byte-queue.js";
+
 export type FdtValue = string | string[] | number | number[] | bigint | Uint8Array | true;
 
 export interface FdtNode {
@@ -24,14 +26,7 @@ function encodeValue(v: FdtValue): Uint8Array {
   if (v === true) return new Uint8Array(0);
   if (v instanceof Uint8Array) return v;
   if (typeof v === "string" || Array.isArray(v) && typeof v[0] === "string") {
-    const parts = (typeof v === "string" ? [v] : (v as string[])).map((s) => new TextEncoder().encode(`${s}\0`));
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes((typeof v === "string" ? [v] : (v as string[])).map((s) => new TextEncoder().encode(`${s}\0`)));
   }
   if (typeof v === "bigint") {
     const out = new Uint8Array(8);

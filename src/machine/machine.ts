@@ -15,7 +15,7 @@ import {
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
-import { parseElf, type ElfImage } from "../loader/elf.js";
+import { parseElf, dropHeadersBelow, type ElfImage } from "../loader/elf.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
@@ -142,7 +142,7 @@ export class Machine {
 
   /** Load an ELF image (bytes) into RAM and reset the hart at its entry point. */
   loadElf(bytes: Uint8Array, name = "image"): ElfImage {
-    const image = parseElf(bytes, name);
+    const image = dropHeadersBelow(parseElf(bytes, name), RAM_BASE);
     this.loadImage(image, name);
     return image;
   }

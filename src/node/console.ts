@@ -7,6 +7,7 @@
 
 import { fstatSync, readSync } from "node:fs";
 import { HostFileError, formatBytes } from "./host-file.js";
+import { concatBytes } from "../devices/byte-queue.js";
 
 /** Console input read before the run (--input FILE, a regular file on stdin) is held in memory
  *  whole, by the guest's UART: at most this much. */
@@ -47,14 +48,7 @@ function readStdinFile(size: number): Uint8Array {
       throw new HostFileError("stdin", null, `a file that grew past ${formatBytes(MAX_CONSOLE_INPUT_BYTES)} while read, too large: ${CONSOLE_INPUT_LIMIT}`);
     }
   }
-  if (chunks.length === 1) return chunks[0];
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return all;
+  return concatBytes(chunks);
 }
 
 /** True when stdin is a terminal (interactive runs: see stdinInput's `keys`). */

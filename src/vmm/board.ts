@@ -40,6 +40,7 @@ import { ChannelDoorbells, CHANNEL_BASE, CHANNEL_WINDOW, CHANNEL_IRQ_BASE } from
 import type { VirtualTime } from "../machine/time.js";
 import { GuestMemory, layoutWords, type MemoryWindow } from "./guest-memory.js";
 import { encode, SnapshotError, MAX_SNAPSHOT_INPUT, type StateReader, type StateValue } from "../snapshot/state.js";
+import { UserDeviceSlot, userDeviceProblem, type UserDevice } from "../devices/user-device.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const FINISHER_BASE = 0x0010_0000;
@@ -198,6 +199,8 @@ export interface BoardOptions {
   /** RISC-V semihosting for this partition (src/devices/semihosting.ts); absent: off, the
    *  semihosting sequence's EBREAK is an ordinary breakpoint. */
   semihosting?: SemihostingOptions;
+  /** Device models of the embedder's own (HypervisorOptions.devices). */
+  userDevices?: readonly UserDevice[];
   onOutput(bytes: Uint8Array): void;
   onHalt(halt: Halt): void;
 }
@@ -231,6 +234,8 @@ export class Board {
   private readonly deviceIds = new Map<DeviceName, number>();
   private readonly regions: readonly MappedRegion[];
   private htif: Htif | null = null;
+  /** The embedder's device models on this board (user-device.ts). */
+  private readonly userSlots: UserDeviceSlot[] = [];
   /** The virtio-mmio transports of this board's virtio devices (their state is in a snapshot). */
   private readonly virtioTransports: VirtioMmio[] = [];
   private loaded = false;
@@ -347,6 +352,26 @@ export class Board {
       this.bootRom = new BootRom(`${o.name}.rom`, BOOT_ROM_SIZE);
       this.extraWindows.push([BOOT_ROM_BASE, BOOT_ROM_SIZE, o.bus.add(this.bootRom)]);
     }
+    // The embedder's own devices, where nothing else is (checked against every window).
+    for (const d of o.userDevices ?? []) {
+      const problem = userDeviceProblem(d);
+      if (problem) throw new RangeError(`${o.name}: device ${problem}`);
+      const taken: Array<[string, number, number]> = [
+        ["its RAM", RAM_BASE, o.ramBytes],
+        ...[...this.deviceIds.keys()].map((k): [string, number, number] => [`the ${k} device`, DEVICE_WINDOWS[k].base, DEVICE_WINDOWS[k].size]),
+        ...BOARD_WINDOWS.map((w): [string, number, number] => [w.what, w.base, w.size]),
+        ...this.extraWindows.map(([base, size]): [string, number, number] => [`the window at 0x${base.toString(16)}`, base, size]),
+        ...this.regions.map((r): [string, number, number] => [`region "${r.name}"`, r.gpa, r.size]),
+        ...this.userSlots.map((s): [string, number, number] => [`device ${s.device.name}`, s.device.base, s.device.size]),
+      ];
+      const clash = taken.find(([, base, size]) => d.base < base + size && base < d.base + d.size);
+      if (clash) throw new RangeError(`${o.name}: device ${d.name} at 0x${d.base.toString(16)}+0x${d.size.toString(16)} overlaps ${clash[0]}`);
+      if (d.irq !== undefined && this.userSlots.some((s) => s.device.irq === d.irq)) throw new RangeError(`${o.name}: device ${d.name}: PLIC source ${d.irq} is taken`);
+      const slot = new UserDeviceSlot(d, o.name, this.memory, (level) => { if (d.irq !== undefined) this.plic?.setLevel(d.irq, level); },
+        () => o.time.clock(), (message) => this.finishWith({ kind: "fault", status: STATUS_FAULT, message }));
+      this.userSlots.push(slot);
+      this.extraWindows.push([d.base, d.size, o.bus.add(slot)]);
+    }
     // The other virtio-mmio slots answer as empty ones (one window per run of adjacent slots).
     const empty = new EmptyVirtioSlots(`${o.name}.virtio-empty`, VIRTIO_SLOT_SIZE);
     let emptyId = -1;
@@ -417,6 +442,10 @@ export class Board {
       output: encode.bytes(this.outBuf.subarray(0, this.outLen)),
       dtbAddress: this.dtbAddress,
       bootRom: this.bootRom?.saveState() ?? null,
+      user: this.userSlots.map((s) => {
+        if (!s.device.saveState) throw new Error(`snapshot: the device ${s.device.name} of ${this.name} keeps no state for a snapshot (it has no saveState)`);
+        return s.device.saveState();
+      }),
       // Semihosting's errno and heap; open host files are not carried (a restored partition
       // finds its handles closed: EBADF).
       semihosting: this.semihosting ? { errno: this.semihosting.errno, heapBase: this.heap.base, heapLimit: this.heap.limit } : null,
@@ -455,6 +484,10 @@ export class Board {
     this.outBuf.set(output);
     this.outLen = output.length;
     this.dtbAddress = r.int("dtbAddress", 0, 0xffff_ffff);
+    const user = r.list("user", this.userSlots.length);
+    if (user.length !== this.userSlots.length) throw new SnapshotError(`snapshot: ${r.path}.user does not match the partition's devices`);
+    const states = r.raw("user") as unknown[];
+    this.userSlots.forEach((s, i) => s.device.loadState?.(states[i]));
     const rom = r.childOrNull("bootRom");
     if ((rom === null) !== (this.bootRom === null)) throw new SnapshotError(`snapshot: ${r.path}.bootRom does not match the partition`);
     if (rom) this.bootRom!.loadState(rom);
@@ -617,6 +650,15 @@ export class Board {
         ["reg", [...(c.region ? [0, c.region.gpa, 0, c.region.size] : []), 0, doorbell, 0, 0x1000]],
         ["wasmvisor,channel-id", c.id],
         ...(this.plic ? [["interrupt-parent", PH_PLIC], ["interrupts", CHANNEL_IRQ_BASE + c.id]] as Array<[string, FdtValue]> : []),
+      ]));
+    }
+    for (const s of this.userSlots) {
+      const d = s.device;
+      if (!d.compatible) continue;
+      extraSoc.push(node(`${d.name}@${d.base.toString(16)}`, [
+        ["compatible", d.compatible],
+        ["reg", [0, d.base, 0, d.size]],
+        ...(this.plic && d.irq !== undefined ? [["interrupt-parent", PH_PLIC], ["interrupts", d.irq]] as Array<[string, FdtValue]> : []),
       ]));
     }
     let bootargs = this.o.bootargs;

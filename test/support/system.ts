@@ -9,6 +9,20 @@ import type { CoreKind } from "../../src/core/core.ts";
 import { guestElf } from "./harness.ts";
 
 export const PAGING: readonly PagingMode[] = ["shadow", "nested"];
+
+/** The RTOS serving a client partition: protected calls on one channel, mailbox requests and
+ *  notifications on the other (guests/rtos, guests/ipc/rtos-client). */
+export const RTOS_CLIENT_SYSTEM = {
+  memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
+  partitions: [
+    { name: "rtos", image: "rtos", ram: "1M", priority: 10, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
+    { name: "client", image: "rtos-client", ram: "1M", priority: 1, mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] },
+  ],
+  channels: [
+    { name: "rtos-client", ends: [{ partition: "client", id: 0 }, { partition: "rtos", id: 1, pp: true }] },
+    { name: "rtos-mailbox", ends: [{ partition: "rtos", id: 0 }, { partition: "client", id: 1 }] },
+  ],
+};
 /** Every core × paging combination a partitioned scenario must agree on. */
 export const COMBOS: ReadonlyArray<{ core: CoreKind; paging: PagingMode }> = (["wasm", "ts"] as const).flatMap(
   (core) => PAGING.map((paging) => ({ core, paging })),
