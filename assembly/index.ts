@@ -8,12 +8,16 @@ import {
   vcpuAddr,
 } from "./layout";
 import { tlbFlushAll } from "./mmu/tlb";
-import { vcpuResetTo } from "./kernel/vcpu";
+import { vcpuResetTo, vcpuFpuSet } from "./kernel/vcpu";
 import { timerNext, timerCheck } from "./kernel/timer";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
 import { timeAtLo, timeAtHi } from "./kernel/counters";
 import { stimerRearm } from "./kernel/timer";
 import { triggerRead, triggerWrite } from "./kernel/trigger";
+import { fpBegin, fpFlags, rHi, rLo } from "./fpu/ieee";
+import { fpAdd, fpMul, fpDiv, fpSqrt, fpFma } from "./fpu/arith";
+import { fpToInt, fpFromInt, fpConvert } from "./fpu/convert";
+import { fpCompare, fpMinMax, fpClass, fpSignInject, CMP_EQ, CMP_LT, CMP_LE } from "./fpu/compare";
 
 export { run } from "./cpu/exec";
 
@@ -32,6 +36,11 @@ export function vcpuReset(index: i32, pc: i32, hartId: i32, physmap: i32, count:
 }
 
 export { vcpuResetTo, vcpuSwitch } from "./kernel/vcpu";
+
+/** F and D on (1) or off (0) for vCPU `index`, after its reset (a partition's "fpu"). */
+export function vcpuSetFpu(index: i32, on: i32): void {
+  vcpuFpuSet(index, on != 0);
+}
 export { hvRun, schedReset } from "./kernel/sched";
 
 /** Cycles from the clock until vCPU `index`'s next timer deadline, or a large number (2^30). */
@@ -91,6 +100,64 @@ export function vcpuTriggerWrite(index: i32, trigger: i32, reg: i32, value: i32)
 /** tdata`reg` (1-3) of trigger `trigger` of vCPU `index`, or tinfo (reg 4); 0 for no trigger. */
 export function vcpuTriggerRead(index: i32, trigger: i32, reg: i32): i32 {
   return u32(trigger) < u32(TRIGGER_COUNT) ? triggerRead(vcpuAddr(index), trigger, reg) : 0;
+}
+
+// ── The software floating point, operation by operation (tests and tools) ─────────────────
+// The arithmetic of cpu/fpu.ts without an instruction around it: test/fpu.test.ts checks it on
+// both cores against a reference written from the standard.
+
+/** fpOperate's operations. */
+export const FPOP_ADD = 0, FPOP_SUB = 1, FPOP_MUL = 2, FPOP_DIV = 3, FPOP_SQRT = 4, FPOP_FMADD = 5,
+  FPOP_FMSUB = 6, FPOP_FNMSUB = 7, FPOP_FNMADD = 8, FPOP_TO_INT = 9, FPOP_TO_UINT = 10,
+  FPOP_FROM_INT = 11, FPOP_FROM_UINT = 12, FPOP_CONVERT = 13, FPOP_MIN = 14, FPOP_MAX = 15,
+  FPOP_EQ = 16, FPOP_LT = 17, FPOP_LE = 18, FPOP_CLASS = 19, FPOP_SGNJ = 20, FPOP_SGNJN = 21,
+  FPOP_SGNJX = 22;
+
+let fpOpHi: i32 = 0;
+
+/**
+ * One operation in format `fmt` (0 binary32 in the low words, 1 binary64) with rounding mode rm
+ * on operands a, b, c: returns the result's low word (or the integer result); fpOperateHi() and
+ * fpOperateFlags() give its high word and the flags raised. FPOP_CONVERT converts to `fmt` from
+ * the other format; FPOP_FROM_* take the integer in al.
+ */
+export function fpOperate(op: i32, fmt: i32, rm: i32, ah: i32, al: i32, bh: i32, bl: i32, ch: i32, cl: i32): i32 {
+  fpBegin(rm);
+  let int = 0;
+  let isInt = false;
+  switch (op) {
+    case FPOP_ADD: fpAdd(fmt, ah, al, bh, bl, 0); break;
+    case FPOP_SUB: fpAdd(fmt, ah, al, bh, bl, 1); break;
+    case FPOP_MUL: fpMul(fmt, ah, al, bh, bl); break;
+    case FPOP_DIV: fpDiv(fmt, ah, al, bh, bl); break;
+    case FPOP_SQRT: fpSqrt(fmt, ah, al); break;
+    case FPOP_FMADD: fpFma(fmt, ah, al, bh, bl, ch, cl, 0, 0); break;
+    case FPOP_FMSUB: fpFma(fmt, ah, al, bh, bl, ch, cl, 0, 1); break;
+    case FPOP_FNMSUB: fpFma(fmt, ah, al, bh, bl, ch, cl, 1, 0); break;
+    case FPOP_FNMADD: fpFma(fmt, ah, al, bh, bl, ch, cl, 1, 1); break;
+    case FPOP_TO_INT: int = fpToInt(fmt, ah, al, false); isInt = true; break;
+    case FPOP_TO_UINT: int = fpToInt(fmt, ah, al, true); isInt = true; break;
+    case FPOP_FROM_INT: fpFromInt(fmt, al, false); break;
+    case FPOP_FROM_UINT: fpFromInt(fmt, al, true); break;
+    case FPOP_CONVERT: fpConvert(fmt, ah, al); break;
+    case FPOP_MIN: fpMinMax(fmt, ah, al, bh, bl, 0); break;
+    case FPOP_MAX: fpMinMax(fmt, ah, al, bh, bl, 1); break;
+    case FPOP_EQ: int = fpCompare(fmt, ah, al, bh, bl, CMP_EQ); isInt = true; break;
+    case FPOP_LT: int = fpCompare(fmt, ah, al, bh, bl, CMP_LT); isInt = true; break;
+    case FPOP_LE: int = fpCompare(fmt, ah, al, bh, bl, CMP_LE); isInt = true; break;
+    case FPOP_CLASS: int = fpClass(fmt, ah, al); isInt = true; break;
+    default: fpSignInject(fmt, ah, al, bh, bl, op - FPOP_SGNJ); break;
+  }
+  fpOpHi = isInt ? 0 : fmt == 0 ? 0 : rHi;
+  return isInt ? int : rLo;
+}
+
+export function fpOperateHi(): i32 {
+  return fpOpHi;
+}
+
+export function fpOperateFlags(): i32 {
+  return fpFlags;
 }
 
 export { dirtyRearm } from "./mmu/dirty";

@@ -57,7 +57,9 @@
 //   +0x18c00 PMP: pmpcfg0-3, pmpaddr0-15 (mmu/pmp.ts)
 //   +0x18c80 Sdtrig triggers: tselect, what they may match, the debugger's last trigger stop,
 //            {tdata1, tdata2} per trigger (kernel/trigger.ts)
-//   +0x18cb0 end (VCPU_SIZE 0x19000)
+//   +0x18d00 F and D: f0..f31 {lo, hi} (binary32 values NaN-boxed: hi all ones), fcsr, misa
+//            (cpu/fpu.ts)
+//   +0x18e08 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -440,6 +442,14 @@ export const V_DEBUG_ADDR: i32 = 0x18c8c;
 export const V_TRIGGERS: i32 = 0x18c90;
 export const TRIGGER_COUNT: i32 = 4;
 export const TRIGGER_ENTRY: i32 = 8;
+
+/** F and D (cpu/fpu.ts): f0..f31 as {lo, hi} words (a binary32 value is NaN-boxed: hi = -1).
+ *  They stay in the vCPU block while the vCPU runs: the interpreter addresses them there. */
+export const V_F: i32 = 0x18d00;
+/** fcsr: frm (bits 7-5) and fflags (bits 4-0); bits 31-8 are zero. */
+export const V_FCSR: i32 = 0x18e00;
+/** misa as this vCPU reads it: F and D (bits 5, 3) set unless its partition has them off. */
+export const V_MISA: i32 = 0x18e04;
 
 export const V_SHADOW: i32 = 0x4c00;
 /** Shadow tables of address spaces; the table after them (SHADOW_GLOBAL) holds global mappings. */

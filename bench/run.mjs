@@ -8,6 +8,9 @@
 // of its own start-up (measured on a trivial guest in the same rounds); its instruction count is
 // the one wasmvisor measured for the same ELF (the workload's control flow is deterministic).
 //
+// The FP workload (guests/bin/fpmath.elf: libm, matrix products, whetstone-like modules; 38 % of
+// its instructions are F/D ones) is measured the same way: mips.fp.wasm, mips.fp.ts, mips.fp.qemu.
+//
 // The hypervisor's figures come from the same rounds:
 //   virt.overhead.cpu     bench.elf in a one-partition system / on the bare machine, minus 1 (%)
 //   paging.shadow_vs_nested  guests/bin/ptbench.elf (a supervisor guest that switches address
@@ -78,17 +81,18 @@ const rounds = quick ? 1 : roundsArg >= 0 ? Number(args[roundsArg + 1]) : 3;
 const log = (msg) => { if (!json) process.stderr.write(msg); };
 
 const benchElf = readFileSync(`${root}/guests/bin/bench.elf`);
+const fpElf = readFileSync(`${root}/guests/bin/fpmath.elf`);
 const trivialElf = `${root}/guests/bin/hello-asm.elf`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Run the workload on one core: instructions and seconds (load excluded). */
-async function runCore(core) {
+/** Run the workload (or another ELF) on one core: instructions and seconds (load excluded). */
+async function runCore(core, elf = benchElf) {
   const m = await Machine.create({ core, wasmModule: await loadWasmModule() });
-  m.loadElf(benchElf, "bench.elf");
+  m.loadElf(elf, "bench.elf");
   const t0 = performance.now();
   m.step(Number.MAX_SAFE_INTEGER);
   const seconds = (performance.now() - t0) / 1000;
-  if (m.halted?.kind !== "pass") throw new Error(`bench.elf did not pass on the ${core} core: ${m.halted?.message}`);
+  if (m.halted?.kind !== "pass") throw new Error(`${elf === benchElf ? "bench" : "fpmath"}.elf did not pass on the ${core} core: ${m.halted?.message}`);
   return { instructions: m.retired, seconds };
 }
 
@@ -165,6 +169,7 @@ async function runVirt(core) {
 async function runPaging(core, paging, times) {
   let seconds = 0;
   let instructions = 0;
+let fpInstructions = 0;
   for (let i = 0; i < times; i++) {
     const r = await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core, paging });
     if (r.result.status !== 0) throw new Error(`ptbench.elf failed with ${paging} paging on the ${core} core`);
@@ -288,14 +293,14 @@ const QEMU = "qemu-system-riscv32";
 const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
 function runQemu(elf) {
   const t0 = performance.now();
-  const r = spawnSync(QEMU, ["-M", "virt", "-bios", "none", "-cpu", "rv32,f=false,d=false,h=false",
+  const r = spawnSync(QEMU, ["-M", "virt", "-bios", "none", "-cpu", "rv32,f=true,d=true,h=false",
     "-display", "none", "-serial", "null", "-monitor", "none", "-kernel", elf], { timeout: 120_000 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`qemu failed on ${elf}: status ${r.status} ${r.stderr}`);
   return seconds;
 }
 
-const samples = { virtDirtyWasm: [], migrateDowntime: [], migrateBytes: [], migrateSnapshotBytes: [], migrateRounds: [], snapSaveWasm: [], snapSaveTs: [], snapRestoreWasm: [], snapRestoreTs: [], wasm: [], ts: [], qemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
+const samples = { virtDirtyWasm: [], migrateDowntime: [], migrateBytes: [], migrateSnapshotBytes: [], migrateRounds: [], snapSaveWasm: [], snapSaveTs: [], snapRestoreWasm: [], snapRestoreTs: [], wasm: [], ts: [], qemu: [], fpWasm: [], fpTs: [], fpQemu: [], virtWasm: [], virtTs: [], shadowWasm: [], nestedWasm: [], shadowTs: [], nestedTs: [], switchWasm: [], switchTs: [], preemptWasm: [], preemptTs: [], linuxWasm: [], linuxTs: [], forkShadow: [], forkNested: [],
   writethrough: [], rapilog: [], syncWrites: [], rapilogFlushing: [],
   ipcFastWasm: [], ipcFastTs: [], ipcSlowWasm: [], ipcSlowTs: [], notifyWasm: [], notifyTs: [] };
 let ipcGuestCycles = null;
@@ -332,6 +337,20 @@ for (let round = 1; round <= rounds; round++) {
     const base = runQemu(trivialElf);
     samples.qemu.push(Math.max(full - base, 1e-3));
     log(`, qemu ${(instructions / (full - base) / 1e6).toFixed(1)} MIPS (${full.toFixed(3)} s - ${base.toFixed(3)} s start-up)`);
+  }
+  log("\n");
+  const fw = await runCore("wasm", fpElf);
+  fpInstructions = fw.instructions;
+  samples.fpWasm.push(fw.seconds);
+  log(`  FP workload: wasm ${(fw.instructions / fw.seconds / 1e6).toFixed(1)} MIPS`);
+  const ft = await runCore("ts", fpElf);
+  samples.fpTs.push(ft.seconds);
+  log(`, ts ${(ft.instructions / ft.seconds / 1e6).toFixed(1)} MIPS`);
+  if (hasQemu) {
+    const full = runQemu(`${root}/guests/bin/fpmath.elf`);
+    const base = runQemu(trivialElf);
+    samples.fpQemu.push(Math.max(full - base, 1e-3));
+    log(`, qemu ${(fpInstructions / (full - base) / 1e6).toFixed(1)} MIPS`);
   }
   log("\n");
   for (const core of ["wasm", "ts"]) {
@@ -425,6 +444,7 @@ const mips = (xs) => instructions / median(xs) / 1e6;
 const mipsWasm = mips(samples.wasm);
 const mipsTs = mips(samples.ts);
 const mipsQemu = hasQemu ? mips(samples.qemu) : null;
+const fpMips = (xs) => fpInstructions / median(xs) / 1e6;
 
 // Start-up: compile + instantiate the Wasm core, create the machine, load the ELF.
 log("start-up (benchmark.js)…\n");
@@ -454,6 +474,9 @@ const results = [
   { name: "mips.ts", unit: "MIPS", value: round1(mipsTs) },
   { name: "mips.qemu", unit: "MIPS", value: mipsQemu === null ? null : round1(mipsQemu) },
   { name: "ratio.wasm_over_ts", unit: "x", value: round2(mipsWasm / mipsTs) },
+  { name: "mips.fp.wasm", unit: "MIPS", value: round1(fpMips(samples.fpWasm)) },
+  { name: "mips.fp.ts", unit: "MIPS", value: round1(fpMips(samples.fpTs)) },
+  { name: "mips.fp.qemu", unit: "MIPS", value: hasQemu ? round1(fpMips(samples.fpQemu)) : null },
   { name: "ratio.wasm_over_qemu", unit: "x", value: mipsQemu === null ? null : round2(mipsWasm / mipsQemu) },
   { name: "virt.overhead.cpu", unit: "%", value: round1((median(samples.virtWasm) / median(samples.wasm) - 1) * 100) },
   { name: "virt.overhead.cpu.ts", unit: "%", value: round1((median(samples.virtTs) / median(samples.ts) - 1) * 100) },

@@ -13,6 +13,9 @@
 #   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
 #   rtos/     the real-time OS (rtos/build.sh): rtos.elf, and rtos-client.elf for its tests
 #   c/*.c     C programs on picolibc with common/start.S and common/platform.c
+#   fp/*.S, fp/*.c  the F and D tests, built for RV32GC (-march=rv32imafdc -mabi=ilp32d, picolibc's
+#             multilib of that name): assembly on the test runtime, C on picolibc as c/ (start.S
+#             turns the FPU on when built with F). Every other guest stays rv32imac.
 #   firmware/ M-mode firmware booted the QEMU way (-bios; src/loader/firmware-boot.ts), without a
 #             C library: firmware.elf, wasmvisor's SBI firmware (sbi.c, trap.S), and fwprobe.elf,
 #             which prints what a firmware receives (probe.c); both on start.S and lib.c
@@ -84,5 +87,14 @@ done
 FIRMWARE="$ARCH -nostartfiles -nostdlib -ffreestanding -O2 -Wall -Wextra -T firmware/firmware.ld -Ifirmware -Wl,--no-warn-rwx-segments -g0"
 build firmware $FIRMWARE -- firmware/start.S firmware/lib.c firmware/trap.S firmware/sbi.c
 build fwprobe $FIRMWARE -- firmware/start.S firmware/lib.c firmware/probe.c
+
+ARCH_FD="-march=rv32imafdc -misa-spec=2.2 -mabi=ilp32d"
+COMMON_FD="$ARCH_FD -nostartfiles -T common/virt.ld -Icommon -Wl,--no-warn-rwx-segments -g0"
+for src in fp/*.S; do
+  build "$(basename "$src" .S)" $COMMON_FD -nostdlib -- common/testrt.S common/report.S "$src"
+done
+for src in fp/*.c; do
+  build "$(basename "$src" .c)" $COMMON_FD --specs=picolibc.specs -O2 -lm -- common/start.S common/platform.c "$src"
+done
 
 node manifest.mjs write

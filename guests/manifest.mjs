@@ -18,6 +18,8 @@ const KINDS = [
   { dir: "hostile/s", ext: ".S" },
   { dir: "ipc", ext: ".c" },
   { dir: "c", ext: ".c" },
+  { dir: "fp", ext: ".S" },
+  { dir: "fp", ext: ".c" },
 ];
 
 const sha256 = (data) => createHash("sha256").update(data).digest("hex");

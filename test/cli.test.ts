@@ -38,6 +38,12 @@ describe("wasmvisor run-elf", () => {
     expect(r.status).toBe(42);
     expect(r.stderr).toMatch(/guest failed with code 42/);
   });
+  it("--no-fpu runs an RV32IMAC hart: misa without F and D", async () => {
+    expect((await cli(["run-elf", guestPath("fp-traps")])).stdout).toBe("fp-traps: PASS\n");
+    const r = await cli(["run-elf", guestPath("fp-traps"), "--no-fpu"]);
+    expect(r.stdout).toBe("fp-traps: FAIL test 1: got 0x00000000 expected 0x00000028\n");
+    expect(r.status).toBe(1);
+  });
   it("exits through HTIF tohost", async () => {
     const r = await cli(["run-elf", guestPath("htif")]);
     expect(r.status).toBe(0);

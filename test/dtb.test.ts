@@ -15,12 +15,13 @@ const hasDtc = spawnSync("dtc", ["--version"]).status === 0;
 
 /** Boot `sbi.elf` in a supervisor partition with a disk, virtio-console and an initrd; return
  *  the device tree from the guest's RAM and where things were put. */
-async function bootTree(core: "wasm" | "ts") {
+async function bootTree(core: "wasm" | "ts", fpu?: boolean) {
   const initrd = new Uint8Array(100_000).fill(0xab);
   const hv = new Hypervisor({
     partitions: [{
       name: "s", image: "sbi", initrd: "initrd", disk: "disk", mode: "supervisor", ram: "4M",
       bootargs: "console=ttyS0 earlycon=sbi", devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
+      ...(fpu === undefined ? {} : { fpu }),
     }],
   }, {
     core, wasmModule: await loadWasmModule(),
@@ -64,7 +65,7 @@ describe("the device tree of a supervisor partition", () => {
       /compatible = "riscv-virtio";/,
       /memory@80000000 \{\s*device_type = "memory";\s*reg = <0x00 0x80000000 0x00 0x400000>;/,
       /timebase-frequency = <0x989680>;/,
-      /cpu@0 \{[^}]*riscv,isa = "rv32imac_zicsr_zifencei_sstc";[^}]*mmu-type = "riscv,sv32";/s,
+      /cpu@0 \{[^}]*riscv,isa = "rv32imafdc_zicsr_zifencei_sstc";[^}]*mmu-type = "riscv,sv32";/s,
       /interrupt-controller \{\s*#address-cells = <0x00>;\s*#interrupt-cells = <0x01>;\s*interrupt-controller;\s*compatible = "riscv,cpu-intc";/,
       // (dtc 1.6 prints a list of strings either as "a", "b" or as "a\0b")
       /plic@c000000 \{[^}]*compatible = "sifive,plic-1.0.0(", "|\\0)riscv,plic0";[^}]*interrupts-extended = <0x01 0x0b 0x01 0x09>;[^}]*riscv,ndev = <0x5f>;/s,
@@ -86,6 +87,12 @@ describe("the device tree of a supervisor partition", () => {
     const back = spawnSync("dtc", ["-W", "no-interrupts_extended_property", "-I", "dts", "-O", "dtb", "-o", "/dev/null", "-"], { input: dts, encoding: "utf8" });
     expect(back.status).toBe(0);
     expect(back.stderr).toBe("");
+  });
+
+  it("names the hart's ISA: RV32GC by default, rv32imac for a partition with \"fpu\": false", async () => {
+    const isa = (dtb: Uint8Array) => Buffer.from(dtb).toString("latin1").match(/rv32[a-z_]+\0/)?.[0];
+    expect(isa((await bootTree("ts")).dtb)).toBe("rv32imafdc_zicsr_zifencei_sstc\0");
+    expect(isa((await bootTree("ts", false)).dtb)).toBe("rv32imac_zicsr_zifencei_sstc\0");
   });
 
   it("puts the initrd page-aligned right below the tree, byte for byte", async () => {

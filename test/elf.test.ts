@@ -1,7 +1,12 @@
 // Malformed images are refused with an error that names the file and the problem; nothing runs.
 import { describe, expect, it } from "vitest";
 import { parseElf, ElfError } from "../src/loader/elf.ts";
-import { guestElf, makeMachine } from "./support/harness.ts";
+import { guestElf, makeMachine, CORES, ROOT } from "./support/harness.ts";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli } from "./support/cli.ts";
 
 /** A minimal valid ELF32 RISC-V executable: one PT_LOAD segment of `code` at `addr`. */
 function makeElf(opts: { addr?: number; code?: number[]; entry?: number; memsz?: number } = {}): Uint8Array {
@@ -79,5 +84,37 @@ describe("ELF loader", () => {
       expect(() => m.loadElf(makeElf({ addr: 0x40000000 }), "low.elf")).toThrowError(/low\.elf: segment 0 \(0x40000000-0x40000003\) lies outside RAM \(0x80000000-0x800fffff\)/);
       expect(() => m.loadElf(makeElf({ memsz: 2 << 20 }), "big.elf")).toThrowError(/lies outside RAM/);
     }
+  });
+});
+
+// A program linked with nothing but -Ttext=0x80000000 (no linker script): GNU ld puts the ELF
+// headers in the page below the code, in the first segment. QEMU runs it; so does wasmvisor
+// (the "your first program" recipe of the README, with the SDK files the package ships).
+const gcc = spawnSync("riscv64-unknown-elf-gcc", ["--version"]).status === 0;
+describe.skipIf(!gcc)("programs built the plain way", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wasmvisor-ttext-"));
+  it("-Ttext=0x80000000 without a linker script: the headers below RAM are left out, the program runs (both cores)", async () => {
+    writeFileSync(join(dir, "min.S"), ".globl _start\n_start:\n li t0, 0x100000\n li t1, 0x5555\n sw t1, 0(t0)\n1: j 1b\n");
+    const r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imac", "-mabi=ilp32", "-nostdlib", "-Ttext=0x80000000", join(dir, "min.S"), "-o", join(dir, "min.elf")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const bytes = readFileSync(join(dir, "min.elf"));
+    expect(parseElf(bytes, "min.elf").segments[0].paddr).toBeLessThan(0x8000_0000); // (the headers' page)
+    for (const core of CORES) {
+      const m = await makeMachine(core);
+      m.loadElf(bytes, "min.elf");
+      m.step(10_000);
+      expect(m.halted?.kind, core).toBe("pass");
+    }
+  });
+
+  it("the README's first C program, on the SDK files the package ships", async () => {
+    const S = join(ROOT, "guests");
+    writeFileSync(join(dir, "hello.c"), '#include <stdio.h>\nint main(void) { printf("my first wasmvisor program\\n"); return 0; }\n');
+    const r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imac", "-misa-spec=2.2", "-mabi=ilp32", "-nostartfiles", "-T", join(S, "common/virt.ld"),
+      `-I${join(S, "common")}`, `-I${join(S, "sdk")}`, "-Wl,--no-warn-rwx-segments", "--specs=picolibc.specs", "-O2",
+      join(S, "common/start.S"), join(S, "common/platform.c"), join(dir, "hello.c"), "-o", join(dir, "hello.elf")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const run = await cli(["run-elf", join(dir, "hello.elf")]);
+    expect(run).toMatchObject({ status: 0, stdout: "my first wasmvisor program\n" });
   });
 });

@@ -21,7 +21,7 @@ import type { CoreKind } from "../src/core/core.ts";
 
 const QEMU = "qemu-system-riscv32";
 const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
-const QEMU_CPU = ["-M", "virt", "-cpu", "rv32,f=false,d=false,h=false", "-display", "none", "-serial", "stdio", "-monitor", "none"];
+const QEMU_CPU = ["-M", "virt", "-cpu", "rv32,f=true,d=true,h=false", "-display", "none", "-serial", "stdio", "-monitor", "none"];
 
 const dir = mkdtempSync(join(tmpdir(), "wasmvisor-fw-"));
 /** A raw kernel and an initrd the probe recognises by their first bytes. */

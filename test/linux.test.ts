@@ -18,7 +18,10 @@ const missing = linuxMissing();
 const SCRIPT: Array<[string, string | RegExp]> = [
   ["echo hello from wasmvisor", "hello from wasmvisor\n"],
   ["ls /", "bin\ndev\netc\ninit\nmnt\nproc\nroot\nsys\ntmp\n"],
-  ["cat /proc/cpuinfo", /^processor\t: 0\nhart\t\t: 0\nisa\t\t: rv32imac_sstc\nmmu\t\t: sv32\n/],
+  ["cat /proc/cpuinfo", /^processor\t: 0\nhart\t\t: 0\nisa\t\t: rv32imafdc_sstc\nmmu\t\t: sv32\n/],
+  // F and D: three processes with their own f registers and rounding modes, preempted again and
+  // again; the kernel (CONFIG_FPU) saves and restores each one's state.
+  ["fpcheck 3", "fpcheck: 3 processes kept their FP state\n"],
   ["forkexec 8", "forkexec: 8 children, all exited 0\n"],
   // Counters from user mode: the firmware (wasmvisor's SBI) enables them as OpenSBI does.
   ["counters", "time advances, cycle advances, instret advances\n"],

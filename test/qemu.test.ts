@@ -1,6 +1,6 @@
 // The same ELFs under QEMU (`qemu-system-riscv32 -M virt -bios none -kernel`) and under
 // wasmvisor: console output and exit status must match. QEMU's CPU is configured as the hart
-// wasmvisor models (RV32IMAC + S + U: F, D and H off). Runs where QEMU is installed (.ci/run
+// wasmvisor models (RV32GC = IMAFDC, + S + U: H off). Runs where QEMU is installed (.ci/run
 // installs it); elsewhere the tests are skipped with the reason.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -39,7 +39,7 @@ function runQemu(name: string, input = ""): { output: string; status: number | n
   // clock, so that their input (written at once) arrives before their time-outs.
   const clock = input === "" ? ["-icount", "shift=4,sleep=off"] : [];
   const r = spawnSync(QEMU, [
-    "-M", "virt", "-bios", "none", "-cpu", "rv32,f=false,d=false,h=false", ...clock,
+    "-M", "virt", "-bios", "none", "-cpu", "rv32,f=true,d=true,h=false", ...clock,
     "-display", "none", "-serial", "stdio", "-monitor", "none", ...(QEMU_OPTIONS[name] ?? []), "-kernel", guestPath(name),
   ], { input, encoding: "latin1", timeout: 60_000 });
   // A guest that waits for an interrupt that already came and went hangs on QEMU, whose mtime

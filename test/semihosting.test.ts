@@ -171,7 +171,7 @@ describe.skipIf(!hasQemu)("semihosting: wasmvisor and QEMU agree", () => {
     // QEMU: the semihosting console on a chardev on stdout (WRITEC/WRITE0; ":tt" writes go to
     // its stdout directly), files relative to its working directory.
     const q = spawnSync(QEMU, [
-      "-M", "virt", "-bios", "none", "-cpu", "rv32,f=false,d=false,h=false", "-display", "none", "-monitor", "none",
+      "-M", "virt", "-bios", "none", "-cpu", "rv32,f=true,d=true,h=false", "-display", "none", "-monitor", "none",
       "-serial", "none", "-chardev", "stdio,id=sh0", "-semihosting-config", "enable=on,target=native,chardev=sh0",
       "-kernel", guestPath("semihost"),
     ], { cwd: dir, input: "", encoding: "latin1", timeout: 60_000 });

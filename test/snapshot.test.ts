@@ -95,6 +95,13 @@ async function roundTrips(sc: Scenario, seed: number, count: number, paging: "sh
   }
 }
 
+/** A decoded snapshot with its memory as a byte array (blobs[0]), for tests that change it. */
+function materialized(c: Awaited<ReturnType<typeof decodeSnapshot>>) {
+  const memory = new Uint8Array(c.memory!.total);
+  c.memory!.writeInto(memory);
+  return { ...c, blobs: [memory, ...c.blobs.slice(1)], memory: undefined };
+}
+
 const TWO = {
   partitions: [
     { name: "a", image: "rv32m", ram: "1M" },
@@ -118,6 +125,18 @@ describe("snapshot and restore", () => {
 
   it("bare programs, a timer and a supervisor guest with its page tables go on exactly (both cores, across cores)", async () => {
     await roundTrips({ description: TWO, limit: LIMIT }, 11, 8);
+  });
+
+  it("F and D state (f registers, fcsr, FS) goes on exactly: two FP partitions and one without F and D", async () => {
+    const FP = {
+      quantum: "5000 cycles",
+      partitions: [
+        { name: "f", image: "fpmath", ram: "1M" },
+        { name: "g", image: "fpmath", ram: "1M" },
+        { name: "n", image: "fpmath", ram: "1M", fpu: false },
+      ],
+    };
+    await roundTrips({ description: FP, limit: LIMIT }, 13, 2);
   });
 
   it("with nested paging too", async () => {
@@ -157,7 +176,7 @@ describe("snapshot and restore", () => {
   it("refuses crafted files (well-formed, but a state no run reaches) before anything runs", async () => {
     const hv = new Hypervisor(TWO, { core: "wasm", wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
     await hv.run({ maxInsns: 3_000 });
-    const good = await decodeSnapshot(await hv.snapshot());
+    const good = materialized(await decodeSnapshot(await hv.snapshot()));
     /** The snapshot with one change, written as a valid file again. */
     const crafted = (change: (state: Record<string, any>, memory: Int32Array) => void) => {
       const state = structuredClone(good.state) as Record<string, any>;
@@ -331,7 +350,7 @@ describe("fuzzing restore", () => {
     const hv = new Hypervisor(RTOS_SYSTEM, { core: "wasm", wasmModule, loadImage: (i) => guestElf(i) });
     await hv.run({ maxInsns: 300_000 });
     const base = await hv.snapshot();
-    const good = await decodeSnapshot(base);
+    const good = materialized(await decodeSnapshot(base));
     const counts = { refused: 0, ran: 0 };
     for (let seed = 1; seed <= CASES; seed++) {
       const r = new Rand(makePrng(seed * 7919));

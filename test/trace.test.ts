@@ -336,7 +336,7 @@ describe("wasmvisor run --trace-out", () => {
     const r = await cli(["run", join(ROOT, "examples", "two-guests.json"), "--trace-out", join(dir, "no", "such", "dir", "t.json")]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^wasmvisor: --trace-out .*t\.json: cannot write the trace there: ENOENT\n$/);
+    expect(r.stderr).toMatch(/^wasmvisor: --trace-out .*t\.json: cannot write the trace there: ENOENT\n\(wasmvisor run --help shows the usage\)\n$/);
     const usage = await cli(["help"]);
     expect(usage.stdout).toMatch(/--trace-out FILE/);
   });

@@ -1,4 +1,5 @@
-// Immediate decoders for the RV32I and RV32C instruction formats (unprivileged spec ch. 2, 16).
+// Immediate decoders for the RV32I and RV32C instruction formats (unprivileged spec ch. 2, 16),
+// C.FLD/C.FSD and their SP forms included.
 // Each is a pure function of the instruction word; asc inlines them into the interpreter.
 
 /** I-type: insn[31:20], sign-extended. */
@@ -70,4 +71,19 @@ export function cImmLwsp(insn: i32): i32 {
 /** C.SWSP: uimm[5:2|7:6] at 12:7. */
 export function cImmSwsp(insn: i32): i32 {
   return ((insn >> 7) & 0x3c) | ((insn >> 1) & 0xc0);
+}
+
+/** CL/CS doubleword offset (C.FLD, C.FSD): uimm[5:3] at 12:10, uimm[7:6] at 6:5. */
+export function cImmLd(insn: i32): i32 {
+  return ((insn >> 7) & 0x38) | ((insn << 1) & 0xc0);
+}
+
+/** C.FLDSP: uimm[5] at 12, uimm[4:3|8:6] at 6:2. */
+export function cImmLdsp(insn: i32): i32 {
+  return ((insn >> 7) & 0x20) | ((insn >> 2) & 0x18) | ((insn << 4) & 0x1c0);
+}
+
+/** C.FSDSP: uimm[5:3|8:6] at 12:7. */
+export function cImmSdsp(insn: i32): i32 {
+  return ((insn >> 7) & 0x38) | ((insn >> 1) & 0x1c0);
 }

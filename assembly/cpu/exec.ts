@@ -1,4 +1,5 @@
-// The interpreter: fetch, one decode switch for RV32IMAC (+ Zicsr, Zifencei), one write-back.
+// The interpreter: fetch, one decode switch for RV32IMAC (+ Zicsr, Zifencei), one write-back;
+// the F and D instructions are decoded and executed by cpu/fpu.ts, called from run().
 //
 // Structure (after TinyEMU and mini-rv32ima), in two functions:
 // - fastLoop() is the hot path and makes no calls. It fetches from a window (the host address
@@ -9,7 +10,8 @@
 //   crossing. Without calls in this loop V8 keeps its state in registers.
 // - run() owns everything else: block boundaries (host requests, pending interrupts, WFI, the
 //   budget), fetch-TLB misses, the slow paths of memory access (mmu/access.ts), AMOs, the
-//   SYSTEM opcode (kernel/system.ts) and the single trap path (kernel/trap.ts).
+//   SYSTEM opcode (kernel/system.ts), F and D (cpu/fpu.ts) and the single trap path
+//   (kernel/trap.ts).
 // - Budgets are exact (run(1) executes one instruction): the fetch window never reaches past
 //   the remaining budget (windowLength) and taken branches and jumps check it.
 // - Faults are values (cpu/fault.ts): a failing step raises the fault, skips write-back, and
@@ -29,7 +31,7 @@ import {
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
   SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
-  vcpuAddr, tlbSetAddr,
+  V_F, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, setStatus, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
@@ -38,11 +40,12 @@ import {
 } from "./fault";
 import {
   immI, immS, immB, immJ, cReg, cImmCI, cImmAddi4spn, cImmLw, cImmAddi16sp, cImmJ, cImmB,
-  cImmLwsp, cImmSwsp,
+  cImmLwsp, cImmSwsp, cImmLd, cImmLdsp, cImmSdsp,
 } from "./decode";
 import { mulDiv, amoCompute, amoValid } from "./alu";
+import { fpExecute, fpFastRegs } from "./fpu";
 import { loadSlow, storeSlow, fetchHost, atomicHost, dataPriv } from "../mmu/access";
-import { tlbSlot } from "../mmu/tlb";
+import { tlbSlot, MASK_WORD, MASK_DOUBLE } from "../mmu/tlb";
 import { systemExecute, systemNextPc } from "../kernel/system";
 import { trapEnter, pendingInterrupt, wfiWake, wfiEnd } from "../kernel/trap";
 import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel/counters";
@@ -76,6 +79,8 @@ const EV_LOAD: i32 = 4;
 const EV_STORE: i32 = 5;
 const EV_AMO: i32 = 6;
 const EV_SYSTEM: i32 = 7;
+/** An F or D instruction (or a reserved compressed encoding): cpu/fpu.ts, in run(). */
+const EV_FP: i32 = 8;
 
 // fastLoop()'s state when it returns (the instruction in flight, for EV_LOAD and later).
 let exitPc: i32 = 0;
@@ -86,9 +91,6 @@ let exitNpc: i32 = 0;
 let exitAddr: i32 = 0;
 let exitF3: i32 = 0;
 let exitVal: i32 = 0;
-
-/** TLB tag mask for a word access: the page bits plus the two alignment bits. */
-const MASK_WORD: i32 = -4093;
 
 /**
  * The TLB fast path of every load and store: the host address of `addr` if `table` caches its
@@ -127,7 +129,7 @@ const NEAR: i32 = 2048;
  * Makes no calls, and keeps only pc, n, the budget (as nearEnd = budget - NEAR), insn, the load
  * TLB and the window in registers.
  */
-function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
+function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs: i32): i32 {
   let ev = 0;
   // The fetch window: host address = pc + winAdd while u32(pc - winStart) < winLen. It starts
   // on the page run() just fetched from, when the fetch TLB holds it. Its length never reaches
@@ -329,9 +331,36 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
           }
           break;
         }
-        default: // C.FLD, C.FLW, C.FSD, C.FSW and their SP forms; reserved quadrant-0 slot
-          raise(CAUSE_ILLEGAL, insn);
-          ev = EV_TRAP;
+        case 0x04: // C.FLD
+        case 0x14: // C.FSD
+        case 0x06: // C.FLDSP
+        case 0x16: { // C.FSDSP
+          // On a TLB hit with the FP state on and Dirty (fpRegs): mirrors cpu/fpu.ts memLoad /
+          // memStore, which run() calls for everything else (misses, FS not Dirty, no F).
+          if (fpRegs != 0) {
+            const sp = (insn & 2) != 0;
+            const load = (insn & 0x8000) == 0;
+            const addr = sp
+              ? i32(load32(HART_X + 8) + (load ? cImmLdsp(insn) : cImmSdsp(insn)))
+              : i32(load32(HART_X + (cReg(insn, 7) << 2)) + cImmLd(insn));
+            const h = tlbHost(load ? tlbLoad : tlbLoad + TLB_TABLE, addr, MASK_DOUBLE);
+            if (h >= 0) {
+              const f = fpRegs + ((sp ? (load ? (insn >> 7) & 31 : (insn >> 2) & 31) : cReg(insn, 2)) << 3);
+              if (load) {
+                store32(f, load32(h));
+                store32(f + 4, load32(h + 4));
+              } else {
+                store32(h, load32(f));
+                store32(h + 4, load32(f + 4));
+              }
+              break;
+            }
+          }
+          ev = EV_FP;
+          break;
+        }
+        default: // C.FLW, C.FSW and their SP forms; reserved quadrant-0 slot: cpu/fpu.ts in run()
+          ev = EV_FP;
           break;
       }
     } else {
@@ -507,6 +536,48 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32): i32 {
         case 0x1c: // SYSTEM: trap-and-emulate, in run()
           ev = EV_SYSTEM;
           break;
+        case 0x01: { // LOAD-FP: FLW, FLD on a TLB hit with the FP state on and Dirty, else run()
+          const f3 = (insn >> 12) & 7;
+          if (fpRegs != 0 && (f3 == 2 || f3 == 3)) {
+            const h = tlbHost(tlbLoad, i32(rs1v + immI(insn)), f3 == 2 ? MASK_WORD : MASK_DOUBLE);
+            if (h >= 0) {
+              const f = fpRegs + (((insn >> 7) & 31) << 3);
+              store32(f, load32(h));
+              store32(f + 4, f3 == 2 ? -1 : load32(h + 4)); // a single is NaN-boxed
+              break;
+            }
+          }
+          ev = EV_FP;
+          break;
+        }
+        case 0x09: { // STORE-FP: FSW, FSD likewise
+          const f3 = (insn >> 12) & 7;
+          if (fpRegs != 0 && (f3 == 2 || f3 == 3)) {
+            const h = tlbHost(tlbLoad + TLB_TABLE, i32(rs1v + immS(insn)), f3 == 2 ? MASK_WORD : MASK_DOUBLE);
+            if (h >= 0) {
+              const f = fpRegs + (((insn >> 20) & 31) << 3);
+              store32(h, load32(f));
+              if (f3 == 3) store32(h + 4, load32(f + 4));
+              break;
+            }
+          }
+          ev = EV_FP;
+          break;
+        }
+        case 0x10: // FMADD
+        case 0x11: // FMSUB
+        case 0x12: // FNMSUB
+        case 0x13: // FNMADD
+        case 0x14: // OP-FP
+          // With the FP state on and Dirty, executed here (they touch no memory: their only
+          // fault is an illegal instruction, raised by fpExecute); else in run().
+          if (fpRegs != 0) {
+            fpExecute(i32(fpRegs - V_F), insn, pc);
+            if (slowStatus != STATUS_OK) ev = EV_TRAP;
+            break;
+          }
+          ev = EV_FP;
+          break;
         case 0x02: // custom-0: only WVCALL, wasmvisor's hypercall (kernel/sbi.ts), in run()
           if (insn == WVCALL) {
             ev = EV_SYSTEM;
@@ -675,7 +746,8 @@ export function run(budget: i32): i32 {
       store32(SYS_TRACE_INSN, (insn & 3) == 3 ? insn : insn & 0xffff);
 
       // ── Execute in the fast loop, then serve what it stopped for ───────────────────────
-      let ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad);
+      const fpRegs = fpFastRegs(vcpu);
+      let ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad, fpRegs);
       pc = exitPc;
       n = exitN;
       // Near the end of the budget every taken branch comes back here: go straight back in
@@ -684,7 +756,7 @@ export function run(budget: i32): i32 {
       while (ev == EV_BRANCH && n < stopAt) {
         const e = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
         if (load32(e) != (pc & -4096) || (pc & 4095) == 4094) break;
-        ev = fastLoop(pc, n, i32(stopAt - NEAR), fetch32(i32(pc + load32(e + 4))), tlbLoad);
+        ev = fastLoop(pc, n, i32(stopAt - NEAR), fetch32(i32(pc + load32(e + 4))), tlbLoad, fpRegs);
         pc = exitPc;
         n = exitN;
       }
@@ -705,6 +777,8 @@ export function run(budget: i32): i32 {
           const f5 = exitInsn >>> 27; // LR loads, SC stores, an AMO does both
           const kinds = f5 == 0x02 ? MC_LOAD : f5 == 0x03 ? MC_STORE : MC_LOAD | MC_STORE;
           if (!triggerData(vcpu, kinds, load32(HART_X + ((exitInsn >> 13) & 0x7c)), 4, pc, exitInsn)) amo(vcpu, exitInsn);
+        } else if (ev == EV_FP) {
+          fpExecute(vcpu, exitInsn, pc);
         } else if (exitInsn == EBREAK && semihostAt(vcpu, pc)) {
           // A semihosting call (kernel/semihost.ts): the host serves it and the EBREAK
           // completes, or it asks for the call again (bounded work per exit).

@@ -13,7 +13,14 @@ export const MSTATUS_MXR: i32 = 1 << 19;
 export const MSTATUS_TVM: i32 = 1 << 20;
 export const MSTATUS_TW: i32 = 1 << 21;
 export const MSTATUS_TSR: i32 = 1 << 22;
-/** Bits software can write in mstatus (FS/VS/XS are read-only zero: no F, V or custom state). */
+/** FS, the F/D state: Off (0) makes every F/D instruction and fcsr access illegal; Initial (1),
+ *  Clean (2); Dirty (3) once an instruction changed the FP registers or fcsr (priv spec §3.1.6.6). */
+export const MSTATUS_FS: i32 = 3 << 13;
+export const MSTATUS_FS_DIRTY: i32 = 3 << 13;
+/** SD (read-only): FS (or VS, XS, which read 0 here) is Dirty. */
+export const MSTATUS_SD: i32 = i32(0x80000000);
+/** Bits software can write in mstatus besides FS, which is writable when the vCPU has F (VS and
+ *  XS are read-only zero: no V or custom state). */
 export const MSTATUS_WRITABLE: i32 =
   MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | MSTATUS_MPP |
   MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR;
@@ -32,8 +39,12 @@ export const MIDELEG_WRITABLE: i32 = 0x222;
 /** Exceptions that may be delegated: causes 0-9, 12, 13, 15 (not ECALL from M, priv 1.12). */
 export const MEDELEG_WRITABLE: i32 = 0xb3ff;
 
-/** misa: MXL=1 (RV32), extensions A, C, I, M, S, U. */
+/** misa without F and D: MXL=1 (RV32), extensions A, C, I, M, S, U (a partition with "fpu": false). */
 export const MISA_VALUE: i32 = 0x40141105;
+export const MISA_F: i32 = 1 << 5;
+export const MISA_D: i32 = 1 << 3;
+/** misa of RV32GC: A, C, D, F, I, M, S, U (the default). */
+export const MISA_FD_VALUE: i32 = MISA_VALUE | MISA_F | MISA_D;
 
 // Sv32 page-table entry bits (privileged spec §4.3.1).
 export const PTE_V: i32 = 1;

@@ -4,20 +4,21 @@
 // privilege that may touch it), then a switch. Unknown CSRs and denied accesses are one
 // illegal-instruction trap. sstatus, sie and sip are masked views of mstatus, mie and mip, not
 // copies. Every WARL field is legalised on write; the choices are listed in README.md. The
-// trigger registers (Sdtrig: tselect, tdata1-3, tinfo) live in kernel/trigger.ts.
+// trigger registers (Sdtrig: tselect, tdata1-3, tinfo) live in kernel/trigger.ts; fflags, frm
+// and fcsr are the F state of cpu/fpu.ts.
 
 import { load32, store32 } from "../shim";
 import {
   V_MSTATUS, V_MEDELEG, V_MIDELEG, V_MIE, V_MIP, V_IRQ_LINES, V_MTVEC, V_MCOUNTEREN, V_MSCRATCH,
   V_MEPC, V_MCAUSE, V_MTVAL, V_MCOUNTINHIBIT, V_MENVCFG, V_MHARTID, V_STVEC, V_SCOUNTEREN,
   V_SSCRATCH, V_SEPC, V_SCAUSE, V_STVAL, V_SATP, V_SENVCFG, V_MCYCLE_LO, V_MINSTRET_LO,
-  V_PRIV, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, PRIV_M, PRIV_S,
+  V_PRIV, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, V_MISA, V_FCSR, PRIV_M, PRIV_S,
 } from "../layout";
 import { stimecmpSet, stimerRearm, stimerDisarm, sstcActive, MENVCFGH_STCE } from "./timer";
 import { raise, slowStatus, CAUSE_ILLEGAL } from "../cpu/fault";
 import {
   MSTATUS_WRITABLE, MSTATUS_MPP, MSTATUS_SUM, MSTATUS_MXR, MSTATUS_TVM, SSTATUS_VIEW,
-  MIP_ALL, MIP_SW_WRITABLE, MIDELEG_WRITABLE, MEDELEG_WRITABLE, MISA_VALUE,
+  MIP_ALL, MIP_SW_WRITABLE, MIDELEG_WRITABLE, MEDELEG_WRITABLE, MSTATUS_FS, MSTATUS_SD, MISA_F,
 } from "./bits";
 import {
   sliceRetired, sliceBase, counterLo, counterHi, counterSub, timeLo, timeHi,
@@ -26,8 +27,13 @@ import { tlbFlushTranslated, tlbFlushData, tlbFlushLoads } from "../mmu/tlb";
 import { shadowSelect } from "../mmu/shadow";
 import { pmpcfgRead, pmpcfgWrite, pmpaddrRead, pmpaddrWrite } from "../mmu/pmp";
 import { tselectRead, tselectWrite, tdataRead, tdataWrite } from "./trigger";
+import { fpEnabled, fpMarkDirty } from "../cpu/fpu";
 
 // CSR numbers used below.
+/** F and D (cpu/fpu.ts): the accrued flags, the rounding mode, and both as fcsr. */
+const CSR_FFLAGS: i32 = 0x001;
+const CSR_FRM: i32 = 0x002;
+const CSR_FCSR: i32 = 0x003;
 const CSR_SSTATUS: i32 = 0x100;
 const CSR_SIE: i32 = 0x104;
 const CSR_STVEC: i32 = 0x105;
@@ -131,14 +137,17 @@ function stimecmpAllowed(vcpu: i32, priv: i32): bool {
   return priv == PRIV_M || (sstcActive(vcpu) && (load32(vcpu + V_MCOUNTEREN) & 2) != 0);
 }
 
-/** mstatus with the read-only-zero fields as they read (SD is 0: no FS/VS/XS state). */
+/** mstatus as it reads: SD summarises FS = Dirty (VS and XS read 0). */
 function mstatusRead(vcpu: i32): i32 {
-  return load32(vcpu + V_MSTATUS);
+  const value = load32(vcpu + V_MSTATUS);
+  return (value & MSTATUS_FS) == MSTATUS_FS ? value | MSTATUS_SD : value;
 }
 
 function mstatusWrite(vcpu: i32, value: i32, mask: i32): void {
   const old = load32(vcpu + V_MSTATUS);
-  let next = (old & ~mask) | (value & mask & MSTATUS_WRITABLE);
+  // FS exists only on a vCPU with F (else it reads 0: priv spec §3.1.6.6).
+  const writable = (load32(vcpu + V_MISA) & MISA_F) != 0 ? MSTATUS_WRITABLE | MSTATUS_FS : MSTATUS_WRITABLE;
+  let next = (old & ~mask) | (value & mask & writable);
   // MPP is WARL over {U, S, M}: the reserved encoding 2 keeps the previous value.
   if ((next & MSTATUS_MPP) == 2 << 11) next = (next & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
   store32(vcpu + V_MSTATUS, next);
@@ -175,6 +184,14 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
   if (csr >= 0x3a4 && csr <= 0x3ef) return 0; // pmpcfg4-15, pmpaddr16-63: entries not implemented
   if (csr > CSR_TSELECT && csr <= CSR_TINFO) return tdataRead(vcpu, csr - CSR_TSELECT);
   switch (csr) {
+    case CSR_FFLAGS:
+    case CSR_FRM:
+    case CSR_FCSR: {
+      // From every privilege level, with F present and mstatus.FS not Off.
+      if (!fpEnabled(vcpu)) break;
+      const fcsr = load32(vcpu + V_FCSR);
+      return csr == CSR_FCSR ? fcsr : csr == CSR_FRM ? fcsr >> 5 : fcsr & 0x1f;
+    }
     case CSR_SSTATUS: return mstatusRead(vcpu) & SSTATUS_VIEW;
     case CSR_SIE: return load32(vcpu + V_MIE) & load32(vcpu + V_MIDELEG);
     case CSR_STVEC: return load32(vcpu + V_STVEC);
@@ -189,7 +206,7 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
       if (priv == PRIV_S && (load32(vcpu + V_MSTATUS) & MSTATUS_TVM) != 0) break;
       return load32(vcpu + V_SATP);
     case CSR_MSTATUS: return mstatusRead(vcpu);
-    case CSR_MISA: return MISA_VALUE;
+    case CSR_MISA: return load32(vcpu + V_MISA);
     case CSR_MEDELEG: return load32(vcpu + V_MEDELEG);
     case CSR_MIDELEG: return load32(vcpu + V_MIDELEG);
     case CSR_MIE: return load32(vcpu + V_MIE);
@@ -227,6 +244,17 @@ export function csrRead(vcpu: i32, csr: i32, priv: i32, insn: i32): i32 {
 /** Write CSR `csr` (already known to exist and be writable at this privilege). */
 function csrWrite(vcpu: i32, csr: i32, value: i32): void {
   switch (csr) {
+    case CSR_FFLAGS:
+    case CSR_FRM:
+    case CSR_FCSR: {
+      // fcsr bits 31-8 are reserved: writes ignored, read 0. frm may hold any of its 8 values
+      // (reserved ones make DYN instructions illegal, cpu/fpu.ts).
+      const fcsr = load32(vcpu + V_FCSR);
+      const next = csr == CSR_FCSR ? value & 0xff : csr == CSR_FRM ? (fcsr & 0x1f) | ((value & 7) << 5) : (fcsr & 0xe0) | (value & 0x1f);
+      store32(vcpu + V_FCSR, next);
+      fpMarkDirty(vcpu);
+      break;
+    }
     case CSR_SSTATUS: mstatusWrite(vcpu, value, SSTATUS_VIEW); break;
     case CSR_SIE: {
       const mask = load32(vcpu + V_MIDELEG);

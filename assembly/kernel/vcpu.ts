@@ -21,7 +21,7 @@ import {
   SYS_CUR_VCPU, SYS_HV_MODE, SYS_STAT_SWITCHES, HART_X, V_X, V_PC, V_PRIV, V_MSTATUS, V_MHARTID,
   V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_STAT_SWITCHES_IN, VCPU_SIZE, PRIV_M, PRIV_S,
-  V_SCOUNTEREN, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
+  V_SCOUNTEREN, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, V_MISA,
   GUEST_SUPERVISOR, vcpuAddr,
 } from "../layout";
 import { CAUSE_ECALL_S } from "../cpu/fault";
@@ -29,6 +29,7 @@ import { tlbFlushAll } from "../mmu/tlb";
 import { shadowReset } from "../mmu/shadow";
 import { MENVCFGH_STCE } from "./timer";
 import { triggerReset } from "./trigger";
+import { MISA_VALUE, MISA_FD_VALUE, MSTATUS_FS, MSTATUS_FS_DIRTY } from "./bits";
 
 /** Exceptions a supervisor-mode vCPU delegates to S: all but ECALL from S (the SBI). */
 const SUPERVISOR_MEDELEG: i32 = 0xb1ff;
@@ -55,8 +56,12 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
   store32(vcpu + V_STIMECMP_LO, -1); // stimecmp: no S-level timer until software sets one
   store32(vcpu + V_STIMECMP_HI, -1);
   store32(vcpu + V_MSTATUS, 0);
+  // RV32GC: F and D on (vcpuFpuSet turns them off). The FP registers and fcsr start at zero.
+  store32(vcpu + V_MISA, MISA_FD_VALUE);
   if (mode == GUEST_SUPERVISOR) {
     store32(vcpu + V_PRIV, PRIV_S);
+    // The FPU enabled (mstatus.FS = Dirty), as OpenSBI leaves a kernel.
+    store32(vcpu + V_MSTATUS, MSTATUS_FS_DIRTY);
     store32(vcpu + V_MEDELEG, SUPERVISOR_MEDELEG);
     store32(vcpu + V_MIDELEG, SUPERVISOR_MIDELEG);
     // What OpenSBI leaves a kernel: every counter readable from S (mcounteren all ones) and
@@ -112,4 +117,15 @@ export function hypercallAllowed(vcpu: i32): bool {
   if (load32(SYS_HV_MODE) == 0) return false;
   const priv = load32(vcpu + V_PRIV);
   return load32(vcpu + V_MODE) == GUEST_SUPERVISOR ? priv == PRIV_S : priv == PRIV_M;
+}
+
+/**
+ * F and D on or off for a vCPU (a partition's "fpu"; after vcpuResetTo). Off: misa without F
+ * and D, mstatus.FS reads 0 and cannot be set, so every F/D instruction and fcsr access is an
+ * illegal instruction, as on an RV32IMAC hart.
+ */
+export function vcpuFpuSet(index: i32, on: bool): void {
+  const vcpu = vcpuAddr(index);
+  store32(vcpu + V_MISA, on ? MISA_FD_VALUE : MISA_VALUE);
+  if (!on) store32(vcpu + V_MSTATUS, load32(vcpu + V_MSTATUS) & ~MSTATUS_FS);
 }

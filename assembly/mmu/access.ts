@@ -350,3 +350,103 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
   }
   return host;
 }
+
+// ── 8-byte accesses (FLD, FSD) ──────────────────────────────────────────────────────────────
+// Every part is resolved (translation, PMP, physical map) before any register or byte changes:
+// four-byte-aligned accesses as two words, others byte by byte. Devices take accesses of at
+// most 32 bits here, so an 8-byte access that reaches one is an access fault.
+
+/** The high word of the last loadSlow64(). */
+export let loadedHi: i32 = 0;
+
+/** An 8-byte load that missed the TLB: returns the low word, the high one in loadedHi. */
+export function loadSlow64(vcpu: i32, va: i32): i32 {
+  const priv = dataPriv(vcpu);
+  const step = (va & 3) == 0 ? 4 : 1;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < 8; i += step) {
+    const at = i32(va + i);
+    const host = resolve(vcpu, at, ACCESS_LOAD, priv);
+    if (host == RESOLVE_FAULT) return 0;
+    if (host == RESOLVE_MMIO) {
+      raise(CAUSE_LOAD_ACCESS, step == 4 ? at : va);
+      return 0;
+    }
+    if (step == 4) {
+      if (i == 0) lo = load32(host);
+      else hi = load32(host);
+      if (cacheable(vcpu, ACCESS_LOAD, priv, at)) {
+        tlbFill(tlbSetAddr(vcpu, priv) + TLB_LOAD, at, host);
+        countFill();
+      }
+    } else if (i < 4) {
+      lo |= load8(host) << (i << 3);
+    } else {
+      hi |= load8(host) << ((i - 4) << 3);
+    }
+  }
+  loadedHi = hi;
+  return lo;
+}
+
+/** An 8-byte store that missed the TLB: nothing is written unless all eight bytes can be. */
+export function storeSlow64(vcpu: i32, va: i32, lo: i32, hi: i32): void {
+  const priv = dataPriv(vcpu);
+  if ((va & 3) != 0) {
+    storeMisaligned64(vcpu, va, lo, hi, priv);
+    return;
+  }
+  const at1 = i32(va + 4);
+  const host0 = resolve(vcpu, va, ACCESS_STORE, priv);
+  if (host0 == RESOLVE_FAULT) return;
+  const kind0 = resolvedKind;
+  const pa0 = resolvedPa;
+  const cache0 = host0 >= 0 && cacheable(vcpu, ACCESS_STORE, priv, va);
+  const host1 = resolve(vcpu, at1, ACCESS_STORE, priv);
+  if (host1 == RESOLVE_FAULT) return;
+  if (host0 == RESOLVE_MMIO || host1 == RESOLVE_MMIO) {
+    raise(CAUSE_STORE_ACCESS, host0 == RESOLVE_MMIO ? va : at1);
+    return;
+  }
+  store32(host0, lo);
+  store32(host1, hi);
+  if (kind0 == PM_RAM && cache0) {
+    tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host0);
+    countFill();
+  }
+  if (resolvedKind == PM_RAM && cacheable(vcpu, ACCESS_STORE, priv, at1)) {
+    tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, at1, host1);
+    countFill();
+  }
+  if (kind0 == PM_RAM_WATCH || resolvedKind == PM_RAM_WATCH) {
+    store32(SYS_WATCH_ADDR, kind0 == PM_RAM_WATCH ? pa0 : resolvedPa);
+    setStatus(STATUS_WATCH);
+  }
+}
+
+/** A misaligned 8-byte store: every byte resolved first, then written (resolved again). */
+function storeMisaligned64(vcpu: i32, va: i32, lo: i32, hi: i32, priv: i32): void {
+  for (let i = 0; i < 8; i++) {
+    const host = resolve(vcpu, i32(va + i), ACCESS_STORE, priv);
+    if (host == RESOLVE_FAULT) return;
+    if (host == RESOLVE_MMIO) {
+      raise(CAUSE_STORE_ACCESS, va);
+      return;
+    }
+  }
+  let watched = false;
+  let watchPa = 0;
+  for (let i = 0; i < 8; i++) {
+    const host = resolve(vcpu, i32(va + i), ACCESS_STORE, priv);
+    store8(host, i < 4 ? lo >> (i << 3) : hi >> ((i - 4) << 3));
+    if (resolvedKind == PM_RAM_WATCH && !watched) {
+      watched = true;
+      watchPa = resolvedPa;
+    }
+  }
+  if (watched) {
+    store32(SYS_WATCH_ADDR, watchPa);
+    setStatus(STATUS_WATCH);
+  }
+}

@@ -17,6 +17,11 @@
 import { store32, memFill } from "../shim";
 import { V_TLB, TLB_SET, TLB_TABLE, TLB_ENTRY, TLB_ENTRIES, TLB_LOAD, TLB_INVALID } from "../layout";
 
+/** Tag masks for a 4- and an 8-byte data access: the page bits plus the alignment bits, so a
+ *  misaligned access never matches a tag (tags are page addresses) and takes the slow path. */
+export const MASK_WORD: i32 = -4093;
+export const MASK_DOUBLE: i32 = -4089;
+
 /** Index of the entry for virtual address va inside a table, as a byte offset. */
 export function tlbSlot(va: i32): i32 {
   return ((va >>> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY;

@@ -71,6 +71,9 @@ export function mulhsu(a: number, b: number): number {
   return (mulhu(a, b) - (a < 0 ? b : 0)) | 0;
 }
 
+/** Leading zero bits of a word (32 for 0). */
+export function clz32(a: number): number { return Math.clz32(a); }
+
 /** {hi,lo} / d by long division in 16-bit steps so every intermediate stays exact. */
 function udiv64(hi: number, lo: number, d: number, wantHi: boolean): number {
   const h = hi >>> 0, l = lo >>> 0, dv = d >>> 0;

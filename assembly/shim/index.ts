@@ -42,6 +42,8 @@ export function memCopy(dst: i32, src: i32, length: i32): void { memory.copy(dst
 @inline export function mulhsu(a: i32, b: i32): i32 {
   return <i32>((<i64>a * <i64><u64><u32>b) >> 32);
 }
+/** Leading zero bits of a word (32 for 0). */
+@inline export function clz32(a: i32): i32 { return clz<i32>(a); }
 /** Low word of the unsigned 64-bit quotient {hi,lo} / d (d > 0). */
 export function udiv64Lo(hi: i32, lo: i32, d: i32): i32 {
   return <i32>((((<u64><u32>hi) << 32) | <u64><u32>lo) / <u64><u32>d);

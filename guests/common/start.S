@@ -1,5 +1,7 @@
 # Start-up code for C guests: global pointer, stack, zeroed .bss, a trap vector that reports
-# unexpected traps, then main() and exit(main's result).
+# unexpected traps, then main() and exit(main's result). Built for a hart with F (guests/fp/,
+# -march=rv32imafdc) it also turns the FPU on: mstatus.FS = Initial and fcsr = 0 (rounding to
+# nearest, no flags), as the FS field is Off at reset (privileged spec §3.1.6.6).
   .section .text.init
   .globl _start
 _start:
@@ -18,6 +20,11 @@ _start:
 2:
   la t0, unexpected_trap_entry
   csrw mtvec, t0
+#ifdef __riscv_flen
+  li t0, 1 << 13
+  csrs mstatus, t0
+  csrwi fcsr, 0
+#endif
   call main
   call exit
 3:

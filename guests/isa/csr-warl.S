@@ -11,7 +11,7 @@ test_main:
   li t0, 0xffffffff
   csrw mstatus, t0
   csrr a0, mstatus
-  CHECK(1, a0, 0x007e19aa)          # no FS/VS/XS state, so SD and FS read 0
+  CHECK(1, a0, 0x807e79aa)          # FS writable (F and D): Dirty, so SD is set; no VS/XS state
   csrw mstatus, zero
   li t0, 0x1000                     # MPP = 2 (reserved) leaves MPP unchanged
   csrs mstatus, t0

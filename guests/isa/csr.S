@@ -18,7 +18,7 @@ test_main:
 
   # ── Identification ──
   csrr a0, misa
-  CHECK(1, a0, 0x40141105)          # RV32 + A C I M S U
+  CHECK(1, a0, 0x4014112d)          # RV32 + A C D F I M S U (RV32GC)
   csrr a0, mhartid
   CHECK(2, a0, 0)
   csrr a0, mvendorid                # readable (value is implementation-defined)

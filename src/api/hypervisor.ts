@@ -62,9 +62,10 @@ interface BootFiles {
   hash: string;
 }
 
-/** What Hypervisor.restore hands to build(): the core's memory, the host-side state, the disks. */
+/** What Hypervisor.restore hands to build(): the core's memory (null: written into the core
+ *  already), the host-side state, the disks. */
 interface RestoredSystem {
-  memory: Uint8Array;
+  memory: Uint8Array | null;
   state: StateReader;
   disks: Array<BlockStorage | undefined>;
 }
@@ -335,6 +336,44 @@ export class Hypervisor {
     return this.starting;
   }
 
+  /** This system's core (created once): its memory holds every partition's RAM after the layout. */
+  private async coreFor(): Promise<Core> {
+    if (this.core) return this.core;
+    const cfg = this.config;
+    const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
+    this.core = await createCore({
+      kind: this.options.core ?? "wasm",
+      memoryBytes: RAM_HOST_BASE + ramTotal,
+      wasmModule: this.options.wasmModule,
+      host: {
+        mmioRead: (d, o, s) => {
+          if (this.tracingExits) this.mmioExit(d, o, s, "read");
+          return this.bus!.read(d, o, s);
+        },
+        mmioWrite: (d, o, s, v) => {
+          if (this.tracingExits) this.mmioExit(d, o, s, "write");
+          this.bus!.write(d, o, s, v);
+        },
+        hypercall: (v, e, f) => {
+          if (this.tracingExits) this.hypercallExit(v, e, f);
+          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
+          else this.boards[v].hypercall(e, f);
+        },
+      },
+    });
+    return this.core;
+  }
+
+  /**
+   * Live migration's destination (src/node/migrate.ts): the core of this not yet started system,
+   * its memory (all zero) to write the arriving pages into; Hypervisor.restoreContents(…, this)
+   * then takes the rest of the state without copying the memory again.
+   */
+  async coreMemoryForMigration(): Promise<Uint8Array> {
+    if (this.starting) throw new Error("coreMemoryForMigration: the system has started");
+    return wholeMachine((await this.coreFor()).memory);
+  }
+
   /** A partition's image and initrd, read and parsed (once; kept for restarts and snapshots). */
   private bootFiles(i: number): Promise<BootFiles> {
     this.boot[i] ??= (async () => {
@@ -370,36 +409,18 @@ export class Hypervisor {
     }));
     // (Each disk remembers what is written while live migration tracks it.)
     const disks = opened.map((d) => d && new WriteTrackingDisk(d));
-    const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
-    const core = await createCore({
-      kind: this.options.core ?? "wasm",
-      memoryBytes: RAM_HOST_BASE + ramTotal,
-      wasmModule: this.options.wasmModule,
-      host: {
-        mmioRead: (d, o, s) => {
-          if (this.tracingExits) this.mmioExit(d, o, s, "read");
-          return bus.read(d, o, s);
-        },
-        mmioWrite: (d, o, s, v) => {
-          if (this.tracingExits) this.mmioExit(d, o, s, "write");
-          bus.write(d, o, s, v);
-        },
-        hypercall: (v, e, f) => {
-          if (this.tracingExits) this.hypercallExit(v, e, f);
-          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
-          else this.boards[v].hypercall(e, f);
-        },
-      },
-    });
-    this.core = core;
+    const core = await this.coreFor();
     const words = (this.words = layoutWords(core.memory));
     const nested = this.options.paging === "nested";
     if (restored) {
-      // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM.
-      if (restored.memory.length !== core.memory.byteLength) {
-        throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+      // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM
+      // (already in the core when live migration wrote it there page by page).
+      if (restored.memory) {
+        if (restored.memory.length !== core.memory.byteLength) {
+          throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+        }
+        wholeMachine(core.memory).set(restored.memory);
       }
-      wholeMachine(core.memory).set(restored.memory);
       if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
         throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
       }
@@ -436,7 +457,7 @@ export class Hypervisor {
       const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
-        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, firmwareBoot: p.firmware,
+        devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
         onOutput: (data) => {
@@ -463,10 +484,11 @@ export class Hypervisor {
       configureVcpu(i);
       return board;
     };
-    /** What the description decides of a vCPU: priority, budget, period, passive, channels. */
+    /** What the description decides of a vCPU: priority, budget, period, passive, channels, F and D. */
     const configureVcpu = (i: number): void => {
       const p = cfg.partitions[i];
       const v = vcpuAddr(i);
+      core.exports.vcpuSetFpu(i, p.fpu ? 1 : 0);
       words[(v + V_PRIORITY) >> 2] = p.priority;
       words[(v + V_BUDGET) >> 2] = p.budget;
       words[(v + V_PERIOD) >> 2] = p.period;
@@ -1143,7 +1165,7 @@ export class Hypervisor {
   }
 
   /** restore() from a snapshot's parts (live migration assembles them page by page). */
-  static async restoreContents(contents: SnapshotContents, options: RestoreOptions = {}): Promise<Hypervisor> {
+  static async restoreContents(contents: SnapshotContents, options: RestoreOptions = {}, prepared?: Hypervisor): Promise<Hypervisor> {
     const r = new StateReader(contents.state, "state");
     let config: SystemConfig;
     try {
@@ -1157,10 +1179,24 @@ export class Hypervisor {
       throw new SnapshotError(`snapshot: it was taken with ${paging} paging and restores only so (the core's tables are part of it), not with ${options.paging}`);
     }
     const { restoreDisk, ...rest } = options;
-    const hv = new Hypervisor(config, {
+    if (prepared && (JSON.stringify(prepared.config) !== JSON.stringify(config) || (prepared.options.paging ?? "shadow") !== paging ||
+      (prepared.options.ipcFastPath !== false) !== r.bool("ipcFastPath"))) {
+      throw new SnapshotError("migration: the system's state is not the system announced");
+    }
+    const hv = prepared ?? new Hypervisor(config, {
       ...rest, paging, ipcFastPath: r.bool("ipcFastPath"),
       loadImage: options.loadImage as HypervisorOptions["loadImage"],
     });
+    // A decoded file's memory goes straight into the new core's (zeroed) memory.
+    let inCore = prepared !== undefined;
+    if (!prepared && contents.memory) {
+      const memory = await hv.coreMemoryForMigration();
+      if (contents.memory.total !== memory.length) {
+        throw new SnapshotError(`snapshot: its memory is ${contents.memory.total} bytes; this system's core has ${memory.length}`);
+      }
+      contents.memory.writeInto(memory);
+      inCore = true;
+    }
     const images = r.list("images", config.partitions.length);
     if (images.length !== config.partitions.length) throw new SnapshotError("snapshot: one image fingerprint per partition expected");
     hv.restoredHashes = images.map((x) => x.asStr(64));
@@ -1179,7 +1215,7 @@ export class Hypervisor {
     config.partitions.forEach((p, i) => {
       if (p.disk && !disks[i]) throw new SnapshotError(`snapshot: partition "${p.name}"'s disk is missing`);
     });
-    hv.starting = hv.build({ memory: contents.blobs[0], state: r.child("host"), disks });
+    hv.starting = hv.build({ memory: inCore ? null : contents.blobs[0], state: r.child("host"), disks });
     await hv.starting;
     return hv;
   }

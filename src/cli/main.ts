@@ -162,6 +162,7 @@ const RUN_ELF_OPTIONS = {
   core: CORE_OPTION,
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
   ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
+  "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
   trace: { kind: "flag", help: "print one line per instruction to stderr (pc, bits, disassembly, result)" },
   input: { kind: "value", arg: "FILE", help: "console input for the guest, read before it starts" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
@@ -400,6 +401,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const machine = await Machine.create({
     core,
     ramBytes,
+    fpu: !p.options.has("no-fpu"),
     semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
     onOutput: (bytes) => {

@@ -75,6 +75,10 @@ export interface PartitionDescription {
   /** HTIF (the ELF's tohost/fromhost, the Spike convention) for this partition (default false:
    *  inside a partition an ELF's tohost symbol is plain memory unless this is true). */
   htif?: boolean;
+  /** The F and D extensions (default true: an RV32GC hart). false: the partition's hart is
+   *  RV32IMAC as before F and D existed: misa without them, every FP instruction and fcsr access
+   *  an illegal instruction, the device tree's ISA string rv32imac. */
+  fpu?: boolean;
   /** RISC-V semihosting for this partition (absent: off). */
   semihosting?: SemihostingDescription;
 }
@@ -179,6 +183,8 @@ export interface PartitionConfig {
   mappings: Array<{ region: number; address: number; read: boolean; write: boolean; exec: boolean }>;
   passive: boolean;
   htif: boolean;
+  /** F and D on this partition's hart. */
+  fpu: boolean;
   semihosting?: { dir?: string; userspace: boolean; cmdline: string };
 }
 
@@ -406,11 +412,12 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "semihosting"]);
+      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
       if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
+      if (pd.fpu !== undefined && typeof pd.fpu !== "boolean") bad("fpu", "must be true (F and D, the default) or false (an RV32IMAC hart)");
       let semihosting: PartitionConfig["semihosting"];
       if (pd.semihosting !== undefined) {
         const sh = pd.semihosting;
@@ -569,6 +576,7 @@ export function validateSystem(
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
         passive: pd.passive === true,
         htif: pd.htif === true,
+        fpu: pd.fpu !== false,
         ...(semihosting ? { semihosting } : {}),
       });
     });
@@ -756,6 +764,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       })),
       passive: p.passive,
       htif: p.htif,
+      fpu: p.fpu,
       ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
     })),
     schedule: {

@@ -14,6 +14,7 @@ export interface CoreExports {
   vcpuReset(index: number, pc: number, hartId: number, physmap: number, count: number): void;
   vcpuResetTo(index: number, mode: number, pc: number, hartId: number, physmap: number, count: number, stage2: number): void;
   vcpuSwitch(index: number): void;
+  vcpuSetFpu(index: number, on: number): void;
   vcpuNextTimer(index: number): number;
   vcpuCheckTimers(index: number): void;
   hvRun(budget: number): number;
@@ -26,6 +27,9 @@ export interface CoreExports {
   physmapBase(): number;
   vcpuTriggerWrite(index: number, trigger: number, reg: number, value: number): void;
   vcpuTriggerRead(index: number, trigger: number, reg: number): number;
+  fpOperate(op: number, fmt: number, rm: number, ah: number, al: number, bh: number, bl: number, ch: number, cl: number): number;
+  fpOperateHi(): number;
+  fpOperateFlags(): number;
   dirtyRearm(count: number): void;
 }
 

@@ -1,4 +1,4 @@
-// RV32IMAC + Zicsr + Zifencei disassembler, for --trace and divergence reports.
+// RV32GC (IMAFDC) + Zicsr + Zifencei disassembler, for --trace and divergence reports.
 // Output follows the GNU objdump conventions closely (ABI register names, pseudo-instructions
 // for the common cases), so traces can be read next to `riscv64-unknown-elf-objdump -d`.
 
@@ -7,7 +7,14 @@ export const ABI_NAMES = [
   "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 ];
 
+/** The f registers' ABI names. */
+export const FP_NAMES = [
+  "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+  "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+];
+
 const CSR_NAMES: Record<number, string> = {
+  0x001: "fflags", 0x002: "frm", 0x003: "fcsr",
   0x100: "sstatus", 0x104: "sie", 0x105: "stvec", 0x106: "scounteren", 0x10a: "senvcfg",
   0x140: "sscratch", 0x141: "sepc", 0x142: "scause", 0x143: "stval", 0x144: "sip", 0x180: "satp",
   0x300: "mstatus", 0x301: "misa", 0x302: "medeleg", 0x303: "mideleg", 0x304: "mie", 0x305: "mtvec",
@@ -24,6 +31,7 @@ export function csrName(csr: number): string {
 }
 
 const r = (n: number) => ABI_NAMES[n & 31];
+const f = (n: number) => FP_NAMES[n & 31];
 const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
 const target = (pc: number, off: number) => ((pc + off) >>> 0).toString(16);
 
@@ -149,7 +157,53 @@ function disasm32(i: number, pc: number): { text: string; rd: number } {
       return w(`${ops[f3]} ${r(rd)},${csrName(csr)},${src}`);
     }
   }
-  return { text: `.word ${hex(i)} (illegal)`, rd: 0 };
+  return disasmFp(i) ?? { text: `.word ${hex(i)} (illegal)`, rd: 0 };
+}
+
+/** F and D (S and D formats; H and Q encodings come out illegal): null for other opcodes. The
+ *  rounding mode is printed, as objdump does, only when it is not the dynamic one. */
+function disasmFp(i: number): { text: string; rd: number } | null {
+  const rd = (i >> 7) & 31;
+  const f3 = (i >> 12) & 7;
+  const rs1 = (i >> 15) & 31;
+  const rs2 = (i >> 20) & 31;
+  const fmt = (i >> 25) & 3;
+  const sfx = fmt === 0 ? "s" : "d";
+  const rm = f3 === 7 ? "" : `,${["rne", "rtz", "rdn", "rup", "rmm", "rm5", "rm6"][f3]}`;
+  const x = (text: string) => ({ text, rd }); // writes x[rd]
+  const n = (text: string) => ({ text, rd: 0 }); // writes an f register or memory
+  const op = i & 0x7f;
+  if (op === 0x07 && (f3 === 2 || f3 === 3)) return n(`${f3 === 2 ? "flw" : "fld"} ${f(rd)},${i >> 20}(${r(rs1)})`);
+  if (op === 0x27 && (f3 === 2 || f3 === 3)) {
+    return n(`${f3 === 2 ? "fsw" : "fsd"} ${f(rs2)},${((i >> 20) & ~31) | ((i >> 7) & 31)}(${r(rs1)})`);
+  }
+  if (fmt > 1) return null;
+  if (op === 0x43 || op === 0x47 || op === 0x4b || op === 0x4f) {
+    const name = ["fmadd", "fmsub", "fnmsub", "fnmadd"][(op >> 2) & 3];
+    return n(`${name}.${sfx} ${f(rd)},${f(rs1)},${f(rs2)},${f(i >>> 27)}${rm}`);
+  }
+  if (op !== 0x53) return null;
+  const f5 = i >>> 27;
+  switch (f5) {
+    case 0x00: case 0x01: case 0x02: case 0x03:
+      return n(`${["fadd", "fsub", "fmul", "fdiv"][f5]}.${sfx} ${f(rd)},${f(rs1)},${f(rs2)}${rm}`);
+    case 0x0b: return rs2 === 0 ? n(`fsqrt.${sfx} ${f(rd)},${f(rs1)}${rm}`) : null;
+    case 0x04:
+      if (f3 > 2) return null;
+      if (rs1 === rs2) return n(`${["fmv", "fneg", "fabs"][f3]}.${sfx} ${f(rd)},${f(rs1)}`);
+      return n(`${["fsgnj", "fsgnjn", "fsgnjx"][f3]}.${sfx} ${f(rd)},${f(rs1)},${f(rs2)}`);
+    case 0x05: return f3 > 1 ? null : n(`${f3 === 0 ? "fmin" : "fmax"}.${sfx} ${f(rd)},${f(rs1)},${f(rs2)}`);
+    case 0x08: return rs2 === 1 - fmt ? n(`fcvt.${sfx}.${fmt === 0 ? "d" : "s"} ${f(rd)},${f(rs1)}${rm}`) : null;
+    case 0x14: return f3 > 2 ? null : x(`${["fle", "flt", "feq"][f3]}.${sfx} ${r(rd)},${f(rs1)},${f(rs2)}`);
+    case 0x18: return rs2 > 1 ? null : x(`fcvt.${rs2 ? "wu" : "w"}.${sfx} ${r(rd)},${f(rs1)}${rm}`);
+    case 0x1a: return rs2 > 1 ? null : n(`fcvt.${sfx}.${rs2 ? "wu" : "w"} ${f(rd)},${r(rs1)}${rm}`);
+    case 0x1c:
+      if (rs2 !== 0) return null;
+      if (f3 === 1) return x(`fclass.${sfx} ${r(rd)},${f(rs1)}`);
+      return f3 === 0 && fmt === 0 ? x(`fmv.x.w ${r(rd)},${f(rs1)}`) : null;
+    case 0x1e: return rs2 === 0 && f3 === 0 && fmt === 0 ? n(`fmv.w.x ${f(rd)},${r(rs1)}`) : null;
+    default: return null;
+  }
 }
 
 function disasm16(i: number, pc: number): { text: string; rd: number } {
@@ -174,6 +228,11 @@ function disasm16(i: number, pc: number): { text: string; rd: number } {
     }
     if (f3 === 2) return w(`c.lw ${r(rdp)},${lw}(${r(rs1p)})`, rdp);
     if (f3 === 6) return n(`c.sw ${r(rdp)},${lw}(${r(rs1p)})`);
+    const ld = ((i >> 7) & 0x38) | ((i << 1) & 0xc0);
+    if (f3 === 1) return n(`c.fld ${f(rdp)},${ld}(${r(rs1p)})`);
+    if (f3 === 3) return n(`c.flw ${f(rdp)},${lw}(${r(rs1p)})`);
+    if (f3 === 5) return n(`c.fsd ${f(rdp)},${ld}(${r(rs1p)})`);
+    if (f3 === 7) return n(`c.fsw ${f(rdp)},${lw}(${r(rs1p)})`);
     return illegal;
   }
   if (q === 1) {
@@ -219,6 +278,10 @@ function disasm16(i: number, pc: number): { text: string; rd: number } {
         const imm = ((i >> 7) & 0x3c) | ((i >> 1) & 0xc0);
         return n(`c.swsp ${r(rs2Full)},${imm}(sp)`);
       }
+      case 1: return n(`c.fldsp ${f(rdFull)},${((i >> 7) & 0x20) | ((i >> 2) & 0x18) | ((i << 4) & 0x1c0)}(sp)`);
+      case 3: return n(`c.flwsp ${f(rdFull)},${((i >> 7) & 0x20) | ((i >> 2) & 0x1c) | ((i << 4) & 0xc0)}(sp)`);
+      case 5: return n(`c.fsdsp ${f(rs2Full)},${((i >> 7) & 0x38) | ((i >> 1) & 0x1c0)}(sp)`);
+      case 7: return n(`c.fswsp ${f(rs2Full)},${((i >> 7) & 0x3c) | ((i >> 1) & 0xc0)}(sp)`);
       default: return illegal;
     }
   }

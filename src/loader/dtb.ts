@@ -123,8 +123,14 @@ export interface VirtBoardDescription {
   initrd?: { start: number; end: number };
   /** Extra nodes under /soc (the IPC channels). */
   extraSoc?: FdtNode[];
+  /** The hart's riscv,isa (default ISA_RV32GC). */
   isa?: string;
 }
+
+/** The hart's ISA string: RV32GC (IMAFDC, Zicsr, Zifencei) with Sstc; without F and D for a
+ *  partition described with "fpu": false. */
+export const ISA_RV32GC = "rv32imafdc_zicsr_zifencei_sstc";
+export const ISA_RV32IMAC = "rv32imac_zicsr_zifencei_sstc";
 
 const PH_CPU_INTC = 1;
 /** phandle of the PLIC, for devices that name it as their interrupt-parent. */
@@ -211,7 +217,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
         ["reg", 0],
         ["status", "okay"],
         ["compatible", "riscv"],
-        ["riscv,isa", d.isa ?? "rv32imac_zicsr_zifencei_sstc"],
+        ["riscv,isa", d.isa ?? ISA_RV32GC],
         ["mmu-type", "riscv,sv32"],
       ], [
         node("interrupt-controller", [

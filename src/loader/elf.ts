@@ -21,6 +21,9 @@ export interface ElfSegment {
   data: Uint8Array;
   memsz: number;
   flags: number;
+  /** How many leading bytes of `data` are the file's own ELF and program headers (a linker
+   *  puts them in the first segment when the page below the code has room; 0 otherwise). */
+  headerBytes?: number;
 }
 
 export interface ElfImage {
@@ -106,7 +109,11 @@ export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
       fail(`truncated: segment ${i} needs bytes ${offset}..${offset + filesz}, the file has ${bytes.length}`);
     }
     if (paddr + memsz > 0x1_0000_0000) fail(`segment ${i} at ${hex(paddr)} (${memsz} bytes) wraps past 4 GiB`);
-    segments.push({ paddr, vaddr, data: bytes.subarray(offset, offset + filesz), memsz, flags });
+    const headerEnd = Math.max(52, phoff + phnum * phentsize);
+    segments.push({
+      paddr, vaddr, data: bytes.subarray(offset, offset + filesz), memsz, flags,
+      ...(offset < headerEnd ? { headerBytes: Math.min(filesz, headerEnd - offset) } : {}),
+    });
   }
   if (segments.length === 0) fail("no loadable (PT_LOAD) segments");
   if (entry === 0) fail("no entry point (e_entry is 0)");
@@ -176,4 +183,21 @@ export function parseElf(bytes: Uint8Array, file = "image"): ElfImage {
     }
   }
   return { entry, segments, symbols };
+}
+
+/**
+ * A program linked with -Ttext at the start of RAM and no linker script: the linker puts the ELF
+ * and program headers in the page below the code, in the first segment, which then begins below
+ * RAM. QEMU loads such a file (the bytes below RAM go nowhere); so does wasmvisor: the leading
+ * part below `ramBase` is dropped when it holds only those headers and zero padding. Any other
+ * segment outside RAM is still the loader's error to report.
+ */
+export function dropHeadersBelow(image: ElfImage, ramBase: number): ElfImage {
+  const segments = image.segments.map((s) => {
+    const below = ramBase - s.paddr;
+    if (below <= 0 || !s.headerBytes || below >= s.memsz || below > s.data.length) return s;
+    if (!s.data.subarray(s.headerBytes, below).every((b) => b === 0)) return s;
+    return { ...s, paddr: ramBase, vaddr: s.vaddr + below, data: s.data.subarray(below), memsz: s.memsz - below, headerBytes: 0 };
+  });
+  return { ...image, segments };
 }

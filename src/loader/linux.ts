@@ -11,7 +11,7 @@
 // also a PE/COFF executable whose section table says how long the file must be: that is how a
 // truncated Image is recognised.
 
-import { parseElf, ElfError, PF_R, PF_W, PF_X, type ElfImage } from "./elf.js";
+import { parseElf, dropHeadersBelow, ElfError, PF_R, PF_W, PF_X, type ElfImage } from "./elf.js";
 
 const MAGIC2 = 0x05435352; // "RSC\x05"
 const PE_SIGNATURE = 0x00004550; // "PE\0\0"
@@ -87,7 +87,7 @@ export function parseBootImage(bytes: Uint8Array, file: string, ramBase: number)
     };
   }
   if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
-    return parseElf(bytes, file);
+    return dropHeadersBelow(parseElf(bytes, file), ramBase);
   }
   throw new ElfError(file, "neither an ELF executable nor a RISC-V Linux Image (no \\x7fELF magic, no \"RSC\\x05\" at offset 0x38)");
 }

@@ -15,7 +15,7 @@ import {
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
-import { parseElf, type ElfImage } from "../loader/elf.js";
+import { parseElf, dropHeadersBelow, type ElfImage } from "../loader/elf.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
@@ -59,6 +59,8 @@ export interface MachineOptions {
   /** Where the RTC starts, in seconds since 1970 (default DEFAULT_RTC_EPOCH, 2026-01-01): it
    *  then advances with virtual time. */
   rtcEpoch?: number;
+  /** The F and D extensions (default true: RV32GC; false: an RV32IMAC hart, README "F and D"). */
+  fpu?: boolean;
   /** The RTC follows the host's clock (wall-clock runs, which pace step() with
    *  src/machine/wall-clock.ts). Default false. */
   wallClock?: boolean;
@@ -104,7 +106,7 @@ export class Machine {
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
-      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, wallClock: options.wallClock,
+      ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, wallClock: options.wallClock, fpu: options.fpu,
       semihosting: options.semihosting, firmwareBoot: options.firmwareBoot, bootargs: options.bootargs,
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
@@ -140,7 +142,7 @@ export class Machine {
 
   /** Load an ELF image (bytes) into RAM and reset the hart at its entry point. */
   loadElf(bytes: Uint8Array, name = "image"): ElfImage {
-    const image = parseElf(bytes, name);
+    const image = dropHeadersBelow(parseElf(bytes, name), RAM_BASE);
     this.loadImage(image, name);
     return image;
   }

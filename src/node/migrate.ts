@@ -9,6 +9,8 @@
 //   rounds 1…   the pages and blocks written since the last round, while the system runs on
 //               between rounds; until few enough pages are dirty, or the dirty set stops
 //               shrinking, or MAX_ROUNDS
+//   (the destination builds the announced system's core at once and writes the pages straight
+//   into it; it acknowledges every frame, and the source stops only when all are applied)
 //   final       the system stops: the last dirty pages and blocks, the non-zero pages of the
 //               layout (harts, kernel: below guest RAM) and the host-side state — a snapshot
 //               whose memory and disks are what crossed; the destination restores it and says
@@ -20,7 +22,8 @@
 
 import { connect, createServer, type Socket, type Server } from "node:net";
 import { deflateSync, inflateSync } from "node:zlib";
-import { Hypervisor, MAX_SNAPSHOT_DISK, type RestoreOptions } from "../api/hypervisor.js";
+import { Hypervisor, MAX_SNAPSHOT_DISK, type RestoreOptions, type HypervisorOptions } from "../api/hypervisor.js";
+import { validateSystem, ConfigError, type SystemConfig } from "../config/system.js";
 import { SnapshotError } from "../snapshot/state.js";
 import { nonZeroPages, type SnapshotInfo } from "../snapshot/format.js";
 
@@ -30,6 +33,8 @@ const T_PAGES = 2;
 const T_FINAL = 3;
 const T_RESUMED = 4;
 const T_DISK = 5;
+/** The destination applied one PAGES or DISK frame (the source stops only when it is caught up). */
+const T_ACK = 6;
 /** Pre-copy ends when at most this many pages are dirty after a round… */
 const FEW_PAGES = 64;
 /** …or after this many rounds. */
@@ -112,14 +117,39 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
     s.once("error", reject);
   });
   socket.setNoDelay(true);
-  const answers = frames(socket);
+  // The destination's answers: an ACK per frame applied, then RESUMED.
+  let sent = 0;
+  let acked = 0;
+  let wake = null as (() => void) | null;
+  const poke = () => wake?.();
+  let failure: unknown = null;
+  let resumedAt = 0;
+  let closed = false;
+  void (async () => {
+    for await (const f of frames(socket)) {
+      if (f.type === T_ACK) acked++;
+      else if (f.type === T_RESUMED) resumedAt = performance.now();
+      poke();
+    }
+  })().catch((err) => { failure = err; }).finally(() => { closed = true; poke(); });
+  const waitUntil = async (done: () => boolean) => {
+    while (!done()) {
+      if (failure) throw failure;
+      if (closed) throw new Error("migration: the destination went away");
+      await new Promise<void>((resolve) => { wake = resolve; });
+      wake = null;
+    }
+  };
   try {
     hv.trackDirtyPages(true);
     const start = await hv.snapshotParts(); // (the live memory, and copies of the disks from now)
     const memory = start.blobs[0];
-    const diskList = (start.state as { disks: Array<{ partition: number; size: number }> }).disks;
+    const announced = start.state as { disks: Array<{ partition: number; size: number }>; description: unknown; paging: string; ipcFastPath: boolean };
+    const diskList = announced.disks;
+    // The system is announced first: the destination builds its core while the pages cross.
     let bytes = await send(socket, T_HELLO, new TextEncoder().encode(JSON.stringify({
       memoryBytes: memory.length, disks: diskList.map((d) => d.size),
+      description: announced.description, paging: announced.paging, ipcFastPath: announced.ipcFastPath,
     })));
     const pagesPerRound: number[] = [];
     for (const [k, contents] of start.blobs.slice(1).entries()) {
@@ -127,21 +157,24 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
       const data = new Uint8Array(blocks.length * PAGE);
       blocks.forEach((b, j) => data.set(contents.subarray(b * PAGE, Math.min(contents.length, (b + 1) * PAGE)), j * PAGE));
       bytes += await send(socket, T_DISK, deflateSync(pageList(null, blocks, data, k), { level: 1 }));
+      sent++;
     }
     const sendDiskBlocks = async () => {
-      let sent = 0;
+      let n = 0;
       for (const [i, blocks] of hv.takeDirtyDiskBlocks()) {
         if (blocks.length === 0) continue;
         const k = diskList.findIndex((d) => d.partition === i);
-        sent += await send(socket, T_DISK, deflateSync(pageList(null, blocks, hv.diskBlocks(i, blocks), k), { level: 1 }));
+        n += await send(socket, T_DISK, deflateSync(pageList(null, blocks, hv.diskBlocks(i, blocks), k), { level: 1 }));
+        sent++;
       }
-      return sent;
+      return n;
     };
     const ranges = hv.memoryPages();
     let pages = nonZeroPages(memory, ranges.layoutEnd, ranges.end);
     let previous = Infinity;
     for (let round = 0; ; round++) {
       bytes += await send(socket, T_PAGES, deflateSync(pageList(memory, pages), { level: 1 }));
+      sent++;
       bytes += await sendDiskBlocks();
       pagesPerRound.push(pages.length);
       // The system runs on while the pages cross (about ROUND_MS of real time).
@@ -150,7 +183,8 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
       if (r !== "budget" || pages.length <= FEW_PAGES || round + 1 >= MAX_ROUNDS || pages.length >= previous) break;
       previous = pages.length;
     }
-    // Stop and copy: nothing runs from here on.
+    // Stop and copy, once the destination has applied what crossed: nothing runs from here on.
+    await waitUntil(() => acked >= sent);
     const stopped = performance.now();
     bytes += await sendDiskBlocks();
     const parts = await hv.snapshotParts(false);
@@ -166,9 +200,8 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
     body.set(list, 4 + state.length);
     hv.trackDirtyPages(false);
     bytes += await send(socket, T_FINAL, deflateSync(body, { level: 1 }));
-    const answer = await answers.next();
-    if (answer.done || answer.value.type !== T_RESUMED) throw new Error("migration: the destination did not take the system");
-    const resumed = performance.now();
+    await waitUntil(() => resumedAt > 0);
+    const resumed = resumedAt;
     return {
       rounds: pagesPerRound.length, pagesPerRound, finalPages: unique.length, bytes,
       downtimeMs: resumed - stopped, totalMs: resumed - t0,
@@ -227,10 +260,24 @@ export async function migrateIn(server: Server, options: RestoreOptions = {}): P
   if (hello.type !== T_HELLO) throw new SnapshotError("migration: the source did not begin with its hello");
   let memoryBytes: number;
   let diskSizes: number[];
+  let announced: { description?: unknown; paging?: unknown; ipcFastPath?: unknown };
   try {
-    ({ memoryBytes, disks: diskSizes } = JSON.parse(new TextDecoder().decode(hello.payload)));
+    ({ memoryBytes, disks: diskSizes, ...announced } = JSON.parse(new TextDecoder().decode(hello.payload)));
   } catch {
     throw new SnapshotError("migration: a malformed hello");
+  }
+  let config: SystemConfig;
+  try {
+    config = validateSystem(announced.description, "the migrating system's description");
+  } catch (err) {
+    if (err instanceof ConfigError) throw new SnapshotError(`migration: ${err.message}`);
+    throw err;
+  }
+  if ((announced.paging !== "shadow" && announced.paging !== "nested") || typeof announced.ipcFastPath !== "boolean") {
+    throw new SnapshotError("migration: a malformed hello");
+  }
+  if (options.paging && options.paging !== announced.paging) {
+    throw new SnapshotError(`migration: the system runs with ${announced.paging} paging and goes on only so, not with ${options.paging}`);
   }
   if (!Number.isInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % PAGE !== 0 || memoryBytes > 0x7fff0000) {
     throw new SnapshotError("migration: the source's memory size is not one a system can have");
@@ -238,7 +285,14 @@ export async function migrateIn(server: Server, options: RestoreOptions = {}): P
   if (!Array.isArray(diskSizes) || diskSizes.length > 64 || !diskSizes.every((n) => Number.isInteger(n) && n > 0 && n <= MAX_SNAPSHOT_DISK)) {
     throw new SnapshotError("migration: the source's disks are not ones a system can have");
   }
-  const memory = new Uint8Array(memoryBytes);
+  // Its core now, written page by page as they come: nothing is copied at the end.
+  const { restoreDisk: _unused, ...hvOptions } = options;
+  const prepared = new Hypervisor(config, {
+    ...hvOptions, paging: announced.paging, ipcFastPath: announced.ipcFastPath as boolean,
+    loadImage: options.loadImage as HypervisorOptions["loadImage"],
+  });
+  const memory = await prepared.coreMemoryForMigration();
+  if (memory.length !== memoryBytes) throw new SnapshotError(`migration: the source's memory is ${memoryBytes} bytes; this system's core has ${memory.length}`);
   const disks = diskSizes.map((n) => new Uint8Array(n));
   let rounds = 0;
   let bytes = 5 + hello.payload.length;
@@ -255,6 +309,7 @@ export async function migrateIn(server: Server, options: RestoreOptions = {}): P
     if (f.type === T_PAGES) {
       applyPages(memory, inflate(f.payload));
       rounds++;
+      await send(socket, T_ACK, new Uint8Array(0));
       continue;
     }
     if (f.type === T_DISK) {
@@ -262,6 +317,7 @@ export async function migrateIn(server: Server, options: RestoreOptions = {}): P
       const k = body.length >= 4 ? new DataView(body.buffer, body.byteOffset).getUint32(0, true) : -1;
       if (!(k >= 0 && k < disks.length)) throw new SnapshotError("migration: blocks of a disk the system does not have");
       if (applyPages(disks[k], body, 4) !== body.length) throw new SnapshotError("migration: a malformed disk frame");
+      await send(socket, T_ACK, new Uint8Array(0));
       continue;
     }
     if (f.type !== T_FINAL) throw new SnapshotError(`migration: an unknown frame type ${f.type}`);
@@ -280,7 +336,7 @@ export async function migrateIn(server: Server, options: RestoreOptions = {}): P
       return bad();
     }
     if (applyPages(memory, body, 4 + stateLength) !== body.length) bad();
-    const hv = await Hypervisor.restoreContents({ info: parsed.info, state: parsed.state, blobs: [memory, ...disks] }, options);
+    const hv = await Hypervisor.restoreContents({ info: parsed.info, state: parsed.state, blobs: [new Uint8Array(0), ...disks] }, options, prepared);
     await send(socket, T_RESUMED, new Uint8Array(0));
     socket.end();
     return { hv, info: parsed.info, rounds, bytes };

@@ -58,6 +58,9 @@ export interface SnapshotContents {
   state: unknown;
   /** Blob 0 is the core's memory; then the embedded disks, in the order the state lists them. */
   blobs: Uint8Array[];
+  /** Blob 0 as its pages (decodeSnapshot: blobs[0] is then empty): written into a core's zeroed
+   *  memory directly, without a second copy of the whole memory. */
+  memory?: { total: number; writeInto(target: Uint8Array): void };
 }
 
 /** A blob's non-zero pages, found and copied synchronously (the caller may run on after). */
@@ -275,6 +278,7 @@ export async function decodeSnapshot(file: Uint8Array): Promise<SnapshotContents
   const count = u32();
   if (count < 1 || count > MAX_BLOBS) bad(`${count} blobs: expected the memory and at most ${MAX_BLOBS - 1} disks`);
   const blobs: Uint8Array[] = [];
+  let memory: SnapshotContents["memory"];
   for (let k = 0; k < count; k++) {
     const total = u32();
     const n = u32();
@@ -286,16 +290,27 @@ export async function decodeSnapshot(file: Uint8Array): Promise<SnapshotContents
       if (p >= pages || (i > 0 && p <= indices[i - 1])) bad(`blob ${k}'s page list is not valid`);
       indices.push(p);
     }
-    const blob = new Uint8Array(total);
-    for (const p of indices) {
-      const len = Math.min(PAGE, total - p * PAGE);
-      if (at + len > payload.length) bad(`blob ${k} is cut short`);
-      blob.set(payload.subarray(at, at + len), p * PAGE);
-      at += len;
+    const start = at;
+    for (const p of indices) at += Math.min(PAGE, total - p * PAGE);
+    if (at > payload.length) bad(`blob ${k} is cut short`);
+    const writeInto = (target: Uint8Array) => {
+      let from = start;
+      for (const p of indices) {
+        const len = Math.min(PAGE, total - p * PAGE);
+        target.set(payload.subarray(from, from + len), p * PAGE);
+        from += len;
+      }
+    };
+    if (k === 0) {
+      memory = { total, writeInto };
+      blobs.push(new Uint8Array(0));
+    } else {
+      const blob = new Uint8Array(total);
+      writeInto(blob);
+      blobs.push(blob);
     }
-    blobs.push(blob);
   }
   if (at !== payload.length) bad("the payload has bytes after its last blob");
   const { payloadBytes: _p, compressedBytes: _c, headerEnd: _e, ...info } = head;
-  return { info, state, blobs };
+  return { info, state, blobs, memory };
 }

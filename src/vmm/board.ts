@@ -27,7 +27,7 @@ import { TestFinisher, type FinisherEvent } from "../devices/finisher.js";
 import { Htif } from "../devices/htif.js";
 import { ByteQueue } from "../devices/byte-queue.js";
 import type { ElfImage } from "../loader/elf.js";
-import { virtDeviceTree, node, PH_PLIC, type FdtValue, type FdtNode } from "../loader/dtb.js";
+import { virtDeviceTree, node, PH_PLIC, ISA_RV32GC, ISA_RV32IMAC, type FdtValue, type FdtNode } from "../loader/dtb.js";
 import { placeFirmwareBoot, bootRomImage, BOOT_ROM_BASE, BOOT_ROM_SIZE, FW_DYNAMIC_INFO } from "../loader/firmware-boot.js";
 import { BootRom } from "../devices/boot-rom.js";
 import { VirtioMmio, EmptyVirtioSlots } from "../devices/virtio-mmio.js";
@@ -183,6 +183,9 @@ export interface BoardOptions {
   /** HTIF (tohost/fromhost of the ELF's symbols): on for the bare machine, off in partitions
    *  unless their description enables it. Default false. */
   htif?: boolean;
+  /** The F and D extensions on this board's hart (default true: RV32GC; false: RV32IMAC, as
+   *  the hart was before F and D, for a partition described with "fpu": false). */
+  fpu?: boolean;
   /** This partition's IPC channels: its channel id, the channel's name, and the shared region
    *  that goes with it (guest-physical address here), for the doorbells and the device tree. */
   channels?: ReadonlyArray<{ id: number; name: string; region?: { gpa: number; size: number } }>;
@@ -262,7 +265,11 @@ export class Board {
    *  all there will be). Semihosting reads wait for input only while this is true. */
   inputOpen = false;
 
+  /** F and D on this board's hart (BoardOptions.fpu). */
+  readonly fpu: boolean;
+
   constructor(private readonly o: BoardOptions) {
+    this.fpu = o.fpu !== false;
     this.index = o.index;
     this.name = o.name;
     this.mode = o.mode;
@@ -669,6 +676,7 @@ export class Board {
       finisher: this.deviceIds.has("finisher"),
       syscon: firmware && this.deviceIds.has("finisher"),
       rtc: true,
+      isa: this.fpu ? ISA_RV32GC : ISA_RV32IMAC,
       // Only the slots with a device behind them. QEMU lists all eight; Linux then probes each
       // (a platform device, its registers mapped, magic, version and ID read) only to leave the
       // empty ones alone: about 0.24 M instructions of boot per empty slot. The empty slots
@@ -685,6 +693,7 @@ export class Board {
     const exports = this.o.core.exports;
     exports.vcpuResetTo(this.index, this.mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE, entry | 0, 0,
       physmapAddr(this.index), this.regionCount, this.stage2);
+    exports.vcpuSetFpu(this.index, this.fpu ? 1 : 0);
     if (this.mode === "supervisor") {
       this.setRegister(10, 0);
       this.setRegister(11, this.dtbAddress);

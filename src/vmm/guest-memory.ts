@@ -53,20 +53,21 @@ export function wholeMachine(memory: ArrayBuffer): Uint8Array {
 
 export class GuestMemory {
   readonly #bytes: Uint8Array;
-  readonly #layout: Int32Array;
+  /** (null for a memory without the core's layout: a device tested on its own) */
+  readonly #layout: Int32Array | null;
   #windows: MemoryWindow[] = [];
 
   /** `memory` is the core's linear memory; the windows are set by the partition's board. */
   constructor(memory: ArrayBuffer, windows: readonly MemoryWindow[] = []) {
     this.#bytes = new Uint8Array(memory);
-    this.#layout = layoutWords(memory);
+    this.#layout = memory.byteLength >= RAM_HOST_BASE ? layoutWords(memory) : null;
     this.setWindows(windows);
   }
 
   /** What the host writes is marked in the core's dirty-page bitmap while live migration
    *  tracks it (layout.ts DIRTY_BASE; the core marks the guest's own stores). */
   #dirty(host: number, length: number): void {
-    if (this.#layout[SYS_DIRTY_ON >> 2] === 0 || length <= 0) return;
+    if (!this.#layout || this.#layout[SYS_DIRTY_ON >> 2] === 0 || length <= 0) return;
     for (let page = (host - RAM_HOST_BASE) >>> 12, last = (host + length - 1 - RAM_HOST_BASE) >>> 12; page <= last && page < DIRTY_PAGES; page++) {
       this.#layout[(DIRTY_BASE >> 2) + (page >>> 5)] |= 1 << (page & 31);
     }

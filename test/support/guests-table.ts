@@ -1,6 +1,8 @@
 // The guest programs of guests/ with what each must print, its exit status and the number of
 // instructions it retires (identical on both cores; a change means timing or semantics changed).
 
+import { readFileSync } from "node:fs";
+
 export interface GuestCase {
   name: string;
   status: number;
@@ -11,6 +13,10 @@ export interface GuestCase {
 }
 
 const pass = (name: string) => `${name}: PASS\n`;
+
+/** What a guest of guests/fp/ prints, as QEMU printed it (guests/fp/NAME.expected, recorded from
+ *  qemu-system-riscv32 -cpu rv32,f=true,d=true; test/qemu.test.ts compares with QEMU itself). */
+const qemuOutput = (name: string) => readFileSync(new URL(`../../guests/fp/${name}.expected`, import.meta.url), "latin1");
 
 /** The uartfifo guest's input: 62 bytes, a marker, 10 more (see guests/c/uartfifo.c). */
 const UART_FIFO_INPUT = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz|0123456789";
@@ -84,6 +90,11 @@ export const GUESTS: GuestCase[] = [
   { name: "rv32c", status: 0, output: pass("rv32c"), instructions: 1145 },
   { name: "csr", status: 0, output: pass("csr"), instructions: 2302 },
   { name: "csr-warl", status: 0, output: pass("csr-warl"), instructions: 553 },
+  // F and D (guests/fp/, built rv32imafdc/ilp32d): machine rules, every instruction on tables of
+  // hard operands in every rounding mode plus a random stream, and libm through printf.
+  { name: "fp-traps", status: 0, output: pass("fp-traps"), instructions: 2001 },
+  { name: "fpu-isa", status: 0, output: qemuOutput("fpu-isa"), instructions: 32_746_509 },
+  { name: "fpmath", status: 0, output: qemuOutput("fpmath"), instructions: 3_716_493 },
   { name: "traps", status: 0, output: pass("traps"), instructions: 2698 },
   { name: "interrupts", status: 0, output: pass("interrupts"), instructions: 1088 },
   { name: "irq-priority", status: 0, output: pass("irq-priority"), instructions: 621 },

@@ -8,7 +8,7 @@ import { Machine, type MachineOptions, type Halt } from "../../src/machine/machi
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
 import {
-  HART_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, V_TSELECT, V_TRIGGERS, TRIGGER_COUNT, TRIGGER_ENTRY,
+  HART_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, V_TSELECT, V_TRIGGERS, TRIGGER_COUNT, TRIGGER_ENTRY, V_F, V_MISA,
   SYS_TRACE_INSN, vcpuAddr,
 } from "../../assembly/layout.ts";
 import { disassemble } from "../../src/debug/disasm.ts";
@@ -54,7 +54,8 @@ export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: 
 
 /**
  * The architectural state of vCPU 0 that two cores must agree on: x1..x31, pc, privilege, and
- * every CSR word and counter of the vCPU block (layout.ts V_MSTATUS .. V_MINSTRET_HI).
+ * every CSR word and counter of the vCPU block (layout.ts V_MSTATUS .. V_MINSTRET_HI), the
+ * trigger registers, and the F/D state (f0-f31, fcsr, misa).
  */
 export function archState(m: Machine): Int32Array {
   const words = new Int32Array(m.core.memory);
@@ -63,7 +64,9 @@ export function archState(m: Machine): Int32Array {
   const csrs = words.subarray((v + V_MSTATUS) >> 2, (v + V_MINSTRET_HI + 4) >> 2);
   // The trigger module: tselect, the summary, the debugger's last stop, tdata1/tdata2 of each.
   const triggers = words.subarray((v + V_TSELECT) >> 2, (v + V_TRIGGERS + TRIGGER_COUNT * TRIGGER_ENTRY) >> 2);
-  return Int32Array.from([...regs, words[(v + V_PC) >> 2], words[(v + V_PRIV) >> 2], ...csrs, ...triggers]);
+  // F and D: f0..f31 ({lo, hi} each), fcsr, misa.
+  const fp = words.subarray((v + V_F) >> 2, (v + V_MISA + 4) >> 2);
+  return Int32Array.from([...regs, words[(v + V_PC) >> 2], words[(v + V_PRIV) >> 2], ...csrs, ...triggers, ...fp]);
 }
 
 const STATE_NAMES = (() => {
@@ -79,6 +82,8 @@ const STATE_NAMES = (() => {
   for (let off = V_MSTATUS; off <= V_MINSTRET_HI; off += 4) names.push(csrNames[off] ?? `csr+0x${off.toString(16)}`);
   names.push("tselect", "trigger summary", "debugger hit", "debugger address");
   for (let t = 0; t < TRIGGER_COUNT; t++) names.push(`tdata1[${t}]`, `tdata2[${t}]`);
+  for (let f = 0; f < 32; f++) names.push(`f${f}.lo`, `f${f}.hi`);
+  names.push("fcsr", "misa");
   return names;
 })();
 

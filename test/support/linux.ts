@@ -12,7 +12,10 @@ import { openDiskFile } from "../../src/node/system-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
 import { ROOT, guestElf, guestPath } from "./harness.ts";
 
-export const LINUX_BUILD = join(ROOT, "guests", "linux", "build");
+/** guests/linux/build, or WASMVISOR_LINUX_BUILD: a directory with another Image, initramfs.cpio
+ *  and disk.img (a kernel built elsewhere, e.g. with a changed configuration, before it replaces
+ *  the shared build). */
+export const LINUX_BUILD = process.env.WASMVISOR_LINUX_BUILD ?? join(ROOT, "guests", "linux", "build");
 export const KERNEL = join(LINUX_BUILD, "Image");
 export const INITRD = join(LINUX_BUILD, "initramfs.cpio");
 export const DISK = join(LINUX_BUILD, "disk.img");

@@ -4,9 +4,11 @@
 // instructions that loops forever; the run is bounded by the test's budget. The body mixes every
 // instruction class: ALU and M-extension ops, loads and stores (aligned and misaligned, in and
 // out of mapped memory), branches and jumps, AMOs and LR/SC, compressed encodings, CSR
-// accesses, ECALL/EBREAK/xRET/WFI/SFENCE.VMA, and raw random words (mostly illegal).
+// accesses, ECALL/EBREAK/xRET/WFI/SFENCE.VMA, F and D instructions (arithmetic, FMA, conversions,
+// compares, moves, loads and stores, compressed ones, fcsr; random rounding modes, reserved ones
+// included) and raw random words (mostly illegal).
 //
-// Per seed the prologue picks: Sv32 on or off (with random permissions and A/D bits on the data
+// Per seed the prologue picks: mstatus.FS on (usually) or Off, Sv32 on or off (with random permissions and A/D bits on the data
 // pages), which exceptions and interrupts are delegated to S, and the interrupt enables. The
 // M handler skips the trapping instruction and returns to a privilege level that rotates
 // through M, S and U, so all three run random code; fetch faults restart the body.
@@ -58,6 +60,7 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   const chance = (p: number) => rand() < p;
   const word32 = () => (int(0x10000) | (int(0x10000) << 16)) >>> 0;
   const paging = chance(0.6);
+  const fpOn = chance(0.85); // mstatus.FS = Initial (random mstatus writes may turn it off again)
 
   // ── Page tables: identity 4 KiB pages over the first 4 MiB ──
   const tables = new Uint8Array(0x2000);
@@ -94,8 +97,16 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   pro.words(li(5, 0x02004000)).words(li(6, 1000 + int(3000))).word(I.sw(6, 5, 0)).word(I.sw(0, 5, 4));
   for (let r = 1; r < 32; r++) if (r !== DATA_PTR && r !== SCRATCH) pro.words(li(r, pick([word32(), int(64), -int(64), DATA + int(DATA_SIZE)])));
   pro.words(li(DATA_PTR, DATA + DATA_SIZE / 2));
+  if (fpOn) {
+    // f0-f31 from the random data: doubles of random bits, some of them singles (NaN-boxed)
+    pro.word(I.lui(5, 2)).word(I.csrrs(0, 0x300, 5));
+    for (let fr = 0; fr < 32; fr++) {
+      const single = chance(0.3);
+      pro.word(((((fr * 8) & 0xfff) << 20) | (DATA_PTR << 15) | ((single ? 2 : 3) << 12) | (fr << 7) | 0x07) >>> 0);
+    }
+  }
   pro.words(li(5, BODY)).word(I.csrrw(0, 0x341, 5)); // mepc
-  pro.words(li(5, pick([0, 1, 3]) << 11)).word(I.csrrw(0, 0x300, 5)); // mstatus: MPP
+  pro.words(li(5, (pick([0, 1, 3]) << 11) | (fpOn ? 1 << 13 : 0))).word(I.csrrw(0, 0x300, 5)); // mstatus: MPP, FS
   pro.word(I.mret());
 
   // ── M-mode trap handler ──
@@ -145,6 +156,7 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
   mh.word(I.sfence(0, 0));
   mh.words(li(5, medeleg)).word(I.csrrw(0, 0x302, 5));
   mh.words(li(5, 0x007e19aa)).word(I.csrrc(0, 0x300, 5)); // mstatus back to a sane state
+  if (fpOn) mh.word(I.lui(5, 2)).word(I.csrrs(0, 0x300, 5)); // FS on again (random writes turn it off)
   mh.jal(0, "rotate");
 
   // ── S-mode trap handler: skip the instruction (fetch faults and every 50th: ECALL to M) ──
@@ -184,6 +196,13 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
     body.label(`L${n}`);
     labels.push(n);
     const fwd = () => `L${Math.min(bodyLength, n + 1 + int(8))}`;
+    if (chance(0.12)) {
+      // F and D (issue 13): mostly OP-FP and FMA, some loads/stores through the data pointer.
+      const f = randomFp(int, pick, chance, dest);
+      if (f < 0x10000 && (f & 3) !== 3) body.half(f);
+      else body.word(f);
+      continue;
+    }
     const k = rand();
     if (k < 0.22) {
       const [f3, f7] = pick([[0, 0], [0, 0x20], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [5, 0x20], [6, 0], [7, 0],
@@ -264,6 +283,46 @@ export function randomProgram(seed: number, bodyLength = 1500): RandomProgram {
 }
 
 /** A random compressed instruction (mostly valid encodings; some reserved ones). */
+/** A random F/D instruction (a 16-bit one for the compressed loads and stores). */
+function randomFp(int: (n: number) => number, pick: <T>(xs: readonly T[]) => T, chance: (p: number) => boolean, dest: () => number): number {
+  const fr = () => int(32);
+  const fmt = () => (chance(0.97) ? int(2) : 2 + int(2)); // S, D; rarely H or Q (illegal)
+  const rm = () => (chance(0.6) ? 7 : int(8)); // DYN mostly; 5 and 6 are reserved
+  const r = (f5: number, rs2: number, rs1: number, f3: number, rd: number, fm = fmt()) =>
+    ((((f5 << 2) | fm) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x53) >>> 0;
+  switch (int(16)) {
+    case 0: case 1: case 2: return r(pick([0, 1, 2, 3]), fr(), fr(), rm(), fr()); // fadd/fsub/fmul/fdiv
+    case 3: return r(0x0b, chance(0.95) ? 0 : fr(), fr(), rm(), fr()); // fsqrt
+    case 4: return ((fr() << 27) | (fmt() << 25) | (fr() << 20) | (fr() << 15) | (rm() << 12) | (fr() << 7) | pick([0x43, 0x47, 0x4b, 0x4f])) >>> 0; // FMA
+    case 5: return r(0x04, fr(), fr(), int(4), fr()); // fsgnj/n/x (f3 3 reserved)
+    case 6: return r(0x05, fr(), fr(), int(3), fr()); // fmin/fmax (f3 2 reserved)
+    case 7: return r(0x14, fr(), fr(), int(4), dest()); // fle/flt/feq → x
+    case 8: return r(0x18, int(3), fr(), rm(), dest()); // fcvt.w[u] → x
+    case 9: return r(0x1a, int(3), int(32), rm(), fr()); // fcvt from x
+    case 10: { const to = int(2); return r(0x08, chance(0.9) ? 1 - to : int(2), fr(), rm(), fr(), to); } // fcvt.s.d / fcvt.d.s
+    case 11: return chance(0.5) ? r(0x1c, 0, fr(), int(2), dest(), chance(0.8) ? 0 : 1) : r(0x1e, 0, int(32), 0, fr(), chance(0.9) ? 0 : 1); // fmv.x.w, fclass; fmv.w.x
+    case 12: { // flw/fld, fsw/fsd through the data pointer
+      const store = chance(0.4);
+      const imm = int(4096) - 2048;
+      const f3 = chance(0.95) ? 2 + int(2) : int(8);
+      return store
+        ? ((((imm >> 5) & 0x7f) << 25) | (fr() << 20) | (8 << 15) | (f3 << 12) | ((imm & 31) << 7) | 0x27) >>> 0
+        : (((imm & 0xfff) << 20) | (8 << 15) | (f3 << 12) | (fr() << 7) | 0x07) >>> 0;
+    }
+    case 13: // c.fld, c.flw, c.fsd, c.fsw through x8; the SP forms (sp is random: they usually fault)
+      return chance(0.6)
+        ? (pick([0x2000, 0x6000, 0xa000, 0xe000]) | (int(8) << 10) | (int(4) << 5) | (int(8) << 2))
+        : (pick([0x2002, 0x6002, 0xa002, 0xe002]) | (int(64) << 7) | (int(32) << 2));
+    default: { // fcsr, frm, fflags: mostly immediate writes that keep frm valid (0-4), at times a
+      // register's random bits (reserved rounding modes: DYN instructions are then illegal)
+      const csr = 1 + int(3);
+      if (chance(0.15)) return (((csr << 20) | (int(32) << 15) | (pick([1, 2, 3]) << 12) | (dest() << 7) | 0x73) >>> 0);
+      const uimm = csr === 2 ? int(5) : int(32);
+      return (((csr << 20) | (uimm << 15) | (pick([5, 6, 7]) << 12) | (dest() << 7) | 0x73) >>> 0);
+    }
+  }
+}
+
 function randomCompressed(
   int: (n: number) => number,
   pick: <T>(xs: readonly T[]) => T,

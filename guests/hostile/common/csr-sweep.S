@@ -2,7 +2,8 @@
 # adv-csr-s.S from S and U): every one of the 4096 CSR numbers with nine kinds of access, each
 # written into `stub` and run (self-modifying code), checked against the privileged spec and the
 # CSR set wasmvisor implements (README.md, "The guest-visible machine"). A guest sets
-# mcounteren_value (and scounteren_value) to what its counters' enables are, defines
+# mcounteren_value (and scounteren_value) to what its counters' enables are, fp_csrs_value to
+# 1 when fflags, frm and fcsr may be accessed (F present and mstatus.FS not Off), defines
 # `sweep_fail` (called with the failing check's TESTNUM, t5 = got, t6 = expected), and calls
 # csr_sweep once per privilege level.
 #include "test.h"
@@ -152,8 +153,8 @@ csr_exists_init:
   ret
 
 # a0 = csr, a1 = privilege, a2 = 1 for a write → a0 = 1 if the access is legal (priv spec
-# §2.1: csr[9:8] is the lowest privilege, csr[11:10] = 3 read-only), the CSR exists, and a
-# counter below M is enabled by mcounteren (and scounteren for U).
+# §2.1: csr[9:8] is the lowest privilege, csr[11:10] = 3 read-only), the CSR exists, a
+# counter below M is enabled by mcounteren (and scounteren for U), and an FP CSR has FS on.
 csr_legal:
   srli t0, a0, 8
   andi t0, t0, 3
@@ -171,6 +172,12 @@ csr_legal:
   srl t0, t0, a0
   andi t0, t0, 1
   beqz t0, 9f
+  li t0, 3                           # fflags, frm, fcsr: only with mstatus.FS not Off
+  bgtu a0, t0, 7f
+  lw t0, fp_csrs_value
+  beqz t0, 9f
+  j 8f
+7:
   li t0, 3
   beq a1, t0, 8f
   # Counters (0xc00-0xc1f, 0xc80-0xc9f) below M need their enable bits.
@@ -221,13 +228,15 @@ exists:
   .word 0xb00, 0xb00, 0xb02, 0xb1f, 0xb80, 0xb80, 0xb82, 0xb9f                 # M counters
   .word 0x7a0, 0x7a4                                                           # Sdtrig: tselect, tdata1-3, tinfo
   .word 0xc00, 0xc1f, 0xc80, 0xc9f, 0xf11, 0xf15                               # user counters, ids
+  .word 0x001, 0x003                                                           # fflags, frm, fcsr (F)
   .word -1, -1
 
   .data
   .align 2
-  .globl mcounteren_value, scounteren_value
+  .globl mcounteren_value, scounteren_value, fp_csrs_value
 mcounteren_value: .word 0
 scounteren_value: .word 0
+fp_csrs_value: .word 0
 exists_map: .space 512
   .align 4
 stub:

@@ -37,6 +37,10 @@ test_main:
   # ── From S ──
   csrr s8, stvec
   csrr s9, sstatus
+  srli t0, s9, 13                    # the FP CSRs are there while sstatus.FS is not Off
+  andi t0, t0, 3
+  snez t0, t0
+  sw t0, fp_csrs_value, t1
   li a0, 1
   li a1, 0x7fffffff
   call csr_sweep

@@ -51,7 +51,11 @@ rm -f "$OBJ/libu.a"
 for src in "$SRC"/cmd/*.c; do
     name=$(basename "${src%.c}")
     o=$OBJ/cmd/$name.o
-    "$CC" "${CFLAGS[@]}" -c "$src" -o "$o"
+    # fpcheck uses the F and D instructions (the machine is RV32GC; the kernel saves and restores
+    # their state): the same ilp32 calling convention as everything else, so it links with them.
+    extra=()
+    [ "$name" = fpcheck ] && extra=(-march=rv32imafdc)
+    "$CC" "${CFLAGS[@]}" "${extra[@]}" -c "$src" -o "$o"
     if [ "$name" = init ]; then exe=$OUT/init; else exe=$OUT/bin/$name; fi
     "$CC" "${LDFLAGS[@]}" -o "$exe" "$OBJ/lib/crt0.o" "$o" "$OBJ/libu.a" -lgcc
 done
