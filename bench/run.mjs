@@ -169,7 +169,6 @@ async function runVirt(core) {
 async function runPaging(core, paging, times) {
   let seconds = 0;
   let instructions = 0;
-let fpInstructions = 0;
   for (let i = 0; i < times; i++) {
     const r = await runSystem({ partitions: [{ name: "pt", image: "ptbench", mode: "supervisor", ram: "4M" }] }, { core, paging });
     if (r.result.status !== 0) throw new Error(`ptbench.elf failed with ${paging} paging on the ${core} core`);
@@ -305,6 +304,7 @@ const samples = { virtDirtyWasm: [], migrateDowntime: [], migrateBytes: [], migr
   ipcFastWasm: [], ipcFastTs: [], ipcSlowWasm: [], ipcSlowTs: [], notifyWasm: [], notifyTs: [] };
 let ipcGuestCycles = null;
 let linuxInsns = null;
+let fpInstructions = 0;
 let snapshotBytes = null;
 let linuxVirtualMs = null;
 let linuxBusy = null;
