@@ -6,20 +6,10 @@
 // cancellation) are made by the tests from these.
 
 import type { Fmt } from "./fp-reference.ts";
+// (the project's one seeded PRNG)
+export { rng } from "./random-program.ts";
 
 export type Rand = () => number;
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FRAC = { s: 23, d: 52 };
 const EXPBITS = { s: 8, d: 11 };
