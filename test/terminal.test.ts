@@ -8,6 +8,7 @@ import { readSnapshotInfo } from "../src/snapshot/format.ts";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { TerminalKeys, TERMINAL_HELP, type TerminalHost } from "../src/cli/terminal.ts";
+import { ConsoleMux } from "../src/cli/main.ts";
 import { PtySession, ptyMissing } from "./support/pty.ts";
 import { linuxMissing } from "./support/linux.ts";
 import { ROOT, guestPath } from "./support/harness.ts";
@@ -152,5 +153,25 @@ describe.skipIf(ptyMissing() !== null)("on a pseudo-terminal", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("echo ready\n1: A\x01XB\x03\n1 lines\n");
     expect(r.status).toBe(0);
+  });
+});
+
+describe("the console on a terminal", () => {
+  it("another partition's line never tears the line being typed: the typed line is drawn again below it", () => {
+    let shown = "";
+    const mux = new ConsoleMux((s) => { shown += s; });
+    const say = (name: string, text: string) => mux.output(name, new TextEncoder().encode(text));
+    mux.redraw = "linux";
+    say("linux", "boot\n# ");
+    say("linux", "ec");                                   // (the guest's echo of what is typed)
+    say("rtos", "rtos: 5000 jobs\n");
+    say("linux", "ho hi\nhi\n# ");
+    expect(shown).toBe("[linux] boot\n[linux] # ec\r\x1b[K[rtos] rtos: 5000 jobs\n[linux] # echo hi\n[linux] hi\n[linux] # ");
+    // Without a terminal (pipes, files) the line is ended instead, as before.
+    shown = "";
+    const plain = new ConsoleMux((s) => { shown += s; });
+    plain.output("linux", new TextEncoder().encode("# ec"));
+    plain.output("rtos", new TextEncoder().encode("tick\n"));
+    expect(shown).toBe("[linux] # ec\n[rtos] tick\n");
   });
 });

@@ -524,12 +524,30 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
  * prefixed with "[name] ". A partial line (a prompt) shows at once; if another partition speaks
  * before it is finished, the partial line is ended first.
  */
-class ConsoleMux {
+export class ConsoleMux {
   private current: string | null = null;
   private atLineStart = true;
+  /** On a terminal: the partition whose console the user types into. When another partition
+   *  prints while that line is unfinished (a prompt and what is being typed), the line is erased,
+   *  the other output printed on lines of its own, and the unfinished line drawn again below it,
+   *  so typing is never torn apart. Null (pipes, files): the line is ended instead. */
+  redraw: string | null = null;
+  /** What `redraw`'s partition has shown since its last newline. */
+  private typed = "";
   constructor(private readonly write: (s: string) => void) {}
   output(name: string, data: Uint8Array): void {
     const text = new TextDecoder().decode(data);
+    if (this.redraw !== null && name !== this.redraw && this.current === this.redraw && !this.atLineStart) {
+      let out = "\r\x1b[K";
+      for (const line of text.split(/(?<=\n)/)) if (line) out += `[${name}] ${line}`;
+      if (!text.endsWith("\n")) out += "\n";
+      this.write(`${out}[${this.redraw}] ${this.typed}`);
+      return;
+    }
+    if (name === this.redraw) {
+      const nl = text.lastIndexOf("\n");
+      this.typed = nl >= 0 ? text.slice(nl + 1) : this.typed + text;
+    }
     let out = "";
     if (this.current !== name && !this.atLineStart) {
       out += "\n";
@@ -546,6 +564,7 @@ class ConsoleMux {
   end(): void {
     if (!this.atLineStart) this.write("\n");
     this.atLineStart = true;
+    this.typed = "";
   }
 
   /** Go on where a restored system's console was: in the middle of `name`'s line when what it
@@ -741,7 +760,10 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       },
     });
     input = inputRead ?? io.input ?? stdinInput(() => { interrupted = true; hv.stop(); }, keys ? (bytes) => keys.feed(bytes) : undefined);
-    if (keys) io.stderr(TERMINAL_HINT);
+    if (keys) {
+      io.stderr(TERMINAL_HINT);
+      mux.redraw = consoleName; // (other partitions' lines never tear the line being typed)
+    }
     const cons = hv.console(consoleName);
     // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
     // notes in the README), which a file of megabytes would overflow.
