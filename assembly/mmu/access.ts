@@ -89,7 +89,9 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
         (load32(e + SE_LEVEL) & denyBit(access)) == 0) {
         countShadowHit(vcpu);
         resolvedKind = PM_RAM;
-        return i32(va + load32(e + SE_ADDEND));
+        const hit = i32(va + load32(e + SE_ADDEND));
+        if (access == ACCESS_STORE) dirtyMark(hit);
+        return hit;
       }
       // Otherwise the walk decides: it raises the fault, or updates D and refills.
     }
@@ -127,6 +129,9 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
     return RESOLVE_MMIO;
   }
   const host = i32(load32(region + PM_TARGET) + resolvedOffset);
+  // Every store the slow paths perform resolves here first (byte, word, misaligned, 64-bit,
+  // atomic): the one place live migration's dirty tracking marks them (mmu/dirty.ts).
+  if (access == ACCESS_STORE) dirtyMark(host);
   if (slot >= 0 && resolvedKind == PM_RAM && resolvedCacheable) {
     // Compose: this virtual page → the host page the partition's map gives its physical page.
     // A global mapping goes to the table every address space shares.
@@ -256,7 +261,6 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
     return;
   }
   storeHost(host, size, value);
-  dirtyMark(host);
   if (resolvedKind == PM_RAM) {
     if (cacheable(vcpu, ACCESS_STORE, priv, va)) {
       tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
@@ -284,8 +288,6 @@ function storeMisaligned(vcpu: i32, va: i32, size: i32, value: i32, priv: i32): 
     raise(CAUSE_STORE_ACCESS, va);
     return;
   }
-  dirtyMark(hostFirst);
-  dirtyMark(hostSplit);
   for (let i = 0; i < size; i++) {
     const at = i32(va + i);
     const samePage = ((at ^ va) & -4096) == 0;
@@ -338,7 +340,6 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
     raise(access == ACCESS_LOAD ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, va);
     return -1;
   }
-  if (access == ACCESS_STORE) dirtyMark(host);
   if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
     if (cacheable(vcpu, access, priv, va)) {
       tlbFill(table, va, host);

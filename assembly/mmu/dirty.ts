@@ -1,5 +1,6 @@
 // Dirty-page tracking for live migration (layout.ts: SYS_DIRTY_ON, DIRTY_BASE). Zero cost while
-// it is off (one flag test on the slow store path, none on the fast path); while it is on, the
+// it is off (one flag test where a slow-path store resolves its address, mmu/access.ts, and in a
+// page-table walk's A/D update; none on the fast path); while it is on, the
 // fast path still writes through the store TLB, whose entries exist only for pages marked since
 // the last re-arm: re-arming drops every store translation, so the first store to each page after
 // it takes the slow path and marks the page. Loads and fetches are never affected.
