@@ -124,3 +124,58 @@ describe("embedding: memory, registers, devices of one's own", () => {
     await expect(plain.snapshot()).rejects.toThrow(/the device mute of g keeps no state for a snapshot/);
   });
 });
+
+describe("embedding: a guest pointing a device of one's own where it must not reach", () => {
+  /** The guest gives the device addresses for DMA: outside RAM, at the end of RAM, at 2^32 - 1. */
+  function pointer(addresses: number[]): Uint8Array {
+    const a = new Asm(0x8000_0000);
+    a.words(li(5, DEV));
+    for (const at of addresses) a.words(li(6, at)).word(I.sw(6, 5, 0));
+    a.words(li(5, 0x100000)).words(li(6, 0x5555)).word(I.sw(6, 5, 0));
+    a.label("spin").jal(0, "spin");
+    return writeElf({ entry: 0x8000_0000, segments: [{ paddr: 0x8000_0000, data: a.bytes(), flags: 7 }] });
+  }
+  const RAM_END = 0x8000_0000 + 0x10_0000;
+  const cases: Array<[number, number, boolean]> = [
+    // [address the guest gives, length of the device's transfer, reachable]
+    [0x1000, 0, false],              // zero length outside RAM: still outside
+    [RAM_END, 0, false],             // zero length just past RAM
+    [RAM_END - 2, 2, true],          // the last bytes of RAM
+    [RAM_END - 1, 2, false],         // straddling the end of RAM
+    [0xffff_ffff, 2, false],         // wrapping past 2^32
+    [0xffff_ffff, 0, false],         // zero length at the top of the address space
+    [0x8000_0000, 0x7fff_ffff, false], // longer than RAM
+  ];
+  for (const core of CORES) {
+    it(`every transfer is checked whole, zero length and 2^32 included; nothing outside changes (${core})`, async () => {
+      const results: Array<{ read: boolean; write: boolean }> = [];
+      let i = 0;
+      const device: UserDevice = {
+        name: "dma", base: DEV, size: 0x1000,
+        ctx: null as UserDeviceContext | null,
+        attach(ctx: UserDeviceContext) { (this as { ctx: UserDeviceContext }).ctx = ctx; },
+        read: () => 0,
+        write(_offset: number, _size: number, value: number) {
+          const ctx = (this as { ctx: UserDeviceContext }).ctx;
+          const length = cases[i++][1];
+          const data = new Uint8Array(Math.min(length, 16)).fill(0xee);
+          results.push({
+            read: ctx.read(value >>> 0, length) !== null,
+            write: length > 16 ? ctx.write(value >>> 0, new Uint8Array(length)) : ctx.write(value >>> 0, data),
+          });
+        },
+      } as UserDevice;
+      const hv = new Hypervisor({ partitions: [{ name: "g", image: "g.elf", ram: "1M" }, { name: "victim", image: "v.elf", ram: "1M" }] }, {
+        core, wasmModule: await loadWasmModule(), loadImage: (f) => (f === "g.elf" ? pointer(cases.map(([at]) => at)) : pointer([])),
+        devices: { g: [device] },
+      });
+      await hv.start();
+      const victimBefore = hv.readMemory("victim", 0x8000_0000, 0x10_0000)!;
+      const r = await hv.run({ maxInsns: 100_000 });
+      expect(r.status, JSON.stringify(r)).toBe(0);
+      expect(results).toEqual(cases.map(([, , ok]) => ({ read: ok, write: ok })));
+      expect(Buffer.compare(hv.readMemory("victim", 0x8000_0000, 0x10_0000)!, victimBefore)).toBe(0);
+      expect(Array.from(hv.readMemory("g", RAM_END - 2, 2)!)).toEqual([0xee, 0xee]);
+    });
+  }
+});
