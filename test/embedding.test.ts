@@ -150,21 +150,20 @@ describe("embedding: a guest pointing a device of one's own where it must not re
     it(`every transfer is checked whole, zero length and 2^32 included; nothing outside changes (${core})`, async () => {
       const results: Array<{ read: boolean; write: boolean }> = [];
       let i = 0;
+      let ctx: UserDeviceContext | null = null;
       const device: UserDevice = {
         name: "dma", base: DEV, size: 0x1000,
-        ctx: null as UserDeviceContext | null,
-        attach(ctx: UserDeviceContext) { (this as { ctx: UserDeviceContext }).ctx = ctx; },
+        attach: (c) => { ctx = c; },
         read: () => 0,
-        write(_offset: number, _size: number, value: number) {
-          const ctx = (this as { ctx: UserDeviceContext }).ctx;
+        write: (_offset, _size, value) => {
           const length = cases[i++][1];
           const data = new Uint8Array(Math.min(length, 16)).fill(0xee);
           results.push({
-            read: ctx.read(value >>> 0, length) !== null,
-            write: length > 16 ? ctx.write(value >>> 0, new Uint8Array(length)) : ctx.write(value >>> 0, data),
+            read: ctx!.read(value >>> 0, length) !== null,
+            write: length > 16 ? ctx!.write(value >>> 0, new Uint8Array(length)) : ctx!.write(value >>> 0, data),
           });
         },
-      } as UserDevice;
+      };
       const hv = new Hypervisor({ partitions: [{ name: "g", image: "g.elf", ram: "1M" }, { name: "victim", image: "v.elf", ram: "1M" }] }, {
         core, wasmModule: await loadWasmModule(), loadImage: (f) => (f === "g.elf" ? pointer(cases.map(([at]) => at)) : pointer([])),
         devices: { g: [device] },
