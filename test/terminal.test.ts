@@ -174,4 +174,15 @@ describe("the console on a terminal", () => {
     plain.output("rtos", new TextEncoder().encode("tick\n"));
     expect(shown).toBe("[linux] # ec\n[rtos] tick\n");
   });
+
+  it("a screen cleared (the shell's Ctrl-L, `clear`) starts a line: the prompt gets its prefix, a redraw does not clear again", () => {
+    let shown = "";
+    const mux = new ConsoleMux((s) => { shown += s; });
+    const say = (name: string, text: string) => mux.output(name, new TextEncoder().encode(text));
+    mux.redraw = "linux";
+    say("linux", "# ls");
+    say("linux", "\x1b[H\x1b[2J# ls");                    // (Ctrl-L: clear, prompt and line again)
+    say("rtos", "tick\n");
+    expect(shown).toBe("[linux] # ls\x1b[H\x1b[2J[linux] # ls\r\x1b[K[rtos] tick\n[linux] # ls");
+  });
 });

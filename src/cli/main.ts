@@ -519,6 +519,9 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   return halt.status;
 }
 
+/** ECMA-48 ED 2 (erase the whole screen), as `clear` and the shell's Ctrl-L print it after CUP. */
+const CLEAR_SCREEN = "\x1b[2J";
+
 /**
  * Console multiplexer: each partition's output goes to stdout as it arrives, every line
  * prefixed with "[name] ". A partial line (a prompt) shows at once; if another partition speaks
@@ -545,8 +548,9 @@ export class ConsoleMux {
       return;
     }
     if (name === this.redraw) {
-      const nl = text.lastIndexOf("\n");
-      this.typed = nl >= 0 ? text.slice(nl + 1) : this.typed + text;
+      // (what is shown since the line began: after the last newline or screen clear)
+      const nl = Math.max(text.lastIndexOf("\n") + 1, text.lastIndexOf(CLEAR_SCREEN) + (text.includes(CLEAR_SCREEN) ? CLEAR_SCREEN.length : 0));
+      this.typed = nl > 0 ? text.slice(nl) : this.typed + text;
     }
     let out = "";
     if (this.current !== name && !this.atLineStart) {
@@ -557,7 +561,8 @@ export class ConsoleMux {
     for (const ch of text) {
       if (this.atLineStart) out += `[${name}] `;
       out += ch;
-      this.atLineStart = ch === "\n";
+      // A screen cleared (the shell's Ctrl-L and `clear`: cursor home, erase) starts a line too.
+      this.atLineStart = ch === "\n" || (ch === "J" && out.endsWith(CLEAR_SCREEN));
     }
     this.write(out);
   }
