@@ -100,6 +100,7 @@ typedef __builtin_va_list va_list;
 #define EMFILE 24
 #define ENOTTY 25
 #define ETXTBSY 26
+#define EFBIG 27
 #define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
