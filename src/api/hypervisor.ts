@@ -947,6 +947,24 @@ export class Hypervisor {
   }
 
   /**
+   * Run the system until `promise` settles (an answer of hv.files(), say), then settle with it:
+   * for a host that steps the system itself rather than leaving hv.run() going. Refuses (with
+   * the system as it is) after `maxCycles` of virtual time, or when every partition has stopped.
+   */
+  async runUntil<T>(promise: Promise<T>, maxCycles = 10_000_000_000): Promise<T> {
+    let settled = false;
+    promise.then(() => { settled = true; }, () => { settled = true; });
+    await Promise.resolve(); // (a promise settled already is seen before anything runs)
+    let spent = 0;
+    while (!settled) {
+      if (this.allHalted()) throw new Error("runUntil: every partition has stopped, and the promise has not settled");
+      if (spent >= maxCycles) throw new Error(`runUntil: the promise has not settled after ${maxCycles} cycles of virtual time`);
+      spent += await this.step(Math.min(1_000_000, maxCycles - spent));
+    }
+    return promise;
+  }
+
+  /**
    * Run until every partition has stopped, `maxInsns` instructions have run in all (counting
    * traps), stop() is called, or every partition waits for input that `inputOpen()` says can
    * still come (the run then waits for `waitForInput()`). Resolves with each partition's halt.

@@ -136,16 +136,8 @@ export class LinuxSession {
   }
 
   /** Run until `promise` settles (a file agent's answer), at most `maxCycles`; its result. */
-  async settle<T>(promise: Promise<T>, maxCycles = 2_000_000_000): Promise<T> {
-    let done = false;
-    promise.then(() => { done = true; }, () => { done = true; });
-    await Promise.resolve(); // (one already settled is seen before the guest runs)
-    let spent = 0;
-    while (!done) {
-      if (spent >= maxCycles) throw new Error(`no answer within ${maxCycles} cycles; last output:\n${this.linux.slice(-2000)}`);
-      spent += await this.hv.step(1_000_000);
-    }
-    return promise;
+  settle<T>(promise: Promise<T>, maxCycles = 2_000_000_000): Promise<T> {
+    return this.hv.runUntil(promise, maxCycles);
   }
 
   /** Run `cycles` of virtual time; returns the Linux console output since the last mark (and
