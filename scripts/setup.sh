@@ -24,7 +24,9 @@ setup_start=$(date +%s)
 echo "setup: started at $(date +%H:%M:%S); a fresh machine takes about 5 minutes on 2 idle cores (20 on a busy one) plus the Debian packages' download, a machine that is set up a few seconds"
 bash scripts/ensure-packages.sh setup "${PACKAGES[@]}"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Installed when node_modules is missing or npm finds a package missing or not what package.json
+# asks for (not by file times: a fresh checkout makes the lock newer than a good install).
+if [ ! -d node_modules ] || ! npm ls --depth=0 >/dev/null 2>&1; then
   echo "setup: installing npm packages (about 70, no native builds: 10-30 s)"
   # (npm install, not npm ci: the lock records only the platform-specific optional packages
   # that exist for this machine, which npm ci refuses; npm install keeps the locked versions.)
