@@ -23,12 +23,22 @@ export const MAX_AGENT_FILE = 1024 * 1024;
 export const MAX_AGENT_LIST = 64 * 1024;
 /** The longest answer line the host takes ("OK n", "ERR ENAME message"). */
 const MAX_ANSWER_LINE = 512;
+/** How long a request may wait for its answer, by default: seconds of virtual time from the
+ *  call (a Linux boot to the agent's hello takes about 0.1 s, a 1 MiB write 0.7 s). */
+export const AGENT_TIMEOUT = 60;
+
+/** Per-request options: `timeout` in seconds of virtual time (default AGENT_TIMEOUT). */
+export interface AgentRequestOptions {
+  timeout?: number;
+}
 
 /**
  * Why a request failed. `code`: "no-agent" (the partition has no file-agent device),
  * "too-large" (over MAX_AGENT_FILE, refused before anything was sent), "bad-path", "stopped"
- * (the partition stopped or restarted before the answer), "protocol" (the agent said something
- * that is not an answer), or the guest's errno name ("ENOENT", "EISDIR", "EFBIG", ...).
+ * (the partition stopped or restarted before the answer), "timeout" (no answer within the
+ * request's timeout), "protocol" (the agent said something that is not an answer), or the
+ * guest's errno name ("ENOENT", "EISDIR", "EFBIG", ...). Text that came from the guest is in
+ * the message with its control characters escaped (it may be shown on a terminal).
  */
 export class FileAgentError extends Error {
   constructor(readonly code: string, message: string) {
@@ -50,6 +60,15 @@ interface Request {
   resolve: (answer: Uint8Array) => void;
   reject: (err: FileAgentError) => void;
   limit: number;
+  /** The virtual time (cycles of the system clock) by which it fails with "timeout". */
+  deadline: number;
+}
+
+/** Guest text made safe to show: control characters (C0, DEL, C1) as \xNN, at most 200
+ *  characters. */
+export function guestText(text: string): string {
+  const s = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
 const TYPES: Record<string, GuestDirEntry["type"]> = { f: "file", d: "dir", l: "link", o: "other" };
@@ -63,8 +82,12 @@ export class FileAgent {
   private data: Uint8Array | null = null;
   private filled = 0;
 
-  /** `send` gives bytes to the agent's device; `present`: the partition has the device. */
-  constructor(readonly partition: string, private readonly present: boolean, private readonly send: (bytes: Uint8Array) => void) {}
+  /** `send` gives bytes to the agent's device; `present`: the partition has the device; `clock`
+   *  reads the system's virtual time in cycles, `cyclesPerSecond` converts timeouts to it. */
+  constructor(
+    readonly partition: string, private readonly present: boolean, private readonly send: (bytes: Uint8Array) => void,
+    private readonly clock: () => number = () => 0, private readonly cyclesPerSecond = 10_000_000,
+  ) {}
 
   /** True once the agent has said it runs (requests made before wait for it). */
   get ready(): boolean {
@@ -72,9 +95,10 @@ export class FileAgent {
   }
 
   /** Write `data` to the guest file `path` (created, or truncated), with `mode` (default 0644). */
-  async write(path: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  async write(path: string, data: Uint8Array | string, options: { mode?: number } & AgentRequestOptions = {}): Promise<void> {
     this.check(path, false);
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) throw new TypeError(`${this.partition}:${path}: the data must be a Uint8Array or a string`);
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     if (bytes.length > MAX_AGENT_FILE) throw new FileAgentError("too-large", `${this.partition}:${path}: ${bytes.length} bytes, more than the agent takes (${MAX_AGENT_FILE})`);
     const mode = options.mode ?? 0o644;
     if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new RangeError(`mode ${mode}: permission bits, 0 to 0o7777`);
@@ -82,40 +106,46 @@ export class FileAgent {
     const request = new Uint8Array(head.length + bytes.length);
     request.set(head);
     request.set(bytes, head.length);
-    await this.request(`write ${path}`, request, 0);
+    await this.request(`write ${path}`, request, 0, options);
   }
 
   /** The whole guest file `path`. */
-  async read(path: string): Promise<Uint8Array> {
+  async read(path: string, options: AgentRequestOptions = {}): Promise<Uint8Array> {
     this.check(path, false);
-    return this.request(`read ${path}`, new TextEncoder().encode(`R ${path}\n`), MAX_AGENT_FILE);
+    return this.request(`read ${path}`, new TextEncoder().encode(`R ${path}\n`), MAX_AGENT_FILE, options);
   }
 
   /** The entries of guest directory `dir` (without . and ..), sorted by name. */
-  async list(dir: string): Promise<GuestDirEntry[]> {
+  async list(dir: string, options: AgentRequestOptions = {}): Promise<GuestDirEntry[]> {
     this.check(dir, true);
-    const text = new TextDecoder().decode(await this.request(`list ${dir}`, new TextEncoder().encode(`L ${dir}\n`), MAX_AGENT_LIST));
+    const text = new TextDecoder().decode(await this.request(`list ${dir}`, new TextEncoder().encode(`L ${dir}\n`), MAX_AGENT_LIST, options));
     const entries: GuestDirEntry[] = [];
     for (const line of text.split("\n")) {
       if (!line) continue;
-      const m = /^([fdlo]) (\d+) (.+)$/.exec(line);
-      if (!m) throw new FileAgentError("protocol", `${this.partition}: the file agent listed ${JSON.stringify(line.slice(0, 80))}`);
+      // A name is one path component (never ".", ".." or with a "/": a caller may join it to a
+      // path of its own), a size a safe integer.
+      const m = /^([fdlo]) (\d{1,15}) ([^/\0]+)$/.exec(line);
+      if (!m || m[3] === "." || m[3] === "..") throw new FileAgentError("protocol", `${this.partition}: list ${dir}: the file agent listed "${guestText(line)}"`);
       entries.push({ name: m[3], type: TYPES[m[1]], size: Number(m[2]) });
     }
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private check(path: string, dir: boolean): void {
+    if (typeof path !== "string") throw new FileAgentError("bad-path", `guest path ${String(path)}: not a string`);
     if (!this.present) {
       throw new FileAgentError("no-agent", `partition "${this.partition}" has no file agent: add "file-agent" to its devices (and boot the project's Linux userland, whose init starts the agent)`);
     }
     const problem = dir && path === "/" ? null : guestPathProblem(path);
-    if (problem) throw new FileAgentError("bad-path", `guest path "${path}" ${problem}`);
+    if (problem) throw new FileAgentError("bad-path", `guest path "${guestText(path)}" ${problem}`);
   }
 
-  private request(what: string, bytes: Uint8Array, limit: number): Promise<Uint8Array> {
+  private request(what: string, bytes: Uint8Array, limit: number, options: AgentRequestOptions): Promise<Uint8Array> {
+    const timeout = options.timeout ?? AGENT_TIMEOUT;
+    if (!(timeout > 0) || !Number.isFinite(timeout)) throw new RangeError(`timeout ${timeout}: seconds of virtual time, more than 0`);
     return new Promise((resolve, reject) => {
-      this.queue.push({ what, bytes, resolve, reject, limit });
+      const deadline = this.clock() + Math.ceil(timeout * this.cyclesPerSecond);
+      this.queue.push({ what, bytes, resolve, reject, limit, deadline });
       this.next();
     });
   }
@@ -123,7 +153,37 @@ export class FileAgent {
   private next(): void {
     if (this.current || !this.ready_) return;
     this.current = this.queue.shift() ?? null;
-    if (this.current) this.send(this.current.bytes);
+    if (this.current) {
+      // (what the agent sent before this request cannot be its answer)
+      this.line = [];
+      this.send(this.current.bytes);
+    }
+  }
+
+  /**
+   * Fail the requests whose deadline has passed at virtual time `now` (the hypervisor's run
+   * loop calls this like a device's deadline); the next deadline, or null. A request that timed
+   * out after it was sent leaves the stream out of step (a late answer could be taken for the
+   * next request's): the host then waits for the agent to start again, as after a protocol error.
+   */
+  expire(now: number): number | null {
+    let next: number | null = null;
+    if (this.current && this.current.deadline <= now) {
+      const req = this.current;
+      this.current = null;
+      this.data = null;
+      this.ready_ = false;
+      req.reject(new FileAgentError("timeout", `${this.partition}: ${req.what}: no answer from the file agent within the request's timeout; requests wait for the agent to start again`));
+    }
+    for (let i = 0; i < this.queue.length; i++) {
+      const req = this.queue[i];
+      if (req.deadline <= now) {
+        this.queue.splice(i--, 1);
+        req.reject(new FileAgentError("timeout", `${this.partition}: ${req.what}: ${this.ready_ ? "no answer" : "the file agent did not start"} within the request's timeout`));
+      }
+    }
+    for (const r of [...(this.current ? [this.current] : []), ...this.queue]) if (next === null || r.deadline < next) next = r.deadline;
+    return next;
   }
 
   /** A byte from the agent (the board's file-agent device calls this). */
@@ -141,7 +201,9 @@ export class FileAgent {
     this.line = [];
     if (line === "WVAGENT 1") {
       // (a restarted agent: whatever was in flight is lost with the one before)
-      this.fail(this.current, new FileAgentError("stopped", `${this.partition}: the file agent started again before answering`));
+      const req = this.current;
+      if (req) req.reject(new FileAgentError("stopped", `${this.partition}: ${req.what}: the file agent started again before answering`));
+      this.data = null;
       this.current = null;
       this.ready_ = true;
       this.next();
@@ -150,7 +212,7 @@ export class FileAgent {
     const req = this.current;
     if (!req) return; // (nothing asked: not an answer, dropped)
     const ok = /^OK (\d+)$/.exec(line);
-    const err = /^ERR (E[A-Z0-9]+) (.*)$/.exec(line);
+    const err = /^ERR (E[A-Z0-9]{1,31}) (.*)$/.exec(line);
     if (ok) {
       const n = Number(ok[1]);
       if (n > req.limit) {
@@ -166,11 +228,11 @@ export class FileAgent {
       }
     } else if (err) {
       this.current = null;
-      this.fail(req, new FileAgentError(err[1], `${this.partition}: ${req.what}: ${err[2]} (${err[1]})`));
+      this.fail(req, new FileAgentError(err[1], `${this.partition}: ${req.what}: ${guestText(err[2])} (${err[1]})`));
       this.next();
     } else {
       this.current = null;
-      this.fail(req, new FileAgentError("protocol", `${this.partition}: ${req.what}: the file agent said ${JSON.stringify(line.slice(0, 80))}`));
+      this.fail(req, new FileAgentError("protocol", `${this.partition}: ${req.what}: the file agent said "${guestText(line)}"`));
       this.next();
     }
   }

@@ -344,7 +344,7 @@ export class Hypervisor {
   files(name: string): FileAgent {
     const i = this.partitionIndex(name);
     return (this.fileAgents[i] ??= new FileAgent(name, this.config.partitions[i].devices.includes("file-agent"),
-      (bytes) => this.boards[i]?.fileAgent?.pushInput(bytes)));
+      (bytes) => this.boards[i]?.fileAgent?.pushInput(bytes), () => this.clock(), this.cyclesPerSecond));
   }
   private readonly fileAgents: Array<FileAgent | undefined> = [];
 
@@ -894,6 +894,11 @@ export class Hypervisor {
     for (const b of this.boards) {
       const at = b.deviceEvents();
       if (at !== null && (next === null || at < next)) next = at;
+    }
+    // (the file agents' request timeouts are deadlines of the same kind)
+    for (const agent of this.fileAgents) {
+      const at = agent?.expire(this.clock());
+      if (at != null && (next === null || BigInt(at) < next)) next = BigInt(at);
     }
     return next === null ? null : Math.max(0, Number(next) - this.clock());
   }

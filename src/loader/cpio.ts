@@ -24,8 +24,11 @@ const S_IFREG = 0o100000;
 /** Why `path` cannot be a guest file's path, or null. */
 export function guestPathProblem(path: string): string | null {
   if (!path.startsWith("/")) return "is not absolute (it must start with /)";
-  if (path.length > 255) return "is longer than 255 characters";
+  // (bytes, as the guest counts them: the UTF-8 the path is sent as)
+  if (new TextEncoder().encode(path).length > 255) return "is longer than 255 bytes";
   if (/[\0\n]/.test(path)) return "contains a NUL or a newline";
+  // A lone surrogate would be sent as U+FFFD: another path than the one asked for.
+  if (/\p{Cs}/u.test(path)) return "is not well-formed Unicode (a lone surrogate)";
   const parts = path.split("/").slice(1);
   if (parts.some((p) => p === "" || p === "." || p === "..")) return "has an empty, . or .. component (or ends with /)";
   return null;

@@ -1,0 +1,119 @@
+// Hostile guests against the file agent (docs/files.md, "Hostile guests"): a bare guest
+// (guests/c/agentliar.c) drives the file-agent device itself and answers the host's FileAgent
+// with lies — lengths beyond the limit, junk, more bytes than announced, answers to nothing,
+// control characters, path-like names, silence, an endless stream — and abuses the device
+// (a buffer outside RAM, a looping chain, zero-length buffers, a notify storm). Every request
+// must settle with a clear answer or error; the run goes on; a second partition's agent never
+// sees the first's requests or answers. Both cores, which must agree exactly.
+import { describe, expect, it } from "vitest";
+import { CORES, guestElf } from "./support/harness.ts";
+import { Hypervisor } from "../src/api/hypervisor.ts";
+import { loadWasmModule } from "../src/node/core-file.ts";
+import { FileAgentError, guestText } from "../src/api/files.ts";
+import type { CoreKind } from "../src/core/core.ts";
+
+const DEVICES = ["uart", "clint", "plic", "finisher", "file-agent"];
+
+async function campaign(core: CoreKind) {
+  const hv = new Hypervisor({
+    partitions: [
+      { name: "a", image: "agentliar", ram: "1M", devices: DEVICES },
+      { name: "b", image: "agentliar", ram: "1M", devices: DEVICES },
+      { name: "c", image: "agentliar", ram: "1M", devices: ["uart", "clint", "plic", "finisher"] },
+    ],
+  }, { core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, loadImage: (i) => guestElf(i) });
+  const out: Record<string, string> = { a: "", b: "", c: "" };
+  hv.on("output", (e) => { out[e.partition] += Buffer.from(e.data).toString("latin1"); });
+  const log: string[] = [];
+  const settle = async (label: string, p: Promise<unknown>) => {
+    try {
+      const v = await hv.runUntil(p, 200_000_000);
+      log.push(`${label}: ok ${v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : JSON.stringify(v)}`);
+    } catch (err) {
+      if (!(err instanceof FileAgentError)) throw err; // (anything else is a host failure)
+      log.push(`${label}: ${err.code}: ${err.message}`);
+    }
+  };
+  const a = hv.files("a"), b = hv.files("b");
+  // Two agents at once: each gets its own request and answer.
+  const both = Promise.all([a.read("/ok/alpha"), b.read("/ok/beta")]);
+  await settle("a+b", both.then((v) => v.map((x) => Buffer.from(x).toString())));
+  await settle("c no agent", hv.files("c").read("/ok/x"));
+  for (const path of ["/ok/first", "/lie/junk", "/lie/more", "/ok/second", "/lie/escape", "/lie/escape2", "/lie/ecode", "/lie/longline",
+    "/dev/zero", "/dev/storm", "/dev/outside", "/ok/after-outside", "/dev/loop", "/ok/after-loop", "/lie/hello", "/ok/third"]) {
+    await settle(path, a.read(path));
+  }
+  for (const dir of ["/lie/names", "/lie/dots"]) await settle(`list ${dir}`, a.list(dir));
+  // Silence: the request times out; the stream is out of step, so the next waits for a hello
+  // that does not come and times out too. A restart brings the agent back.
+  await settle("/lie/silent", a.read("/lie/silent", { timeout: 0.01 }));
+  await settle("/ok/unsent", a.read("/ok/unsent", { timeout: 0.01 }));
+  await hv.restart("a");
+  await settle("/lie/oversize", a.read("/lie/oversize"));
+  await hv.restart("a");
+  await settle("/lie/huge", a.read("/lie/huge"));
+  await hv.restart("a");
+  // An endless stream without a newline: the request times out, the host holds at most one
+  // answer line, and the other partition's agent still answers.
+  await settle("/lie/endless", a.read("/lie/endless", { timeout: 0.05 }));
+  await settle("b while a streams", b.read("/ok/late"));
+  const stats = hv.stats();
+  return { log, out, instructions: stats.partitions.map((p) => `${p.name} ${p.instructions}`), hv };
+}
+
+describe("hostile file agents (a bare guest that lies) on both cores", () => {
+  it("every lie settles with a clear answer or error, the run goes on, partitions never see each other's traffic", async () => {
+    const runs = [];
+    for (const core of CORES) runs.push(await campaign(core));
+    const [w, t] = runs;
+    expect(t.log).toEqual(w.log);
+    expect(t.out).toEqual(w.out);
+    expect(t.instructions).toEqual(w.instructions);
+    const log = w.log.join("\n");
+    expect(w.log[0]).toBe('a+b: ok ["alpha","beta"]');
+    expect(log).toContain("c no agent: no-agent:");
+    expect(w.out.c).toBe("agentliar: slot 2 holds device 0: no file agent here\n");
+    expect(log).toContain("/ok/first: ok first");
+    expect(log).toContain('/lie/junk: protocol: a: read /lie/junk: the file agent said "HELLO THERE"');
+    // More bytes than announced: the announced ones; the rest (and an answer to nothing) dropped.
+    expect(log).toContain("/lie/more: ok abc\n/ok/second: ok second");
+    // Control characters from the guest are escaped in the error's message.
+    expect(log).toContain('/lie/escape: protocol: a: read /lie/escape: the file agent said "ERR EIO \\x1b]0;owned\\x07\\x1b[2J\\x0d gone"');
+    expect(log).toContain("/lie/escape2: EIO: a: read /lie/escape2: \\x1b]0;owned\\x07 gone (EIO)");
+    expect(log).toMatch(/\/lie\/ecode: protocol: /);
+    expect(log).toMatch(/\/lie\/longline: protocol: a: read \/lie\/longline: the file agent said "O{200}\.\.\."/);
+    expect(log).toContain("/dev/zero: ok zero\n/dev/storm: ok storm");
+    // A buffer outside the partition and a looping chain stop the device (NEEDS_RESET, 0x40);
+    // the guest resets it and its agent starts again: the request fails as "stopped".
+    expect(w.out.a).toContain("agentliar: outside: status 4f\n");
+    expect(w.out.a).toContain("agentliar: loop: status 4f\n");
+    expect(log).toMatch(/\/dev\/outside: stopped: .*\n\/ok\/after-outside: ok after-outside\n\/dev\/loop: stopped: .*\n\/ok\/after-loop: ok after-loop/);
+    expect(log).toMatch(/\/lie\/hello: stopped: a: read \/lie\/hello: the file agent started again before answering\n\/ok\/third: ok third/);
+    expect(log).toContain('list /lie/names: protocol: a: list /lie/names: the file agent listed "f 1 ../../etc/passwd"');
+    expect(log).toContain('list /lie/dots: protocol: a: list /lie/dots: the file agent listed "d 0 .."');
+    expect(log).toContain("/lie/silent: timeout: a: read /lie/silent: no answer from the file agent within the request's timeout");
+    expect(log).toContain("/ok/unsent: timeout: a: read /ok/unsent: the file agent did not start within the request's timeout");
+    expect(log).toContain("/lie/oversize: protocol: a: read /lie/oversize: the agent answers with 1048577 bytes, more than 1048576");
+    expect(log).toMatch(/\/lie\/huge: protocol: a: read \/lie\/huge: the agent answers with 1e\+32 bytes/);
+    expect(log).toContain("/lie/endless: timeout:");
+    expect(log).toContain("b while a streams: ok late");
+    // Partition b saw its own two requests and nothing of a's.
+    expect(w.out.b).toBe("agentliar: up\nagentliar: request R /ok/beta\nagentliar: request R /ok/late\n");
+    const buffered = (w.hv.files("a") as unknown as { line: number[] }).line.length;
+    expect(buffered).toBeLessThanOrEqual(512);
+    console.log(`files-hostile: ${w.instructions.join(", ")} (both cores)`);
+  }, 240_000);
+
+  it("the host refuses bad requests before anything reaches the guest", async () => {
+    const hv = new Hypervisor({ partitions: [{ name: "a", image: "agentliar", ram: "1M", devices: DEVICES }] }, {
+      core: "ts", loadImage: (i) => guestElf(i),
+    });
+    const a = hv.files("a");
+    const bad: unknown[] = ["rel", "/a/../b", "/a\0b", "/a\nb", "/x/", "//x", `/${"n".repeat(256)}`, `/${"\u00e9".repeat(128)}`, "/\ud800x", 42, null];
+    for (const p of bad) await expect(a.write(p as string, "x")).rejects.toMatchObject({ code: "bad-path" });
+    await expect(a.write("/ok", 5 as unknown as string)).rejects.toThrow(TypeError);
+    await expect(a.write("/ok", new Uint8Array((1 << 20) + 1))).rejects.toMatchObject({ code: "too-large" });
+    await expect(a.read("/ok", { timeout: 0 })).rejects.toThrow(RangeError);
+    expect(guestText("a\x1b[2J\x9b\x7fb")).toBe("a\\x1b[2J\\x9b\\x7fb");
+  });
+});
