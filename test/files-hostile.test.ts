@@ -6,12 +6,19 @@
 // must settle with a clear answer or error; the run goes on; a second partition's agent never
 // sees the first's requests or answers. Both cores, which must agree exactly.
 import { describe, expect, it } from "vitest";
-import { CORES, guestElf } from "./support/harness.ts";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CORES, guestElf, guestPath, ROOT } from "./support/harness.ts";
+import { initrdWithFiles, newcArchive, newcNames } from "../src/loader/cpio.ts";
+import { main, type CliIO } from "../src/cli/main.ts";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import { FileAgentError, guestText } from "../src/api/files.ts";
 import type { CoreKind } from "../src/core/core.ts";
 
+const INITRAMFS = join(ROOT, "guests/linux/build/initramfs.cpio");
 const DEVICES = ["uart", "clint", "plic", "finisher", "file-agent"];
 
 async function campaign(core: CoreKind) {
@@ -115,5 +122,67 @@ describe("hostile file agents (a bare guest that lies) on both cores", () => {
     await expect(a.write("/ok", new Uint8Array((1 << 20) + 1))).rejects.toMatchObject({ code: "too-large" });
     await expect(a.read("/ok", { timeout: 0 })).rejects.toThrow(RangeError);
     expect(guestText("a\x1b[2J\x9b\x7fb")).toBe("a\\x1b[2J\\x9b\\x7fb");
+  });
+});
+
+describe("files added at boot: hostile paths and host files", () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+
+  it("guest paths: refused with the reason; twice, or a file and a directory of one name, refused", () => {
+    for (const [path, why] of [["../x", "is not absolute"], ["/a/../../x", "component"], ["/./x", "component"], ["x", "is not absolute"],
+      ["/a\0b", "NUL"], [`/${"x".repeat(300)}`, "longer than 255 bytes"], [`/${"\u00e9".repeat(128)}`, "longer than 255 bytes"], ["/\udc00", "lone surrogate"]]) {
+      expect(() => newcArchive([{ path, data: text("") }]), path).toThrow(why);
+    }
+    expect(() => newcArchive([{ path: "/a", data: text("1") }, { path: "/a", data: text("2") }])).toThrow('guest file "/a" is added twice');
+    expect(() => newcArchive([{ path: "/a", data: text("1") }, { path: "/a/b", data: text("2") }])).toThrow('guest file "/a" is added, and so is "/a/b" inside it');
+    expect(() => newcArchive([{ path: "/a", data: "text" as unknown as Uint8Array }])).toThrow("its data must be a Uint8Array");
+  });
+
+  it("over the base initrd: a file replaces a file; a kind clash (file over directory, below a file) is refused", () => {
+    const base = newcArchive([
+      { path: "/etc/profile", data: text("base\n") }, { path: "/init", data: text("#!") },
+    ]);
+    expect(newcNames(base)).toEqual(new Map([["etc", true], ["etc/profile", false], ["init", false]]));
+    expect(initrdWithFiles(base, [{ path: "/etc/profile", data: text("mine\n") }]).length).toBeGreaterThan(base.length);
+    expect(() => initrdWithFiles(base, [{ path: "/etc", data: text("x") }])).toThrow('guest file "/etc": the initrd has a directory there');
+    expect(() => initrdWithFiles(base, [{ path: "/init/x", data: text("x") }])).toThrow('guest file "/init/x": the initrd has "/init" as a file, not a directory');
+    // A compressed (or any non-newc) initrd is not looked into.
+    expect(newcNames(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0))).toBeNull();
+    // A truncated or lying header ends the walk (bounded by the initrd's size).
+    const lying = text(`070701${"0".repeat(8 * 6)}ffffffff${"0".repeat(8 * 4)}00000002${"0".repeat(8)}a\0`);
+    expect(newcNames(lying)!.size).toBeLessThanOrEqual(1);
+    // The project's own initramfs, when built: its /bin is a directory.
+    if (existsSync(INITRAMFS)) {
+      const real = readFileSync(INITRAMFS);
+      expect(newcNames(real)!.get("bin")).toBe(true);
+      expect(() => initrdWithFiles(real, [{ path: "/bin", data: text("x") }])).toThrow("the initrd has a directory there");
+    }
+  });
+
+  it("--add-file: FIFOs, directories, devices, missing and over-large host files are refused unread, with a clear error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-add-hostile-"));
+    writeFileSync(join(dir, "initrd"), newcArchive([{ path: "/init", data: text("x") }]));
+    writeFileSync(join(dir, "sys.json"), JSON.stringify({ partitions: [{ name: "l", mode: "supervisor", image: guestPath("hello"), initrd: join(dir, "initrd"), ram: "1M" }] }));
+    execFileSync("mkfifo", [join(dir, "fifo")]);
+    const big = join(dir, "big");
+    writeFileSync(big, "");
+    truncateSync(big, 64 * 1024 * 1024 + 1); // (sparse: nothing is written)
+    const cases: Array<[string, RegExp]> = [
+      [`${join(dir, "fifo")}:/x`, /a FIFO \(named pipe\), not a regular file/],
+      [`${dir}:/x`, /a directory, not a regular file/],
+      ["/dev/zero:/x", /a character device, not a regular file/],
+      [`${join(dir, "missing")}:/x`, /ENOENT/],
+      [`${big}:/x`, /too large: the files added at boot hold at most 67108864 bytes in all/],
+      [`${join(dir, "initrd")}:/a/../b`, /the guest path has an empty, \. or \.\. component/],
+      [`${join(dir, "initrd")}:relative`, /expected HOST:GUEST, GUEST an absolute path/],
+    ];
+    for (const [spec, why] of cases) {
+      let err = "";
+      const io: CliIO = { stdout: () => {}, stderr: (t) => { err += t; } };
+      const started = performance.now();
+      expect(await main(["run", join(dir, "sys.json"), "--add-file", spec], io), spec).not.toBe(0);
+      expect(err, spec).toMatch(why);
+      expect(performance.now() - started, spec).toBeLessThan(5000); // (a FIFO is never waited on)
+    }
   });
 });

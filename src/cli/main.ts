@@ -35,7 +35,7 @@ import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration, parseDurationValue, type SystemConfig } from "../config/system.js";
-import { guestPathProblem, type GuestFile } from "../loader/cpio.js";
+import { guestPathProblem, MAX_GUEST_FILE_BYTES, type GuestFile } from "../loader/cpio.js";
 import { SnapshotError } from "../snapshot/state.js";
 import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
 import type { AddressInfo } from "node:net";
@@ -674,7 +674,8 @@ function addFilesOption(specs: string[], config: SystemConfig, consoleName: stri
       const path = spec.slice(at + 1);
       const problem = guestPathProblem(path);
       if (problem) throw new UsageError(`--add-file ${spec}: the guest path ${problem}`);
-      const data = readRegularFile(host);
+      // (a FIFO, directory or device is refused unread; a file over the limit before it is read)
+      const data = readRegularFile(host, MAX_GUEST_FILE_BYTES, `the files added at boot hold at most ${MAX_GUEST_FILE_BYTES} bytes in all`);
       // (the owner's execute bit carries over: a program added runs)
       return { path, data, mode: (statSync(host).mode & 0o100) !== 0 ? 0o755 : 0o644 };
     }),
