@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { CORES, guestElf, guestPath, ROOT } from "./support/harness.ts";
 import { initrdWithFiles, newcArchive, newcNames } from "../src/loader/cpio.ts";
 import { main, type CliIO } from "../src/cli/main.ts";
+import { LinuxSession, linuxMissing } from "./support/linux.ts";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import { FileAgentError, guestText } from "../src/api/files.ts";
@@ -185,4 +186,58 @@ describe("files added at boot: hostile paths and host files", () => {
       expect(performance.now() - started, spec).toBeLessThan(5000); // (a FIFO is never waited on)
     }
   });
+});
+
+// The shell's line editor (guests/linux/userland/lib/lineedit.c) against a user's odd input:
+// completion in a directory of more names than it keeps (it used to insert the kept ones'
+// common part, which the dropped ones did not share), a name whose escaped form is longer than
+// its 256-byte buffer (it used to insert it cut short, then a space), a line longer than the
+// shell takes, more lines than the history keeps, and escape sequences no terminal sends.
+const missing = linuxMissing();
+describe.skipIf(missing !== null)(`the line editor against odd input${missing ? ` (skipped: ${missing})` : ""}`, () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  const SPACED = `y${" ".repeat(200)}z`;
+  const files = [
+    ...Array.from({ length: 200 }, (_, i) => ({ path: `/c/xa${String(i).padStart(3, "0")}`, data: text("") })),
+    ...Array.from({ length: 200 }, (_, i) => ({ path: `/c/xb${String(i).padStart(3, "0")}`, data: text("") })),
+    { path: `/c/${SPACED}`, data: text("spaced\n") },
+  ];
+  const runs: Record<string, { transcript: string; insns: number }> = {};
+  for (const core of CORES) {
+    it(`completion, long lines, history and escapes (${core})`, async () => {
+      const s = await LinuxSession.boot({ core, partner: null, addFiles: files });
+      await s.prompt();
+      const type = async (keys: string) => {
+        s.hv.console("linux").write(keys);
+        return s.until(/# $/, 2_000_000_000);
+      };
+      let transcript = "";
+      // 400 candidates, 128 kept: nothing is inserted (xa and xb share only "x"), the kept ones listed.
+      let out = await type("ls /c/x\t\x15\n");
+      expect(out.slice(0, 9)).toBe("ls /c/x\r\n");
+      expect(out).toContain("(and 272 more)");
+      transcript += out;
+      // A name of 202 bytes with 200 spaces: completed whole (402 bytes escaped), then run.
+      out = await type("cat /c/y\t\n");
+      expect(out).toBe(`cat /c/y${"\\ ".repeat(200)}z \r\nspaced\r\n# `);
+      transcript += out;
+      // A line longer than the shell's 1023 bytes: the rest rings the bell; the shell goes on.
+      out = await type(`${"a".repeat(1100)}\n`);
+      expect(out).toBe(`${"a".repeat(1023)}${"\x07".repeat(77)}\r\nsh: ${"a".repeat(1023)}: not found\r\n# `);
+      transcript += out;
+      // 40 lines, then Up 40 times: the 32 kept, then the bell; Enter runs the oldest kept.
+      for (let i = 0; i < 40; i++) transcript += await type(`echo ${i}\n`);
+      out = await type(`${"\x1b[A".repeat(40)}\n`);
+      expect(out.endsWith("\r\n8\r\n# ")).toBe(true);
+      expect(out.split("\x07").length - 1).toBe(8);
+      transcript += out;
+      // Escape sequences no terminal sends: a huge parameter, many separators, an
+      // unknown final byte: ignored, and the line still works.
+      out = await type(`\x1b[99999999999999999999~\x1b[;;;;;;;;;;;;Q\x1bOz\x1b[200~echo ok\n`);
+      expect(out.endsWith("echo ok\r\nok\r\n# ")).toBe(true);
+      transcript += out;
+      runs[core] = { transcript, insns: s.hv.stats().partitions.find((p) => p.name === "linux")!.instructions };
+      if (core === CORES[CORES.length - 1]) expect(runs[core]).toEqual(runs[CORES[0]]);
+    }, 300_000);
+  }
 });

@@ -232,6 +232,10 @@ static void history_step(int dir) /* +1 older, -1 newer */
 static char comp_pool[COMP_POOL];
 static char *comp[COMP_MAX]; /* a directory's name ends with '/' */
 static int ncomp, comp_used, comp_dropped;
+/* The part every candidate shares, dropped ones included (-1: none dropped
+ * yet).  Without it, the common part of the kept candidates alone was
+ * inserted when others did not share it: a wrong completion. */
+static int dropped_common;
 
 static void comp_add(const char *name, int dir)
 {
@@ -241,6 +245,12 @@ static void comp_add(const char *name, int dir)
     size_t n = strlen(name);
     if (ncomp == COMP_MAX || comp_used + n + 2 > COMP_POOL) {
         comp_dropped++;
+        /* (comp[0] exists: the pool holds at least one name of NAME_MAX) */
+        int k = 0;
+        while (comp[0][k] && comp[0][k] == name[k])
+            k++;
+        if (dropped_common < 0 || k < dropped_common)
+            dropped_common = k;
         return;
     }
     char *at = comp[ncomp++] = comp_pool + comp_used;
@@ -297,16 +307,27 @@ static int is_word_end(char c) { return c == ' ' || c == '\t' || c == ';' || c =
 /* the characters a completed name needs a backslash before */
 static int needs_escape(char c) { return is_word_end(c) || c == '\'' || c == '"' || c == '\\' || c == '$' || c == '#'; }
 
-static void insert_escaped(const char *s, int n)
+/* Insert s[0..n) with backslashes; all of it or (a bell) nothing: a name cut
+ * short would be another name.  Returns whether it was inserted. */
+static int insert_escaped(const char *s, int n)
 {
-    char b[256];
+    char b[2 * 256];
     int k = 0;
-    for (int i = 0; i < n && k < (int)sizeof b - 2; i++) {
+    for (int i = 0; i < n; i++) {
+        if (k + 2 > (int)sizeof b) {
+            bell();
+            return 0;
+        }
         if (needs_escape(s[i]))
             b[k++] = '\\';
         b[k++] = s[i];
     }
+    if (len + k > cap) {
+        bell();
+        return 0;
+    }
     insert(b, k);
+    return 1;
 }
 
 static void list_choices(struct line_editor *e)
@@ -354,6 +375,7 @@ static void complete(struct line_editor *e)
     memcpy(word, buf + ws, wl);
     word[wl] = 0;
     ncomp = comp_used = comp_dropped = 0;
+    dropped_common = -1;
     const char *prefix = word;
     if (command && !strchr(word, '/')) {
         for (int i = 0; i < e->ncommands; i++)
@@ -397,8 +419,7 @@ static void complete(struct line_editor *e)
     }
     if (ncomp == 1 && !comp_dropped) {
         int n = strlen(comp[0]);
-        insert_escaped(comp[0] + plen, n - plen);
-        if (comp[0][n - 1] != '/' && pos == len)
+        if (insert_escaped(comp[0] + plen, n - plen) && comp[0][n - 1] != '/' && pos == len)
             insert(" ", 1); /* (a directory's '/' was inserted: the path goes on) */
         return;
     }
@@ -410,6 +431,8 @@ static void complete(struct line_editor *e)
             k++;
         common = k;
     }
+    if (dropped_common >= 0 && dropped_common < common)
+        common = dropped_common;
     if (common > plen)
         insert_escaped(comp[0] + plen, common - plen);
     else
