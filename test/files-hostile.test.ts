@@ -241,3 +241,21 @@ describe.skipIf(missing !== null)(`the line editor against odd input${missing ? 
     }, 300_000);
   }
 });
+
+describe("requests to a partition that stops, or a hypervisor that closes", () => {
+  it("settle at once with stopped: in flight when killed, made after, pending at close", async () => {
+    const hv = new Hypervisor({ partitions: [{ name: "a", image: "agentliar", ram: "1M", devices: DEVICES }, { name: "b", image: "agentliar", ram: "1M", devices: DEVICES }] }, {
+      core: "ts", loadImage: (i) => guestElf(i),
+    });
+    const a = hv.files("a");
+    expect(Buffer.from(await hv.runUntil(a.read("/ok/up"), 50_000_000)).toString()).toBe("up");
+    const silent = a.read("/lie/silent");
+    await hv.step(1_000_000);
+    hv.kill("a", "killed by the test");
+    await expect(silent).rejects.toMatchObject({ code: "stopped", message: "a: read /lie/silent: the partition stopped (killed by the test)" });
+    await expect(a.read("/ok/x")).rejects.toMatchObject({ code: "stopped", message: "a: read /ok/x: the partition has stopped (killed by the test)" });
+    const pending = hv.files("b").read("/lie/silent");
+    hv.close();
+    await expect(pending).rejects.toMatchObject({ code: "stopped", message: "b: read /lie/silent: the hypervisor was closed" });
+  });
+});

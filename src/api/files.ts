@@ -83,10 +83,13 @@ export class FileAgent {
   private filled = 0;
 
   /** `send` gives bytes to the agent's device; `present`: the partition has the device; `clock`
-   *  reads the system's virtual time in cycles, `cyclesPerSecond` converts timeouts to it. */
+   *  reads the system's virtual time in cycles, `cyclesPerSecond` converts timeouts to it;
+   *  `stopped` says why the partition cannot answer now (or null). */
   constructor(
     readonly partition: string, private readonly present: boolean, private readonly send: (bytes: Uint8Array) => void,
     private readonly clock: () => number = () => 0, private readonly cyclesPerSecond = 10_000_000,
+    /** Why the partition cannot answer now (it has stopped), or null. */
+    private readonly stopped: () => string | null = () => null,
   ) {}
 
   /** True once the agent has said it runs (requests made before wait for it). */
@@ -143,6 +146,9 @@ export class FileAgent {
   private request(what: string, bytes: Uint8Array, limit: number, options: AgentRequestOptions): Promise<Uint8Array> {
     const timeout = options.timeout ?? AGENT_TIMEOUT;
     if (!(timeout > 0) || !Number.isFinite(timeout)) throw new RangeError(`timeout ${timeout}: seconds of virtual time, more than 0`);
+    // (a stopped partition's agent cannot answer, and its virtual time does not pass)
+    const stopped = this.stopped();
+    if (stopped) return Promise.reject(new FileAgentError("stopped", `${this.partition}: ${what}: ${stopped}`));
     return new Promise((resolve, reject) => {
       const deadline = this.clock() + Math.ceil(timeout * this.cyclesPerSecond);
       this.queue.push({ what, bytes, resolve, reject, limit, deadline });

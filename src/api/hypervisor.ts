@@ -344,7 +344,8 @@ export class Hypervisor {
   files(name: string): FileAgent {
     const i = this.partitionIndex(name);
     return (this.fileAgents[i] ??= new FileAgent(name, this.config.partitions[i].devices.includes("file-agent"),
-      (bytes) => this.boards[i]?.fileAgent?.pushInput(bytes), () => this.clock(), this.cyclesPerSecond));
+      (bytes) => this.boards[i]?.fileAgent?.pushInput(bytes), () => this.clock(), this.cyclesPerSecond,
+      () => (this.halts[i] ? `the partition has stopped (${this.halts[i]!.message})` : null)));
   }
   private readonly fileAgents: Array<FileAgent | undefined> = [];
 
@@ -748,6 +749,7 @@ export class Hypervisor {
   /** Make every disk durable and close the host files (the hypervisor is done). */
   close(): void {
     for (const b of this.boards) b?.closeFiles();
+    for (const a of this.fileAgents) a?.reset("the hypervisor was closed");
     let failure: unknown = null;
     for (const d of this.disks) {
       try {
