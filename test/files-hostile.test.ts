@@ -52,6 +52,10 @@ async function campaign(core: CoreKind) {
     await settle(path, a.read(path));
   }
   for (const dir of ["/lie/names", "/lie/dots"]) await settle(`list ${dir}`, a.list(dir));
+  // A write whose data the agent stops reading: it times out, and what had not reached the guest
+  // is dropped, so the agent that starts again reads the next request, not the old data.
+  await settle("write /lie/deaf", a.write("/lie/deaf", new Uint8Array(100_000).fill(0x78), { timeout: 0.01 }));
+  await settle("/ok/after-deaf", a.read("/ok/after-deaf"));
   // Silence: the request times out; the stream is out of step, so the next waits for a hello
   // that does not come and times out too. A restart brings the agent back.
   await settle("/lie/silent", a.read("/lie/silent", { timeout: 0.01 }));
@@ -99,6 +103,8 @@ describe("hostile file agents (a bare guest that lies) on both cores", () => {
     expect(log).toMatch(/\/lie\/hello: stopped: a: read \/lie\/hello: the file agent started again before answering\n\/ok\/third: ok third/);
     expect(log).toContain('list /lie/names: protocol: a: list /lie/names: the file agent listed "f 1 ../../etc/passwd"');
     expect(log).toContain('list /lie/dots: protocol: a: list /lie/dots: the file agent listed "d 0 .."');
+    expect(log).toContain("write /lie/deaf: timeout: a: write /lie/deaf: no answer from the file agent within the request's timeout");
+    expect(log).toContain("/ok/after-deaf: ok after-deaf");
     expect(log).toContain("/lie/silent: timeout: a: read /lie/silent: no answer from the file agent within the request's timeout");
     expect(log).toContain("/ok/unsent: timeout: a: read /ok/unsent: the file agent did not start within the request's timeout");
     expect(log).toContain("/lie/oversize: protocol: a: read /lie/oversize: the agent answers with 1048577 bytes, more than 1048576");

@@ -190,6 +190,14 @@ int main(void) {
       snprintf(out, sizeof out, "OK %u\n", (unsigned)strlen(names));
       says(out);
       says(names);
+    } else if (strstr(line, "/lie/deaf")) {
+      /* Stops reading for 50 ms of its time (a write's data waits in the host), then starts
+         again as a new agent would: what its buffers hold now is dropped, it says hello. */
+      uint64_t until = mtime_read() + MTIME_HZ / 20;
+      while (mtime_read() < until) {}
+      for (uint16_t idx = USED_IDX(rxq); rxq.seen != idx; rxq.seen++) post_rx(rxq.u.ring[rxq.seen % QN].id);
+      pend_len = pend_at = 0;
+      says("WVAGENT 1\n");
     } else if (!strcmp(path, "/lie/silent")) {
       /* never answers */
     } else if (!strcmp(path, "/lie/endless")) {

@@ -90,7 +90,19 @@ export class FileAgent {
     private readonly clock: () => number = () => 0, private readonly cyclesPerSecond = 10_000_000,
     /** Why the partition cannot answer now (it has stopped), or null. */
     private readonly stopped: () => string | null = () => null,
+    /** Drops what was sent but has not reached the guest yet. */
+    private readonly discard: () => void = () => {},
   ) {}
+
+  /** The stream is out of step (a timeout, an announcement over the limit): nothing more is sent
+   *  until the agent says it started again, and what of the last request has not reached the
+   *  guest yet is dropped (a new agent must not find it; wvagent also flushes its tty's input
+   *  before its hello). */
+  private outOfStep(): void {
+    this.ready_ = false;
+    this.data = null;
+    this.discard();
+  }
 
   /** True once the agent has said it runs (requests made before wait for it). */
   get ready(): boolean {
@@ -177,8 +189,7 @@ export class FileAgent {
     if (this.current && this.current.deadline <= now) {
       const req = this.current;
       this.current = null;
-      this.data = null;
-      this.ready_ = false;
+      this.outOfStep();
       req.reject(new FileAgentError("timeout", `${this.partition}: ${req.what}: no answer from the file agent within the request's timeout; requests wait for the agent to start again`));
     }
     for (let i = 0; i < this.queue.length; i++) {
@@ -224,7 +235,7 @@ export class FileAgent {
       if (n > req.limit) {
         this.current = null;
         this.fail(req, new FileAgentError("protocol", `${this.partition}: ${req.what}: the agent answers with ${n} bytes, more than ${req.limit}`));
-        this.ready_ = false; // (its stream is out of step now: wait for it to start again)
+        this.outOfStep(); // (wait for it to start again)
         return;
       }
       if (n === 0) this.answered(new Uint8Array(0));

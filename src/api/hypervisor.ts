@@ -345,7 +345,8 @@ export class Hypervisor {
     const i = this.partitionIndex(name);
     return (this.fileAgents[i] ??= new FileAgent(name, this.config.partitions[i].devices.includes("file-agent"),
       (bytes) => this.boards[i]?.fileAgent?.pushInput(bytes), () => this.clock(), this.cyclesPerSecond,
-      () => (this.halts[i] ? `the partition has stopped (${this.halts[i]!.message})` : null)));
+      () => (this.halts[i] ? `the partition has stopped (${this.halts[i]!.message})` : null),
+      () => this.boards[i]?.fileAgent?.discardInput()));
   }
   private readonly fileAgents: Array<FileAgent | undefined> = [];
 

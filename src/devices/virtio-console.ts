@@ -74,6 +74,11 @@ export class VirtioConsole implements VirtioBackend {
     return this.input.length;
   }
 
+  /** Drop the input not yet delivered (the file agent's stream is out of step, src/api/files.ts). */
+  discardInput(): void {
+    this.input.clear();
+  }
+
   /** Bytes for the guest: delivered now if it has posted buffers, else when it does. */
   pushInput(bytes: Uint8Array | number[]): void {
     this.input.push(bytes);

@@ -229,6 +229,10 @@ int main(int argc, char **argv)
     tty_make_raw(&t);
     if ((r = tty_set(tty, &t)) < 0)
         die_err("TCSETS", r);
+    /* Input already in the tty was meant for an agent before this one (the
+     * host sends nothing new before the hello): drop it, or its request would
+     * run now and its answer be taken for the next request's. */
+    sys_ioctl(tty, 0x540B /* TCFLSH */, 0 /* TCIFLUSH */);
     put_str(tty, "WVAGENT 1\n");
     static char line[LINE];
     for (;;) {
