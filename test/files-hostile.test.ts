@@ -207,6 +207,7 @@ describe.skipIf(missing !== null)(`the line editor against odd input${missing ? 
     ...Array.from({ length: 200 }, (_, i) => ({ path: `/c/xa${String(i).padStart(3, "0")}`, data: text("") })),
     ...Array.from({ length: 200 }, (_, i) => ({ path: `/c/xb${String(i).padStart(3, "0")}`, data: text("") })),
     { path: `/c/${SPACED}`, data: text("spaced\n") },
+    { path: "/d/q\x1b[2Jred", data: text("") }, { path: "/d/qq", data: text("") },
   ];
   const runs: Record<string, { transcript: string; insns: number }> = {};
   for (const core of CORES) {
@@ -227,6 +228,10 @@ describe.skipIf(missing !== null)(`the line editor against odd input${missing ? 
       out = await type("cat /c/y\t\n");
       expect(out).toBe(`cat /c/y${"\\ ".repeat(200)}z \r\nspaced\r\n# `);
       transcript += out;
+      // Names listed with their control characters as '?': a file name cannot drive the terminal.
+      out = await type("ls /d/q\t\x15\n");
+      expect(out.slice(0, 25)).toBe("ls /d/q\r\nq?[2Jred  qq\r\n# ");
+      transcript += out;
       // A line longer than the shell's 1023 bytes: the rest rings the bell; the shell goes on.
       out = await type(`${"a".repeat(1100)}\n`);
       expect(out).toBe(`${"a".repeat(1023)}${"\x07".repeat(77)}\r\nsh: ${"a".repeat(1023)}: not found\r\n# `);
@@ -237,9 +242,9 @@ describe.skipIf(missing !== null)(`the line editor against odd input${missing ? 
       expect(out.endsWith("\r\n8\r\n# ")).toBe(true);
       expect(out.split("\x07").length - 1).toBe(8);
       transcript += out;
-      // Escape sequences no terminal sends: a huge parameter, many separators, an
+      // Escape sequences no terminal sends: a huge parameter, many separators, ESC ESC (Alt with a key), an
       // unknown final byte: ignored, and the line still works.
-      out = await type(`\x1b[99999999999999999999~\x1b[;;;;;;;;;;;;Q\x1bOz\x1b[200~echo ok\n`);
+      out = await type(`\x1b[99999999999999999999~\x1b[;;;;;;;;;;;;Q\x1b\x1b[5~\x1bOz\x1b[200~echo ok\n`);
       expect(out.endsWith("echo ok\r\nok\r\n# ")).toBe(true);
       transcript += out;
       runs[core] = { transcript, insns: s.hv.stats().partitions.find((p) => p.name === "linux")!.instructions };

@@ -345,7 +345,10 @@ static void list_choices(struct line_editor *e)
             out_s("  ");
             col += 2;
         }
-        out_s(comp[i]);
+        /* a name's control characters as '?' (as ls shows them): a file
+         * name must not drive the terminal */
+        for (const char *p = comp[i]; *p; p++)
+            out_c((u8)*p < 32 || *p == 127 ? '?' : *p);
         col += w;
     }
     if (comp_dropped) {
@@ -454,9 +457,13 @@ static int read_key(int fd, char *c)
 static int escape_key(int fd)
 {
     char c;
-    int r = read_key(fd, &c);
-    if (r < 0)
-        return r;
+    int r;
+    /* (ESC ESC ...: Alt with a cursor key; the key as without Alt, never its
+     * "[5~" typed into the line) */
+    do {
+        if ((r = read_key(fd, &c)) < 0)
+            return r;
+    } while (c == 27);
     if (c != '[' && c != 'O')
         return 0; /* (Alt-x: not handled) */
     int csi = c == '[', param = 0;
