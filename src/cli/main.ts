@@ -683,9 +683,10 @@ async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean
 
 /** Keep a snapshot of `hv` in `file` once partition `name` shows a shell prompt ("# " or "$ "
  *  at the start of a line), unless console input was given or a disk written before. */
-function keepAtPrompt(hv: Hypervisor, name: string, file: string, inputGiven: () => boolean, say: (text: string) => void): void {
+function keepAtPrompt(hv: Hypervisor, name: string, file: string, inputGiven: () => boolean, say: (text: string) => void): { written: Promise<void> } {
   let tail = "";
   let done = false;
+  const kept = { written: Promise.resolve() };
   hv.on("output", (e) => {
     if (done || e.partition !== name) return;
     tail = (tail + Buffer.from(e.data).toString("latin1")).slice(-16);
@@ -694,10 +695,11 @@ function keepAtPrompt(hv: Hypervisor, name: string, file: string, inputGiven: ()
     // (between two steps of the run, as Ctrl-A s; nothing typed can come in between)
     setImmediate(() => {
       if (inputGiven() || hv.stats().partitions.some((ps) => (ps.disk?.writes ?? 0) > 0)) return;
-      hv.snapshot().then((bytes) => writeFastBoot(file, bytes))
+      kept.written = hv.snapshot().then((bytes) => writeFastBoot(file, bytes))
         .catch((err) => say(`wasmvisor: fast boot: the snapshot at the prompt was not kept: ${err instanceof Error ? err.message : String(err)}\n`));
     });
   });
+  return kept;
 }
 
 /** HOST:PORT or PORT (host 127.0.0.1) of --migrate-to / --listen. */
@@ -818,6 +820,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
   let inputGiven = false; // (console input given: no fast-boot snapshot is taken after it)
+  let keptAtPrompt: { written: Promise<void> } | null = null;
   let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
   let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
   let input: ConsoleInput | null = null;
@@ -859,7 +862,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       inputGiven = true;
       for (let off = 0; off < bytes.length; off += INPUT_PIECE) cons.write(bytes.subarray(off, off + INPUT_PIECE));
     });
-    if (fastBoot && !fastBoot.hv) keepAtPrompt(hv, consoleName, fastBoot.file, () => inputGiven, (t) => { mux.end(); io.stderr(t); });
+    if (fastBoot && !fastBoot.hv) keptAtPrompt = keepAtPrompt(hv, consoleName, fastBoot.file, () => inputGiven, (t) => { mux.end(); io.stderr(t); });
   }
   // From before the disks are opened (start()) until they are closed, SIGINT, SIGTERM and SIGHUP
   // end the run cleanly, so that what the guest was told is durable is in the files.
@@ -919,6 +922,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     }
     if (result === undefined && !migrated) result = await runTo({ maxInsns });
     if (typeof onExit === "string" && result) await writeSnapshot(hv, onExit, io);
+    await keptAtPrompt?.written; // (taken at the prompt already: only its writing may be left)
   } finally {
     // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
     // place: a second signal during the final sync must not kill the process half-way, and
