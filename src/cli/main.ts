@@ -798,14 +798,6 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   }
   const mux = new ConsoleMux((s) => io.stdout(s));
   if (restoring) mux.resume(hv.lastConsole, hv.lastConsole === null ? new Uint8Array(0) : hv.consoleHistory(hv.lastConsole));
-  if (fastBoot?.hv && typeof consoleName === "string") {
-    // The consoles as the boot left them (the last 64 KiB of each): the other partitions', then
-    // the transcript of the --console one, ending with its prompt.
-    for (const name of [...config.partitions.map((x) => x.name).filter((x) => x !== consoleName), consoleName]) {
-      const history = hv.consoleHistory(name);
-      if (history.length > 0) mux.output(name, history);
-    }
-  }
   hv.on("output", (e) => mux.output(e.partition, e.data));
   // The trace file is opened (created) before the run, so a bad path costs no run.
   const traceOut = p.options.get("trace-out");
@@ -852,6 +844,16 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     if (keys) {
       io.stderr(TERMINAL_HINT);
       mux.redraw = consoleName; // (other partitions' lines never tear the line being typed)
+    }
+    if (fastBoot?.hv) {
+      // The consoles as the boot left them (the last 64 KiB of each): the other partitions',
+      // then the transcript of the --console one, ending with its prompt (after the terminal's
+      // hint, as a boot shows it, and through the multiplexer, which then knows the prompt as
+      // the line being typed).
+      for (const name of [...config.partitions.map((x) => x.name).filter((x) => x !== consoleName), consoleName]) {
+        const history = hv.consoleHistory(name);
+        if (history.length > 0) mux.output(name, history);
+      }
     }
     const cons = hv.console(consoleName);
     // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
