@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { SnapshotError } from "../src/snapshot/state.ts";
-import { readSnapshotInfo, decodeSnapshot, captureSnapshot } from "../src/snapshot/format.ts";
+import { readSnapshotInfo, decodeSnapshot, captureSnapshot, nonZeroPages, SnapshotCache } from "../src/snapshot/format.ts";
 import { vcpuAddr, physmapAddr, V_PRIV, V_MODE, V_IPC_SERVER, V_TLB, PM_TARGET, SCHED_VCPU_COUNT, RAM_HOST_BASE } from "../assembly/layout.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
@@ -225,6 +225,36 @@ describe("snapshot and restore", () => {
       await last.run({ maxInsns: LIMIT });
       expect(transcript(last, output), `${from} → ${to}`).toEqual(whole);
     }
+  });
+
+  it("without Node's Buffer (as in browsers) the zero-page scan and the region cache give the same file contents", async () => {
+    const bytes = new Uint8Array(300 * 4096 + 100); // (the last page cut short)
+    for (const at of [5, 63 * 4096 + 4095, 64 * 4096, 130 * 4096 + 2048, 299 * 4096 + 7, 300 * 4096 + 99]) bytes[at] = 0x5a;
+    const expected = [0, 63, 64, 130, 299, 300];
+    expect(nonZeroPages(bytes)).toEqual(expected);
+    /** `f` as in a browser: no Buffer (only around synchronous calls: vitest itself needs it). */
+    const withoutBuffer = <T>(f: () => T): T => {
+      const saved = globalThis.Buffer;
+      (globalThis as { Buffer?: unknown }).Buffer = undefined;
+      try {
+        return f();
+      } finally {
+        globalThis.Buffer = saved;
+      }
+    };
+    expect(withoutBuffer(() => nonZeroPages(bytes))).toEqual(expected);
+    expect(withoutBuffer(() => nonZeroPages(bytes.subarray(1)))).toEqual(nonZeroPages(bytes.subarray(1))); // (unaligned)
+    // The cache: a changed page is compressed again, the others reused; the contents exact.
+    const info = { format: "wasmvisor snapshot", system: "s", partitions: [], clock: 0, instructions: 0, core: "ts", paging: "shadow", created: "" };
+    const cache = new SnapshotCache();
+    const first = await withoutBuffer(() => captureSnapshot(info, { x: 1 }, [bytes], cache))();
+    bytes[130 * 4096 + 9] = 1;
+    const second = await withoutBuffer(() => captureSnapshot(info, { x: 2 }, [bytes], cache))();
+    const again = materialized(await decodeSnapshot(second));
+    expect(Buffer.compare(again.blobs[0], bytes)).toBe(0);
+    expect(again.state).toEqual({ x: 2 });
+    const reused = chunksOf(second).filter((c) => chunksOf(first).some((d) => Buffer.compare(c, d) === 0));
+    expect(reused.length).toBe(chunksOf(second).length - 2); // (all but the state's chunk and region 2's)
   });
 
   it("reads a version 1 file (one gzip stream) and refuses a chunk table that does not match", async () => {
