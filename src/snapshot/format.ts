@@ -145,7 +145,7 @@ export function nonZeroPages(bytes: Uint8Array, from = 0, to = Math.ceil(bytes.l
 }
 
 /** node:zlib when the host is Node (found by a dynamic import bundlers do not follow). */
-interface ZlibOptions { level?: number; maxOutputLength?: number; chunkSize?: number }
+interface ZlibOptions { level?: number; memLevel?: number; maxOutputLength?: number; chunkSize?: number }
 type ZlibCallback = (err: Error | null, out: Uint8Array) => void;
 interface Zlib {
   gzip(data: Uint8Array, options: ZlibOptions, done: ZlibCallback): void;
@@ -170,10 +170,12 @@ function zlibChunk(bytes: number): number {
   return Math.min(4 * 1024 * 1024, Math.max(64 * 1024, bytes + 1024));
 }
 
-/** gzip at level 1: on libuv's thread pool in Node (chunks go concurrently), else a stream. */
+/** gzip at level 1: on libuv's thread pool in Node (chunks go concurrently), else a stream.
+ *  memLevel 9 (a 256 KiB hash table instead of 128 KiB): 12-20 % less CPU for the default
+ *  system's regions, 0.1 % larger (docs/snapshots.md). */
 async function gzip(data: Uint8Array): Promise<Uint8Array> {
   const z = await nodeZlib();
-  if (z) return new Promise((resolve, reject) => z.gzip(data, { level: 1, chunkSize: zlibChunk(data.length) }, (err, out) => (err ? reject(err) : resolve(out))));
+  if (z) return new Promise((resolve, reject) => z.gzip(data, { level: 1, memLevel: 9, chunkSize: zlibChunk(data.length) }, (err, out) => (err ? reject(err) : resolve(out))));
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
