@@ -17,7 +17,7 @@
 // after closing the disks); 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { openSync, writeSync, closeSync, readSync, fstatSync, writeFileSync, renameSync, rmSync, constants as fsConstants } from "node:fs";
+import { openSync, writeSync, closeSync, readSync, fstatSync, statSync, writeFileSync, renameSync, rmSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
@@ -34,7 +34,8 @@ import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec, type Parsed } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
-import { ConfigError, formatDuration, parseDurationValue } from "../config/system.js";
+import { ConfigError, formatDuration, parseDurationValue, type SystemConfig } from "../config/system.js";
+import { guestPathProblem, type GuestFile } from "../loader/cpio.js";
 import { SnapshotError } from "../snapshot/state.js";
 import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
 import type { AddressInfo } from "node:net";
@@ -136,6 +137,7 @@ const RUN_OPTIONS = {
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions in all partitions (status 124)" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time" },
   console: { kind: "value", arg: "NAME", help: "send stdin to partition NAME's console" },
+  "add-file": { kind: "value", repeat: true, arg: "HOST:GUEST", help: "put host file HOST at the absolute path GUEST in the initial root\nfilesystem of the --console partition (or the only one with an initrd);\nmay be given several times (docs/files.md)" },
   input: { kind: "value", arg: "FILE", help: "console input for the --console partition (or the only one), read\nbefore the run starts, instead of stdin" },
   stats: { kind: "flag", help: "print per-partition statistics to stderr at the end" },
   "ipc-slow-path": { kind: "flag", help: "every protected call takes the IPC slow path (for comparisons)" },
@@ -153,7 +155,7 @@ const RUN_OPTIONS = {
 
 /** restore: the run options but those that would change the snapshot's system or debug it. */
 const RESTORE_OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
-  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition", "fast-boot"].includes(name)));
+  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition", "add-file", "fast-boot"].includes(name)));
 
 /** migrate: restore's options, and where to wait for the system. */
 const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
@@ -522,6 +524,9 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   return halt.status;
 }
 
+/** ECMA-48 ED 2 (erase the whole screen), as `clear` and the shell's Ctrl-L print it after CUP. */
+const CLEAR_SCREEN = "\x1b[2J";
+
 /**
  * Console multiplexer: each partition's output goes to stdout as it arrives, every line
  * prefixed with "[name] ". A partial line (a prompt) shows at once; if another partition speaks
@@ -548,8 +553,9 @@ export class ConsoleMux {
       return;
     }
     if (name === this.redraw) {
-      const nl = text.lastIndexOf("\n");
-      this.typed = nl >= 0 ? text.slice(nl + 1) : this.typed + text;
+      // (what is shown since the line began: after the last newline or screen clear)
+      const nl = Math.max(text.lastIndexOf("\n") + 1, text.lastIndexOf(CLEAR_SCREEN) + (text.includes(CLEAR_SCREEN) ? CLEAR_SCREEN.length : 0));
+      this.typed = nl > 0 ? text.slice(nl) : this.typed + text;
     }
     let out = "";
     if (this.current !== name && !this.atLineStart) {
@@ -560,7 +566,8 @@ export class ConsoleMux {
     for (const ch of text) {
       if (this.atLineStart) out += `[${name}] `;
       out += ch;
-      this.atLineStart = ch === "\n";
+      // A screen cleared (the shell's Ctrl-L and `clear`: cursor home, erase) starts a line too.
+      this.atLineStart = ch === "\n" || (ch === "J" && out.endsWith(CLEAR_SCREEN));
     }
     this.write(out);
   }
@@ -634,7 +641,7 @@ interface FastBootStart { file: string; hv: Hypervisor | null }
 
 /** --fast-boot DIR (src/node/fast-boot.ts): the system from its kept snapshot if one matches, or
  *  where to keep one; null when this system cannot be fast-booted (said on stderr). */
-async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module }, io: CliIO): Promise<FastBootStart | null> {
+async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
   const dir = p.options.get("fast-boot");
   if (typeof dir !== "string") return null;
   if (typeof p.options.get("console") !== "string") throw new UsageError("--fast-boot needs --console NAME: the snapshot is taken at that partition's prompt");
@@ -648,7 +655,7 @@ async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean
     return null;
   }
   const paging = (p.options.get("paging") as PagingMode | undefined) ?? "shadow";
-  const file = fastBootFile(dir, sys, fastBootKey(sys, { paging, ipcFastPath: !p.options.has("ipc-slow-path") }));
+  const file = fastBootFile(dir, sys, fastBootKey(sys, { paging, ipcFastPath: !p.options.has("ipc-slow-path"), addFiles: options.addFiles }));
   const bytes = readFastBoot(file);
   if (!bytes) {
     io.stderr(`wasmvisor: fast boot: booting ${sys.config.name}; its prompt is kept in ${dir} for the next start\n`);
@@ -710,6 +717,30 @@ function parseEndpoint(option: string, text: string): { host: string; port: numb
   return { host: m[1] ?? "127.0.0.1", port };
 }
 
+/** --add-file HOST:GUEST...: the files, for the --console partition or the only one with an
+ *  initrd (read now, before anything starts). */
+function addFilesOption(specs: string[], config: SystemConfig, consoleName: string | boolean | undefined): Record<string, GuestFile[]> | undefined {
+  if (specs.length === 0) return undefined;
+  const withInitrd = config.partitions.filter((x) => x.initrd !== undefined).map((x) => x.name);
+  const target = typeof consoleName === "string" ? consoleName : withInitrd.length === 1 ? withInitrd[0] : null;
+  if (target === null) {
+    throw new UsageError(`--add-file: which partition gets the files? ${withInitrd.length === 0 ? "No partition has an initrd" : `Add --console NAME (those with an initrd: ${withInitrd.join(", ")})`}`);
+  }
+  return {
+    [target]: specs.map((spec) => {
+      const at = spec.lastIndexOf(":/");
+      if (at <= 0) throw new UsageError(`--add-file ${spec}: expected HOST:GUEST, GUEST an absolute path (e.g. notes.txt:/root/notes.txt)`);
+      const host = spec.slice(0, at);
+      const path = spec.slice(at + 1);
+      const problem = guestPathProblem(path);
+      if (problem) throw new UsageError(`--add-file ${spec}: the guest path ${problem}`);
+      const data = readRegularFile(host);
+      // (the owner's execute bit carries over: a program added runs)
+      return { path, data, mode: (statSync(host).mode & 0o100) !== 0 ? 0o755 : 0o644 };
+    }),
+  };
+}
+
 async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "migrate" = "run"): Promise<number> {
   const restoring = mode !== "run";
   const taken = takeSnapshotPoints(args);
@@ -750,8 +781,10 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   } else {
     refuseProgram(p.positional[0]);
     sys = loadSystemFile(p.positional[0]);
-    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule }, io);
+    const addFiles = addFilesOption(p.repeated.get("add-file") ?? [], sys.config, p.options.get("console"));
+    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, addFiles }, io);
     hv = fastBoot?.hv ?? new Hypervisor(sys.config, {
+      addFiles,
       core,
       paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
       wasmModule,

@@ -2,8 +2,9 @@
 // snapshot taken at its console's first shell prompt instead of being booted again.
 //
 // The snapshot is kept in DIR under a key: a SHA-256 of everything a run's course depends on —
-// the system description (as validated), the run options that change it (paging, IPC path),
-// every image, kernel and initial RAM disk, every disk's contents, and this build of wasmvisor
+// the system description (as validated), the run options that change it (paging, IPC path,
+// files added to an initrd with --add-file), every image, kernel and initial RAM disk, every
+// disk's contents, and this build of wasmvisor
 // (the Wasm core, the pure-TS core, the host's code). Any change gives another key, so a stale
 // snapshot is never used: the system boots and a new one is written (the older ones of that
 // system are removed). What is restored is exact: it goes on as the booted system would have
@@ -12,7 +13,8 @@
 // The snapshot is written only when nothing can make it differ from a plain boot's prompt:
 // no console input has been given yet (typed-ahead keys would be in it) and no disk has been
 // written (the key holds the disks as they were before the boot). Systems the snapshot cannot
-// carry whole are booted as usual: semihosting directories and RapiLog disks are host state.
+// carry whole are booted as usual: semihosting directories, RapiLog disks and the file agent
+// keep host state a snapshot does not hold.
 //
 // Limits: in --wall-clock mode the guest's clock is the one the first boot read (Linux's date
 // goes on from then, as after a resume from suspend without an RTC update).
@@ -25,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import type { SystemFile } from "./system-file.js";
 import type { PagingMode } from "../api/hypervisor.js";
 import { CORE_WASM_URL } from "../core/core.js";
+import type { GuestFile } from "../loader/cpio.js";
 
 /** The default cache directory: $WASMVISOR_CACHE, else $XDG_CACHE_HOME/wasmvisor/boot, else
  *  ~/.cache/wasmvisor/boot. */
@@ -38,6 +41,9 @@ export function fastBootRefusal(sys: SystemFile): string | null {
   for (const p of sys.config.partitions) {
     if (p.semihosting?.dir !== undefined) return `partition "${p.name}" has a semihosting directory (host state a snapshot does not hold)`;
     if (p.disk?.mode === "rapilog") return `partition "${p.name}" has a RapiLog disk (its log is host state a snapshot does not hold)`;
+    // (the host side of the file agent, src/api/files.ts, is not in a snapshot: a restored
+    // agent that has said hello would not be heard again)
+    if (p.devices.includes("file-agent")) return `partition "${p.name}" has the file agent (its host side is not in a snapshot)`;
   }
   return null;
 }
@@ -59,10 +65,14 @@ function wasmvisorBuild(): string {
 }
 
 /** The key of `sys` run with `options`: see the top of this file. */
-export function fastBootKey(sys: SystemFile, options: { paging: PagingMode; ipcFastPath: boolean }): string {
+export function fastBootKey(sys: SystemFile, options: { paging: PagingMode; ipcFastPath: boolean; addFiles?: Record<string, readonly GuestFile[]> }): string {
   const hash = createHash("sha256");
   hash.update("wasmvisor fast boot 1\0").update(wasmvisorBuild());
   hash.update(JSON.stringify({ config: sys.config, paging: options.paging, ipcFastPath: options.ipcFastPath }));
+  // (files added to an initrd: their names, modes and contents)
+  for (const [name, files] of Object.entries(options.addFiles ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const f of files) hash.update(`\0added\0${name}\0${f.path}\0${f.mode ?? ""}\0${f.data.length}\0`).update(f.data);
+  }
   const base = dirname(sys.file);
   for (const p of sys.config.partitions) {
     for (const f of [p.image, p.kernel, p.initrd]) {
