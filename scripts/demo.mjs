@@ -7,10 +7,12 @@
 // system in wall-clock mode with the terminal attached to the Linux console. As in QEMU's
 // -nographic, Ctrl-C goes to Linux (it interrupts the shell's command) and Ctrl-A is wasmvisor's
 // prefix: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A c opens the monitor (src/cli/terminal.ts,
-// whose one-line hint the command prints after this banner).
+// whose one-line hint the command prints after this banner). Later starts restore the system at
+// its prompt from a snapshot the first one kept (fast boot; `npm start -- --cold` opts out).
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { main } from "../dist/src/cli/main.js";
+import { defaultFastBootDir } from "../dist/src/node/fast-boot.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const build = `${root}guests/linux/build`;
@@ -25,4 +27,10 @@ if (!["Image", "initramfs.cpio", "disk.img"].every((f) => existsSync(`${build}/$
 process.stderr.write(
   "\x1b[1mwasmvisor\x1b[0m: partition \x1b[1mrtos\x1b[0m (a 1 kHz real-time task) beside partition \x1b[1mlinux\x1b[0m.\n" +
   "Type commands to the Linux shell (try: ls /, cat /proc/cpuinfo, ps, forkexec 10, mount -t ext2 /dev/vda /mnt).\n");
-process.exitCode = await main(["run", `${root}examples/default.json`, "--console", "linux", "--wall-clock", ...process.argv.slice(2)]);
+// Fast boot (src/node/fast-boot.ts): the first start keeps a snapshot of the system at Linux's
+// prompt in the cache directory; later starts restore it (the boot transcript and the prompt
+// drawn again) unless anything it depends on changed. `npm start -- --cold` boots every time.
+const args = process.argv.slice(2);
+const cold = args.includes("--cold");
+const fast = cold ? [] : ["--fast-boot", defaultFastBootDir()];
+process.exitCode = await main(["run", `${root}examples/default.json`, "--console", "linux", "--wall-clock", ...fast, ...args.filter((a) => a !== "--cold")]);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { SnapshotError } from "../src/snapshot/state.ts";
-import { readSnapshotInfo, decodeSnapshot, captureSnapshot } from "../src/snapshot/format.ts";
+import { readSnapshotInfo, decodeSnapshot, captureSnapshot, nonZeroPages, SnapshotCache } from "../src/snapshot/format.ts";
 import { vcpuAddr, physmapAddr, V_PRIV, V_MODE, V_IPC_SERVER, V_TLB, PM_TARGET, SCHED_VCPU_COUNT, RAM_HOST_BASE } from "../assembly/layout.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
@@ -21,6 +21,7 @@ import { linuxMissing, defaultSystem, DISK } from "./support/linux.ts";
 import { MemoryDisk, type BlockStorage } from "../src/devices/virtio-blk.ts";
 import type { DiskConfig } from "../src/config/system.ts";
 import { rng as makePrng } from "./support/random-program.ts";
+import { gunzipSync, gzipSync } from "node:zlib";
 
 /** A run's observable results: what each partition printed, how it stopped, what it cost. */
 interface Transcript {
@@ -93,6 +94,26 @@ async function roundTrips(sc: Scenario, seed: number, count: number, paging: "sh
     const { t } = await interrupted(sc, at, from, to, paging);
     expect(t, `snapshot at ${at} of ${total} instructions, ${from} → ${to}`).toEqual(whole);
   }
+}
+
+/** The compressed chunks of a version 2 file (its chunk table read). */
+function chunksOf(file: Uint8Array): Uint8Array[] {
+  const info = readSnapshotInfo(file);
+  const view = new DataView(file.buffer, file.byteOffset + info.headerEnd);
+  const out: Uint8Array[] = [];
+  let at = info.headerEnd + 8 * info.chunks;
+  for (let i = 0; i < info.chunks; i++) {
+    const length = view.getUint32(8 * i, true);
+    out.push(file.subarray(at, at + length));
+    at += length;
+  }
+  return out;
+}
+
+function u32le(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
 }
 
 /** A decoded snapshot with its memory as a byte array (blobs[0]), for tests that change it. */
@@ -171,6 +192,95 @@ describe("snapshot and restore", () => {
     version[8] = 9;
     await refuse(version, /version 9/);
     await expect(Hypervisor.restore(bytes, { core: "ts", paging: "nested" })).rejects.toThrow(/shadow paging/);
+  });
+
+  it("a second snapshot reuses the regions that did not change, and is exact (both cores, across cores)", async () => {
+    const sc = { description: TWO, limit: LIMIT };
+    const whole = await uninterrupted(sc, "wasm");
+    const total = totalInstructions(whole);
+    const wasmModule = await loadWasmModule();
+    for (const [from, to] of [["wasm", "ts"], ["ts", "wasm"]] as const) {
+      const hv = new Hypervisor(TWO, { core: from, wasmModule, loadImage: (i) => guestElf(i) });
+      const output: Record<string, string> = {};
+      watch(hv, output);
+      await hv.run({ maxInsns: Math.floor(total / 5) });
+      const first = await hv.snapshot();
+      await hv.run({ maxInsns: Math.floor(total / 3) });
+      const second = await hv.snapshot(); // (the regions the run left alone come from the first)
+      // The file holds the memory as it is: the same as a snapshot without the cache.
+      const live = (await hv.snapshotParts(false)).blobs[0].slice();
+      expect(Buffer.compare(materialized(await decodeSnapshot(second)).blobs[0], live)).toBe(0);
+      const firstChunks = chunksOf(first);
+      const reused = chunksOf(second).filter((c) => firstChunks.some((d) => Buffer.compare(c, d) === 0));
+      expect(reused.length).toBeGreaterThan(0);
+      expect(reused.length).toBeLessThan(chunksOf(second).length);
+      // A restored system's first snapshot starts from the file's regions.
+      const restored = await Hypervisor.restore(second, { core: to, wasmModule });
+      watch(restored, output);
+      await restored.run({ maxInsns: Math.floor(total / 2) });
+      const third = await restored.snapshot();
+      expect(chunksOf(third).some((c) => chunksOf(second).some((d) => Buffer.compare(c, d) === 0))).toBe(true);
+      const last = await Hypervisor.restore(third, { core: from, wasmModule });
+      watch(last, output);
+      await last.run({ maxInsns: LIMIT });
+      expect(transcript(last, output), `${from} → ${to}`).toEqual(whole);
+    }
+  });
+
+  it("without Node's Buffer (as in browsers) the zero-page scan and the region cache give the same file contents", async () => {
+    const bytes = new Uint8Array(300 * 4096 + 100); // (the last page cut short)
+    for (const at of [5, 63 * 4096 + 4095, 64 * 4096, 130 * 4096 + 2048, 299 * 4096 + 7, 300 * 4096 + 99]) bytes[at] = 0x5a;
+    const expected = [0, 63, 64, 130, 299, 300];
+    expect(nonZeroPages(bytes)).toEqual(expected);
+    /** `f` as in a browser: no Buffer (only around synchronous calls: vitest itself needs it). */
+    const withoutBuffer = <T>(f: () => T): T => {
+      const saved = globalThis.Buffer;
+      (globalThis as { Buffer?: unknown }).Buffer = undefined;
+      try {
+        return f();
+      } finally {
+        globalThis.Buffer = saved;
+      }
+    };
+    expect(withoutBuffer(() => nonZeroPages(bytes))).toEqual(expected);
+    expect(withoutBuffer(() => nonZeroPages(bytes.subarray(1)))).toEqual(nonZeroPages(bytes.subarray(1))); // (unaligned)
+    // The cache: a changed page is compressed again, the others reused; the contents exact.
+    const info = { format: "wasmvisor snapshot", system: "s", partitions: [], clock: 0, instructions: 0, core: "ts", paging: "shadow", created: "" };
+    const cache = new SnapshotCache();
+    const first = await withoutBuffer(() => captureSnapshot(info, { x: 1 }, [bytes], cache))();
+    bytes[130 * 4096 + 9] = 1;
+    const second = await withoutBuffer(() => captureSnapshot(info, { x: 2 }, [bytes], cache))();
+    const again = materialized(await decodeSnapshot(second));
+    expect(Buffer.compare(again.blobs[0], bytes)).toBe(0);
+    expect(again.state).toEqual({ x: 2 });
+    const reused = chunksOf(second).filter((c) => chunksOf(first).some((d) => Buffer.compare(c, d) === 0));
+    expect(reused.length).toBe(chunksOf(second).length - 2); // (all but the state's chunk and region 2's)
+  });
+
+  it("reads a version 1 file (one gzip stream) and refuses a chunk table that does not match", async () => {
+    const hv = new Hypervisor(TWO, { core: "wasm", wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
+    await hv.run({ maxInsns: 40_000 });
+    const bytes = await hv.snapshot();
+    const info = readSnapshotInfo(bytes);
+    expect(info.version).toBe(2);
+    // Version 1, written as that version's writer wrote it: the same payload as one gzip stream.
+    const payload = Buffer.concat(chunksOf(bytes).map((c) => gunzipSync(c)));
+    const { version: _v, chunks: _n, headerEnd: _e, ...rest } = info;
+    const compressed = gzipSync(payload, { level: 1 });
+    const header = Buffer.from(JSON.stringify({ ...rest, payloadBytes: payload.length, compressedBytes: compressed.length }));
+    const v1 = Buffer.concat([Buffer.from("WVSNAP\r\n"), u32le(1), u32le(header.length), header, compressed]);
+    const a = await Hypervisor.restore(bytes, { core: "ts" });
+    const b = await Hypervisor.restore(v1, { core: "ts" });
+    await a.run({ maxInsns: LIMIT });
+    await b.run({ maxInsns: LIMIT });
+    expect(b.stats()).toEqual(a.stats());
+    // A chunk table entry changed: the sizes no longer add up.
+    const table = bytes.slice();
+    new DataView(table.buffer).setUint32(info.headerEnd + 4, 7, true);
+    await expect(Hypervisor.restore(table, { core: "ts" })).rejects.toThrow(/chunk table does not match/);
+    const tooMany = bytes.slice();
+    const h = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(bytes.subarray(16, info.headerEnd)).toString()), chunks: 1e9 }));
+    await expect(Hypervisor.restore(Buffer.concat([tooMany.subarray(0, 12), u32le(h.length), h, tooMany.subarray(info.headerEnd)]), { core: "ts" })).rejects.toThrow(/chunks is not valid|chunk table/);
   });
 
   it("refuses crafted files (well-formed, but a state no run reaches) before anything runs", async () => {

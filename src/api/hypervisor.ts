@@ -48,7 +48,7 @@ import { ByteRing } from "../devices/byte-queue.js";
 
 /** Console output kept per partition for a snapshot to redraw a terminal with. */
 export const CONSOLE_HISTORY = 64 * 1024;
-import { captureSnapshot, decodeSnapshot, type SnapshotInfo, type SnapshotContents } from "../snapshot/format.js";
+import { captureSnapshot, decodeSnapshot, SnapshotCache, type SnapshotInfo, type SnapshotContents } from "../snapshot/format.js";
 import { checkCoreState } from "../snapshot/core-check.js";
 import { userDeviceProblem, type UserDevice } from "../devices/user-device.js";
 import { initrdWithFiles, newcArchive, type GuestFile } from "../loader/cpio.js";
@@ -1126,6 +1126,9 @@ export class Hypervisor {
     return out;
   }
 
+  /** The regions of the last snapshot, compressed: the next one compresses only what changed. */
+  private readonly snapshotCache = new SnapshotCache();
+
   /** The state of a snapshot, captured synchronously once the fingerprints are known; with
    *  `pack` its memory's non-zero pages are copied out at once, for encode() to write. */
   private async capture(pack: boolean, withDisks = true): Promise<{ info: SnapshotInfo; state: StateValue; blobs: Uint8Array[]; encode: (() => Promise<Uint8Array>) | null }> {
@@ -1158,7 +1161,7 @@ export class Hypervisor {
       description, paging: info.paging, ipcFastPath: this.options.ipcFastPath !== false,
       images: hashes, disks, host: this.saveHostState(),
     } as StateValue;
-    return { info, state, blobs, encode: pack ? captureSnapshot(info, state, blobs) : null };
+    return { info, state, blobs, encode: pack ? captureSnapshot(info, state, blobs, this.snapshotCache) : null };
   }
 
   // ── Dirty pages (live migration: src/node/migrate.ts) ───────────────────────────────────
@@ -1271,6 +1274,8 @@ export class Hypervisor {
     });
     hv.starting = hv.build({ memory: inCore ? null : contents.blobs[0], state: r.child("host"), disks });
     await hv.starting;
+    // (its next snapshot compresses only the regions that differ from this file's)
+    if (contents.regions) hv.snapshotCache.seed(contents.regions);
     return hv;
   }
 

@@ -32,14 +32,16 @@ import { TerminalKeys, TERMINAL_HINT, type TerminalHost } from "./terminal.js";
 import { readRegularFile, HostFileError } from "../node/host-file.js";
 import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
-import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
+import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec, type Parsed } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
 import { ConfigError, formatDuration, parseDurationValue, type SystemConfig } from "../config/system.js";
 import { guestPathProblem, MAX_GUEST_FILE_BYTES, type GuestFile } from "../loader/cpio.js";
 import { SnapshotError } from "../snapshot/state.js";
 import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
 import type { AddressInfo } from "node:net";
-import { loadSystemFile, MAX_DESCRIPTION_BYTES } from "../node/system-file.js";
+import { loadSystemFile, MAX_DESCRIPTION_BYTES, type SystemFile } from "../node/system-file.js";
+import { fastBootKey, fastBootFile, fastBootRefusal, readFastBoot, writeFastBoot } from "../node/fast-boot.js";
+import type { BlockStorage } from "../devices/virtio-blk.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
@@ -148,11 +150,12 @@ const RUN_OPTIONS = {
   "migrate-to": { kind: "value", arg: "HOST:PORT", help: "move the running system to `wasmvisor migrate --listen PORT` there (live\nmigration: pre-copy while it runs, then a short stop); this process ends" },
   "migrate-at": { kind: "value", arg: "WHEN", help: "when --migrate-to begins: instructions or virtual time as --snapshot-at\n(default: at once)" },
   "snapshot-on-exit": { kind: "value", arg: "FILE", help: "write a snapshot to FILE when the run ends (also after Ctrl-C or a\n--max-insns limit), to go on later with `wasmvisor restore FILE`" },
+  "fast-boot": { kind: "value", arg: "DIR", help: "start from the snapshot kept in DIR of this system at its --console's\nfirst prompt, if one matches the description, its images and disks and\nthis build exactly; else boot, and keep one there at the prompt" },
 } satisfies Record<string, OptionSpec>;
 
 /** restore: the run options but those that would change the snapshot's system or debug it. */
 const RESTORE_OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
-  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition", "add-file"].includes(name)));
+  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition", "add-file", "fast-boot"].includes(name)));
 
 /** migrate: restore's options, and where to wait for the system. */
 const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
@@ -649,6 +652,80 @@ async function writeSnapshot(hv: Hypervisor, file: string, io: CliIO): Promise<v
   io.stderr(`wasmvisor: snapshot written to ${file} (${bytes.length} bytes; ${s.instructions} instructions, virtual time ${formatDuration(s.cycles, hv.config.cyclesPerTick)})\n`);
 }
 
+/** --fast-boot: the file its snapshot is kept in, and the system restored from it (null: boot,
+ *  and keep one at the prompt). */
+interface FastBootStart { file: string; hv: Hypervisor | null }
+
+/** --fast-boot DIR (src/node/fast-boot.ts): the system from its kept snapshot if one matches, or
+ *  where to keep one; null when this system cannot be fast-booted (said on stderr). */
+async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
+  const dir = p.options.get("fast-boot");
+  if (typeof dir !== "string") return null;
+  if (typeof p.options.get("console") !== "string") throw new UsageError("--fast-boot needs --console NAME: the snapshot is taken at that partition's prompt");
+  for (const o of ["gdb", "migrate-to"]) {
+    if (p.options.has(o)) throw new UsageError(`--fast-boot and --${o} do not go together (the system would not start as booted)`);
+  }
+  if (snapshotPoints) throw new UsageError("--fast-boot and --snapshot-at do not go together (the instructions counted are not the boot's)");
+  const refusal = fastBootRefusal(sys);
+  if (refusal) {
+    io.stderr(`wasmvisor: --fast-boot: booting: ${refusal}\n`);
+    return null;
+  }
+  const paging = (p.options.get("paging") as PagingMode | undefined) ?? "shadow";
+  const file = fastBootFile(dir, sys, fastBootKey(sys, { paging, ipcFastPath: !p.options.has("ipc-slow-path"), addFiles: options.addFiles }));
+  const bytes = readFastBoot(file);
+  if (!bytes) {
+    io.stderr(`wasmvisor: fast boot: booting ${sys.config.name}; its prompt is kept in ${dir} for the next start\n`);
+    return { file, hv: null };
+  }
+  const t0 = performance.now();
+  const opened: BlockStorage[] = [];
+  try {
+    const hv = await Hypervisor.restore(bytes, {
+      ...options, paging, wallClock: p.options.has("wall-clock"), file: sys.file, loadImage: sys.loadImage, openSemihostDir: sys.openSemihostDir,
+      // The disks are the files again (what the guest writes stays, as after a boot); the key
+      // held their contents, checked once more now that they are open.
+      restoreDisk: (disk, contents) => {
+        const d = sys.openDisk(disk);
+        opened.push(d);
+        const now = new Uint8Array(d.size);
+        d.read(0, now);
+        if (now.length !== contents.length || Buffer.compare(now, contents) !== 0) throw new SnapshotError(`${disk.file} changed since the snapshot was kept`);
+        return d;
+      },
+    });
+    io.stderr(`wasmvisor: fast boot: ${sys.config.name} restored at its prompt in ${(performance.now() - t0).toFixed(0)} ms from ${file}\n`);
+    return { file, hv };
+  } catch (err) {
+    if (!(err instanceof SnapshotError)) throw err;
+    for (const d of opened) d.close?.();
+    io.stderr(`wasmvisor: fast boot: the kept snapshot cannot be used (${err.message}): booting ${sys.config.name}\n`);
+    rmSync(file, { force: true });
+    return { file, hv: null };
+  }
+}
+
+/** Keep a snapshot of `hv` in `file` once partition `name` shows a shell prompt ("# " or "$ "
+ *  at the start of a line), unless console input was given or a disk written before. */
+function keepAtPrompt(hv: Hypervisor, name: string, file: string, inputGiven: () => boolean, say: (text: string) => void): { written: Promise<void> } {
+  let tail = "";
+  let done = false;
+  const kept = { written: Promise.resolve() };
+  hv.on("output", (e) => {
+    if (done || e.partition !== name) return;
+    tail = (tail + Buffer.from(e.data).toString("latin1")).slice(-16);
+    if (!/\n[#$] $/.test(tail)) return;
+    done = true;
+    // (between two steps of the run, as Ctrl-A s; nothing typed can come in between)
+    setImmediate(() => {
+      if (inputGiven() || hv.stats().partitions.some((ps) => (ps.disk?.writes ?? 0) > 0)) return;
+      kept.written = hv.snapshot().then((bytes) => writeFastBoot(file, bytes))
+        .catch((err) => say(`wasmvisor: fast boot: the snapshot at the prompt was not kept: ${err instanceof Error ? err.message : String(err)}\n`));
+    });
+  });
+  return kept;
+}
+
 /** HOST:PORT or PORT (host 127.0.0.1) of --migrate-to / --listen. */
 function parseEndpoint(option: string, text: string): { host: string; port: number } {
   const m = /^(?:(.+):)?(\d{1,5})$/.exec(text);
@@ -698,6 +775,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
   let hv: Hypervisor;
   let sys: ReturnType<typeof loadSystemFile> | null = null;
+  let fastBoot: FastBootStart | null = null;
   if (restoring) {
     for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
       if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
@@ -722,7 +800,8 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     refuseProgram(p.positional[0]);
     sys = loadSystemFile(p.positional[0]);
     const addFiles = addFilesOption(p.repeated.get("add-file") ?? [], sys.config, p.options.get("console"));
-    hv = new Hypervisor(sys.config, {
+    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, addFiles }, io);
+    hv = fastBoot?.hv ?? new Hypervisor(sys.config, {
       addFiles,
       core,
       paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
@@ -783,6 +862,8 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   }
   const recorder = traceFd === null ? null : new TraceRecorder(hv);
 
+  let inputGiven = false; // (console input given: no fast-boot snapshot is taken after it)
+  let keptAtPrompt: { written: Promise<void> } | null = null;
   let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
   let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
   let input: ConsoleInput | null = null;
@@ -815,13 +896,26 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       io.stderr(TERMINAL_HINT);
       mux.redraw = consoleName; // (other partitions' lines never tear the line being typed)
     }
+    if (fastBoot?.hv) {
+      // The consoles as the boot left them (the last 64 KiB of each): the other partitions',
+      // then the transcript of the --console one, ending with its prompt (after the terminal's
+      // hint, as a boot shows it, and through the multiplexer, which then knows the prompt as
+      // the line being typed).
+      for (const name of [...config.partitions.map((x) => x.name).filter((x) => x !== consoleName), consoleName]) {
+        const history = hv.consoleHistory(name);
+        if (history.length > 0) mux.output(name, history);
+      }
+    }
     const cons = hv.console(consoleName);
     // In pieces: a console's write spreads its bytes into an argument list (see the fuzzing
     // notes in the README), which a file of megabytes would overflow.
     for (let off = 0; off < input.initial.length; off += INPUT_PIECE) cons.write(input.initial.subarray(off, off + INPUT_PIECE));
+    if (input.initial.length > 0) inputGiven = true;
     unsubscribe = input.onData((bytes) => {
+      inputGiven = true;
       for (let off = 0; off < bytes.length; off += INPUT_PIECE) cons.write(bytes.subarray(off, off + INPUT_PIECE));
     });
+    if (fastBoot && !fastBoot.hv) keptAtPrompt = keepAtPrompt(hv, consoleName, fastBoot.file, () => inputGiven, (t) => { mux.end(); io.stderr(t); });
   }
   // From before the disks are opened (start()) until they are closed, SIGINT, SIGTERM and SIGHUP
   // end the run cleanly, so that what the guest was told is durable is in the files.
@@ -881,6 +975,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     }
     if (result === undefined && !migrated) result = await runTo({ maxInsns });
     if (typeof onExit === "string" && result) await writeSnapshot(hv, onExit, io);
+    await keptAtPrompt?.written; // (taken at the prompt already: only its writing may be left)
   } finally {
     // The disks first (RapiLog's buffer persisted, files closed), with the handlers still in
     // place: a second signal during the final sync must not kill the process half-way, and
