@@ -914,8 +914,10 @@ export class Hypervisor {
   work(): number {
     let n = 0;
     for (let i = 0; i < this.boards.length; i++) {
-      const v = vcpuAddr(i);
-      n += (this.words[(v + V_STAT_CYCLES_HI) >> 2] >>> 0) * 0x1_0000_0000 + (this.words[(v + V_STAT_CYCLES_LO) >> 2] >>> 0);
+      for (const hart of this.hartVcpus[i]) {
+        const v = vcpuAddr(hart);
+        n += (this.words[(v + V_STAT_CYCLES_HI) >> 2] >>> 0) * 0x1_0000_0000 + (this.words[(v + V_STAT_CYCLES_LO) >> 2] >>> 0);
+      }
     }
     return n;
   }
@@ -1011,10 +1013,14 @@ export class Hypervisor {
   /** Statistics: instructions, exits by kind, paging work and time per partition. */
   stats(): HypervisorStats {
     const w = this.words;
-    const word = (a: number) => w[a >> 2] >>> 0;
-    const pair = (lo: number, hi: number) => word(hi) * 0x1_0000_0000 + word(lo);
+    // (An SMP partition's figures are the sums over its harts.)
+    const sum = (i: number, at: (v: number) => number) => this.hartVcpus[i].reduce((n, hart) => n + at(vcpuAddr(hart)), 0);
+    const word1 = (a: number) => w[a >> 2] >>> 0;
+    const pair1 = (lo: number, hi: number) => word1(hi) * 0x1_0000_0000 + word1(lo);
     const parts = this.config.partitions.map((p, i): PartitionStats => {
-      const v = vcpuAddr(i);
+      const v = 0; // (the fields below are offsets into each hart's block, summed)
+      const word = (a: number) => sum(i, (h) => word1(h + a));
+      const pair = (lo: number, hi: number) => sum(i, (h) => pair1(h + lo, h + hi));
       return {
         name: p.name,
         instructions: pair(v + V_STAT_RETIRED_LO, v + V_STAT_RETIRED_HI),
@@ -1036,16 +1042,16 @@ export class Hypervisor {
       cycles,
       seconds: cycles / this.cyclesPerSecond,
       instructions: parts.reduce((n, p) => n + p.instructions, 0),
-      worldSwitches: word(SYS_STAT_SWITCHES),
-      exits: { mmio: word(SYS_STAT_MMIO), sbi: word(SYS_STAT_SBI) },
+      worldSwitches: word1(SYS_STAT_SWITCHES),
+      exits: { mmio: word1(SYS_STAT_MMIO), sbi: word1(SYS_STAT_SBI) },
       ipc: {
-        calls: word(SYS_STAT_IPC_CALLS), fastCalls: word(SYS_STAT_IPC_FAST_CALLS),
-        fastReplies: word(SYS_STAT_IPC_FAST_REPLIES), notifications: word(SYS_STAT_IPC_NOTIFIES),
+        calls: word1(SYS_STAT_IPC_CALLS), fastCalls: word1(SYS_STAT_IPC_FAST_CALLS),
+        fastReplies: word1(SYS_STAT_IPC_FAST_REPLIES), notifications: word1(SYS_STAT_IPC_NOTIFIES),
       },
       switchEvents: { emitted: this.switchesEmitted, lost: this.switchesLost },
-      tlbFills: word(SYS_STAT_TLB_FILLS),
-      walks: word(SYS_STAT_WALKS),
-      shadowHits: word(SYS_STAT_SHADOW_HITS),
+      tlbFills: word1(SYS_STAT_TLB_FILLS),
+      walks: word1(SYS_STAT_WALKS),
+      shadowHits: word1(SYS_STAT_SHADOW_HITS),
       partitions: parts,
     };
   }

@@ -52,12 +52,14 @@ export interface LinuxOptions {
   /** Boot the QEMU way: wasmvisor's SBI firmware (guests/firmware) in a machine-mode partition
    *  starts the kernel, instead of a supervisor-mode partition (with partner null only). */
   firmware?: boolean;
+  /** Harts of the Linux partition (default 1; docs/smp.md). */
+  harts?: number;
 }
 
 export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; harts?: number } = {}): object {
   return {
     name: "linux",
     ...(o.firmware ? { firmware: guestPath("firmware"), kernel: KERNEL } : { image: KERNEL, mode: "supervisor" }),
@@ -65,6 +67,7 @@ export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: 
     devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
     ...(o.disk ? { disk: o.disk } : {}),
+    ...(o.harts ? { harts: o.harts } : {}),
     ...(o.mailbox ? { mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] } : {}),
   };
 }
@@ -76,7 +79,7 @@ export const RTOS = {
 };
 
 /** The default system (examples/default.json) with the given Linux options. */
-export function defaultSystem(o: { disk?: DiskOption; ram?: string; bootargs?: string; paging?: string } = {}): object {
+export function defaultSystem(o: { disk?: DiskOption; ram?: string; bootargs?: string; paging?: string; harts?: number } = {}): object {
   return {
     memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
     partitions: [RTOS, linuxPartition({ ...o, mailbox: true })],
