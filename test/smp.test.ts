@@ -118,6 +118,27 @@ describe("an SMP partition beside another", () => {
   });
 });
 
+describe("SBI on two harts (guests/sbi/smp-s.S)", () => {
+  it("HSM start/stop/restart, remote fences that really flush hart 1, IPIs: same on both cores, either paging", async () => {
+    const wasmModule = await loadWasmModule();
+    const results: unknown[] = [];
+    for (const core of CORES) {
+      for (const paging of ["shadow", "nested"] as const) {
+        const hv = new Hypervisor({ partitions: [{ name: "s", image: "smp-s", mode: "supervisor", ram: "1M", harts: 2 }] },
+          { core, paging, wasmModule, loadImage: (i) => guestElf(i) });
+        let out = "";
+        hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+        await hv.run({ maxInsns: 10_000_000 });
+        expect(out, `${core}, ${paging}`).toBe("smp-s: PASS\n");
+        expect(hv.halted[0], `${core}, ${paging}`).toMatchObject({ kind: "shutdown", status: 0 });
+        results.push({ paging, instructions: hv.stats().partitions[0].instructions });
+      }
+    }
+    expect(results.slice(2)).toEqual(results.slice(0, 2));
+    console.log(`smp-s: ${JSON.stringify(results.slice(0, 2))}`);
+  });
+});
+
 const missing = linuxMissing();
 
 describe.skipIf(missing !== null)(`Linux SMP beside the RTOS${missing ? ` (skipped: ${missing})` : ""}`, () => {
