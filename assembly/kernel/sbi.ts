@@ -300,7 +300,7 @@ export function sbiCall(vcpu: i32): i32 {
             store32(vcpu + V_WFI, 1);
             ret(SBI_SUCCESS, 0);
           } else {
-            ret(u32(a0) < 0x80000000 ? SBI_ERR_INVALID_PARAM : SBI_ERR_NOT_SUPPORTED, 0);
+            ret(a0 == i32(0x80000000) ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM, 0);
           }
           break;
         default: ret(SBI_ERR_NOT_SUPPORTED, 0); break;
@@ -352,14 +352,15 @@ export function wvcall(vcpu: i32): i32 {
 function hypercall(vcpu: i32, fid: i32): i32 {
   switch (fid) {
     case 0: ret(SBI_SUCCESS, 1); return SBI_CONTINUE;
-    case 1: ret(SBI_SUCCESS, load32(SYS_CUR_VCPU)); return SBI_CONTINUE;
+    case 1: ret(SBI_SUCCESS, smpLeader(load32(SYS_CUR_VCPU))); return SBI_CONTINUE; // (the partition: its hart 0's vCPU)
     case 2:
       setReg(10, SBI_SUCCESS); // (no value: a1 is left alone, as the SDK promises)
       store32(SYS_YIELDED, 1);
       return SBI_YIELD;
     case FID_NOTIFY:
-      // The host raises the other end's channel interrupt (a PLIC source of its board).
-      if (ipcNotifyAllowed(load32(SYS_CUR_VCPU), reg(10))) {
+      // The host raises the other end's channel interrupt (a PLIC source of its board). Any
+      // hart of a partition may notify on its channels (they are its hart 0's).
+      if (ipcNotifyAllowed(smpLeader(load32(SYS_CUR_VCPU)), reg(10))) {
         hostCall(EID_WASMVISOR, FID_NOTIFY, RESULT_ERROR);
       } else {
         setReg(10, SBI_ERR_INVALID_PARAM);

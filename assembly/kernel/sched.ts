@@ -34,7 +34,7 @@ import { counterAdd } from "./counters";
 import { vcpuSwitch } from "./vcpu";
 import { ipcRunner, ipcPassive, ipcServerHalted } from "./ipc";
 import { timelineRecord } from "./timeline";
-import { smpHarts, smpPick, smpTimerCheck, smpTimerNext, smpSliceLimit, smpCharge } from "./smp";
+import { smpHarts, smpPick, smpTimerCheck, smpTimerNext, smpSliceLimit, smpCharge, smpEndTurn } from "./smp";
 
 /** Clock value at which the current major frame started, and the last partition that ran. */
 const SCHED_FRAME_START_LO: i32 = SCHED_BASE + 0x10;
@@ -256,7 +256,10 @@ export function hvRun(budget: i32): i32 {
     const reason = run(slice);
     const consumed = i32(load32(SYS_RETIRED) + load32(SYS_TRAPS));
     spent = i32(spent + consumed);
-    if (smp) smpCharge(best, consumed);
+    if (smp) {
+      smpCharge(best, consumed);
+      if (load32(SYS_YIELDED) != 0) smpEndTurn(best);
+    }
     const left = i32(load32(SCHED_TURN_LEFT) - consumed);
     store32(SCHED_TURN_LEFT, left);
     if ((peers && quantum > 0 && left <= 0) || load32(SYS_YIELDED) != 0) store32(SCHED_TURN, -1); // the turn is over

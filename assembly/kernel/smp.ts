@@ -125,3 +125,8 @@ export function smpCharge(leader: i32, cycles: i32): void {
   const l = vcpuAddr(leader);
   store32(l + V_HART_LEFT, i32(load32(l + V_HART_LEFT) - cycles));
 }
+
+/** The running hart gave up its turn (the yield hypercall): the next runnable hart goes on. */
+export function smpEndTurn(leader: i32): void {
+  if (smpHarts(leader) > 1) store32(vcpuAddr(leader) + V_HART_LEFT, 0);
+}

@@ -3,7 +3,8 @@
 # SFENCE.VMA (RFENCE) really drops the translation hart 1 cached while hart 0 remapped its page
 # (without the fence hart 1 still sees the old page: its own TLB and shadow table); IPIs raise
 # SSIP on the harts named, and masks naming a hart that does not exist are refused.
-# Hart 1 only stores what it saw; hart 0 checks everything and prints.
+# Hart 1 prints one line through the SBI console and asks which partition it is in (the wasmvisor
+# hypercall); otherwise it only stores what it saw: hart 0 checks everything and prints.
 #include "test.h"
 TEST_NAME("smp-s")
 
@@ -19,6 +20,7 @@ TEST_NAME("smp-s")
 #define EID_HSM 0x48534d
 #define EID_IPI 0x735049
 #define EID_RFENCE 0x52464e43
+#define EID_WASMVISOR 0x08574d56
 #define ERR_INVALID_PARAM -3
 #define ERR_ALREADY_AVAILABLE -6
 
@@ -89,6 +91,10 @@ test_main:
   CHECK(11, t2, 0)                # started with translation off
   lw t2, h1_seen
   CHECK(12, t2, 0xaaaa)           # hart 1 read pageA through VA
+  li a0, 0
+  SBI(EID_WASMVISOR, 1)           # this partition's number
+  lw t2, h1_partition
+  CHECK_REG(28, t2, a1)           # hart 1 is in the same partition
 
   # ── Remap VA to pageB, fence only here: hart 1 keeps its cached translation ──
   PTE_AT(pageB, V | R | W | A | D)
@@ -196,6 +202,10 @@ hart1_entry:
   li t0, VA
   lw t2, 0(t0)                     # caches VA → pageA
   sw t2, h1_seen, t1
+  la a0, m_hart1
+  call print_str                   # the SBI console reads the caller's registers
+  SBI(EID_WASMVISOR, 1)
+  sw a1, h1_partition, t0
   li t0, 1
   sw t0, h1_step, t1
   # (step 2: read again without a fence; 3 and 4: after remote fences)
@@ -258,6 +268,8 @@ h1_a0:      .word -1
 h1_a1:      .word -1
 h1_satp:    .word -1
 h1_seen:    .word 0
+h1_partition: .word -1
+m_hart1:    .asciz "smp-s: hart 1 started\n"
   .align 12
 root:       .space 4096
 l0:         .space 4096

@@ -368,7 +368,7 @@ export class Hypervisor {
           // (Only hart 0 of a partition holds its channels: kernel/ipc.ts refuses the others'.)
           const v = this.partitionOf(vcpu);
           if (this.tracingExits) this.hypercallExit(v, e, f);
-          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
+          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].callerRegister(10));
           else this.boards[v].hypercall(e, f);
         },
       },

@@ -319,7 +319,7 @@ export class Board {
         memory: this.memory,
         translating: () => this.translating(),
         translate: (va) => this.debugTranslate(va),
-        register: (r) => this.register(r),
+        register: (r) => this.callerRegister(r),
         files: sh.files,
         output: (bytes) => { for (const b of bytes) this.emit(b); },
         input: () => this.takeInput(),
@@ -732,7 +732,13 @@ export class Board {
     this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r] = value | 0;
   }
 
-  /** Read a register of this board's hart. */
+  /** A register of the hart that is making a hypercall (or a device access) now: the running
+   *  vCPU, whichever of this board's harts it is (SMP: docs/smp.md). */
+  callerRegister(r: number): number {
+    return this.words[(HART_X >> 2) + r];
+  }
+
+  /** Read a register of this board's hart (hart 0: the one the debugger sees). */
   register(r: number): number {
     const running = this.words[SYS_CUR_VCPU >> 2] === this.index;
     return this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r];
@@ -1006,7 +1012,7 @@ export class Board {
         // published the call's exact time in SYS_NOW, as for a device access.
         this.o.time.inMmio = true;
         try {
-          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.register(11)) | 0;
+          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.callerRegister(11)) | 0;
         } finally {
           this.o.time.inMmio = false;
         }
@@ -1024,7 +1030,7 @@ export class Board {
       W[SYS_HC_ERROR >> 2] = error;
       W[SYS_HC_VALUE >> 2] = value;
     };
-    const a = (r: number) => this.register(r);
+    const a = (r: number) => this.callerRegister(r);
     if (eid === 0x01) {
       this.emit(a(10) & 0xff);
       result(0, 0);
