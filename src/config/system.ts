@@ -11,7 +11,7 @@
 import { DEVICE_WINDOWS, BOARD_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
 import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
 import { DEFAULT_RTC_EPOCH } from "../devices/goldfish-rtc.js";
-import { PHYSMAP_MAX, HARTS_MAX } from "../../assembly/layout.js";
+import { PHYSMAP_MAX, HARTS_MAX as CORE_HARTS_MAX } from "../../assembly/layout.js";
 import { BOOT_ROM_BASE, BOOT_ROM_SIZE } from "../loader/firmware-boot.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
@@ -237,8 +237,9 @@ export class ConfigError extends Error {
 }
 
 export const MAX_PARTITIONS = 8;
-/** Most harts of a partition, and of the whole system (assembly/layout.ts: a vCPU each). */
-export { HARTS_MAX };
+/** Most harts of a partition, and of the whole system (assembly/layout.ts: a vCPU each). (A
+ *  number here, so the package's declarations need not describe the core's layout.) */
+export const HARTS_MAX: number = CORE_HARTS_MAX;
 
 /**
  * Where each partition's harts are in the core: hart 0 of partition i is vCPU i; the other harts
