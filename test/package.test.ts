@@ -51,7 +51,7 @@ describe("the npm package", () => {
 
   it("is used from Node: the library on both cores, the Node adapter, and the bin", () => {
     const script = `
-      import { Hypervisor, Machine, validateSystem, ConfigError } from "wasmvisor";
+      import { Hypervisor, Machine, validateSystem, ConfigError, FileAgentError, newcArchive } from "wasmvisor";
       import { openSystem } from "wasmvisor/node";
       import { readFileSync } from "node:fs";
       import { fileURLToPath } from "node:url";
@@ -83,6 +83,9 @@ describe("the npm package", () => {
       const two = openSystem(pkg + "examples/two-guests.json");
       result.two = (await two.run({ maxInsns: 20_000_000 })).partitions.map((p) => p.name + ":" + p.halt?.kind);
       try { validateSystem({ partitions: [] }); } catch (e) { result.error = e instanceof ConfigError ? e.message : "other"; }
+      // Files (docs/files.md; the package has no Linux images, so the agent's part is its errors).
+      result.cpio = new TextDecoder().decode(newcArchive([{ path: "/a", data: new Uint8Array(1) }]).subarray(0, 6));
+      try { await hv2.runUntil(hv2.files("hello").read("/x")); } catch (e) { result.noAgent = e instanceof FileAgentError ? e.code : String(e); }
       console.log(JSON.stringify(result));
     `;
     writeFileSync(join(app, "use.mjs"), script);
@@ -96,6 +99,8 @@ describe("the npm package", () => {
     expect(got.word).toHaveLength(4);
     expect(got.pcInRam).toBe(true);
     expect(got.restored).toEqual({ text: HELLO, status: 0, history: true });
+    expect(got.cpio).toBe("070701");
+    expect(got.noAgent).toBe("no-agent");
 
     const cli = spawnSync(join(app, "node_modules/.bin/wasmvisor"), ["run-elf", join(app, "node_modules/wasmvisor/guests/bin/hello.elf")], { encoding: "utf8" });
     expect(cli.status, cli.stderr).toBe(0);
@@ -108,7 +113,7 @@ describe("the npm package", () => {
       files: ["embed.ts"],
     }));
     writeFileSync(join(app, "embed.ts"), `
-      import { Hypervisor, MemoryDisk, type HypervisorStats, type SystemDescription, type UserDevice } from "wasmvisor";
+      import { Hypervisor, MemoryDisk, type HypervisorStats, type SystemDescription, type UserDevice, type GuestDirEntry, type GuestFile } from "wasmvisor";
       import { openSystem, RapilogDisk } from "wasmvisor/node";
       const description: SystemDescription = { partitions: [{ name: "a", image: "a.elf" }] };
       const hv = new Hypervisor(description, { core: "ts", loadImage: () => new Uint8Array(0) });
@@ -118,7 +123,11 @@ describe("the npm package", () => {
       const withDevice = new Hypervisor(description, { core: "ts", loadImage: () => new Uint8Array(0), devices: { a: [device] } });
       const memory: Uint8Array | null = withDevice.readMemory("a", 0x80000000, 4);
       const saved: Promise<Uint8Array> = withDevice.snapshot();
-      export { stats, disk, openSystem, RapilogDisk, memory, saved };
+      const added: GuestFile = { path: "/root/x", data: new Uint8Array(1), mode: 0o755 };
+      const withFiles = new Hypervisor(description, { core: "ts", loadImage: () => new Uint8Array(0), addFiles: { a: [added] } });
+      const listing: Promise<GuestDirEntry[]> = withFiles.runUntil(withFiles.files("a").list("/"));
+      const written: Promise<void> = withFiles.files("a").write("/root/y", "text", { mode: 0o600 });
+      export { stats, disk, openSystem, RapilogDisk, memory, saved, listing, written };
       // @ts-expect-error: the core is "wasm" or "ts"
       new Hypervisor(description, { core: "arm", loadImage: () => new Uint8Array(0) });
     `);
