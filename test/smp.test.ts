@@ -6,7 +6,8 @@
 //   anywhere in it goes on exactly, on the same core and across cores;
 // - Linux boots SMP beside the RTOS (smp: Brought up 1 node, 2 CPUs), runs a multi-threaded
 //   program (threads: atomics, a futex mutex, a futex barrier, futex joins) on both CPUs, and the
-//   RTOS meets every deadline; the transcript and the instruction count agree on both cores.
+//   RTOS meets every deadline; the transcript and the instruction count agree on both cores; a
+//   snapshot of it at the prompt, restored on the other core, goes on exactly.
 import { describe, expect, it } from "vitest";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { ConfigError, validateSystem } from "../src/config/system.ts";
@@ -170,4 +171,24 @@ describe.skipIf(missing !== null)(`Linux SMP beside the RTOS${missing ? ` (skipp
       if (core === CORES[CORES.length - 1]) expect(runs[core]).toEqual(runs[CORES[0]]);
     }, 600_000);
   }
+
+  it("a snapshot of SMP Linux at its prompt, restored on the pure-TS core, runs threads exactly as the original goes on", async () => {
+    const s = await LinuxSession.boot({ core: "wasm", harts: 2 });
+    await s.prompt();
+    const bytes = await s.hv.snapshot();
+    const restored = await Hypervisor.restore(bytes, { core: "ts", wasmModule: await loadWasmModule() });
+    const goOn = async (hv: Hypervisor) => {
+      let out = "";
+      hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
+      hv.console("linux").write("threads 4 20000\n");
+      for (let spent = 0; !/\n# $/.test(out); spent++) {
+        if (spent > 2000) throw new Error(`no prompt; Linux printed:\n${out.slice(-2000)}`);
+        await hv.step(1_000_000);
+      }
+      return { out, clock: hv.clock(), instructions: hv.stats().partitions.map((p) => p.instructions) };
+    };
+    const original = await goOn(s.hv);
+    expect(original.out.replace(/\r\n/g, "\n")).toContain("threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4\nthreads: ran on 2 CPUs\n");
+    expect(await goOn(restored)).toEqual(original);
+  }, 600_000);
 });
