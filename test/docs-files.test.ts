@@ -12,8 +12,8 @@ const missing = linuxMissing() ?? (existsSync(join(ROOT, "dist", "src", "index.j
 
 describe.skipIf(missing !== null)(`docs/files.md${missing ? ` (skipped: ${missing})` : ""}`, () => {
   it("the example prints what the page says", () => {
-    const script = /```js\n([\s\S]*?)```/.exec(page)![1];
-    const expected = /It prints:\n\n```\n([\s\S]*?)```/.exec(page)![1];
+    const script = /```js[^\n]*\n([\s\S]*?)```/.exec(page)![1];
+    const expected = /It prints:\n\n```[^\n]*\n([\s\S]*?)```/.exec(page)![1];
     const file = join(ROOT, `.docs-files-example-${process.pid}.mjs`); // (in the package: "wasmvisor" resolves to it)
     writeFileSync(file, script);
     try {

@@ -130,7 +130,7 @@ export interface HypervisorOptions {
    *  after a gap says how many were `lost` (less host work when switches are very frequent). */
   switchBackpressure?: boolean;
   /** Device models of one's own, by partition name: each on that partition's bus with the same
-   *  isolation as the built-in devices (src/devices/user-device.ts; README "Embedding"). */
+   *  isolation as the built-in devices (src/devices/user-device.ts; docs/api.md). */
   devices?: Record<string, readonly UserDevice[]>;
   /** Files put into a partition's initial root filesystem at boot, by partition name: appended
    *  to its initrd as a second cpio archive (src/loader/cpio.ts; docs/files.md). The partition

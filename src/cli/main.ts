@@ -172,7 +172,7 @@ const RUN_ELF_OPTIONS = {
   stats: { kind: "flag", help: "print instructions and MIPS to stderr at the end" },
   gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)" },
   semihosting: { kind: "value", arg: "DIR", help: "serve RISC-V semihosting calls, the guest's files confined to DIR" },
-  bios: { kind: "value", arg: "FIRMWARE", help: "boot the QEMU way: an M-mode firmware (ELF or raw binary) instead of\nPROGRAM.elf, which starts --kernel with --initrd and a device tree,\nall placed where QEMU's virt board puts them (README: \"Firmware and kernel\")" },
+  bios: { kind: "value", arg: "FIRMWARE", help: "boot the QEMU way: an M-mode firmware (ELF or raw binary) instead of\nPROGRAM.elf, which starts --kernel with --initrd and a device tree,\nall placed where QEMU's virt board puts them (docs/linux.md: \"Firmware and kernel\")" },
   firmware: { kind: "value", arg: "FIRMWARE", help: "the same as --bios" },
   kernel: { kind: "value", arg: "KERNEL", help: "the kernel the firmware starts (ELF, Linux Image or raw), as QEMU's -kernel" },
   initrd: { kind: "value", arg: "FILE", help: "the initial RAM disk the firmware hands over (needs --kernel)" },
@@ -180,7 +180,7 @@ const RUN_ELF_OPTIONS = {
 } satisfies Record<string, OptionSpec>;
 
 const COMMANDS = {
-  run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (see README: \"The system description\")", options: RUN_OPTIONS },
+  run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (docs/system-description.md)", options: RUN_OPTIONS },
   migrate: { synopsis: "migrate --listen PORT", summary: "receive a running system from another wasmvisor process (live migration)\nand go on with it exactly where it left", options: MIGRATE_OPTIONS },
   restore: { synopsis: "restore SNAPSHOT", summary: "go on with a system exactly where a snapshot was taken, on either core\n(its disks are the snapshot's, kept in memory)", options: RESTORE_OPTIONS },
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
@@ -203,6 +203,23 @@ function commandUsage(name: CommandName): string {
 
 /** Statuses for errors of wasmvisor's own (bad arguments, unreadable or invalid images). */
 export const STATUS_USAGE = 2;
+
+/**
+ * Check a command line against the commands and their option tables without running anything:
+ * throws the UsageError `main` would report for an unknown command or option, a missing value
+ * or a value outside an option's choices. (test/docs.test.ts holds every command the
+ * documentation shows to it.)
+ */
+export function checkCommandLine(argv: string[]): void {
+  const [command, ...rest] = argv;
+  if (command === undefined || ["help", "--help", "-h", "--version"].includes(command)) return;
+  if (!Object.hasOwn(COMMANDS, command)) {
+    throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES.join(", ")})${suggestion(command, COMMAND_NAMES)}`);
+  }
+  if (wantsHelp(rest)) return;
+  const args = command === "run-elf" ? rest : takeSnapshotPoints(rest).rest;
+  parseArgs(args, COMMANDS[command as CommandName].options);
+}
 
 export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> {
   const [command, ...rest] = argv;
