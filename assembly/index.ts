@@ -13,6 +13,7 @@ import { timerNext, timerCheck } from "./kernel/timer";
 import { pendingInterrupt, wfiWake } from "./kernel/trap";
 import { timeAtLo, timeAtHi } from "./kernel/counters";
 import { stimerRearm } from "./kernel/timer";
+import { smpTimerCheck } from "./kernel/smp";
 import { triggerRead, triggerWrite } from "./kernel/trigger";
 import { fpBegin, fpFlags, rHi, rLo } from "./fpu/ieee";
 import { fpAdd, fpMul, fpDiv, fpSqrt, fpFma } from "./fpu/arith";
@@ -42,6 +43,13 @@ export function vcpuSetFpu(index: i32, on: i32): void {
   vcpuFpuSet(index, on != 0);
 }
 export { hvRun, schedReset } from "./kernel/sched";
+export { smpJoin, smpPick, smpSliceLimit, smpCharge, smpTimerNext } from "./kernel/smp";
+
+/** Raise the timer lines of every hart of the partition whose hart 0 is vCPU `leader` that the
+ *  clock has reached (the bare machine's loop: the running hart's own are checked by run()). */
+export function smpCheckTimers(leader: i32): void {
+  smpTimerCheck(leader, load32(SYS_CLOCK_HI), load32(SYS_CLOCK_LO));
+}
 
 /** Cycles from the clock until vCPU `index`'s next timer deadline, or a large number (2^30). */
 export function vcpuNextTimer(index: i32): i32 {

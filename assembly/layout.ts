@@ -41,7 +41,8 @@
 //   +0x000  x0..x31 while the vCPU is not running (the running one's are at HART_X)
 //   +0x080  pc, privilege level, WFI and LR/SC state, device interrupt lines
 //   +0x100  CSR words (one per CSR field that has state), counters, physical map
-//   +0x180  guest mode, timers, scheduling state, statistics, debugger flags
+//   +0x180  guest mode, timers, scheduling state, statistics, debugger flags, SMP (the
+//           partition's harts and their round-robin turn)
 //   +0x240  shadow page table slots: {asid, root, age, used} per slot
 //   +0x2a0  IPC: channel ids → channel table, call state and queued message, passive flag
 //   +0x400  TLBs: for each privilege level U, S, M a fetch, a load and a store table of
@@ -365,6 +366,22 @@ export const SEMIHOST_ON: i32 = 1;
 /** ... and from U as well (QEMU's -semihosting-config userspace=on). */
 export const SEMIHOST_USER: i32 = 2;
 
+/** SMP (kernel/smp.ts): a partition's harts are vCPUs; hart 0 is the partition's own vCPU (its
+ *  index is the partition's), harts 1..n-1 are the vCPUs V_HART_FIRST.. V_HART_FIRST+n-2. Every
+ *  hart names its partition's hart 0 in V_LEADER; hart 0 alone holds the count, where the others
+ *  are, and the round-robin turn among them: the hart (0..n-1) whose turn it is and the cycles
+ *  left of its quantum (SMP_QUANTUM). */
+export const V_LEADER: i32 = 0x20c;
+export const V_HART_COUNT: i32 = 0x210;
+export const V_HART_FIRST: i32 = 0x214;
+export const V_HART_TURN: i32 = 0x218;
+export const V_HART_LEFT: i32 = 0x21c;
+/** Round-robin quantum among the runnable harts of one partition, in cycles of virtual time (a
+ *  hart that waits in WFI, is stopped or halted gives up the rest of its turn at once). */
+export const SMP_QUANTUM: i32 = 10000;
+/** Most harts of one partition (and of the whole system: every hart is a vCPU, VCPU_MAX). */
+export const HARTS_MAX: i32 = 8;
+
 /** Shadow page tables: the slot in use (-1: translation off), an age counter for replacement. */
 export const V_SHADOW_CUR: i32 = 0x240;
 export const V_SHADOW_AGE: i32 = 0x244;
@@ -405,6 +422,8 @@ export const GUEST_MACHINE: i32 = 0;
 export const GUEST_SUPERVISOR: i32 = 1;
 export const VS_RUNNABLE: i32 = 0;
 export const VS_HALTED: i32 = 1;
+/** A hart of an SMP partition that is not started (SBI HSM STOPPED; hart_start runs it). */
+export const VS_STOPPED: i32 = 2;
 /** Halt reasons (V_HALT_REASON). The host adds its own (finisher, HTIF) in src/vmm. */
 export const HALT_NONE: i32 = 0;
 export const HALT_SHUTDOWN: i32 = 1;

@@ -267,6 +267,8 @@ describe("the JSON Schema", () => {
       { partitions: [{ name: "a", image: "x" }], rtcEpoch: -5 },
       { partitions: [{ name: "a", image: "x" }], schedule: { majorFrame: "1ms", windows: [] } },
       { partitions: [{ name: "a", image: "x", mappings: [{ region: "r", address: "0x9000", perms: "wr" }] }] },
+      { partitions: [{ name: "a", image: "x", harts: 9 }] },
+      { partitions: [{ name: "a", image: "x", harts: 0 }] },
     ];
     for (const doc of bad) {
       expect(check(doc), JSON.stringify(doc)).toBe(false);
@@ -286,7 +288,7 @@ describe("describeSystem (what a snapshot carries)", () => {
         { name: "fw", firmware: "fw.elf", kernel: "Image", initrd: "i.cpio", bootargs: "console=ttyS0", ram: "64M", priority: 3, budget: "1ms", period: "2ms" },
         { name: "sh", image: "a.elf", ram: "1M", htif: true, semihosting: { dir: "files", userspace: true, cmdline: "a b" }, mappings: [{ region: "shm", address: "0x90000000", perms: "rw" }, { region: "ro", address: "0x90010000", perms: "rx" }] },
         { name: "srv", image: "b.elf", ram: "64K", priority: 9, passive: true, mappings: [{ region: "shm", address: "0x90000000", perms: "r" }] },
-        { name: "lx", image: "Image", mode: "supervisor", ram: "32M", disk: { file: "d.img", mode: "rapilog", buffer: "1M" }, devices: ["uart", "clint", "plic", "virtio-console"] },
+        { name: "lx", image: "Image", mode: "supervisor", harts: 2, ram: "32M", disk: { file: "d.img", mode: "rapilog", buffer: "1M" }, devices: ["uart", "clint", "plic", "virtio-console"] },
       ],
       schedule: { majorFrame: "10ms", windows: [{ length: "4ms", partitions: ["fw", "lx"] }, { start: "5ms", length: "5ms", partitions: ["sh"] }] },
       channels: [

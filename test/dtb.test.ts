@@ -15,13 +15,14 @@ const hasDtc = spawnSync("dtc", ["--version"]).status === 0;
 
 /** Boot `sbi.elf` in a supervisor partition with a disk, virtio-console and an initrd; return
  *  the device tree from the guest's RAM and where things were put. */
-async function bootTree(core: "wasm" | "ts", fpu?: boolean) {
+async function bootTree(core: "wasm" | "ts", fpu?: boolean, harts?: number) {
   const initrd = new Uint8Array(100_000).fill(0xab);
   const hv = new Hypervisor({
     partitions: [{
       name: "s", image: "sbi", initrd: "initrd", disk: "disk", mode: "supervisor", ram: "4M",
       bootargs: "console=ttyS0 earlycon=sbi", devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
       ...(fpu === undefined ? {} : { fpu }),
+      ...(harts === undefined ? {} : { harts }),
     }],
   }, {
     core, wasmModule: await loadWasmModule(),
@@ -84,6 +85,26 @@ describe("the device tree of a supervisor partition", () => {
     expect(dts.match(/virtio_mmio@/g)).toHaveLength(2);
     // dtc finds nothing to warn about when compiling the source back (except that decompiled
     // phandles are plain numbers, which it cannot check as references).
+    const back = spawnSync("dtc", ["-W", "no-interrupts_extended_property", "-I", "dts", "-O", "dtb", "-o", "/dev/null", "-"], { input: dts, encoding: "utf8" });
+    expect(back.status).toBe(0);
+    expect(back.stderr).toBe("");
+  });
+
+  it.skipIf(!hasDtc)(`two harts: a cpu node, interrupt controller and CLINT/PLIC contexts each, a cpu-map${hasDtc ? "" : " (skipped: dtc is not installed)"}`, async () => {
+    const { dtb } = await bootTree("wasm", undefined, 2);
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-dtb-"));
+    writeFileSync(join(dir, "board.dtb"), dtb);
+    const r = spawnSync("dtc", ["-I", "dtb", "-O", "dts", join(dir, "board.dtb")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const dts = r.stdout;
+    for (const expected of [
+      /cpu@0 \{[^}]*reg = <0x00>;[^}]*phandle = <0x20>;[^}]*interrupt-controller \{[^}]*phandle = <0x01>;/s,
+      /cpu@1 \{[^}]*reg = <0x01>;[^}]*phandle = <0x21>;[^}]*interrupt-controller \{[^}]*phandle = <0x11>;/s,
+      /cpu-map \{\s*cluster0 \{\s*core0 \{\s*cpu = <0x20>;\s*\};\s*core1 \{\s*cpu = <0x21>;\s*\};/,
+      // hart i: MSIP and MTIP at the CLINT, M and S external interrupts (contexts 2i, 2i+1) at the PLIC
+      /clint@2000000 \{[^}]*interrupts-extended = <0x01 0x03 0x01 0x07 0x11 0x03 0x11 0x07>;/s,
+      /plic@c000000 \{[^}]*interrupts-extended = <0x01 0x0b 0x01 0x09 0x11 0x0b 0x11 0x09>;/s,
+    ]) expect(dts).toMatch(expected);
     const back = spawnSync("dtc", ["-W", "no-interrupts_extended_property", "-I", "dts", "-O", "dtb", "-o", "/dev/null", "-"], { input: dts, encoding: "utf8" });
     expect(back.status).toBe(0);
     expect(back.stderr).toBe("");

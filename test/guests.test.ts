@@ -30,7 +30,7 @@ describe("guest programs", () => {
     it(`${g.name}: same result on both cores`, async () => {
       const runs: GuestRun[] = [];
       for (const core of CORES) {
-        const r = await runGuest(core, guestElf(g.name), { input: g.input });
+        const r = await runGuest(core, guestElf(g.name), { input: g.input, harts: g.harts });
         expect(r.output, `${g.name} output on ${core}`).toBe(g.output);
         expect(r.halt?.status, `${g.name} status on ${core}`).toBe(g.status);
         expect(r.retired, `${g.name} instructions on ${core}`).toBe(g.instructions);

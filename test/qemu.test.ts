@@ -32,7 +32,7 @@ export const QEMU_OPTIONS: Record<string, string[]> = {
   rtc: ["-rtc", "base=2026-01-01T00:00:00,clock=vm"],
 };
 
-function runQemu(name: string, input = ""): { output: string; status: number | null } {
+function runQemu(name: string, input = "", harts = 1): { output: string; status: number | null } {
   // A guest that reads no input runs on QEMU's instruction counter (-icount, idle time skipped)
   // instead of the host's clock: its timers then cannot be stretched by a loaded host (the
   // timer guest checks its 20 ticks took 20-21 ms). Guests that read input keep the host's
@@ -40,7 +40,8 @@ function runQemu(name: string, input = ""): { output: string; status: number | n
   const clock = input === "" ? ["-icount", "shift=4,sleep=off"] : [];
   const r = spawnSync(QEMU, [
     "-M", "virt", "-bios", "none", "-cpu", "rv32,f=true,d=true,h=false", ...clock,
-    "-display", "none", "-serial", "stdio", "-monitor", "none", ...(QEMU_OPTIONS[name] ?? []), "-kernel", guestPath(name),
+    "-display", "none", "-serial", "stdio", "-monitor", "none", ...(harts > 1 ? ["-smp", String(harts)] : []),
+    ...(QEMU_OPTIONS[name] ?? []), "-kernel", guestPath(name),
   ], { input, encoding: "latin1", timeout: 60_000 });
   // A guest that waits for an interrupt that already came and went hangs on QEMU, whose mtime
   // follows the host's clock (see interrupts.S); say so rather than compare empty output.
@@ -54,8 +55,8 @@ describe.skipIf(!hasQemu)("wasmvisor and QEMU agree", () => {
   for (const g of GUESTS) {
     const reason = NOT_ON_QEMU[g.name];
     it.skipIf(reason !== undefined)(`${g.name}${reason ? ` (skipped: ${reason})` : ""}`, async () => {
-      const q = runQemu(g.name, g.input);
-      const w = await runGuest("wasm", guestElf(g.name), { input: g.input });
+      const q = runQemu(g.name, g.input, g.harts);
+      const w = await runGuest("wasm", guestElf(g.name), { input: g.input, harts: g.harts });
       expect(w.output).toBe(q.output);
       expect(w.halt?.status).toBe(q.status);
     }, 120_000);

@@ -406,7 +406,8 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
       expect(first.images.map((t) => t.name.replace(/\.[0-9a-f]{16}\.gz$/, "")).sort()).toEqual([
         "guests/bin/rtos.elf", "guests/linux/build/Image", "guests/linux/build/disk.img", "guests/linux/build/initramfs.cpio", "manifest.json",
       ]);
-      expect(first.images.reduce((n, t) => n + t.bytes, 0)).toBeLessThan(1.2e6);
+      // (The SMP-capable kernel, CONFIG_SMP since issue 15, crosses as about 1.12 MB of gzip.)
+      expect(first.images.reduce((n, t) => n + t.bytes, 0)).toBeLessThan(1.3e6);
 
       // Restart: a new worker; the images come from the Cache API, only the manifest is asked for.
       const restart = await measure("restart", () => fresh.click("#restart"));

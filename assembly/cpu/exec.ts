@@ -51,7 +51,7 @@ import { trapEnter, pendingInterrupt, wfiWake, wfiEnd } from "../kernel/trap";
 import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel/counters";
 import { timerCheckAt } from "../kernel/timer";
 import { ecallIntercepted, hypercallAllowed } from "../kernel/vcpu";
-import { sbiCall, wvcall, WVCALL, SBI_HALT, SBI_YIELD } from "../kernel/sbi";
+import { sbiCall, wvcall, WVCALL, SBI_HALT, SBI_YIELD, SBI_STOP } from "../kernel/sbi";
 import { semihostAt, semihostCall, EBREAK } from "../kernel/semihost";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
@@ -800,7 +800,7 @@ export function run(budget: i32): i32 {
             exitReason = EXIT_HALT;
             break;
           }
-          if (action == SBI_YIELD || action == IPC_BLOCK) break;
+          if (action == SBI_YIELD || action == IPC_BLOCK || action == SBI_STOP) break;
           if (action == IPC_SWITCH) {
             // IPC fast path: the slice goes on with the other vCPU of the call or reply.
             icountSettle(vcpu, n);

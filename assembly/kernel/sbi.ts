@@ -16,15 +16,19 @@
 // (Base, TIME, IPI, RFENCE, HSM, SRST, the hypercall extension) are served in the core; console
 // I/O (legacy putchar/getchar, DBCN) goes to the host through env.hypercall.
 
-import { load32, store32, hostHypercall } from "../shim";
+import { load32, store32, hostHypercall, memFill } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
   SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
-  SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET,
+  SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET, VS_STOPPED, VS_RUNNABLE, V_X, V_PC,
+  V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, vcpuAddr,
 } from "../layout";
+import { smpHarts, smpHartVcpu, smpLeader } from "./smp";
+import { tlbFlushAll } from "../mmu/tlb";
+import { MSTATUS_SIE } from "./bits";
 import { clockLo, clockHi } from "./counters";
 import { stimecmpSet } from "./timer";
-import { shadowFence } from "../mmu/shadow";
+import { shadowFence, shadowReset } from "../mmu/shadow";
 import { ipcHypercall, ipcNotifyAllowed, FID_NOTIFY, FID_PPCALL, FID_REPLY, FID_RECV, FID_REPLY_RECV } from "./ipc";
 
 // Extension IDs.
@@ -91,10 +95,41 @@ function halt(vcpu: i32, reason: i32, status: i32): i32 {
   return SBI_HALT;
 }
 
-/** Only hart 0 exists in a partition: is it named by {mask, base}? (base -1: all harts) */
-function selectsHart0(mask: i32, base: i32): bool {
-  if (base == -1) return true;
-  return base == 0 && (mask & 1) != 0;
+/** The calling hart stopped (HSM hart_stop) while others of its partition go on: its slice ends. */
+export const SBI_STOP: i32 = 5;
+
+/**
+ * The harts of the caller's partition (hart 0: vCPU `leader`) that {mask, base} names, as a
+ * bit per hart number, or -1 if it names a hart that does not exist (SBI v2.0 §3.1: base -1
+ * names every hart).
+ */
+function hartsSelected(leader: i32, mask: i32, base: i32): i32 {
+  const n = smpHarts(leader);
+  const all = i32((1 << n) - 1);
+  if (base == -1) return all;
+  if (u32(base) >= u32(n)) return -1;
+  const selected = mask << base;
+  return (mask >>> (n - base)) != 0 ? -1 : selected & all;
+}
+
+/**
+ * SBI HSM hart_start (SBI v2.0 §9.1): hart `hart` of the partition, STOPPED, starts in S-mode at
+ * `start` with a0 = its hart id, a1 = `opaque`, satp = 0 and sstatus.SIE = 0 (every other
+ * register zero), its translations dropped. It is not running (the caller is), so its registers
+ * are in its block.
+ */
+function hartStart(target: i32, hart: i32, start: i32, opaque: i32): void {
+  memFill(target + V_X, 0, 128);
+  store32(target + V_X + 10 * 4, hart);
+  store32(target + V_X + 11 * 4, opaque);
+  store32(target + V_PC, start);
+  store32(target + V_PRIV, PRIV_S);
+  store32(target + V_SATP, 0);
+  store32(target + V_MSTATUS, load32(target + V_MSTATUS) & ~MSTATUS_SIE);
+  store32(target + V_WFI, 0);
+  tlbFlushAll(target);
+  shadowReset(target);
+  store32(target + V_STATE, VS_RUNNABLE);
 }
 
 // How a forwarded call's result comes back: a0 = the value (legacy SBI), a0/a1 = error and
@@ -180,45 +215,98 @@ export function sbiCall(vcpu: i32): i32 {
         ret(SBI_ERR_NOT_SUPPORTED, 0);
       }
       return SBI_CONTINUE;
-    case EID_IPI:
+    case EID_IPI: {
+      const leader = smpLeader(load32(SYS_CUR_VCPU));
+      const harts = hartsSelected(leader, a0, a1);
       if (fid != 0) {
         ret(SBI_ERR_NOT_SUPPORTED, 0);
-      } else if (a1 != -1 && (a1 != 0 || (a0 & ~1) != 0)) {
+      } else if (harts < 0) {
         ret(SBI_ERR_INVALID_PARAM, 0); // names a hart that does not exist
       } else {
-        if (selectsHart0(a0, a1)) store32(vcpu + V_MIP, load32(vcpu + V_MIP) | MIP_SSIP);
+        // sbi_send_ipi: SSIP on every hart named (its supervisor software interrupt).
+        for (let h = 0; h < smpHarts(leader); h++) {
+          if ((harts & (1 << h)) == 0) continue;
+          const t = vcpuAddr(smpHartVcpu(leader, h));
+          store32(t + V_MIP, load32(t + V_MIP) | MIP_SSIP);
+        }
         ret(SBI_SUCCESS, 0);
       }
       return SBI_CONTINUE;
-    case EID_RFENCE:
+    }
+    case EID_RFENCE: {
+      const leader = smpLeader(load32(SYS_CUR_VCPU));
+      const harts = hartsSelected(leader, a0, a1);
       if (u32(fid) > 2) {
         ret(SBI_ERR_NOT_SUPPORTED, 0); // hypervisor fences: no H extension
-      } else if (a1 != -1 && (a1 != 0 || (a0 & ~1) != 0)) {
+      } else if (harts < 0) {
         ret(SBI_ERR_INVALID_PARAM, 0);
       } else {
-        if (fid >= 1 && selectsHart0(a0, a1)) {
-          // remote_sfence_vma(mask, base, start, size) / _asid(…, asid): a size of -1 (or one
-          // too large to walk) means everything.
+        // remote_fence_i: nothing to drop (the interpreter fetches from memory every time).
+        // remote_sfence_vma(mask, base, start, size) / _asid(…, asid): each hart named drops the
+        // translations (TLB and shadow tables) the fence covers; a size of -1 (or one too
+        // large to walk) means everything.
+        for (let h = 0; fid >= 1 && h < smpHarts(leader); h++) {
+          if ((harts & (1 << h)) == 0) continue;
+          const t = vcpuAddr(smpHartVcpu(leader, h));
           const start = reg(12);
           const size = reg(13);
           const asid = reg(14);
           if (size == -1 || u32(size) > 0x100000) {
-            shadowFence(vcpu, 0, false, asid, fid == 2);
+            shadowFence(t, 0, false, asid, fid == 2);
           } else {
-            for (let off = 0; u32(off) < u32(size); off += 4096) shadowFence(vcpu, i32(start + off), true, asid, fid == 2);
+            for (let off = 0; u32(off) < u32(size); off += 4096) shadowFence(t, i32(start + off), true, asid, fid == 2);
           }
         }
         ret(SBI_SUCCESS, 0);
       }
       return SBI_CONTINUE;
-    case EID_HSM:
+    }
+    case EID_HSM: {
+      const leader = smpLeader(load32(SYS_CUR_VCPU));
+      const n = smpHarts(leader);
+      if (n == 1) {
+        switch (fid) {
+          case 0: ret(a0 == 0 ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM, 0); break; // hart_start
+          case 1: return halt(vcpu, HALT_SHUTDOWN, 0); // hart_stop: the only hart stops
+          case 2: ret(a0 == 0 ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM, 0); break; // hart_get_status: 0 started
+          default: ret(SBI_ERR_NOT_SUPPORTED, 0); break; // hart_suspend
+        }
+        return SBI_CONTINUE;
+      }
+      const target = u32(a0) < u32(n) ? vcpuAddr(smpHartVcpu(leader, a0)) : 0;
       switch (fid) {
-        case 0: ret(a0 == 0 ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM, 0); break; // hart_start
-        case 1: return halt(vcpu, HALT_SHUTDOWN, 0); // hart_stop: the only hart stops
-        case 2: ret(a0 == 0 ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM, 0); break; // hart_get_status: 0 started
-        default: ret(SBI_ERR_NOT_SUPPORTED, 0); break; // hart_suspend
+        case 0: // hart_start(hartid, start_addr, opaque)
+          if (target == 0) ret(SBI_ERR_INVALID_PARAM, 0);
+          else if (load32(target + V_STATE) != VS_STOPPED) ret(SBI_ERR_ALREADY_AVAILABLE, 0);
+          else {
+            hartStart(target, a0, a1, reg(12));
+            ret(SBI_SUCCESS, 0);
+          }
+          break;
+        case 1: { // hart_stop: the caller stops; the last started hart to stop halts the partition
+          let started = 0;
+          for (let h = 0; h < n; h++) if (load32(vcpuAddr(smpHartVcpu(leader, h)) + V_STATE) == VS_RUNNABLE) started++;
+          if (started <= 1) return halt(vcpu, HALT_SHUTDOWN, 0);
+          store32(vcpu + V_STATE, VS_STOPPED);
+          return SBI_STOP;
+        }
+        case 2: // hart_get_status: 0 STARTED, 1 STOPPED (SUSPENDED is a WFI here: STARTED)
+          if (target == 0) ret(SBI_ERR_INVALID_PARAM, 0);
+          else ret(SBI_SUCCESS, load32(target + V_STATE) == VS_RUNNABLE ? 0 : 1);
+          break;
+        case 3: // hart_suspend(type, resume_addr, opaque): the default retentive suspend waits
+          // for an interrupt as WFI does; non-retentive suspend is not offered.
+          if (a0 == 0) {
+            store32(vcpu + V_WFI, 1);
+            ret(SBI_SUCCESS, 0);
+          } else {
+            ret(a0 == i32(0x80000000) ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM, 0);
+          }
+          break;
+        default: ret(SBI_ERR_NOT_SUPPORTED, 0); break;
       }
       return SBI_CONTINUE;
+    }
     case EID_SRST:
       if (fid != 0) {
         ret(SBI_ERR_NOT_SUPPORTED, 0);
@@ -264,14 +352,15 @@ export function wvcall(vcpu: i32): i32 {
 function hypercall(vcpu: i32, fid: i32): i32 {
   switch (fid) {
     case 0: ret(SBI_SUCCESS, 1); return SBI_CONTINUE;
-    case 1: ret(SBI_SUCCESS, load32(SYS_CUR_VCPU)); return SBI_CONTINUE;
+    case 1: ret(SBI_SUCCESS, smpLeader(load32(SYS_CUR_VCPU))); return SBI_CONTINUE; // (the partition: its hart 0's vCPU)
     case 2:
       setReg(10, SBI_SUCCESS); // (no value: a1 is left alone, as the SDK promises)
       store32(SYS_YIELDED, 1);
       return SBI_YIELD;
     case FID_NOTIFY:
-      // The host raises the other end's channel interrupt (a PLIC source of its board).
-      if (ipcNotifyAllowed(load32(SYS_CUR_VCPU), reg(10))) {
+      // The host raises the other end's channel interrupt (a PLIC source of its board). Any
+      // hart of a partition may notify on its channels (they are its hart 0's).
+      if (ipcNotifyAllowed(smpLeader(load32(SYS_CUR_VCPU)), reg(10))) {
         hostCall(EID_WASMVISOR, FID_NOTIFY, RESULT_ERROR);
       } else {
         setReg(10, SBI_ERR_INVALID_PARAM);

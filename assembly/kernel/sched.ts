@@ -28,12 +28,13 @@ import {
   EXIT_ALL_HALTED, EXIT_IDLE, EXIT_STEP, V_DEBUG, DEBUG_STEP, TL_SCHEDULE, TL_IDLE, vcpuAddr,
 } from "../layout";
 import { run } from "../cpu/exec";
-import { timerCheck, timerNext, TIMER_FAR } from "./timer";
+import { TIMER_FAR } from "./timer";
 import { wfiWake } from "./trap";
 import { counterAdd } from "./counters";
 import { vcpuSwitch } from "./vcpu";
 import { ipcRunner, ipcPassive, ipcServerHalted } from "./ipc";
 import { timelineRecord } from "./timeline";
+import { smpHarts, smpPick, smpTimerCheck, smpTimerNext, smpSliceLimit, smpCharge, smpEndTurn } from "./smp";
 
 /** Clock value at which the current major frame started, and the last partition that ran. */
 const SCHED_FRAME_START_LO: i32 = SCHED_BASE + 0x10;
@@ -165,12 +166,14 @@ export function hvRun(budget: i32): i32 {
         ipcServerHalted(v);
         continue;
       }
-      const untilTimer = timerCheck(vcpu, load32(SYS_CLOCK_HI), load32(SYS_CLOCK_LO));
+      const untilTimer = smpTimerCheck(v, load32(SYS_CLOCK_HI), load32(SYS_CLOCK_LO));
       if (ipcPassive(v)) continue;
       alive++;
       const runner = ipcRunner(v);
       const runnerAddr = vcpuAddr(runner < 0 ? v : runner);
-      const runnable = runner >= 0 && (load32(runnerAddr + V_WFI) == 0 || wfiWake(runnerAddr));
+      // (An SMP partition running on its own time: one of its harts runs, kernel/smp.ts.)
+      const runnable = runner >= 0 && (runner == v && smpHarts(v) > 1 ? smpPick(v) >= 0
+        : load32(runnerAddr + V_WFI) == 0 || wfiWake(runnerAddr));
       if (runnable || untilTimer < TIMER_FAR) wakeable++;
       const passiveStarting = load32(vcpu + V_PASSIVE) != 0;
       if ((mask & (1 << v)) == 0 && !passiveStarting) continue;
@@ -224,7 +227,7 @@ export function hvRun(budget: i32): i32 {
       const priority = load32(vcpu + V_PRIORITY);
       if (priority == bestPriority) peers = true;
       if (priority <= bestPriority) continue;
-      let when = timerNext(vcpu);
+      let when = smpTimerNext(v);
       if (!hasBudget(vcpu)) when = replenish(vcpu);
       if (when < slice) slice = when > 0 ? when : 1;
     }
@@ -236,6 +239,13 @@ export function hvRun(budget: i32): i32 {
     }
     const turnLeft = load32(SCHED_TURN_LEFT);
     if (peers && quantum > 0 && turnLeft < slice) slice = turnLeft > 0 ? turnLeft : 1;
+    // An SMP partition on its own time: the hart whose turn it is, for the rest of its turn.
+    const smp = bestRunner == best && smpHarts(best) > 1;
+    if (smp) {
+      bestRunner = smpPick(best);
+      const limit = smpSliceLimit(best);
+      if (limit < slice) slice = limit;
+    }
     // A debugger's single step: this vCPU does one unit of work, then hvRun returns.
     const runnerAddr = vcpuAddr(bestRunner);
     const stepping = (load32(runnerAddr + V_DEBUG) & DEBUG_STEP) != 0;
@@ -246,6 +256,10 @@ export function hvRun(budget: i32): i32 {
     const reason = run(slice);
     const consumed = i32(load32(SYS_RETIRED) + load32(SYS_TRAPS));
     spent = i32(spent + consumed);
+    if (smp) {
+      smpCharge(best, consumed);
+      if (load32(SYS_YIELDED) != 0) smpEndTurn(best);
+    }
     const left = i32(load32(SCHED_TURN_LEFT) - consumed);
     store32(SCHED_TURN_LEFT, left);
     if ((peers && quantum > 0 && left <= 0) || load32(SYS_YIELDED) != 0) store32(SCHED_TURN, -1); // the turn is over

@@ -22,7 +22,7 @@ import {
   V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2, V_MODE, V_MEDELEG, V_MIDELEG, V_MCOUNTEREN, V_RES_VALID,
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_STAT_SWITCHES_IN, VCPU_SIZE, PRIV_M, PRIV_S,
   V_SCOUNTEREN, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, V_MISA,
-  GUEST_SUPERVISOR, vcpuAddr,
+  GUEST_SUPERVISOR, V_LEADER, V_HART_COUNT, vcpuAddr,
 } from "../layout";
 import { CAUSE_ECALL_S } from "../cpu/fault";
 import { tlbFlushAll } from "../mmu/tlb";
@@ -49,6 +49,8 @@ export function vcpuResetTo(index: i32, mode: i32, pc: i32, hartId: i32, physmap
   store32(vcpu + V_PHYSMAP_COUNT, count);
   store32(vcpu + V_STAGE2, stage2);
   store32(vcpu + V_MODE, mode);
+  store32(vcpu + V_LEADER, index); // a partition of one hart until smpJoin says otherwise
+  store32(vcpu + V_HART_COUNT, 1);
   store32(vcpu + V_TIMER_LO, -1);
   store32(vcpu + V_TIMER_HI, -1);
   store32(vcpu + V_STIMER_LO, -1);

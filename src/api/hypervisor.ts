@@ -40,7 +40,7 @@ import { WallClockPacer } from "../machine/wall-clock.js";
 const EID_WASMVISOR = 0x08574d56;
 const FID_NOTIFY = 3;
 import type { SemihostFiles } from "../devices/semihosting.js";
-import { validateSystem, describeSystem, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
+import { validateSystem, describeSystem, hartVcpus, ConfigError, type SystemConfig, type DiskConfig } from "../config/system.js";
 import { MemoryDisk, WriteTrackingDisk } from "../devices/virtio-blk.js";
 import type { ElfImage } from "../loader/elf.js";
 import { SnapshotError, StateReader, encode, type StateValue } from "../snapshot/state.js";
@@ -261,6 +261,16 @@ export class Hypervisor {
   private words!: Int32Array;
   private boards: Board[] = [];
   private halts: Array<Halt | null> = [];
+  /** Each partition's harts as vCPUs of the core, hart 0 first (config/system.ts hartVcpus). */
+  private get hartVcpus(): number[][] {
+    return (this.hartMap ??= hartVcpus(this.config.partitions));
+  }
+  private hartMap: number[][] | null = null;
+  /** The partition whose hart vCPU `vcpu` is. */
+  private partitionOf(vcpu: number): number {
+    if (vcpu < this.config.partitions.length) return vcpu;
+    return this.hartVcpus.findIndex((h) => h.includes(vcpu));
+  }
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = { output: [], halted: [], fault: [], switch: [], exit: [] };
   private bus: DeviceBus | null = null;
   /** Timeline entries consumed (SYS_TL_COUNT's value when last drained, mod 2^32). */
@@ -380,9 +390,11 @@ export class Hypervisor {
           if (this.tracingExits) this.mmioExit(d, o, s, "write");
           this.bus!.write(d, o, s, v);
         },
-        hypercall: (v, e, f) => {
+        hypercall: (vcpu, e, f) => {
+          // (Only hart 0 of a partition holds its channels: kernel/ipc.ts refuses the others'.)
+          const v = this.partitionOf(vcpu);
           if (this.tracingExits) this.hypercallExit(v, e, f);
-          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].register(10));
+          if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].callerRegister(10));
           else this.boards[v].hypercall(e, f);
         },
       },
@@ -484,7 +496,7 @@ export class Hypervisor {
       }
       const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
       const board = new Board({
-        core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
+        core, bus, time, index: i, hartVcpus: this.hartVcpus[i], name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id), fileAgentOutput: (b) => this.files(p.name).received(b),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
@@ -627,7 +639,7 @@ export class Hypervisor {
       const v = W[e + (TL_VCPU >> 2)];
       const event: SwitchEvent = {
         at: (W[e + (TL_CLOCK_HI >> 2)] >>> 0) * 0x1_0000_0000 + (W[e + (TL_CLOCK_LO >> 2)] >>> 0),
-        partition: v < 0 ? null : names[v].name,
+        partition: v < 0 ? null : names[this.partitionOf(v)].name,
         reason: SWITCH_REASONS[W[e + (TL_REASON >> 2)]],
       };
       if (lost > 0) {
@@ -652,7 +664,7 @@ export class Hypervisor {
   }
 
   private mmioExit(device: number, offset: number, size: number, access: "read" | "write"): void {
-    this.emitExit(this.now(), this.words[SYS_CUR_VCPU >> 2], "mmio",
+    this.emitExit(this.now(), this.partitionOf(this.words[SYS_CUR_VCPU >> 2]), "mmio",
       `${access} ${this.bus!.deviceName(device)}+0x${offset.toString(16)} (${size} byte${size > 1 ? "s" : ""})`);
   }
 
@@ -673,16 +685,17 @@ export class Hypervisor {
     this.halts[i] = halt;
     this.boards[i]?.closeFiles(); // (its semihosting files: no host file outlives a partition)
     this.fileAgents[i]?.reset(`the partition stopped (${halt.message})`);
-    if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
+    if (this.words) for (const hart of this.hartVcpus[i]) this.words[(vcpuAddr(hart) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
     if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
     this.emit("halted", { partition: this.config.partitions[i].name, halt });
     if (halt.kind === "fault") this.emit("fault", { partition: this.config.partitions[i].name, halt });
   }
 
-  /** A halt the kernel decided (SBI SRST, HSM stop, a trap loop). */
-  private kernelHalt(i: number): void {
-    const v = vcpuAddr(i);
+  /** A halt the kernel decided (SBI SRST, HSM stop, a trap loop) on partition i's hart `vcpu`
+   *  (default its hart 0). */
+  private kernelHalt(i: number, vcpu = i): void {
+    const v = vcpuAddr(vcpu);
     const reason = this.words[(v + V_HALT_REASON) >> 2];
     const status = this.words[(v + V_HALT_STATUS) >> 2];
     if (reason === HALT_SHUTDOWN) {
@@ -845,7 +858,8 @@ export class Hypervisor {
       // A pause for the timeline may come before any time passed; every other exit counts as
       // progress, so a run always ends.
       left -= reason === EXIT_TIMELINE ? this.clock() - before : Math.max(1, this.clock() - before);
-      const v = this.words[SYS_EXIT_VCPU >> 2];
+      const exitVcpu = this.words[SYS_EXIT_VCPU >> 2];
+      const v = this.partitionOf(exitVcpu);
       // A low word of tohost left alone past its grace period is the whole command — except on
       // the board whose store (the high word, surely) this exit is: that one completes the
       // command below, as on the bare machine (src/machine/machine.ts).
@@ -862,7 +876,7 @@ export class Hypervisor {
           this.boards[v].onWatch(this.words[SYS_WATCH_ADDR >> 2] >>> 0);
           break;
         case EXIT_HALT:
-          this.kernelHalt(v);
+          this.kernelHalt(v, exitVcpu);
           break;
         case EXIT_HOST:
           // A device halted its partition (recorded by the board), or stop() was called.
@@ -936,8 +950,10 @@ export class Hypervisor {
   work(): number {
     let n = 0;
     for (let i = 0; i < this.boards.length; i++) {
-      const v = vcpuAddr(i);
-      n += (this.words[(v + V_STAT_CYCLES_HI) >> 2] >>> 0) * 0x1_0000_0000 + (this.words[(v + V_STAT_CYCLES_LO) >> 2] >>> 0);
+      for (const hart of this.hartVcpus[i]) {
+        const v = vcpuAddr(hart);
+        n += (this.words[(v + V_STAT_CYCLES_HI) >> 2] >>> 0) * 0x1_0000_0000 + (this.words[(v + V_STAT_CYCLES_LO) >> 2] >>> 0);
+      }
     }
     return n;
   }
@@ -1051,10 +1067,14 @@ export class Hypervisor {
   /** Statistics: instructions, exits by kind, paging work and time per partition. */
   stats(): HypervisorStats {
     const w = this.words;
-    const word = (a: number) => w[a >> 2] >>> 0;
-    const pair = (lo: number, hi: number) => word(hi) * 0x1_0000_0000 + word(lo);
+    // (An SMP partition's figures are the sums over its harts.)
+    const sum = (i: number, at: (v: number) => number) => this.hartVcpus[i].reduce((n, hart) => n + at(vcpuAddr(hart)), 0);
+    const word1 = (a: number) => w[a >> 2] >>> 0;
+    const pair1 = (lo: number, hi: number) => word1(hi) * 0x1_0000_0000 + word1(lo);
     const parts = this.config.partitions.map((p, i): PartitionStats => {
-      const v = vcpuAddr(i);
+      const v = 0; // (the fields below are offsets into each hart's block, summed)
+      const word = (a: number) => sum(i, (h) => word1(h + a));
+      const pair = (lo: number, hi: number) => sum(i, (h) => pair1(h + lo, h + hi));
       return {
         name: p.name,
         instructions: pair(v + V_STAT_RETIRED_LO, v + V_STAT_RETIRED_HI),
@@ -1076,16 +1096,16 @@ export class Hypervisor {
       cycles,
       seconds: cycles / this.cyclesPerSecond,
       instructions: parts.reduce((n, p) => n + p.instructions, 0),
-      worldSwitches: word(SYS_STAT_SWITCHES),
-      exits: { mmio: word(SYS_STAT_MMIO), sbi: word(SYS_STAT_SBI) },
+      worldSwitches: word1(SYS_STAT_SWITCHES),
+      exits: { mmio: word1(SYS_STAT_MMIO), sbi: word1(SYS_STAT_SBI) },
       ipc: {
-        calls: word(SYS_STAT_IPC_CALLS), fastCalls: word(SYS_STAT_IPC_FAST_CALLS),
-        fastReplies: word(SYS_STAT_IPC_FAST_REPLIES), notifications: word(SYS_STAT_IPC_NOTIFIES),
+        calls: word1(SYS_STAT_IPC_CALLS), fastCalls: word1(SYS_STAT_IPC_FAST_CALLS),
+        fastReplies: word1(SYS_STAT_IPC_FAST_REPLIES), notifications: word1(SYS_STAT_IPC_NOTIFIES),
       },
       switchEvents: { emitted: this.switchesEmitted, lost: this.switchesLost },
-      tlbFills: word(SYS_STAT_TLB_FILLS),
-      walks: word(SYS_STAT_WALKS),
-      shadowHits: word(SYS_STAT_SHADOW_HITS),
+      tlbFills: word1(SYS_STAT_TLB_FILLS),
+      walks: word1(SYS_STAT_WALKS),
+      shadowHits: word1(SYS_STAT_SHADOW_HITS),
       partitions: parts,
     };
   }

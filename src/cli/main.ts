@@ -5,7 +5,7 @@
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //                             [--snapshot-at WHEN FILE]... [--snapshot-on-exit FILE]
 //   wasmvisor restore SNAPSHOT [the run options, except --ipc-slow-path and --gdb]
-//   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--trace]
+//   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--harts N] [--trace]
 //                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT] [--semihosting DIR]
 //   wasmvisor run-elf --bios FIRMWARE [--kernel KERNEL] [--initrd FILE] [--append ARGS] [...]
 //
@@ -34,7 +34,7 @@ import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec, type Parsed } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
-import { ConfigError, formatDuration, parseDurationValue, type SystemConfig } from "../config/system.js";
+import { ConfigError, formatDuration, parseDurationValue, HARTS_MAX, type SystemConfig } from "../config/system.js";
 import { guestPathProblem, MAX_GUEST_FILE_BYTES, type GuestFile } from "../loader/cpio.js";
 import { SnapshotError } from "../snapshot/state.js";
 import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
@@ -168,6 +168,7 @@ const RUN_ELF_OPTIONS = {
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
   ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
   "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
+  harts: { kind: "value", arg: "N", help: "N harts (1-8, default 1), all starting at the entry with a0 = hart id, as\nQEMU's -smp N; interleaved deterministically (docs/smp.md)" },
   trace: { kind: "flag", help: "print one line per instruction to stderr (pc, bits, disassembly, result)" },
   input: { kind: "value", arg: "FILE", help: "console input for the guest, read before it starts" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
@@ -419,10 +420,16 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     }
   }
   const wallClock = p.options.has("wall-clock");
+  const hartsOpt = p.options.get("harts");
+  const harts = typeof hartsOpt === "string" ? Number(hartsOpt) : 1;
+  if (!/^\d+$/.test(typeof hartsOpt === "string" ? hartsOpt : "1") || harts < 1 || harts > HARTS_MAX) {
+    throw new UsageError(`--harts ${hartsOpt}: use a number of harts from 1 to ${HARTS_MAX}`);
+  }
   let outputAtLineStart = true;
   const machine = await Machine.create({
     core,
     ramBytes,
+    harts,
     fpu: !p.options.has("no-fpu"),
     semihosting,
     wasmModule: core === "wasm" ? await loadWasmModule() : undefined,

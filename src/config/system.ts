@@ -11,7 +11,7 @@
 import { DEVICE_WINDOWS, BOARD_WINDOWS, ALL_DEVICES, KNOWN_DEVICES, RAM_BASE, type DeviceName, type GuestMode } from "../vmm/board.js";
 import { CHANNEL_BASE, CHANNEL_WINDOW } from "../devices/channel.js";
 import { DEFAULT_RTC_EPOCH } from "../devices/goldfish-rtc.js";
-import { PHYSMAP_MAX } from "../../assembly/layout.js";
+import { PHYSMAP_MAX, HARTS_MAX as CORE_HARTS_MAX } from "../../assembly/layout.js";
 import { BOOT_ROM_BASE, BOOT_ROM_SIZE } from "../loader/firmware-boot.js";
 
 // ── The JSON format (what users write) ─────────────────────────────────────────────────────
@@ -81,6 +81,9 @@ export interface PartitionDescription {
   fpu?: boolean;
   /** RISC-V semihosting for this partition (absent: off). */
   semihosting?: SemihostingDescription;
+  /** Harts of this partition (default 1, at most HARTS_MAX; all the system's harts together at
+   *  most HARTS_MAX): an SMP partition (docs/smp.md). */
+  harts?: number;
 }
 
 /** A partition's semihosting: its files' directory (relative to the description; absent: console
@@ -186,6 +189,8 @@ export interface PartitionConfig {
   /** F and D on this partition's hart. */
   fpu: boolean;
   semihosting?: { dir?: string; userspace: boolean; cmdline: string };
+  /** Harts (1: a uniprocessor partition). */
+  harts: number;
 }
 
 export interface DiskConfig {
@@ -232,6 +237,18 @@ export class ConfigError extends Error {
 }
 
 export const MAX_PARTITIONS = 8;
+/** Most harts of a partition, and of the whole system (assembly/layout.ts: a vCPU each). (A
+ *  number here, so the package's declarations need not describe the core's layout.) */
+export const HARTS_MAX: number = CORE_HARTS_MAX;
+
+/**
+ * Where each partition's harts are in the core: hart 0 of partition i is vCPU i; the other harts
+ * of every partition follow the partitions' vCPUs, in partition order (kernel/smp.ts).
+ */
+export function hartVcpus(partitions: ReadonlyArray<{ harts: number }>): number[][] {
+  let next = partitions.length;
+  return partitions.map((p, i) => [i, ...Array.from({ length: p.harts - 1 }, () => next++)]);
+}
 /** RapiLog's buffer: the default, and the smallest and largest a description may ask for. */
 export const DEFAULT_DISK_BUFFER = 16 * 1024 * 1024;
 export const MIN_DISK_BUFFER = 4096;
@@ -403,6 +420,7 @@ export function validateSystem(
   // ── Partitions ────────────────────────────────────────────────────────────────────────────
   const partitions: PartitionConfig[] = [];
   const partIndex = new Map<string, number>();
+  let totalHarts = 0;
   let totalRam = regions.reduce((n, r) => n + r.size, 0);
   if (!Array.isArray(doc.partitions) || doc.partitions.length === 0) {
     fail("partitions", "must be a non-empty array of partitions");
@@ -412,12 +430,23 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting"]);
+      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting", "harts"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
       if (pd.htif !== undefined && typeof pd.htif !== "boolean") bad("htif", "must be true or false");
       if (pd.fpu !== undefined && typeof pd.fpu !== "boolean") bad("fpu", "must be true (F and D, the default) or false (an RV32IMAC hart)");
+      const harts = pd.harts === undefined ? 1 : pd.harts;
+      if (typeof harts !== "number" || !Number.isInteger(harts) || harts < 1 || harts > HARTS_MAX) {
+        bad("harts", `must be an integer from 1 to ${HARTS_MAX} (the partition's harts; default 1), not ${quote(pd.harts)}`);
+      } else if (harts > 1 && pd.passive === true) {
+        bad("harts", "a passive partition has one hart: it runs only on its callers' time");
+      } else {
+        totalHarts += harts;
+        if (totalHarts > HARTS_MAX && totalHarts - harts <= HARTS_MAX) {
+          bad("harts", `the system's partitions have ${totalHarts} harts so far: at most ${HARTS_MAX} in all (every hart is a vCPU of the core)`);
+        }
+      }
       let semihosting: PartitionConfig["semihosting"];
       if (pd.semihosting !== undefined) {
         const sh = pd.semihosting;
@@ -578,6 +607,7 @@ export function validateSystem(
         htif: pd.htif === true,
         fpu: pd.fpu !== false,
         ...(semihosting ? { semihosting } : {}),
+        harts: typeof harts === "number" && Number.isInteger(harts) && harts >= 1 && harts <= HARTS_MAX ? harts : 1,
       });
     });
   }
@@ -766,6 +796,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       htif: p.htif,
       fpu: p.fpu,
       ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
+      ...(p.harts > 1 ? { harts: p.harts } : {}),
     })),
     schedule: {
       majorFrame: cycles(config.schedule.majorFrame),

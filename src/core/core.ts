@@ -19,6 +19,12 @@ export interface CoreExports {
   vcpuCheckTimers(index: number): void;
   hvRun(budget: number): number;
   schedReset(): void;
+  smpJoin(leader: number, hart: number, index: number): void;
+  smpPick(leader: number): number;
+  smpSliceLimit(leader: number): number;
+  smpCharge(leader: number, cycles: number): void;
+  smpTimerNext(leader: number): number;
+  smpCheckTimers(leader: number): void;
   vcpuFlushTlb(index: number): void;
   vcpuPendingInterrupt(index: number): number;
   vcpuCanWake(index: number): number;

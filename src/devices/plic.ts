@@ -1,6 +1,6 @@
 // SiFive-compatible Platform-Level Interrupt Controller ("riscv,plic0"), as on QEMU's virt board
-// at 0x0C00_0000, for one hart with two contexts: 0 = M-mode (drives MEIP), 1 = S-mode (drives
-// SEIP). Sources 1..95 are level-triggered lines (the UART is source 10); each has a priority
+// at 0x0C00_0000, with two contexts per hart as QEMU's virt board has them: context 2i = hart i's
+// M-mode (drives its MEIP), 2i + 1 = hart i's S-mode (drives its SEIP). Sources 1..95 are level-triggered lines (the UART is source 10); each has a priority
 // (0-7, 0 = never), a pending bit, and per-context enable bits; a context's output is up when an
 // enabled pending source has a priority above the context's threshold. Claim returns the highest
 // such source (ties: lowest ID) and clears its pending bit until completion (the gateway then
@@ -10,7 +10,6 @@ import type { MmioDevice } from "./device.js";
 import { encode, SnapshotError, type StateReader, type StateValue } from "../snapshot/state.js";
 
 export const PLIC_SOURCES = 96; // IDs 0..95; 0 is "no interrupt"
-const CONTEXTS = 2;
 const PRIORITY_BASE = 0x000000;
 const PENDING_BASE = 0x001000;
 const ENABLE_BASE = 0x002000;
@@ -27,20 +26,29 @@ export class Plic implements MmioDevice {
   private readonly claimed = new Uint32Array(WORDS);
   /** Edges that arrived while their source was in service (pending again at completion). */
   private readonly edgeWhileClaimed = new Uint32Array(WORDS);
-  private readonly enable = Array.from({ length: CONTEXTS }, () => new Uint32Array(WORDS));
-  private readonly threshold = new Uint32Array(CONTEXTS);
-  private readonly outputs: boolean[] = [false, false];
+  private readonly contexts: number;
+  private readonly enable: Uint32Array[];
+  private readonly threshold: Uint32Array;
+  private readonly outputs: boolean[];
 
-  /** `setOutput(context, level)`: context 0 drives MEIP, context 1 SEIP. */
-  constructor(readonly name: string, private readonly setOutput: (context: number, level: boolean) => void) {}
+  /** `setOutput(context, level)`: context 2i drives hart i's MEIP, 2i + 1 its SEIP. */
+  constructor(readonly name: string, private readonly setOutput: (context: number, level: boolean) => void, harts = 1) {
+    this.contexts = 2 * harts;
+    this.enable = Array.from({ length: this.contexts }, () => new Uint32Array(WORDS));
+    this.threshold = new Uint32Array(this.contexts);
+    this.outputs = Array.from({ length: this.contexts }, () => false);
+  }
 
+  /** (Context k's enables and output as enableK and outputK: one hart's are as before SMP.) */
   saveState(): StateValue {
-    return {
+    const state: { [key: string]: StateValue } = {
       priority: encode.words(this.priority), pending: encode.words(this.pending), level: encode.words(this.level),
       claimed: encode.words(this.claimed), edgeWhileClaimed: encode.words(this.edgeWhileClaimed),
-      enable0: encode.words(this.enable[0]), enable1: encode.words(this.enable[1]),
-      threshold: encode.words(this.threshold), output0: this.outputs[0], output1: this.outputs[1],
     };
+    this.enable.forEach((e, k) => { state[`enable${k}`] = encode.words(e); });
+    state.threshold = encode.words(this.threshold);
+    this.outputs.forEach((o, k) => { state[`output${k}`] = o; });
+    return state;
   }
 
   loadState(r: StateReader): void {
@@ -48,13 +56,11 @@ export class Plic implements MmioDevice {
     if (priority.some((p) => p > 7)) throw new SnapshotError(`snapshot: ${r.path}.priority: a priority is 0 to 7`);
     this.priority.set(priority);
     for (const name of ["pending", "level", "claimed", "edgeWhileClaimed"] as const) this[name].set(r.words(name, WORDS));
-    this.enable[0].set(r.words("enable0", WORDS));
-    this.enable[1].set(r.words("enable1", WORDS));
-    const threshold = r.words("threshold", CONTEXTS);
+    this.enable.forEach((e, k) => e.set(r.words(`enable${k}`, WORDS)));
+    const threshold = r.words("threshold", this.contexts);
     if (threshold.some((t) => t > 7)) throw new SnapshotError(`snapshot: ${r.path}.threshold: a threshold is 0 to 7`);
     this.threshold.set(threshold);
-    this.outputs[0] = r.bool("output0");
-    this.outputs[1] = r.bool("output1");
+    this.outputs.forEach((_, k) => { this.outputs[k] = r.bool(`output${k}`); });
   }
 
   /**
@@ -88,12 +94,12 @@ export class Plic implements MmioDevice {
   read(offset: number, _size: number): number {
     if (offset < PENDING_BASE) return this.priority[(offset - PRIORITY_BASE) >> 2] ?? 0;
     if (offset < PENDING_BASE + WORDS * 4) return this.pending[(offset - PENDING_BASE) >> 2] >>> 0;
-    if (offset >= ENABLE_BASE && offset < ENABLE_BASE + CONTEXTS * ENABLE_STRIDE) {
+    if (offset >= ENABLE_BASE && offset < ENABLE_BASE + this.contexts * ENABLE_STRIDE) {
       const ctx = (offset - ENABLE_BASE) >> 7;
       const w = ((offset - ENABLE_BASE) & (ENABLE_STRIDE - 1)) >> 2;
       return w < WORDS ? this.enable[ctx][w] >>> 0 : 0;
     }
-    if (offset >= CONTEXT_BASE && offset < CONTEXT_BASE + CONTEXTS * CONTEXT_STRIDE) {
+    if (offset >= CONTEXT_BASE && offset < CONTEXT_BASE + this.contexts * CONTEXT_STRIDE) {
       const ctx = (offset - CONTEXT_BASE) >> 12;
       const reg = offset & (CONTEXT_STRIDE - 1);
       if (reg === 0) return this.threshold[ctx];
@@ -106,11 +112,11 @@ export class Plic implements MmioDevice {
     if (offset < PENDING_BASE) {
       const id = (offset - PRIORITY_BASE) >> 2;
       if (id > 0 && id < PLIC_SOURCES) this.priority[id] = value & 7;
-    } else if (offset >= ENABLE_BASE && offset < ENABLE_BASE + CONTEXTS * ENABLE_STRIDE) {
+    } else if (offset >= ENABLE_BASE && offset < ENABLE_BASE + this.contexts * ENABLE_STRIDE) {
       const ctx = (offset - ENABLE_BASE) >> 7;
       const w = ((offset - ENABLE_BASE) & (ENABLE_STRIDE - 1)) >> 2;
       if (w < WORDS) this.enable[ctx][w] = w === 0 ? value & ~1 : value; // source 0 does not exist
-    } else if (offset >= CONTEXT_BASE && offset < CONTEXT_BASE + CONTEXTS * CONTEXT_STRIDE) {
+    } else if (offset >= CONTEXT_BASE && offset < CONTEXT_BASE + this.contexts * CONTEXT_STRIDE) {
       const ctx = (offset - CONTEXT_BASE) >> 12;
       const reg = offset & (CONTEXT_STRIDE - 1);
       if (reg === 0) this.threshold[ctx] = value & 7;
@@ -160,7 +166,7 @@ export class Plic implements MmioDevice {
   }
 
   private update(): void {
-    for (let ctx = 0; ctx < CONTEXTS; ctx++) {
+    for (let ctx = 0; ctx < this.contexts; ctx++) {
       const level = this.best(ctx) !== 0;
       if (level !== this.outputs[ctx]) {
         this.outputs[ctx] = level;

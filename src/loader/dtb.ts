@@ -125,6 +125,8 @@ export interface VirtBoardDescription {
   extraSoc?: FdtNode[];
   /** The hart's riscv,isa (default ISA_RV32GC). */
   isa?: string;
+  /** Harts (default 1): a cpu node each, and the CLINT's and PLIC's contexts of every hart. */
+  harts?: number;
 }
 
 /** The hart's ISA string: RV32GC (IMAFDC, Zicsr, Zifencei) with Sstc; without F and D for a
@@ -133,6 +135,8 @@ export const ISA_RV32GC = "rv32imafdc_zicsr_zifencei_sstc";
 export const ISA_RV32IMAC = "rv32imac_zicsr_zifencei_sstc";
 
 const PH_CPU_INTC = 1;
+/** phandle of hart i's interrupt controller (hart 0's is PH_CPU_INTC, as before SMP). */
+const cpuIntc = (hart: number) => (hart === 0 ? PH_CPU_INTC : 0x10 + hart);
 /** phandle of the PLIC, for devices that name it as their interrupt-parent. */
 export const PH_PLIC = 2;
 /** phandle of the test device, the regmap of /poweroff and /reboot. */
@@ -142,11 +146,12 @@ const reg64 = (addr: number, size: number) => [0, addr >>> 0, Math.floor(size / 
 /** The device tree of a partition's board, as Linux expects it for QEMU's virt machine. */
 export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
   const soc: FdtNode[] = [];
+  const harts = Array.from({ length: d.harts ?? 1 }, (_, i) => i);
   if (d.clint !== false) {
     soc.push(node("clint@2000000", [
       ["compatible", ["sifive,clint0", "riscv,clint0"]],
       ["reg", reg64(0x2000000, 0x10000)],
-      ["interrupts-extended", [PH_CPU_INTC, 3, PH_CPU_INTC, 7]],
+      ["interrupts-extended", harts.flatMap((h) => [cpuIntc(h), 3, cpuIntc(h), 7])],
     ]));
   }
   if (d.plic !== false) {
@@ -156,7 +161,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
       ["#address-cells", 0],
       ["#interrupt-cells", 1],
       ["interrupt-controller", true],
-      ["interrupts-extended", [PH_CPU_INTC, 11, PH_CPU_INTC, 9]],
+      ["interrupts-extended", harts.flatMap((h) => [cpuIntc(h), 11, cpuIntc(h), 9])],
       ["riscv,ndev", 95],
       ["phandle", PH_PLIC],
     ]));
@@ -212,22 +217,27 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
     ] : []),
     node(`memory@${d.ramBase.toString(16)}`, [["device_type", "memory"], ["reg", reg64(d.ramBase, d.ramBytes)]]),
     node("cpus", [["#address-cells", 1], ["#size-cells", 0], ["timebase-frequency", 10_000_000]], [
-      node("cpu@0", [
+      ...harts.map((h) => node(`cpu@${h}`, [
         ["device_type", "cpu"],
-        ["reg", 0],
+        ["reg", h],
         ["status", "okay"],
         ["compatible", "riscv"],
         ["riscv,isa", d.isa ?? ISA_RV32GC],
         ["mmu-type", "riscv,sv32"],
+        ...(harts.length > 1 ? [["phandle", 0x20 + h]] as Array<[string, FdtValue]> : []),
       ], [
         node("interrupt-controller", [
           ["#address-cells", 0],
           ["#interrupt-cells", 1],
           ["interrupt-controller", true],
           ["compatible", "riscv,cpu-intc"],
-          ["phandle", PH_CPU_INTC],
+          ["phandle", cpuIntc(h)],
         ]),
-      ]),
+      ])),
+      // (SMP: one cluster of every hart, as QEMU's virt describes its sockets' harts.)
+      ...(harts.length > 1 ? [node("cpu-map", [], [
+        node("cluster0", [], harts.map((h) => node(`core${h}`, [["cpu", 0x20 + h]]))),
+      ])] : []),
     ]),
     node("soc", [["#address-cells", 2], ["#size-cells", 2], ["compatible", "simple-bus"], ["ranges", true]], soc),
   ]);

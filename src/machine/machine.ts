@@ -11,7 +11,7 @@
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
   SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE,
-  V_WFI, vcpuAddr,
+  V_WFI, HARTS_MAX, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
@@ -66,6 +66,15 @@ export interface MachineOptions {
   wallClock?: boolean;
   /** RISC-V semihosting (absent: off; the sequence's EBREAK is an ordinary breakpoint). */
   semihosting?: SemihostingOptions;
+  /** Harts (default 1, at most HARTS_MAX): every hart starts at the entry in M-mode with a0 = its
+   *  hart id, as QEMU's `-smp N` (docs/smp.md); they take turns of SMP_QUANTUM cycles. */
+  harts?: number;
+}
+
+export function checkHarts(harts: number): void {
+  if (!Number.isInteger(harts) || harts < 1 || harts > HARTS_MAX) {
+    throw new RangeError(`${harts} harts is not valid: use an integer from 1 to ${HARTS_MAX} (e.g. --harts 2)`);
+  }
 }
 
 export interface RegisterState {
@@ -105,7 +114,8 @@ export class Machine {
     core.exports.systemReset(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
-      core, bus: this.bus, time: this.time, index: 0, name: "machine", mode: "machine",
+      core, bus: this.bus, time: this.time, index: 0, hartVcpus: Array.from({ length: options.harts ?? 1 }, (_, i) => i),
+      name: "machine", mode: "machine",
       ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, wallClock: options.wallClock, fpu: options.fpu,
       semihosting: options.semihosting, firmwareBoot: options.firmwareBoot, bootargs: options.bootargs,
       onOutput: options.onOutput ?? (() => {}),
@@ -119,6 +129,7 @@ export class Machine {
     const ramBytes = options.ramBytes ?? DEFAULT_RAM_BYTES;
     checkRamSize(ramBytes);
     checkCyclesPerTick(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
+    checkHarts(options.harts ?? 1);
     let machine: Machine | null = null;
     const core = await createCore({
       kind: options.core ?? "wasm",
@@ -222,13 +233,32 @@ export class Machine {
     this.atBreakpoint = false;
     this.awaitingInput = false;
     this.board.inputOpen = inputOpen;
+    const smp = this.board.hartVcpus.length > 1;
     while (done < budget && !this.halt) {
       let slice = Math.min(budget - done, SLICE_MAX);
       if (this.board.htifPendingLow) slice = Math.min(slice, HTIF_GRACE);
       // A device deadline (UART timeout, RTC alarm) ends the slice exactly where it falls.
       const untilDevice = this.untilDeviceEvent();
       if (untilDevice !== null) slice = Math.min(slice, Math.max(untilDevice, 1));
-      const reason = exports.run(slice);
+      let reason: number;
+      if (smp) {
+        // SMP: the hart whose turn it is runs the rest of its turn (kernel/smp.ts); when none
+        // can run, every hart waits in WFI (or is stopped), as a lone hart's EXIT_WFI says.
+        exports.smpCheckTimers(0);
+        const hart = exports.smpPick(0);
+        if (hart >= 0) {
+          exports.vcpuSwitch(hart);
+          slice = Math.min(slice, exports.smpSliceLimit(0));
+          reason = exports.run(slice);
+          exports.smpCharge(0, this.words[SYS_RETIRED >> 2] + this.words[SYS_TRAPS >> 2]);
+        } else {
+          this.words[SYS_RETIRED >> 2] = 0;
+          this.words[SYS_TRAPS >> 2] = 0;
+          reason = EXIT_WFI;
+        }
+      } else {
+        reason = exports.run(slice);
+      }
       const n = this.words[SYS_RETIRED >> 2];
       // Progress is instructions retired plus traps taken (each trap consumes budget too).
       const work = n + this.words[SYS_TRAPS >> 2];
@@ -246,9 +276,10 @@ export class Machine {
       } else if (reason === EXIT_WFI && !this.halt) {
         // Idle: skip virtual time to the hart's next timer deadline (the core raises it), or to
         // a device's, whichever comes first.
-        let next = exports.vcpuNextTimer(0);
+        let next = smp ? exports.smpTimerNext(0) : exports.vcpuNextTimer(0);
         const untilDevice = this.untilDeviceEvent();
-        if (exports.vcpuCanWake(0)) continue; // a device deadline just raised its interrupt
+        // A device deadline just raised an interrupt (SMP: or another hart can run).
+        if (smp ? exports.smpPick(0) >= 0 : exports.vcpuCanWake(0)) continue;
         if (untilDevice !== null && untilDevice <= next) next = untilDevice;
         if (next < TIMER_FAR || untilDevice !== null) {
           const skip = Math.max(next, 1);

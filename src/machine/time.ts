@@ -40,9 +40,10 @@ export class VirtualTime {
     this.setPair(SYS_CLOCK_LO, SYS_CLOCK_HI, (this.pair(SYS_CLOCK_LO, SYS_CLOCK_HI) + cycles) & U64);
   }
 
-  /** Partition (vCPU) `index`'s view of time. */
-  partition(index: number): PartitionTime {
-    return new PartitionTime(this, index);
+  /** Partition (vCPU) `index`'s view of time; `harts`: the vCPUs of all its harts, which share
+   *  it (default [index]). */
+  partition(index: number, harts: readonly number[] = [index]): PartitionTime {
+    return new PartitionTime(this, index, harts);
   }
 
   /** A 64-bit value stored as {lo, hi} words at `lo`/`hi` of the layout. */
@@ -61,7 +62,7 @@ export class PartitionTime {
   private readonly offsetLo: number;
   private readonly offsetHi: number;
 
-  constructor(private readonly time: VirtualTime, private readonly index: number) {
+  constructor(private readonly time: VirtualTime, private readonly index: number, private readonly harts: readonly number[] = [index]) {
     this.offsetLo = vcpuAddr(index) + V_TIME_OFFSET_LO;
     this.offsetHi = vcpuAddr(index) + V_TIME_OFFSET_HI;
   }
@@ -83,8 +84,11 @@ export class PartitionTime {
   /** Make this partition's mtime read `value` now (it wrote mtime): only its offset changes. */
   setMtime(value: bigint): void {
     const offset = (this.time.pair(this.offsetLo, this.offsetHi) + (value & U64) - this.mtime()) & U64;
-    this.time.setPair(this.offsetLo, this.offsetHi, offset);
-    this.time.core.vcpuTimeChanged(this.index); // its SBI timer follows its time
+    // Every hart of the partition sees the same mtime; their SBI timers follow it.
+    for (const hart of this.harts) {
+      this.time.setPair(vcpuAddr(hart) + V_TIME_OFFSET_LO, vcpuAddr(hart) + V_TIME_OFFSET_HI, offset);
+      this.time.core.vcpuTimeChanged(hart);
+    }
   }
 
   /**

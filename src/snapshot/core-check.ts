@@ -11,8 +11,9 @@ import {
   V_IPC_CLIENT, V_IPC_CHANNEL, V_SHADOW_CUR, V_TSELECT, V_DEBUG, V_WFI, V_TLB, TLB_ENTRY, TLB_SET,
   V_SHADOW, SHADOW_SLOTS, SHADOW_ENTRIES, SHADOW_ENTRY, SE_TAG, SE_ADDEND, TLB_INVALID, TRIGGER_COUNT,
   IPC_CHANNELS, IPC_CHANNEL_ENTRY, GUEST_MACHINE, GUEST_SUPERVISOR, RAM_HOST_BASE, PRIV_M, TLB_FETCH, vcpuAddr, tlbSetAddr,
+  V_LEADER, V_HART_COUNT, V_HART_FIRST, V_HART_TURN, V_HART_LEFT, SMP_QUANTUM,
 } from "../../assembly/layout.js";
-import type { SystemConfig } from "../config/system.js";
+import { hartVcpus, type SystemConfig } from "../config/system.js";
 import { SnapshotError } from "./state.js";
 
 const PAGE = 4096;
@@ -25,17 +26,30 @@ export function checkCoreState(words: Int32Array, config: SystemConfig, memoryBy
   const w = (addr: number) => words[addr >> 2];
   const inRange = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
 
+  // Every hart of every partition is a vCPU (config/system.ts hartVcpus); what the description
+  // decides of them (which vCPUs are a partition's harts) is written again, not taken from the file.
+  const harts = hartVcpus(config.partitions);
+  const total = harts.reduce((t, h) => t + h.length, 0);
   const cur = w(SYS_CUR_VCPU);
-  if (!inRange(cur, -1, n - 1)) bad(`running vCPU ${cur}`);
-  for (let i = 0; i < n; i++) {
+  if (!inRange(cur, -1, total - 1)) bad(`running vCPU ${cur}`);
+  harts.forEach((list, p) => list.forEach((index, hart) => {
+    words[(vcpuAddr(index) + V_LEADER) >> 2] = p;
+    if (hart > 0) return;
+    const v = vcpuAddr(p);
+    words[(v + V_HART_COUNT) >> 2] = list.length;
+    words[(v + V_HART_FIRST) >> 2] = list.length > 1 ? list[1] : p;
+    if (!inRange(w(v + V_HART_TURN), 0, list.length - 1)) bad(`${config.partitions[p].name}: hart turn ${w(v + V_HART_TURN)}`);
+    if (!inRange(w(v + V_HART_LEFT), -0x4000_0000, SMP_QUANTUM)) bad(`${config.partitions[p].name}: hart quantum ${w(v + V_HART_LEFT)}`);
+  }));
+  const everyHart = harts.flatMap((list, p) => list.map((index, hart) => ({ i: index, name: list.length > 1 ? `${config.partitions[p].name} hart ${hart}` : config.partitions[p].name, p })));
+  for (const { i, name, p } of everyHart) {
     const v = vcpuAddr(i);
-    const name = config.partitions[i].name;
     const priv = w(v + V_PRIV);
     if (priv !== 0 && priv !== 1 && priv !== PRIV_M) bad(`${name}: privilege level ${priv}`);
-    const mode = config.partitions[i].mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE;
+    const mode = config.partitions[p].mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE;
     if (w(v + V_MODE) !== mode) bad(`${name}: guest mode ${w(v + V_MODE)}`);
     if (mode === GUEST_SUPERVISOR && priv === PRIV_M) bad(`${name}: a supervisor partition in M-mode`);
-    if (!inRange(w(v + V_STATE), 0, 1)) bad(`${name}: state ${w(v + V_STATE)}`);
+    if (!inRange(w(v + V_STATE), 0, 2)) bad(`${name}: state ${w(v + V_STATE)}`);
     if (!inRange(w(v + V_HALT_REASON), 0, 4)) bad(`${name}: halt reason ${w(v + V_HALT_REASON)}`);
     if (!inRange(w(v + V_WFI), 0, 1)) bad(`${name}: WFI ${w(v + V_WFI)}`);
     if (!inRange(w(v + V_IPC_STATE), 0, 3)) bad(`${name}: IPC state ${w(v + V_IPC_STATE)}`);

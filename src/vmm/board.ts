@@ -17,7 +17,7 @@ import {
   PM_TARGET, PM_RAM, PM_MMIO, PM_RAM_WATCH, PM_NO_READ, PM_NO_WRITE, PM_NO_EXEC, V_IRQ_LINES,
   V_TIMER_LO, V_TIMER_HI, V_X, HART_X, SYS_CUR_VCPU, SYS_HC_ERROR, SYS_HC_VALUE, GUEST_MACHINE,
   GUEST_SUPERVISOR, V_PC, V_PRIV, V_SATP, V_DEBUG, STAGE2_TABLE, V_PHYSMAP, V_PHYSMAP_COUNT, V_STAGE2,
-  V_SEMIHOST, SEMIHOST_ON, SEMIHOST_USER, HC_SEMIHOSTING, vcpuAddr, physmapAddr,
+  V_SEMIHOST, SEMIHOST_ON, SEMIHOST_USER, HC_SEMIHOSTING, V_STATE, VS_STOPPED, vcpuAddr, physmapAddr,
 } from "../../assembly/layout.js";
 import type { MmioDevice } from "../devices/device.js";
 import { Uart16550 } from "../devices/uart16550.js";
@@ -165,8 +165,10 @@ export interface BoardOptions {
   core: Core;
   bus: DeviceBus;
   time: VirtualTime;
-  /** vCPU and physical-map index of this board. */
+  /** vCPU and physical-map index of this board (its hart 0). */
   index: number;
+  /** The vCPUs of this board's harts, hart 0 first (default [index]: one hart; docs/smp.md). */
+  hartVcpus?: readonly number[];
   name: string;
   mode: GuestMode;
   ramBytes: number;
@@ -237,6 +239,8 @@ export class Board {
   readonly memory: GuestMemory;
   private readonly words: Int32Array;
   private readonly vcpu: number;
+  /** The vCPU indices of this board's harts (hart 0 = index). */
+  readonly hartVcpus: readonly number[];
   private readonly deviceIds = new Map<DeviceName, number>();
   private readonly regions: readonly MappedRegion[];
   private htif: Htif | null = null;
@@ -285,6 +289,8 @@ export class Board {
     this.words = layoutWords(o.core.memory);
     this.memory = new GuestMemory(o.core.memory, this.ramWindows());
     this.vcpu = vcpuAddr(o.index);
+    this.hartVcpus = o.hartVcpus ?? [o.index];
+    const partitionTime = o.time.partition(o.index, this.hartVcpus);
     const devices = new Set(o.devices ?? ALL_DEVICES);
     const clock: DeviceClock = { now: () => o.time.clock(), cyclesPerSecond: () => o.time.cyclesPerTick * 10_000_000 };
     const timer = (fire: () => void) => this.deviceTimer(fire);
@@ -292,16 +298,17 @@ export class Board {
       this.deviceIds.set("finisher", o.bus.add(new TestFinisher(`${o.name}.finisher`, (e) => this.finish(e))));
     }
     if (devices.has("clint")) {
-      this.clint = new Clint(`${o.name}.clint`, o.time.partition(o.index), {
-        setMsip: (level) => this.setLine(1 << 3, level),
-        setMtip: (level) => this.setLine(1 << 7, level),
-        setDeadline: (clock) => this.setDeadline(clock),
+      this.clint = new Clint(`${o.name}.clint`, partitionTime, this.hartVcpus.map((_, hart) => ({
+        setMsip: (level: boolean) => this.setLine(1 << 3, level, hart),
+        setMtip: (level: boolean) => this.setLine(1 << 7, level, hart),
+        setDeadline: (clock: bigint | null) => this.setDeadline(clock, hart),
         timeChanged: () => this.rtc.timeChanged(),
-      });
+      })));
       this.deviceIds.set("clint", o.bus.add(this.clint));
     }
     if (devices.has("plic")) {
-      this.plic = new Plic(`${o.name}.plic`, (ctx, level) => this.setLine(ctx === 0 ? 1 << 11 : 1 << 9, level));
+      // Context 2i: hart i's M-mode (MEIP), 2i + 1: its S-mode (SEIP), as on QEMU's virt.
+      this.plic = new Plic(`${o.name}.plic`, (ctx, level) => this.setLine((ctx & 1) === 0 ? 1 << 11 : 1 << 9, level, ctx >> 1), this.hartVcpus.length);
       this.deviceIds.set("plic", o.bus.add(this.plic));
     }
     if (devices.has("uart")) {
@@ -310,15 +317,15 @@ export class Board {
       this.deviceIds.set("uart", o.bus.add(this.uart));
     }
     // The RTC: in deterministic runs its own epoch plus the partition's own time.
-    const rtcSource = o.wallClock ? hostRtcSource(clock) : virtualRtcSource(o.rtcEpoch ?? DEFAULT_RTC_EPOCH, o.time.partition(o.index));
+    const rtcSource = o.wallClock ? hostRtcSource(clock) : virtualRtcSource(o.rtcEpoch ?? DEFAULT_RTC_EPOCH, partitionTime);
     if (o.semihosting) {
       const sh = o.semihosting;
-      const time = o.time.partition(o.index);
+      const time = partitionTime;
       this.semihosting = new Semihosting({
         memory: this.memory,
         translating: () => this.translating(),
         translate: (va) => this.debugTranslate(va),
-        register: (r) => this.register(r),
+        register: (r) => this.callerRegister(r),
         files: sh.files,
         output: (bytes) => { for (const b of bytes) this.emit(b); },
         input: () => this.takeInput(),
@@ -518,9 +525,12 @@ export class Board {
    *  its vCPU at them: a restored system never takes host addresses from a snapshot file. */
   rebuildMap(): void {
     this.writeMap();
-    this.words[(this.vcpu + V_PHYSMAP) >> 2] = physmapAddr(this.index);
-    this.words[(this.vcpu + V_PHYSMAP_COUNT) >> 2] = this.regionCount;
-    this.words[(this.vcpu + V_STAGE2) >> 2] = this.stage2;
+    for (const hart of this.hartVcpus) {
+      const v = vcpuAddr(hart);
+      this.words[(v + V_PHYSMAP) >> 2] = physmapAddr(this.index);
+      this.words[(v + V_PHYSMAP_COUNT) >> 2] = this.regionCount;
+      this.words[(v + V_STAGE2) >> 2] = this.stage2;
+    }
   }
 
   // ── Loading and reset ─────────────────────────────────────────────────────────────────────
@@ -695,6 +705,7 @@ export class Board {
       syscon: firmware && this.deviceIds.has("finisher"),
       rtc: true,
       isa: this.fpu ? ISA_RV32GC : ISA_RV32IMAC,
+      harts: this.hartVcpus.length,
       // Only the slots with a device behind them. QEMU lists all eight; Linux then probes each
       // (a platform device, its registers mapped, magic, version and ID read) only to leave the
       // empty ones alone: about 0.24 M instructions of boot per empty slot. The empty slots
@@ -705,19 +716,30 @@ export class Board {
     });
   }
 
-  /** Reset the hart at `entry` in this board's guest mode (supervisor: a0 = 0, a1 = DTB). */
+  /**
+   * Reset the harts at `entry` in this board's guest mode (supervisor: hart 0 with a0 = 0,
+   * a1 = DTB; the other harts STOPPED until SBI HSM hart_start). In machine mode every hart starts
+   * at `entry` with a0 = its hart id, as QEMU's virt board resets its harts (docs/smp.md).
+   */
   reset(entry: number): void {
     this.writeMap();
     const exports = this.o.core.exports;
-    exports.vcpuResetTo(this.index, this.mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE, entry | 0, 0,
-      physmapAddr(this.index), this.regionCount, this.stage2);
-    exports.vcpuSetFpu(this.index, this.fpu ? 1 : 0);
+    this.hartVcpus.forEach((index, hart) => {
+      exports.vcpuResetTo(index, this.mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE, entry | 0, hart,
+        physmapAddr(this.index), this.regionCount, this.stage2);
+      exports.vcpuSetFpu(index, this.fpu ? 1 : 0);
+      exports.smpJoin(this.index, hart, index);
+      const v = vcpuAddr(index);
+      if (this.o.semihosting) {
+        this.words[(v + V_SEMIHOST) >> 2] = SEMIHOST_ON | (this.o.semihosting.userspace ? SEMIHOST_USER : 0);
+      }
+      if (hart === 0) return;
+      if (this.mode === "supervisor") this.words[(v + V_STATE) >> 2] = VS_STOPPED;
+      else this.words[((this.words[SYS_CUR_VCPU >> 2] === index ? HART_X : v + V_X) >> 2) + 10] = hart;
+    });
     if (this.mode === "supervisor") {
       this.setRegister(10, 0);
       this.setRegister(11, this.dtbAddress);
-    }
-    if (this.o.semihosting) {
-      this.words[(this.vcpu + V_SEMIHOST) >> 2] = SEMIHOST_ON | (this.o.semihosting.userspace ? SEMIHOST_USER : 0);
     }
     this.clint?.update();
   }
@@ -728,7 +750,13 @@ export class Board {
     this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r] = value | 0;
   }
 
-  /** Read a register of this board's hart. */
+  /** A register of the hart that is making a hypercall (or a device access) now: the running
+   *  vCPU, whichever of this board's harts it is (SMP: docs/smp.md). */
+  callerRegister(r: number): number {
+    return this.words[(HART_X >> 2) + r];
+  }
+
+  /** Read a register of this board's hart (hart 0: the one the debugger sees). */
   register(r: number): number {
     const running = this.words[SYS_CUR_VCPU >> 2] === this.index;
     return this.words[((running ? HART_X : this.vcpu + V_X) >> 2) + r];
@@ -904,8 +932,8 @@ export class Board {
 
   // ── Devices and lines ─────────────────────────────────────────────────────────────────────
 
-  private setLine(bit: number, level: boolean): void {
-    const i = (this.vcpu + V_IRQ_LINES) >> 2;
+  private setLine(bit: number, level: boolean, hart = 0): void {
+    const i = (vcpuAddr(this.hartVcpus[hart]) + V_IRQ_LINES) >> 2;
     const old = this.words[i];
     const next = level ? old | bit : old & ~bit;
     if (next === old) return;
@@ -913,11 +941,12 @@ export class Board {
     this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_IRQ;
   }
 
-  private setDeadline(clock: bigint | null): void {
+  private setDeadline(clock: bigint | null, hart = 0): void {
     const lo = clock === null ? -1 : Number(clock & 0xffffffffn) | 0;
     const hi = clock === null ? -1 : Number(clock >> 32n) | 0;
-    this.words[(this.vcpu + V_TIMER_LO) >> 2] = lo;
-    this.words[(this.vcpu + V_TIMER_HI) >> 2] = hi;
+    const v = vcpuAddr(this.hartVcpus[hart]);
+    this.words[(v + V_TIMER_LO) >> 2] = lo;
+    this.words[(v + V_TIMER_HI) >> 2] = hi;
     this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_IRQ; // the core re-plans its slice at the boundary
   }
 
@@ -1001,7 +1030,7 @@ export class Board {
         // published the call's exact time in SYS_NOW, as for a device access.
         this.o.time.inMmio = true;
         try {
-          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.register(11)) | 0;
+          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.callerRegister(11)) | 0;
         } finally {
           this.o.time.inMmio = false;
         }
@@ -1019,7 +1048,7 @@ export class Board {
       W[SYS_HC_ERROR >> 2] = error;
       W[SYS_HC_VALUE >> 2] = value;
     };
-    const a = (r: number) => this.register(r);
+    const a = (r: number) => this.callerRegister(r);
     if (eid === 0x01) {
       this.emit(a(10) & 0xff);
       result(0, 0);

@@ -10,6 +10,8 @@ export interface GuestCase {
   /** Instructions retired: a change here means timing or semantics changed; check why. */
   instructions: number;
   input?: string;
+  /** Harts of the machine (default 1; QEMU gets -smp with the same number). */
+  harts?: number;
 }
 
 const pass = (name: string) => `${name}: PASS\n`;
@@ -23,6 +25,21 @@ const UART_FIFO_INPUT = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs
 
 export const GUESTS: GuestCase[] = [
   { name: "hello", status: 0, output: "Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee\n", instructions: 3445 },
+  {
+    // Two harts (test/smp.test.ts has more): spinlocks with LR/SC and AMOSWAP, AMOADD, an LR broken
+    // by the other hart's store, IPIs through the CLINT, code written by one hart run by the other.
+    name: "smp", status: 0, harts: 2, instructions: 310_719,
+    output: [
+      "smp: hart 0 and hart 1 running",
+      "counters (lr/sc lock, amoswap lock, amoadd): 6000 6000 6000",
+      "a0 = mhartid at entry (hart 0, hart 1): 1 1",
+      "sc after another hart's store fails: 1, word = 77",
+      "ipi 0 -> 1 -> 0: 1",
+      "code written by hart 1 returns 42",
+      "code written by hart 1 returns 43",
+      "smp: PASS",
+    ].join("\n") + "\n",
+  },
   { name: "exitcode", status: 42, output: "exiting with status 42\n", instructions: 413 },
   { name: "timer", status: 0, output: "20 timer interrupts\nelapsed time within [20, 21] ms\n", instructions: 3731 },
   { name: "echo", status: 0, input: "hello\nworld\nquit\n", output: "echo ready\n1: HELLO\n2: WORLD\n2 lines\n", instructions: 2639 },

@@ -53,6 +53,8 @@ export interface LinuxOptions {
   /** Boot the QEMU way: wasmvisor's SBI firmware (guests/firmware) in a machine-mode partition
    *  starts the kernel, instead of a supervisor-mode partition (with partner null only). */
   firmware?: boolean;
+  /** Harts of the Linux partition (default 1; docs/smp.md). */
+  harts?: number;
   /** The file agent's device (the agent is started by init: hv.files("linux")). */
   fileAgent?: boolean;
   /** Files added to the initrd (HypervisorOptions.addFiles for "linux"). */
@@ -62,7 +64,7 @@ export interface LinuxOptions {
 export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; fileAgent?: boolean } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; fileAgent?: boolean; harts?: number } = {}): object {
   return {
     name: "linux",
     ...(o.firmware ? { firmware: guestPath("firmware"), kernel: KERNEL } : { image: KERNEL, mode: "supervisor" }),
@@ -70,6 +72,7 @@ export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: 
     devices: ["uart", "clint", "plic", "finisher", "virtio-console", ...(o.fileAgent ? ["file-agent"] : [])],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
     ...(o.disk ? { disk: o.disk } : {}),
+    ...(o.harts ? { harts: o.harts } : {}),
     ...(o.mailbox ? { mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] } : {}),
   };
 }
@@ -81,7 +84,7 @@ export const RTOS = {
 };
 
 /** The default system (examples/default.json) with the given Linux options. */
-export function defaultSystem(o: { disk?: DiskOption; ram?: string; bootargs?: string; paging?: string } = {}): object {
+export function defaultSystem(o: { disk?: DiskOption; ram?: string; bootargs?: string; paging?: string; harts?: number } = {}): object {
   return {
     memoryRegions: [{ name: "rtos-mailbox", size: "4K" }],
     partitions: [RTOS, linuxPartition({ ...o, mailbox: true })],

@@ -74,6 +74,9 @@ typedef __builtin_va_list va_list;
 #define NR_statx 291
 #define NR_clock_gettime64 403
 #define NR_clock_nanosleep_time64 407
+#define NR_futex_time64 422 /* rv32 has only the 64-bit-time futex */
+#define NR_getcpu 168
+#define NR_sched_yield 124
 
 /* ---- errno values (asm-generic/errno-base.h, errno.h) ----------------- */
 #define EPERM 1
@@ -435,6 +438,22 @@ static inline long sys_kill(int pid, int sig) { return syscall2(NR_kill, pid, si
  * newsp = 0 the child gets a copy of the address space and keeps using the
  * (copied) current stack, exactly like fork(), and returns 0. */
 static inline long sys_fork(void) { return syscall5(NR_clone, SIGCHLD, 0, 0, 0, 0); }
+
+/* Threads (clone with a shared address space) and futexes: cmd/threads.c. */
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE_FLAG 128
+/* futex(uaddr, op, val) without a timeout (FUTEX_WAIT waits for good). */
+static inline long sys_futex(int *uaddr, int op, int val) { return syscall6(NR_futex_time64, L(uaddr), op, val, 0, 0, 0); }
+static inline long sys_getcpu(unsigned *cpu) { return syscall3(NR_getcpu, L(cpu), 0, 0); }
+static inline long sys_sched_yield(void) { return syscall0(NR_sched_yield); }
 static inline long sys_execve(const char *p, char *const argv[], char *const envp[])
 {
     return syscall3(NR_execve, L(p), L(argv), L(envp));
