@@ -43,6 +43,7 @@ import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
 import type { SessionEnd } from "../debug/gdb.js";
+import { afterburnCommand, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
 
 export const VERSION = "0.1.0";
 
@@ -183,12 +184,14 @@ const COMMANDS = {
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
 } as const;
 type CommandName = keyof typeof COMMANDS;
-const COMMAND_NAMES = [...Object.keys(COMMANDS), "help"];
+const COMMAND_NAMES = [...Object.keys(COMMANDS), "afterburn", "help"];
 
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
-${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
+${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  afterburn IN.s        pre-virtualization: mark a guest's sensitive instructions (docs/previrt.md;
+                        wasmvisor afterburn --help)
+  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
   --version             print the version
 `;
 
@@ -224,6 +227,21 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
           return 0;
         }
         return await runSystem(rest, io, "migrate");
+      case "afterburn":
+        if (wantsHelp(rest)) {
+          io.stdout(AFTERBURN_USAGE);
+          return 0;
+        }
+        try {
+          return afterburnCommand(rest, { stdout: (t) => io.stdout(t), stderr: (t) => io.stderr(t) });
+        } catch (err) {
+          if (err instanceof AfterburnUsage) throw new UsageError(`afterburn: ${err.message}`);
+          if (err instanceof Error && "code" in err && typeof err.code === "string") {
+            io.stderr(`wasmvisor: afterburn: ${err.message}\n`);
+            return STATUS_USAGE;
+          }
+          throw err;
+        }
       case undefined:
       case "help":
       case "--help":
