@@ -894,6 +894,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
+      if (ps.previrt) io.stderr(`  [${ps.name}] pre-virtualization: ${ps.previrt.sites} sites patched; ran ${ps.previrt.fast} times in the fast loop, ${ps.previrt.slow} times through trap-and-emulate\n`);
       const d = ps.disk;
       if (d) io.stderr(`  [${ps.name}] disk: ${d.reads} reads, ${d.writes} writes (${d.bytesWritten} bytes), ${d.flushes} flushes, ${d.errors} errors; guest sees a ${d.cache} cache; ${d.hostSyncs} host fdatasyncs\n`);
     }

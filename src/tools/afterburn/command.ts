@@ -13,7 +13,7 @@
 // of the same base name and passes that instead.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,10 +95,26 @@ function parse(argv: string[]): Parsed {
   return p;
 }
 
-/** The wasmvisor launcher (bin/wasmvisor.mjs) of this installation. */
-function launcher(): string {
-  // dist/src/tools/afterburn/command.js → bin/wasmvisor.mjs
-  return resolve(dirname(fileURLToPath(import.meta.url)), "../../../../bin/wasmvisor.mjs");
+/**
+ * Copy the afterburner's own modules (this file, filter.js, sites.js and the layout constants
+ * they use) into DIR/lib, keeping their relative paths, and return the entry DIR/as runs. DIR/as
+ * thus keeps working while wasmvisor itself is rebuilt (a kernel build takes minutes), and
+ * starts without loading the rest of wasmvisor.
+ */
+function installModules(dir: string): string {
+  const here = dirname(fileURLToPath(import.meta.url)); // <root>/src/tools/afterburn
+  const root = resolve(here, "../../..");
+  const lib = join(dir, "lib");
+  for (const rel of ["src/tools/afterburn/command.js", "src/tools/afterburn/filter.js", "src/tools/afterburn/sites.js", "assembly/layout.js"]) {
+    mkdirSync(dirname(join(lib, rel)), { recursive: true });
+    copyFileSync(join(root, rel), join(lib, rel));
+  }
+  writeFileSync(join(lib, "package.json"), '{ "type": "module" }\n');
+  const entry = join(lib, "as.mjs");
+  writeFileSync(entry, `// DIR/as's entry (wasmvisor afterburn --install).\n` +
+    `import { afterburnCommand } from "./src/tools/afterburn/command.js";\n` +
+    `process.exitCode = afterburnCommand(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });\n`);
+  return entry;
 }
 
 function shellQuote(s: string): string {
@@ -170,8 +186,9 @@ export function afterburnCommand(argv: string[], io: AfterburnIO): number {
       ...(p.options.mode ? ["--mode", p.options.mode] : []),
       ...(p.options.siteBytes ? ["--site-bytes", String(p.options.siteBytes)] : []),
     ];
+    const entry = installModules(dir);
     const script = `#!/bin/sh\n# The afterburning assembler (wasmvisor afterburn --install): see docs/previrt.md.\n` +
-      `exec node ${shellQuote(launcher())} afterburn --as-wrapper ${shellQuote(p.realAs)} ${extra.map(shellQuote).join(" ")} -- "$@"\n`;
+      `exec node ${shellQuote(entry)} --as-wrapper ${shellQuote(p.realAs)} ${extra.map(shellQuote).join(" ")} -- "$@"\n`;
     writeFileSync(join(dir, "as"), script);
     chmodSync(join(dir, "as"), 0o755);
     io.stderr(`afterburn: installed ${join(dir, "as")} (runs ${p.realAs}); use: gcc -B ${dir} ...\n`);

@@ -7,7 +7,7 @@
 //     csrr a5, sstatus               the original instruction, first: it runs as it was on a
 //     nop                            bare machine; the padding makes every site the same size
 //     .option pop
-//     .pushsection .wvsites,"",@progbits
+//     .pushsection .wvsites,"R",@progbits   (R: SHF_GNU_RETAIN, so --gc-sections keeps it)
 //     .word .Lwv<N>, <info>          the site-table entry (sites.ts)
 //     .popsection
 //
@@ -357,7 +357,7 @@ export function afterburn(source: string, options: AfterburnOptions = {}): After
       for (const l of labels) rewritten.push(`${l}:`);
       rewritten.push("\t.option push", "\t.option norvc", `${label}:`, `\t${body}`);
       for (let pad = 4; pad < siteBytes; pad += 4) rewritten.push("\tnop");
-      rewritten.push("\t.option pop", `\t.pushsection ${SITES_SECTION},"",@progbits`, "\t.balign 4",
+      rewritten.push("\t.option pop", `\t.pushsection ${SITES_SECTION},"R",@progbits`, "\t.balign 4",
         `\t.word ${label}, 0x${siteInfo(site).toString(16)}`, "\t.popsection");
     }
     if (!changed) {

@@ -16,6 +16,8 @@
 // field stays where it was, so the kernel can undo the patch with one XOR (VCSR_OPCODE_FLIP),
 // and a patched word tells a debugger the original at a glance.
 
+import { PREVIRT_OPCODE_FLIP } from "../../../assembly/layout.js";
+
 export const SITE_ENTRY_BYTES = 8;
 export const SITES_SECTION = ".wvsites";
 
@@ -30,7 +32,7 @@ export const KIND_NAMES: Record<number, string> = {
 };
 
 /** SYSTEM (0x73) XOR custom-1 (0x2b): the patch, and its undoing (assembly/kernel/previrt.ts). */
-export const VCSR_OPCODE_FLIP = 0x73 ^ 0x2b;
+export const VCSR_OPCODE_FLIP = PREVIRT_OPCODE_FLIP;
 
 export interface Site {
   kind: number;

@@ -1,0 +1,86 @@
+// Pre-virtualization's soft layer in the kernel (docs/previrt.md). The loader (src/loader/
+// previrt.ts) patches each site an afterburned guest lists: its sensitive SYSTEM instruction
+// becomes the same instruction with the custom-1 opcode (VCSR: original ^ PREVIRT_OPCODE_FLIP).
+// On a vCPU whose partition enabled it (V_PREVIRT), the interpreter runs a VCSR like this:
+//
+// - vcsrFast(), from the fast loop, without leaving it: a CSR access with no effect beyond the
+//   CSR's own word — a read of a CSR whose read has no side effect, or a write of a plain
+//   scratch/trap register (QUIET_WRITES) — done by csrInstruction(), the one emulation of every
+//   CSR access, exactly as the trap path does it.
+// - everything else (SRET, WFI, SFENCE.VMA, writes of sstatus, satp, sie, ..., counter reads,
+//   armed triggers): vcsrOriginal() restores the original encoding and run() emulates it
+//   through the trap-and-emulate path, unchanged.
+//
+// Either way the guest sees what trap-and-emulate gives it, to the instruction: the same
+// results, the same faults (a denied access raises the original instruction as tval), the same
+// instruction counts. What it saves is the host's work: leaving the fast loop, the run() dispatch
+// and the block boundary after every SYSTEM instruction (interrupt, timer and host-request
+// checks, TLB reselection, a slow fetch). A block boundary after a quiet access would find
+// nothing new: it changes no privilege, translation, enable, pending bit or timer.
+
+import { load32, store32 } from "../shim";
+import { V_TRIG_SUMMARY, V_STAT_VCSR_FAST, PREVIRT_OPCODE_FLIP } from "../layout";
+import { csrInstruction } from "./csr";
+import { slowStatus, STATUS_OK } from "../cpu/fault";
+
+/** rd's value after vcsrFast() returned true and no fault was raised. */
+export let vcsrValue: i32 = 0;
+
+/** Is `insn` (opcode custom-1) the patched form of a sensitive instruction a site may hold? */
+export function vcsrValid(insn: i32): bool {
+  const f3 = (insn >> 12) & 7;
+  if (f3 != 0) return f3 != 4; // the six Zicsr instructions
+  const orig = insn ^ PREVIRT_OPCODE_FLIP;
+  return orig == 0x10200073 || orig == 0x30200073 || orig == 0x10500073 || // SRET, MRET, WFI
+    (orig & i32(0xfe007fff)) == 0x12000073; // SFENCE.VMA
+}
+
+/** The original SYSTEM instruction of a patched site. */
+export function vcsrOriginal(insn: i32): i32 {
+  return insn ^ PREVIRT_OPCODE_FLIP;
+}
+
+/**
+ * CSRs whose write changes nothing but their own word (WARL legalisation aside): sscratch,
+ * sepc, scause, stval, stvec and their M-level counterparts. (stvec and mtvec are read only
+ * when a trap is taken, which is never inside the fast loop.)
+ */
+function quietWrite(csr: i32): bool {
+  const low = csr & 0xff;
+  const level = csr >> 8;
+  if (level != 1 && level != 3) return false;
+  return low == 0x05 || (low >= 0x40 && low <= 0x43);
+}
+
+/**
+ * CSRs whose read has no side effect and depends on no clock: the quiet-write ones and the
+ * status, enable, delegation, translation and identity registers. (sip and mip depend on the
+ * timers, the counters on the instruction being retired: those take run()'s path.)
+ */
+function quietRead(csr: i32): bool {
+  if (quietWrite(csr)) return true;
+  switch (csr) {
+    case 0x100: case 0x104: case 0x106: case 0x10a: case 0x180: // sstatus sie scounteren senvcfg satp
+    case 0x300: case 0x301: case 0x302: case 0x303: case 0x304: // mstatus misa medeleg mideleg mie
+    case 0x306: case 0x30a: // mcounteren menvcfg
+    case 0xf11: case 0xf12: case 0xf13: case 0xf14: // mvendorid marchid mimpid mhartid
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Complete patched site `insn` (a valid VCSR) in the fast loop if it is a quiet CSR access;
+ * returns false to leave it to run(). On true, either vcsrValue holds rd's value or a fault was
+ * raised (the access was denied: the caller takes the trap, as for the original instruction).
+ */
+export function vcsrFast(vcpu: i32, insn: i32, rs1Value: i32): bool {
+  const f3 = (insn >> 12) & 7;
+  if (f3 == 0 || load32(vcpu + V_TRIG_SUMMARY) != 0) return false;
+  const csr = (insn >>> 20) & 0xfff;
+  const writes = (f3 & 3) == 1 || ((insn >> 15) & 31) != 0;
+  if (writes ? !quietWrite(csr) : !quietRead(csr)) return false;
+  vcsrValue = csrInstruction(vcpu, insn ^ PREVIRT_OPCODE_FLIP, rs1Value);
+  if (slowStatus == STATUS_OK) store32(vcpu + V_STAT_VCSR_FAST, i32(load32(vcpu + V_STAT_VCSR_FAST) + 1));
+  return true;
+}
