@@ -211,8 +211,11 @@ describe("the loader's patching", () => {
     expect(dv.getUint32(0, true)).toBe((0x100027f3 ^ VCSR_OPCODE_FLIP) >>> 0);
     expect(dv.getUint32(0, true) & 0x7f).toBe(0x2b); // custom-1
     expect(dv.getUint32(8, true)).toBe(0x12345678);
-    const view = unpatchView(ram.subarray(2, 8), 0x80000002, report.originals);
+    const wordAt = (gpa: number) => dv.getUint32(gpa - 0x80000000, true);
+    const view = unpatchView(ram.subarray(2, 8), 0x80000002, report.originals, wordAt);
     expect([...view]).toEqual([0x00, 0x10, 0x13, 0, 0, 0]);
+    // A site the guest overwrote since shows what it wrote.
+    expect(unpatchView(ram.subarray(0, 4), 0x80000000, report.originals, () => 0x00000013)).toEqual(ram.subarray(0, 4));
     expect(new DataView(ram.buffer, ram.byteOffset).getUint32(0, true) & 0x7f).toBe(0x2b); // (the view is a copy)
   });
 
@@ -277,5 +280,18 @@ describe("the afterburned RTOS", () => {
     expect(on.exits.trapAndEmulate).toBe(off.exits.trapAndEmulate - on.previrt!.fast);
     expect(on.previrt!.fast).toBeGreaterThan(on.previrt!.slow);
     expect(runs[3].r.stats.partitions[0].previrt).toEqual(on.previrt);
+    // The patched memory holds custom-1 words; the debugger's view of it (the GDB stub reads
+    // through Board.debugRead) shows the image's original instructions.
+    const bytes = guestElf(RTOS);
+    const table = elfSiteTable(bytes, parseElf(bytes, RTOS), RTOS)!;
+    const board = runs[2].r.hv.board("rtos");
+    const report = runs[2].r.hv.previrtReport("rtos")!;
+    for (const s of table.sites) {
+      const original = siteEncoding(siteFromInfo(s.info));
+      expect(report.originals.get(s.gpa)).toBe(original);
+      expect(new DataView(board.memory.read(s.gpa, 4)!.slice().buffer).getUint32(0, true)).toBe((original ^ VCSR_OPCODE_FLIP) >>> 0);
+      expect(new DataView(board.debugRead(s.gpa, 4, true)!.buffer).getUint32(0, true)).toBe(original);
+    }
+    expect(runs[0].r.hv.previrtReport("rtos")).toBeUndefined();
   }, 120_000);
 });

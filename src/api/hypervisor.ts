@@ -515,6 +515,7 @@ export class Hypervisor {
       const v = vcpuAddr(i);
       // Pre-virtualization: patch the image's sites, and let the kernel run the patched form.
       this.previrtReports[i] = files.sites ? patchSites(board.memory, files.sites) : undefined;
+      board.previrtOriginals = this.previrtReports[i]?.originals;
       words[(v + V_PREVIRT) >> 2] = files.sites ? 1 : 0;
       words[(v + V_IPC_SERVER) >> 2] = -1;
       words[(v + V_IPC_CLIENT) >> 2] = -1;

@@ -125,15 +125,18 @@ export function patchSites(memory: GuestMemory, table: SiteTable): PatchReport {
 }
 
 /**
- * `bytes` (guest memory read from `gpa`) as the guest's image has it: each patched site's
- * original word instead of its patched one. What a debugger shows (src/debug/target.ts).
+ * `bytes` (guest memory read from `gpa`) as the guest's image has it: each patched site that
+ * still holds its patched word (`wordAt`: the word in memory now) shows its original word
+ * instead. A site the guest has since overwritten shows what it wrote. What a debugger shows
+ * (Board.debugRead).
  */
-export function unpatchView(bytes: Uint8Array, gpa: number, originals: ReadonlyMap<number, number>): Uint8Array {
+export function unpatchView(bytes: Uint8Array, gpa: number, originals: ReadonlyMap<number, number>,
+  wordAt: (gpa: number) => number | null): Uint8Array {
   if (originals.size === 0) return bytes;
   let out = bytes;
-  for (let a = (gpa - 3) >>> 0; a < gpa + bytes.length; a++) {
-    const orig = originals.get(a);
-    if (orig === undefined) continue;
+  for (let a = gpa - 3; a < gpa + bytes.length; a++) {
+    const orig = originals.get(a >>> 0);
+    if (orig === undefined || wordAt(a >>> 0) !== ((orig ^ VCSR_OPCODE_FLIP) >>> 0)) continue;
     if (out === bytes) out = bytes.slice();
     for (let k = 0; k < 4; k++) {
       const i = a + k - gpa;
