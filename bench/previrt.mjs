@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// What pre-virtualization buys (docs/previrt.md): `npm run bench:previrt` (add --json for
+// {"results":[{"name","unit","value"}]}, --rounds N, default 3; --no-linux: the RTOS only).
+//
+// Each workload runs with its afterburned image in a partition with "previrt" false and true,
+// in interleaved rounds on the Wasm core (medians of wall time); exits and instruction counts
+// are the same every round (the runs are deterministic):
+//   rtos    guests/bin/rtos-afterburn.elf alone in a partition, to its end (10 s virtual)
+//   linux   guests/linux/build/Image.afterburn (npm run linux:afterburn) in a supervisor
+//           partition: boot to the shell prompt, then `forkexec 200`, then `stress 300 /mnt` on
+//           a scratch ext2 disk; and the plain Image the same way, as the reference without
+//           sites (no NOP padding)
+// Per phase: wall seconds, instructions, trap-and-emulate exits (and per second of wall time),
+// patched sites completed in the fast loop, and the instruction counts (which must not differ).
+import { readFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadWasmModule } from "../dist/src/node/core-file.js";
+import { Hypervisor } from "../dist/src/api/hypervisor.js";
+import { openDiskFile } from "../dist/src/node/system-file.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const roundsArg = args.indexOf("--rounds");
+const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : 3;
+const withLinux = !args.includes("--no-linux");
+const log = (msg) => { if (!json) process.stderr.write(msg); };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const LB = `${root}/guests/linux/build`;
+
+function partitionStats(hv, name) {
+  const p = hv.stats().partitions.find((x) => x.name === name);
+  return { insns: p.instructions, exits: p.exits.trapAndEmulate, mmio: p.exits.mmio, sbi: p.exits.sbi, traps: p.exits.traps, fast: p.previrt?.fast ?? 0, slow: p.previrt?.slow ?? 0, sites: p.previrt?.sites ?? 0 };
+}
+const minus = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, k === "sites" ? a[k] : a[k] - b[k]]));
+
+async function runRtos(previrt) {
+  const hv = new Hypervisor({ partitions: [{ name: "rtos", image: "rtos-afterburn", ram: "1M", previrt }] }, {
+    core: "wasm", wasmModule: await loadWasmModule(), loadImage: (f) => readFileSync(`${root}/guests/bin/${f}.elf`),
+  });
+  await hv.start();
+  const t0 = performance.now();
+  await hv.run({ maxInsns: 100_000_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const s = partitionStats(hv, "rtos");
+  hv.close?.();
+  return { run: { seconds, ...s } };
+}
+
+async function runLinux(image, previrt) {
+  const disk = join(mkdtempSync(join(tmpdir(), "wv-previrt-")), "disk.img");
+  copyFileSync(`${LB}/disk.img`, disk);
+  const hv = new Hypervisor({
+    partitions: [{
+      name: "linux", image: `${LB}/${image}`, mode: "supervisor", initrd: `${LB}/initramfs.cpio`, ram: "32M", previrt,
+      devices: ["uart", "clint", "plic", "finisher", "virtio-console"], bootargs: "console=ttyS0 earlycon=sbi", disk,
+    }],
+  }, { core: "wasm", wasmModule: await loadWasmModule(), loadImage: (f) => readFileSync(f), openDisk: (d) => openDiskFile(d) });
+  let out = "";
+  hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+  await hv.start();
+  const until = async (mark) => {
+    for (let spent = 0; !/\n# $/.test(out.slice(mark)); ) {
+      if (spent > 2e10) throw new Error(`Linux did not reach the prompt:\n${out.slice(-1000)}`);
+      spent += await hv.step(1_000_000);
+    }
+  };
+  const phases = {};
+  let before = partitionStats(hv, "linux");
+  let t0 = performance.now();
+  await until(0);
+  phases.boot = { seconds: (performance.now() - t0) / 1000, ...minus(partitionStats(hv, "linux"), before) };
+  const transcript = [out];
+  for (const [name, command] of [["mount", "mount -t ext2 /dev/vda /mnt"], ["forkexec", "forkexec 200"], ["stress", "stress 300 /mnt"]]) {
+    const mark = out.length;
+    before = partitionStats(hv, "linux");
+    hv.console("linux").write(`${command}\n`);
+    t0 = performance.now();
+    await until(mark);
+    if (name !== "mount") phases[name] = { seconds: (performance.now() - t0) / 1000, ...minus(partitionStats(hv, "linux"), before) };
+    transcript.push(out.slice(mark));
+  }
+  hv.close?.();
+  return { ...phases, transcript: transcript.join("") };
+}
+
+const workloads = [["rtos", () => runRtos(false), () => runRtos(true)]];
+if (withLinux) {
+  if (!existsSync(`${LB}/Image.afterburn`) || !existsSync(`${LB}/Image.afterburn.wvsites`)) {
+    log("bench:previrt: guests/linux/build/Image.afterburn is missing (npm run linux:afterburn): Linux skipped\n");
+  } else {
+    workloads.push(["linux", () => runLinux("Image.afterburn", false), () => runLinux("Image.afterburn", true)]);
+    workloads.push(["linux-plain", () => runLinux("Image", false), null]);
+  }
+}
+
+const results = [];
+const table = [];
+for (const [name, off, on] of workloads) {
+  const runs = { off: [], on: [] };
+  for (let r = 0; r < rounds; r++) {
+    log(`  ${name}: round ${r + 1}/${rounds}\n`);
+    runs.off.push(await off());
+    if (on) runs.on.push(await on());
+  }
+  for (const mode of on ? ["off", "on"] : ["off"]) {
+    const first = runs[mode][0];
+    if (first.transcript !== undefined && on && mode === "on" && first.transcript.replace(/\d+\.\d+ s|\d+ ms/g, "") !== runs.off[0].transcript.replace(/\d+\.\d+ s|\d+ ms/g, "")) {
+      log(`  ${name}: the patched transcript differs from the unpatched one!\n`);
+    }
+    for (const phase of Object.keys(first).filter((k) => k !== "transcript")) {
+      const seconds = median(runs[mode].map((x) => x[phase].seconds));
+      const p = first[phase];
+      const label = `${name}${on ? `.previrt_${mode}` : ""}.${phase}`;
+      table.push({ label, seconds, ...p, exitsPerSecond: p.exits / seconds });
+      results.push({ name: `${label}.s`, unit: "s", value: seconds });
+      results.push({ name: `${label}.insns`, unit: "instructions", value: p.insns });
+      results.push({ name: `${label}.trap_and_emulate`, unit: "exits", value: p.exits });
+      results.push({ name: `${label}.fast`, unit: "sites", value: p.fast });
+    }
+  }
+}
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ results }, null, 1)}\n`);
+} else {
+  const pad = (s, n) => String(s).padStart(n);
+  process.stdout.write(`${"workload.phase".padEnd(34)} ${pad("wall s", 8)} ${pad("instructions", 13)} ${pad("t&e exits", 10)} ${pad("exits/s", 9)} ${pad("fast-loop", 10)} ${pad("MMIO", 8)} ${pad("SBI", 7)} ${pad("guest traps", 11)}\n`);
+  for (const t of table) {
+    process.stdout.write(`${t.label.padEnd(34)} ${pad(t.seconds.toFixed(3), 8)} ${pad(t.insns, 13)} ${pad(t.exits, 10)} ${pad(Math.round(t.exitsPerSecond), 9)} ${pad(t.fast, 10)} ${pad(t.mmio, 8)} ${pad(t.sbi, 7)} ${pad(t.traps, 11)}\n`);
+  }
+}
