@@ -61,7 +61,8 @@
 //            (cpu/fpu.ts)
 //   +0x18e08 pre-virtualization: patched sites on, sites completed in the fast loop, patched
 //            sites that took the slow path (kernel/previrt.ts)
-//   +0x18e14 end (VCPU_SIZE 0x19000)
+//   +0x18e14 trap-and-emulate exits by kind (EXIT_KINDS words; kernel/previrt.ts exitKind)
+//   +0x18e54 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -460,6 +461,10 @@ export const V_PREVIRT: i32 = 0x18e08;
  *  sites that took the trap-and-emulate path in run() (counted in V_STAT_SYSTEM as well). */
 export const V_STAT_VCSR_FAST: i32 = 0x18e0c;
 export const V_STAT_VCSR_SLOW: i32 = 0x18e10;
+/** Trap-and-emulate exits of this vCPU by kind (kernel/previrt.ts exitKind; EXIT_KIND_NAMES
+ *  in src/loader/previrt.ts names them): where the exits pre-virtualization leaves come from. */
+export const V_STAT_EXIT_KINDS: i32 = 0x18e14;
+export const EXIT_KINDS: i32 = 16;
 /** A patched site is its original SYSTEM instruction (opcode 0x73) with the opcode XORed with
  *  this, giving custom-1 (0x2b): every other field stays where it was (src/tools/afterburn). */
 export const PREVIRT_OPCODE_FLIP: i32 = 0x73 ^ 0x2b;

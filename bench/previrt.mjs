@@ -32,9 +32,9 @@ const LB = `${root}/guests/linux/build`;
 
 function partitionStats(hv, name) {
   const p = hv.stats().partitions.find((x) => x.name === name);
-  return { insns: p.instructions, exits: p.exits.trapAndEmulate, mmio: p.exits.mmio, sbi: p.exits.sbi, traps: p.exits.traps, fast: p.previrt?.fast ?? 0, slow: p.previrt?.slow ?? 0, sites: p.previrt?.sites ?? 0 };
+  return { profile: hv.exitProfile(name), insns: p.instructions, exits: p.exits.trapAndEmulate, mmio: p.exits.mmio, sbi: p.exits.sbi, traps: p.exits.traps, fast: p.previrt?.fast ?? 0, slow: p.previrt?.slow ?? 0, sites: p.previrt?.sites ?? 0 };
 }
-const minus = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, k === "sites" ? a[k] : a[k] - b[k]]));
+const minus = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, k === "sites" ? a[k] : k === "profile" ? minus(a[k], b[k]) : a[k] - b[k]]));
 
 async function runRtos(previrt) {
   const hv = new Hypervisor({ partitions: [{ name: "rtos", image: "rtos-afterburn", ram: "1M", previrt }] }, {
@@ -130,5 +130,11 @@ if (json) {
   process.stdout.write(`${"workload.phase".padEnd(34)} ${pad("wall s", 8)} ${pad("instructions", 13)} ${pad("t&e exits", 10)} ${pad("exits/s", 9)} ${pad("fast-loop", 10)} ${pad("MMIO", 8)} ${pad("SBI", 7)} ${pad("guest traps", 11)}\n`);
   for (const t of table) {
     process.stdout.write(`${t.label.padEnd(34)} ${pad(t.seconds.toFixed(3), 8)} ${pad(t.insns, 13)} ${pad(t.exits, 10)} ${pad(Math.round(t.exitsPerSecond), 9)} ${pad(t.fast, 10)} ${pad(t.mmio, 8)} ${pad(t.sbi, 7)} ${pad(t.traps, 11)}\n`);
+  }
+  // Where the trap-and-emulate exits come from (hv.exitProfile: by kind of instruction).
+  process.stdout.write("\ntrap-and-emulate exits by kind:\n");
+  for (const t of table) {
+    const kinds = Object.entries(t.profile).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    process.stdout.write(`${t.label.padEnd(34)} ${kinds.map(([k, n]) => `${k} ${n}`).join(", ")}\n`);
   }
 }

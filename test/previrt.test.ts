@@ -280,6 +280,13 @@ describe("the afterburned RTOS", () => {
     expect(on.exits.trapAndEmulate).toBe(off.exits.trapAndEmulate - on.previrt!.fast);
     expect(on.previrt!.fast).toBeGreaterThan(on.previrt!.slow);
     expect(runs[3].r.stats.partitions[0].previrt).toEqual(on.previrt);
+    // Where the exits come from (hv.exitProfile): unpatched, the quiet CSR accesses are most of
+    // them; patched, none are left, and the rest is unchanged. The kinds add up to the exits.
+    const [pOff, pOn] = [runs[0].r.hv.exitProfile("rtos"), runs[2].r.hv.exitProfile("rtos")];
+    expect(pOff["quiet CSR access"]).toBe(on.previrt!.fast);
+    expect(pOn).toEqual({ ...pOff, "quiet CSR access": 0 });
+    expect(Object.values(pOn).reduce((a, b) => a + b, 0)).toBe(on.exits.trapAndEmulate);
+    expect(pOn.mret).toBe(on.previrt!.slow - pOn["status write"] - pOn["sie/mie write"]);
     // The patched memory holds custom-1 words; the debugger's view of it (the GDB stub reads
     // through Board.debugRead) shows the image's original instructions.
     const bytes = guestElf(RTOS);

@@ -19,7 +19,7 @@
 // nothing new: it changes no privilege, translation, enable, pending bit or timer.
 
 import { load32, store32 } from "../shim";
-import { V_TRIG_SUMMARY, V_STAT_VCSR_FAST, PREVIRT_OPCODE_FLIP } from "../layout";
+import { V_TRIG_SUMMARY, V_STAT_VCSR_FAST, V_STAT_EXIT_KINDS, PREVIRT_OPCODE_FLIP } from "../layout";
 import { csrInstruction } from "./csr";
 import { slowStatus, STATUS_OK } from "../cpu/fault";
 
@@ -83,4 +83,38 @@ export function vcsrFast(vcpu: i32, insn: i32, rs1Value: i32): bool {
   vcsrValue = csrInstruction(vcpu, insn ^ PREVIRT_OPCODE_FLIP, rs1Value);
   if (slowStatus == STATUS_OK) store32(vcpu + V_STAT_VCSR_FAST, i32(load32(vcpu + V_STAT_VCSR_FAST) + 1));
   return true;
+}
+
+/**
+ * Profile (V_STAT_EXIT_KINDS): count trap-and-emulate exit `insn` (a SYSTEM instruction or
+ * WVCALL, in its original encoding) under its kind. Kinds: 0 ECALL, EBREAK, WVCALL and other;
+ * 1 SRET; 2 MRET; 3 WFI; 4 SFENCE.VMA; 5 counter and time reads; 6 sip/mip access; 7 sstatus/
+ * mstatus writes; 8 sie/mie writes; 9 satp writes; 10 stimecmp writes; 11 other CSR writes;
+ * 12 quiet accesses (what a patched site completes in the fast loop); 13 other CSR reads.
+ */
+export function exitCount(vcpu: i32, insn: i32): void {
+  const a = vcpu + V_STAT_EXIT_KINDS + (exitKind(insn) << 2);
+  store32(a, i32(load32(a) + 1));
+}
+
+function exitKind(insn: i32): i32 {
+  if ((insn & 0x7f) != 0x73) return 0;
+  const f3 = (insn >> 12) & 7;
+  if (f3 == 0) {
+    if (insn == 0x10200073) return 1;
+    if (insn == 0x30200073) return 2;
+    if (insn == 0x10500073) return 3;
+    if ((insn & i32(0xfe007fff)) == 0x12000073) return 4;
+    return 0;
+  }
+  const csr = (insn >>> 20) & 0xfff;
+  const writes = (f3 & 3) == 1 || ((insn >> 15) & 31) != 0;
+  if ((csr & 0xff) == 0x44 && ((csr >> 8) == 1 || (csr >> 8) == 3)) return 6;
+  if (writes ? quietWrite(csr) : quietRead(csr)) return 12;
+  if (!writes) return (csr >= 0xb00 && csr < 0xba0) || (csr >= 0xc00 && csr < 0xca0) ? 5 : 13;
+  if (csr == 0x100 || csr == 0x300) return 7;
+  if (csr == 0x104 || csr == 0x304) return 8;
+  if (csr == 0x180) return 9;
+  if (csr == 0x14d || csr == 0x15d) return 10;
+  return 11;
 }

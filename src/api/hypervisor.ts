@@ -26,9 +26,9 @@ import {
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
-  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW,
+  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS,
 } from "../../assembly/layout.js";
-import { elfSiteTable, sidecarSiteTable, patchSites, type SiteTable, type PatchReport } from "../loader/previrt.js";
+import { elfSiteTable, sidecarSiteTable, patchSites, EXIT_KIND_NAMES, type SiteTable, type PatchReport } from "../loader/previrt.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
 import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
@@ -421,6 +421,15 @@ export class Hypervisor {
   /** Per partition: what pre-virtualization patched (undefined: nothing; previrt off or no
    *  table). The originals let a debugger show the image as it was. */
   private previrtReports: Array<PatchReport | undefined> = [];
+
+  /** Partition `name`'s trap-and-emulate exits by kind (docs/previrt.md: where the exits
+   *  pre-virtualization leaves come from); they add up to stats().partitions[i].exits.trapAndEmulate. */
+  exitProfile(name: string): Record<string, number> {
+    const v = vcpuAddr(this.partitionIndex(name));
+    const out: Record<string, number> = {};
+    EXIT_KIND_NAMES.forEach((k, i) => { out[k] = this.words[(v + V_STAT_EXIT_KINDS + 4 * i) >> 2] >>> 0; });
+    return out;
+  }
 
   /** What pre-virtualization patched in partition `name`'s memory (docs/previrt.md). */
   previrtReport(name: string): PatchReport | undefined {

@@ -18,6 +18,14 @@ import { ElfError, type ElfImage } from "./elf.js";
 import type { GuestMemory } from "../vmm/guest-memory.js";
 import { SITE_ENTRY_BYTES, SITES_SECTION, VCSR_OPCODE_FLIP, siteEncoding, siteFromInfo } from "../tools/afterburn/sites.js";
 
+/** The kinds of trap-and-emulate exits the kernel counts (assembly/kernel/previrt.ts exitKind),
+ *  in the order of V_STAT_EXIT_KINDS. */
+export const EXIT_KIND_NAMES = [
+  "ecall/ebreak/wvcall", "sret", "mret", "wfi", "sfence.vma", "counter/time read", "sip/mip",
+  "status write", "sie/mie write", "satp write", "stimecmp write", "other CSR write", "quiet CSR access",
+  "other CSR read",
+] as const;
+
 /** One site: where it is in guest-physical memory and its entry's info word. */
 export interface SiteRef {
   gpa: number;
