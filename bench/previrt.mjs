@@ -5,6 +5,9 @@
 // Each workload runs with its afterburned image in a partition with "previrt" false and true,
 // in interleaved rounds on the Wasm core (medians of wall time); exits and instruction counts
 // are the same every round (the runs are deterministic):
+//   csrloop a machine-mode loop around one `csrr a0, mscratch` site, 2,000,000 times, against
+//           the same loop with an `addi` there (addiloop): host ns per emulated CSR read,
+//           unpatched and patched (needs riscv64-unknown-elf-as and -ld)
 //   rtos    guests/bin/rtos-afterburn.elf alone in a partition, to its end (10 s virtual)
 //   linux   guests/linux/build/Image.afterburn (npm run linux:afterburn) in a supervisor
 //           partition: boot to the shell prompt, then `forkexec 200`, then `stress 300 /mnt` on
@@ -12,7 +15,9 @@
 //           sites (no NOP padding)
 // Per phase: wall seconds, instructions, trap-and-emulate exits (and per second of wall time),
 // patched sites completed in the fast loop, and the instruction counts (which must not differ).
-import { readFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { readFileSync, existsSync, mkdtempSync, copyFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { afterburn } from "../dist/src/tools/afterburn/filter.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,7 +91,44 @@ async function runLinux(image, previrt) {
   return { ...phases, transcript: transcript.join("") };
 }
 
-const workloads = [["rtos", () => runRtos(false), () => runRtos(true)]];
+// ── The cost of one trap-and-emulate round trip ─────────────────────────────────────────────
+// A machine-mode loop of LOOP_N iterations around one `csrr a0, mscratch` (afterburned: + NOP),
+// against the same loop with `addi a0, x0, 0` there: the difference per iteration is the host
+// work of one emulated CSR read, unpatched (trap-and-emulate) and patched (fast loop).
+const LOOP_N = 2_000_000;
+function csrLoopElf(body) {
+  const dir = mkdtempSync(join(tmpdir(), "wv-csrloop-"));
+  const src = `\t.globl _start\n_start:\n\tli t0, ${LOOP_N}\n1:\t${body}\n\taddi t0, t0, -1\n\tbnez t0, 1b\n` +
+    "\tli t1, 0x100000\n\tli t2, 0x5555\n\tsw t2, 0(t1)\n2:\tj 2b\n";
+  writeFileSync(join(dir, "loop.s"), afterburn(src).text);
+  const as = spawnSync("riscv64-unknown-elf-as", ["-march=rv32ima_zicsr", "-mabi=ilp32", join(dir, "loop.s"), "-o", join(dir, "loop.o")]);
+  const ld = spawnSync("riscv64-unknown-elf-ld", ["-melf32lriscv", "-Ttext=0x80000000", join(dir, "loop.o"), "-o", join(dir, "loop.elf")]);
+  if (as.status !== 0 || ld.status !== 0) return null;
+  return readFileSync(join(dir, "loop.elf"));
+}
+async function runLoop(elf, previrt) {
+  const hv = new Hypervisor({ partitions: [{ name: "loop", image: "loop", ram: "1M", previrt }] }, {
+    core: "wasm", wasmModule: await loadWasmModule(), loadImage: () => elf,
+  });
+  await hv.start();
+  const t0 = performance.now();
+  await hv.run({ maxInsns: 100_000_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  const s = partitionStats(hv, "loop");
+  hv.close?.();
+  return { run: { seconds, ...s } };
+}
+const csrLoop = csrLoopElf("csrr a0, mscratch");
+const plainLoop = csrLoopElf("addi a0, x0, 0\n\tnop");
+
+const workloads = [];
+if (csrLoop && plainLoop) {
+  workloads.push(["csrloop", () => runLoop(csrLoop, false), () => runLoop(csrLoop, true)]);
+  workloads.push(["addiloop", () => runLoop(plainLoop, false), null]);
+} else {
+  log("bench:previrt: riscv64-unknown-elf-as/ld missing: the round-trip loop is skipped\n");
+}
+workloads.push(["rtos", () => runRtos(false), () => runRtos(true)]);
 if (withLinux) {
   if (!existsSync(`${LB}/Image.afterburn`) || !existsSync(`${LB}/Image.afterburn.wvsites`)) {
     log("bench:previrt: guests/linux/build/Image.afterburn is missing (npm run linux:afterburn): Linux skipped\n");
@@ -120,6 +162,16 @@ for (const [name, off, on] of workloads) {
       results.push({ name: `${label}.trap_and_emulate`, unit: "exits", value: p.exits });
       results.push({ name: `${label}.fast`, unit: "sites", value: p.fast });
     }
+  }
+}
+
+// Host ns per emulated CSR read: (loop time - the addi loop's time) / iterations.
+const sec = (label) => table.find((t) => t.label === label)?.seconds;
+if (sec("addiloop.run") !== undefined) {
+  for (const mode of ["off", "on"]) {
+    const ns = ((sec(`csrloop.previrt_${mode}.run`) - sec("addiloop.run")) / LOOP_N) * 1e9;
+    results.push({ name: `csr_read.previrt_${mode}.ns`, unit: "ns", value: ns });
+    log(`one emulated CSR read (csrr a0, mscratch), patching ${mode}: ${ns.toFixed(0)} ns of host time more than an addi\n`);
   }
 }
 
