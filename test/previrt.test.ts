@@ -16,6 +16,8 @@ import { GuestMemory } from "../src/vmm/guest-memory.ts";
 import { RAM_HOST_BASE } from "../assembly/layout.ts";
 import { CORES, guestElf, guestPath, runGuest } from "./support/harness.ts";
 import { COMBOS, observable, runSystem } from "./support/system.ts";
+import { LinuxSession, linuxMissing, scratchDisk, AFTERBURNED_KERNEL, EXT2_MOUNTED } from "./support/linux.ts";
+import { existsSync } from "node:fs";
 
 /** The site-table entries a filtered text declares: [label, info] per `.word` line. */
 function entries(text: string): Array<{ label: string; info: number }> {
@@ -301,4 +303,35 @@ describe("the afterburned RTOS", () => {
     }
     expect(runs[0].r.hv.previrtReport("rtos")).toBeUndefined();
   }, 120_000);
+});
+
+const kernelMissing = linuxMissing() ?? (existsSync(AFTERBURNED_KERNEL) && existsSync(`${AFTERBURNED_KERNEL}.wvsites`) ? null
+  : `${AFTERBURNED_KERNEL} is not built: run \`npm run linux:afterburn\``);
+describe.skipIf(kernelMissing !== null)(`the afterburned Linux kernel${kernelMissing ? ` (skipped: ${kernelMissing})` : ""}`, () => {
+  it("boots in a supervisor partition and runs commands with patching off and on: the same transcript and instructions, on both cores", async () => {
+    const runs = [];
+    for (const [core, previrt] of [["wasm", false], ["wasm", true], ["ts", true]] as const) {
+      const s = await LinuxSession.boot({ core, partner: null, image: AFTERBURNED_KERNEL, previrt, disk: scratchDisk() });
+      let transcript = await s.prompt();
+      expect(transcript).toContain("wasmvisor userland: init started");
+      const mount = await s.run("mount -t ext2 /dev/vda /mnt");
+      expect(mount).toMatch(EXT2_MOUNTED);
+      transcript += mount;
+      const fork = await s.run("forkexec 20");
+      expect(fork).toContain("all exited 0");
+      transcript += fork;
+      const stats = s.hv.stats().partitions.find((p) => p.name === "linux")!;
+      runs.push({ core, previrt, transcript, instructions: stats.instructions, cycles: s.hv.clock(), exits: stats.exits.trapAndEmulate, previrtStats: stats.previrt });
+      s.hv.close();
+    }
+    const [off, on, onTs] = runs;
+    expect(on.transcript).toBe(off.transcript);
+    expect(onTs.transcript).toBe(on.transcript);
+    expect(on.instructions).toBe(off.instructions);
+    expect(onTs.instructions).toBe(on.instructions);
+    expect(onTs.cycles).toBe(on.cycles);
+    expect(on.previrtStats!.sites).toBeGreaterThan(100);
+    expect(onTs.previrtStats).toEqual(on.previrtStats);
+    expect(on.exits).toBe(off.exits - on.previrtStats!.fast);
+  }, 900_000);
 });

@@ -20,6 +20,9 @@ export const KERNEL = join(LINUX_BUILD, "Image");
 export const INITRD = join(LINUX_BUILD, "initramfs.cpio");
 export const DISK = join(LINUX_BUILD, "disk.img");
 export const PROMPT = "# ";
+/** The kernel built through the afterburner (npm run linux:afterburn; docs/previrt.md) and its
+ *  site table. */
+export const AFTERBURNED_KERNEL = join(LINUX_BUILD, "Image.afterburn");
 
 /** What mounting the ext2 disk prints: the kernel's warning that ext2 keeps times only until
  *  2038, given once a mount now that the RTC sets the clock to 2026 (less than 30 years before). */
@@ -52,15 +55,20 @@ export interface LinuxOptions {
   /** Boot the QEMU way: wasmvisor's SBI firmware (guests/firmware) in a machine-mode partition
    *  starts the kernel, instead of a supervisor-mode partition (with partner null only). */
   firmware?: boolean;
+  /** Another kernel image (default KERNEL), e.g. the afterburned one (AFTERBURNED_KERNEL). */
+  image?: string;
+  /** Pre-virtualization for the Linux partition (docs/previrt.md). */
+  previrt?: boolean;
 }
 
 export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; image?: string; previrt?: boolean } = {}): object {
   return {
     name: "linux",
-    ...(o.firmware ? { firmware: guestPath("firmware"), kernel: KERNEL } : { image: KERNEL, mode: "supervisor" }),
+    ...(o.firmware ? { firmware: guestPath("firmware"), kernel: o.image ?? KERNEL } : { image: o.image ?? KERNEL, mode: "supervisor" }),
+    ...(o.previrt !== undefined ? { previrt: o.previrt } : {}),
     initrd: INITRD, ram: o.ram ?? "32M", priority: 1,
     devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
