@@ -7,7 +7,8 @@
 // are the same every round (the runs are deterministic):
 //   csrloop a machine-mode loop around one `csrr a0, mscratch` site, 2,000,000 times, against
 //           the same loop with an `addi` there (addiloop): host ns per emulated CSR read,
-//           unpatched and patched (needs riscv64-unknown-elf-as and -ld)
+//           unpatched and patched (needs riscv64-unknown-elf-as and -ld); and the hypercall path
+//           for comparison: the same loop around a WVCALL (hcallloop)
 //   rtos    guests/bin/rtos-afterburn.elf alone in a partition, to its end (10 s virtual)
 //   linux   guests/linux/build/Image.afterburn (npm run linux:afterburn) in a supervisor
 //           partition: boot to the shell prompt, then `forkexec 200`, then `stress 300 /mnt` on
@@ -96,9 +97,9 @@ async function runLinux(image, previrt) {
 // against the same loop with `addi a0, x0, 0` there: the difference per iteration is the host
 // work of one emulated CSR read, unpatched (trap-and-emulate) and patched (fast loop).
 const LOOP_N = 2_000_000;
-function csrLoopElf(body) {
+function csrLoopElf(body, prologue = "") {
   const dir = mkdtempSync(join(tmpdir(), "wv-csrloop-"));
-  const src = `\t.globl _start\n_start:\n\tli t0, ${LOOP_N}\n1:\t${body}\n\taddi t0, t0, -1\n\tbnez t0, 1b\n` +
+  const src = `\t.globl _start\n_start:\n${prologue}\tli t0, ${LOOP_N}\n1:\t${body}\n\taddi t0, t0, -1\n\tbnez t0, 1b\n` +
     "\tli t1, 0x100000\n\tli t2, 0x5555\n\tsw t2, 0(t1)\n2:\tj 2b\n";
   writeFileSync(join(dir, "loop.s"), afterburn(src).text);
   const as = spawnSync("riscv64-unknown-elf-as", ["-march=rv32ima_zicsr", "-mabi=ilp32", join(dir, "loop.s"), "-o", join(dir, "loop.o")]);
@@ -120,11 +121,14 @@ async function runLoop(elf, previrt) {
 }
 const csrLoop = csrLoopElf("csrr a0, mscratch");
 const plainLoop = csrLoopElf("addi a0, x0, 0\n\tnop");
+// The hypercall path for comparison: WVCALL (guests/sdk/wasmvisor.h) FID 0, the version.
+const hcallLoop = csrLoopElf(".word 0x5760000b\n\tnop", "\tli a7, 0x08574D56\n\tli a6, 0\n");
 
 const workloads = [];
 if (csrLoop && plainLoop) {
   workloads.push(["csrloop", () => runLoop(csrLoop, false), () => runLoop(csrLoop, true)]);
   workloads.push(["addiloop", () => runLoop(plainLoop, false), null]);
+  workloads.push(["hcallloop", () => runLoop(hcallLoop, false), null]);
 } else {
   log("bench:previrt: riscv64-unknown-elf-as/ld missing: the round-trip loop is skipped\n");
 }
@@ -173,6 +177,9 @@ if (sec("addiloop.run") !== undefined) {
     results.push({ name: `csr_read.previrt_${mode}.ns`, unit: "ns", value: ns });
     log(`one emulated CSR read (csrr a0, mscratch), patching ${mode}: ${ns.toFixed(0)} ns of host time more than an addi\n`);
   }
+  const hc = ((sec("hcallloop.run") - sec("addiloop.run")) / LOOP_N) * 1e9;
+  results.push({ name: "hypercall.ns", unit: "ns", value: hc });
+  log(`one hypercall (WVCALL, FID 0): ${hc.toFixed(0)} ns of host time more than an addi\n`);
 }
 
 if (json) {

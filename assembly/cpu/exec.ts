@@ -805,7 +805,7 @@ export function run(budget: i32): i32 {
           // A semihosting call (kernel/semihost.ts): the host serves it and the EBREAK
           // completes, or it asks for the call again (bounded work per exit).
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
-          exitCount(vcpu, 0);
+          exitCount(vcpu, 0, 0);
           if (semihostCall()) {
             pc = i32(pc + 4);
             boundary = true; // the host may have posted a request (SYS_EXIT stops the run)
@@ -816,7 +816,7 @@ export function run(budget: i32): i32 {
           (exitInsn == WVCALL && hypercallAllowed(vcpu))) {
           // An SBI call or a hypercall: the kernel answers it and the instruction completes.
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
-          exitCount(vcpu, 0);
+          exitCount(vcpu, 0, 0);
           pc = i32(pc + 4);
           boundary = true;
           const action = exitInsn == ECALL ? sbiCall(vcpu) : wvcall(vcpu);
@@ -842,7 +842,7 @@ export function run(budget: i32): i32 {
           continue;
         } else {
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
-          exitCount(vcpu, exitInsn);
+          exitCount(vcpu, exitInsn, load32(HART_X + ((exitInsn >> 13) & 0x7c)));
           const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)),
             load32(HART_X + ((exitInsn >> 18) & 0x7c)), 4);
           if (icountN < 0) icountForget(); // (it was not fetched under icount: it does not count)

@@ -19,8 +19,9 @@
 // nothing new: it changes no privilege, translation, enable, pending bit or timer.
 
 import { load32, store32 } from "../shim";
-import { V_TRIG_SUMMARY, V_STAT_VCSR_FAST, V_STAT_EXIT_KINDS, PREVIRT_OPCODE_FLIP } from "../layout";
-import { csrInstruction } from "./csr";
+import { V_TRIG_SUMMARY, V_STAT_VCSR_FAST, V_STAT_EXIT_KINDS, V_MIE, PREVIRT_OPCODE_FLIP } from "../layout";
+import { csrInstruction, mipRead } from "./csr";
+import { MSTATUS_SIE, MSTATUS_MIE } from "./bits";
 import { slowStatus, STATUS_OK } from "../cpu/fault";
 
 /** rd's value after vcsrFast() returned true and no fault was raised. */
@@ -70,6 +71,24 @@ function quietRead(csr: i32): bool {
 }
 
 /**
+ * Is this a write of the global interrupt enable alone (csrrs/csrrc, immediate or register, of
+ * sstatus.SIE, or of mstatus.SIE/MIE) that cannot make an interrupt deliverable? Clearing an
+ * enable never can; setting one cannot while no interrupt is both pending and enabled in mie
+ * (mip changes only at block boundaries, device accesses and CSR writes, none of which happen
+ * inside the fast loop). Linux's local_irq_save/restore (csrrci/csrs sstatus) are most of its
+ * exits: these do not need the block boundary either.
+ */
+function enableWriteQuiet(vcpu: i32, insn: i32, csr: i32, rs1Value: i32): bool {
+  const f3 = (insn >> 12) & 7;
+  const op = f3 & 3; // 2 set, 3 clear (1, a whole write, may change anything)
+  if (op == 1 || (csr != 0x100 && csr != 0x300)) return false;
+  const src = f3 >= 5 ? (insn >> 15) & 31 : rs1Value;
+  const enables = csr == 0x100 ? MSTATUS_SIE : MSTATUS_SIE | MSTATUS_MIE;
+  if ((src & ~enables) != 0) return false;
+  return op == 3 || (mipRead(vcpu) & load32(vcpu + V_MIE)) == 0;
+}
+
+/**
  * Complete patched site `insn` (a valid VCSR) in the fast loop if it is a quiet CSR access;
  * returns false to leave it to run(). On true, either vcsrValue holds rd's value or a fault was
  * raised (the access was denied: the caller takes the trap, as for the original instruction).
@@ -79,7 +98,7 @@ export function vcsrFast(vcpu: i32, insn: i32, rs1Value: i32): bool {
   if (f3 == 0 || load32(vcpu + V_TRIG_SUMMARY) != 0) return false;
   const csr = (insn >>> 20) & 0xfff;
   const writes = (f3 & 3) == 1 || ((insn >> 15) & 31) != 0;
-  if (writes ? !quietWrite(csr) : !quietRead(csr)) return false;
+  if (writes ? !quietWrite(csr) && !enableWriteQuiet(vcpu, insn, csr, rs1Value) : !quietRead(csr)) return false;
   vcsrValue = csrInstruction(vcpu, insn ^ PREVIRT_OPCODE_FLIP, rs1Value);
   if (slowStatus == STATUS_OK) store32(vcpu + V_STAT_VCSR_FAST, i32(load32(vcpu + V_STAT_VCSR_FAST) + 1));
   return true;
@@ -90,14 +109,16 @@ export function vcsrFast(vcpu: i32, insn: i32, rs1Value: i32): bool {
  * WVCALL, in its original encoding) under its kind. Kinds: 0 ECALL, EBREAK, WVCALL and other;
  * 1 SRET; 2 MRET; 3 WFI; 4 SFENCE.VMA; 5 counter and time reads; 6 sip/mip access; 7 sstatus/
  * mstatus writes; 8 sie/mie writes; 9 satp writes; 10 stimecmp writes; 11 other CSR writes;
- * 12 quiet accesses (what a patched site completes in the fast loop); 13 other CSR reads.
+ * 12 quiet accesses (what a patched site completes in the fast loop); 13 other CSR reads;
+ * 14 writes of the status register's interrupt enables alone (csrrs/csrrc of SIE, MIE: a patched
+ * site completes them in the fast loop unless an interrupt is pending and enabled).
  */
-export function exitCount(vcpu: i32, insn: i32): void {
-  const a = vcpu + V_STAT_EXIT_KINDS + (exitKind(insn) << 2);
+export function exitCount(vcpu: i32, insn: i32, rs1Value: i32): void {
+  const a = vcpu + V_STAT_EXIT_KINDS + (exitKind(insn, rs1Value) << 2);
   store32(a, i32(load32(a) + 1));
 }
 
-function exitKind(insn: i32): i32 {
+function exitKind(insn: i32, rs1Value: i32): i32 {
   if ((insn & 0x7f) != 0x73) return 0;
   const f3 = (insn >> 12) & 7;
   if (f3 == 0) {
@@ -112,6 +133,10 @@ function exitKind(insn: i32): i32 {
   if ((csr & 0xff) == 0x44 && ((csr >> 8) == 1 || (csr >> 8) == 3)) return 6;
   if (writes ? quietWrite(csr) : quietRead(csr)) return 12;
   if (!writes) return (csr >= 0xb00 && csr < 0xba0) || (csr >= 0xc00 && csr < 0xca0) ? 5 : 13;
+  if ((csr == 0x100 || csr == 0x300) && (f3 & 3) != 1) {
+    const src = f3 >= 5 ? (insn >> 15) & 31 : rs1Value;
+    if ((src & ~(csr == 0x100 ? MSTATUS_SIE : MSTATUS_SIE | MSTATUS_MIE)) == 0) return 14;
+  }
   if (csr == 0x100 || csr == 0x300) return 7;
   if (csr == 0x104 || csr == 0x304) return 8;
   if (csr == 0x180) return 9;

@@ -23,7 +23,7 @@ import { SITE_ENTRY_BYTES, SITES_SECTION, VCSR_OPCODE_FLIP, siteEncoding, siteFr
 export const EXIT_KIND_NAMES = [
   "ecall/ebreak/wvcall", "sret", "mret", "wfi", "sfence.vma", "counter/time read", "sip/mip",
   "status write", "sie/mie write", "satp write", "stimecmp write", "other CSR write", "quiet CSR access",
-  "other CSR read",
+  "other CSR read", "interrupt-enable write",
 ] as const;
 
 /** One site: where it is in guest-physical memory and its entry's info word. */
