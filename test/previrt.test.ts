@@ -18,6 +18,8 @@ import { CORES, guestElf, guestPath, runGuest } from "./support/harness.ts";
 import { COMBOS, observable, runSystem } from "./support/system.ts";
 import { LinuxSession, linuxMissing, scratchDisk, AFTERBURNED_KERNEL, EXT2_MOUNTED } from "./support/linux.ts";
 import { existsSync } from "node:fs";
+import { cli } from "./support/cli.ts";
+import { ROOT } from "./support/harness.ts";
 
 /** The site-table entries a filtered text declares: [label, info] per `.word` line. */
 function entries(text: string): Array<{ label: string; info: number }> {
@@ -179,6 +181,48 @@ describe.skipIf(!hasToolchain)("the site table through GNU as and ld", () => {
         expect(word(s.gpa).getUint32(0, true)).toBe(siteEncoding(site));
         expect(word(s.gpa).getUint32(4, true)).toBe(0x00000013); // a 4-byte NOP, even under rvc
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("wasmvisor afterburn", () => {
+  it("filters a file: the afterburned text to -o, the report on stderr; usage errors are status 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wv-afterburn-cli-"));
+    try {
+      writeFileSync(join(dir, "in.s"), "\tcsrr a0, sstatus\n\tcsrr \\x, sepc\n");
+      const r = await cli(["afterburn", join(dir, "in.s"), "-o", join(dir, "out.s"), "--mode", "supervisor"]);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe(`afterburn: ${join(dir, "in.s")}: 1 site (csrrs 1), 1 unclassified\n` +
+        `afterburn: ${join(dir, "in.s")}:2: left alone: csrr \\x, sepc (an operand is a macro parameter)\n`);
+      expect(described(readFileSync(join(dir, "out.s"), "latin1"))).toEqual([0x10002573]);
+      const bad = await cli(["afterburn", "--site-bytes", "6", "in.s"]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^wasmvisor: afterburn: --site-bytes is 4 to 64, a multiple of 4\n/);
+      expect((await cli(["afterburn", join(dir, "missing.s")])).status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const GCC = "riscv64-unknown-elf-gcc";
+  const hasGcc = spawnSync(GCC, ["--version"]).status === 0 && existsSync(join(ROOT, "dist/src/tools/afterburn/command.js"));
+  it.skipIf(!hasGcc)("--install DIR: gcc -B DIR afterburns C (inline asm, also with -pipe) and preprocessed .S", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wv-afterburn-gcc-"));
+    try {
+      const inst = spawnSync("node", [join(ROOT, "bin/wasmvisor.mjs"), "afterburn", "--install", join(dir, "as"), "--log", join(dir, "log")], { encoding: "utf8" });
+      expect(inst.status).toBe(0);
+      writeFileSync(join(dir, "a.c"), "unsigned f(void) { unsigned v; __asm__ volatile(\"csrr %0, mstatus\" : \"=r\"(v)); __asm__ volatile(\"wfi\"); return v; }\n");
+      writeFileSync(join(dir, "b.S"), "#define CSR_SCRATCH 0x340\n\t.globl _start\n_start:\n\tcsrw CSR_SCRATCH, a0\n\tcall f\n\tmret\n");
+      const flags = ["-march=rv32imac_zicsr", "-mabi=ilp32", "-O2", "-nostdlib", "-Wl,-Ttext=0x80000000", "-B", `${join(dir, "as")}/`];
+      const gcc = spawnSync(GCC, [...flags, "-pipe", join(dir, "a.c"), join(dir, "b.S"), "-o", join(dir, "t.elf")], { encoding: "utf8" });
+      expect(gcc.stderr).toBe("");
+      expect(gcc.status).toBe(0);
+      const bytes = new Uint8Array(readFileSync(join(dir, "t.elf")));
+      const table = elfSiteTable(bytes, parseElf(bytes, "t.elf"), "t.elf")!;
+      expect(table.sites.map((x) => siteEncoding(siteFromInfo(x.info))).sort()).toEqual([0x30002573 >>> 0, 0x10500073, 0x34051073, 0x30200073].sort());
+      expect(readFileSync(join(dir, "log"), "utf8")).toMatch(/<stdin>: 2 sites \(csrrs 1, wfi 1\)[^\n]*\n[^\n]*: 2 sites \(csrrw 1, mret 1\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
