@@ -2,7 +2,8 @@
 // `npm start`: the default system (examples/default.json) — a real-time bare-metal partition
 // (guests/c/periodic.c: a 1 kHz control task that reports its latencies every 5 s) beside real
 // Linux (guests/linux/: kernel, the project's userland, an ext2 disk). Builds the Linux guest
-// first if it is missing (guests/linux/build.sh, about 2 minutes on 2 cores), then runs the
+// first if it is missing (guests/linux/build.sh: about 5 minutes on 2 idle cores, it prints its own
+// estimates), then runs the
 // system in wall-clock mode with the terminal attached to the Linux console. As in QEMU's
 // -nographic, Ctrl-C goes to Linux (it interrupts the shell's command) and Ctrl-A is wasmvisor's
 // prefix: Ctrl-A x quits, Ctrl-A h lists the keys, Ctrl-A c opens the monitor (src/cli/terminal.ts,
@@ -14,7 +15,7 @@ import { main } from "../dist/src/cli/main.js";
 const root = new URL("..", import.meta.url).pathname;
 const build = `${root}guests/linux/build`;
 if (!["Image", "initramfs.cpio", "disk.img"].every((f) => existsSync(`${build}/${f}`))) {
-  process.stderr.write("wasmvisor: building the Linux guest (first run only)…\n");
+  process.stderr.write("wasmvisor: building the Linux guest first (only once: about 5 minutes on 2 idle cores)…\n");
   const r = spawnSync("bash", [`${root}guests/linux/build.sh`], { stdio: "inherit" });
   if (r.status !== 0) {
     process.stderr.write("wasmvisor: the Linux build failed (see above)\n");

@@ -16,15 +16,26 @@ PACKAGES=(
   gdb-multiarch                    # the GDB stub's end-to-end test (wasmvisor run-elf --gdb)
 )
 
+# Each step says what it does and how long it should take, and is skipped when its result is
+# there. Measured on a fresh clone of this 2-core machine with the Debian packages already
+# installed (docs/testing.md): 20 min 1 s while other builds kept it busy (load 9; 500 s of CPU
+# time, the kernel 19 min of it); on 2 idle cores the same work is about 4-5 minutes.
+setup_start=$(date +%s)
+echo "setup: started at $(date +%H:%M:%S); a fresh machine takes about 5 minutes on 2 idle cores (20 on a busy one) plus the Debian packages' download, a machine that is set up a few seconds"
 bash scripts/ensure-packages.sh setup "${PACKAGES[@]}"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm packages"
+# Installed when node_modules is missing or npm finds a package missing or not what package.json
+# asks for (not by file times: a fresh checkout makes the lock newer than a good install).
+if [ ! -d node_modules ] || ! npm ls --depth=0 >/dev/null 2>&1; then
+  echo "setup: installing npm packages (about 70, no native builds: 10-30 s)"
   # (npm install, not npm ci: the lock records only the platform-specific optional packages
   # that exist for this machine, which npm ci refuses; npm install keeps the locked versions.)
   npm install --no-audit --no-fund --loglevel=error
+else
+  echo "setup: npm packages: installed"
 fi
 # The Linux guest (kernel from Debian's linux-source-6.1, the project's userland, a disk image):
-# built once into guests/linux/build/ (about 2 minutes on 2 cores), then kept.
+# built once into guests/linux/build/, then kept; it prints its own estimates.
 bash guests/linux/build.sh
-echo "setup: done"
+elapsed=$(( $(date +%s) - setup_start ))
+echo "setup: done in $((elapsed / 60)) min $((elapsed % 60)) s"

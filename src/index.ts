@@ -9,6 +9,8 @@ export {
   type RestoreOptions, MAX_SNAPSHOT_DISK,
 } from "./api/hypervisor.js";
 export { SnapshotError, type StateValue } from "./snapshot/state.js";
+export { FileAgent, FileAgentError, MAX_AGENT_FILE, MAX_AGENT_LIST, type GuestDirEntry } from "./api/files.js";
+export { newcArchive, initrdWithFiles, MAX_GUEST_FILES, MAX_GUEST_FILE_BYTES, type GuestFile } from "./loader/cpio.js";
 export { type UserDevice, type UserDeviceContext, USER_IRQ_MIN, USER_IRQ_MAX } from "./devices/user-device.js";
 export { readSnapshotInfo, type SnapshotInfo } from "./snapshot/format.js";
 export { TraceRecorder, type ChromeTrace, type TraceEvent, type TraceRecorderOptions } from "./debug/chrome-trace.js";

@@ -89,7 +89,7 @@ describe("ELF loader", () => {
 
 // A program linked with nothing but -Ttext=0x80000000 (no linker script): GNU ld puts the ELF
 // headers in the page below the code, in the first segment. QEMU runs it; so does wasmvisor
-// (the "your first program" recipe of the README, with the SDK files the package ships).
+// (the "your first program" recipe of docs/first-program.md, with the SDK files the package ships).
 const gcc = spawnSync("riscv64-unknown-elf-gcc", ["--version"]).status === 0;
 describe.skipIf(!gcc)("programs built the plain way", () => {
   const dir = mkdtempSync(join(tmpdir(), "wasmvisor-ttext-"));
@@ -107,7 +107,7 @@ describe.skipIf(!gcc)("programs built the plain way", () => {
     }
   });
 
-  it("the README's first C program, on the SDK files the package ships", async () => {
+  it("the first C program of docs/first-program.md, on the SDK files the package ships", async () => {
     const S = join(ROOT, "guests");
     writeFileSync(join(dir, "hello.c"), '#include <stdio.h>\nint main(void) { printf("my first wasmvisor program\\n"); return 0; }\n');
     const r = spawnSync("riscv64-unknown-elf-gcc", ["-march=rv32imac", "-misa-spec=2.2", "-mabi=ilp32", "-nostartfiles", "-T", join(S, "common/virt.ld"),

@@ -84,7 +84,7 @@ describe.skipIf(ptyMissing() !== null)("on a pseudo-terminal", () => {
   const noLinux = linuxMissing();
   const noDist = existsSync(join(ROOT, "dist", "src", "cli", "main.js")) ? null : "dist/ is not built (npm run build)";
   for (const core of ["wasm", "ts"]) {
-    it.skipIf(noLinux !== null || noDist !== null)(`npm start: Linux's shell, Ctrl-C to its command, the monitor, Ctrl-A x quits (${core})`, async () => {
+    it.skipIf(noLinux !== null || noDist !== null)(`npm start: Linux's shell (line editing, history, Tab), Ctrl-C to its command, the monitor, Ctrl-A x quits (${core})`, async () => {
       const pty = new PtySession([process.execPath, join(ROOT, "scripts", "demo.mjs"), "--core", core, "--stats"], ROOT);
       try {
         let at = await pty.waitFor(/Ctrl-C goes to the guest; Ctrl-A x quits, Ctrl-A h lists the other keys/);
@@ -98,9 +98,29 @@ describe.skipIf(ptyMissing() !== null)("on a pseudo-terminal", () => {
         await new Promise((resolve) => setTimeout(resolve, 300)); // (sleep runs)
         pty.type("\x03");
         at = await pty.waitFor(/\[linux\] \^C\r*\n\[linux\] sh: sleep: killed by signal 2\r*\n\[linux\] # /, at);
-        // Ctrl-A Ctrl-A gives the guest a Ctrl-A: its tty echoes it as ^A, echo prints the byte.
-        pty.type("echo A\x01\x01B\r");
-        at = await pty.waitFor(/\[linux\] A\x01B\r*\n/, at);
+        // The shell's line editor through the whole chain (terminal, wasmvisor's keys, the UART,
+        // Linux's tty): a typo fixed with the cursor keys, then run.
+        pty.type("ecxho fixed by the cursor keys");
+        at = await pty.waitFor(/ecxho fixed by the cursor keys/, at);
+        pty.type(`${"\x1b[D".repeat(27)}\x7f\r`);
+        at = await pty.waitFor(/\[linux\] fixed by the cursor keys\r*\n\[linux\] # /, at);
+        // Up recalls it (the ESC O form, as a terminal in application mode sends it).
+        pty.type("\x1bOA\r");
+        at = await pty.waitFor(/echo fixed by the cursor keys\x1b\[K\r*\n\[linux\] fixed by the cursor keys\r*\n\[linux\] # /, at);
+        // Tab completes a command and a path.
+        pty.type("forke\t3\r");
+        at = await pty.waitFor(/forkexec 3\r*\n\[linux\] forkexec: 3 children, all exited 0\r*\n\[linux\] # /, at);
+        pty.type("cat /etc/mo\t\r");
+        at = await pty.waitFor(/cat \/etc\/motd \r*\n\[linux\] wasmvisor: Linux in a partition\r*\n\[linux\] # /, at);
+        // Ctrl-C interrupts a busy command too; the shell survives.
+        pty.type("stress 100000\r");
+        at = await pty.waitFor(/stress 100000\r*\n/, at);
+        await new Promise((resolve) => setTimeout(resolve, 300)); // (it runs)
+        pty.type("\x03");
+        at = await pty.waitFor(/\[linux\] \^C\r*\n\[linux\] sh: stress: killed by signal 2\r*\n\[linux\] # /, at);
+        // Ctrl-A Ctrl-A gives the guest a Ctrl-A: the line editor's Home.
+        pty.type("cho A\x01\x01e\r");
+        at = await pty.waitFor(/\[linux\] A\r*\n\[linux\] # /, at);
         pty.type("\x01h");
         at = await pty.waitFor(/Ctrl-A s {3}save a snapshot of the system/, at);
         pty.type("\x01c");
@@ -173,5 +193,16 @@ describe("the console on a terminal", () => {
     plain.output("linux", new TextEncoder().encode("# ec"));
     plain.output("rtos", new TextEncoder().encode("tick\n"));
     expect(shown).toBe("[linux] # ec\n[rtos] tick\n");
+  });
+
+  it("a screen cleared (the shell's Ctrl-L, `clear`) starts a line: the prompt gets its prefix, a redraw does not clear again", () => {
+    let shown = "";
+    const mux = new ConsoleMux((s) => { shown += s; });
+    const say = (name: string, text: string) => mux.output(name, new TextEncoder().encode(text));
+    mux.redraw = "linux";
+    say("linux", "# ls");
+    say("linux", "\x1b[H\x1b[2J# ls");                    // (Ctrl-L: clear, prompt and line again)
+    say("rtos", "tick\n");
+    expect(shown).toBe("[linux] # ls\x1b[H\x1b[2J[linux] # ls\r\x1b[K[rtos] tick\n[linux] # ls");
   });
 });

@@ -53,6 +53,8 @@ export const CONSOLE_HISTORY = 64 * 1024;
 import { captureSnapshot, decodeSnapshot, type SnapshotInfo, type SnapshotContents } from "../snapshot/format.js";
 import { checkCoreState } from "../snapshot/core-check.js";
 import { userDeviceProblem, type UserDevice } from "../devices/user-device.js";
+import { initrdWithFiles, newcArchive, type GuestFile } from "../loader/cpio.js";
+import { FileAgent } from "./files.js";
 
 /** A partition's boot files, read and parsed, and their fingerprint (SHA-256, hex). */
 interface BootFiles {
@@ -133,8 +135,12 @@ export interface HypervisorOptions {
    *  after a gap says how many were `lost` (less host work when switches are very frequent). */
   switchBackpressure?: boolean;
   /** Device models of one's own, by partition name: each on that partition's bus with the same
-   *  isolation as the built-in devices (src/devices/user-device.ts; README "Embedding"). */
+   *  isolation as the built-in devices (src/devices/user-device.ts; docs/api.md). */
   devices?: Record<string, readonly UserDevice[]>;
+  /** Files put into a partition's initial root filesystem at boot, by partition name: appended
+   *  to its initrd as a second cpio archive (src/loader/cpio.ts; docs/files.md). The partition
+   *  needs an initrd. They are there again after a restart. */
+  addFiles?: Record<string, readonly GuestFile[]>;
 }
 
 export interface OutputEvent { partition: string; data: Uint8Array }
@@ -295,6 +301,11 @@ export class Hypervisor {
         if (problem) throw new RangeError(`devices of "${name}": ${problem}`);
       }
     }
+    for (const [name, files] of Object.entries(options.addFiles ?? {})) {
+      const p = this.config.partitions[this.partitionIndex(name)];
+      if (p.initrd === undefined) throw new RangeError(`addFiles of "${name}": the partition has no initrd to add files to (files go into the initial root filesystem)`);
+      newcArchive(files); // (a RangeError naming the bad path or the size, before anything starts)
+    }
   }
 
   on<K extends keyof Listeners>(type: K, listener: Listeners[K]): () => void {
@@ -332,6 +343,19 @@ export class Hypervisor {
     };
   }
   private readonly pendingInput: number[][] = [];
+
+  /**
+   * Files into and out of a running partition, through the guest's file agent (the partition
+   * needs the "file-agent" device; the project's Linux userland starts the agent):
+   * `await hv.files("linux").write("/root/a.txt", "hi")`, `.read(path)`, `.list(dir)`. Each
+   * promise settles as the guest runs (hv.run/step). docs/files.md.
+   */
+  files(name: string): FileAgent {
+    const i = this.partitionIndex(name);
+    return (this.fileAgents[i] ??= new FileAgent(name, this.config.partitions[i].devices.includes("file-agent"),
+      (bytes) => this.boards[i]?.fileAgent?.pushInput(bytes)));
+  }
+  private readonly fileAgents: Array<FileAgent | undefined> = [];
 
   partitionIndex(name: string): number {
     const i = this.config.partitions.findIndex((p) => p.name === name);
@@ -391,7 +415,9 @@ export class Hypervisor {
       const bytes = await this.options.loadImage(p.image);
       const image = p.firmware ? parseFirmware(bytes, p.image, RAM_BASE) : parseBootImage(bytes, p.image, RAM_BASE);
       const kernel = p.kernel === undefined ? undefined : { bytes: await this.options.loadImage(p.kernel), name: p.kernel };
-      const initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
+      let initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
+      const added = this.options.addFiles?.[p.name];
+      if (initrd && added?.length) initrd = { bytes: initrdWithFiles(initrd.bytes, added), name: `${p.initrd} with ${added.length} added file${added.length === 1 ? "" : "s"}` };
       const files: BootFiles = { image, kernel, initrd, hash: await fileHash([bytes, ...(kernel ? [kernel.bytes] : []), ...(initrd ? [initrd.bytes] : [])]) };
       if (p.previrt && !p.firmware) files.sites = await this.siteTable(p.image, bytes, image);
       const expected = this.restoredHashes?.[i];
@@ -501,7 +527,7 @@ export class Hypervisor {
       const board = new Board({
         core, bus, time, index: i, name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
-        channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id),
+        channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id), fileAgentOutput: (b) => this.files(p.name).received(b),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
         onOutput: (data) => {
           (this.history[i] ??= new ByteRing(CONSOLE_HISTORY)).push(data);
@@ -691,6 +717,7 @@ export class Hypervisor {
     }
     this.halts[i] = halt;
     this.boards[i]?.closeFiles(); // (its semihosting files: no host file outlives a partition)
+    this.fileAgents[i]?.reset(`the partition stopped (${halt.message})`);
     if (this.words) this.words[(vcpuAddr(i) + V_STATE) >> 2] = VS_HALTED;
     this.boards[i]?.flushOutput();
     if (this.tracingExits) this.emitExit(this.clock(), i, "halt", halt.message);
@@ -760,6 +787,7 @@ export class Hypervisor {
     const i = this.partitionIndex(name);
     this.bootReady[i] = await this.bootFiles(i);
     this.disks[i]?.sync?.();
+    this.fileAgents[i]?.reset("the partition restarted");
     this.boards[i] = this.makeBoard!(i);
     this.halts[i] = null;
   }
@@ -963,6 +991,24 @@ export class Hypervisor {
     this.advance(n);
     for (const b of this.boards) b.flushOutput();
     return this.clock() - before;
+  }
+
+  /**
+   * Run the system until `promise` settles (an answer of hv.files(), say), then settle with it:
+   * for a host that steps the system itself rather than leaving hv.run() going. Refuses (with
+   * the system as it is) after `maxCycles` of virtual time, or when every partition has stopped.
+   */
+  async runUntil<T>(promise: Promise<T>, maxCycles = 10_000_000_000): Promise<T> {
+    let settled = false;
+    promise.then(() => { settled = true; }, () => { settled = true; });
+    await Promise.resolve(); // (a promise settled already is seen before anything runs)
+    let spent = 0;
+    while (!settled) {
+      if (this.allHalted()) throw new Error("runUntil: every partition has stopped, and the promise has not settled");
+      if (spent >= maxCycles) throw new Error(`runUntil: the promise has not settled after ${maxCycles} cycles of virtual time`);
+      spent += await this.step(Math.min(1_000_000, maxCycles - spent));
+    }
+    return promise;
   }
 
   /**

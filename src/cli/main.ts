@@ -17,7 +17,7 @@
 // after closing the disks); 141
 // when stdout's reader has gone (EPIPE: the run ends quietly).
 
-import { openSync, writeSync, closeSync, readSync, fstatSync, writeFileSync, renameSync, rmSync, constants as fsConstants } from "node:fs";
+import { openSync, writeSync, closeSync, readSync, fstatSync, statSync, writeFileSync, renameSync, rmSync, constants as fsConstants } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, relative, resolve } from "node:path";
 import { Machine, DEFAULT_RAM_BYTES } from "../machine/machine.js";
@@ -34,7 +34,8 @@ import { traceRun } from "../debug/trace.js";
 import { TraceRecorder } from "../debug/chrome-trace.js";
 import { parseArgs, parseCount, parseSize, closest, formatOptions, wantsHelp, UsageError, type OptionSpec } from "./args.js";
 import { Hypervisor, type PagingMode, type SystemResult } from "../api/hypervisor.js";
-import { ConfigError, formatDuration, parseDurationValue } from "../config/system.js";
+import { ConfigError, formatDuration, parseDurationValue, type SystemConfig } from "../config/system.js";
+import { guestPathProblem, type GuestFile } from "../loader/cpio.js";
 import { SnapshotError } from "../snapshot/state.js";
 import { migrateIn, migrateOut, listenForMigration, type MigrationReport } from "../node/migrate.js";
 import type { AddressInfo } from "node:net";
@@ -135,6 +136,7 @@ const RUN_OPTIONS = {
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions in all partitions (status 124)" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time" },
   console: { kind: "value", arg: "NAME", help: "send stdin to partition NAME's console" },
+  "add-file": { kind: "value", repeat: true, arg: "HOST:GUEST", help: "put host file HOST at the absolute path GUEST in the initial root\nfilesystem of the --console partition (or the only one with an initrd);\nmay be given several times (docs/files.md)" },
   input: { kind: "value", arg: "FILE", help: "console input for the --console partition (or the only one), read\nbefore the run starts, instead of stdin" },
   stats: { kind: "flag", help: "print per-partition statistics to stderr at the end" },
   "ipc-slow-path": { kind: "flag", help: "every protected call takes the IPC slow path (for comparisons)" },
@@ -151,7 +153,7 @@ const RUN_OPTIONS = {
 
 /** restore: the run options but those that would change the snapshot's system or debug it. */
 const RESTORE_OPTIONS: Record<string, OptionSpec> = Object.fromEntries(
-  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition"].includes(name)));
+  Object.entries(RUN_OPTIONS).filter(([name]) => !["ipc-slow-path", "gdb", "gdb-partition", "add-file"].includes(name)));
 
 /** migrate: restore's options, and where to wait for the system. */
 const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
@@ -170,7 +172,7 @@ const RUN_ELF_OPTIONS = {
   stats: { kind: "flag", help: "print instructions and MIPS to stderr at the end" },
   gdb: { kind: "value", arg: "PORT", help: "wait for GDB on 127.0.0.1:PORT before running (target remote :PORT)" },
   semihosting: { kind: "value", arg: "DIR", help: "serve RISC-V semihosting calls, the guest's files confined to DIR" },
-  bios: { kind: "value", arg: "FIRMWARE", help: "boot the QEMU way: an M-mode firmware (ELF or raw binary) instead of\nPROGRAM.elf, which starts --kernel with --initrd and a device tree,\nall placed where QEMU's virt board puts them (README: \"Firmware and kernel\")" },
+  bios: { kind: "value", arg: "FIRMWARE", help: "boot the QEMU way: an M-mode firmware (ELF or raw binary) instead of\nPROGRAM.elf, which starts --kernel with --initrd and a device tree,\nall placed where QEMU's virt board puts them (docs/linux.md: \"Firmware and kernel\")" },
   firmware: { kind: "value", arg: "FIRMWARE", help: "the same as --bios" },
   kernel: { kind: "value", arg: "KERNEL", help: "the kernel the firmware starts (ELF, Linux Image or raw), as QEMU's -kernel" },
   initrd: { kind: "value", arg: "FILE", help: "the initial RAM disk the firmware hands over (needs --kernel)" },
@@ -178,7 +180,7 @@ const RUN_ELF_OPTIONS = {
 } satisfies Record<string, OptionSpec>;
 
 const COMMANDS = {
-  run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (see README: \"The system description\")", options: RUN_OPTIONS },
+  run: { synopsis: "run SYSTEM.json", summary: "run a partitioned system (docs/system-description.md)", options: RUN_OPTIONS },
   migrate: { synopsis: "migrate --listen PORT", summary: "receive a running system from another wasmvisor process (live migration)\nand go on with it exactly where it left", options: MIGRATE_OPTIONS },
   restore: { synopsis: "restore SNAPSHOT", summary: "go on with a system exactly where a snapshot was taken, on either core\n(its disks are the snapshot's, kept in memory)", options: RESTORE_OPTIONS },
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
@@ -203,6 +205,23 @@ function commandUsage(name: CommandName): string {
 
 /** Statuses for errors of wasmvisor's own (bad arguments, unreadable or invalid images). */
 export const STATUS_USAGE = 2;
+
+/**
+ * Check a command line against the commands and their option tables without running anything:
+ * throws the UsageError `main` would report for an unknown command or option, a missing value
+ * or a value outside an option's choices. (test/docs.test.ts holds every command the
+ * documentation shows to it.)
+ */
+export function checkCommandLine(argv: string[]): void {
+  const [command, ...rest] = argv;
+  if (command === undefined || ["help", "--help", "-h", "--version"].includes(command)) return;
+  if (!Object.hasOwn(COMMANDS, command)) {
+    throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES.join(", ")})${suggestion(command, COMMAND_NAMES)}`);
+  }
+  if (wantsHelp(rest)) return;
+  const args = command === "run-elf" ? rest : takeSnapshotPoints(rest).rest;
+  parseArgs(args, COMMANDS[command as CommandName].options);
+}
 
 export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> {
   const [command, ...rest] = argv;
@@ -537,6 +556,9 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   return halt.status;
 }
 
+/** ECMA-48 ED 2 (erase the whole screen), as `clear` and the shell's Ctrl-L print it after CUP. */
+const CLEAR_SCREEN = "\x1b[2J";
+
 /**
  * Console multiplexer: each partition's output goes to stdout as it arrives, every line
  * prefixed with "[name] ". A partial line (a prompt) shows at once; if another partition speaks
@@ -563,8 +585,9 @@ export class ConsoleMux {
       return;
     }
     if (name === this.redraw) {
-      const nl = text.lastIndexOf("\n");
-      this.typed = nl >= 0 ? text.slice(nl + 1) : this.typed + text;
+      // (what is shown since the line began: after the last newline or screen clear)
+      const nl = Math.max(text.lastIndexOf("\n") + 1, text.lastIndexOf(CLEAR_SCREEN) + (text.includes(CLEAR_SCREEN) ? CLEAR_SCREEN.length : 0));
+      this.typed = nl > 0 ? text.slice(nl) : this.typed + text;
     }
     let out = "";
     if (this.current !== name && !this.atLineStart) {
@@ -575,7 +598,8 @@ export class ConsoleMux {
     for (const ch of text) {
       if (this.atLineStart) out += `[${name}] `;
       out += ch;
-      this.atLineStart = ch === "\n";
+      // A screen cleared (the shell's Ctrl-L and `clear`: cursor home, erase) starts a line too.
+      this.atLineStart = ch === "\n" || (ch === "J" && out.endsWith(CLEAR_SCREEN));
     }
     this.write(out);
   }
@@ -651,6 +675,30 @@ function parseEndpoint(option: string, text: string): { host: string; port: numb
   return { host: m[1] ?? "127.0.0.1", port };
 }
 
+/** --add-file HOST:GUEST...: the files, for the --console partition or the only one with an
+ *  initrd (read now, before anything starts). */
+function addFilesOption(specs: string[], config: SystemConfig, consoleName: string | boolean | undefined): Record<string, GuestFile[]> | undefined {
+  if (specs.length === 0) return undefined;
+  const withInitrd = config.partitions.filter((x) => x.initrd !== undefined).map((x) => x.name);
+  const target = typeof consoleName === "string" ? consoleName : withInitrd.length === 1 ? withInitrd[0] : null;
+  if (target === null) {
+    throw new UsageError(`--add-file: which partition gets the files? ${withInitrd.length === 0 ? "No partition has an initrd" : `Add --console NAME (those with an initrd: ${withInitrd.join(", ")})`}`);
+  }
+  return {
+    [target]: specs.map((spec) => {
+      const at = spec.lastIndexOf(":/");
+      if (at <= 0) throw new UsageError(`--add-file ${spec}: expected HOST:GUEST, GUEST an absolute path (e.g. notes.txt:/root/notes.txt)`);
+      const host = spec.slice(0, at);
+      const path = spec.slice(at + 1);
+      const problem = guestPathProblem(path);
+      if (problem) throw new UsageError(`--add-file ${spec}: the guest path ${problem}`);
+      const data = readRegularFile(host);
+      // (the owner's execute bit carries over: a program added runs)
+      return { path, data, mode: (statSync(host).mode & 0o100) !== 0 ? 0o755 : 0o644 };
+    }),
+  };
+}
+
 async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "migrate" = "run"): Promise<number> {
   const restoring = mode !== "run";
   const taken = takeSnapshotPoints(args);
@@ -690,7 +738,9 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   } else {
     refuseProgram(p.positional[0]);
     sys = loadSystemFile(p.positional[0]);
+    const addFiles = addFilesOption(p.repeated.get("add-file") ?? [], sys.config, p.options.get("console"));
     hv = new Hypervisor(sys.config, {
+      addFiles,
       core,
       paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
       wasmModule,

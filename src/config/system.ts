@@ -101,7 +101,7 @@ export interface DiskDescription {
   readOnly?: boolean;
   /** "writethrough" (default): a guest flush completes once the host file is fsynced.
    *  "rapilog": it completes once the data is in the hypervisor's memory; a writer persists it
-   *  in order with grouped fsyncs (README: RapiLog). */
+   *  in order with grouped fsyncs (docs/rapilog.md). */
   mode?: DiskMode;
   /** RapiLog's buffer (default "16M"): a guest that fills it waits for the disk. */
   buffer?: Size;

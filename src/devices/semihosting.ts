@@ -4,7 +4,7 @@
 // host's files confined to one directory. The core recognises the call (assembly/kernel/
 // semihost.ts) and forwards it here: a0 = operation, a1 = parameter; the result goes to a0.
 //
-// What differs from QEMU, deliberately (README "Semihosting"):
+// What differs from QEMU, deliberately (docs/machine.md: Semihosting):
 // - Files live in the partition's directory (SemihostFiles): absolute names, ".." and symlinks
 //   that lead out of it fail with -1 and errno EACCES. SYS_SYSTEM is refused (-1, EPERM),
 //   SYS_TMPNAM names a file in the directory ("tmpNN"), and an unknown operation returns -1

@@ -24,7 +24,7 @@ export interface UserDeviceContext {
   now(): bigint;
 }
 
-/** A device model of one's own (see README: "Embedding"). */
+/** A device model of one's own (docs/api.md). */
 export interface UserDevice {
   /** A name for messages and the device tree (letters, digits, - and _). */
   name: string;

@@ -59,7 +59,7 @@ export interface MachineOptions {
   /** Where the RTC starts, in seconds since 1970 (default DEFAULT_RTC_EPOCH, 2026-01-01): it
    *  then advances with virtual time. */
   rtcEpoch?: number;
-  /** The F and D extensions (default true: RV32GC; false: an RV32IMAC hart, README "F and D"). */
+  /** The F and D extensions (default true: RV32GC; false: an RV32IMAC hart, docs/machine.md). */
   fpu?: boolean;
   /** The RTC follows the host's clock (wall-clock runs, which pace step() with
    *  src/machine/wall-clock.ts). Default false. */

@@ -57,11 +57,11 @@ export const VIRTIO_BASE = 0x1000_1000;
 export const VIRTIO_SLOTS = 8;
 export const VIRTIO_SLOT_SIZE = 0x1000;
 
-export type DeviceName = "uart" | "clint" | "plic" | "finisher" | "virtio-blk" | "virtio-console";
+export type DeviceName = "uart" | "clint" | "plic" | "finisher" | "virtio-blk" | "virtio-console" | "file-agent";
 /** The devices a partition has unless its description lists others. */
 export const ALL_DEVICES: readonly DeviceName[] = ["uart", "clint", "plic", "finisher"];
 /** Every device a description may list (virtio-blk comes with a partition's "disk"). */
-export const KNOWN_DEVICES: readonly DeviceName[] = [...ALL_DEVICES, "virtio-blk", "virtio-console"];
+export const KNOWN_DEVICES: readonly DeviceName[] = [...ALL_DEVICES, "virtio-blk", "virtio-console", "file-agent"];
 export type GuestMode = "machine" | "supervisor";
 
 /** Exit status of a partition stopped by a fatal fault. */
@@ -78,10 +78,12 @@ export const DEVICE_WINDOWS: Record<DeviceName, { base: number; size: number }> 
   uart: { base: UART0_BASE, size: 0x1000 },
   "virtio-blk": { base: VIRTIO_BASE, size: 0x1000 },
   "virtio-console": { base: VIRTIO_BASE + 0x1000, size: 0x1000 },
+  // A second virtio console, the byte channel of the guest's file agent (src/api/files.ts).
+  "file-agent": { base: VIRTIO_BASE + 0x2000, size: 0x1000 },
 };
 
 /** PLIC sources of the virtio slots. */
-export const VIRTIO_IRQ: Record<"virtio-blk" | "virtio-console", number> = { "virtio-blk": 1, "virtio-console": 2 };
+export const VIRTIO_IRQ: Record<"virtio-blk" | "virtio-console" | "file-agent", number> = { "virtio-blk": 1, "virtio-console": 2, "file-agent": 3 };
 
 /** What every board has whatever its description lists (a mapped region may not overlap them):
  *  the RTC and the eight virtio-mmio slots (those without a device answer as empty slots). */
@@ -192,6 +194,8 @@ export interface BoardOptions {
   channels?: ReadonlyArray<{ id: number; name: string; region?: { gpa: number; size: number } }>;
   /** The guest rang a channel's doorbell (its id here). */
   onNotify?(id: number): void;
+  /** A byte the guest's file agent sent (with the "file-agent" device). */
+  fileAgentOutput?(byte: number): void;
   /** The RTC's time in deterministic runs: this many seconds since 1970 plus the partition's own
    *  virtual time (default DEFAULT_RTC_EPOCH, 2026-01-01T00:00:00Z). */
   rtcEpoch?: number;
@@ -227,6 +231,8 @@ export class Board {
   readonly plic: Plic | null = null;
   readonly virtioBlk: VirtioBlk | null = null;
   readonly virtioConsole: VirtioConsole | null = null;
+  /** The file agent's channel (a second virtio console), when the partition has "file-agent". */
+  readonly fileAgent: VirtioConsole | null = null;
   readonly rtc: GoldfishRtc;
   /** The only way this board's devices, loader and debugger reach the partition's memory. */
   readonly memory: GuestMemory;
@@ -349,6 +355,13 @@ export class Board {
       this.virtioTransports.push(dev);
       this.deviceIds.set("virtio-console", o.bus.add(dev));
     }
+    if (devices.has("file-agent")) {
+      this.fileAgent = new VirtioConsole((b) => o.fileAgentOutput?.(b));
+      const dev = new VirtioMmio(`${o.name}.file-agent`, this.fileAgent, this.memory, line(VIRTIO_IRQ["file-agent"]), retry);
+      this.fileAgent.setGuard((op) => dev.guarded(op));
+      this.virtioTransports.push(dev);
+      this.deviceIds.set("file-agent", o.bus.add(dev));
+    }
     if (o.firmwareBoot) {
       this.bootRom = new BootRom(`${o.name}.rom`, BOOT_ROM_SIZE);
       this.extraWindows.push([BOOT_ROM_BASE, BOOT_ROM_SIZE, o.bus.add(this.bootRom)]);
@@ -379,7 +392,7 @@ export class Board {
     let run: [number, number, number] | null = null;
     for (let slot = 0; slot < VIRTIO_SLOTS; slot++) {
       const base = VIRTIO_BASE + slot * VIRTIO_SLOT_SIZE;
-      if ((slot === 0 && this.virtioBlk) || (slot === 1 && this.virtioConsole)) {
+      if ((slot === 0 && this.virtioBlk) || (slot === 1 && this.virtioConsole) || (slot === 2 && this.fileAgent)) {
         run = null;
         continue;
       }
@@ -666,6 +679,11 @@ export class Board {
     if ((this.o.channels ?? []).length > 0 && !/uio_pdrv_genirq\.of_id=/.test(bootargs ?? "")) {
       bootargs = `${bootargs ? `${bootargs} ` : ""}uio_pdrv_genirq.of_id=wasmvisor,channel`;
     }
+    if (this.fileAgent) {
+      // The agent's tty: Linux numbers the virtio consoles hvc0, hvc1... in probe order, the
+      // order of the slots. An unknown key=value on the command line reaches init's environment.
+      bootargs = `${bootargs ? `${bootargs} ` : ""}wvagent=/dev/hvc${this.virtioConsole ? 1 : 0}`;
+    }
     return virtDeviceTree({
       extraSoc,
       initrd,
@@ -682,7 +700,7 @@ export class Board {
       // (a platform device, its registers mapped, magic, version and ID read) only to leave the
       // empty ones alone: about 0.24 M instructions of boot per empty slot. The empty slots
       // still answer at their addresses, for guests that look there themselves.
-      virtio: (["virtio-blk", "virtio-console"] as const).filter((d) => this.deviceIds.has(d))
+      virtio: (["virtio-blk", "virtio-console", "file-agent"] as const).filter((d) => this.deviceIds.has(d))
         .map((d) => ({ base: DEVICE_WINDOWS[d].base, irq: VIRTIO_IRQ[d] })),
       bootargs,
     });

@@ -10,6 +10,7 @@ import { Hypervisor, type PagingMode } from "../../src/api/hypervisor.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import { openDiskFile } from "../../src/node/system-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
+import type { GuestFile } from "../../src/loader/cpio.ts";
 import { ROOT, guestElf, guestPath } from "./harness.ts";
 
 /** guests/linux/build, or WASMVISOR_LINUX_BUILD: a directory with another Image, initramfs.cpio
@@ -59,18 +60,22 @@ export interface LinuxOptions {
   image?: string;
   /** Pre-virtualization for the Linux partition (docs/previrt.md). */
   previrt?: boolean;
+  /** The file agent's device (the agent is started by init: hv.files("linux")). */
+  fileAgent?: boolean;
+  /** Files added to the initrd (HypervisorOptions.addFiles for "linux"). */
+  addFiles?: GuestFile[];
 }
 
 export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; image?: string; previrt?: boolean } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; fileAgent?: boolean; image?: string; previrt?: boolean } = {}): object {
   return {
     name: "linux",
     ...(o.firmware ? { firmware: guestPath("firmware"), kernel: o.image ?? KERNEL } : { image: o.image ?? KERNEL, mode: "supervisor" }),
     ...(o.previrt !== undefined ? { previrt: o.previrt } : {}),
     initrd: INITRD, ram: o.ram ?? "32M", priority: 1,
-    devices: ["uart", "clint", "plic", "finisher", "virtio-console"],
+    devices: ["uart", "clint", "plic", "finisher", "virtio-console", ...(o.fileAgent ? ["file-agent"] : [])],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
     ...(o.disk ? { disk: o.disk } : {}),
     ...(o.mailbox ? { mappings: [{ region: "rtos-mailbox", address: "0x90000000", perms: "rw" }] } : {}),
@@ -110,6 +115,7 @@ export class LinuxSession {
       core: o.core, paging: o.paging ?? "shadow", wasmModule: await loadWasmModule(),
       loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
       openDisk: (d) => openDiskFile(d),
+      ...(o.addFiles ? { addFiles: { linux: o.addFiles } } : {}),
     });
     const s = new LinuxSession(hv);
     await hv.start();
@@ -135,6 +141,11 @@ export class LinuxSession {
     const text = this.linux.slice(this.mark);
     this.mark = this.linux.length;
     return text;
+  }
+
+  /** Run until `promise` settles (a file agent's answer), at most `maxCycles`; its result. */
+  settle<T>(promise: Promise<T>, maxCycles = 2_000_000_000): Promise<T> {
+    return this.hv.runUntil(promise, maxCycles);
   }
 
   /** Run `cycles` of virtual time; returns the Linux console output since the last mark (and

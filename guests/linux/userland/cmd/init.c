@@ -8,7 +8,9 @@
  *    are closed and we open it from the devtmpfs just mounted,
  * 3. prints the banner "wasmvisor userland: init started",
  * 4. mounts proc on /proc and sysfs on /sys, creates /tmp and /mnt,
- * 5. runs /bin/sh in a loop: each shell is a session leader with the
+ * 5. starts the file agent /bin/wvagent when the command line names its tty
+ *    (wvagent=/dev/hvcN),
+ * 6. runs /bin/sh in a loop: each shell is a session leader with the
  *    console as its controlling tty (setsid + TIOCSCTTY, so that Ctrl-C
  *    reaches its foreground commands); when it ends, init prints
  *    "init: shell exited with status N, restarting" (or "killed by signal
@@ -120,6 +122,27 @@ static long spawn_shell(void)
     sys_exit_group(127);
 }
 
+/* The file agent (bin/wvagent), when the command line names its tty
+ * (wvagent=/dev/hvcN: wasmvisor adds it for a partition with the
+ * "file-agent" device).  In a session of its own, without a controlling
+ * tty; started once (if it dies, requests fail on the host's side). */
+static void start_agent(void)
+{
+    char *tty = getenv("wvagent");
+    if (!tty)
+        return;
+    long pid = sys_fork();
+    if (pid != 0) {
+        if (pid < 0)
+            report("clone (file agent)", pid);
+        return;
+    }
+    sys_setsid();
+    char *argv[] = {"wvagent", tty, NULL};
+    report("cannot run /bin/wvagent", sys_execve("/bin/wvagent", argv, shell_env));
+    sys_exit_group(127);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv;
@@ -141,6 +164,7 @@ int main(int argc, char **argv, char **envp)
         syscall3(53, AT_FDCWD, (long)"/tmp", 01777);
     sys_mkdirat(AT_FDCWD, "/mnt", 0755);
     build_env(envp);
+    start_agent();
 
     for (;;) {
         s64 started = now_ms();

@@ -28,9 +28,13 @@
  * "sh: NAME: killed by signal N" (not for SIGPIPE).  An unknown command
  * prints "sh: NAME: not found" and yields 127.
  *
- * Input: a tty in canonical mode returns at most one line per read(2), so
- * the shell reads in chunks there; from a pipe it reads one byte at a time
- * so that it never swallows input meant for the commands it runs.  Script
+ * Input: on a terminal the shell edits the line itself (lib/lineedit.c:
+ * cursor keys, Emacs keys, history, Tab completion of commands and paths):
+ * before each line it switches the tty to a mode without ICANON, ECHO and
+ * IEXTEN (ISIG stays: Ctrl-C still sends SIGINT), and it restores the mode
+ * it found at start (cooked) before running what was typed, so commands
+ * see the terminal as usual.  From a pipe it reads one byte at a time so
+ * that it never swallows input meant for the commands it runs.  Script
  * files are read in chunks.
  * Ctrl-C: when stdin is a tty, SIGINT/SIGQUIT get an empty handler (not
  * SIG_IGN, which would be inherited across execve): the line being typed
@@ -47,8 +51,9 @@
 
 /* ---- state ---------------------------------------------------------------- */
 static int last_status;
-static int interactive; /* prompting on stdin */
-static int on_tty;      /* ... and stdin is a terminal */
+static int interactive;        /* prompting on stdin */
+static int on_tty;             /* ... and stdin is a terminal */
+static struct termios cooked;  /* its mode when the shell started */
 
 enum { R_IN, R_OUT, R_APPEND, R_DUP };
 struct redir {
@@ -527,6 +532,13 @@ static int b_unset(int argc, char **argv)
     return 0;
 }
 
+static int b_clear(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    put_str(1, "\x1b[H\x1b[2J"); /* cursor home, erase the screen (ECMA-48 CUP, ED) */
+    return 0;
+}
+
 static int b_help(int argc, char **argv);
 
 static const struct builtin {
@@ -534,17 +546,19 @@ static const struct builtin {
     int (*fn)(int, char **);
 } builtins[] = {
     {"cd", b_cd},         {"pwd", b_pwd},     {"echo", do_echo}, {"exit", b_exit},
-    {"export", b_export}, {"unset", b_unset}, {"help", b_help},
+    {"export", b_export}, {"unset", b_unset}, {"help", b_help}, {"clear", b_clear},
 };
 
 static int b_help(int argc, char **argv)
 {
     (void)argc, (void)argv;
     printf("wasmvisor sh - builtins: cd [DIR], pwd, echo [-n] ARGS, exit [N],\n"
-           "  export [NAME=VALUE...], unset NAME..., help\n"
+           "  export [NAME=VALUE...], unset NAME..., clear, help\n"
            "syntax: 'single' \"double $VAR\" \\x  $? $$ $NAME  a;b  a&&b  a||b  a|b  a&\n"
            "  <FILE >FILE >>FILE 2>FILE 2>&1   # comment\n"
-           "other commands are looked up in $PATH (default /bin); try: ls /bin\n");
+           "other commands are looked up in $PATH (default /bin); try: ls /bin\n"
+           "keys: Left/Right Home/End (Ctrl-A/E) Backspace/Delete Ctrl-K/U/W, Up/Down\n"
+           "  history, Tab completes commands and paths, Ctrl-L clears, Ctrl-C drops the line\n");
     return 0;
 }
 
@@ -741,21 +755,41 @@ static void run_line(const char *line)
 
 static void on_signal(int sig) { (void)sig; }
 
+#define PROMPT "# "
+
+/* One line from the terminal through the line editor, the tty in its
+ * editing mode meanwhile; same results as read_line. */
+static int edit_tty_line(char *line)
+{
+    static const char *names[ARRAY_SIZE(builtins)];
+    static struct line_editor e = {0, 2, PROMPT, names, ARRAY_SIZE(builtins)};
+    for (unsigned i = 0; i < ARRAY_SIZE(builtins); i++)
+        names[i] = builtins[i].name;
+    struct termios raw = cooked;
+    raw.c_lflag &= ~(ICANON | ECHO | IEXTEN);
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    tty_set(0, &raw);
+    int n = edit_line(&e, line, LINE_MAX);
+    tty_set(0, &cooked);
+    if (n > 0)
+        edit_history_add(line);
+    return n == LE_INTR ? RL_INTR : n == LE_EOF ? RL_EOF : n;
+}
+
 static int run_reader(struct reader *r)
 {
     static char line[LINE_MAX];
     for (;;) {
         if (interactive) {
             reap_background();
-            put_str(2, "# ");
+            put_str(2, PROMPT);
         }
-        int n = read_line(r, line);
+        int n = on_tty ? edit_tty_line(line) : read_line(r, line);
         if (n == RL_EOF)
             return interactive ? 0 : last_status;
-        if (n == RL_INTR) {
-            put_str(2, "\n");
+        if (n == RL_INTR) /* (only on a tty: the editor has shown "^C" and a newline) */
             continue;
-        }
         if (n == RL_LONG) {
             eprintf("sh: line too long (max %d)\n", LINE_MAX - 1);
             last_status = 2;
@@ -797,8 +831,7 @@ int main(int argc, char **argv)
         return run_reader(&r);
     }
     /* interactive: stdin */
-    char termios[64];
-    on_tty = sys_ioctl(0, TCGETS, (long)termios) == 0;
+    on_tty = tty_get(0, &cooked) == 0;
     r.fd = 0;
     r.onebyte = !on_tty;
     interactive = 1;

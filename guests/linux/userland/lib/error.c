@@ -38,6 +38,7 @@ static const struct errinfo errs[] = {
     {EMFILE, "EMFILE", "Too many open files"},
     {ENOTTY, "ENOTTY", "Inappropriate ioctl for device"},
     {ETXTBSY, "ETXTBSY", "Text file busy"},
+    {EFBIG, "EFBIG", "File too large"},
     {ENOSPC, "ENOSPC", "No space left on device"},
     {ESPIPE, "ESPIPE", "Illegal seek"},
     {EROFS, "EROFS", "Read-only file system"},

@@ -100,6 +100,7 @@ typedef __builtin_va_list va_list;
 #define EMFILE 24
 #define ENOTTY 25
 #define ETXTBSY 26
+#define EFBIG 27
 #define ENOSPC 28
 #define ESPIPE 29
 #define EROFS 30
@@ -233,7 +234,40 @@ struct utsname {
 
 /* ioctls (asm-generic/ioctls.h) */
 #define TCGETS 0x5401
+#define TCSETS 0x5402
 #define TIOCSCTTY 0x540E
+
+/* struct termios as TCGETS/TCSETS take it (asm-generic/termbits.h: four
+ * flag words, the line discipline, NCCS = 19 control characters) */
+struct termios {
+    u32 c_iflag, c_oflag, c_cflag, c_lflag;
+    u8 c_line;
+    u8 c_cc[19];
+};
+/* c_iflag */
+#define IGNBRK 0000001
+#define BRKINT 0000002
+#define PARMRK 0000010
+#define ISTRIP 0000040
+#define INLCR 0000100
+#define IGNCR 0000200
+#define ICRNL 0000400
+#define IXON 0002000
+/* c_oflag */
+#define OPOST 0000001
+/* c_cflag */
+#define CSIZE 0000060
+#define CS8 0000060
+#define PARENB 0000400
+/* c_lflag */
+#define ISIG 0000001
+#define ICANON 0000002
+#define ECHO 0000010
+#define ECHONL 0000100
+#define IEXTEN 0100000
+/* c_cc indices */
+#define VTIME 5
+#define VMIN 6
 
 /* mount (linux/mount.h) and umount2 flags */
 #define MS_RDONLY 1
@@ -487,5 +521,32 @@ long read_file(const char *path, char **out);
 long wait_child(int which, int pid, siginfo_t *si, int opts);
 void sort_strings(char **v, int n);
 int do_echo(int argc, char **argv); /* echo [-n] args..., returns status */
+
+/* ---- terminals (lib/tty.c) ------------------------------------------------ */
+static inline long tty_get(int fd, struct termios *t) { return sys_ioctl(fd, TCGETS, L(t)); }
+static inline long tty_set(int fd, const struct termios *t) { return sys_ioctl(fd, TCSETS, L(t)); }
+/* what cfmakeraw(3) does: bytes in and out unchanged, no echo, no signals */
+void tty_make_raw(struct termios *t);
+
+/* ---- line editing (lib/lineedit.c) ----------------------------------------
+ * edit_line reads one line from the terminal `in` (already in a mode without
+ * ICANON and ECHO: the editor echoes itself, on `out`), with cursor keys,
+ * Emacs keys, history and Tab completion; see lineedit.c for the keys.
+ * The prompt has been written by the caller; the editor only redraws it. */
+#define LE_EOF (-1)
+#define LE_INTR (-3)
+struct line_editor {
+    int in, out;
+    const char *prompt;
+    /* command names completed besides the programs in $PATH (builtins) */
+    const char *const *commands;
+    int ncommands;
+};
+/* returns the length of the line (NUL-terminated, without the newline),
+ * LE_EOF (Ctrl-D on an empty line, end of input) or LE_INTR (a signal,
+ * i.e. Ctrl-C: "^C" and a newline have been shown, the line is dropped) */
+int edit_line(struct line_editor *e, char *line, int max);
+/* remember a line for Up/Down (empty lines and repeats are not kept) */
+void edit_history_add(const char *line);
 
 #endif
