@@ -44,7 +44,7 @@ import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
 import type { SessionEnd } from "../debug/gdb.js";
-import { afterburnCommand, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
+import { afterburnCommand, checkAfterburnArgs, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
 
 export const VERSION = "0.1.0";
 
@@ -215,6 +215,15 @@ export const STATUS_USAGE = 2;
 export function checkCommandLine(argv: string[]): void {
   const [command, ...rest] = argv;
   if (command === undefined || ["help", "--help", "-h", "--version"].includes(command)) return;
+  if (command === "afterburn") {
+    try {
+      checkAfterburnArgs(rest);
+    } catch (err) {
+      if (err instanceof AfterburnUsage) throw new UsageError(`afterburn: ${err.message}`);
+      throw err;
+    }
+    return;
+  }
   if (!Object.hasOwn(COMMANDS, command)) {
     throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES.join(", ")})${suggestion(command, COMMAND_NAMES)}`);
   }

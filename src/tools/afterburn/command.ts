@@ -175,6 +175,11 @@ function asWrapper(p: Parsed, io: AfterburnIO): number {
   }
 }
 
+/** Check an afterburn command line without running it (the documentation's tests). */
+export function checkAfterburnArgs(argv: string[]): void {
+  parse(argv);
+}
+
 export function afterburnCommand(argv: string[], io: AfterburnIO): number {
   const p = parse(argv);
   if (p.wrapperArgs !== undefined) return asWrapper(p, io);
