@@ -60,7 +60,10 @@
 //            {tdata1, tdata2} per trigger (kernel/trigger.ts)
 //   +0x18d00 F and D: f0..f31 {lo, hi} (binary32 values NaN-boxed: hi all ones), fcsr, misa
 //            (cpu/fpu.ts)
-//   +0x18e08 end (VCPU_SIZE 0x19000)
+//   +0x18e08 pre-virtualization: patched sites on, sites completed in the fast loop, patched
+//            sites that took the slow path (kernel/previrt.ts)
+//   +0x18e14 trap-and-emulate exits by kind (EXIT_KINDS words; kernel/previrt.ts exitKind)
+//   +0x18e54 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -469,6 +472,21 @@ export const V_F: i32 = 0x18d00;
 export const V_FCSR: i32 = 0x18e00;
 /** misa as this vCPU reads it: F and D (bits 5, 3) set unless its partition has them off. */
 export const V_MISA: i32 = 0x18e04;
+/** Pre-virtualization (kernel/previrt.ts, docs/previrt.md): 1 when the loader patched this
+ *  vCPU's partition's sites, so the custom-1 form of a sensitive instruction (VCSR) runs; 0: it
+ *  is an illegal instruction, as on hardware. */
+export const V_PREVIRT: i32 = 0x18e08;
+/** Statistics: patched sites the fast loop completed itself (no exit from it), and patched
+ *  sites that took the trap-and-emulate path in run() (counted in V_STAT_SYSTEM as well). */
+export const V_STAT_VCSR_FAST: i32 = 0x18e0c;
+export const V_STAT_VCSR_SLOW: i32 = 0x18e10;
+/** Trap-and-emulate exits of this vCPU by kind (kernel/previrt.ts exitKind; EXIT_KIND_NAMES
+ *  in src/loader/previrt.ts names them): where the exits pre-virtualization leaves come from. */
+export const V_STAT_EXIT_KINDS: i32 = 0x18e14;
+export const EXIT_KINDS: i32 = 16;
+/** A patched site is its original SYSTEM instruction (opcode 0x73) with the opcode XORed with
+ *  this, giving custom-1 (0x2b): every other field stays where it was (src/tools/afterburn). */
+export const PREVIRT_OPCODE_FLIP: i32 = 0x73 ^ 0x2b;
 
 export const V_SHADOW: i32 = 0x4c00;
 /** Shadow tables of address spaces; the table after them (SHADOW_GLOBAL) holds global mappings. */

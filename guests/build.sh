@@ -81,6 +81,18 @@ bash rtos/build.sh bin/rtos.elf
 echo "  rtos.elf"
 bash rtos/build.sh --client bin/rtos-client.elf
 echo "  rtos-client.elf"
+# The RTOS afterburned (docs/previrt.md): the same sources, assembled through the afterburner
+# (`wasmvisor afterburn --install`, used as `gcc -B DIR`), so every sensitive instruction is a
+# padded site listed in its .wvsites section. It ends the run after two reports (10 s), so it can
+# be compared with QEMU. Needs wasmvisor built (npm run build).
+if [ -f ../dist/src/tools/afterburn/command.js ]; then
+  node ../bin/wasmvisor.mjs afterburn --install obj/afterburn-as --as riscv64-unknown-elf-as --log obj/afterburn-rtos.log 2>/dev/null
+  : > obj/afterburn-rtos.log
+  bash rtos/build.sh bin/rtos-afterburn.elf -DRTOS_REPORTS=2 -B "$(pwd)/obj/afterburn-as/"
+  echo "  rtos-afterburn.elf ($(awk '{ n += $3 } END { print n }' obj/afterburn-rtos.log) sites)"
+else
+  echo "  rtos-afterburn.elf: skipped (npm run build first: the afterburner is part of wasmvisor)"
+fi
 for src in c/*.c; do
   build "$(basename "$src" .c)" $COMMON --specs=picolibc.specs -O2 -- common/start.S common/platform.c "$src"
 done

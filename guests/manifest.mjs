@@ -36,6 +36,7 @@ function commonFiles() {
 const FOLDER_PROGRAMS = [
   { name: "rtos", source: "rtos" },
   { name: "rtos-client", source: "rtos" },
+  { name: "rtos-afterburn", source: "rtos" },
   { name: "firmware", source: "firmware" },
   { name: "fwprobe", source: "firmware" },
 ];

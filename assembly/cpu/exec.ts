@@ -31,7 +31,7 @@ import {
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
   SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
-  V_F, vcpuAddr, tlbSetAddr,
+  V_F, V_PREVIRT, V_STAT_VCSR_SLOW, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, setStatus, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
@@ -52,6 +52,7 @@ import { setSliceRetired, setSliceBase, counterAdd, chargeTrap } from "../kernel
 import { timerCheckAt } from "../kernel/timer";
 import { ecallIntercepted, hypercallAllowed } from "../kernel/vcpu";
 import { sbiCall, wvcall, WVCALL, SBI_HALT, SBI_YIELD, SBI_STOP } from "../kernel/sbi";
+import { vcsrFast, vcsrValid, vcsrOriginal, vcsrValue, exitCount } from "../kernel/previrt";
 import { semihostAt, semihostCall, EBREAK } from "../kernel/semihost";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
@@ -578,6 +579,22 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           }
           ev = EV_FP;
           break;
+        case 0x0a: { // custom-1: a patched pre-virtualization site (kernel/previrt.ts)
+          const v = vcpuAddr(load32(SYS_CUR_VCPU));
+          if (load32(v + V_PREVIRT) == 0 || !vcsrValid(insn)) {
+            raise(CAUSE_ILLEGAL, insn); // as on hardware, and in partitions without previrt
+            ev = EV_TRAP;
+          } else if (vcsrFast(v, insn, rs1v)) {
+            if (slowStatus != STATUS_OK) ev = EV_TRAP; // denied, as the original would be
+            else {
+              rd = (insn >> 7) & 31;
+              val = vcsrValue;
+            }
+          } else {
+            ev = EV_SYSTEM; // trap-and-emulate of the original instruction, in run()
+          }
+          break;
+        }
         case 0x02: // custom-0: only WVCALL, wasmvisor's hypercall (kernel/sbi.ts), in run()
           if (insn == WVCALL) {
             ev = EV_SYSTEM;
@@ -764,6 +781,11 @@ export function run(budget: i32): i32 {
 
       setSliceRetired(n - 1);
       let status = STATUS_OK;
+      if (ev == EV_SYSTEM && ((exitInsn >> 2) & 31) == 0x0a) {
+        // A patched site the fast loop left to run(): emulate the original instruction.
+        exitInsn = vcsrOriginal(exitInsn);
+        store32(vcpu + V_STAT_VCSR_SLOW, i32(load32(vcpu + V_STAT_VCSR_SLOW) + 1));
+      }
       if (ev != EV_TRAP) {
         // Load and store triggers fire before the access (and its faults).
         if (ev == EV_LOAD) {
@@ -783,6 +805,7 @@ export function run(budget: i32): i32 {
           // A semihosting call (kernel/semihost.ts): the host serves it and the EBREAK
           // completes, or it asks for the call again (bounded work per exit).
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
+          exitCount(vcpu, 0, 0);
           if (semihostCall()) {
             pc = i32(pc + 4);
             boundary = true; // the host may have posted a request (SYS_EXIT stops the run)
@@ -793,6 +816,7 @@ export function run(budget: i32): i32 {
           (exitInsn == WVCALL && hypercallAllowed(vcpu))) {
           // An SBI call or a hypercall: the kernel answers it and the instruction completes.
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
+          exitCount(vcpu, 0, 0);
           pc = i32(pc + 4);
           boundary = true;
           const action = exitInsn == ECALL ? sbiCall(vcpu) : wvcall(vcpu);
@@ -818,6 +842,7 @@ export function run(budget: i32): i32 {
           continue;
         } else {
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
+          exitCount(vcpu, exitInsn, load32(HART_X + ((exitInsn >> 13) & 0x7c)));
           const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)),
             load32(HART_X + ((exitInsn >> 18) & 0x7c)), 4);
           if (icountN < 0) icountForget(); // (it was not fetched under icount: it does not count)

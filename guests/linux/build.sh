@@ -10,6 +10,14 @@
 #                         the Linux partition's disk in the default system)
 #   build/log.img         an empty (zeroed) 4 MiB raw disk for `kvdb` in examples/rapilog.json
 #
+# `--afterburn` (npm run linux:afterburn; docs/previrt.md) builds the same kernel a second time,
+# in build/kbuild-afterburn, through the afterburning assembler (`wasmvisor afterburn --install`,
+# used as `CC="riscv64-linux-gnu-gcc -B DIR"`: no source patch), and writes
+#   build/Image.afterburn          the pre-virtualized kernel (it still boots on a bare machine)
+#   build/Image.afterburn.wvsites  its site table, read from vmlinux's .wvsites section, with
+#                                  each site as an offset from the start of the Image
+#                                  (the loader adds the Image's load address)
+#
 # Installs what is missing with apt-get (as root, or through sudo): linux-source-6.1, the
 # RISC-V Linux cross compiler, the kernel's host build tools, e2fsprogs. Each step is skipped
 # when its output is newer than its inputs. `--force` rebuilds everything.
@@ -20,8 +28,26 @@ BUILD=build
 KSRC=$BUILD/linux-source-6.1
 KOUT=$BUILD/kbuild
 FORCE=0
-[ "${1:-}" = "--force" ] && FORCE=1
+AFTERBURN=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    --afterburn) AFTERBURN=1 ;;
+    *) echo "usage: bash guests/linux/build.sh [--force] [--afterburn]" >&2; exit 2 ;;
+  esac
+done
 KMAKE=(make -C "$KSRC" O="$(pwd)/$KOUT" ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
+IMAGE=$BUILD/Image
+if [ $AFTERBURN = 1 ]; then
+  KOUT=$BUILD/kbuild-afterburn
+  IMAGE=$BUILD/Image.afterburn
+  ASDIR="$(pwd)/$BUILD/afterburn-as"
+  [ -f ../../dist/src/tools/afterburn/command.js ] || { echo "linux: run npm run build first (the afterburner is part of wasmvisor)" >&2; exit 1; }
+  mkdir -p "$KOUT"
+  node ../../bin/wasmvisor.mjs afterburn --install "$ASDIR" --as riscv64-linux-gnu-as --mode supervisor \
+    --log "$(pwd)/$KOUT/afterburn.log"
+  KMAKE=(make -C "$KSRC" O="$(pwd)/$KOUT" ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- CC="riscv64-linux-gnu-gcc -B $ASDIR/")
+fi
 say() { echo "linux: $*"; }
 
 # ── Packages ────────────────────────────────────────────────────────────────────────────────
@@ -34,7 +60,7 @@ mkdir -p "$BUILD"
 # directory was reconfigured since; an Image alone (the source tree and kbuild/ deleted to save
 # 1.3 GB, or a copied build/) is kept as it is.
 NEED_KERNEL=0
-if [ ! -f "$BUILD/Image" ] || [ wasmvisor.config -nt "$BUILD/Image" ] || [ "$KOUT/.config" -nt "$BUILD/Image" ] || [ $FORCE = 1 ]; then
+if [ ! -f "$IMAGE" ] || [ wasmvisor.config -nt "$IMAGE" ] || [ "$KOUT/.config" -nt "$IMAGE" ] || [ $FORCE = 1 ]; then
   NEED_KERNEL=1
 fi
 
@@ -78,6 +104,7 @@ if [ $NEED_KERNEL = 1 ]; then
   [ "$busy" = 1 ] && hint=", longer now: the machine is busy (load $load)"
   say "building the kernel with $cores jobs: about $idle_min min on $cores idle cores$hint; started at $(date +%H:%M:%S)"
   start=$(date +%s)
+  [ $AFTERBURN = 1 ] && : > "$KOUT/afterburn.log"
   # Progress: a live counter on a terminal, else a line per 100 steps. The full log is kept.
   log="$BUILD/kernel-build.log"
   if ! "${KMAKE[@]}" -j"$cores" Image 2>&1 | tee "$log" | {
@@ -101,8 +128,14 @@ if [ $NEED_KERNEL = 1 ]; then
     say "the kernel build failed (full log: guests/linux/$log)"
     exit 1
   fi
-  cp "$KOUT/arch/riscv/boot/Image" "$BUILD/Image"
-  say "kernel: $BUILD/Image ($(stat -c %s "$BUILD/Image") bytes, $(( $(date +%s) - start ))s)"
+  cp "$KOUT/arch/riscv/boot/Image" "$IMAGE"
+  say "kernel: $IMAGE ($(stat -c %s "$IMAGE") bytes, $(( $(date +%s) - start ))s)"
+  if [ $AFTERBURN = 1 ]; then
+    riscv64-linux-gnu-objcopy --dump-section .wvsites="$KOUT/vmlinux.wvsites" "$KOUT/vmlinux"
+    start_sym=$(riscv64-linux-gnu-nm "$KOUT/vmlinux" | awk '$3 == "_start" { print $1 }')
+    node wvsites-sidecar.mjs "$KOUT/vmlinux.wvsites" "$start_sym" "$(stat -c %s "$IMAGE")" "$IMAGE.wvsites"
+    say "afterburner: $(grep -c . "$KOUT/afterburn.log") inputs assembled, $(grep -o ', [0-9]* unclassified' "$KOUT/afterburn.log" | awk '{ n += $2 } END { print n + 0 }') statements left alone (listed in guests/linux/$KOUT/afterburn.log)"
+  fi
 fi
 
 # ── Userland and initramfs ──────────────────────────────────────────────────────────────────
@@ -122,4 +155,4 @@ fi
 if [ ! -f "$BUILD/log.img" ]; then
   truncate -s 4M "$BUILD/log.img"
 fi
-say "ready: $BUILD/Image, $BUILD/initramfs.cpio, $BUILD/disk.img, $BUILD/log.img"
+say "ready: $IMAGE, $BUILD/initramfs.cpio, $BUILD/disk.img, $BUILD/log.img"

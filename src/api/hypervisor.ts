@@ -26,12 +26,14 @@ import {
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
+  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS,
 } from "../../assembly/layout.js";
+import { elfSiteTable, sidecarSiteTable, patchSites, EXIT_KIND_NAMES, type SiteTable, type PatchReport } from "../loader/previrt.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
 import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
-import { parseBootImage } from "../loader/linux.js";
+import { parseBootImage, isLinuxImage } from "../loader/linux.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
@@ -62,6 +64,9 @@ interface BootFiles {
   kernel?: { bytes: Uint8Array; name: string };
   initrd?: { bytes: Uint8Array; name: string };
   hash: string;
+  /** The image's pre-virtualization site table, when the partition enables previrt and the
+   *  image has one (src/loader/previrt.ts). */
+  sites?: SiteTable;
 }
 
 /** What Hypervisor.restore hands to build(): the core's memory (null: written into the core
@@ -183,6 +188,10 @@ export interface PartitionStats {
   cycles: number;
   share: number;
   exits: { mmio: number; sbi: number; trapAndEmulate: number; traps: number; switchesIn: number };
+  /** Pre-virtualization (docs/previrt.md), when its sites were patched: how many, and how often
+   *  a patched site completed in the interpreter's fast loop or took the trap-and-emulate path
+   *  (those are in exits.trapAndEmulate too). */
+  previrt?: { sites: number; fast: number; slow: number };
   paging: { walks: number; shadowFills: number; shadowHits: number };
   /** Protected calls this partition made, and calls it served. */
   ipc: { calls: number; served: number };
@@ -423,7 +432,8 @@ export class Hypervisor {
       let initrd = p.initrd === undefined ? undefined : { bytes: await this.options.loadImage(p.initrd), name: p.initrd };
       const added = this.options.addFiles?.[p.name];
       if (initrd && added?.length) initrd = { bytes: initrdWithFiles(initrd.bytes, added), name: `${p.initrd} with ${added.length} added file${added.length === 1 ? "" : "s"}` };
-      const files = { image, kernel, initrd, hash: await fileHash([bytes, ...(kernel ? [kernel.bytes] : []), ...(initrd ? [initrd.bytes] : [])]) };
+      const files: BootFiles = { image, kernel, initrd, hash: await fileHash([bytes, ...(kernel ? [kernel.bytes] : []), ...(initrd ? [initrd.bytes] : [])]) };
+      if (p.previrt && !p.firmware) files.sites = await this.siteTable(p.image, bytes, image);
       const expected = this.restoredHashes?.[i];
       if (expected !== undefined && files.hash !== expected) {
         throw new SnapshotError(`partition "${p.name}": ${p.image}${p.initrd ? ` (with ${p.initrd})` : ""} is not the image this snapshot's system ran: it cannot be started again from it`);
@@ -433,6 +443,39 @@ export class Hypervisor {
     return this.boot[i];
   }
   private boot: Array<Promise<BootFiles> | undefined> = [];
+
+  /** An image's site table: an ELF's .wvsites section, or a Linux Image's sidecar file
+   *  `<image>.wvsites` (none: undefined, and the image runs unpatched). */
+  private async siteTable(name: string, bytes: Uint8Array, image: ElfImage): Promise<SiteTable | undefined> {
+    if (!isLinuxImage(bytes)) return elfSiteTable(bytes, image, name) ?? undefined;
+    let sidecar: Uint8Array;
+    try {
+      sidecar = await this.options.loadImage!(`${name}.wvsites`);
+    } catch {
+      return undefined;
+    }
+    const seg = image.segments[0];
+    return sidecarSiteTable(sidecar, seg.paddr, seg.data.length, `${name}.wvsites`);
+  }
+
+  /** Per partition: what pre-virtualization patched (undefined: nothing; previrt off or no
+   *  table). The originals let a debugger show the image as it was. */
+  private previrtReports: Array<PatchReport | undefined> = [];
+
+  /** Partition `name`'s trap-and-emulate exits by kind (docs/previrt.md: where the exits
+   *  pre-virtualization leaves come from); they add up to stats().partitions[i].exits.trapAndEmulate. */
+  exitProfile(name: string): Record<string, number> {
+    const v = vcpuAddr(this.partitionIndex(name));
+    const out: Record<string, number> = {};
+    EXIT_KIND_NAMES.forEach((k, i) => { out[k] = this.words[(v + V_STAT_EXIT_KINDS + 4 * i) >> 2] >>> 0; });
+    return out;
+  }
+
+  /** What pre-virtualization patched in partition `name`'s memory (docs/previrt.md). */
+  previrtReport(name: string): PatchReport | undefined {
+    const i = this.config.partitions.findIndex((p) => p.name === name);
+    return i < 0 ? undefined : this.previrtReports[i];
+  }
   private restoredHashes: string[] | null = null;
   /** A partition's boot files once read (the sync path of a restart after start()). */
   private bootReady: Array<BootFiles | undefined> = [];
@@ -519,6 +562,10 @@ export class Hypervisor {
       if (p.firmware) board.loadFirmwareBoot(files.image, p.image, files.kernel, files.initrd);
       else board.loadImage(files.image, p.image, files.initrd);
       const v = vcpuAddr(i);
+      // Pre-virtualization: patch the image's sites, and let the kernel run the patched form.
+      this.previrtReports[i] = files.sites ? patchSites(board.memory, files.sites) : undefined;
+      board.previrtOriginals = this.previrtReports[i]?.originals;
+      words[(v + V_PREVIRT) >> 2] = files.sites ? 1 : 0;
       words[(v + V_IPC_SERVER) >> 2] = -1;
       words[(v + V_IPC_CLIENT) >> 2] = -1;
       configureVcpu(i);
@@ -1084,6 +1131,9 @@ export class Hypervisor {
           mmio: word(v + V_STAT_MMIO), sbi: word(v + V_STAT_SBI), trapAndEmulate: word(v + V_STAT_SYSTEM),
           traps: word(v + V_STAT_TRAPS), switchesIn: word(v + V_STAT_SWITCHES_IN),
         },
+        ...(this.previrtReports[i] ? {
+          previrt: { sites: this.previrtReports[i]!.patched, fast: word(v + V_STAT_VCSR_FAST), slow: word(v + V_STAT_VCSR_SLOW) },
+        } : {}),
         paging: { walks: word(v + V_STAT_WALKS), shadowFills: word(v + V_STAT_SHADOW_FILLS), shadowHits: word(v + V_STAT_SHADOW_HITS) },
         ipc: { calls: word(v + V_STAT_IPC_CALLS), served: word(v + V_STAT_IPC_SERVED) },
         ...(this.boards[i]?.virtioBlk ? { disk: this.diskStats(i) } : {}),

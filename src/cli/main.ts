@@ -46,6 +46,7 @@ import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
 import type { SessionEnd } from "../debug/gdb.js";
+import { afterburnCommand, checkAfterburnArgs, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
 
 export const VERSION = "0.1.0";
 
@@ -189,12 +190,14 @@ const COMMANDS = {
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
 } as const;
 type CommandName = keyof typeof COMMANDS;
-const COMMAND_NAMES = [...Object.keys(COMMANDS), "help"];
+const COMMAND_NAMES = [...Object.keys(COMMANDS), "afterburn", "help"];
 
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
-${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
+${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  afterburn IN.s        pre-virtualization: mark a guest's sensitive instructions (docs/previrt.md;
+                        wasmvisor afterburn --help)
+  help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
   --version             print the version
 `;
 
@@ -216,6 +219,15 @@ export const STATUS_USAGE = 2;
 export function checkCommandLine(argv: string[]): void {
   const [command, ...rest] = argv;
   if (command === undefined || ["help", "--help", "-h", "--version"].includes(command)) return;
+  if (command === "afterburn") {
+    try {
+      checkAfterburnArgs(rest);
+    } catch (err) {
+      if (err instanceof AfterburnUsage) throw new UsageError(`afterburn: ${err.message}`);
+      throw err;
+    }
+    return;
+  }
   if (!Object.hasOwn(COMMANDS, command)) {
     throw new UsageError(`unknown command "${command}" (commands: ${COMMAND_NAMES.join(", ")})${suggestion(command, COMMAND_NAMES)}`);
   }
@@ -247,6 +259,21 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
           return 0;
         }
         return await runSystem(rest, io, "migrate");
+      case "afterburn":
+        if (wantsHelp(rest)) {
+          io.stdout(AFTERBURN_USAGE);
+          return 0;
+        }
+        try {
+          return afterburnCommand(rest, { stdout: (t) => io.stdout(t), stderr: (t) => io.stderr(t) });
+        } catch (err) {
+          if (err instanceof AfterburnUsage) throw new UsageError(`afterburn: ${err.message}`);
+          if (err instanceof Error && "code" in err && typeof err.code === "string") {
+            io.stderr(`wasmvisor: afterburn: ${err.message}\n`);
+            return STATUS_USAGE;
+          }
+          throw err;
+        }
       case undefined:
       case "help":
       case "--help":
@@ -1029,6 +1056,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
+      if (ps.previrt) io.stderr(`  [${ps.name}] pre-virtualization: ${ps.previrt.sites} sites patched; ran ${ps.previrt.fast} times in the fast loop, ${ps.previrt.slow} times through trap-and-emulate\n`);
       const d = ps.disk;
       if (d) io.stderr(`  [${ps.name}] disk: ${d.reads} reads, ${d.writes} writes (${d.bytesWritten} bytes), ${d.flushes} flushes, ${d.errors} errors; guest sees a ${d.cache} cache; ${d.hostSyncs} host fdatasyncs\n`);
     }

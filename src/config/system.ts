@@ -79,6 +79,10 @@ export interface PartitionDescription {
    *  RV32IMAC as before F and D existed: misa without them, every FP instruction and fcsr access
    *  an illegal instruction, the device tree's ISA string rv32imac. */
   fpu?: boolean;
+  /** Pre-virtualization (docs/previrt.md): patch the sites of an afterburned image (its ELF
+   *  .wvsites section, or a Linux Image's <image>.wvsites sidecar) so they run without a trap.
+   *  Default false: the image runs as it is. */
+  previrt?: boolean;
   /** RISC-V semihosting for this partition (absent: off). */
   semihosting?: SemihostingDescription;
   /** Harts of this partition (default 1, at most HARTS_MAX; all the system's harts together at
@@ -188,6 +192,8 @@ export interface PartitionConfig {
   htif: boolean;
   /** F and D on this partition's hart. */
   fpu: boolean;
+  /** Patch an afterburned image's pre-virtualization sites (docs/previrt.md). */
+  previrt: boolean;
   semihosting?: { dir?: string; userspace: boolean; cmdline: string };
   /** Harts (1: a uniprocessor partition). */
   harts: number;
@@ -430,7 +436,7 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "semihosting", "harts"]);
+      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "previrt", "semihosting", "harts"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
@@ -447,6 +453,7 @@ export function validateSystem(
           bad("harts", `the system's partitions have ${totalHarts} harts so far: at most ${HARTS_MAX} in all (every hart is a vCPU of the core)`);
         }
       }
+      if (pd.previrt !== undefined && typeof pd.previrt !== "boolean") bad("previrt", "must be true (patch an afterburned image's sites: docs/previrt.md) or false (the default)");
       let semihosting: PartitionConfig["semihosting"];
       if (pd.semihosting !== undefined) {
         const sh = pd.semihosting;
@@ -606,6 +613,7 @@ export function validateSystem(
         passive: pd.passive === true,
         htif: pd.htif === true,
         fpu: pd.fpu !== false,
+        previrt: pd.previrt === true,
         ...(semihosting ? { semihosting } : {}),
         harts: typeof harts === "number" && Number.isInteger(harts) && harts >= 1 && harts <= HARTS_MAX ? harts : 1,
       });
@@ -795,6 +803,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       passive: p.passive,
       htif: p.htif,
       fpu: p.fpu,
+      ...(p.previrt ? { previrt: true } : {}),
       ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
       ...(p.harts > 1 ? { harts: p.harts } : {}),
     })),

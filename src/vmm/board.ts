@@ -38,6 +38,7 @@ import { VirtioBlk, type BlockStorage } from "../devices/virtio-blk.js";
 import { VirtioConsole } from "../devices/virtio-console.js";
 import { ChannelDoorbells, CHANNEL_BASE, CHANNEL_WINDOW, CHANNEL_IRQ_BASE } from "../devices/channel.js";
 import type { VirtualTime } from "../machine/time.js";
+import { unpatchView } from "../loader/previrt.js";
 import { GuestMemory, layoutWords, type MemoryWindow } from "./guest-memory.js";
 import { encode, SnapshotError, MAX_SNAPSHOT_INPUT, type StateReader, type StateValue } from "../snapshot/state.js";
 import { UserDeviceSlot, userDeviceProblem, type UserDevice } from "../devices/user-device.js";
@@ -852,9 +853,21 @@ export class Board {
     const spans = this.debugSpans(va, length, physical);
     if (!spans) return null;
     const out = new Uint8Array(length);
-    for (const [pa, at, n] of spans) out.set(this.memory.read(pa, n, "debug")!, at);
+    const word = (pa: number): number | null => {
+      const b = this.memory.read(pa, 4, "debug");
+      return b && (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+    };
+    for (const [pa, at, n] of spans) {
+      const bytes = this.memory.read(pa, n, "debug")!;
+      // Pre-virtualization: a patched site reads as the image's original instruction.
+      out.set(this.previrtOriginals ? unpatchView(bytes, pa, this.previrtOriginals, word) : bytes, at);
+    }
     return out;
   }
+
+  /** The original words of the sites pre-virtualization patched in this partition's memory
+   *  (src/loader/previrt.ts), by guest-physical address: debugRead shows them. */
+  previrtOriginals: ReadonlyMap<number, number> | undefined;
 
   /** Write `data` at virtual address `va` (guest-physical with `physical`), all or nothing;
    *  false if any byte is not RAM. The

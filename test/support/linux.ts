@@ -21,6 +21,9 @@ export const KERNEL = join(LINUX_BUILD, "Image");
 export const INITRD = join(LINUX_BUILD, "initramfs.cpio");
 export const DISK = join(LINUX_BUILD, "disk.img");
 export const PROMPT = "# ";
+/** The kernel built through the afterburner (npm run linux:afterburn; docs/previrt.md) and its
+ *  site table. */
+export const AFTERBURNED_KERNEL = join(LINUX_BUILD, "Image.afterburn");
 
 /** What mounting the ext2 disk prints: the kernel's warning that ext2 keeps times only until
  *  2038, given once a mount now that the RTC sets the clock to 2026 (less than 30 years before). */
@@ -55,6 +58,10 @@ export interface LinuxOptions {
   firmware?: boolean;
   /** Harts of the Linux partition (default 1; docs/smp.md). */
   harts?: number;
+  /** Another kernel image (default KERNEL), e.g. the afterburned one (AFTERBURNED_KERNEL). */
+  image?: string;
+  /** Pre-virtualization for the Linux partition (docs/previrt.md). */
+  previrt?: boolean;
   /** The file agent's device (the agent is started by init: hv.files("linux")). */
   fileAgent?: boolean;
   /** Files added to the initrd (HypervisorOptions.addFiles for "linux"). */
@@ -64,10 +71,11 @@ export interface LinuxOptions {
 export type DiskOption = string | { file: string; mode?: "writethrough" | "rapilog"; buffer?: string };
 
 /** The Linux partition's description (paths into guests/linux/build). */
-export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; fileAgent?: boolean; harts?: number } = {}): object {
+export function linuxPartition(o: { disk?: DiskOption; ram?: string; bootargs?: string; mailbox?: boolean; firmware?: boolean; fileAgent?: boolean; harts?: number; image?: string; previrt?: boolean } = {}): object {
   return {
     name: "linux",
-    ...(o.firmware ? { firmware: guestPath("firmware"), kernel: KERNEL } : { image: KERNEL, mode: "supervisor" }),
+    ...(o.firmware ? { firmware: guestPath("firmware"), kernel: o.image ?? KERNEL } : { image: o.image ?? KERNEL, mode: "supervisor" }),
+    ...(o.previrt !== undefined ? { previrt: o.previrt } : {}),
     initrd: INITRD, ram: o.ram ?? "32M", priority: 1,
     devices: ["uart", "clint", "plic", "finisher", "virtio-console", ...(o.fileAgent ? ["file-agent"] : [])],
     bootargs: o.bootargs ?? "console=ttyS0 earlycon=sbi",
