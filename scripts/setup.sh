@@ -37,5 +37,12 @@ fi
 # The Linux guest (kernel from Debian's linux-source-6.1, the project's userland, a disk image):
 # built once into guests/linux/build/, then kept; it prints its own estimates.
 bash guests/linux/build.sh
+# CI also builds the pre-virtualized (afterburned) kernel, so test/previrt.test.ts boots it patched
+# and unpatched (elsewhere that test skips it until `npm run linux:afterburn` has built it: a
+# second kernel build, about as long as the first; docs/previrt.md).
+if [ "${CI:-}" = true ] || [ "${WASMVISOR_AFTERBURN:-}" = 1 ]; then
+  echo "setup: CI: building the afterburned kernel too (about as long as the first kernel build)"
+  npm run linux:afterburn --silent
+fi
 elapsed=$(( $(date +%s) - setup_start ))
 echo "setup: done in $((elapsed / 60)) min $((elapsed % 60)) s"
