@@ -1,4 +1,4 @@
-// Source hashes of the committed guest ELFs (guests/manifest.json).
+// Source hashes of the guest ELFs built into guests/bin/ (guests/manifest.json; the ELFs are built by the setup, not committed).
 //
 // Each ELF's input hash covers its own source, everything in common/ and sdk/, and build.sh
 // (flags live there). `node manifest.mjs write` records the hashes after a build; checkManifest() (used by

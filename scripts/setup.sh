@@ -34,6 +34,8 @@ if [ ! -d node_modules ] || ! npm ls --depth=0 >/dev/null 2>&1; then
 else
   echo "setup: npm packages: installed"
 fi
+# The project's guest programs (guests/bin/), from their sources.
+bash scripts/ensure-guests.sh
 # The Linux guest (kernel from Debian's linux-source-6.1, the project's userland, a disk image):
 # built once into guests/linux/build/, then kept; it prints its own estimates.
 bash guests/linux/build.sh

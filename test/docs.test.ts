@@ -23,7 +23,7 @@ function repoPaths(words: string[]): string[] {
   return words.filter((w) => /^(guests|examples|test|scripts|schema|bench|web|docs|src|bin|assembly)\/[\w./-]*$/.test(w));
 }
 /** Build outputs the documentation names but the repository does not hold. */
-const BUILT = /^(guests\/linux\/build\/|guests\/obj\/|web\/dist\/)/;
+const BUILT = /^(guests\/linux\/build\/|guests\/bin\/|guests\/obj\/|web\/dist\/)/;
 
 /** Check one command of a shell block or transcript; returns what is wrong, or null. */
 function checkCommand(words: string[]): string | null {
