@@ -44,7 +44,9 @@ bash guests/linux/build.sh
 # second kernel build, about as long as the first; docs/previrt.md).
 if [ "${CI:-}" = true ] || [ "${WASMVISOR_AFTERBURN:-}" = 1 ]; then
   echo "setup: CI: building the afterburned kernel too (about as long as the first kernel build)"
-  npm run linux:afterburn --silent
+  # A failure here is reported loudly but does not stop the setup: the plain system is what the
+  # tests need, and test/previrt.test.ts then says it skipped the afterburned kernel and why.
+  npm run linux:afterburn --silent || echo "setup: WARNING: the afterburned kernel did not build (see guests/linux/build/kbuild-afterburn/); test/previrt.test.ts will skip it" >&2
 fi
 elapsed=$(( $(date +%s) - setup_start ))
 echo "setup: done in $((elapsed / 60)) min $((elapsed % 60)) s"
