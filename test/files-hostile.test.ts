@@ -48,7 +48,7 @@ async function campaign(core: CoreKind) {
   await settle("a+b", both.then((v) => v.map((x) => Buffer.from(x).toString())));
   await settle("c no agent", hv.files("c").read("/ok/x"));
   for (const path of ["/ok/first", "/lie/junk", "/lie/more", "/ok/second", "/lie/escape", "/lie/escape2", "/lie/ecode", "/lie/longline",
-    "/dev/zero", "/dev/storm", "/dev/outside", "/ok/after-outside", "/dev/loop", "/ok/after-loop", "/lie/hello", "/ok/third"]) {
+    "/dev/zero", "/dev/storm", "/dev/outside", "/ok/after-outside", "/dev/loop", "/ok/after-loop", "/dev/wrap", "/ok/after-wrap", "/dev/zero-outside", "/ok/after-zero-outside", "/lie/hello", "/ok/third"]) {
     await settle(path, a.read(path));
   }
   for (const dir of ["/lie/names", "/lie/dots"]) await settle(`list ${dir}`, a.list(dir));
@@ -100,6 +100,10 @@ describe("hostile file agents (a bare guest that lies) on both cores", () => {
     expect(w.out.a).toContain("agentliar: outside: status 4f\n");
     expect(w.out.a).toContain("agentliar: loop: status 4f\n");
     expect(log).toMatch(/\/dev\/outside: stopped: .*\n\/ok\/after-outside: ok after-outside\n\/dev\/loop: stopped: .*\n\/ok\/after-loop: ok after-loop/);
+    // A buffer across 2^32, and a zero-length one outside RAM, stop the device the same way.
+    expect(w.out.a).toContain("agentliar: wrap: status 4f\n");
+    expect(w.out.a).toContain("agentliar: zero-outside: status 4f\n");
+    expect(log).toMatch(/\/dev\/wrap: stopped: .*\n\/ok\/after-wrap: ok after-wrap\n\/dev\/zero-outside: stopped: .*\n\/ok\/after-zero-outside: ok after-zero-outside\n/);
     expect(log).toMatch(/\/lie\/hello: stopped: a: read \/lie\/hello: the file agent started again before answering\n\/ok\/third: ok third/);
     expect(log).toContain('list /lie/names: protocol: a: list /lie/names: the file agent listed "f 1 ../../etc/passwd"');
     expect(log).toContain('list /lie/dots: protocol: a: list /lie/dots: the file agent listed "d 0 .."');

@@ -249,10 +249,12 @@ describe("the loader's patching", () => {
         { gpa: 0x7ffffffe, info: siteInfo(csrr) }, // outside RAM: skipped
         { gpa: 0x800000fe, info: siteInfo(csrr) }, // across its end: skipped
         { gpa: 0x80000004, info: 0x0f }, // an unknown kind: skipped
+        { gpa: 0xfffffffe, info: siteInfo(csrr) }, // across 2^32: skipped
+        { gpa: 0xfffffffc, info: siteInfo(csrr) }, // the last word below 2^32, outside RAM: skipped
       ],
     });
     expect(report.patched).toBe(1);
-    expect(report.skipped).toBe(6);
+    expect(report.skipped).toBe(8);
     const dv = new DataView(ram.buffer, ram.byteOffset);
     expect(dv.getUint32(0, true)).toBe((0x100027f3 ^ VCSR_OPCODE_FLIP) >>> 0);
     expect(dv.getUint32(0, true) & 0x7f).toBe(0x2b); // custom-1

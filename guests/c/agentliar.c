@@ -211,6 +211,16 @@ int main(void) {
       printf("agentliar: outside: status %lx\n", (unsigned long)REG32(AGENT + R_STATUS));
       agent_init();
       says("WVAGENT 1\n");
+    } else if (!strcmp(path, "/dev/wrap") || !strcmp(path, "/dev/zero-outside")) {
+      /* A transmit buffer across 2^32 (16 bytes from 0xfffffff8), or one of length zero outside
+         RAM: refused whole, the device stops (NEEDS_RESET) as for /dev/outside — a zero length
+         is checked like any other (src/devices/virtio-mmio.ts). */
+      int wrap = !strcmp(path, "/dev/wrap");
+      txq.d[0] = (struct desc){ wrap ? 0xfffffff8u : 0x40000000u, 0, wrap ? 16 : 0, 0, 0 };
+      tx_chain(1);
+      printf("agentliar: %s: status %lx\n", wrap ? "wrap" : "zero-outside", (unsigned long)REG32(AGENT + R_STATUS));
+      agent_init();
+      says("WVAGENT 1\n");
     } else if (!strcmp(path, "/dev/loop")) {
       /* A chain that loops (0 → 1 → 0): NEEDS_RESET too. */
       txq.d[0] = (struct desc){ (uint32_t)(uintptr_t)txbuf, 0, 1, 1, 1 };
