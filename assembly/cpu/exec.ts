@@ -842,9 +842,9 @@ export function run(budget: i32): i32 {
           continue;
         } else {
           store32(vcpu + V_STAT_SYSTEM, i32(load32(vcpu + V_STAT_SYSTEM) + 1));
-          exitCount(vcpu, exitInsn, load32(HART_X + ((exitInsn >> 13) & 0x7c)));
-          const value = systemExecute(vcpu, exitInsn, pc, load32(HART_X + ((exitInsn >> 13) & 0x7c)),
-            load32(HART_X + ((exitInsn >> 18) & 0x7c)), 4);
+          const src1 = load32(HART_X + ((exitInsn >> 13) & 0x7c));
+          exitCount(vcpu, exitInsn, src1);
+          const value = systemExecute(vcpu, exitInsn, pc, src1, load32(HART_X + ((exitInsn >> 18) & 0x7c)), 4);
           if (icountN < 0) icountForget(); // (it was not fetched under icount: it does not count)
           if (slowStatus != STATUS_FAULT) {
             const rd = (exitInsn >> 7) & 31;
