@@ -42,18 +42,20 @@ function partitionStats(hv, name) {
 }
 const minus = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, k === "sites" ? a[k] : k === "profile" ? minus(a[k], b[k]) : a[k] - b[k]]));
 
-async function runRtos(previrt) {
-  const hv = new Hypervisor({ partitions: [{ name: "rtos", image: "rtos-afterburn", ram: "1M", previrt }] }, {
-    core: "wasm", wasmModule: await loadWasmModule(), loadImage: (f) => readFileSync(`${root}/guests/bin/${f}.elf`),
+/** One bare partition `name` with previrt on or off, run for 100 M instructions (Wasm core). */
+async function runBare(name, elf, previrt) {
+  const hv = new Hypervisor({ partitions: [{ name, image: name, ram: "1M", previrt }] }, {
+    core: "wasm", wasmModule: await loadWasmModule(), loadImage: () => elf,
   });
   await hv.start();
   const t0 = performance.now();
   await hv.run({ maxInsns: 100_000_000 });
   const seconds = (performance.now() - t0) / 1000;
-  const s = partitionStats(hv, "rtos");
+  const s = partitionStats(hv, name);
   hv.close?.();
   return { run: { seconds, ...s } };
 }
+const runRtos = (previrt) => runBare("rtos", readFileSync(`${root}/guests/bin/rtos-afterburn.elf`), previrt);
 
 async function runLinux(image, previrt) {
   const disk = join(mkdtempSync(join(tmpdir(), "wv-previrt-")), "disk.img");
@@ -107,18 +109,7 @@ function csrLoopElf(body, prologue = "") {
   if (as.status !== 0 || ld.status !== 0) return null;
   return readFileSync(join(dir, "loop.elf"));
 }
-async function runLoop(elf, previrt) {
-  const hv = new Hypervisor({ partitions: [{ name: "loop", image: "loop", ram: "1M", previrt }] }, {
-    core: "wasm", wasmModule: await loadWasmModule(), loadImage: () => elf,
-  });
-  await hv.start();
-  const t0 = performance.now();
-  await hv.run({ maxInsns: 100_000_000 });
-  const seconds = (performance.now() - t0) / 1000;
-  const s = partitionStats(hv, "loop");
-  hv.close?.();
-  return { run: { seconds, ...s } };
-}
+const runLoop = (elf, previrt) => runBare("loop", elf, previrt);
 const csrLoop = csrLoopElf("csrr a0, mscratch");
 const plainLoop = csrLoopElf("addi a0, x0, 0\n\tnop");
 // The hypercall path for comparison: WVCALL (guests/sdk/wasmvisor.h) FID 0, the version.
