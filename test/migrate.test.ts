@@ -40,7 +40,7 @@ async function migrateOnce(description: unknown, from: CoreKind, to: CoreKind, a
   const server = await listenForMigration("127.0.0.1", 0);
   const port = (server.address() as AddressInfo).port;
   const [report, arrived] = await Promise.all([
-    migrateOut(src, "127.0.0.1", port),
+    migrateOut(src, "127.0.0.1", port, { maxInsns: limit }),
     migrateIn(server, { core: to, wasmModule }),
   ]);
   server.close();
@@ -67,6 +67,17 @@ describe("live migration", () => {
       expect(report.bytes).toBeGreaterThan(0);
     }, 120_000);
   }
+
+  it("a limit that falls during pre-copy: the source stops there and the destination stops at once, exactly", async () => {
+    // (CI once ran the source 2^21 instructions past the limit while its pages crossed slowly.)
+    const wasmModule = await loadWasmModule();
+    const whole = new Hypervisor(IPC, { core: "ts", wasmModule, loadImage: (i) => guestElf(i) });
+    const out: Record<string, string> = {};
+    watch(whole, out);
+    await whole.run({ maxInsns: 1_000_500 });
+    const { result } = await migrateOnce(IPC, "ts", "wasm", 1_000_000, 1_000_500);
+    expect(result).toEqual(outcome(whole, out));
+  }, 120_000);
 
   const missing = linuxMissing();
   it.skipIf(missing !== null)("Linux writing its disk moves to the other core and goes on exactly", async () => {

@@ -1004,7 +1004,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       }
       if (result === undefined) {
         // (a partial line stays as it is: the destination's console goes on in it)
-        migrated = await migrateOut(hv, migrateTo.host, migrateTo.port);
+        migrated = await migrateOut(hv, migrateTo.host, migrateTo.port, { maxInsns });
       }
     }
     if (result === undefined && !migrated) result = await runTo({ maxInsns });

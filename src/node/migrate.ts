@@ -110,7 +110,12 @@ function applyPages(memory: Uint8Array, bytes: Uint8Array, at = 0): number {
  * Move `hv` (started, between steps of its run) to the destination at host:port: pre-copy while
  * it runs on, then stop-and-copy. `hv` must not run afterwards (it is the destination's now).
  */
-export async function migrateOut(hv: Hypervisor, host: string, port: number): Promise<MigrationReport> {
+export async function migrateOut(hv: Hypervisor, host: string, port: number, options: {
+  /** The run's instruction limit (as run()'s maxInsns): pre-copy never runs the system past it,
+   *  however slowly the pages cross, so the destination can still stop exactly there. */
+  maxInsns?: number;
+} = {}): Promise<MigrationReport> {
+  const limit = options.maxInsns ?? Infinity;
   const t0 = performance.now();
   const socket = await new Promise<Socket>((resolve, reject) => {
     const s = connect({ host, port }, () => resolve(s));
@@ -177,8 +182,10 @@ export async function migrateOut(hv: Hypervisor, host: string, port: number): Pr
       sent++;
       bytes += await sendDiskBlocks();
       pagesPerRound.push(pages.length);
-      // The system runs on while the pages cross (about ROUND_MS of real time).
-      const r = hv.advance(Number.MAX_SAFE_INTEGER, ROUND_MS);
+      // The system runs on while the pages cross (about ROUND_MS of real time), never past the
+      // run's limit: there it simply waits for the stop-and-copy.
+      const left = limit === Infinity ? Number.MAX_SAFE_INTEGER : limit - hv.work();
+      const r = left > 0 ? hv.advance(left, ROUND_MS) : "limit";
       pages = hv.takeDirtyPages();
       if (r !== "budget" || pages.length <= FEW_PAGES || round + 1 >= MAX_ROUNDS || pages.length >= previous) break;
       previous = pages.length;
