@@ -169,3 +169,4 @@ export function fpOperateFlags(): i32 {
 }
 
 export { dirtyRearm } from "./mmu/dirty";
+export { threadAttach, threadDetach, threadClockAtLeast } from "./kernel/threads";

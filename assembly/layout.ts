@@ -20,8 +20,10 @@
 //               │   TLBs for each privilege level, shadow      │
 //               │   page tables (one per recent address space) │
 //               │ vCPU 1 … VCPU_MAX-1 (same layout)            │
-//   0x000E_8000 ├──────────────────────────────────────────────┤
-//               │ (unused)                                     │
+//   0x000E_8000 ├──────────────────────────────────────────────┤ THREAD_SYS_BASE
+//               │ system blocks of the threaded build's host   │
+//               │ threads: THREADS_MAX × 4 KiB (kernel/        │
+//               │ threads.ts; unused by the one-thread cores)  │
 //   0x000F_0000 ├──────────────────────────────────────────────┤ TIMELINE_BASE
 //               │ schedule timeline: a ring of 4096 entries    │
 //               │ {clock lo, clock hi, vCPU, reason}           │
@@ -68,7 +70,22 @@
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
 // ── System block ────────────────────────────────────────────────────────────────────────────
-export const SYS_BASE: i32 = 0x10000;
+/** Where the one-thread cores keep the system block (and what the host's SYS_* constants name). */
+export const SYS_HOME: i32 = 0x10000;
+/**
+ * The running thread's system block. In the threaded build (build/core-mt.wasm, core-mt-ts.js:
+ * harts on parallel host threads, docs/smp.md) scripts/build.mjs replaces this one line so that
+ * every thread has its own block at THREAD_SYS_BASE + thread × THREAD_SYS_SIZE, given when the
+ * thread instantiates the core; everything else in this map is shared.
+ */
+export const SYS_BASE: i32 = SYS_HOME; // @threaded-sys-base
+/** True in the threaded build only (scripts/build.mjs, as SYS_BASE): atomics and fences that a
+ *  one-thread core does not need. */
+export const THREADED: bool = false; // @threaded-flag
+/** The threaded build's per-thread system blocks (the area after the vCPUs). */
+export const THREAD_SYS_BASE: i32 = 0xe8000;
+export const THREAD_SYS_SIZE: i32 = 0x1000;
+export const THREADS_MAX: i32 = 8;
 /** Exit reason of the last run() (one of EXIT_*). */
 export const SYS_EXIT_REASON: i32 = SYS_BASE + 0x00;
 /** Host → core request bits (HOSTREQ_*); the core polls them after every MMIO access. */
@@ -141,6 +158,8 @@ export const SYS_TL_READ: i32 = SYS_BASE + 0x94;
 export const SYS_TL_STALL: i32 = SYS_BASE + 0x98;
 /** What the latest timeline entry says runs, plus 2 (0: nothing recorded yet, 1: idle). */
 export const SYS_TL_RUNNING: i32 = SYS_BASE + 0x9c;
+/** A word of the thread's own that the threaded build's FENCE operates on (an atomic no-op). */
+export const SYS_FENCE: i32 = SYS_BASE + 0xa0;
 /**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
@@ -194,7 +213,7 @@ export const PAGING_SHADOW: i32 = 0;
 export const PAGING_NESTED: i32 = 1;
 
 // ── Physical memory maps ────────────────────────────────────────────────────────────────────
-export const PHYSMAP_BASE: i32 = SYS_BASE + 0x1000;
+export const PHYSMAP_BASE: i32 = SYS_HOME + 0x1000;
 export const PHYSMAP_MAX: i32 = 32;
 export const PHYSMAP_ENTRY: i32 = 16;
 /** Size of one partition's map; partition p's map starts at PHYSMAP_BASE + p * PHYSMAP_SIZE. */
@@ -220,7 +239,7 @@ export const PM_NO_EXEC: i32 = 0x400;
 // A repeating major frame of windows (ARINC 653); each window lists the partitions that may run
 // in it, and among those the highest-priority one that is runnable and has budget runs (seL4
 // MCS: budget per period). All times are in clock cycles.
-export const SCHED_BASE: i32 = SYS_BASE + 0x2000;
+export const SCHED_BASE: i32 = SYS_HOME + 0x2000;
 /** Length of the major frame in cycles (< 2^31). */
 export const SCHED_FRAME: i32 = SCHED_BASE + 0x00;
 /** Number of windows (≤ SCHED_WINDOWS_MAX) and of vCPUs (partitions) in the system. */
@@ -269,6 +288,9 @@ export const V_RES_ADDR: i32 = 0x08c;
 export const V_RES_VALID: i32 = 0x090;
 /** Device interrupt lines (MEIP/MTIP/MSIP/SEIP bits) driven by the CLINT, PLIC and timers. */
 export const V_IRQ_LINES: i32 = 0x094;
+/** The value LR.W read: SC.W succeeds only if memory still holds it (a compare-and-exchange,
+ *  as QEMU does; what makes LR/SC right between harts on parallel threads). */
+export const V_RES_VALUE: i32 = 0x098;
 
 export const V_MSTATUS: i32 = 0x100;
 export const V_MEDELEG: i32 = 0x104;

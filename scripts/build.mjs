@@ -3,6 +3,8 @@
 //   build/core.wasm, build/core.js   asc (WebAssembly) with the shim assembly/shim/index.ts
 //   build/core-ts.js                 esbuild (pure TypeScript → JS) with assembly/shim/index.portable.ts
 //                                    and the narrowing functions of assembly/shim/globals.ts
+//   build/core-mt.wasm, core-mt-ts.js  the threaded build of both (harts on parallel threads):
+//                                    the same source, two lines of assembly/layout.ts replaced
 //   dist/                            tsc: the host (src/) as ESM JavaScript + declarations
 // Usage: node scripts/build.mjs [--core-only] [--force]
 //
@@ -89,8 +91,11 @@ await cachedStep("asc → build/core.wasm", "asc", hashOf(coreSources, [toolVers
   });
 });
 
-await cachedStep("esbuild → build/core-ts.js (+ inlining)", "esbuild",
-  hashOf([...coreSources, "scripts/inline.mjs"], [toolVersion("esbuild")]), ["build/core-ts.js"], async () => {
+/**
+ * The pure-TS core: esbuild bundles assembly/ with the portable shim; `layout` (if given) rewrites
+ * assembly/layout.ts on the way (the threaded build).
+ */
+async function bundleTsCore(outFile, layout) {
   const esbuild = await import("esbuild"); // (loaded only when the step runs: a no-op build stays quick)
   const { inlineSmallFunctions } = await import("./inline.mjs");
   const out = await esbuild.build({
@@ -106,7 +111,7 @@ await cachedStep("esbuild → build/core-ts.js (+ inlining)", "esbuild",
     platform: "neutral",
     target: "es2022",
     write: false,
-    outfile: join(root, "build", "core-ts.js"),
+    outfile: join(root, "build", outFile),
     // i32(), u32() … are AssemblyScript built-ins; here they become these module functions.
     inject: [join(root, "assembly", "shim", "globals.ts")],
     plugins: [
@@ -117,25 +122,75 @@ await cachedStep("esbuild → build/core-ts.js (+ inlining)", "esbuild",
           build.onResolve({ filter: /(^|\/)shim$/ }, () => ({
             path: join(root, "assembly", "shim", "index.portable.ts"),
           }));
+          if (layout) {
+            build.onLoad({ filter: /assembly\/layout\.ts$/ }, (args) => ({
+              contents: layout(readFileSync(args.path, "utf8")), loader: "ts",
+            }));
+          }
         },
       },
     ],
     logLevel: "warning",
   });
   // Inline the small functions asc inlines for Wasm (see scripts/inline.mjs).
-  writeFileSync(join(root, "build", "core-ts.js"), inlineSmallFunctions(out.outputFiles[0].text));
+  writeFileSync(join(root, "build", outFile), inlineSmallFunctions(out.outputFiles[0].text));
+}
+
+await cachedStep("esbuild → build/core-ts.js (+ inlining)", "esbuild",
+  hashOf([...coreSources, "scripts/inline.mjs"], [toolVersion("esbuild")]), ["build/core-ts.js"],
+  () => bundleTsCore("core-ts.js"));
+
+// ── The threaded build (harts on parallel host threads, docs/smp.md) ───────────────────────
+// The same source with two lines of assembly/layout.ts replaced: THREADED is true, and SYS_BASE
+// is each thread's own system block — an imported global of the Wasm module, the `sysBase`
+// parameter of the pure-TS module's URL — so threads sharing one memory keep their exit state,
+// clock and running registers apart. The Wasm module imports a shared memory.
+
+/** assembly/layout.ts of the threaded build; `sysBase` is the expression that gives SYS_BASE. */
+function threadedLayout(text, sysBase) {
+  const lines = [
+    ["export const SYS_BASE: i32 = SYS_HOME; // @threaded-sys-base", sysBase],
+    ["export const THREADED: bool = false; // @threaded-flag", "export const THREADED: bool = true;"],
+  ];
+  for (const [from, to] of lines) {
+    if (!text.includes(from)) throw new Error(`scripts/build.mjs: assembly/layout.ts no longer has the line \`${from}\` that the threaded build replaces`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+await cachedStep("asc → build/core-mt.wasm (threaded)", "asc-mt", hashOf(coreSources, [toolVersion("assemblyscript")]),
+  ["build/core-mt.wasm"], () => {
+  const tree = join(root, "build", "mt");
+  rmSync(tree, { recursive: true, force: true });
+  cpSync(join(root, "assembly"), join(tree, "assembly"), { recursive: true });
+  const layoutFile = join(tree, "assembly", "layout.ts");
+  writeFileSync(layoutFile, threadedLayout(readFileSync(layoutFile, "utf8"),
+    '@external("env", "sysBase") declare const THREAD_SYS_BASE_IMPORT: i32;\nexport const SYS_BASE: i32 = THREAD_SYS_BASE_IMPORT;'));
+  const o = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8")).options;
+  execFileSync(bin("asc"), [join(tree, "assembly", "index.ts"), "--outFile", join(root, "build", "core-mt.wasm"),
+    "--runtime", o.runtime, "--importMemory", "--noExportMemory", "--sharedMemory", "--maximumMemory", "65536",
+    "--enable", "threads", "--noAssert", "--optimizeLevel", String(o.optimizeLevel), "--shrinkLevel", String(o.shrinkLevel),
+    ...(o.converge ? ["--converge"] : [])], { cwd: tree, stdio: "inherit" }); // (cwd: not the root, whose asconfig.json asc would read)
+  rmSync(tree, { recursive: true, force: true });
+  for (const f of ["core-mt.js", "core-mt.d.ts"]) rmSync(join(root, "build", f), { force: true }); // (asc's bindings: not used)
 });
+
+await cachedStep("esbuild → build/core-mt-ts.js (threaded)", "esbuild-mt",
+  hashOf([...coreSources, "scripts/inline.mjs"], [toolVersion("esbuild")]), ["build/core-mt-ts.js"],
+  () => bundleTsCore("core-mt-ts.js", (text) => threadedLayout(text,
+    'export const SYS_BASE: i32 = Number(new URL(import.meta.url).searchParams.get("sysBase") ?? SYS_HOME);')));
 
 if (!coreOnly) {
   const hostInputs = hashOf([
     ...files("src", [".ts", ".mjs", ".json"]), "assembly/layout.ts", "tsconfig.json", "tsconfig.build.json", "package.json", self,
-    "build/core.wasm", "build/core.js", "build/core.d.ts", "build/core-ts.js",
+    "build/core.wasm", "build/core.js", "build/core.d.ts", "build/core-ts.js", "build/core-mt.wasm", "build/core-mt-ts.js",
   ], [toolVersion("typescript")]);
   await cachedStep("tsc → dist/", "tsc", hostInputs, ["dist/src/index.js", "dist/build/core.wasm", "dist/build/core-ts.js"], () => {
     rmSync(join(root, "dist"), { recursive: true, force: true }); // nothing stale reaches the package
     execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
     // The compiled host finds the cores relative to itself, as the sources do: dist/build/.
-    for (const f of ["core.wasm", "core.js", "core.d.ts", "core-ts.js"]) {
+    for (const f of ["core.wasm", "core.js", "core.d.ts", "core-ts.js", "core-mt.wasm", "core-mt-ts.js"]) {
       cpSync(join(root, "build", f), join(root, "dist", "build", f));
     }
     // Plain-JavaScript worker scripts, loaded by URL next to the module that starts them.

@@ -22,7 +22,10 @@
 // exact in between (kernel/counters.ts). Every trap taken costs one unit of budget and one cycle
 // of virtual time: a guest whose trap handler itself faults cannot hold run() forever.
 
-import { load8, load8s, load16, load16s, load32, store8, store16, store32, fetch32 } from "../shim";
+import {
+  load8, load8s, load16, load16s, load32, store8, store16, store32, fetch32, atomicCas32, atomicAdd32,
+  atomicSwap32, atomicXor32, atomicOr32, atomicAnd32, atomicFence,
+} from "../shim";
 import {
   SYS_CUR_VCPU, SYS_HOST_REQ, SYS_EXIT_REASON, SYS_RETIRED, SYS_TRACE_PC,
   SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID,
@@ -31,7 +34,7 @@ import {
   VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
   SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
-  V_F, V_PREVIRT, V_STAT_VCSR_SLOW, vcpuAddr, tlbSetAddr,
+  V_F, V_PREVIRT, V_STAT_VCSR_SLOW, V_RES_VALUE, THREADED, SYS_FENCE, vcpuAddr, tlbSetAddr,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, setStatus, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
@@ -521,6 +524,8 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           if (((insn >> 12) & 7) > 1) {
             raise(CAUSE_ILLEGAL, insn);
             ev = EV_TRAP;
+          } else if (THREADED) {
+            atomicFence(SYS_FENCE); // other harts run on other threads: order this one's accesses
           }
           break;
         case 0x0b: { // AMO (A extension, word only)
@@ -958,7 +963,13 @@ function takeTrap(vcpu: i32, pc: i32): void {
   chargeTrap(vcpu);
 }
 
-/** LR.W, SC.W and the AMOs (validated by fastLoop); faults are raised through fault.ts. */
+/**
+ * LR.W, SC.W and the AMOs (validated by fastLoop); faults are raised through fault.ts.
+ * LR keeps the address and the value it read; SC stores only if the reservation is valid, names
+ * the same word and the word still holds that value — a compare-and-exchange in the threaded
+ * build, where other harts run at the same time (an ABA store between them goes unnoticed, as
+ * in QEMU; the ISA allows an SC to fail or succeed after the reserving hart's own stores).
+ */
 function amo(vcpu: i32, insn: i32): void {
   const f5 = insn >>> 27;
   const host = atomicHost(vcpu, load32(HART_X + ((insn >> 13) & 0x7c)), f5 == 0x02 ? ACCESS_LOAD : ACCESS_STORE);
@@ -969,18 +980,44 @@ function amo(vcpu: i32, insn: i32): void {
   if (f5 == 0x02) { // LR.W
     val = load32(host);
     store32(vcpu + V_RES_ADDR, host);
+    store32(vcpu + V_RES_VALUE, val);
     store32(vcpu + V_RES_VALID, 1);
   } else if (f5 == 0x03) { // SC.W
+    val = 1;
     if (load32(vcpu + V_RES_VALID) != 0 && load32(vcpu + V_RES_ADDR) == host) {
-      store32(host, rs2v);
-      val = 0;
-    } else {
-      val = 1;
+      const expected = load32(vcpu + V_RES_VALUE);
+      if (THREADED) {
+        if (atomicCas32(host, expected, rs2v) == expected) val = 0;
+      } else if (load32(host) == expected) {
+        store32(host, rs2v);
+        val = 0;
+      }
     }
     store32(vcpu + V_RES_VALID, 0);
+  } else if (THREADED) {
+    val = amoAtomic(f5, host, rs2v);
   } else {
     val = load32(host);
     store32(host, amoCompute(f5, val, rs2v));
   }
   if (rd != 0) store32(HART_X + (rd << 2), val);
+}
+
+/** An AMO as one atomic operation on shared memory (the threaded build); the old value. */
+function amoAtomic(f5: i32, host: i32, src: i32): i32 {
+  switch (f5) {
+    case 0x00: return atomicAdd32(host, src);
+    case 0x01: return atomicSwap32(host, src);
+    case 0x04: return atomicXor32(host, src);
+    case 0x08: return atomicOr32(host, src);
+    case 0x0c: return atomicAnd32(host, src);
+    default: { // MIN, MAX, MINU, MAXU: retried until no other hart wrote in between
+      let old = load32(host);
+      while (true) {
+        const seen = atomicCas32(host, old, amoCompute(f5, old, src));
+        if (seen == old) return old;
+        old = seen;
+      }
+    }
+  }
 }

@@ -8,10 +8,10 @@
 // global virtual clock; each partition's mtime is that clock seen through its own offset
 // (counters.ts), which the host's CLINT and SBI set_timer take into account when they program them.
 
-import { load32, store32, mul32, mulhu, udiv64Lo, udiv64Hi } from "../shim";
+import { load32, store32, mul32, mulhu, udiv64Lo, udiv64Hi, atomicOr32 } from "../shim";
 import {
   V_TIMER_LO, V_TIMER_HI, V_STIMER_LO, V_STIMER_HI, V_IRQ_LINES, V_MIP, SYS_CLOCK_LO, SYS_CLOCK_HI,
-  SYS_CYCLES_PER_TICK, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH,
+  SYS_CYCLES_PER_TICK, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, THREADED,
 } from "../layout";
 import { counterLo, counterHi, clockLo, clockHi, timeAtLo, timeAtHi } from "./counters";
 
@@ -41,7 +41,9 @@ function untilDeadline(addr: i32, hi: i32, lo: i32): i32 {
 export function timerCheck(vcpu: i32, hi: i32, lo: i32): i32 {
   let next = untilDeadline(vcpu + V_TIMER_LO, hi, lo);
   if (next == 0) {
-    store32(vcpu + V_IRQ_LINES, load32(vcpu + V_IRQ_LINES) | MIP_MTIP);
+    // (the threaded build: the host thread sets other lines of this word at the same time)
+    if (THREADED) atomicOr32(vcpu + V_IRQ_LINES, MIP_MTIP);
+    else store32(vcpu + V_IRQ_LINES, load32(vcpu + V_IRQ_LINES) | MIP_MTIP);
     store32(vcpu + V_TIMER_LO, -1);
     store32(vcpu + V_TIMER_HI, -1);
     next = TIMER_FAR;

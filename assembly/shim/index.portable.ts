@@ -54,6 +54,20 @@ export function memCopy(dst: number, src: number, length: number): void {
   U8.copyWithin(dst, src, src + length);
 }
 
+// Atomics: the twins of ./index.ts's (Atomics on the Int32Array view; a SharedArrayBuffer in
+// the threaded build, where each thread runs its own instance of this module).
+export function atomicCas32(addr: number, expected: number, replacement: number): number {
+  return Atomics.compareExchange(I32, addr >> 2, expected, replacement);
+}
+export function atomicAdd32(addr: number, value: number): number { return Atomics.add(I32, addr >> 2, value); }
+export function atomicSwap32(addr: number, value: number): number { return Atomics.exchange(I32, addr >> 2, value); }
+export function atomicAnd32(addr: number, value: number): number { return Atomics.and(I32, addr >> 2, value); }
+export function atomicOr32(addr: number, value: number): number { return Atomics.or(I32, addr >> 2, value); }
+export function atomicXor32(addr: number, value: number): number { return Atomics.xor(I32, addr >> 2, value); }
+/** A full barrier: JavaScript has no fence of its own, but every Atomics operation is one
+ *  (sequentially consistent); this one changes nothing at `scratch`, a word of the thread's. */
+export function atomicFence(scratch: number): void { Atomics.add(I32, scratch >> 2, 0); }
+
 export function mul32(a: number, b: number): number { return Math.imul(a, b); }
 
 /** High word of the unsigned product, from 16-bit partial products (each below 2^53, exact). */

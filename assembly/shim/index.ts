@@ -28,6 +28,23 @@ export function memFill(addr: i32, value: i32, length: i32): void { memory.fill(
 /** Copy `length` bytes from `src` to `dst` (the ranges do not overlap). */
 export function memCopy(dst: i32, src: i32, length: i32): void { memory.copy(dst, src, length); }
 
+// ── Atomics (the threaded build: harts on parallel host threads over one shared memory) ─────
+// Word operations on a 4-aligned host address, sequentially consistent. The one-thread cores
+// never reach them (kernel code calls them under `if (THREADED)`, a constant asc folds away).
+
+/** Store `replacement` at `addr` if the word there is `expected`; returns the word found. */
+@inline export function atomicCas32(addr: i32, expected: i32, replacement: i32): i32 {
+  return atomic.cmpxchg<i32>(addr, expected, replacement);
+}
+@inline export function atomicAdd32(addr: i32, value: i32): i32 { return atomic.add<i32>(addr, value); }
+@inline export function atomicSwap32(addr: i32, value: i32): i32 { return atomic.xchg<i32>(addr, value); }
+@inline export function atomicAnd32(addr: i32, value: i32): i32 { return atomic.and<i32>(addr, value); }
+@inline export function atomicOr32(addr: i32, value: i32): i32 { return atomic.or<i32>(addr, value); }
+@inline export function atomicXor32(addr: i32, value: i32): i32 { return atomic.xor<i32>(addr, value); }
+/** A full memory barrier (a guest FENCE): an atomic no-op on `scratch`, a word of the thread's
+ *  own (Binaryen refuses asc's atomic.fence; a locked no-op orders as much on every host). */
+@inline export function atomicFence(scratch: i32): void { atomic.add<i32>(scratch, 0); }
+
 // ── Arithmetic that needs 64 bits ───────────────────────────────────────────────────────────
 
 /** Low 32 bits of a 32×32 multiply. */

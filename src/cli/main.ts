@@ -170,6 +170,7 @@ const RUN_ELF_OPTIONS = {
   ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
   "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
   harts: { kind: "value", arg: "N", help: "N harts (1-8, default 1), all starting at the entry with a0 = hart id, as\nQEMU's -smp N; interleaved deterministically (docs/smp.md)" },
+  parallel: { kind: "flag", help: "run each hart on its own host thread over one shared memory (faster on\nseveral host cores; not deterministic; docs/smp.md)" },
   trace: { kind: "flag", help: "print one line per instruction to stderr (pc, bits, disassembly, result)" },
   input: { kind: "value", arg: "FILE", help: "console input for the guest, read before it starts" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
@@ -452,14 +453,22 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (!/^\d+$/.test(typeof hartsOpt === "string" ? hartsOpt : "1") || harts < 1 || harts > HARTS_MAX) {
     throw new UsageError(`--harts ${hartsOpt}: use a number of harts from 1 to ${HARTS_MAX}`);
   }
+  const parallel = p.options.has("parallel");
+  if (parallel) {
+    // What needs a deterministic, single-threaded run (or a hart's registers on the home thread).
+    for (const o of ["gdb", "trace", "semihosting", "wall-clock"]) {
+      if (p.options.has(o)) throw new UsageError(`--parallel cannot be combined with --${o}: run without --parallel (the harts then interleave deterministically)`);
+    }
+  }
   let outputAtLineStart = true;
   const machine = await Machine.create({
     core,
     ramBytes,
     harts,
+    parallel,
     fpu: !p.options.has("no-fpu"),
     semihosting,
-    wasmModule: core === "wasm" ? await loadWasmModule() : undefined,
+    wasmModule: core === "wasm" && !parallel ? await loadWasmModule() : undefined, // (--parallel: the threaded build's, found by the core)
     onOutput: (bytes) => {
       if (bytes.length > 0) outputAtLineStart = bytes[bytes.length - 1] === 0x0a;
       io.stdout(bytes);
@@ -513,7 +522,17 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
       const debugInput: DebugInput = { open: () => input.open, next: () => input.next() };
       await debugWithGdb(new MachineTarget(machine, debugInput), port, file, io, signals.first);
     }
-    if (tracing) {
+    if (parallel) {
+      // Harts on threads (src/machine/parallel.ts): the run serves their device accesses here.
+      const r = await machine.runParallel({
+        maxWork: maxInsns === Infinity ? undefined : maxInsns,
+        inputOpen: () => input.open,
+        waitForInput: () => Promise.race([input.next(), signals.first]).then(() => {}),
+        stopped: () => stopped() || outputClosed,
+        outputBlocked: () => io.outputBlocked?.(),
+      });
+      if (r.reason === "limit" && !machine.halted) machine.stopAtLimit(maxInsns);
+    } else if (tracing) {
       while (!machine.halted && !outputClosed && !stopped() && machine.work < maxInsns) {
         if (traceRun(machine, Math.min(TRACE_CHUNK, maxInsns - machine.work), (line) => io.stderr(`${line}\n`)) === 0) break;
         await nextTurn();
@@ -556,7 +575,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
-    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core)\n`);
+    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""})\n`);
   }
   if (signals.caught) {
     io.stderr(`wasmvisor: interrupted (${signals.caught})\n`);

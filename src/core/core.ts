@@ -37,6 +37,10 @@ export interface CoreExports {
   fpOperateHi(): number;
   fpOperateFlags(): number;
   dirtyRearm(count: number): void;
+  /** The threaded build's (assembly/kernel/threads.ts); no-ops in effect in the others. */
+  threadAttach(index: number): void;
+  threadDetach(): void;
+  threadClockAtLeast(hi: number, lo: number): void;
 }
 
 /**
@@ -56,8 +60,20 @@ export const CORE_KINDS: readonly CoreKind[] = ["wasm", "ts"];
 export interface Core {
   readonly kind: CoreKind;
   readonly exports: CoreExports;
-  /** The linear memory (fixed size: it never grows). */
+  /** The linear memory (fixed size: it never grows); a SharedArrayBuffer in the threaded build. */
   readonly memory: ArrayBuffer;
+  /** The threaded build only: what another thread needs to run a hart over the same memory. */
+  readonly threads?: CoreThreads;
+}
+
+/**
+ * What a hart's thread instantiates its own core from (src/machine/hart-thread.mjs): the one
+ * shared memory, and the threaded build (the compiled Wasm module, or the pure-TS module's URL).
+ */
+export interface CoreThreads {
+  memory: WebAssembly.Memory | SharedArrayBuffer;
+  wasmModule?: WebAssembly.Module;
+  tsUrl?: string;
 }
 
 export interface CoreOptions {
@@ -65,8 +81,16 @@ export interface CoreOptions {
   /** Size of the linear memory in bytes (rounded up to 64 KiB). */
   memoryBytes: number;
   host: CoreHost;
-  /** Compiled build/core.wasm (kind "wasm"; default: loadCoreWasm()). */
+  /** Compiled build/core.wasm (kind "wasm"; default: loadCoreWasm()); with `threaded`,
+   *  build/core-mt.wasm (default: loadCoreWasm(CORE_MT_WASM_URL)). */
   wasmModule?: WebAssembly.Module;
+  /**
+   * The threaded build (build/core-mt.wasm, core-mt-ts.js) over a shared memory, so that harts
+   * can run on other threads (src/machine/parallel.ts). This core is the home thread's: it
+   * keeps the home system block (SYS_HOME). Needs SharedArrayBuffer (in a browser: a
+   * cross-origin isolated page).
+   */
+  threaded?: boolean;
 }
 
 const PAGE = 65536;
@@ -79,8 +103,14 @@ let tsInstances = 0;
 export const CORE_WASM_URL = new URL("../../build/core.wasm", import.meta.url);
 /** The pure-TS build: a plain ES module without imports, instantiated once per core. */
 const CORE_TS_URL = new URL("../../build/core-ts.js", import.meta.url);
+/** The threaded build of both (docs/smp.md, harts on parallel threads). */
+export const CORE_MT_WASM_URL = new URL("../../build/core-mt.wasm", import.meta.url);
+const CORE_MT_TS_URL = new URL("../../build/core-mt-ts.js", import.meta.url);
+/** Where the home thread keeps its system block (assembly/layout.ts SYS_HOME). */
+const SYS_HOME = 0x10000;
 
-let defaultWasm: Promise<WebAssembly.Module> | null = null;
+/** The two builds' modules, compiled once each (by URL). */
+const defaultWasm = new Map<string, Promise<WebAssembly.Module>>();
 
 /**
  * Compile the Wasm core, once per `url` default: from a file: URL with Node's fs (read through
@@ -112,12 +142,17 @@ export function loadCoreWasm(url: URL | string = CORE_WASM_URL): Promise<WebAsse
     }
     return WebAssembly.compile(bytes);
   };
-  if (url !== CORE_WASM_URL) return load();
-  defaultWasm ??= load().catch((err) => {
-    defaultWasm = null;
-    throw err;
-  });
-  return defaultWasm;
+  if (url !== CORE_WASM_URL && url !== CORE_MT_WASM_URL) return load();
+  const key = (url as URL).href;
+  let compiled = defaultWasm.get(key);
+  if (!compiled) {
+    compiled = load().catch((err) => {
+      defaultWasm.delete(key);
+      throw err;
+    });
+    defaultWasm.set(key, compiled);
+  }
+  return compiled;
 }
 
 /** Instantiate a core. Each call yields an independent core with its own memory. */
@@ -126,6 +161,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (pages * PAGE > MAX_MEMORY_BYTES) {
     throw new RangeError(`core memory of ${pages * PAGE} bytes exceeds the ${MAX_MEMORY_BYTES}-byte limit`);
   }
+  if (options.threaded) return createThreadedCore(options, pages);
   if (options.kind === "wasm") {
     const wasmModule = options.wasmModule ?? (await loadCoreWasm());
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -153,4 +189,34 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     hypercall: (v: number, e: number, f: number) => h.hypercall?.(v, e, f),
   });
   return { kind: "ts", exports: mod as CoreExports, memory };
+}
+
+/** The home thread's core of the threaded build, over a new shared memory. */
+async function createThreadedCore(options: CoreOptions, pages: number): Promise<Core> {
+  if (typeof SharedArrayBuffer === "undefined") {
+    throw new Error("harts on parallel threads need SharedArrayBuffer: in a browser, serve the page cross-origin isolated " +
+      "(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)");
+  }
+  const h = options.host;
+  const env = {
+    mmioRead: (d: number, o: number, s: number) => h.mmioRead(d, o, s),
+    mmioWrite: (d: number, o: number, s: number, v: number) => h.mmioWrite(d, o, s, v),
+    hypercall: (v: number, e: number, f: number) => h.hypercall?.(v, e, f),
+  };
+  if (options.kind === "wasm") {
+    const wasmModule = options.wasmModule ?? (await loadCoreWasm(CORE_MT_WASM_URL));
+    if (!WebAssembly.Module.imports(wasmModule).some((i) => i.name === "sysBase")) {
+      throw new Error("the given wasmModule is the one-thread build (build/core.wasm): harts on threads need the threaded build, build/core-mt.wasm (or pass no wasmModule)");
+    }
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const instance = await WebAssembly.instantiate(wasmModule, { env: { ...env, memory, sysBase: SYS_HOME } });
+    return {
+      kind: "wasm", exports: instance.exports as unknown as CoreExports, memory: memory.buffer as unknown as ArrayBuffer,
+      threads: { memory, wasmModule },
+    };
+  }
+  const memory = new SharedArrayBuffer(pages * PAGE);
+  const mod = await import(/* @vite-ignore */ `${CORE_MT_TS_URL.href}?instance=${++tsInstances}&sysBase=${SYS_HOME}`);
+  mod.shimAttach(memory, env);
+  return { kind: "ts", exports: mod as CoreExports, memory: memory as unknown as ArrayBuffer, threads: { memory, tsUrl: CORE_MT_TS_URL.href } };
 }

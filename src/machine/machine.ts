@@ -19,6 +19,7 @@ import { parseElf, dropHeadersBelow, type ElfImage } from "../loader/elf.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
+import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
 
 export { RAM_BASE, type Halt } from "../vmm/board.js";
 export const DEFAULT_RAM_BYTES = 128 * 1024 * 1024;
@@ -69,6 +70,9 @@ export interface MachineOptions {
   /** Harts (default 1, at most HARTS_MAX): every hart starts at the entry in M-mode with a0 = its
    *  hart id, as QEMU's `-smp N` (docs/smp.md); they take turns of SMP_QUANTUM cycles. */
   harts?: number;
+  /** Harts on parallel threads (runParallel; src/machine/parallel.ts): the threaded build of
+   *  the core over a shared memory. step() still runs the harts deterministically. */
+  parallel?: boolean;
 }
 
 export function checkHarts(harts: number): void {
@@ -135,6 +139,7 @@ export class Machine {
       kind: options.core ?? "wasm",
       memoryBytes: RAM_HOST_BASE + ramBytes,
       wasmModule: options.wasmModule,
+      threaded: options.parallel,
       host: {
         mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
         mmioWrite: (d, o, s, v) => machine!.bus.write(d, o, s, v),
@@ -303,6 +308,23 @@ export class Machine {
     }
     this.board.flushOutput();
     return done;
+  }
+
+  /**
+   * Run the harts in parallel, each on its own host thread (the machine made with `parallel`),
+   * until the guest halts, `maxWork` units of work are done (checked while the harts run: the
+   * run ends within a slice per hart of it), or `stopped()` says so. Not deterministic: see
+   * docs/smp.md. Afterwards the machine is as after step(): registers, counts and halt are set.
+   */
+  async runParallel(options: ParallelOptions = {}): Promise<ParallelResult> {
+    const before = this.work;
+    const result = await runParallel({
+      core: this.core, board: this.board, bus: this.bus, time: this.time, harts: this.board.hartVcpus,
+      halted: () => this.halt, halt: (h) => this.stop(h), flushOutput: () => this.board.flushOutput(),
+    }, { ...options, maxWork: options.maxWork === undefined ? undefined : Math.max(0, options.maxWork - before) });
+    this.retired += result.retired.reduce((a, b) => a + b, 0);
+    this.work += result.work.reduce((a, b) => a + b, 0);
+    return result;
   }
 
   /** Fire the device deadlines that are due; cycles until the next one (null: none, or too far

@@ -950,7 +950,10 @@ export class Board {
     const old = this.words[i];
     const next = level ? old | bit : old & ~bit;
     if (next === old) return;
-    this.words[i] = next;
+    // Atomically: with harts on parallel threads (src/machine/parallel.ts) the hart's own core
+    // may be raising its timer line in the same word at the same time.
+    if (level) Atomics.or(this.words, i, bit);
+    else Atomics.and(this.words, i, ~bit);
     this.words[SYS_HOST_REQ >> 2] |= HOSTREQ_IRQ;
   }
 

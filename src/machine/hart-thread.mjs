@@ -1,0 +1,140 @@
+// One hart on its own thread (a Node worker, or a browser's module Web Worker): the harts of a
+// machine run in parallel over one shared memory (src/machine/parallel.ts starts this script and
+// owns everything else: the devices, the machine's clock, the end of the run; docs/smp.md).
+//
+// The thread instantiates its own core of the threaded build (build/core-mt.wasm or
+// core-mt-ts.js) over the shared memory with its own system block, attaches the hart's vCPU and
+// runs it in slices. What needs the machine goes to the home thread through a control block of
+// shared words (the protocol's indices come with the start message, from parallel.ts): a device
+// access waits for its answer (Atomics.wait; a worker may block), a store to a watched address
+// (HTIF) likewise. Between slices the hart's clock is moved up to the machine's, and when the
+// hart waits in WFI the thread sleeps until the home thread rings its door.
+//
+// Plain JavaScript, no imports: it runs as it is in Node and in browsers, from the source tree
+// and from the package.
+
+/** The start message: see parallel.ts (HartThreadStart). */
+async function main(start, report) {
+  const P = start.proto;
+  const ctl = new Int32Array(start.control);
+  const bell = new Int32Array(start.bell);
+  const L = start.layout;
+  let core;
+  const request = (op, a, b, c, d) => {
+    ctl[P.OP] = op;
+    ctl[P.A] = a;
+    ctl[P.B] = b;
+    ctl[P.C] = c;
+    ctl[P.D] = d;
+    Atomics.store(ctl, P.STATE, P.REQUEST);
+    Atomics.add(bell, 0, 1);
+    Atomics.notify(bell, 0);
+    while (Atomics.load(ctl, P.STATE) === P.REQUEST) Atomics.wait(ctl, P.STATE, P.REQUEST);
+    const result = ctl[P.RESULT];
+    Atomics.store(ctl, P.STATE, P.IDLE);
+    return result;
+  };
+  const env = {
+    mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
+    mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
+    hypercall: () => { request(P.OP_HYPERCALL, 0, 0, 0, 0); },
+  };
+  let words;
+  if (start.wasmModule) {
+    const instance = await WebAssembly.instantiate(start.wasmModule, { env: { ...env, memory: start.memory, sysBase: start.sysBase } });
+    core = instance.exports;
+    words = new Int32Array(start.memory.buffer);
+  } else {
+    const mod = await import(`${start.tsUrl}?thread=${start.vcpu}&sysBase=${start.sysBase}`);
+    mod.shimAttach(start.memory, env);
+    core = mod;
+    words = new Int32Array(start.memory);
+  }
+  const sys = (offset) => (start.sysBase + offset) >> 2; // a word of this thread's system block
+  const home = (offset) => (L.SYS_HOME + offset) >> 2; // a word of the home block
+  const vcpu = start.vcpu;
+  /** The machine's clock (the home block's), read whole although the home thread may be writing it. */
+  const followMachineClock = () => {
+    let hi, lo;
+    do {
+      hi = Atomics.load(words, home(L.CLOCK_HI));
+      lo = Atomics.load(words, home(L.CLOCK_LO));
+    } while (Atomics.load(words, home(L.CLOCK_HI)) !== hi);
+    core.threadClockAtLeast(hi, lo);
+  };
+  let retired = 0;
+  let work = 0;
+  const publish = () => {
+    ctl[P.RETIRED_LO] = retired % 0x1_0000_0000;
+    ctl[P.RETIRED_HI] = Math.floor(retired / 0x1_0000_0000);
+    ctl[P.WORK_LO] = work % 0x1_0000_0000;
+    Atomics.store(ctl, P.WORK_HI, Math.floor(work / 0x1_0000_0000));
+  };
+
+  core.threadAttach(vcpu);
+  report({ ready: true });
+  // Wait for the go (every thread attached: no hart runs before the machine is complete).
+  while (Atomics.load(ctl, P.GO) === 0) Atomics.wait(ctl, P.GO, 0);
+  let slice = start.slice;
+  let htifGrace = false;
+  while (Atomics.load(ctl, P.STOP) === 0) {
+    followMachineClock();
+    const reason = core.run(htifGrace ? start.htifGrace : slice);
+    const n = words[sys(L.RETIRED)];
+    retired += n;
+    work += n + words[sys(L.TRAPS)];
+    publish();
+    if (htifGrace && reason !== L.EXIT_WATCH) {
+      htifGrace = false;
+      request(P.OP_HTIF_FLUSH, 0, 0, 0, 0);
+    }
+    if (reason === L.EXIT_WATCH) {
+      htifGrace = request(P.OP_WATCH, words[sys(L.WATCH_ADDR)], 0, 0, 0) !== 0;
+    } else if (reason === L.EXIT_HALT) {
+      request(P.OP_HALT, 0, 0, 0, 0);
+    } else if (reason === L.EXIT_WFI) {
+      // Asleep until an interrupt can wake the hart: its timer (against the machine's clock,
+      // which the other harts or the home thread move on) or a line a device raised.
+      while (Atomics.load(ctl, P.STOP) === 0) {
+        followMachineClock();
+        core.vcpuCheckTimers(vcpu);
+        if (core.vcpuCanWake(vcpu)) break;
+        const next = core.vcpuNextTimer(vcpu); // cycles from this hart's clock, or ≥ 2^30: none
+        const door = Atomics.load(ctl, P.DOOR);
+        if (next < L.TIMER_FAR) {
+          const at = BigInt(words[sys(L.CLOCK_HI)] >>> 0) * 0x1_0000_0000n + BigInt(words[sys(L.CLOCK_LO)] >>> 0) + BigInt(next);
+          ctl[P.WAKE_LO] = Number(at & 0xffff_ffffn) | 0;
+          ctl[P.WAKE_HI] = Number(at >> 32n) | 0;
+        } else {
+          ctl[P.WAKE_LO] = -1;
+          ctl[P.WAKE_HI] = -1;
+        }
+        Atomics.store(ctl, P.IDLE, 1);
+        Atomics.add(bell, 0, 1);
+        Atomics.notify(bell, 0);
+        Atomics.wait(ctl, P.DOOR, door, 100);
+        Atomics.store(ctl, P.IDLE, 0);
+      }
+    }
+  }
+  core.threadDetach();
+  publish();
+  Atomics.store(ctl, P.DONE, 1);
+  Atomics.add(bell, 0, 1);
+  Atomics.notify(bell, 0);
+}
+
+// ── Where the start message comes from ───────────────────────────────────────────────────────
+if (typeof process !== "undefined" && process.versions?.node) {
+  const { parentPort, workerData } = await import("node:worker_threads");
+  if (parentPort && workerData?.hartThread) {
+    main(workerData, (m) => parentPort.postMessage(m)).catch((err) => {
+      parentPort.postMessage({ error: String(err?.stack ?? err) });
+    });
+  }
+} else if (typeof self !== "undefined" && typeof self.postMessage === "function") {
+  self.onmessage = (e) => {
+    if (!e.data?.hartThread) return;
+    main(e.data, (m) => self.postMessage(m)).catch((err) => self.postMessage({ error: String(err?.stack ?? err) }));
+  };
+}

@@ -1,0 +1,328 @@
+// Harts on parallel threads: each hart of a bare machine runs on its own host thread (a Node
+// worker; a module Web Worker in a cross-origin isolated page) over one shared memory, so a
+// parallel guest runs up to N times as fast. Determinism is given up in this mode only: which
+// hart's store lands first depends on the host, as on real hardware. docs/smp.md describes it.
+//
+// Threads (src/machine/hart-thread.mjs) run the threaded build of the core
+// (build/core-mt.wasm, core-mt-ts.js): the same source as the other cores, with its own system
+// block per thread, LR/SC as a compare-and-exchange on the reserved value, AMOs as atomic
+// read-modify-writes and FENCE as a full barrier (assembly/cpu/exec.ts). This thread, the home
+// thread, keeps everything else — the devices, the machine's clock, output, the end of the
+// run — and serves the harts' device accesses, which wait for its answer.
+//
+// Time: every hart's clock counts its own cycles; the machine's clock (the home block's) is the
+// latest of them, and a hart's clock is moved up to it before each slice, so time never goes
+// back for any hart and the harts stay within a slice of each other. When every hart waits in
+// WFI the machine's clock skips to the earliest timer or device deadline, as the deterministic
+// machine does.
+
+import {
+  SYS_HOME, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
+  EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
+} from "../../assembly/layout.js";
+import type { Core } from "../core/core.js";
+import type { Board, DeviceBus, Halt } from "../vmm/board.js";
+import type { VirtualTime } from "./time.js";
+import { layoutWords } from "../vmm/guest-memory.js";
+
+/** The control block of one hart's thread: words of a SharedArrayBuffer (hart-thread.mjs). */
+export const PROTOCOL = {
+  STATE: 0, OP: 1, A: 2, B: 3, C: 4, D: 5, RESULT: 6, DOOR: 7, STOP: 8, IDLE: 9, WAKE_LO: 10, WAKE_HI: 11,
+  RETIRED_LO: 12, RETIRED_HI: 13, WORK_LO: 14, WORK_HI: 15, DONE: 16, GO: 17,
+  IDLE_STATE: 0, REQUEST: 1, ANSWERED: 2,
+  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6,
+} as const;
+const CONTROL_WORDS = 32;
+/** Cycles a hart runs between two looks at the machine's clock and its stop flag. */
+const SLICE = 1 << 16;
+/** Instructions allowed between an HTIF low-word write and its high word (as machine.ts). */
+const HTIF_GRACE = 16;
+/** The core reports "no timer armed" as this many cycles or more. */
+const TIMER_FAR = 0x40000000;
+
+/** The start message of a hart's thread (hart-thread.mjs reads these fields). */
+interface HartThreadStart {
+  hartThread: true;
+  vcpu: number;
+  sysBase: number;
+  memory: WebAssembly.Memory | SharedArrayBuffer;
+  wasmModule?: WebAssembly.Module;
+  tsUrl?: string;
+  control: SharedArrayBuffer;
+  bell: SharedArrayBuffer;
+  slice: number;
+  htifGrace: number;
+  proto: typeof PROTOCOL & { IDLE: number };
+  layout: Record<string, number>;
+}
+
+/** What the parallel run needs of the machine (src/machine/machine.ts). */
+export interface ParallelHost {
+  core: Core;
+  board: Board;
+  bus: DeviceBus;
+  time: VirtualTime;
+  /** vCPU indices of the harts, hart 0 first. */
+  harts: readonly number[];
+  halted(): Halt | null;
+  halt(halt: Halt): void;
+  flushOutput(): void;
+}
+
+export interface ParallelOptions {
+  /** Stop once the harts together have done this much work (instructions + traps): checked
+   *  while they run, so a run ends within a slice per hart of the limit. */
+  maxWork?: number;
+  /** Console input may still come: a machine whose harts all wait then waits for it. */
+  inputOpen?: () => boolean;
+  waitForInput?: () => Promise<void>;
+  /** The caller wants the run to end (a signal, Ctrl-A x). */
+  stopped?: () => boolean;
+  /** Back-pressure from the console's consumer (as Hypervisor.run's): while it returns a
+   *  promise, device accesses wait, so a flooding guest cannot fill the host's memory. */
+  outputBlocked?: () => Promise<void> | undefined;
+}
+
+export interface ParallelResult {
+  /** Instructions retired and work done (instructions + traps), per hart. */
+  retired: number[];
+  work: number[];
+  /** Why the run ended: the machine halted, the work limit, or the caller stopped it. */
+  reason: "halted" | "limit" | "stopped";
+}
+
+interface Thread {
+  control: Int32Array;
+  sysBase: number;
+  done: boolean;
+  dispose(): void;
+}
+
+/** A thread running hart-thread.mjs: Node's worker_threads, or a module Web Worker. */
+async function startThread(start: HartThreadStart, onMessage: (m: { ready?: boolean; error?: string }) => void): Promise<() => void> {
+  const url = new URL("./hart-thread.mjs", import.meta.url);
+  if (typeof process !== "undefined" && process.versions?.node) {
+    const { Worker } = await import(/* @vite-ignore */ "node:worker_threads");
+    const worker = new Worker(url, { workerData: start });
+    worker.on("message", onMessage);
+    worker.on("error", (err: Error) => onMessage({ error: err.stack ?? String(err) }));
+    worker.on("exit", (code: number) => { if (code !== 0) onMessage({ error: `the thread of vCPU ${start.vcpu} exited with code ${code}` }); });
+    return () => { void worker.terminate(); };
+  }
+  const worker = new Worker(url, { type: "module" });
+  worker.onmessage = (e: MessageEvent) => onMessage(e.data);
+  worker.onerror = (e: ErrorEvent) => onMessage({ error: e.message });
+  worker.postMessage(start);
+  return () => worker.terminate();
+}
+
+const pair = (words: Int32Array, lo: number, hi: number): number => (words[hi >> 2] >>> 0) * 0x1_0000_0000 + (words[lo >> 2] >>> 0);
+
+/**
+ * Run the harts on threads until the machine halts, the work limit is reached or the caller
+ * stops the run. The machine's state is complete afterwards (registers back in the vCPU
+ * blocks), so it can be inspected as after a deterministic run.
+ */
+export async function runParallel(host: ParallelHost, options: ParallelOptions = {}): Promise<ParallelResult> {
+  const threads = host.core.threads;
+  if (!threads) throw new Error("harts on parallel threads need the machine's core made with `threaded: true`");
+  if (host.harts.length > THREADS_MAX) throw new RangeError(`at most ${THREADS_MAX} harts run on threads`);
+  const words = layoutWords(host.core.memory);
+  const bellBuffer = new SharedArrayBuffer(4);
+  const bell = new Int32Array(bellBuffer);
+  const P = PROTOCOL;
+  const layout = {
+    SYS_HOME, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
+    TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
+    EXIT_WFI, EXIT_WATCH, EXIT_HALT, TIMER_FAR,
+  };
+  const list: Thread[] = [];
+  const errors: string[] = [];
+  let ready = 0;
+  let wakeHome: (() => void) | null = null;
+  const poke = () => { Atomics.add(bell, 0, 1); Atomics.notify(bell, 0); wakeHome?.(); };
+  try {
+    for (const [hart, vcpu] of host.harts.entries()) {
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const sysBase = THREAD_SYS_BASE + hart * THREAD_SYS_SIZE;
+      const dispose = await startThread({
+        hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
+        control, bell: bellBuffer, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
+      }, (m) => {
+        if (m.ready) ready++;
+        if (m.error) errors.push(`hart ${hart}: ${m.error}`);
+        poke();
+      });
+      list.push({ control: new Int32Array(control), sysBase, done: false, dispose });
+    }
+    // Every thread attached before any hart runs.
+    while (ready < list.length && errors.length === 0) await waitForBell(bell, (w) => { wakeHome = w; }, 50);
+    if (errors.length) throw new Error(`a hart's thread failed to start: ${errors[0]}`);
+    for (const t of list) {
+      Atomics.store(t.control, P.GO, 1);
+      Atomics.notify(t.control, P.GO);
+    }
+    return await serve(host, options, list, words, bell, errors, (w) => { wakeHome = w; });
+  } finally {
+    for (const t of list) t.dispose();
+  }
+}
+
+/** Wait (without blocking the home thread) until the bell rings or `ms` pass. */
+async function waitForBell(bell: Int32Array, setWake: (w: (() => void) | null) => void, ms: number): Promise<void> {
+  const seen = Atomics.load(bell, 0);
+  const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
+  if (waitAsync) {
+    const r = waitAsync(bell, 0, seen, ms);
+    if (r.async) await r.value;
+    return;
+  }
+  // (no Atomics.waitAsync: a timer, cut short by the thread messages that poke the home thread)
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => { setWake(null); resolve(); }, Math.min(ms, 1));
+    setWake(() => { clearTimeout(timer); setWake(null); resolve(); });
+  });
+}
+
+async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[], words: Int32Array, bell: Int32Array,
+  errors: string[], setWake: (w: (() => void) | null) => void): Promise<ParallelResult> {
+  const P = PROTOCOL;
+  const count = (t: Thread, lo: number, hi: number) => (t.control[hi] >>> 0) * 0x1_0000_0000 + (t.control[lo] >>> 0);
+  const threadClock = (t: Thread) => {
+    let c: number;
+    let hi: number;
+    do {
+      hi = Atomics.load(words, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2);
+      c = pair(words, t.sysBase + SYS_CLOCK_LO - SYS_HOME, t.sysBase + SYS_CLOCK_HI - SYS_HOME);
+    } while (Atomics.load(words, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2) !== hi);
+    return c;
+  };
+  const setHomeClock = (c: number) => {
+    Atomics.store(words, SYS_CLOCK_LO >> 2, c % 0x1_0000_0000 | 0);
+    Atomics.store(words, SYS_CLOCK_HI >> 2, Math.floor(c / 0x1_0000_0000) | 0);
+  };
+  const homeClock = () => pair(words, SYS_CLOCK_LO, SYS_CLOCK_HI);
+  let stopping = false;
+  let reason: ParallelResult["reason"] = "halted";
+  const stopAll = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const t of list) {
+      Atomics.store(t.control, P.STOP, 1);
+      Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP); // (ends its slice at the next device access)
+      Atomics.add(t.control, P.DOOR, 1);
+      Atomics.notify(t.control, P.DOOR);
+    }
+  };
+  const ring = (t: Thread) => {
+    Atomics.add(t.control, P.DOOR, 1);
+    Atomics.notify(t.control, P.DOOR);
+  };
+  /** Answer thread t's request (a device access, HTIF, a halt). */
+  const answer = (t: Thread) => {
+    const c = t.control;
+    let result = 0;
+    try {
+      if (!host.halted()) {
+        // The device sees the clock of the accessing instruction (the thread's SYS_NOW).
+        words[SYS_NOW_LO >> 2] = words[(t.sysBase + SYS_NOW_LO - SYS_HOME) >> 2];
+        words[SYS_NOW_HI >> 2] = words[(t.sysBase + SYS_NOW_HI - SYS_HOME) >> 2];
+        switch (c[P.OP]) {
+          case P.OP_READ: result = host.bus.read(c[P.A], c[P.B], c[P.C]); break;
+          case P.OP_WRITE: host.bus.write(c[P.A], c[P.B], c[P.C], c[P.D]); break;
+          case P.OP_WATCH: host.board.onWatch(c[P.A] >>> 0); result = host.board.htifPendingLow ? 1 : 0; break;
+          case P.OP_HTIF_FLUSH: host.board.flushHtifLow(); break;
+          case P.OP_HALT: host.halt({ kind: "stopped", status: 1, message: `hart ${list.indexOf(t)} stopped: the core halted it` } as Halt); break;
+          default: break; // (no hypercalls for a bare machine's harts on threads)
+        }
+      }
+    } catch (err) {
+      host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${err instanceof Error ? err.message : String(err)}` } as Halt);
+    }
+    // The access halted the machine (a finisher, HTIF exit): the hart stops right after it, as
+    // on the one-thread machine (the core looks at its requests after every device access).
+    if (host.halted()) stopAll();
+    c[P.RESULT] = result | 0;
+    Atomics.store(c, P.STATE, P.ANSWERED);
+    Atomics.notify(c, P.STATE);
+  };
+
+  while (true) {
+    let served = false;
+    for (const t of list) {
+      if (Atomics.load(t.control, P.STATE) === P.REQUEST) {
+        answer(t);
+        served = true;
+      }
+      if (!t.done && Atomics.load(t.control, P.DONE) === 1) t.done = true;
+    }
+    if (list.every((t) => t.done)) break;
+    if (errors.length && !stopping) {
+      host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${errors[0]}` } as Halt);
+    }
+    // The machine's clock: the latest of the harts'.
+    let clock = homeClock();
+    for (const t of list) clock = Math.max(clock, threadClock(t));
+    setHomeClock(clock);
+    const next = host.board.deviceEvents(); // (fires what is due at the machine's clock)
+    if (host.halted() && !stopping) stopAll();
+    const work = list.reduce((s, t) => s + count(t, P.WORK_LO, P.WORK_HI), 0);
+    if (!stopping && options.maxWork !== undefined && work >= options.maxWork) {
+      reason = "limit";
+      stopAll();
+    }
+    if (!stopping && options.stopped?.()) {
+      reason = "stopped";
+      stopAll();
+    }
+    if (!stopping) {
+      // Harts asleep in WFI: wake those whose deadline the clock has reached, and when every
+      // hart sleeps skip the clock to the earliest deadline (a timer's or a device's).
+      const live = list.filter((t) => !t.done);
+      const asleep = live.filter((t) => Atomics.load(t.control, P.IDLE) === 1 && Atomics.load(t.control, P.STATE) !== P.REQUEST);
+      const wakeAt = (t: Thread) => (t.control[P.WAKE_LO] === -1 && t.control[P.WAKE_HI] === -1 ? Infinity : count(t, P.WAKE_LO, P.WAKE_HI));
+      if (served) {
+        // A device access may have raised a line (an IPI, a device interrupt): asleep harts look.
+        for (const t of list) Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
+        for (const t of asleep) ring(t);
+      }
+      for (const t of asleep) if (wakeAt(t) <= clock) ring(t);
+      if (asleep.length === live.length && live.length > 0 && !served) {
+        let earliest = Math.min(...asleep.map(wakeAt));
+        if (next !== null) earliest = Math.min(earliest, Number(next));
+        if (earliest < Infinity) {
+          if (earliest > clock) setHomeClock(earliest);
+          host.board.deviceEvents();
+          for (const t of asleep) ring(t);
+        } else if (options.inputOpen?.() && options.waitForInput) {
+          host.flushOutput();
+          await options.waitForInput();
+          for (const t of asleep) ring(t);
+          continue;
+        } else if (await settled(list)) {
+          host.halt({
+            kind: "idle", status: 125,
+            message: "the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed and no input is pending",
+          } as Halt);
+          stopAll();
+        }
+      }
+    }
+    host.flushOutput();
+    const blocked = options.outputBlocked?.();
+    if (blocked) await blocked;
+    else if (!served) await waitForBell(bell, setWake, 5);
+  }
+  host.flushOutput();
+  return {
+    retired: list.map((t) => count(t, P.RETIRED_LO, P.RETIRED_HI)),
+    work: list.map((t) => count(t, P.WORK_LO, P.WORK_HI)),
+    reason,
+  };
+}
+
+/** Every hart still asleep a moment later, with nothing to wake it (not a passing state). */
+async function settled(list: Thread[]): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, 2));
+  return list.every((t) => t.done || (Atomics.load(t.control, PROTOCOL.IDLE) === 1 && Atomics.load(t.control, PROTOCOL.STATE) !== PROTOCOL.REQUEST));
+}
