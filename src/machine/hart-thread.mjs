@@ -71,18 +71,42 @@ async function main(start, report) {
     Atomics.store(ctl, P.WORK_HI, Math.floor(work / 0x1_0000_0000));
   };
 
+  // The run's work budget, shared by the harts (-1: none): each slice takes its part first and
+  // gives back what it did not use, so together the harts never do more than the limit.
+  const budget = new BigInt64Array(start.budget);
+  const take = (want) => {
+    while (true) {
+      const left = Atomics.load(budget, 0);
+      if (left < 0n) return want;
+      if (left === 0n) return 0;
+      const part = left < BigInt(want) ? left : BigInt(want);
+      if (Atomics.compareExchange(budget, 0, left, left - part) === left) return Number(part);
+    }
+  };
+
   core.threadAttach(vcpu);
   report({ ready: true });
   // Wait for the go (every thread attached: no hart runs before the machine is complete).
   while (Atomics.load(ctl, P.GO) === 0) Atomics.wait(ctl, P.GO, 0);
-  let slice = start.slice;
   let htifGrace = false;
   while (Atomics.load(ctl, P.STOP) === 0) {
+    const slice = take(htifGrace ? start.htifGrace : start.slice);
+    if (slice === 0) {
+      // The limit is reached: nothing more runs; the home thread ends the run.
+      Atomics.store(ctl, P.LIMITED, 1);
+      Atomics.add(bell, 0, 1);
+      Atomics.notify(bell, 0);
+      const door = Atomics.load(ctl, P.DOOR);
+      if (Atomics.load(ctl, P.STOP) === 0) Atomics.wait(ctl, P.DOOR, door, 100);
+      continue;
+    }
     followMachineClock();
-    const reason = core.run(htifGrace ? start.htifGrace : slice);
+    const reason = core.run(slice);
     const n = words[sys(L.RETIRED)];
+    const done = n + words[sys(L.TRAPS)];
+    if (done < slice && Atomics.load(budget, 0) >= 0n) Atomics.add(budget, 0, BigInt(slice - done));
     retired += n;
-    work += n + words[sys(L.TRAPS)];
+    work += done;
     publish();
     if (htifGrace && reason !== L.EXIT_WATCH) {
       htifGrace = false;
@@ -95,12 +119,13 @@ async function main(start, report) {
     } else if (reason === L.EXIT_WFI) {
       // Asleep until an interrupt can wake the hart: its timer (against the machine's clock,
       // which the other harts or the home thread move on) or a line a device raised.
+      // (The door is read before the hart looks: a ring after that ends the wait at once.)
       while (Atomics.load(ctl, P.STOP) === 0) {
+        const door = Atomics.load(ctl, P.DOOR);
         followMachineClock();
         core.vcpuCheckTimers(vcpu);
         if (core.vcpuCanWake(vcpu)) break;
         const next = core.vcpuNextTimer(vcpu); // cycles from this hart's clock, or ≥ 2^30: none
-        const door = Atomics.load(ctl, P.DOOR);
         if (next < L.TIMER_FAR) {
           const at = BigInt(words[sys(L.CLOCK_HI)] >>> 0) * 0x1_0000_0000n + BigInt(words[sys(L.CLOCK_LO)] >>> 0) + BigInt(next);
           ctl[P.WAKE_LO] = Number(at & 0xffff_ffffn) | 0;
@@ -109,7 +134,15 @@ async function main(start, report) {
           ctl[P.WAKE_LO] = -1;
           ctl[P.WAKE_HI] = -1;
         }
+        // Asleep, having looked after the ring `door` (the home thread takes the machine for
+        // idle only when every hart has looked after its latest ring); a line raised before the
+        // home thread saw this is seen here (both sides use sequentially consistent atomics).
+        Atomics.store(ctl, P.SEEN, door);
         Atomics.store(ctl, P.IDLE, 1);
+        if (core.vcpuCanWake(vcpu)) {
+          Atomics.store(ctl, P.IDLE, 0);
+          break;
+        }
         Atomics.add(bell, 0, 1);
         Atomics.notify(bell, 0);
         Atomics.wait(ctl, P.DOOR, door, 100);

@@ -17,7 +17,7 @@
 // machine does.
 
 import {
-  SYS_HOME, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
+  SYS_HOME, SYS_CUR_VCPU, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
   EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
 } from "../../assembly/layout.js";
 import type { Core } from "../core/core.js";
@@ -28,7 +28,7 @@ import { layoutWords } from "../vmm/guest-memory.js";
 /** The control block of one hart's thread: words of a SharedArrayBuffer (hart-thread.mjs). */
 export const PROTOCOL = {
   STATE: 0, OP: 1, A: 2, B: 3, C: 4, D: 5, RESULT: 6, DOOR: 7, STOP: 8, IDLE: 9, WAKE_LO: 10, WAKE_HI: 11,
-  RETIRED_LO: 12, RETIRED_HI: 13, WORK_LO: 14, WORK_HI: 15, DONE: 16, GO: 17,
+  RETIRED_LO: 12, RETIRED_HI: 13, WORK_LO: 14, WORK_HI: 15, DONE: 16, GO: 17, LIMITED: 18, SEEN: 19,
   IDLE_STATE: 0, REQUEST: 1, ANSWERED: 2,
   OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6,
 } as const;
@@ -50,6 +50,8 @@ interface HartThreadStart {
   tsUrl?: string;
   control: SharedArrayBuffer;
   bell: SharedArrayBuffer;
+  /** The run's work budget left (a BigInt64 word; -1: no limit), shared by the threads. */
+  budget: SharedArrayBuffer;
   slice: number;
   htifGrace: number;
   proto: typeof PROTOCOL & { IDLE: number };
@@ -70,8 +72,8 @@ export interface ParallelHost {
 }
 
 export interface ParallelOptions {
-  /** Stop once the harts together have done this much work (instructions + traps): checked
-   *  while they run, so a run ends within a slice per hart of the limit. */
+  /** Stop once the harts together have done exactly this much work (instructions + traps):
+   *  the threads share it as a budget, slice by slice. */
   maxWork?: number;
   /** Console input may still come: a machine whose harts all wait then waits for it. */
   inputOpen?: () => boolean;
@@ -130,6 +132,12 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
   const words = layoutWords(host.core.memory);
   const bellBuffer = new SharedArrayBuffer(4);
   const bell = new Int32Array(bellBuffer);
+  const budget = new SharedArrayBuffer(8);
+  new BigInt64Array(budget)[0] = options.maxWork === undefined ? -1n : BigInt(Math.max(0, Math.floor(options.maxWork)));
+  // The hart the home thread holds goes home to its vCPU block first: the threads start from
+  // the vCPU blocks (the loader may have set its registers in the home block only).
+  const homeVcpu = words[SYS_CUR_VCPU >> 2];
+  host.core.exports.threadDetach();
   const P = PROTOCOL;
   const layout = {
     SYS_HOME, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
@@ -147,7 +155,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
       const sysBase = THREAD_SYS_BASE + hart * THREAD_SYS_SIZE;
       const dispose = await startThread({
         hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
-        control, bell: bellBuffer, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
+        control, bell: bellBuffer, budget, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
       }, (m) => {
         if (m.ready) ready++;
         if (m.error) errors.push(`hart ${hart}: ${m.error}`);
@@ -165,6 +173,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
     return await serve(host, options, list, words, bell, errors, (w) => { wakeHome = w; });
   } finally {
     for (const t of list) t.dispose();
+    host.core.exports.threadAttach(homeVcpu); // (and back: the home block holds it again)
   }
 }
 
@@ -266,8 +275,10 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
     setHomeClock(clock);
     const next = host.board.deviceEvents(); // (fires what is due at the machine's clock)
     if (host.halted() && !stopping) stopAll();
-    const work = list.reduce((s, t) => s + count(t, P.WORK_LO, P.WORK_HI), 0);
-    if (!stopping && options.maxWork !== undefined && work >= options.maxWork) {
+    // The limit: its budget spent, every hart has stopped for it (or sleeps).
+    if (!stopping && options.maxWork !== undefined &&
+      list.every((t) => t.done || Atomics.load(t.control, P.LIMITED) === 1 || Atomics.load(t.control, P.IDLE) === 1) &&
+      list.some((t) => Atomics.load(t.control, P.LIMITED) === 1)) {
       reason = "limit";
       stopAll();
     }
@@ -282,12 +293,15 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
       const asleep = live.filter((t) => Atomics.load(t.control, P.IDLE) === 1 && Atomics.load(t.control, P.STATE) !== P.REQUEST);
       const wakeAt = (t: Thread) => (t.control[P.WAKE_LO] === -1 && t.control[P.WAKE_HI] === -1 ? Infinity : count(t, P.WAKE_LO, P.WAKE_HI));
       if (served) {
-        // A device access may have raised a line (an IPI, a device interrupt): asleep harts look.
-        for (const t of list) Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
-        for (const t of asleep) ring(t);
+        // A device access may have raised a line (an IPI, a device interrupt): every hart looks
+        // (a running one at its next device access or slice, a sleeping one now).
+        for (const t of list) {
+          Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
+          ring(t);
+        }
       }
       for (const t of asleep) if (wakeAt(t) <= clock) ring(t);
-      if (asleep.length === live.length && live.length > 0 && !served) {
+      if (asleep.length === live.length && live.length > 0 && !served && settled(list)) {
         let earliest = Math.min(...asleep.map(wakeAt));
         if (next !== null) earliest = Math.min(earliest, Number(next));
         if (earliest < Infinity) {
@@ -299,7 +313,7 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
           await options.waitForInput();
           for (const t of asleep) ring(t);
           continue;
-        } else if (await settled(list)) {
+        } else {
           host.halt({
             kind: "idle", status: 125,
             message: "the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed and no input is pending",
@@ -321,8 +335,12 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
   };
 }
 
-/** Every hart still asleep a moment later, with nothing to wake it (not a passing state). */
-async function settled(list: Thread[]): Promise<boolean> {
-  await new Promise((resolve) => setTimeout(resolve, 2));
-  return list.every((t) => t.done || (Atomics.load(t.control, PROTOCOL.IDLE) === 1 && Atomics.load(t.control, PROTOCOL.STATE) !== PROTOCOL.REQUEST));
+/**
+ * Every hart asleep, each having looked for a wake-up after the latest ring of its door (so it
+ * saw every line raised before): nothing can wake the machine but time or input.
+ */
+function settled(list: Thread[]): boolean {
+  const P = PROTOCOL;
+  return list.every((t) => t.done || (Atomics.load(t.control, P.IDLE) === 1 && Atomics.load(t.control, P.STATE) !== P.REQUEST &&
+    Atomics.load(t.control, P.SEEN) === Atomics.load(t.control, P.DOOR)));
 }
