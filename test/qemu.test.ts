@@ -32,12 +32,14 @@ export const QEMU_OPTIONS: Record<string, string[]> = {
   rtc: ["-rtc", "base=2026-01-01T00:00:00,clock=vm"],
 };
 
-function runQemu(name: string, input = "", harts = 1): { output: string; status: number | null } {
+function runQemu(name: string, input = "", harts = 1, parallel = false): { output: string; status: number | null } {
   // A guest that reads no input runs on QEMU's instruction counter (-icount, idle time skipped)
   // instead of the host's clock: its timers then cannot be stretched by a loaded host (the
   // timer guest checks its 20 ticks took 20-21 ms). Guests that read input keep the host's
-  // clock, so that their input (written at once) arrives before their time-outs.
-  const clock = input === "" ? ["-icount", "shift=4,sleep=off"] : [];
+  // clock, so that their input (written at once) arrives before their time-outs. -icount runs
+  // the harts one at a time on one thread; `parallel` leaves it out and asks for a thread per
+  // hart (multi-threaded TCG), for guests whose output does not depend on time.
+  const clock = parallel ? ["-accel", "tcg,thread=multi"] : input === "" ? ["-icount", "shift=4,sleep=off"] : [];
   const r = spawnSync(QEMU, [
     "-M", "virt", "-bios", "none", "-cpu", "rv32,f=true,d=true,h=false", ...clock,
     "-display", "none", "-serial", "stdio", "-monitor", "none", ...(harts > 1 ? ["-smp", String(harts)] : []),
@@ -60,6 +62,24 @@ describe.skipIf(!hasQemu)("wasmvisor and QEMU agree", () => {
       expect(w.output).toBe(q.output);
       expect(w.halt?.status).toBe(q.status);
     }, 120_000);
+  }
+});
+
+/** Guests written for harts that run at the same time (docs/smp.md): also compared at other hart
+ *  counts than the table's, and with QEMU running each hart on a thread of its own. */
+const PARALLEL_GUESTS = ["parstress", "parbench-short"];
+
+describe.skipIf(!hasQemu)("wasmvisor and QEMU agree on the parallel-harts guests at other hart counts", () => {
+  for (const name of PARALLEL_GUESTS) {
+    for (const [harts, parallel] of [[1, false], [4, false], [2, true], [4, true]] as const) {
+      it(`${name}, ${harts} hart${harts > 1 ? "s" : ""}${parallel ? ", QEMU multi-threaded" : ""}`, async () => {
+        const q = runQemu(name, "", harts, parallel);
+        const w = await runGuest("wasm", guestElf(name), { harts });
+        expect(w.output).toBe(q.output);
+        expect(w.halt?.status).toBe(q.status);
+        expect(q.status).toBe(0);
+      }, 120_000);
+    }
   }
 });
 

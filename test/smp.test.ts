@@ -7,16 +7,18 @@
 // - Linux boots SMP beside the RTOS (smp: Brought up 1 node, 2 CPUs), runs a multi-threaded
 //   program (threads: atomics, a futex mutex, a futex barrier, futex joins) on both CPUs, and the
 //   RTOS meets every deadline; the transcript and the instruction count agree on both cores; a
-//   snapshot of it at the prompt, restored on the other core, goes on exactly.
+//   snapshot of it at the prompt, restored on the other core, goes on exactly;
+// - the guests written for parallel harts (guests/asm/parstress.S, parbench.S; test/qemu.test.ts
+//   compares them with QEMU) give their exact output on 1 to 8 deterministic harts, on both cores.
 import { describe, expect, it } from "vitest";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { ConfigError, validateSystem } from "../src/config/system.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
 import { main, type CliIO } from "../src/cli/main.ts";
-import { CORES, guestElf, guestPath } from "./support/harness.ts";
+import { CORES, guestElf, guestPath, runGuest } from "./support/harness.ts";
 import { LinuxSession, linuxMissing } from "./support/linux.ts";
-import { GUESTS } from "./support/guests-table.ts";
+import { GUESTS, parbenchOutput, parstressOutput } from "./support/guests-table.ts";
 
 function configError(doc: object): string {
   try {
@@ -110,6 +112,31 @@ describe("an SMP partition beside another", () => {
       expect(await smpSystem(from, at, to), `snapshot at ${at} instructions, ${from} → ${to}`).toEqual(whole);
     }
   });
+});
+
+describe("the parallel-harts guests, on deterministic harts (docs/smp.md)", () => {
+  it("parstress: every counter reaches N x 20,000 and no message is stale, on 1, 2, 4 and 8 harts, on both cores", async () => {
+    for (const harts of [1, 2, 4, 8]) {
+      const runs = await Promise.all(CORES.map((core) => runGuest(core, guestElf("parstress"), { harts })));
+      for (const [i, r] of runs.entries()) {
+        expect(r.output, `${harts} harts, ${CORES[i]}`).toBe(parstressOutput(harts));
+        expect(r.output).toMatch(/\nparstress: ok\n$/);
+        expect(r.halt?.status, `${harts} harts, ${CORES[i]}`).toBe(0);
+      }
+      expect(runs[1].retired, `${harts} harts: instructions on both cores`).toBe(runs[0].retired);
+    }
+  }, 120_000);
+
+  it("parbench-short: the same checksum on 1, 2, 3, 4 and 8 harts, on both cores", async () => {
+    for (const harts of [1, 2, 3, 4, 8]) {
+      const runs = await Promise.all(CORES.map((core) => runGuest(core, guestElf("parbench-short"), { harts })));
+      for (const [i, r] of runs.entries()) {
+        expect(r.output, `${harts} harts, ${CORES[i]}`).toBe(parbenchOutput(harts, 256));
+        expect(r.halt?.status, `${harts} harts, ${CORES[i]}`).toBe(0);
+      }
+      expect(runs[1].retired, `${harts} harts: instructions on both cores`).toBe(runs[0].retired);
+    }
+  }, 120_000);
 });
 
 describe("SBI on two harts (guests/sbi/smp-s.S)", () => {

@@ -23,6 +23,28 @@ const qemuOutput = (name: string) => readFileSync(new URL(`../../guests/fp/${nam
 /** The uartfifo guest's input: 62 bytes, a marker, 10 more (see guests/c/uartfifo.c). */
 const UART_FIFO_INPUT = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz|0123456789";
 
+/** What guests/asm/parstress.S prints on N harts (20,000 rounds each). */
+export function parstressOutput(harts: number): string {
+  const n = harts * 20_000;
+  return [
+    `parstress: ${harts} harts, 20000 rounds each`,
+    `amoadd counter:            ${n} (expected ${n})`,
+    `lr/sc counter:             ${n} (expected ${n})`,
+    `amoswap.aq lock counter:   ${n} (expected ${n})`,
+    `lr/sc lock counter:        ${n} (expected ${n})`,
+    "message passing:           0 stale reads, 0 flags gone backwards",
+    "a0 = mhartid at entry on every hart: yes",
+    "parstress: ok",
+  ].map((l) => `${l}\n`).join("");
+}
+
+/** The checksums of guests/asm/parbench.S, by number of items: the same for any number of harts. */
+export const PARBENCH_CHECKSUM: Record<number, string> = { 256: "99c68d68", 10_000: "3034ada4" };
+
+/** What guests/asm/parbench.S prints on N harts. */
+export const parbenchOutput = (harts: number, items: number) =>
+  `parbench: ${harts} harts, ${items} items, checksum 0x${PARBENCH_CHECKSUM[items]}\n`;
+
 export const GUESTS: GuestCase[] = [
   { name: "hello", status: 0, output: "Hello from a C guest on wasmvisor!\n40 + 2 = 42, strings work, 0x00c0ffee\n", instructions: 3445 },
   {
@@ -39,6 +61,18 @@ export const GUESTS: GuestCase[] = [
       "code written by hart 1 returns 43",
       "smp: PASS",
     ].join("\n") + "\n",
+  },
+  {
+    // The parallel-harts stress test (docs/smp.md): AMOADD, an LR/SC loop, an AMOSWAP lock and an
+    // LR/SC lock around plain increments, message passing with fences, 20,000 rounds per hart.
+    name: "parstress", status: 0, harts: 2, instructions: 1_922_976,
+    output: parstressOutput(2),
+  },
+  {
+    // The parallel benchmark with 256 items (parbench.S built with -DITEMS=256): the checksum is
+    // the same for any number of harts.
+    name: "parbench-short", status: 0, harts: 2, instructions: 4_972_858,
+    output: parbenchOutput(2, 256),
   },
   { name: "exitcode", status: 42, output: "exiting with status 42\n", instructions: 413 },
   { name: "timer", status: 0, output: "20 timer interrupts\nelapsed time within [20, 21] ms\n", instructions: 3731 },

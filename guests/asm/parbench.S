@@ -1,0 +1,515 @@
+# A parallel CPU benchmark for 1 to 8 harts whose answer does not depend on how many there are:
+# qemu-system-riscv32 -M virt -bios none -smp N, wasmvisor run-elf --harts N (deterministic or
+# parallel harts). Every hart starts here in M-mode with a0 = its hart id (and on QEMU a1 = the
+# device tree).
+#
+# ITEMS work items; hart h takes items h, h + N, h + 2N, … and adds their results, then adds its
+# sum (AMOADD) to a shared checksum; after a barrier hart 0 prints N, ITEMS and the checksum and
+# passes through the test finisher. The checksum is the same for every N.
+#
+# Item i is a pure function of i (nothing carries over from one item to the next, so it does
+# not matter which hart runs it, or after which items):
+#   - an xorshift32 generator seeded from i fills a 1 KiB scratch array (256 stores);
+#   - 512 steps each draw a number, look up one of 2048 words of an 8 KiB table (the same
+#     contents on every hart, built once per hart), read-modify-write a random scratch word
+#     with a multiply, take a data-dependent branch, and every 32nd step divide (DIVU, REMU);
+#   - a pass folds the scratch array into an FNV-style hash (multiply, a sign-dependent branch).
+# Each hart has its own table and scratch (12 KiB apart), and keeps its running sum in a
+# register: no cache line is written by two harts in the hot loop.
+# Hart 0 finds N as guests/asm/parstress.S does (CLINT probe, the device tree's /cpus too).
+
+#define UART      0x10000000
+#define FINISHER  0x100000
+#define MTIMECMP  0x2004000      /* hart i's at MTIMECMP + 8 * i */
+#define MAXHARTS  8
+#ifndef ITEMS
+#define ITEMS     10000
+#endif
+#define TABLE_WORDS   2048       /* 8 KiB */
+#define SCRATCH_BYTES 1024
+#define STEPS     512
+#define AREA      12288          /* per hart: the table, then the scratch array */
+
+# xorshift32: x ^= x << 13; x ^= x >> 17; x ^= x << 5
+.macro xorshift x, tmp
+  slli \tmp, \x, 13
+  xor \x, \x, \tmp
+  srli \tmp, \x, 17
+  xor \x, \x, \tmp
+  slli \tmp, \x, 5
+  xor \x, \x, \tmp
+.endm
+
+# Write a byte to the UART once its holding register is empty (LSR.THRE): QEMU's UART holds a
+# byte back (THRE clear) when its host side cannot take it yet; without the wait, multi-threaded
+# QEMU lost the end of the output now and then.
+.macro uart_put byte, uart, tmp
+88:
+  lbu \tmp, 5(\uart)
+  andi \tmp, \tmp, 0x20
+  beqz \tmp, 88b
+  sb \byte, 0(\uart)
+.endm
+
+# Wait until the UART has sent everything (LSR.TEMT), before the finisher ends the machine.
+.macro uart_drain uart, tmp
+88:
+  lbu \tmp, 5(\uart)
+  andi \tmp, \tmp, 0x40
+  beqz \tmp, 88b
+.endm
+
+  .section .text.init
+  .globl _start
+_start:
+  csrr s0, mhartid
+  mv s1, a1                  # the device tree on QEMU (0 on wasmvisor's bare machine)
+  la t0, trap
+  csrw mtvec, t0
+  csrw mie, zero
+  li t0, MAXHARTS
+  bgeu s0, t0, park
+  bnez s0, wait_count
+
+# ── hart 0: how many harts? ──────────────────────────────────────────────────────────────────
+  mv a0, s1
+  call fdt_cpus              # a0 = cpu@ nodes under /cpus, 0 without a device tree
+  mv s2, a0
+  call clint_harts           # a0 = harts whose mtimecmp exists
+  beqz s2, 1f
+  beq s2, a0, 1f
+  la t0, count_dtb           # disagreement: noted, printed, and a failure
+  sw s2, 0(t0)
+  la t0, count_clint
+  sw a0, 0(t0)
+1:
+  li t0, MAXHARTS
+  bleu a0, t0, 2f
+  mv a0, t0
+2:
+  la t0, nharts
+  fence rw, w
+  sw a0, 0(t0)               # publish N (every hart waits for it)
+
+# ── every hart ───────────────────────────────────────────────────────────────────────────────
+wait_count:
+  la t0, nharts
+1:
+  lw s2, 0(t0)
+  beqz s2, 1b
+  fence r, rw
+  bgeu s0, s2, park
+
+  la s5, areas
+  li t0, AREA
+  mul t0, t0, s0
+  add s5, s5, t0             # this hart's table
+  li t0, TABLE_WORDS * 4
+  add s6, s5, t0             # its scratch array
+  li t0, SCRATCH_BYTES
+  add s10, s6, t0            # the scratch array's end
+  li s9, 0x2545f491          # multipliers
+  li s11, 0x01000193
+
+  # The table: the same on every hart.
+  li a0, 0x12345679
+  li t1, 0x9e3779b9
+  li t2, 0                   # k * 0x9e3779b9
+  mv a2, s5
+1:
+  xorshift a0, t0
+  xor t3, a0, t2
+  sw t3, 0(a2)
+  add t2, t2, t1
+  addi a2, a2, 4
+  bltu a2, s6, 1b
+
+  la a0, start_arrived
+  call barrier
+
+  mv s3, s0                  # item i: h, h + N, …
+  li s4, ITEMS
+  li s7, 0                   # this hart's sum
+  li s8, 0                   # items done
+  bgeu s3, s4, done
+item:
+  # Seed: (i + 1) * 0x9e3779b9 (never 0: the multiplier is odd).
+  addi a0, s3, 1
+  li t0, 0x9e3779b9
+  mul a0, a0, t0
+  # Fill the scratch array.
+  mv a2, s6
+1:
+  xorshift a0, t0
+  sw a0, 0(a2)
+  addi a2, a2, 4
+  bltu a2, s10, 1b
+  # The steps.
+  mv a1, s3                  # acc
+  li a2, 0                   # step
+  li a7, STEPS
+2:
+  xorshift a0, t0
+  andi t1, a0, TABLE_WORDS - 1
+  slli t1, t1, 2
+  add t1, t1, s5
+  lw t1, 0(t1)               # t = table[x % 2048]
+  srli t2, a0, 11
+  andi t2, t2, (SCRATCH_BYTES / 4) - 1
+  slli t2, t2, 2
+  add t2, t2, s6
+  lw t3, 0(t2)               # s = scratch[(x >> 11) % 256]
+  xor t3, t3, t1
+  mul t3, t3, s9             # v = (s ^ t) * 0x2545f491
+  andi t4, t3, 0x80
+  beqz t4, 3f
+  srli t4, t3, 5
+  add a1, a1, t4             # acc += v >> 5
+  j 4f
+3:
+  slli t4, a1, 3
+  add t4, t4, t3
+  xor a1, a1, t4             # acc ^= v + (acc << 3)
+4:
+  add t4, t3, a1
+  sw t4, 0(t2)               # scratch[…] = v + acc
+  andi t4, a2, 31
+  li t5, 31
+  bne t4, t5, 5f
+  srli t4, a0, 22
+  ori t4, t4, 3
+  divu t5, a1, t4
+  add a1, a1, t5             # acc += acc / ((x >> 22) | 3)
+  li t4, 1000003
+  remu t5, a1, t4
+  xor a1, a1, t5             # acc ^= acc % 1000003
+5:
+  addi a2, a2, 1
+  bltu a2, a7, 2b
+  # Fold the scratch array.
+  li a6, 0x811c9dc5
+  mv a2, s6
+  li a4, 0
+6:
+  lw t1, 0(a2)
+  xor a6, a6, t1
+  mul a6, a6, s11            # h = (h ^ w) * 0x01000193
+  bgez t1, 7f
+  add a6, a6, a4             # + k when w is negative
+7:
+  addi a4, a4, 1
+  addi a2, a2, 4
+  bltu a2, s10, 6b
+  xor a0, a1, a6             # the item's result
+  add s7, s7, a0
+  addi s8, s8, 1
+  add s3, s3, s2
+  bltu s3, s4, item
+
+done:
+  la t0, checksum
+  amoadd.w zero, s7, (t0)
+  la t0, items_done
+  amoadd.w zero, s8, (t0)
+  la a0, end_arrived
+  call barrier
+  bnez s0, park
+
+# ── hart 0: the report ───────────────────────────────────────────────────────────────────────
+  la a0, m_head
+  call puts
+  mv a0, s2
+  call putdec
+  la a0, m_harts
+  call puts
+  li a0, ITEMS
+  call putdec
+  la a0, m_items
+  call puts
+  la t0, checksum
+  lw a0, 0(t0)
+  call puthex
+  la a0, m_nl
+  call puts
+  li s4, 0                   # failures
+  la t0, items_done
+  lw a0, 0(t0)
+  li t1, ITEMS
+  beq a0, t1, 1f
+  addi s4, s4, 1
+  la a0, m_done
+  call puts
+  la t0, items_done
+  lw a0, 0(t0)
+  call putdec
+  la a0, m_nl
+  call puts
+1:
+  la t0, count_dtb
+  lw t1, 0(t0)
+  beqz t1, 2f
+  addi s4, s4, 1
+  la a0, m_count
+  call puts
+  la t0, count_dtb
+  lw a0, 0(t0)
+  call putdec
+  la a0, m_clint
+  call puts
+  la t0, count_clint
+  lw a0, 0(t0)
+  call putdec
+  la a0, m_nl
+  call puts
+2:
+  bnez s4, fail
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x5555
+  sw t1, 0(t0)
+  j park
+fail:
+  la a0, m_fail
+  call puts
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x13333             # fail, code 1
+  sw t1, 0(t0)
+park:
+  csrw mie, zero
+1:
+  wfi
+  j 1b
+
+# Barrier for the N harts (s2) on the counter at a0 (each barrier has its own counter).
+barrier:
+  li t1, 1
+  amoadd.w.aqrl zero, t1, (a0)
+1:
+  lw t1, 0(a0)
+  bltu t1, s2, 1b
+  fence r, rw
+  ret
+
+puthex:                      # a0 as 8 hex digits
+  li t0, UART
+  li t2, 28
+1:
+  srl t1, a0, t2
+  andi t1, t1, 15
+  addi t1, t1, '0'
+  li t3, '9'
+  bleu t1, t3, 2f
+  addi t1, t1, 'a' - '9' - 1
+2:
+  uart_put t1, t0, t3
+  addi t2, t2, -4
+  bgez t2, 1b
+  ret
+
+# ── how many harts ───────────────────────────────────────────────────────────────────────────
+# The CLINT keeps what is written to hart i's mtimecmp only if hart i exists (elsewhere the
+# register reads 0). Probe the upper halves of 0..MAXHARTS (a value far in the future, so no
+# timer fires), stop at the first missing one, and put all ones back. Returns a0 = the count.
+clint_harts:
+  li t0, MTIMECMP
+  li t1, 0x7fffffff
+  li t2, -1
+  li a0, 0
+  li t4, MAXHARTS + 1
+1:
+  sw t1, 4(t0)
+  lw t3, 4(t0)
+  bne t3, t1, 2f
+  sw t2, 4(t0)
+  addi a0, a0, 1
+  addi t0, t0, 8
+  bltu a0, t4, 1b
+2:
+  ret
+
+# A big-endian word of the device tree.
+.macro be32 rd, off, base, tmp
+  lbu \rd, \off(\base)
+  lbu \tmp, \off+1(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+  lbu \tmp, \off+2(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+  lbu \tmp, \off+3(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+.endm
+
+# a0 = a flattened device tree (or 0): returns a0 = the number of nodes named cpu@… directly
+# under /cpus, 0 when a0 holds no device tree.
+fdt_cpus:
+  mv t0, a0
+  li a0, 0
+  beqz t0, 9f
+  andi t1, t0, 3
+  bnez t1, 9f
+  be32 t1, 0, t0, t2
+  li t2, 0xd00dfeed
+  bne t1, t2, 9f
+  be32 t5, 4, t0, t2         # totalsize
+  add t5, t5, t0             # the end
+  be32 t1, 8, t0, t2         # off_dt_struct
+  add t0, t0, t1             # t0: the next token
+  li t3, 0                   # depth
+  li t4, 0                   # inside /cpus
+1:
+  bgeu t0, t5, 9f
+  be32 t1, 0, t0, t2
+  addi t0, t0, 4
+  li t2, 1
+  beq t1, t2, 2f             # FDT_BEGIN_NODE
+  li t2, 2
+  beq t1, t2, 5f             # FDT_END_NODE
+  li t2, 3
+  beq t1, t2, 6f             # FDT_PROP
+  li t2, 4
+  beq t1, t2, 1b             # FDT_NOP
+  j 9f                       # FDT_END (or anything else)
+2:
+  addi t3, t3, 1
+  li t2, 2
+  bne t3, t2, 3f
+  # depth 2: is it "cpus"?
+  lbu t1, 0(t0)
+  li t2, 'c'
+  bne t1, t2, 4f
+  lbu t1, 1(t0)
+  li t2, 'p'
+  bne t1, t2, 4f
+  lbu t1, 2(t0)
+  li t2, 'u'
+  bne t1, t2, 4f
+  lbu t1, 3(t0)
+  li t2, 's'
+  bne t1, t2, 4f
+  lbu t1, 4(t0)
+  bnez t1, 4f
+  li t4, 1
+  j 4f
+3:
+  # depth 3 inside /cpus: does the name start with "cpu@"?
+  beqz t4, 4f
+  li t2, 3
+  bne t3, t2, 4f
+  lbu t1, 0(t0)
+  li t2, 'c'
+  bne t1, t2, 4f
+  lbu t1, 1(t0)
+  li t2, 'p'
+  bne t1, t2, 4f
+  lbu t1, 2(t0)
+  li t2, 'u'
+  bne t1, t2, 4f
+  lbu t1, 3(t0)
+  li t2, '@'
+  bne t1, t2, 4f
+  addi a0, a0, 1
+4:
+  # skip the name and its NUL, to the next word
+  lbu t1, 0(t0)
+  addi t0, t0, 1
+  bnez t1, 4b
+  addi t0, t0, 3
+  andi t0, t0, -4
+  j 1b
+5:
+  li t2, 2
+  bne t3, t2, 51f
+  li t4, 0
+51:
+  addi t3, t3, -1
+  j 1b
+6:
+  be32 t1, 0, t0, t2         # the value's length
+  addi t0, t0, 8             # past len and nameoff
+  add t0, t0, t1
+  addi t0, t0, 3
+  andi t0, t0, -4
+  j 1b
+9:
+  ret
+
+# ── output (hart 0) ──────────────────────────────────────────────────────────────────────────
+puts:
+  li t0, UART
+1:
+  lbu t1, 0(a0)
+  beqz t1, 2f
+  uart_put t1, t0, t2
+  addi a0, a0, 1
+  j 1b
+2:
+  ret
+
+putdec:                      # a0, unsigned, without leading zeros
+  la t0, decbuf_end
+  mv t3, t0
+  li t2, 10
+1:
+  remu t1, a0, t2
+  divu a0, a0, t2
+  addi t1, t1, '0'
+  addi t0, t0, -1
+  sb t1, 0(t0)
+  bnez a0, 1b
+  li t2, UART
+2:
+  lbu t1, 0(t0)
+  uart_put t1, t2, t4
+  addi t0, t0, 1
+  bltu t0, t3, 2b
+  ret
+
+  .align 2
+trap:
+  la a0, m_trap
+  call puts
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x23333             # fail, code 2
+  sw t1, 0(t0)
+1:
+  j 1b
+
+
+  .section .rodata
+m_head:     .asciz "parbench: "
+m_harts:    .asciz " harts, "
+m_items:    .asciz " items, checksum 0x"
+m_nl:       .asciz "\n"
+m_done:     .asciz "items done: "
+m_count:    .asciz "hart count: device tree "
+m_clint:    .asciz ", clint "
+m_fail:     .asciz "parbench: FAIL\n"
+m_trap:     .asciz "parbench: unexpected trap\n"
+
+  .data
+  .align 6
+nharts:        .word 0
+  .align 6
+start_arrived: .word 0
+  .align 6
+end_arrived:   .word 0
+  .align 6
+checksum:      .word 0
+  .align 6
+items_done:    .word 0
+  .align 6
+count_dtb:     .word 0
+count_clint:   .word 0
+decbuf:        .space 12
+decbuf_end:
+
+  .bss
+  .align 12
+areas:         .space AREA * MAXHARTS

@@ -1,0 +1,530 @@
+# Atomics stress test for 1 to 8 harts, for machines whose harts really run at the same time
+# (QEMU's multi-threaded TCG, wasmvisor's parallel harts) as well as interleaved ones (wasmvisor's
+# deterministic SMP): qemu-system-riscv32 -M virt -bios none -smp N, wasmvisor run-elf --harts N.
+# Every hart starts here in M-mode with a0 = its hart id (and on QEMU a1 = the device tree).
+#
+# Hart 0 finds the number of harts N without a race: it probes the CLINT (a hart's mtimecmp
+# exists, i.e. keeps what is written to it, only for a hart that exists) and, when a1 holds a
+# device tree, counts the cpu@ nodes under /cpus too (the two must agree). It publishes N; every
+# hart waits for it, meets the others at a start barrier, and then does ROUNDS rounds of:
+#   A  AMOADD.W on a shared counter;
+#   B  an LR.W/SC.W retry loop incrementing another;
+#   C  a plain lw/addi/sw increment under an AMOSWAP.W.AQ spinlock (released with AMOSWAP.W.RL);
+#   D  a plain increment under an LR/SC spinlock (released with FENCE RW,W + SW);
+#   message passing: hart h writes its round number to a data word, FENCE W,W, then to a flag
+#      word (in another cache line); hart (h+1) mod N reads that flag, FENCE R,R, then the data:
+#      data older than the flag is a stale read, a flag older than the last one it saw went
+#      backwards. Both are counted (both must stay 0).
+# After an end barrier hart 0 prints the counters (each must be N * ROUNDS) and the counts, then
+# passes or fails through the test finisher. Only hart 0 prints, after the barrier, so the output
+# depends on N alone, never on the interleaving. The other harts wait in WFI for good.
+
+#define UART      0x10000000
+#define FINISHER  0x100000
+#define MTIMECMP  0x2004000      /* hart i's at MTIMECMP + 8 * i */
+#define MAXHARTS  8
+#ifndef ROUNDS
+#define ROUNDS    20000
+#endif
+#define LINE      64
+
+# Write a byte to the UART once its holding register is empty (LSR.THRE): QEMU's UART holds a
+# byte back (THRE clear) when its host side cannot take it yet; without the wait, multi-threaded
+# QEMU lost the end of the output now and then.
+.macro uart_put byte, uart, tmp
+88:
+  lbu \tmp, 5(\uart)
+  andi \tmp, \tmp, 0x20
+  beqz \tmp, 88b
+  sb \byte, 0(\uart)
+.endm
+
+# Wait until the UART has sent everything (LSR.TEMT), before the finisher ends the machine.
+.macro uart_drain uart, tmp
+88:
+  lbu \tmp, 5(\uart)
+  andi \tmp, \tmp, 0x40
+  beqz \tmp, 88b
+.endm
+
+  .section .text.init
+  .globl _start
+_start:
+  csrr s0, mhartid
+  mv s1, a1                  # the device tree on QEMU (0 on wasmvisor's bare machine)
+  la t0, trap
+  csrw mtvec, t0
+  csrw mie, zero
+  sub t0, a0, s0
+  snez t0, t0                # 1 when a0 was not the hart id
+  la t1, a0_wrong
+  amoadd.w zero, t0, (t1)
+  li t0, MAXHARTS
+  bgeu s0, t0, park          # (a hart beyond the tables: not expected)
+  bnez s0, wait_count
+
+# ── hart 0: how many harts? ──────────────────────────────────────────────────────────────────
+  mv a0, s1
+  call fdt_cpus              # a0 = cpu@ nodes under /cpus, 0 without a device tree
+  mv s2, a0
+  call clint_harts           # a0 = harts whose mtimecmp exists
+  beqz s2, 1f
+  beq s2, a0, 1f
+  la t0, count_dtb           # disagreement: noted, printed, and a failure
+  sw s2, 0(t0)
+  la t0, count_clint
+  sw a0, 0(t0)
+1:
+  li t0, MAXHARTS
+  bleu a0, t0, 2f
+  mv a0, t0
+2:
+  la t0, nharts
+  fence rw, w
+  sw a0, 0(t0)               # publish N (every hart waits for it)
+
+# ── every hart ───────────────────────────────────────────────────────────────────────────────
+wait_count:
+  la t0, nharts
+1:
+  lw s2, 0(t0)
+  beqz s2, 1b
+  fence r, rw
+  bgeu s0, s2, park
+  la a0, start_arrived
+  call barrier
+
+  li t6, 1
+  li s3, ROUNDS
+  li s4, 1                   # this round's number (1 .. ROUNDS)
+  la a2, count_a
+  la a3, count_b
+  la a4, count_c
+  la a5, count_d
+  la a6, lock_c
+  la a7, lock_d
+  la t0, channels
+  slli t1, s0, 7             # channels of 128 bytes: data word, then the flag a line later
+  add s5, t0, t1             # the channel this hart writes
+  addi t1, s0, 1
+  bne t1, s2, 1f
+  li t1, 0
+1:
+  slli t1, t1, 7
+  add s6, t0, t1             # the channel of hart (h + 1) mod N, which this hart reads
+  li s7, 0                   # stale reads
+  li s8, 0                   # flags gone backwards
+  li s9, 0                   # the last flag seen
+
+round:
+  # A: AMOADD.
+  amoadd.w zero, t6, (a2)
+  # B: LR/SC retry loop.
+1:
+  lr.w t0, (a3)
+  addi t0, t0, 1
+  sc.w t1, t0, (a3)
+  bnez t1, 1b
+  # C: AMOSWAP.W.AQ spinlock (test and test-and-set), released with AMOSWAP.W.RL.
+2:
+  amoswap.w.aq t0, t6, (a6)
+  beqz t0, 4f
+3:
+  lw t0, 0(a6)
+  bnez t0, 3b
+  j 2b
+4:
+  lw t0, 0(a4)
+  addi t0, t0, 1
+  sw t0, 0(a4)
+  amoswap.w.rl zero, zero, (a6)
+  # D: LR/SC spinlock, released with FENCE RW,W and a plain store.
+5:
+  lr.w.aq t0, (a7)
+  bnez t0, 6f
+  sc.w t1, t6, (a7)
+  bnez t1, 5b
+  j 7f
+6:
+  lw t0, 0(a7)
+  bnez t0, 6b
+  j 5b
+7:
+  lw t0, 0(a5)
+  addi t0, t0, 1
+  sw t0, 0(a5)
+  fence rw, w
+  sw zero, 0(a7)
+  # Message passing, writer: data, FENCE W,W, flag.
+  sw s4, 0(s5)
+  fence w, w
+  sw s4, LINE(s5)
+  # Reader: flag, FENCE R,R, data; the data must be at least as new as the flag.
+  lw t0, LINE(s6)
+  fence r, r
+  lw t1, 0(s6)
+  bgeu t1, t0, 8f
+  addi s7, s7, 1
+8:
+  bgeu t0, s9, 9f
+  addi s8, s8, 1
+9:
+  mv s9, t0
+  addi s4, s4, 1
+  bleu s4, s3, round
+
+  la t0, mp_stale
+  amoadd.w zero, s7, (t0)
+  la t0, mp_backwards
+  amoadd.w zero, s8, (t0)
+  la a0, end_arrived
+  call barrier
+  bnez s0, park
+
+# ── hart 0: the report ───────────────────────────────────────────────────────────────────────
+  li s3, ROUNDS
+  mul s3, s3, s2             # expected count: N * ROUNDS
+  li s4, 0                   # failures
+  la a0, m_head
+  call puts
+  mv a0, s2
+  call putdec
+  la a0, m_harts
+  call puts
+  li a0, ROUNDS
+  call putdec
+  la a0, m_rounds
+  call puts
+  la a0, m_amoadd
+  la a1, count_a
+  call counter
+  la a0, m_lrsc
+  la a1, count_b
+  call counter
+  la a0, m_swaplock
+  la a1, count_c
+  call counter
+  la a0, m_lrsclock
+  la a1, count_d
+  call counter
+  la a0, m_mp
+  call puts
+  la t0, mp_stale
+  lw a0, 0(t0)
+  add s4, s4, a0
+  call putdec
+  la a0, m_stale
+  call puts
+  la t0, mp_backwards
+  lw a0, 0(t0)
+  add s4, s4, a0
+  call putdec
+  la a0, m_back
+  call puts
+  la a0, m_a0
+  call puts
+  la t0, a0_wrong
+  lw t0, 0(t0)
+  add s4, s4, t0
+  la a0, m_yes
+  beqz t0, 1f
+  la a0, m_no
+1:
+  call puts
+  la t0, count_dtb
+  lw t1, 0(t0)
+  beqz t1, 2f
+  addi s4, s4, 1
+  la a0, m_count
+  call puts
+  la t0, count_dtb
+  lw a0, 0(t0)
+  call putdec
+  la a0, m_clint
+  call puts
+  la t0, count_clint
+  lw a0, 0(t0)
+  call putdec
+  la a0, m_nl
+  call puts
+2:
+  bnez s4, fail
+  la a0, m_ok
+  call puts
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x5555
+  sw t1, 0(t0)
+  j park
+fail:
+  la a0, m_fail
+  call puts
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x13333             # fail, code 1
+  sw t1, 0(t0)
+park:
+  csrw mie, zero
+1:
+  wfi
+  j 1b
+
+# Print label a0, the counter at a1, and " (expected s3)"; a mismatch adds 1 to s4.
+counter:
+  mv s5, ra
+  mv s6, a1
+  call puts
+  lw a0, 0(s6)
+  beq a0, s3, 1f
+  addi s4, s4, 1
+1:
+  call putdec
+  la a0, m_expect
+  call puts
+  mv a0, s3
+  call putdec
+  la a0, m_close
+  call puts
+  mv ra, s5
+  ret
+
+# Barrier for the N harts (s2) on the counter at a0 (each barrier has its own counter).
+barrier:
+  li t1, 1
+  amoadd.w.aqrl zero, t1, (a0)
+1:
+  lw t1, 0(a0)
+  bltu t1, s2, 1b
+  fence r, rw
+  ret
+
+# ── how many harts ───────────────────────────────────────────────────────────────────────────
+# The CLINT keeps what is written to hart i's mtimecmp only if hart i exists (elsewhere the
+# register reads 0). Probe the upper halves of 0..MAXHARTS (a value far in the future, so no
+# timer fires), stop at the first missing one, and put all ones back. Returns a0 = the count.
+clint_harts:
+  li t0, MTIMECMP
+  li t1, 0x7fffffff
+  li t2, -1
+  li a0, 0
+  li t4, MAXHARTS + 1
+1:
+  sw t1, 4(t0)
+  lw t3, 4(t0)
+  bne t3, t1, 2f
+  sw t2, 4(t0)
+  addi a0, a0, 1
+  addi t0, t0, 8
+  bltu a0, t4, 1b
+2:
+  ret
+
+# A big-endian word of the device tree.
+.macro be32 rd, off, base, tmp
+  lbu \rd, \off(\base)
+  lbu \tmp, \off+1(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+  lbu \tmp, \off+2(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+  lbu \tmp, \off+3(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+.endm
+
+# a0 = a flattened device tree (or 0): returns a0 = the number of nodes named cpu@… directly
+# under /cpus, 0 when a0 holds no device tree.
+fdt_cpus:
+  mv t0, a0
+  li a0, 0
+  beqz t0, 9f
+  andi t1, t0, 3
+  bnez t1, 9f
+  be32 t1, 0, t0, t2
+  li t2, 0xd00dfeed
+  bne t1, t2, 9f
+  be32 t5, 4, t0, t2         # totalsize
+  add t5, t5, t0             # the end
+  be32 t1, 8, t0, t2         # off_dt_struct
+  add t0, t0, t1             # t0: the next token
+  li t3, 0                   # depth
+  li t4, 0                   # inside /cpus
+1:
+  bgeu t0, t5, 9f
+  be32 t1, 0, t0, t2
+  addi t0, t0, 4
+  li t2, 1
+  beq t1, t2, 2f             # FDT_BEGIN_NODE
+  li t2, 2
+  beq t1, t2, 5f             # FDT_END_NODE
+  li t2, 3
+  beq t1, t2, 6f             # FDT_PROP
+  li t2, 4
+  beq t1, t2, 1b             # FDT_NOP
+  j 9f                       # FDT_END (or anything else)
+2:
+  addi t3, t3, 1
+  li t2, 2
+  bne t3, t2, 3f
+  # depth 2: is it "cpus"?
+  lbu t1, 0(t0)
+  li t2, 'c'
+  bne t1, t2, 4f
+  lbu t1, 1(t0)
+  li t2, 'p'
+  bne t1, t2, 4f
+  lbu t1, 2(t0)
+  li t2, 'u'
+  bne t1, t2, 4f
+  lbu t1, 3(t0)
+  li t2, 's'
+  bne t1, t2, 4f
+  lbu t1, 4(t0)
+  bnez t1, 4f
+  li t4, 1
+  j 4f
+3:
+  # depth 3 inside /cpus: does the name start with "cpu@"?
+  beqz t4, 4f
+  li t2, 3
+  bne t3, t2, 4f
+  lbu t1, 0(t0)
+  li t2, 'c'
+  bne t1, t2, 4f
+  lbu t1, 1(t0)
+  li t2, 'p'
+  bne t1, t2, 4f
+  lbu t1, 2(t0)
+  li t2, 'u'
+  bne t1, t2, 4f
+  lbu t1, 3(t0)
+  li t2, '@'
+  bne t1, t2, 4f
+  addi a0, a0, 1
+4:
+  # skip the name and its NUL, to the next word
+  lbu t1, 0(t0)
+  addi t0, t0, 1
+  bnez t1, 4b
+  addi t0, t0, 3
+  andi t0, t0, -4
+  j 1b
+5:
+  li t2, 2
+  bne t3, t2, 51f
+  li t4, 0
+51:
+  addi t3, t3, -1
+  j 1b
+6:
+  be32 t1, 0, t0, t2         # the value's length
+  addi t0, t0, 8             # past len and nameoff
+  add t0, t0, t1
+  addi t0, t0, 3
+  andi t0, t0, -4
+  j 1b
+9:
+  ret
+
+# ── output (hart 0) ──────────────────────────────────────────────────────────────────────────
+puts:
+  li t0, UART
+1:
+  lbu t1, 0(a0)
+  beqz t1, 2f
+  uart_put t1, t0, t2
+  addi a0, a0, 1
+  j 1b
+2:
+  ret
+
+putdec:                      # a0, unsigned, without leading zeros
+  la t0, decbuf_end
+  mv t3, t0
+  li t2, 10
+1:
+  remu t1, a0, t2
+  divu a0, a0, t2
+  addi t1, t1, '0'
+  addi t0, t0, -1
+  sb t1, 0(t0)
+  bnez a0, 1b
+  li t2, UART
+2:
+  lbu t1, 0(t0)
+  uart_put t1, t2, t4
+  addi t0, t0, 1
+  bltu t0, t3, 2b
+  ret
+
+  .align 2
+trap:
+  la a0, m_trap
+  call puts
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x23333             # fail, code 2
+  sw t1, 0(t0)
+1:
+  j 1b
+
+  .section .rodata
+m_head:     .asciz "parstress: "
+m_harts:    .asciz " harts, "
+m_rounds:   .asciz " rounds each\n"
+m_amoadd:   .asciz "amoadd counter:            "
+m_lrsc:     .asciz "lr/sc counter:             "
+m_swaplock: .asciz "amoswap.aq lock counter:   "
+m_lrsclock: .asciz "lr/sc lock counter:        "
+m_expect:   .asciz " (expected "
+m_close:    .asciz ")\n"
+m_mp:       .asciz "message passing:           "
+m_stale:    .asciz " stale reads, "
+m_back:     .asciz " flags gone backwards\n"
+m_a0:       .asciz "a0 = mhartid at entry on every hart: "
+m_yes:      .asciz "yes\n"
+m_no:       .asciz "no\n"
+m_count:    .asciz "hart count: device tree "
+m_clint:    .asciz ", clint "
+m_nl:       .asciz "\n"
+m_ok:       .asciz "parstress: ok\n"
+m_fail:     .asciz "parstress: FAIL\n"
+m_trap:     .asciz "parstress: unexpected trap\n"
+
+  .data
+# Everything a hart writes in the rounds has a cache line (64 bytes) of its own.
+  .align 6
+nharts:        .word 0
+  .align 6
+start_arrived: .word 0
+  .align 6
+end_arrived:   .word 0
+  .align 6
+count_a:       .word 0
+  .align 6
+count_b:       .word 0
+  .align 6
+count_c:       .word 0
+  .align 6
+lock_c:        .word 0
+  .align 6
+count_d:       .word 0
+  .align 6
+lock_d:        .word 0
+  .align 6
+mp_stale:      .word 0
+  .align 6
+mp_backwards:  .word 0
+  .align 6
+a0_wrong:      .word 0
+  .align 6
+count_dtb:     .word 0
+count_clint:   .word 0
+decbuf:        .space 12
+decbuf_end:
+  .align 6
+channels:      .space 128 * MAXHARTS
