@@ -61,8 +61,13 @@
 //   ipc.fast.guest_cycles  virtual cycles per round trip, as the guest measures them
 //   notify.latency_ns     host time per notification (half a ping-pong round trip)
 //
+// Harts on parallel threads (bench/parallel.mjs, also `npm run bench:parallel`): guests/bin/
+// parbench.elf on 1 and 2 harts on threads, each core: parallel.{1hart,2harts}.{wasm,ts}.s and
+// parallel.speedup.{wasm,ts} (target ≥ 1.7 on this 2-core machine).
+//
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
+import { measureParallel } from "./parallel.mjs";
 import { readFileSync, writeFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -532,6 +537,8 @@ const results = [
 ];
 function round1(v) { return Math.round(v * 10) / 10; }
 function round2(v) { return Math.round(v * 100) / 100; }
+// Harts on parallel threads: parbench.elf on 1 and 2 harts, each core (bench/parallel.mjs).
+results.push(...(await measureParallel({ rounds })));
 
 if (json) {
   process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");

@@ -186,7 +186,7 @@ if (!coreOnly) {
     ...files("src", [".ts", ".mjs", ".json"]), "assembly/layout.ts", "tsconfig.json", "tsconfig.build.json", "package.json", self,
     "build/core.wasm", "build/core.js", "build/core.d.ts", "build/core-ts.js", "build/core-mt.wasm", "build/core-mt-ts.js",
   ], [toolVersion("typescript")]);
-  await cachedStep("tsc → dist/", "tsc", hostInputs, ["dist/src/index.js", "dist/build/core.wasm", "dist/build/core-ts.js"], () => {
+  await cachedStep("tsc → dist/", "tsc", hostInputs, ["dist/src/index.js", "dist/build/core.wasm", "dist/build/core-ts.js", "dist/src/machine/hart-thread.mjs"], () => {
     rmSync(join(root, "dist"), { recursive: true, force: true }); // nothing stale reaches the package
     execFileSync(bin("tsc"), ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
     // The compiled host finds the cores relative to itself, as the sources do: dist/build/.
@@ -195,5 +195,6 @@ if (!coreOnly) {
     }
     // Plain-JavaScript worker scripts, loaded by URL next to the module that starts them.
     cpSync(join(root, "src", "node", "rapilog-writer.mjs"), join(root, "dist", "src", "node", "rapilog-writer.mjs"));
+    cpSync(join(root, "src", "machine", "hart-thread.mjs"), join(root, "dist", "src", "machine", "hart-thread.mjs"));
   });
 }

@@ -39,16 +39,16 @@ async function main(start, report) {
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
     hypercall: () => { request(P.OP_HYPERCALL, 0, 0, 0, 0); },
   };
-  let words;
+  // The layout's words (the system blocks, the vCPU blocks): a view the home thread made
+  // (layoutWords: it ends below guest RAM), shared with this thread.
+  const words = start.words;
   if (start.wasmModule) {
     const instance = await WebAssembly.instantiate(start.wasmModule, { env: { ...env, memory: start.memory, sysBase: start.sysBase } });
     core = instance.exports;
-    words = new Int32Array(start.memory.buffer);
   } else {
     const mod = await import(`${start.tsUrl}?thread=${start.vcpu}&sysBase=${start.sysBase}`);
     mod.shimAttach(start.memory, env);
     core = mod;
-    words = new Int32Array(start.memory);
   }
   const sys = (offset) => (start.sysBase + offset) >> 2; // a word of this thread's system block
   const home = (offset) => (L.SYS_HOME + offset) >> 2; // a word of the home block

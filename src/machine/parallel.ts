@@ -48,6 +48,8 @@ interface HartThreadStart {
   memory: WebAssembly.Memory | SharedArrayBuffer;
   wasmModule?: WebAssembly.Module;
   tsUrl?: string;
+  /** The layout's words (layoutWords of the shared memory), for the thread's own bookkeeping. */
+  words: Int32Array;
   control: SharedArrayBuffer;
   bell: SharedArrayBuffer;
   /** The run's work budget left (a BigInt64 word; -1: no limit), shared by the threads. */
@@ -91,6 +93,8 @@ export interface ParallelResult {
   work: number[];
   /** Why the run ended: the machine halted, the work limit, or the caller stopped it. */
   reason: "halted" | "limit" | "stopped";
+  /** Real time to start the threads (each instantiates its core) before the harts ran (ms). */
+  startMs: number;
 }
 
 interface Thread {
@@ -146,6 +150,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
   };
   const list: Thread[] = [];
   const errors: string[] = [];
+  const t0 = performance.now();
   let ready = 0;
   let wakeHome: (() => void) | null = null;
   const poke = () => { Atomics.add(bell, 0, 1); Atomics.notify(bell, 0); wakeHome?.(); };
@@ -155,7 +160,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
       const sysBase = THREAD_SYS_BASE + hart * THREAD_SYS_SIZE;
       const dispose = await startThread({
         hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
-        control, bell: bellBuffer, budget, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
+        words, control, bell: bellBuffer, budget, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
       }, (m) => {
         if (m.ready) ready++;
         if (m.error) errors.push(`hart ${hart}: ${m.error}`);
@@ -170,7 +175,8 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
       Atomics.store(t.control, P.GO, 1);
       Atomics.notify(t.control, P.GO);
     }
-    return await serve(host, options, list, words, bell, errors, (w) => { wakeHome = w; });
+    const startMs = performance.now() - t0;
+    return { ...(await serve(host, options, list, words, bell, errors, (w) => { wakeHome = w; })), startMs };
   } finally {
     for (const t of list) t.dispose();
     host.core.exports.threadAttach(homeVcpu); // (and back: the home block holds it again)
@@ -194,7 +200,7 @@ async function waitForBell(bell: Int32Array, setWake: (w: (() => void) | null) =
 }
 
 async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[], words: Int32Array, bell: Int32Array,
-  errors: string[], setWake: (w: (() => void) | null) => void): Promise<ParallelResult> {
+  errors: string[], setWake: (w: (() => void) | null) => void): Promise<Omit<ParallelResult, "startMs">> {
   const P = PROTOCOL;
   const count = (t: Thread, lo: number, hi: number) => (t.control[hi] >>> 0) * 0x1_0000_0000 + (t.control[lo] >>> 0);
   const threadClock = (t: Thread) => {
