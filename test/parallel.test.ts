@@ -8,6 +8,8 @@
 //   whether it is counted with AMOADD, an LR/SC loop or under LR/SC and AMOSWAP spinlocks, and no
 //   message passed with fences is read stale — with 2 and 4 harts, repeatedly;
 // - the parallel benchmark (parbench-short) computes the same checksum on threads as one hart does;
+// - every one-hart guest of the table runs on a thread exactly as on the one-thread machine
+//   (output, status, instruction count);
 // - a halt stops every hart at once and the machine is complete afterwards (registers, counts);
 //   a work limit is exact;
 //   a run that idles with nothing to wake it ends as the deterministic machine's does;
@@ -18,6 +20,7 @@ import { Machine } from "../src/machine/machine.ts";
 import type { CoreKind } from "../src/core/core.ts";
 import { CORES, guestElf, guestPath } from "./support/harness.ts";
 import { cli } from "./support/cli.ts";
+import { GUESTS } from "./support/guests-table.ts";
 
 async function runOnThreads(core: CoreKind, name: string, harts: number, maxWork?: number) {
   let output = "";
@@ -78,6 +81,24 @@ describe("harts on parallel threads", () => {
       expect(machine.registers()).toEqual(det.registers());
     }
   }, 60_000);
+
+  for (const core of CORES) {
+    it(`every one-hart guest of the table prints, ends and counts the same on a thread (${core})`, async () => {
+      // (One hart on a thread meets its devices' deadlines where the one-thread machine does:
+      // exactly the same run, instruction for instruction.)
+      const differ: string[] = [];
+      for (const g of GUESTS.filter((c) => (c.harts ?? 1) === 1)) {
+        let output = "";
+        const machine = await Machine.create({ core, parallel: true, onOutput: (b) => { output += Buffer.from(b).toString("latin1"); } });
+        machine.loadElf(guestElf(g.name), g.name);
+        if (g.input) machine.pushInput(new TextEncoder().encode(g.input));
+        await machine.runParallel({ maxWork: 2_000_000_000 });
+        if (output !== g.output || machine.halted?.status !== g.status) differ.push(`${g.name}: ${JSON.stringify(output.slice(-120))}, ${machine.halted?.message}`);
+        else if (machine.retired !== g.instructions) differ.push(`${g.name}: ${machine.retired} instructions, not ${g.instructions}`);
+      }
+      expect(differ).toEqual([]);
+    }, 300_000);
+  }
 
   it("a limit on the work ends the run on every thread, exactly (the threads share it as a budget)", async () => {
     for (const core of CORES) {

@@ -84,13 +84,32 @@ async function main(start, report) {
     }
   };
 
+  // The earliest device deadline (a UART timeout, an RTC alarm) as the home thread last
+  // published it (-1: none): a slice ends there, and the thread asks for the devices' events
+  // when its clock reaches it — so one hart on a thread sees its devices exactly when the
+  // one-thread machine's hart does.
+  const devNext = new BigInt64Array(start.devNext);
+  const myClock = () => BigInt(words[sys(L.CLOCK_HI)] >>> 0) * 0x1_0000_0000n + BigInt(words[sys(L.CLOCK_LO)] >>> 0);
+  const untilDevices = (want) => {
+    let next = Atomics.load(devNext, 0);
+    if (next < 0n) return want;
+    if (next <= myClock()) {
+      request(P.OP_EVENTS, 0, 0, 0, 0);
+      next = Atomics.load(devNext, 0);
+      if (next < 0n) return want;
+    }
+    const until = next - myClock();
+    return until < BigInt(want) ? Math.max(1, Number(until)) : want;
+  };
+
   core.threadAttach(vcpu);
   report({ ready: true });
   // Wait for the go (every thread attached: no hart runs before the machine is complete).
   while (Atomics.load(ctl, P.GO) === 0) Atomics.wait(ctl, P.GO, 0);
   let htifGrace = false;
   while (Atomics.load(ctl, P.STOP) === 0) {
-    const slice = take(htifGrace ? start.htifGrace : start.slice);
+    followMachineClock();
+    const slice = take(untilDevices(htifGrace ? start.htifGrace : start.slice));
     if (slice === 0) {
       // The limit is reached: nothing more runs; the home thread ends the run.
       Atomics.store(ctl, P.LIMITED, 1);
@@ -100,7 +119,6 @@ async function main(start, report) {
       if (Atomics.load(ctl, P.STOP) === 0) Atomics.wait(ctl, P.DOOR, door, 100);
       continue;
     }
-    followMachineClock();
     const reason = core.run(slice);
     const n = words[sys(L.RETIRED)];
     const done = n + words[sys(L.TRAPS)];

@@ -30,7 +30,7 @@ export const PROTOCOL = {
   STATE: 0, OP: 1, A: 2, B: 3, C: 4, D: 5, RESULT: 6, DOOR: 7, STOP: 8, IDLE: 9, WAKE_LO: 10, WAKE_HI: 11,
   RETIRED_LO: 12, RETIRED_HI: 13, WORK_LO: 14, WORK_HI: 15, DONE: 16, GO: 17, LIMITED: 18, SEEN: 19,
   IDLE_STATE: 0, REQUEST: 1, ANSWERED: 2,
-  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6,
+  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6, OP_EVENTS: 7,
 } as const;
 const CONTROL_WORDS = 32;
 /** Cycles a hart runs between two looks at the machine's clock and its stop flag. */
@@ -54,6 +54,8 @@ interface HartThreadStart {
   bell: SharedArrayBuffer;
   /** The run's work budget left (a BigInt64 word; -1: no limit), shared by the threads. */
   budget: SharedArrayBuffer;
+  /** The earliest device deadline, a clock value (a BigInt64 word; -1: none). */
+  devNext: SharedArrayBuffer;
   slice: number;
   htifGrace: number;
   proto: typeof PROTOCOL & { IDLE: number };
@@ -137,6 +139,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
   const bellBuffer = new SharedArrayBuffer(4);
   const bell = new Int32Array(bellBuffer);
   const budget = new SharedArrayBuffer(8);
+  const devNext = new SharedArrayBuffer(8);
   new BigInt64Array(budget)[0] = options.maxWork === undefined ? -1n : BigInt(Math.max(0, Math.floor(options.maxWork)));
   // The hart the home thread holds goes home to its vCPU block first: the threads start from
   // the vCPU blocks (the loader may have set its registers in the home block only).
@@ -160,7 +163,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
       const sysBase = THREAD_SYS_BASE + hart * THREAD_SYS_SIZE;
       const dispose = await startThread({
         hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
-        words, control, bell: bellBuffer, budget, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
+        words, control, bell: bellBuffer, budget, devNext, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
       }, (m) => {
         if (m.ready) ready++;
         if (m.error) errors.push(`hart ${hart}: ${m.error}`);
@@ -176,7 +179,7 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
       Atomics.notify(t.control, P.GO);
     }
     const startMs = performance.now() - t0;
-    return { ...(await serve(host, options, list, words, bell, errors, (w) => { wakeHome = w; })), startMs };
+    return { ...(await serve(host, options, list, words, bell, new BigInt64Array(devNext), errors, (w) => { wakeHome = w; })), startMs };
   } finally {
     for (const t of list) t.dispose();
     host.core.exports.threadAttach(homeVcpu); // (and back: the home block holds it again)
@@ -200,7 +203,7 @@ async function waitForBell(bell: Int32Array, setWake: (w: (() => void) | null) =
 }
 
 async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[], words: Int32Array, bell: Int32Array,
-  errors: string[], setWake: (w: (() => void) | null) => void): Promise<Omit<ParallelResult, "startMs">> {
+  devNext: BigInt64Array, errors: string[], setWake: (w: (() => void) | null) => void): Promise<Omit<ParallelResult, "startMs">> {
   const P = PROTOCOL;
   const count = (t: Thread, lo: number, hi: number) => (t.control[hi] >>> 0) * 0x1_0000_0000 + (t.control[lo] >>> 0);
   const threadClock = (t: Thread) => {
@@ -233,6 +236,12 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
     Atomics.add(t.control, P.DOOR, 1);
     Atomics.notify(t.control, P.DOOR);
   };
+  /** Fire the device deadlines the machine's clock has reached; publish the next one. */
+  const deviceEvents = () => {
+    const next = host.board.deviceEvents();
+    Atomics.store(devNext, 0, next === null ? -1n : next);
+    return next;
+  };
   /** Answer thread t's request (a device access, HTIF, a halt). */
   const answer = (t: Thread) => {
     const c = t.control;
@@ -247,6 +256,7 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
           case P.OP_WRITE: host.bus.write(c[P.A], c[P.B], c[P.C], c[P.D]); break;
           case P.OP_WATCH: host.board.onWatch(c[P.A] >>> 0); result = host.board.htifPendingLow ? 1 : 0; break;
           case P.OP_HTIF_FLUSH: host.board.flushHtifLow(); break;
+          case P.OP_EVENTS: setHomeClock(Math.max(homeClock(), threadClock(t))); break; // (fired below)
           case P.OP_HALT: host.halt({ kind: "stopped", status: 1, message: `hart ${list.indexOf(t)} stopped: the core halted it` } as Halt); break;
           default: break; // (no hypercalls for a bare machine's harts on threads)
         }
@@ -254,6 +264,11 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
     } catch (err) {
       host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${err instanceof Error ? err.message : String(err)}` } as Halt);
     }
+    deviceEvents();
+    // What the devices asked of the accessing core (stop after this access: a deadline armed;
+    // retry it: more work than one exit) is the accessing thread's.
+    const asked = Atomics.exchange(words, SYS_HOST_REQ >> 2, 0);
+    if (asked !== 0) Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, asked);
     // The access halted the machine (a finisher, HTIF exit): the hart stops right after it, as
     // on the one-thread machine (the core looks at its requests after every device access).
     if (host.halted()) stopAll();
@@ -279,7 +294,7 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
     let clock = homeClock();
     for (const t of list) clock = Math.max(clock, threadClock(t));
     setHomeClock(clock);
-    const next = host.board.deviceEvents(); // (fires what is due at the machine's clock)
+    const next = deviceEvents(); // (fires what is due at the machine's clock)
     if (host.halted() && !stopping) stopAll();
     // The limit: its budget spent, every hart has stopped for it (or sleeps).
     if (!stopping && options.maxWork !== undefined &&
@@ -312,7 +327,7 @@ async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[
         if (next !== null) earliest = Math.min(earliest, Number(next));
         if (earliest < Infinity) {
           if (earliest > clock) setHomeClock(earliest);
-          host.board.deviceEvents();
+          deviceEvents();
           for (const t of asleep) ring(t);
         } else if (options.inputOpen?.() && options.waitForInput) {
           host.flushOutput();
