@@ -44,7 +44,8 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
 
   beforeAll(async () => {
     await build({ configFile: join(ROOT, "web", "vite.config.ts"), logLevel: "error" });
-    server = await serveStatic(DIST); // as any static host would serve the page
+    // As any static host would serve the page, with the two headers docs/web.md asks for.
+    server = await serveStatic(DIST, { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" });
     base = server.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -79,6 +80,8 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
   async function checkRunning(core: string): Promise<void> {
     await linuxShows(/(^|\n)#$/); // the shell's prompt "# "
     expect(await page.evaluate(() => window.wasmvisor.status())).toContain(`on the ${core} core`);
+    // Cross-origin isolated (the headers): SharedArrayBuffer is there, and the page still works.
+    expect(await page.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === "function")).toBe(true);
     await command('echo hello from the "browser"', /\nhello from the browser\n/);
     await page.waitForFunction(() => window.wasmvisor.terminalText("rtos").includes("rtos: started, 1 kHz control task"), null, { timeout: 10_000 });
     // The timeline has drawn both partitions, and the figures count instructions.

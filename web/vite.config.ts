@@ -117,6 +117,17 @@ function guestImages(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation: with these two headers a browser offers SharedArrayBuffer (and shared
+ * WebAssembly memories), which harts on parallel threads need (docs/smp.md). The page loads
+ * nothing from other origins, so require-corp costs it nothing. A static host of web/dist must
+ * send the same two headers for the page to be isolated (docs/web.md).
+ */
+const CROSS_ORIGIN_ISOLATED = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+};
+
 export default defineConfig({
   root: web,
   // Relative URLs: web/dist works from any directory of any static host.
@@ -127,8 +138,9 @@ export default defineConfig({
     host: "127.0.0.1",
     // src/, build/ and examples/ are outside web/.
     fs: { allow: [root] },
+    headers: CROSS_ORIGIN_ISOLATED,
   },
-  preview: { host: "127.0.0.1" },
+  preview: { host: "127.0.0.1", headers: CROSS_ORIGIN_ISOLATED },
   // The worker imports the cores with dynamic import(): ES module workers split into chunks.
   worker: { format: "es" },
   build: {

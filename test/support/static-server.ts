@@ -23,8 +23,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serve `root` on 127.0.0.1 at a free port; `/` is index.html. */
-export async function serveStatic(root: string): Promise<StaticServer> {
+/** Serve `root` on 127.0.0.1 at a free port; `/` is index.html; `extra` headers on every answer. */
+export async function serveStatic(root: string, extra: Record<string, string> = {}): Promise<StaticServer> {
   const base = normalize(root + sep);
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
@@ -37,7 +37,7 @@ export async function serveStatic(root: string): Promise<StaticServer> {
       const st = await stat(file);
       if (!st.isFile()) throw new Error("not a file");
       const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-      const headers = { "cache-control": "no-cache", etag };
+      const headers = { ...extra, "cache-control": "no-cache", etag };
       if (req.headers["if-none-match"] === etag) {
         res.writeHead(304, headers).end();
         return;
