@@ -1,0 +1,198 @@
+# What the parallel-harts guests (asm/parstress.S, asm/parbench.S) share, included twice:
+# RT_MACROS (before any code): the UART macros; otherwise the routines — how many harts there
+# are (the CLINT probe and the device tree's cpu@ nodes), puts, putdec, and the trap handler,
+# which prints the including program's m_trap and fails. The including file defines UART,
+# FINISHER, MTIMECMP and MAXHARTS, and the data these routines use (decbuf, decbuf_end, m_trap).
+
+#ifdef RT_MACROS
+# Write a byte to the UART once its holding register is empty (LSR.THRE): QEMU's UART holds a
+# byte back (THRE clear) when its host side cannot take it yet; without the wait, multi-threaded
+# QEMU lost the end of the output now and then.
+.macro uart_put byte, uart, tmp
+88:
+  lbu \tmp, 5(\uart)
+  andi \tmp, \tmp, 0x20
+  beqz \tmp, 88b
+  sb \byte, 0(\uart)
+.endm
+
+# Wait until the UART has sent everything (LSR.TEMT), before the finisher ends the machine.
+.macro uart_drain uart, tmp
+88:
+  lbu \tmp, 5(\uart)
+  andi \tmp, \tmp, 0x40
+  beqz \tmp, 88b
+.endm
+#else
+# ── how many harts ───────────────────────────────────────────────────────────────────────────
+# The CLINT keeps what is written to hart i's mtimecmp only if hart i exists (elsewhere the
+# register reads 0). Probe the upper halves of 0..MAXHARTS (a value far in the future, so no
+# timer fires), stop at the first missing one, and put all ones back. Returns a0 = the count.
+clint_harts:
+  li t0, MTIMECMP
+  li t1, 0x7fffffff
+  li t2, -1
+  li a0, 0
+  li t4, MAXHARTS + 1
+1:
+  sw t1, 4(t0)
+  lw t3, 4(t0)
+  bne t3, t1, 2f
+  sw t2, 4(t0)
+  addi a0, a0, 1
+  addi t0, t0, 8
+  bltu a0, t4, 1b
+2:
+  ret
+
+# A big-endian word of the device tree.
+.macro be32 rd, off, base, tmp
+  lbu \rd, \off(\base)
+  lbu \tmp, \off+1(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+  lbu \tmp, \off+2(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+  lbu \tmp, \off+3(\base)
+  slli \rd, \rd, 8
+  or \rd, \rd, \tmp
+.endm
+
+# a0 = a flattened device tree (or 0): returns a0 = the number of nodes named cpu@… directly
+# under /cpus, 0 when a0 holds no device tree.
+fdt_cpus:
+  mv t0, a0
+  li a0, 0
+  beqz t0, 9f
+  andi t1, t0, 3
+  bnez t1, 9f
+  be32 t1, 0, t0, t2
+  li t2, 0xd00dfeed
+  bne t1, t2, 9f
+  be32 t5, 4, t0, t2         # totalsize
+  add t5, t5, t0             # the end
+  be32 t1, 8, t0, t2         # off_dt_struct
+  add t0, t0, t1             # t0: the next token
+  li t3, 0                   # depth
+  li t4, 0                   # inside /cpus
+1:
+  bgeu t0, t5, 9f
+  be32 t1, 0, t0, t2
+  addi t0, t0, 4
+  li t2, 1
+  beq t1, t2, 2f             # FDT_BEGIN_NODE
+  li t2, 2
+  beq t1, t2, 5f             # FDT_END_NODE
+  li t2, 3
+  beq t1, t2, 6f             # FDT_PROP
+  li t2, 4
+  beq t1, t2, 1b             # FDT_NOP
+  j 9f                       # FDT_END (or anything else)
+2:
+  addi t3, t3, 1
+  li t2, 2
+  bne t3, t2, 3f
+  # depth 2: is it "cpus"?
+  lbu t1, 0(t0)
+  li t2, 'c'
+  bne t1, t2, 4f
+  lbu t1, 1(t0)
+  li t2, 'p'
+  bne t1, t2, 4f
+  lbu t1, 2(t0)
+  li t2, 'u'
+  bne t1, t2, 4f
+  lbu t1, 3(t0)
+  li t2, 's'
+  bne t1, t2, 4f
+  lbu t1, 4(t0)
+  bnez t1, 4f
+  li t4, 1
+  j 4f
+3:
+  # depth 3 inside /cpus: does the name start with "cpu@"?
+  beqz t4, 4f
+  li t2, 3
+  bne t3, t2, 4f
+  lbu t1, 0(t0)
+  li t2, 'c'
+  bne t1, t2, 4f
+  lbu t1, 1(t0)
+  li t2, 'p'
+  bne t1, t2, 4f
+  lbu t1, 2(t0)
+  li t2, 'u'
+  bne t1, t2, 4f
+  lbu t1, 3(t0)
+  li t2, '@'
+  bne t1, t2, 4f
+  addi a0, a0, 1
+4:
+  # skip the name and its NUL, to the next word
+  lbu t1, 0(t0)
+  addi t0, t0, 1
+  bnez t1, 4b
+  addi t0, t0, 3
+  andi t0, t0, -4
+  j 1b
+5:
+  li t2, 2
+  bne t3, t2, 51f
+  li t4, 0
+51:
+  addi t3, t3, -1
+  j 1b
+6:
+  be32 t1, 0, t0, t2         # the value's length
+  addi t0, t0, 8             # past len and nameoff
+  add t0, t0, t1
+  addi t0, t0, 3
+  andi t0, t0, -4
+  j 1b
+9:
+  ret
+
+# ── output (hart 0) ──────────────────────────────────────────────────────────────────────────
+puts:
+  li t0, UART
+1:
+  lbu t1, 0(a0)
+  beqz t1, 2f
+  uart_put t1, t0, t2
+  addi a0, a0, 1
+  j 1b
+2:
+  ret
+
+putdec:                      # a0, unsigned, without leading zeros
+  la t0, decbuf_end
+  mv t3, t0
+  li t2, 10
+1:
+  remu t1, a0, t2
+  divu a0, a0, t2
+  addi t1, t1, '0'
+  addi t0, t0, -1
+  sb t1, 0(t0)
+  bnez a0, 1b
+  li t2, UART
+2:
+  lbu t1, 0(t0)
+  uart_put t1, t2, t4
+  addi t0, t0, 1
+  bltu t0, t3, 2b
+  ret
+
+  .align 2
+trap:
+  la a0, m_trap
+  call puts
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x23333             # fail, code 2
+  sw t1, 0(t0)
+1:
+  j 1b
+#endif
