@@ -21,6 +21,12 @@ import type { CoreKind } from "../src/core/core.ts";
 import { CORES, guestElf, guestPath } from "./support/harness.ts";
 import { cli } from "./support/cli.ts";
 import { GUESTS } from "./support/guests-table.ts";
+import { yesElf } from "./support/fuzz/cases.ts";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./support/harness.ts";
 
 async function runOnThreads(core: CoreKind, name: string, harts: number, maxWork?: number) {
   let output = "";
@@ -107,6 +113,31 @@ describe("harts on parallel threads", () => {
       expect(machine.halted).toBeNull();
       expect(machine.work).toBe(3_000_001);
       expect(result.work.every((w) => w > 0)).toBe(true);
+    }
+  }, 60_000);
+
+  it("a signal ends a parallel run of harts flooding the console promptly, with the report (both cores)", async () => {
+    // Two harts printing without end on two threads, stdout a pipe: back-pressure keeps the host's
+    // memory bounded, and SIGINT/SIGTERM end the run between two turns of the home thread.
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-par-sig-"));
+    const yes = join(dir, "yes.elf");
+    writeFileSync(yes, yesElf(1000));
+    for (const [core, signal, status] of [["wasm", "SIGINT", 130], ["ts", "SIGTERM", 143]] as const) {
+      const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/wasmvisor-src.ts"), "run-elf", yes, "--harts", "2", "--parallel", "--stats", "--core", core],
+        { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      child.stdout.resume();
+      const sent = performance.now();
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code, stderr).toBe(status);
+      expect(performance.now() - sent).toBeLessThan(5_000);
+      expect(stderr).toMatch(new RegExp(`^wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core, 2 harts on parallel threads\\)\nwasmvisor: interrupted \\(${signal}\\)\n$`));
     }
   }, 60_000);
 
