@@ -22,8 +22,10 @@
 //               │ vCPU 1 … VCPU_MAX-1 (same layout)            │
 //   0x000E_8000 ├──────────────────────────────────────────────┤ THREAD_SYS_BASE
 //               │ system blocks of the threaded build's host   │
-//               │ threads: THREADS_MAX × 4 KiB (kernel/        │
-//               │ threads.ts; unused by the one-thread cores)  │
+//               │ threads: THREADS_MAX × 1 KiB (kernel/        │
+//               │ threads.ts; unused by the one-thread cores), │
+//               │ then (0xEC000) the time domains of partitions│
+//               │ on threads: one 1 KiB block per partition    │
 //   0x000F_0000 ├──────────────────────────────────────────────┤ TIMELINE_BASE
 //               │ schedule timeline: a ring of 4096 entries    │
 //               │ {clock lo, clock hi, vCPU, reason}           │
@@ -84,8 +86,11 @@ export const SYS_BASE: i32 = SYS_HOME; // @threaded-sys-base
 export const THREADED: bool = false; // @threaded-flag
 /** The threaded build's per-thread system blocks (the area after the vCPUs). */
 export const THREAD_SYS_BASE: i32 = 0xe8000;
-export const THREAD_SYS_SIZE: i32 = 0x1000;
+export const THREAD_SYS_SIZE: i32 = 0x400;
 export const THREADS_MAX: i32 = 8;
+/** The time domains of partitions whose harts run on threads (one per partition, by index):
+ *  blocks laid out as the system block, of which the clock words and the clock rate are used. */
+export const DOMAIN_SYS_BASE: i32 = 0xec000;
 /** Exit reason of the last run() (one of EXIT_*). */
 export const SYS_EXIT_REASON: i32 = SYS_BASE + 0x00;
 /** Host → core request bits (HOSTREQ_*); the core polls them after every MMIO access. */
@@ -291,6 +296,9 @@ export const V_IRQ_LINES: i32 = 0x094;
 /** The value LR.W read: SC.W succeeds only if memory still holds it (a compare-and-exchange,
  *  as QEMU does; what makes LR/SC right between harts on parallel threads). */
 export const V_RES_VALUE: i32 = 0x098;
+/** Nonzero: the vCPU runs on a host thread of its own (a partition "parallel": true; docs/smp.md),
+ *  so the home thread's scheduler (kernel/sched.ts) leaves it alone. Set on a partition's hart 0. */
+export const V_ELSEWHERE: i32 = 0x09c;
 
 export const V_MSTATUS: i32 = 0x100;
 export const V_MEDELEG: i32 = 0x104;

@@ -24,7 +24,7 @@ import {
   SCHED_FRAME, SCHED_WINDOW_COUNT, SCHED_VCPU_COUNT, SCHED_QUANTUM, SCHED_WINDOWS,
   SCHED_WINDOW_ENTRY, SW_START, SW_LENGTH, SW_MASK, SCHED_BASE, SYS_CLOCK_LO, SYS_CLOCK_HI,
   SYS_RETIRED, SYS_TRAPS, SYS_EXIT_VCPU, SYS_CUR_VCPU, SYS_YIELDED, V_STATE, V_WFI, V_PRIORITY, V_BUDGET, V_PERIOD,
-  V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, V_PASSIVE, VS_HALTED, EXIT_BUDGET, EXIT_WFI,
+  V_BUDGET_LEFT, V_REPLENISH_LO, V_REPLENISH_HI, V_PASSIVE, VS_HALTED, EXIT_BUDGET, EXIT_WFI, V_ELSEWHERE,
   EXIT_ALL_HALTED, EXIT_IDLE, EXIT_STEP, V_DEBUG, DEBUG_STEP, TL_SCHEDULE, TL_IDLE, vcpuAddr,
 } from "../layout";
 import { run } from "../cpu/exec";
@@ -162,6 +162,7 @@ export function hvRun(budget: i32): i32 {
     const turn = load32(SCHED_TURN);
     for (let v = 0; v < count; v++) {
       const vcpu = vcpuAddr(v);
+      if (load32(vcpu + V_ELSEWHERE) != 0) continue; // (its harts run on threads of their own)
       if (load32(vcpu + V_STATE) == VS_HALTED) {
         ipcServerHalted(v);
         continue;

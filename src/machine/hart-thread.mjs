@@ -37,7 +37,7 @@ async function main(start, report) {
   const env = {
     mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
-    hypercall: () => { request(P.OP_HYPERCALL, 0, 0, 0, 0); },
+    hypercall: (v, e, f) => { request(P.OP_HYPERCALL, v, e, f, 0); },
   };
   // The layout's words (the system blocks, the vCPU blocks): a view the home thread made
   // (layoutWords: it ends below guest RAM), shared with this thread.
@@ -51,9 +51,9 @@ async function main(start, report) {
     core = mod;
   }
   const sys = (offset) => (start.sysBase + offset) >> 2; // a word of this thread's system block
-  const home = (offset) => (L.SYS_HOME + offset) >> 2; // a word of the home block
+  const home = (offset) => (L.CLOCK_BASE + offset) >> 2; // a word of the machine clock's block (the home block, or the partition's time domain)
   const vcpu = start.vcpu;
-  /** The machine's clock (the home block's), read whole although the home thread may be writing it. */
+  /** The machine's clock, read whole although the home thread may be writing it. */
   const followMachineClock = () => {
     let hi, lo;
     do {

@@ -70,6 +70,9 @@ export interface ParallelHost {
   time: VirtualTime;
   /** vCPU indices of the harts, hart 0 first. */
   harts: readonly number[];
+  /** The block whose clock is the harts' machine clock (default SYS_HOME, the system's; a
+   *  partition on threads has a time domain of its own: DOMAIN_SYS_BASE + index × size). */
+  clockBase?: number;
   halted(): Halt | null;
   halt(halt: Halt): void;
   flushOutput(): void;
@@ -126,63 +129,311 @@ async function startThread(start: HartThreadStart, onMessage: (m: { ready?: bool
 
 const pair = (words: Int32Array, lo: number, hi: number): number => (words[hi >> 2] >>> 0) * 0x1_0000_0000 + (words[lo >> 2] >>> 0);
 
+/** What HartThreads.poll() found: the threads all ended; every hart asleep with nothing but
+ *  input (or the caller) to wake it; or running. */
+export type PollState = "done" | "asleep" | "running";
+
+/**
+ * A set of harts running on threads, served by the home thread: the bare machine's whole run
+ * (runParallel) or one partition's harts beside the others (src/api/hypervisor.ts). start()
+ * starts the threads; poll() serves them once (device accesses, the clock, device deadlines,
+ * idle skips, the limit) and never blocks; activity() waits until a thread asks for something.
+ */
+export class HartThreads {
+  private readonly words: Int32Array;
+  private readonly bell = new Int32Array(new SharedArrayBuffer(4));
+  private readonly budget = new SharedArrayBuffer(8);
+  private readonly devNext = new BigInt64Array(new SharedArrayBuffer(8));
+  private readonly list: Thread[] = [];
+  private readonly errors: string[] = [];
+  private wakeHome: (() => void) | null = null;
+  private stopping = false;
+  /** Why the run ended (halted unless the limit or the caller ended it). */
+  reason: ParallelResult["reason"] = "halted";
+  /** Real time the threads took to start (ms). */
+  startMs = 0;
+  /** The home thread's own hart before the threads took theirs (restored by dispose()). */
+  private homeVcpu = -1;
+
+  constructor(private readonly host: ParallelHost, private readonly options: ParallelOptions = {}) {
+    if (!host.core.threads) throw new Error("harts on parallel threads need the machine's core made with `threaded: true`");
+    if (host.harts.length > THREADS_MAX) throw new RangeError(`at most ${THREADS_MAX} harts run on threads`);
+    this.words = layoutWords(host.core.memory);
+    new BigInt64Array(this.budget)[0] = options.maxWork === undefined ? -1n : BigInt(Math.max(0, Math.floor(options.maxWork)));
+  }
+
+  private get clockBase(): number {
+    return this.host.clockBase ?? SYS_HOME;
+  }
+
+  /** Start a thread per hart (each instantiates its core and attaches its vCPU), then let them run. */
+  async start(): Promise<void> {
+    const threads = this.host.core.threads!;
+    const words = this.words;
+    // The hart the home thread holds goes home to its vCPU block first: the threads start from
+    // the vCPU blocks (the loader may have set its registers in the home block only).
+    this.homeVcpu = words[SYS_CUR_VCPU >> 2];
+    this.host.core.exports.threadDetach();
+    this.host.core.exports.threadAttach(this.homeVcpu);
+    const P = PROTOCOL;
+    const layout = {
+      SYS_HOME, CLOCK_BASE: this.clockBase, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
+      TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
+      EXIT_WFI, EXIT_WATCH, EXIT_HALT, TIMER_FAR,
+    };
+    const t0 = performance.now();
+    let ready = 0;
+    for (const [hart, vcpu] of this.host.harts.entries()) {
+      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const sysBase = THREAD_SYS_BASE + vcpu * THREAD_SYS_SIZE; // (a vCPU's own: at most 8 in a system)
+      const dispose = await startThread({
+        hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
+        words, control, bell: this.bell.buffer as SharedArrayBuffer, budget: this.budget, devNext: this.devNext.buffer as SharedArrayBuffer,
+        slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
+      }, (m) => {
+        if (m.ready) ready++;
+        if (m.error) this.errors.push(`hart ${hart}: ${m.error}`);
+        Atomics.add(this.bell, 0, 1);
+        Atomics.notify(this.bell, 0);
+        this.wakeHome?.();
+      });
+      this.list.push({ control: new Int32Array(control), sysBase, done: false, dispose });
+    }
+    // Every thread attached before any hart runs.
+    while (ready < this.list.length && this.errors.length === 0) await this.activity(50);
+    if (this.errors.length) throw new Error(`a hart's thread failed to start: ${this.errors[0]}`);
+    this.publishDevices();
+    for (const t of this.list) {
+      Atomics.store(t.control, P.GO, 1);
+      Atomics.notify(t.control, P.GO);
+    }
+    this.startMs = performance.now() - t0;
+  }
+
+  /** End the threads (after the run: they have stopped) and give the home thread its hart back. */
+  dispose(): void {
+    for (const t of this.list) t.dispose();
+    if (this.homeVcpu >= 0) this.host.core.exports.threadAttach(this.homeVcpu);
+    this.homeVcpu = -1;
+  }
+
+  /** Wait (without blocking the home thread) until a thread rings or `ms` pass. */
+  activity(ms: number): Promise<void> {
+    return waitForBell(this.bell, (w) => { this.wakeHome = w; }, ms);
+  }
+
+  /** Instructions retired and work done, per hart. */
+  counts(): { retired: number[]; work: number[] } {
+    const P = PROTOCOL;
+    return {
+      retired: this.list.map((t) => count(t, P.RETIRED_LO, P.RETIRED_HI)),
+      work: this.list.map((t) => count(t, P.WORK_LO, P.WORK_HI)),
+    };
+  }
+
+  /** Stop every hart (at its next device access or slice end); poll() until "done". */
+  stop(reason: ParallelResult["reason"] = "stopped"): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.reason = reason;
+    const P = PROTOCOL;
+    for (const t of this.list) {
+      Atomics.store(t.control, P.STOP, 1);
+      Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP); // (ends its slice at the next device access)
+      this.ring(t);
+    }
+  }
+
+  /** Wake every sleeping hart: something outside the threads may have raised a line (input). */
+  ringAll(): void {
+    for (const t of this.list) this.ring(t);
+  }
+
+  private ring(t: Thread): void {
+    Atomics.add(t.control, PROTOCOL.DOOR, 1);
+    Atomics.notify(t.control, PROTOCOL.DOOR);
+  }
+
+  private threadClock(t: Thread): number {
+    const words = this.words;
+    let c: number;
+    let hi: number;
+    do {
+      hi = Atomics.load(words, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2);
+      c = pair(words, t.sysBase + SYS_CLOCK_LO - SYS_HOME, t.sysBase + SYS_CLOCK_HI - SYS_HOME);
+    } while (Atomics.load(words, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2) !== hi);
+    return c;
+  }
+
+  /** The harts' machine clock (the domain's: the home block's for a bare machine). */
+  private clock(): number {
+    return pair(this.words, this.clockBase + SYS_CLOCK_LO - SYS_HOME, this.clockBase + SYS_CLOCK_HI - SYS_HOME);
+  }
+
+  private setClock(c: number): void {
+    Atomics.store(this.words, (this.clockBase + SYS_CLOCK_LO - SYS_HOME) >> 2, c % 0x1_0000_0000 | 0);
+    Atomics.store(this.words, (this.clockBase + SYS_CLOCK_HI - SYS_HOME) >> 2, Math.floor(c / 0x1_0000_0000) | 0);
+  }
+
+  /** Fire the device deadlines the machine's clock has reached; publish the next one. */
+  private publishDevices(): bigint | null {
+    const next = this.host.board.deviceEvents();
+    Atomics.store(this.devNext, 0, next === null ? -1n : next);
+    return next;
+  }
+
+  /** Answer thread t's request (a device access, a hypercall, HTIF, a halt). */
+  private answer(t: Thread): void {
+    const { host, words } = this;
+    const P = PROTOCOL;
+    const c = t.control;
+    let result = 0;
+    // The home block's requests word is the accessing core's during the access (what a device
+    // asks: stop after it, a deadline armed; retry it, more work than one exit): what the home
+    // core had pending stays.
+    const pending = Atomics.exchange(words, SYS_HOST_REQ >> 2, 0);
+    try {
+      if (!host.halted()) {
+        // The device sees the clock of the accessing instruction (the thread's SYS_NOW).
+        words[(this.clockBase + SYS_NOW_LO - SYS_HOME) >> 2] = words[(t.sysBase + SYS_NOW_LO - SYS_HOME) >> 2];
+        words[(this.clockBase + SYS_NOW_HI - SYS_HOME) >> 2] = words[(t.sysBase + SYS_NOW_HI - SYS_HOME) >> 2];
+        switch (c[P.OP]) {
+          case P.OP_READ: result = host.bus.read(c[P.A], c[P.B], c[P.C]); break;
+          case P.OP_WRITE: host.bus.write(c[P.A], c[P.B], c[P.C], c[P.D]); break;
+          case P.OP_WATCH: host.board.onWatch(c[P.A] >>> 0); result = host.board.htifPendingLow ? 1 : 0; break;
+          case P.OP_HTIF_FLUSH: host.board.flushHtifLow(); break;
+          case P.OP_EVENTS: this.setClock(Math.max(this.clock(), this.threadClock(t))); break; // (fired below)
+          case P.OP_HYPERCALL: {
+            // The calling hart's registers and the results are in its thread's block.
+            host.board.callerShift = t.sysBase - SYS_HOME;
+            try {
+              host.board.hypercall(c[P.B], c[P.C]);
+            } finally {
+              host.board.callerShift = 0;
+            }
+            break;
+          }
+          case P.OP_HALT: host.halt({ kind: "stopped", status: 1, message: `hart ${this.list.indexOf(t)} stopped: the core halted it` } as Halt); break;
+          default: break;
+        }
+      }
+    } catch (err) {
+      host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${err instanceof Error ? err.message : String(err)}` } as Halt);
+    }
+    this.publishDevices();
+    const asked = Atomics.exchange(words, SYS_HOST_REQ >> 2, pending);
+    if (asked !== 0) Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, asked);
+    // The access halted the machine (a finisher, HTIF exit): the hart stops right after it, as
+    // on the one-thread machine (the core looks at its requests after every device access).
+    if (host.halted()) this.stop("halted");
+    c[P.RESULT] = result | 0;
+    Atomics.store(c, P.STATE, P.ANSWERED);
+    Atomics.notify(c, P.STATE);
+  }
+
+  /**
+   * Serve the threads once: answer their requests, move the machine's clock up to the latest
+   * hart's, fire device deadlines, end the run at a halt, the limit or the caller's stop, wake
+   * harts whose deadline came, and when every hart sleeps skip the clock to the earliest
+   * deadline. Never blocks. "asleep": every hart sleeps with nothing but input to wake it (the
+   * caller waits for input and calls ringAll(), or ends the run).
+   */
+  poll(): PollState {
+    const { host, options, list } = this;
+    const P = PROTOCOL;
+    let served = false;
+    for (const t of list) {
+      if (Atomics.load(t.control, P.STATE) === P.REQUEST) {
+        this.answer(t);
+        served = true;
+      }
+      if (!t.done && Atomics.load(t.control, P.DONE) === 1) t.done = true;
+    }
+    this.served = served;
+    if (list.every((t) => t.done)) return "done";
+    if (this.errors.length && !this.stopping) {
+      host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${this.errors[0]}` } as Halt);
+    }
+    let clock = this.clock();
+    for (const t of list) clock = Math.max(clock, this.threadClock(t));
+    this.setClock(clock);
+    const next = this.publishDevices(); // (fires what is due at the machine's clock)
+    if (host.halted()) this.stop("halted");
+    // The limit: its budget spent, every hart has stopped for it (or sleeps).
+    if (!this.stopping && options.maxWork !== undefined &&
+      list.every((t) => t.done || Atomics.load(t.control, P.LIMITED) === 1 || Atomics.load(t.control, P.IDLE) === 1) &&
+      list.some((t) => Atomics.load(t.control, P.LIMITED) === 1)) {
+      this.stop("limit");
+    }
+    if (!this.stopping && options.stopped?.()) this.stop("stopped");
+    if (this.stopping) return "running";
+    // Harts asleep in WFI: wake those whose deadline the clock has reached, and when every hart
+    // sleeps skip the clock to the earliest deadline (a timer's or a device's).
+    const live = list.filter((t) => !t.done);
+    const asleep = live.filter((t) => Atomics.load(t.control, P.IDLE) === 1 && Atomics.load(t.control, P.STATE) !== P.REQUEST);
+    const wakeAt = (t: Thread) => (t.control[P.WAKE_LO] === -1 && t.control[P.WAKE_HI] === -1 ? Infinity : count(t, P.WAKE_LO, P.WAKE_HI));
+    if (served) {
+      // A device access may have raised a line (an IPI, a device interrupt): every hart looks (a
+      // running one at its next device access or slice, a sleeping one now).
+      for (const t of list) {
+        Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
+        this.ring(t);
+      }
+    }
+    for (const t of asleep) if (wakeAt(t) <= clock) this.ring(t);
+    if (asleep.length === live.length && live.length > 0 && !served && settled(list)) {
+      let earliest = Math.min(...asleep.map(wakeAt));
+      if (next !== null) earliest = Math.min(earliest, Number(next));
+      if (earliest === Infinity) return "asleep";
+      if (earliest > clock) this.setClock(earliest);
+      this.publishDevices();
+      for (const t of asleep) this.ring(t);
+    }
+    return "running";
+  }
+
+  /** Whether the last poll() answered a request (the caller may poll again at once). */
+  served = false;
+}
+
+function count(t: Thread, lo: number, hi: number): number {
+  return (t.control[hi] >>> 0) * 0x1_0000_0000 + (t.control[lo] >>> 0);
+}
+
 /**
  * Run the harts on threads until the machine halts, the work limit is reached or the caller
  * stops the run. The machine's state is complete afterwards (registers back in the vCPU
  * blocks), so it can be inspected as after a deterministic run.
  */
 export async function runParallel(host: ParallelHost, options: ParallelOptions = {}): Promise<ParallelResult> {
-  const threads = host.core.threads;
-  if (!threads) throw new Error("harts on parallel threads need the machine's core made with `threaded: true`");
-  if (host.harts.length > THREADS_MAX) throw new RangeError(`at most ${THREADS_MAX} harts run on threads`);
-  const words = layoutWords(host.core.memory);
-  const bellBuffer = new SharedArrayBuffer(4);
-  const bell = new Int32Array(bellBuffer);
-  const budget = new SharedArrayBuffer(8);
-  const devNext = new SharedArrayBuffer(8);
-  new BigInt64Array(budget)[0] = options.maxWork === undefined ? -1n : BigInt(Math.max(0, Math.floor(options.maxWork)));
-  // The hart the home thread holds goes home to its vCPU block first: the threads start from
-  // the vCPU blocks (the loader may have set its registers in the home block only).
-  const homeVcpu = words[SYS_CUR_VCPU >> 2];
-  host.core.exports.threadDetach();
-  const P = PROTOCOL;
-  const layout = {
-    SYS_HOME, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
-    TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
-    EXIT_WFI, EXIT_WATCH, EXIT_HALT, TIMER_FAR,
-  };
-  const list: Thread[] = [];
-  const errors: string[] = [];
-  const t0 = performance.now();
-  let ready = 0;
-  let wakeHome: (() => void) | null = null;
-  const poke = () => { Atomics.add(bell, 0, 1); Atomics.notify(bell, 0); wakeHome?.(); };
+  const threads = new HartThreads(host, options);
   try {
-    for (const [hart, vcpu] of host.harts.entries()) {
-      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
-      const sysBase = THREAD_SYS_BASE + hart * THREAD_SYS_SIZE;
-      const dispose = await startThread({
-        hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
-        words, control, bell: bellBuffer, budget, devNext, slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
-      }, (m) => {
-        if (m.ready) ready++;
-        if (m.error) errors.push(`hart ${hart}: ${m.error}`);
-        poke();
-      });
-      list.push({ control: new Int32Array(control), sysBase, done: false, dispose });
+    await threads.start();
+    while (true) {
+      const state = threads.poll();
+      if (state === "done") break;
+      if (state === "asleep") {
+        if (options.inputOpen?.() && options.waitForInput) {
+          host.flushOutput();
+          await options.waitForInput();
+          threads.ringAll();
+          continue;
+        }
+        host.halt({
+          kind: "idle", status: 125,
+          message: "the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed and no input is pending",
+        } as Halt);
+        threads.stop("halted");
+      }
+      host.flushOutput();
+      const blocked = options.outputBlocked?.();
+      if (blocked) await blocked;
+      else if (!threads.served) await threads.activity(5);
     }
-    // Every thread attached before any hart runs.
-    while (ready < list.length && errors.length === 0) await waitForBell(bell, (w) => { wakeHome = w; }, 50);
-    if (errors.length) throw new Error(`a hart's thread failed to start: ${errors[0]}`);
-    for (const t of list) {
-      Atomics.store(t.control, P.GO, 1);
-      Atomics.notify(t.control, P.GO);
-    }
-    const startMs = performance.now() - t0;
-    return { ...(await serve(host, options, list, words, bell, new BigInt64Array(devNext), errors, (w) => { wakeHome = w; })), startMs };
+    host.flushOutput();
+    return { ...threads.counts(), reason: threads.reason, startMs: threads.startMs };
   } finally {
-    for (const t of list) t.dispose();
-    host.core.exports.threadAttach(homeVcpu); // (and back: the home block holds it again)
+    threads.dispose();
   }
 }
 
@@ -200,160 +451,6 @@ async function waitForBell(bell: Int32Array, setWake: (w: (() => void) | null) =
     const timer = setTimeout(() => { setWake(null); resolve(); }, Math.min(ms, 1));
     setWake(() => { clearTimeout(timer); setWake(null); resolve(); });
   });
-}
-
-async function serve(host: ParallelHost, options: ParallelOptions, list: Thread[], words: Int32Array, bell: Int32Array,
-  devNext: BigInt64Array, errors: string[], setWake: (w: (() => void) | null) => void): Promise<Omit<ParallelResult, "startMs">> {
-  const P = PROTOCOL;
-  const count = (t: Thread, lo: number, hi: number) => (t.control[hi] >>> 0) * 0x1_0000_0000 + (t.control[lo] >>> 0);
-  const threadClock = (t: Thread) => {
-    let c: number;
-    let hi: number;
-    do {
-      hi = Atomics.load(words, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2);
-      c = pair(words, t.sysBase + SYS_CLOCK_LO - SYS_HOME, t.sysBase + SYS_CLOCK_HI - SYS_HOME);
-    } while (Atomics.load(words, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2) !== hi);
-    return c;
-  };
-  const setHomeClock = (c: number) => {
-    Atomics.store(words, SYS_CLOCK_LO >> 2, c % 0x1_0000_0000 | 0);
-    Atomics.store(words, SYS_CLOCK_HI >> 2, Math.floor(c / 0x1_0000_0000) | 0);
-  };
-  const homeClock = () => pair(words, SYS_CLOCK_LO, SYS_CLOCK_HI);
-  let stopping = false;
-  let reason: ParallelResult["reason"] = "halted";
-  const stopAll = () => {
-    if (stopping) return;
-    stopping = true;
-    for (const t of list) {
-      Atomics.store(t.control, P.STOP, 1);
-      Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP); // (ends its slice at the next device access)
-      Atomics.add(t.control, P.DOOR, 1);
-      Atomics.notify(t.control, P.DOOR);
-    }
-  };
-  const ring = (t: Thread) => {
-    Atomics.add(t.control, P.DOOR, 1);
-    Atomics.notify(t.control, P.DOOR);
-  };
-  /** Fire the device deadlines the machine's clock has reached; publish the next one. */
-  const deviceEvents = () => {
-    const next = host.board.deviceEvents();
-    Atomics.store(devNext, 0, next === null ? -1n : next);
-    return next;
-  };
-  /** Answer thread t's request (a device access, HTIF, a halt). */
-  const answer = (t: Thread) => {
-    const c = t.control;
-    let result = 0;
-    try {
-      if (!host.halted()) {
-        // The device sees the clock of the accessing instruction (the thread's SYS_NOW).
-        words[SYS_NOW_LO >> 2] = words[(t.sysBase + SYS_NOW_LO - SYS_HOME) >> 2];
-        words[SYS_NOW_HI >> 2] = words[(t.sysBase + SYS_NOW_HI - SYS_HOME) >> 2];
-        switch (c[P.OP]) {
-          case P.OP_READ: result = host.bus.read(c[P.A], c[P.B], c[P.C]); break;
-          case P.OP_WRITE: host.bus.write(c[P.A], c[P.B], c[P.C], c[P.D]); break;
-          case P.OP_WATCH: host.board.onWatch(c[P.A] >>> 0); result = host.board.htifPendingLow ? 1 : 0; break;
-          case P.OP_HTIF_FLUSH: host.board.flushHtifLow(); break;
-          case P.OP_EVENTS: setHomeClock(Math.max(homeClock(), threadClock(t))); break; // (fired below)
-          case P.OP_HALT: host.halt({ kind: "stopped", status: 1, message: `hart ${list.indexOf(t)} stopped: the core halted it` } as Halt); break;
-          default: break; // (no hypercalls for a bare machine's harts on threads)
-        }
-      }
-    } catch (err) {
-      host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${err instanceof Error ? err.message : String(err)}` } as Halt);
-    }
-    deviceEvents();
-    // What the devices asked of the accessing core (stop after this access: a deadline armed;
-    // retry it: more work than one exit) is the accessing thread's.
-    const asked = Atomics.exchange(words, SYS_HOST_REQ >> 2, 0);
-    if (asked !== 0) Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, asked);
-    // The access halted the machine (a finisher, HTIF exit): the hart stops right after it, as
-    // on the one-thread machine (the core looks at its requests after every device access).
-    if (host.halted()) stopAll();
-    c[P.RESULT] = result | 0;
-    Atomics.store(c, P.STATE, P.ANSWERED);
-    Atomics.notify(c, P.STATE);
-  };
-
-  while (true) {
-    let served = false;
-    for (const t of list) {
-      if (Atomics.load(t.control, P.STATE) === P.REQUEST) {
-        answer(t);
-        served = true;
-      }
-      if (!t.done && Atomics.load(t.control, P.DONE) === 1) t.done = true;
-    }
-    if (list.every((t) => t.done)) break;
-    if (errors.length && !stopping) {
-      host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${errors[0]}` } as Halt);
-    }
-    // The machine's clock: the latest of the harts'.
-    let clock = homeClock();
-    for (const t of list) clock = Math.max(clock, threadClock(t));
-    setHomeClock(clock);
-    const next = deviceEvents(); // (fires what is due at the machine's clock)
-    if (host.halted() && !stopping) stopAll();
-    // The limit: its budget spent, every hart has stopped for it (or sleeps).
-    if (!stopping && options.maxWork !== undefined &&
-      list.every((t) => t.done || Atomics.load(t.control, P.LIMITED) === 1 || Atomics.load(t.control, P.IDLE) === 1) &&
-      list.some((t) => Atomics.load(t.control, P.LIMITED) === 1)) {
-      reason = "limit";
-      stopAll();
-    }
-    if (!stopping && options.stopped?.()) {
-      reason = "stopped";
-      stopAll();
-    }
-    if (!stopping) {
-      // Harts asleep in WFI: wake those whose deadline the clock has reached, and when every
-      // hart sleeps skip the clock to the earliest deadline (a timer's or a device's).
-      const live = list.filter((t) => !t.done);
-      const asleep = live.filter((t) => Atomics.load(t.control, P.IDLE) === 1 && Atomics.load(t.control, P.STATE) !== P.REQUEST);
-      const wakeAt = (t: Thread) => (t.control[P.WAKE_LO] === -1 && t.control[P.WAKE_HI] === -1 ? Infinity : count(t, P.WAKE_LO, P.WAKE_HI));
-      if (served) {
-        // A device access may have raised a line (an IPI, a device interrupt): every hart looks
-        // (a running one at its next device access or slice, a sleeping one now).
-        for (const t of list) {
-          Atomics.or(words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
-          ring(t);
-        }
-      }
-      for (const t of asleep) if (wakeAt(t) <= clock) ring(t);
-      if (asleep.length === live.length && live.length > 0 && !served && settled(list)) {
-        let earliest = Math.min(...asleep.map(wakeAt));
-        if (next !== null) earliest = Math.min(earliest, Number(next));
-        if (earliest < Infinity) {
-          if (earliest > clock) setHomeClock(earliest);
-          deviceEvents();
-          for (const t of asleep) ring(t);
-        } else if (options.inputOpen?.() && options.waitForInput) {
-          host.flushOutput();
-          await options.waitForInput();
-          for (const t of asleep) ring(t);
-          continue;
-        } else {
-          host.halt({
-            kind: "idle", status: 125,
-            message: "the guest waits for an interrupt (WFI) that nothing can raise: no timer is armed and no input is pending",
-          } as Halt);
-          stopAll();
-        }
-      }
-    }
-    host.flushOutput();
-    const blocked = options.outputBlocked?.();
-    if (blocked) await blocked;
-    else if (!served) await waitForBell(bell, setWake, 5);
-  }
-  host.flushOutput();
-  return {
-    retired: list.map((t) => count(t, P.RETIRED_LO, P.RETIRED_HI)),
-    work: list.map((t) => count(t, P.WORK_LO, P.WORK_HI)),
-    reason,
-  };
 }
 
 /**

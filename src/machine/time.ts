@@ -7,37 +7,42 @@
 // run() calls the committed clock is current.
 
 import type { CoreExports } from "../core/core.js";
-import { SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, SYS_CYCLES_PER_TICK, vcpuAddr } from "../../assembly/layout.js";
+import { SYS_HOME, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, V_TIME_OFFSET_LO, V_TIME_OFFSET_HI, SYS_CYCLES_PER_TICK, vcpuAddr } from "../../assembly/layout.js";
 import { layoutWords } from "../vmm/guest-memory.js";
 
 const U64 = (1n << 64n) - 1n;
 
 export class VirtualTime {
   private readonly words: Int32Array;
+  /** Where this clock's words are, relative to the home block (0: the system's clock; a time
+   *  domain of harts on threads keeps its own block, src/machine/parallel.ts). */
+  private readonly shift: number;
   /** True while the core is inside an MMIO callback (SYS_NOW is the current clock). */
   inMmio = false;
 
-  constructor(memory: ArrayBuffer, readonly core: CoreExports) {
+  /** The clock of the system block at `base` (default: the home block, the system's clock). */
+  constructor(memory: ArrayBuffer, readonly core: CoreExports, base = SYS_HOME) {
     this.words = layoutWords(memory);
+    this.shift = base - SYS_HOME;
   }
 
   get cyclesPerTick(): number {
-    return this.words[SYS_CYCLES_PER_TICK >> 2];
+    return this.words[(this.shift + SYS_CYCLES_PER_TICK) >> 2];
   }
 
   /** The clock, in cycles, at the current instruction. */
   clock(): bigint {
-    return this.inMmio ? this.pair(SYS_NOW_LO, SYS_NOW_HI) : this.pair(SYS_CLOCK_LO, SYS_CLOCK_HI);
+    return this.inMmio ? this.pair(this.shift + SYS_NOW_LO, this.shift + SYS_NOW_HI) : this.pair(this.shift + SYS_CLOCK_LO, this.shift + SYS_CLOCK_HI);
   }
 
   /** The committed clock as a number (exact below 2^53 cycles: 28 years at 10 GHz). */
   clockNumber(): number {
-    return Number(this.pair(SYS_CLOCK_LO, SYS_CLOCK_HI));
+    return Number(this.pair(this.shift + SYS_CLOCK_LO, this.shift + SYS_CLOCK_HI));
   }
 
   /** Advance the committed clock (idle time skipped while the hart waits in WFI). */
   advance(cycles: bigint): void {
-    this.setPair(SYS_CLOCK_LO, SYS_CLOCK_HI, (this.pair(SYS_CLOCK_LO, SYS_CLOCK_HI) + cycles) & U64);
+    this.setPair(this.shift + SYS_CLOCK_LO, this.shift + SYS_CLOCK_HI, (this.pair(this.shift + SYS_CLOCK_LO, this.shift + SYS_CLOCK_HI) + cycles) & U64);
   }
 
   /** Partition (vCPU) `index`'s view of time; `harts`: the vCPUs of all its harts, which share

@@ -754,8 +754,13 @@ export class Board {
   /** A register of the hart that is making a hypercall (or a device access) now: the running
    *  vCPU, whichever of this board's harts it is (SMP: docs/smp.md). */
   callerRegister(r: number): number {
-    return this.words[(HART_X >> 2) + r];
+    return this.words[((HART_X + this.callerShift) >> 2) + r];
   }
+
+  /** Where the calling hart's system block is, relative to the home block: 0, but for a hart on
+   *  a thread of its own (src/machine/parallel.ts), whose registers and hypercall results are
+   *  in its thread's block while the home thread serves its call. */
+  callerShift = 0;
 
   /** Read a register of this board's hart (hart 0: the one the debugger sees). */
   register(r: number): number {
@@ -1046,7 +1051,7 @@ export class Board {
         // published the call's exact time in SYS_NOW, as for a device access.
         this.o.time.inMmio = true;
         try {
-          this.words[SYS_HC_VALUE >> 2] = this.semihosting.call(fid, this.callerRegister(11)) | 0;
+          this.words[(SYS_HC_VALUE + this.callerShift) >> 2] = this.semihosting.call(fid, this.callerRegister(11)) | 0;
         } finally {
           this.o.time.inMmio = false;
         }
@@ -1061,8 +1066,8 @@ export class Board {
   private serveHypercall(eid: number, fid: number): void {
     const W = this.words;
     const result = (error: number, value: number) => {
-      W[SYS_HC_ERROR >> 2] = error;
-      W[SYS_HC_VALUE >> 2] = value;
+      W[(SYS_HC_ERROR + this.callerShift) >> 2] = error;
+      W[(SYS_HC_VALUE + this.callerShift) >> 2] = value;
     };
     const a = (r: number) => this.callerRegister(r);
     if (eid === 0x01) {
