@@ -41,9 +41,9 @@ export interface GuestRun {
 }
 
 /** Run an ELF to completion (or `limit` units of work) with the given console input. */
-export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: string; limit?: number; ramBytes?: number; harts?: number } = {}): Promise<GuestRun> {
+export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: string; limit?: number; ramBytes?: number; harts?: number; jit?: boolean } = {}): Promise<GuestRun> {
   const chunks: Uint8Array[] = [];
-  const m = await makeMachine(core, { ramBytes: opts.ramBytes, harts: opts.harts, onOutput: (b) => chunks.push(b) });
+  const m = await makeMachine(core, { ramBytes: opts.ramBytes, harts: opts.harts, jit: opts.jit, onOutput: (b) => chunks.push(b) });
   m.loadElf(elf);
   if (opts.input) m.pushInput(new TextEncoder().encode(opts.input));
   const limit = opts.limit ?? 2_000_000_000;
