@@ -166,6 +166,20 @@ export const SYS_TL_RUNNING: i32 = SYS_BASE + 0x9c;
 /** A word of the thread's own that the threaded build's FENCE operates on (an atomic no-op). */
 export const SYS_FENCE: i32 = SYS_BASE + 0xa0;
 /**
+ * Base of the translator's area (the JIT, docs/jit.md), or 0: the translator is off. The host
+ * reserves JIT_AREA_BYTES after guest RAM when it turns the translator on (jitReset); the
+ * area's map is JIT_* below.
+ */
+export const SYS_JIT_BASE: i32 = SYS_BASE + 0xa4;
+/** Statistics of the translator: regions translated, guest instructions in them, entries into
+ *  translated code, instructions retired there, invalidations (pages written, full flushes). */
+export const SYS_STAT_JIT_REGIONS: i32 = SYS_BASE + 0xa8;
+export const SYS_STAT_JIT_INSNS: i32 = SYS_BASE + 0xac;
+export const SYS_STAT_JIT_ENTRIES: i32 = SYS_BASE + 0xb0;
+export const SYS_STAT_JIT_RETIRED_LO: i32 = SYS_BASE + 0xb4;
+export const SYS_STAT_JIT_RETIRED_HI: i32 = SYS_BASE + 0xb8;
+export const SYS_STAT_JIT_INVALIDATIONS: i32 = SYS_BASE + 0xbc;
+/**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
  * switching vCPUs copies the 32 words.
@@ -580,6 +594,40 @@ export const DIRTY_BYTES: i32 = 0x10000;
 /** Pages the bitmap covers: 2 GiB of guest RAM (more than the core's memory can hold). */
 export const DIRTY_PAGES: i32 = DIRTY_BYTES * 8;
 export const STAGE2_TABLE: i32 = 4096;
+
+// ── The translator's area (docs/jit.md) ─────────────────────────────────────────────────────
+// Not part of the fixed map: the host reserves it after guest RAM when the translator is on and
+// gives its base to the core (SYS_JIT_BASE). Offsets from that base:
+//
+//   +0x00000  directory: JIT_DIR_ENTRIES direct-mapped entries {pc, host address of pc,
+//             handle of the translated region (0 none, < 0 refused), execution count}, indexed
+//             by (pc >> 1) & (JIT_DIR_ENTRIES - 1)
+//   +0x10000  code-page bitmap: a bit per 4 KiB page of host memory that holds translated code
+//             (such pages are kept out of every store TLB, so a store to one takes the slow path,
+//             which drops the page's translations)
+//   +0x20000  IR of the region being translated (assembly/jit/frontend.ts writes it, a back end
+//             reads it): a header, JIT_BLOCKS_MAX blocks, JIT_INSNS_MAX instructions
+//   +0x25000  end
+export const JIT_DIR: i32 = 0;
+export const JIT_DIR_ENTRIES: i32 = 4096;
+export const JIT_DIR_ENTRY: i32 = 16;
+export const JIT_CODE_MAP: i32 = 0x10000;
+export const JIT_IR: i32 = 0x20000;
+export const JIT_AREA_BYTES: i32 = 0x25000;
+/** IR header words: entry pc, blocks, instructions. */
+export const JIT_IR_ENTRY: i32 = 0;
+export const JIT_IR_BLOCKS: i32 = 4;
+export const JIT_IR_INSNS: i32 = 8;
+/** IR blocks at JIT_IR + JIT_IR_BLOCK_BASE, JIT_IR_BLOCK bytes each: {start pc, first
+ *  instruction, instructions, pc after the last one}. */
+export const JIT_IR_BLOCK_BASE: i32 = 0x10;
+export const JIT_IR_BLOCK: i32 = 16;
+export const JIT_BLOCKS_MAX: i32 = 64;
+/** IR instructions at JIT_IR + JIT_IR_INSN_BASE, JIT_IR_INSN bytes each: {pc, op, rd, rs1, rs2,
+ *  imm, length in bytes, 0} (ops: assembly/jit/ir.ts). */
+export const JIT_IR_INSN_BASE: i32 = 0x410;
+export const JIT_IR_INSN: i32 = 32;
+export const JIT_INSNS_MAX: i32 = 576;
 
 // ── Guest RAM ───────────────────────────────────────────────────────────────────────────────
 export const RAM_HOST_BASE: i32 = 0x400000;

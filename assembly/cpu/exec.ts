@@ -35,6 +35,7 @@ import {
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
   SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
   V_F, V_PREVIRT, V_STAT_VCSR_SLOW, V_RES_VALUE, THREADED, SYS_FENCE, vcpuAddr, tlbSetAddr,
+  SYS_JIT_BASE, SYS_STAT_JIT_ENTRIES, SYS_STAT_JIT_RETIRED_LO,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, setStatus, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
@@ -59,6 +60,8 @@ import { vcsrFast, vcsrValid, vcsrOriginal, vcsrValue, exitCount } from "../kern
 import { semihostAt, semihostCall, EBREAK } from "../kernel/semihost";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
+import { jitLookup } from "../jit/frontend";
+import { jitExec, jitExitPc } from "../shim";
 import { timelineRecord } from "../kernel/timeline";
 import {
   triggerBeforeFetch, triggerCheck, triggerData, icountEvent, icountForget, trigBit, TRIG_ICOUNT,
@@ -131,9 +134,10 @@ const NEAR: i32 = 2048;
  * from run(). Crossing into another code page refills the fetch window from the fetch TLB
  * (SYS_CUR_TLB_FETCH) when it holds the page (a block boundary: the budget is checked there).
  * Makes no calls, and keeps only pc, n, the budget (as nearEnd = budget - NEAR), insn, the load
- * TLB and the window in registers.
+ * TLB and the window in registers. A taken branch or jump at n >= `branchAt` returns (EV_BRANCH):
+ * nearEnd normally, 0 with the translator on (run() then looks for translated code at its target).
  */
-function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs: i32): i32 {
+function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs: i32, branchAt: i32): i32 {
   let ev = 0;
   // The fetch window: host address = pc + winAdd while u32(pc - winStart) < winLen. It starts
   // on the page run() just fetched from, when the fetch TLB holds it. Its length never reaches
@@ -199,7 +203,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           rd = 1;
           val = npc;
           npc = i32(pc + cImmJ(insn));
-          if (n >= nearEnd) ev = EV_BRANCH;
+          if (n >= branchAt) ev = EV_BRANCH;
           break;
         case 0x09: // C.LI
           rd = (insn >> 7) & 31;
@@ -253,18 +257,18 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
         }
         case 0x15: // C.J
           npc = i32(pc + cImmJ(insn));
-          if (n >= nearEnd) ev = EV_BRANCH;
+          if (n >= branchAt) ev = EV_BRANCH;
           break;
         case 0x19: // C.BEQZ
           if (load32(HART_X + (cReg(insn, 7) << 2)) == 0) {
             npc = i32(pc + cImmB(insn));
-            if (n >= nearEnd) ev = EV_BRANCH;
+            if (n >= branchAt) ev = EV_BRANCH;
           }
           break;
         case 0x1d: // C.BNEZ
           if (load32(HART_X + (cReg(insn, 7) << 2)) != 0) {
             npc = i32(pc + cImmB(insn));
-            if (n >= nearEnd) ev = EV_BRANCH;
+            if (n >= branchAt) ev = EV_BRANCH;
           }
           break;
         case 0x02: // C.SLLI
@@ -303,7 +307,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
               val = load32(HART_X + (r2 << 2));
             } else if (r1 != 0) { // C.JR
               npc = load32(HART_X + (r1 << 2)) & -2;
-              if (n >= nearEnd) ev = EV_BRANCH;
+              if (n >= branchAt) ev = EV_BRANCH;
             } else {
               raise(CAUSE_ILLEGAL, insn);
               ev = EV_TRAP;
@@ -315,7 +319,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
             rd = 1;
             val = npc;
             npc = load32(HART_X + (r1 << 2)) & -2;
-            if (n >= nearEnd) ev = EV_BRANCH;
+            if (n >= branchAt) ev = EV_BRANCH;
           } else { // C.EBREAK: the same trap as EBREAK
             raise(CAUSE_BREAKPOINT, 0);
             ev = EV_TRAP;
@@ -486,7 +490,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           rd = (insn >> 7) & 31;
           val = npc;
           npc = i32(pc + immJ(insn));
-          if (n >= nearEnd) ev = EV_BRANCH;
+          if (n >= branchAt) ev = EV_BRANCH;
           break;
         case 0x19: // JALR
           if (((insn >> 12) & 7) != 0) {
@@ -497,7 +501,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           rd = (insn >> 7) & 31;
           val = npc;
           npc = i32(rs1v + immI(insn)) & -2;
-          if (n >= nearEnd) ev = EV_BRANCH;
+          if (n >= branchAt) ev = EV_BRANCH;
           break;
         case 0x18: { // BRANCH
           const rs2v = load32(HART_X + ((insn >> 18) & 0x7c));
@@ -516,7 +520,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           }
           if (taken) {
             npc = i32(pc + immB(insn));
-            if (n >= nearEnd) ev = EV_BRANCH;
+            if (n >= branchAt) ev = EV_BRANCH;
           }
           break;
         }
@@ -672,6 +676,9 @@ export function run(budget: i32): i32 {
   let tlbLoad = 0;
   // Where the current block must end: the budget, or the vCPU's next timer deadline.
   let stopAt = 0;
+  // The translator's area while it may be entered (docs/jit.md), else 0: chosen at block
+  // boundaries, like the TLBs (no translated code while a trigger is armed: Sdtrig stays exact).
+  let jit = 0;
   // Exceptions taken in a row without an instruction retiring: a trap loop is fatal (hvRun).
   let streak = load32(vcpu + V_TRAP_STREAK);
   let lastTrapN = streak > 0 ? 0 : -1;
@@ -722,6 +729,7 @@ export function run(budget: i32): i32 {
       // Privilege, MPRV or translation may have changed: reselect the TLBs.
       tlbLoad = tlbSetAddr(vcpu, dataPriv(vcpu)) + TLB_LOAD;
       store32(SYS_CUR_TLB_FETCH, tlbSetAddr(vcpu, load32(vcpu + V_PRIV)) + TLB_FETCH);
+      jit = load32(vcpu + V_TRIG_SUMMARY) == 0 ? load32(SYS_JIT_BASE) : 0;
     }
 
     // ── Fetch (fastLoop fetches everything it can; this is the slow path) ───────────────
@@ -769,16 +777,37 @@ export function run(budget: i32): i32 {
 
       // ── Execute in the fast loop, then serve what it stopped for ───────────────────────
       const fpRegs = fpFastRegs(vcpu);
-      let ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad, fpRegs);
+      const branchAt = jit != 0 ? 0 : i32(stopAt - NEAR);
+      let ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad, fpRegs, branchAt);
       pc = exitPc;
       n = exitN;
-      // Near the end of the budget every taken branch comes back here: go straight back in
-      // while budget is left and the fetch TLB holds the target's page. (This keeps the end of
-      // every slice cheap; it is the cost of a preemption.)
+      // Near the end of the budget (and, with the translator on, at every taken branch) a taken
+      // branch comes back here: go straight back in while budget is left and the fetch TLB holds
+      // the target's page. (This keeps the end of every slice cheap; it is the cost of a
+      // preemption.)
       while (ev == EV_BRANCH && n < stopAt) {
         const e = load32(SYS_CUR_TLB_FETCH) + tlbSlot(pc);
         if (load32(e) != (pc & -4096) || (pc & 4095) == 4094) break;
-        ev = fastLoop(pc, n, i32(stopAt - NEAR), fetch32(i32(pc + load32(e + 4))), tlbLoad, fpRegs);
+        const hostPc = i32(pc + load32(e + 4));
+        if (jit != 0) {
+          // Translated code for this target (found, or translated now that it is hot): it runs
+          // at most the budget left and stops before anything it cannot do (a TLB miss, an
+          // instruction the IR lacks), which the interpreter then does. No interrupt can fall
+          // due inside: stopAt is also the next timer deadline, and only the instructions that
+          // end translated code change what is pending.
+          const handle = jitLookup(jit, pc, hostPc);
+          if (handle > 0) {
+            const done = jitExec(handle, pc, i32(stopAt - n), tlbLoad, tlbLoad + TLB_TABLE);
+            if (done > 0) {
+              n = i32(n + done);
+              pc = jitExitPc();
+              store32(SYS_STAT_JIT_ENTRIES, i32(load32(SYS_STAT_JIT_ENTRIES) + 1));
+              counterAdd(SYS_STAT_JIT_RETIRED_LO, done);
+              continue;
+            }
+          }
+        }
+        ev = fastLoop(pc, n, i32(stopAt - NEAR), fetch32(hostPc), tlbLoad, fpRegs, branchAt);
         pc = exitPc;
         n = exitN;
       }

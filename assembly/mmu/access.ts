@@ -30,6 +30,7 @@ import { gpaRegion } from "./physmap";
 import { shadowEntry, shadowMarkUsed } from "./shadow";
 import { PTE_D, PTE_G } from "../kernel/bits";
 import { tlbSlot, tlbFill } from "./tlb";
+import { jitWrote } from "../jit/frontend";
 import { dirtyMark } from "./dirty";
 import { pmpEnforced, pmpAllows, pmpPagePerms, pmpBit, PMP_ALL } from "./pmp";
 import { triggerPageBlocked } from "../kernel/trigger";
@@ -261,6 +262,7 @@ export function storeSlow(vcpu: i32, va: i32, f3: i32, value: i32): void {
     return;
   }
   storeHost(host, size, value);
+  jitWrote(host, size); // (a page with translated code is never in a store TLB: docs/jit.md)
   if (resolvedKind == PM_RAM) {
     if (cacheable(vcpu, ACCESS_STORE, priv, va)) {
       tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host);
@@ -293,6 +295,7 @@ function storeMisaligned(vcpu: i32, va: i32, size: i32, value: i32, priv: i32): 
     const samePage = ((at ^ va) & -4096) == 0;
     const host = samePage ? i32(hostFirst + i) : i32(hostSplit + (at - split));
     store8(host, value >> (i << 3));
+    jitWrote(host, 1);
   }
   if (firstKind == PM_RAM_WATCH || resolvedKind == PM_RAM_WATCH) {
     store32(SYS_WATCH_ADDR, firstKind == PM_RAM_WATCH ? firstPa : resolvedPa);
@@ -340,6 +343,7 @@ export function atomicHost(vcpu: i32, va: i32, access: i32): i32 {
     raise(access == ACCESS_LOAD ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, va);
     return -1;
   }
+  if (access != ACCESS_LOAD) jitWrote(host, 4); // (the AMO or SC writes right after)
   if (resolvedKind == PM_RAM || access == ACCESS_LOAD) {
     if (cacheable(vcpu, access, priv, va)) {
       tlbFill(table, va, host);
@@ -412,6 +416,8 @@ export function storeSlow64(vcpu: i32, va: i32, lo: i32, hi: i32): void {
   }
   store32(host0, lo);
   store32(host1, hi);
+  jitWrote(host0, 4);
+  jitWrote(host1, 4);
   if (kind0 == PM_RAM && cache0) {
     tlbFill(tlbSetAddr(vcpu, priv) + TLB_STORE, va, host0);
     countFill();
@@ -441,6 +447,7 @@ function storeMisaligned64(vcpu: i32, va: i32, lo: i32, hi: i32, priv: i32): voi
   for (let i = 0; i < 8; i++) {
     const host = resolve(vcpu, i32(va + i), ACCESS_STORE, priv);
     store8(host, i < 4 ? lo >> (i << 3) : hi >> ((i - 4) << 3));
+    jitWrote(host, 1);
     if (resolvedKind == PM_RAM_WATCH && !watched) {
       watched = true;
       watchPa = resolvedPa;

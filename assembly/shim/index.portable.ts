@@ -17,6 +17,9 @@ export interface ShimHost {
   mmioRead(device: number, offset: number, size: number): number;
   mmioWrite(device: number, offset: number, size: number, value: number): void;
   hypercall(vcpu: number, eid: number, fid: number): void;
+  /** The JavaScript back end of the translator (src/jit/js-backend.ts): the source of a region's
+   *  function from its IR at `ir`, or null (docs/jit.md). */
+  jitCompile?(ir: number): string | null;
 }
 let host: ShimHost = {
   mmioRead: () => 0,
@@ -110,4 +113,38 @@ export function hostMmioWrite(device: number, offset: number, size: number, valu
 }
 export function hostHypercall(vcpu: number, eid: number, fid: number): void {
   host.hypercall(vcpu, eid, fid);
+}
+
+// ── Translated code: the JavaScript back end's functions (docs/jit.md) ──────────────────────
+// The host's back end (src/jit/js-backend.ts) turns a region's IR into the body of a function;
+// it is compiled here, over this module's views of the memory, so translated code reaches guest
+// memory exactly as the interpreter does and the host never holds a view of guest RAM.
+
+/** A region: run from pc for at most `limit` instructions; returns those retired, the exit pc in
+ *  jitState.pc. */
+type JitFunction = (pc: number, limit: number, tlbLoad: number, tlbStore: number) => number;
+const jitState = { pc: 0 };
+const jitFunctions: Array<JitFunction | null> = [null];
+const jitFree: number[] = [];
+/** What generated code may call: the multiplications whose high words need more than 53 bits. */
+const jitHelpers = { mulh, mulhsu, mulhu };
+
+export function jitCompile(ir: number): number {
+  const source = host.jitCompile ? host.jitCompile(ir) : null;
+  if (source === null) return 0;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function("I32", "U8", "I8", "U16", "I16", "H", "S", source) as (...a: unknown[]) => JitFunction;
+  const fn = make(I32, U8, I8, U16, I16, jitHelpers, jitState);
+  const handle = jitFree.length > 0 ? jitFree.pop()! : jitFunctions.length;
+  jitFunctions[handle] = fn;
+  return handle;
+}
+export function jitExec(handle: number, pc: number, limit: number, tlbLoad: number, tlbStore: number): number {
+  return jitFunctions[handle]!(pc, limit, tlbLoad, tlbStore);
+}
+export function jitExitPc(): number { return jitState.pc; }
+export function jitRelease(handle: number): void {
+  if (jitFunctions[handle] === null) return;
+  jitFunctions[handle] = null;
+  jitFree.push(handle);
 }

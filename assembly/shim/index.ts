@@ -87,3 +87,18 @@ export declare function hostMmioWrite(device: i32, offset: i32, size: i32, value
  */
 @external("env", "hypercall")
 export declare function hostHypercall(vcpu: i32, eid: i32, fid: i32): void;
+
+// ── Translated code (the translator's back end, docs/jit.md) ────────────────────────────────
+// The Wasm back end is not built yet: nothing is ever compiled, so run() never enters
+// translated code in this build. It will instantiate a module per region against this memory
+// and enter it through an exported function table (call_indirect), with these names.
+
+/** Compile the region whose IR is at `ir` (assembly/jit/frontend.ts): a handle > 0, or 0. */
+export function jitCompile(ir: i32): i32 { return 0; }
+/** Run region `handle` from `pc` for at most `limit` instructions with the given data TLB
+ *  tables; the instructions retired (the pc it stopped at: jitExitPc()). */
+export function jitExec(handle: i32, pc: i32, limit: i32, tlbLoad: i32, tlbStore: i32): i32 { return 0; }
+/** Where the last jitExec() stopped. */
+export function jitExitPc(): i32 { return 0; }
+/** Region `handle` is dropped: its handle may be given out again. */
+export function jitRelease(handle: i32): void {}

@@ -166,6 +166,7 @@ const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
 
 const RUN_ELF_OPTIONS = {
   core: CORE_OPTION,
+  jit: { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): the pure-TS core's\nJavaScript back end; the Wasm core has none yet and runs interpreted" },
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
   ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
   "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
@@ -466,6 +467,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     ramBytes,
     harts,
     parallel,
+    jit: p.options.get("jit") === "on",
     fpu: !p.options.has("no-fpu"),
     semihosting,
     wasmModule: core === "wasm" && !parallel ? await loadWasmModule() : undefined, // (--parallel: the threaded build's, found by the core)
@@ -575,7 +577,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
-    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""})\n`);
+    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""})\n`);
   }
   if (signals.caught) {
     io.stderr(`wasmvisor: interrupted (${signals.caught})\n`);

@@ -37,6 +37,8 @@ export interface CoreExports {
   fpOperateHi(): number;
   fpOperateFlags(): number;
   dirtyRearm(count: number): void;
+  /** The translator on with its area at `base`, empty; 0: off (docs/jit.md). */
+  jitReset(base: number): void;
   /** The threaded build's (assembly/kernel/threads.ts); no-ops in effect in the others. */
   threadAttach(index: number): void;
   threadDetach(): void;
@@ -52,6 +54,9 @@ export interface CoreHost {
   mmioRead(device: number, offset: number, size: number): number;
   mmioWrite(device: number, offset: number, size: number, value: number): void;
   hypercall?(vcpu: number, eid: number, fid: number): void;
+  /** The translator's back end for the pure-TS core (src/jit/js-backend.ts): the source of the
+   *  function of the region whose IR is at `ir`, or null (docs/jit.md). */
+  jitCompile?(ir: number): string | null;
 }
 
 export type CoreKind = "wasm" | "ts";
@@ -187,6 +192,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     mmioRead: (d: number, o: number, s: number) => h.mmioRead(d, o, s),
     mmioWrite: (d: number, o: number, s: number, v: number) => h.mmioWrite(d, o, s, v),
     hypercall: (v: number, e: number, f: number) => h.hypercall?.(v, e, f),
+    jitCompile: (ir: number) => h.jitCompile?.(ir) ?? null,
   });
   return { kind: "ts", exports: mod as CoreExports, memory };
 }

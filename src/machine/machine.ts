@@ -10,7 +10,7 @@
 
 import { createCore, type Core, type CoreKind } from "../core/core.js";
 import {
-  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE,
+  SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE, JIT_AREA_BYTES,
   V_WFI, HARTS_MAX, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
@@ -18,7 +18,8 @@ import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, dropHeadersBelow, type ElfImage } from "../loader/elf.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
-import { layoutWords } from "../vmm/guest-memory.js";
+import { layoutWords, jitArea } from "../vmm/guest-memory.js";
+import { JsBackend } from "../jit/js-backend.js";
 import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
 
 export { RAM_BASE, type Halt } from "../vmm/board.js";
@@ -73,6 +74,15 @@ export interface MachineOptions {
   /** Harts on parallel threads (runParallel; src/machine/parallel.ts): the threaded build of
    *  the core over a shared memory. step() still runs the harts deterministically. */
   parallel?: boolean;
+  /** The translator (docs/jit.md): hot guest code runs as translated functions. Default false.
+   *  Only the pure-TS core has a back end so far (JavaScript); the Wasm core, and harts on
+   *  parallel threads, ignore it. */
+  jit?: boolean;
+}
+
+/** Whether the translator runs: asked for, and a back end exists for this core. */
+function jitUsed(options: MachineOptions): boolean {
+  return options.jit === true && (options.core ?? "wasm") === "ts" && !options.parallel;
 }
 
 export function checkHarts(harts: number): void {
@@ -116,6 +126,12 @@ export class Machine {
     this.words = layoutWords(core.memory);
     this.time = new VirtualTime(core.memory, core.exports);
     core.exports.systemReset(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
+    if (jitUsed(options)) {
+      // The translator's area follows guest RAM (Machine.create reserved it).
+      const base = RAM_HOST_BASE + ramBytes;
+      this.jit = new JsBackend(jitArea(core.memory, base), base);
+      core.exports.jitReset(base);
+    }
     this.bus = new DeviceBus(this.time);
     this.board = new Board({
       core, bus: this.bus, time: this.time, index: 0, hartVcpus: Array.from({ length: options.harts ?? 1 }, (_, i) => i),
@@ -128,6 +144,8 @@ export class Machine {
   }
 
   private readonly bus: DeviceBus;
+  /** The translator's back end, when it is on (docs/jit.md). */
+  readonly jit: JsBackend | null = null;
 
   static async create(options: MachineOptions = {}): Promise<Machine> {
     const ramBytes = options.ramBytes ?? DEFAULT_RAM_BYTES;
@@ -137,13 +155,14 @@ export class Machine {
     let machine: Machine | null = null;
     const core = await createCore({
       kind: options.core ?? "wasm",
-      memoryBytes: RAM_HOST_BASE + ramBytes,
+      memoryBytes: RAM_HOST_BASE + ramBytes + (jitUsed(options) ? JIT_AREA_BYTES : 0),
       wasmModule: options.wasmModule,
       threaded: options.parallel,
       host: {
         mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
         mmioWrite: (d, o, s, v) => machine!.bus.write(d, o, s, v),
         hypercall: (_v, e, f) => machine!.board.hypercall(e, f), // (semihosting: no SBI here)
+        jitCompile: (ir) => machine!.jit?.compile(ir) ?? null,
       },
     });
     machine = new Machine(core, options, ramBytes);

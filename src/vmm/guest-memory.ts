@@ -14,7 +14,7 @@
 // a guest address cannot reach it, and test/guest-memory-gate.test.ts fails when a file outside
 // this one makes a view of a core's memory by other means.
 
-import { RAM_HOST_BASE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES } from "../../assembly/layout.js";
+import { RAM_HOST_BASE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, JIT_AREA_BYTES } from "../../assembly/layout.js";
 
 /** A window of guest-physical RAM: where it is, its host address, what the guest may do. */
 export interface MemoryWindow {
@@ -40,6 +40,18 @@ const FOUR_GIB = 2 ** 32;
  */
 export function layoutWords(memory: ArrayBuffer): Int32Array {
   return new Int32Array(memory, 0, RAM_HOST_BASE >> 2);
+}
+
+/**
+ * The translator's area (assembly/layout.ts JIT_*), which the host reserves after guest RAM
+ * when the translator is on: its directory, code-page bitmap and IR, never guest memory. The
+ * translator's back ends read a region's IR through it (docs/jit.md).
+ */
+export function jitArea(memory: ArrayBuffer, base: number): Int32Array {
+  if (base < RAM_HOST_BASE || (base & 4095) !== 0 || base + JIT_AREA_BYTES > memory.byteLength) {
+    throw new RangeError(`the translator's area at 0x${base.toString(16)} is not at the end of the core's memory`);
+  }
+  return new Int32Array(memory, base, JIT_AREA_BYTES >> 2);
 }
 
 /**

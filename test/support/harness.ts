@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Machine, type MachineOptions, type Halt } from "../../src/machine/machine.ts";
 import { loadWasmModule } from "../../src/node/core-file.ts";
 import type { CoreKind } from "../../src/core/core.ts";
-import {
+import { RAM_HOST_BASE,
   HART_X, V_PC, V_PRIV, V_MSTATUS, V_MINSTRET_HI, V_TSELECT, V_TRIGGERS, TRIGGER_COUNT, TRIGGER_ENTRY, V_F, V_MISA,
   SYS_TRACE_INSN, vcpuAddr,
 } from "../../assembly/layout.ts";
@@ -41,9 +41,9 @@ export interface GuestRun {
 }
 
 /** Run an ELF to completion (or `limit` units of work) with the given console input. */
-export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: string; limit?: number; ramBytes?: number; harts?: number } = {}): Promise<GuestRun> {
+export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: string; limit?: number; ramBytes?: number; harts?: number; jit?: boolean } = {}): Promise<GuestRun> {
   const chunks: Uint8Array[] = [];
-  const m = await makeMachine(core, { ramBytes: opts.ramBytes, harts: opts.harts, onOutput: (b) => chunks.push(b) });
+  const m = await makeMachine(core, { ramBytes: opts.ramBytes, harts: opts.harts, jit: opts.jit, onOutput: (b) => chunks.push(b) });
   m.loadElf(elf);
   if (opts.input) m.pushInput(new TextEncoder().encode(opts.input));
   const limit = opts.limit ?? 2_000_000_000;
@@ -106,6 +106,15 @@ export function ramHash(m: Machine): number {
   return h >>> 0;
 }
 
+/** A hash of guest RAM only (machines whose cores keep different state beside it: the
+ *  translator's statistics, TLBs it flushed, its area). */
+export function guestRamHash(m: Machine): number {
+  const words = new Int32Array(m.core.memory, RAM_HOST_BASE, m.ramBytes >> 2);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  return h >>> 0;
+}
+
 export interface Divergence {
   /** Work units (instructions + traps) both cores had done when they were last equal. */
   at: number;
@@ -122,6 +131,7 @@ export async function lockstep(
   make: () => Promise<[Machine, Machine]>,
   total: number,
   every: number,
+  memoryHash: (m: Machine) => number = ramHash,
 ): Promise<Divergence | null> {
   const [a, b] = await make();
   let lastGood = 0;
@@ -136,7 +146,7 @@ export async function lockstep(
     lastGood = a.work;
   }
   if (bad < 0) {
-    if (ramHash(a) !== ramHash(b)) return { at: a.work, detail: "registers agree but guest memory differs at the end" };
+    if (memoryHash(a) !== memoryHash(b)) return { at: a.work, detail: "registers agree but guest memory differs at the end" };
     return null;
   }
   // Replay: same steps up to lastGood (deterministic), then one instruction at a time.

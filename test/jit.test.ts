@@ -1,0 +1,83 @@
+// The translator (docs/jit.md) against the interpreter: the pure-TS core with the JavaScript
+// back end on and off, side by side (test/support/harness.ts lockstep: architectural state every
+// N units of work, guest RAM at the end, the first divergence located and disassembled), on the
+// guest programs and on seeded random instruction streams; and whole runs of the guest table
+// (output, exit status, instruction count). JIT_SEEDS / JIT_WORK make a campaign of it
+// (npm run campaign:jit).
+import { describe, expect, it } from "vitest";
+import { guestElf, lockstep, makeMachine, guestRamHash, runGuest } from "./support/harness.ts";
+import { GUESTS } from "./support/guests-table.ts";
+import { randomProgram, RANDOM_RAM_BYTES } from "./support/random-program.ts";
+import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_RETIRED_LO } from "../assembly/layout.ts";
+import type { Machine } from "../src/machine/machine.ts";
+
+async function pair(load: (m: Machine) => void, ramBytes?: number): Promise<[Machine, Machine]> {
+  const a = await makeMachine("ts", { ramBytes });
+  const b = await makeMachine("ts", { ramBytes, jit: true });
+  load(a);
+  load(b);
+  return [a, b];
+}
+
+const jitStat = (m: Machine, at: number) => new Int32Array(m.core.memory)[at >> 2];
+
+describe("jit: translated code agrees with the interpreter", () => {
+  const cases: Array<[string, number, number]> = [
+    ["hello", 10_000, 1],
+    ["hello", 10_000, 7],
+    ["traps", 10_000, 17],
+    ["interrupts", 10_000, 13],
+    ["sv32", 10_000, 11],
+    ["timer", 10_000, 29],
+    ["bench", 3_000_000, 100_003],
+    ["bench", 300_000, 997],
+  ];
+  for (const [name, total, every] of cases) {
+    it(`${name}: every ${every} units of work`, async () => {
+      const elf = guestElf(name);
+      let jitted: Machine | null = null;
+      const d = await lockstep(async () => {
+        const p = await pair((m) => m.loadElf(elf));
+        jitted = p[1];
+        return p;
+      }, total, every, guestRamHash);
+      expect(d?.detail ?? null).toBeNull();
+      if (name === "bench") expect(jitStat(jitted!, SYS_STAT_JIT_RETIRED_LO)).toBeGreaterThan(total / 2);
+    }, 120_000);
+  }
+});
+
+describe("jit: seeded random instruction streams", () => {
+  // A short fixed budget here; npm run campaign:jit runs JIT_SEEDS seeds × JIT_WORK units.
+  const SEEDS = Number(process.env.JIT_SEEDS ?? 24);
+  const WORK = Number(process.env.JIT_WORK ?? 30_000);
+  it(`${SEEDS} random programs × ${WORK} units of work agree with the interpreter`, async () => {
+    let translated = 0;
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const prog = randomProgram(seed);
+      for (const every of [97, 1009]) {
+        let jitted: Machine | null = null;
+        const d = await lockstep(async () => {
+          const p = await pair((m) => m.loadImage(prog.image, `random-${seed}`), RANDOM_RAM_BYTES);
+          jitted = p[1];
+          return p;
+        }, WORK, every, guestRamHash);
+        expect(d === null ? null : `seed ${seed} (every ${every}): ${d.detail}`).toBeNull();
+        translated += jitStat(jitted!, SYS_STAT_JIT_REGIONS);
+      }
+    }
+    // The streams must really reach translated code.
+    expect(translated).toBeGreaterThan(SEEDS);
+  }, 600_000);
+});
+
+describe("jit: the guest programs", () => {
+  for (const g of GUESTS) {
+    it(`${g.name}: the same output, status and instructions with the translator on`, async () => {
+      const r = await runGuest("ts", guestElf(g.name), { input: g.input, harts: g.harts, jit: true });
+      expect(r.output).toBe(g.output);
+      expect(r.halt?.status).toBe(g.status);
+      expect(r.retired).toBe(g.instructions);
+    }, 120_000);
+  }
+});
