@@ -20,7 +20,10 @@ import { Machine } from "../src/machine/machine.ts";
 import type { CoreKind } from "../src/core/core.ts";
 import { CORES, guestElf, guestPath } from "./support/harness.ts";
 import { cli } from "./support/cli.ts";
-import { GUESTS } from "./support/guests-table.ts";
+import { GUESTS, parstressOutput } from "./support/guests-table.ts";
+import { Hypervisor } from "../src/api/hypervisor.ts";
+import { loadWasmModule } from "../src/node/core-file.ts";
+import { ConfigError, validateSystem } from "../src/config/system.ts";
 import { yesElf } from "./support/fuzz/cases.ts";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -155,5 +158,63 @@ describe("harts on parallel threads", () => {
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain(`--parallel cannot be combined with ${o[0]}`);
     }
+  }, 60_000);
+});
+
+describe("a partition's harts on threads (\"parallel\": true)", () => {
+  const description = (extra: object = {}) => ({
+    partitions: [
+      { name: "rt", image: "ticks", ram: "1M" },
+      { name: "par", image: "parstress", ram: "1M", harts: 2, parallel: true, ...extra },
+    ],
+  });
+  const ticks = GUESTS.find((g) => g.name === "ticks")!;
+
+  for (const core of CORES) {
+    it(`runs beside a deterministic partition, which runs exactly as alone (${core})`, async () => {
+      const hv = new Hypervisor(description(), { core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, loadImage: (i) => guestElf(i) });
+      const out: Record<string, string> = {};
+      hv.on("output", (e) => { out[e.partition] = (out[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+      const r = await hv.run({ maxInsns: 1e9 });
+      expect(r.status, JSON.stringify(r)).toBe(0);
+      expect(out.rt).toBe(ticks.output);
+      expect(out.par).toBe(parstressOutput(2));
+      const stats = hv.stats().partitions;
+      expect(stats[0].instructions).toBe(ticks.instructions);
+      expect(stats[1].instructions).toBeGreaterThan(0);
+      // What a partition on threads does not offer.
+      await expect(hv.snapshot()).rejects.toThrow(/partitions on threads/);
+    }, 60_000);
+  }
+
+  it("the description: machine mode, outside the schedule, no channels", () => {
+    const problem = (doc: object) => {
+      try {
+        validateSystem(doc, "par.json");
+      } catch (err) {
+        if (err instanceof ConfigError) return err.message;
+        throw err;
+      }
+      return "";
+    };
+    expect(problem(description())).toBe("");
+    expect(problem(description({ mode: "supervisor" }))).toMatch(/partitions\[1\]\.parallel: only machine-mode partitions run on threads yet/);
+    expect(problem(description({ priority: 3 }))).toMatch(/partitions\[1\]\.parallel: .*no priority, budget or period/);
+    expect(problem(description({ parallel: "yes" }))).toMatch(/partitions\[1\]\.parallel: must be true/);
+    expect(problem({ ...description(), schedule: { majorFrame: "10ms", windows: [{ start: 0, length: "10ms", partitions: ["rt", "par"] }] } }))
+      .toMatch(/"par" runs on threads of its own \(parallel\): it belongs in no window/);
+    expect(problem({ ...description(), channels: [{ name: "c", ends: [{ partition: "rt", id: 0 }, { partition: "par", id: 0 }] }] }))
+      .toMatch(/"par" runs on threads of its own and cannot be an end of a channel/);
+  });
+
+  it("wasmvisor run: a system with a partition on threads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-par-sys-"));
+    const sys = join(dir, "par.json");
+    const d = description();
+    writeFileSync(sys, JSON.stringify({ partitions: d.partitions.map((p) => ({ ...p, image: guestPath(p.image) })) }));
+    const r = await cli(["run", sys, "--stats"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("[par] parstress: ok");
+    expect(r.stdout).toContain("[rt] 399686 iterations (x = 8c12527f) in 204774 mtime ticks");
   }, 60_000);
 });

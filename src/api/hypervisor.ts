@@ -22,7 +22,8 @@ import {
   HALT_RESET, HALT_TRAP_LOOP, HALT_NONE, SYS_HC_ERROR, SYS_HC_VALUE, SYS_IPC_FAST, IPC_CHANNEL_COUNT, IPC_CHANNELS,
   IPC_CHANNEL_ENTRY, IPC_CHANNELS_MAX, CH_VCPU0, CH_ID0, CH_VCPU1, CH_ID1, CH_PP_END, V_CHANNELS,
   V_IPC_SERVER, V_IPC_CLIENT, V_PASSIVE, V_STAT_IPC_CALLS, V_STAT_IPC_SERVED, SYS_STAT_IPC_CALLS,
-  SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU,
+  SYS_STAT_IPC_FAST_CALLS, SYS_STAT_IPC_FAST_REPLIES, SYS_STAT_IPC_NOTIFIES, SYS_CUR_VCPU, SYS_HOME,
+  V_ELSEWHERE, DOMAIN_SYS_BASE, THREAD_SYS_SIZE,
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
@@ -37,6 +38,7 @@ import { parseBootImage, isLinuxImage } from "../loader/linux.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
+import { HartThreads } from "../machine/parallel.js";
 
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
@@ -113,6 +115,9 @@ export interface HypervisorOptions {
   paging?: PagingMode;
   /** Compiled build/core.wasm, required for the Wasm core. */
   wasmModule?: WebAssembly.Module;
+  /** The threaded build (build/core-mt.wasm), compiled, for a system with partitions on threads
+   *  ("parallel": true; default: the core loads it). `wasmModule` is then not used. */
+  threadedWasmModule?: WebAssembly.Module;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
@@ -386,10 +391,13 @@ export class Hypervisor {
     if (this.core) return this.core;
     const cfg = this.config;
     const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
+    const threaded = cfg.partitions.some((p) => p.parallel);
     this.core = await createCore({
       kind: this.options.core ?? "wasm",
       memoryBytes: RAM_HOST_BASE + ramTotal,
-      wasmModule: this.options.wasmModule,
+      // (harts on threads: the threaded build, which finds its own module unless given one)
+      wasmModule: threaded ? this.options.threadedWasmModule : this.options.wasmModule,
+      threaded,
       host: {
         mmioRead: (d, o, s) => {
           if (this.tracingExits) this.mmioExit(d, o, s, "read");
@@ -538,8 +546,11 @@ export class Hypervisor {
         throw new RangeError(`partition "${p.name}" has a semihosting directory (${sh.dir}) but the Hypervisor was given no openSemihostDir option`);
       }
       const semihosting = sh && { files: sh.dir === undefined ? null : this.options.openSemihostDir!(sh.dir), userspace: sh.userspace, cmdline: sh.cmdline };
+      // A partition on threads keeps time of its own (its harts' clock, src/machine/parallel.ts):
+      // its devices see that clock, through a bus of their own.
+      const domain = p.parallel ? this.timeDomain(core, i) : null;
       const board = new Board({
-        core, bus, time, index: i, hartVcpus: this.hartVcpus[i], name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
+        core, bus: domain?.bus ?? bus, time: domain?.time ?? time, index: i, hartVcpus: this.hartVcpus[i], name: p.name, mode: p.mode, ramBytes: p.ramBytes, ramHost: ramHosts[i],
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id), fileAgentOutput: (b) => this.files(p.name).received(b),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
@@ -580,6 +591,7 @@ export class Hypervisor {
       words[(v + V_BUDGET) >> 2] = p.budget;
       words[(v + V_PERIOD) >> 2] = p.period;
       words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
+      words[(v + V_ELSEWHERE) >> 2] = p.parallel ? 1 : 0;
       words.fill(0, (v + V_CHANNELS) >> 2, (v + V_IPC_STATE) >> 2);
       cfg.channels.forEach((c, k) => {
         for (const end of c.ends) if (end.partition === i) words[(v + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
@@ -866,6 +878,9 @@ export class Hypervisor {
    * "halted", "idle", "stopped", or "debug" (debugStop).
    */
   advance(cycles: number, maxMs = Infinity): "budget" | "halted" | "idle" | "stopped" | "debug" {
+    if (!this.threadsRunning && this.config.partitions.some((p, i) => p.parallel && !this.halts[i])) {
+      throw new Error("advance(): this system has partitions on threads (\"parallel\": true), which only run() runs");
+    }
     this.advancing = true;
     try {
       return this.advanceSteps(cycles, maxMs);
@@ -929,7 +944,8 @@ export class Hypervisor {
           // A device halted its partition (recorded by the board), or stop() was called.
           break;
         case EXIT_ALL_HALTED:
-          for (let i = 0; i < this.halts.length; i++) if (!this.halts[i]) this.kernelHalt(i);
+          // (partitions on threads are not the scheduler's: they end on their own)
+          for (let i = 0; i < this.halts.length; i++) if (!this.halts[i] && !this.config.partitions[i].parallel) this.kernelHalt(i);
           return "halted";
         case EXIT_IDLE: {
           // Every partition waits with no timer armed; a device's deadline may still wake one.
@@ -1051,6 +1067,7 @@ export class Hypervisor {
   } = {}): Promise<SystemResult> {
     await this.start();
     this.stopRequested = false;
+    if (this.config.partitions.some((p, i) => p.parallel && !this.halts[i])) return this.runWithThreads(opts);
     const limit = opts.maxInsns ?? Infinity;
     const clockLimit = opts.maxClock ?? Infinity;
     // In wall-clock mode virtual time is kept from running ahead of real time (src/machine/wall-clock.ts).
@@ -1101,6 +1118,109 @@ export class Hypervisor {
     const status = failed ? failed.halt!.status : reason === "halted" ? 0 : 1;
     return { partitions, status, reason };
   }
+
+  /**
+   * run() for a system with partitions on threads (docs/smp.md): their harts run on host threads
+   * of their own for the length of the run, while this thread runs the others in short slices,
+   * paced by real time, and serves the threads' device accesses in between. The limits
+   * (instructions in all, the clock) end the run within a slice; the run is not deterministic.
+   */
+  private async runWithThreads(opts: Parameters<Hypervisor["run"]>[0] & object): Promise<SystemResult> {
+    const cfg = this.config;
+    const limit = opts.maxInsns ?? Infinity;
+    const clockLimit = opts.maxClock ?? Infinity;
+    const sets = cfg.partitions.flatMap((p, i) => (p.parallel && !this.halts[i] ? [{ i, threads: new HartThreads({
+      core: this.core!, board: this.boards[i], bus: this.domains[i]!.bus, time: this.domains[i]!.time, harts: this.hartVcpus[i],
+      clockBase: this.domains[i]!.base,
+      halted: () => this.halts[i], halt: (h) => this.partitionHalted(i, h), flushOutput: () => this.boards[i].flushOutput(),
+    }, { stopped: () => this.stopRequested }) }] : []));
+    // The home thread's own hart must not be one of theirs (its registers are the threads' now).
+    const cur = this.words[SYS_CUR_VCPU >> 2];
+    const home = cfg.partitions.findIndex((p) => !p.parallel);
+    if (home >= 0 && sets.some((t) => this.hartVcpus[t.i].includes(cur))) this.core!.exports.vcpuSwitch(home);
+    let reason: SystemResult["reason"] = "halted";
+    const homeLive = () => cfg.partitions.some((p, i) => !p.parallel && !this.halts[i]);
+    const pacer = new WallClockPacer(this.clock(), this.cyclesPerSecond);
+    this.threadsRunning = true;
+    let lastFlush = performance.now();
+    try {
+      for (const t of sets) await t.threads.start();
+      let homeIdle = false;
+      while (true) {
+        let served = false;
+        const states = sets.map((t) => t.threads.poll());
+        served = sets.some((t) => t.threads.served);
+        const threadsDone = states.every((st) => st === "done");
+        if (threadsDone && !homeLive()) break;
+        if (this.stopRequested) reason = "stopped";
+        if (this.work() >= limit || this.clock() >= clockLimit) reason = "limit";
+        if (reason !== "halted") {
+          for (const t of sets) t.threads.stop(reason === "limit" ? "limit" : "stopped");
+          if (threadsDone) break;
+        }
+        // Every thread asleep with nothing but input to wake it, and nothing else to run.
+        const threadsAsleep = states.every((st) => st !== "running");
+        if (threadsAsleep && (homeIdle || !homeLive()) && reason === "halted") {
+          if (opts.inputOpen?.() && opts.waitForInput) {
+            await opts.waitForInput();
+            for (const t of sets) t.threads.ringAll();
+            homeIdle = false;
+            continue;
+          }
+          for (const t of sets) {
+            if (!this.halts[t.i]) this.partitionHalted(t.i, { kind: "idle", status: 125, message: "its harts wait for an interrupt (WFI) that nothing can raise: no timer is armed and no input is pending" } as Halt);
+            t.threads.stop("halted");
+          }
+        }
+        const blocked = opts.outputBlocked?.();
+        if (blocked) {
+          await blocked;
+          continue;
+        }
+        if (homeLive() && reason === "halted") {
+          // The other partitions, in short slices paced by real time (their virtual time keeps
+          // to real time, as the threads' does roughly: neither races ahead of the other).
+          const r = this.advance(Math.min(pacer.step, CHUNK), 2);
+          homeIdle = r === "idle";
+          if (r === "stopped" || r === "debug") reason = "stopped";
+          const delay = pacer.delay(this.clock());
+          if (delay > 0 && !served) await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(delay, 5))), ...sets.map((t) => t.threads.activity(5))]);
+          else if (!served) await yieldToHost();
+        } else if (!served) {
+          await Promise.race(sets.map((t) => t.threads.activity(5)));
+        }
+        // Output a line at a time, and what is left of a line when the threads have been quiet
+        // for a moment (a prompt), as the one-thread run loop hands it on when it pauses.
+        if (performance.now() - lastFlush > YIELD_MS) {
+          for (const t of sets) this.boards[t.i].flushOutput();
+          lastFlush = performance.now();
+        }
+      }
+    } finally {
+      this.threadsRunning = false;
+      for (const t of sets) t.threads.dispose();
+    }
+    for (const b of this.boards) b.flushOutput();
+    const partitions = cfg.partitions.map((p, i) => ({ name: p.name, halt: this.halts[i] }));
+    const failed = partitions.find((p) => p.halt && p.halt.status !== 0);
+    const status = failed ? failed.halt!.status : reason === "halted" ? 0 : 1;
+    return { partitions, status, reason };
+  }
+
+  /** Partition i's time domain (its harts on threads): a clock block of its own, its devices' bus. */
+  private timeDomain(core: Core, i: number): { base: number; time: VirtualTime; bus: DeviceBus } {
+    const base = DOMAIN_SYS_BASE + i * THREAD_SYS_SIZE;
+    const words = layoutWords(core.memory);
+    // Its clock starts where the system's is, at the system's rate.
+    words.copyWithin(base >> 2, SYS_HOME >> 2, (SYS_HOME + THREAD_SYS_SIZE) >> 2);
+    const time = new VirtualTime(core.memory, core.exports, base);
+    const domain = { base, time, bus: new DeviceBus(time) };
+    this.domains[i] = domain;
+    return domain;
+  }
+  private domains: Array<{ base: number; time: VirtualTime; bus: DeviceBus } | undefined> = [];
+  /** True while runWithThreads() runs (advance() is its to call then). */
+  private threadsRunning = false;
 
   private diskStats(i: number): DiskStats {
     const blk = this.boards[i].virtioBlk!;
@@ -1202,6 +1322,9 @@ export class Hypervisor {
   /** The state of a snapshot, captured synchronously once the fingerprints are known; with
    *  `pack` its memory's non-zero pages are copied out at once, for encode() to write. */
   private async capture(pack: boolean, withDisks = true): Promise<{ info: SnapshotInfo; state: StateValue; blobs: Uint8Array[]; encode: (() => Promise<Uint8Array>) | null }> {
+    if (this.config.partitions.some((p) => p.parallel)) {
+      throw new SnapshotError("snapshot: this system has partitions on threads (\"parallel\": true), whose state is not kept still for a snapshot: not offered");
+    }
     await this.start();
     const hashes = this.restoredHashes ?? (await Promise.all(this.config.partitions.map((_, i) => this.bootFiles(i)))).map((f) => f.hash);
     if (this.advancing || this.time!.inMmio) throw new Error("snapshot: not inside a step of the run (take it between steps, e.g. after await hv.step(n))");

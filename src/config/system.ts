@@ -88,6 +88,10 @@ export interface PartitionDescription {
   /** Harts of this partition (default 1, at most HARTS_MAX; all the system's harts together at
    *  most HARTS_MAX): an SMP partition (docs/smp.md). */
   harts?: number;
+  /** Each of this partition's harts on a host thread of its own, outside the schedule, as a
+   *  partition on physical cores of its own (docs/smp.md, "harts on parallel threads"); not
+   *  deterministic. Machine-mode partitions without channels or semihosting. Default false. */
+  parallel?: boolean;
 }
 
 /** A partition's semihosting: its files' directory (relative to the description; absent: console
@@ -197,6 +201,8 @@ export interface PartitionConfig {
   semihosting?: { dir?: string; userspace: boolean; cmdline: string };
   /** Harts (1: a uniprocessor partition). */
   harts: number;
+  /** Its harts on threads of their own (docs/smp.md). */
+  parallel: boolean;
 }
 
 export interface DiskConfig {
@@ -436,7 +442,7 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "previrt", "semihosting", "harts"]);
+      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "previrt", "semihosting", "harts", "parallel"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
@@ -474,6 +480,14 @@ export function validateSystem(
         }
       }
       if (pd.passive === true && pd.budget !== undefined) bad("budget", "a passive partition has no time of its own: it runs on its callers' budgets");
+      if (pd.parallel !== undefined && typeof pd.parallel !== "boolean") bad("parallel", "must be true (each hart on a host thread of its own: docs/smp.md) or false (the default)");
+      if (pd.parallel === true) {
+        const why = "a partition on threads runs outside the schedule, on host threads of its own";
+        if (pd.mode === "supervisor") bad("parallel", "only machine-mode partitions run on threads yet: a supervisor-mode partition's SBI calls between harts (HSM, IPIs, remote fences) do not work across threads yet (docs/smp.md)");
+        if (pd.passive === true) bad("parallel", `a passive partition runs on its callers' time; ${why}`);
+        if (pd.budget !== undefined || pd.period !== undefined || pd.priority !== undefined) bad("parallel", `${why}: it has no priority, budget or period`);
+        if (pd.semihosting !== undefined) bad("parallel", "semihosting is not available to a partition on threads");
+      }
       // (An invalid or repeated name is reported here and used nowhere else.)
       let pname = typeof pd.name === "string" ? pd.name : "";
       if (!NAME.test(pname)) {
@@ -611,6 +625,7 @@ export function validateSystem(
         ramBytes: ram ?? 0, priority: typeof priority === "number" ? priority : 0, budget, period, devices,
         bootargs: typeof pd.bootargs === "string" ? pd.bootargs : undefined, initrd, disk, mappings,
         passive: pd.passive === true,
+        parallel: pd.parallel === true,
         htif: pd.htif === true,
         fpu: pd.fpu !== false,
         previrt: pd.previrt === true,
@@ -635,7 +650,7 @@ export function validateSystem(
   };
   if (doc.schedule === undefined) {
     schedule.majorFrame = 10 * 1000 * 10 * cyclesPerTick;
-    schedule.windows.push({ start: 0, length: schedule.majorFrame, partitions: partitions.flatMap((pc, i) => (pc.passive ? [] : [i])) });
+    schedule.windows.push({ start: 0, length: schedule.majorFrame, partitions: partitions.flatMap((pc, i) => (pc.passive || pc.parallel ? [] : [i])) });
   } else if (!isObj(doc.schedule)) {
     fail("schedule", "must be an object {majorFrame, windows}");
   } else {
@@ -675,8 +690,12 @@ export function validateSystem(
       });
       partitions.forEach((pc, i) => {
         const inWindow = schedule.windows.some((w) => w.partitions.includes(i));
-        if (pc.name && !pc.passive && !inWindow) {
+        if (pc.name && !pc.passive && !pc.parallel && !inWindow) {
           fail("schedule.windows", `partition "${pc.name}" is in no window: it would never run`);
+        }
+        if (pc.parallel && inWindow) {
+          const w = schedule.windows.findIndex((x) => x.partitions.includes(i));
+          fail(`schedule.windows[${w}].partitions`, `"${pc.name}" runs on threads of its own (parallel): it belongs in no window`);
         }
         if (pc.passive && inWindow) {
           const w = schedule.windows.findIndex((x) => x.partitions.includes(i));
@@ -745,6 +764,13 @@ export function validateSystem(
     }
   }
 
+  // A partition on threads has no channels (protected calls and notifications are the kernel's,
+  // on the home thread).
+  partitions.forEach((pc, i) => {
+    if (pc.parallel && channels.some((c) => c.ends.some((e) => e.partition === i))) {
+      fail(`partitions[${i}].parallel`, `"${pc.name}" runs on threads of its own and cannot be an end of a channel`);
+    }
+  });
   // A passive partition runs only when called: it must accept protected calls somewhere.
   partitions.forEach((pc, i) => {
     if (pc.passive && !channels.some((c) => c.ends.some((e) => e.partition === i && e.pp))) {
@@ -806,6 +832,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       ...(p.previrt ? { previrt: true } : {}),
       ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
       ...(p.harts > 1 ? { harts: p.harts } : {}),
+      ...(p.parallel ? { parallel: true } : {}),
     })),
     schedule: {
       majorFrame: cycles(config.schedule.majorFrame),
