@@ -171,4 +171,4 @@ export function fpOperateFlags(): i32 {
 }
 
 export { dirtyRearm } from "./mmu/dirty";
-export { threadAttach, threadDetach, threadClockAtLeast } from "./kernel/threads";
+export { threadAttach, threadDetach, threadReload, threadClockAtLeast, threadService } from "./kernel/threads";

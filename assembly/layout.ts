@@ -145,6 +145,10 @@ export const SYS_HC_VALUE: i32 = SYS_BASE + 0x74;
  *  outside the SBI's ranges, so the host never mistakes it for an SBI call. The host answers
  *  with a0 in SYS_HC_VALUE, or asks for the call again (HOSTREQ_RETRY). */
 export const HC_SEMIHOSTING: i32 = 0x53454d49; // "SEMI"
+/** The threaded build's own call to its host (env.hypercall(vcpu, HC_THREAD_WAKE, index)): wake the
+ *  thread of vCPU `index` (an IPI, a hart started, a fence asked of it). Never a guest's EID:
+ *  the host thread of the caller answers it itself (src/machine/hart-thread.mjs). */
+export const HC_THREAD_WAKE: i32 = 0x57414b45; // "WAKE"
 /** Nonzero: protected procedure calls and replies take the IPC fast path when they can. */
 export const SYS_IPC_FAST: i32 = SYS_BASE + 0x78;
 /** IPC statistics: calls, fast-path calls, fast-path replies, notifications. */
@@ -313,6 +317,10 @@ export const V_RES_VALUE: i32 = 0x098;
 /** Nonzero: the vCPU runs on a host thread of its own (a partition "parallel": true; docs/smp.md),
  *  so the home thread's scheduler (kernel/sched.ts) leaves it alone. Set on a partition's hart 0. */
 export const V_ELSEWHERE: i32 = 0x09c;
+/** A remote SFENCE.VMA asked of this vCPU by another hart's thread (threaded build): the vCPU's
+ *  own thread drops its translations at its next block boundary and clears the word
+ *  (kernel/threads.ts threadService); the asking hart waits for that. */
+export const V_FENCE_REQ: i32 = 0x0a0;
 
 export const V_MSTATUS: i32 = 0x100;
 export const V_MEDELEG: i32 = 0x104;

@@ -26,10 +26,11 @@ import { loadWasmModule } from "../src/node/core-file.ts";
 import { ConfigError, validateSystem } from "../src/config/system.ts";
 import { yesElf } from "./support/fuzz/cases.ts";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./support/harness.ts";
+import { RTOS_PARTNER, linuxMissing, linuxPartition } from "./support/linux.ts";
 
 async function runOnThreads(core: CoreKind, name: string, harts: number, maxWork?: number) {
   let output = "";
@@ -187,7 +188,7 @@ describe("a partition's harts on threads (\"parallel\": true)", () => {
     }, 60_000);
   }
 
-  it("the description: machine mode, outside the schedule, no channels", () => {
+  it("the description: outside the schedule, no channels, no semihosting", () => {
     const problem = (doc: object) => {
       try {
         validateSystem(doc, "par.json");
@@ -198,9 +199,10 @@ describe("a partition's harts on threads (\"parallel\": true)", () => {
       return "";
     };
     expect(problem(description())).toBe("");
-    expect(problem(description({ mode: "supervisor" }))).toMatch(/partitions\[1\]\.parallel: only machine-mode partitions run on threads yet/);
     expect(problem(description({ priority: 3 }))).toMatch(/partitions\[1\]\.parallel: .*no priority, budget or period/);
     expect(problem(description({ parallel: "yes" }))).toMatch(/partitions\[1\]\.parallel: must be true/);
+    expect(problem(description({ semihosting: {} }))).toMatch(/partitions\[1\]\.parallel: semihosting is not available/);
+    expect(problem(description({ passive: true }))).toMatch(/partitions\[1\]\.parallel: a passive partition/);
     expect(problem({ ...description(), schedule: { majorFrame: "10ms", windows: [{ start: 0, length: "10ms", partitions: ["rt", "par"] }] } }))
       .toMatch(/"par" runs on threads of its own \(parallel\): it belongs in no window/);
     expect(problem({ ...description(), channels: [{ name: "c", ends: [{ partition: "rt", id: 0 }, { partition: "par", id: 0 }] }] }))
@@ -217,4 +219,46 @@ describe("a partition's harts on threads (\"parallel\": true)", () => {
     expect(r.stdout).toContain("[par] parstress: ok");
     expect(r.stdout).toContain("[rt] 399686 iterations (x = 8c12527f) in 204774 mtime ticks");
   }, 60_000);
+});
+
+describe("Linux SMP with its harts on threads", () => {
+  const missing = linuxMissing();
+  for (const core of CORES) {
+    it.skipIf(missing !== null)(`boots on 2 CPUs beside a real-time partition, runs threads and parallel forks (${core})`, async () => {
+      const linux: Record<string, unknown> = { ...linuxPartition({ harts: 2 }), parallel: true };
+      delete linux.priority; // (outside the schedule: no priority)
+      const hv = new Hypervisor({ partitions: [RTOS_PARTNER, linux] }, {
+        core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
+      });
+      let out = "";
+      let rt = "";
+      hv.on("output", (e) => {
+        if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1");
+        else rt += Buffer.from(e.data).toString("latin1");
+      });
+      const running = hv.run({ inputOpen: () => true, waitForInput: () => new Promise((resolve) => setTimeout(resolve, 5)) });
+      const until = async (pattern: RegExp, what: string) => {
+        const t0 = performance.now();
+        while (!pattern.test(out)) {
+          if (performance.now() - t0 > 90_000) throw new Error(`${what}: never came; Linux printed:\n${out.slice(-2000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      try {
+        await until(/smp: Brought up 1 node, 2 CPUs[^]*\n# $/, "the prompt");
+        hv.console("linux").write("threads 4 20000\n");
+        await until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
+        expect(out).toContain("threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4");
+        hv.console("linux").write("forkexec -p 100\n");
+        await until(/forkexec: 100 children, all exited 0\r?\n# $/, "forkexec");
+        hv.console("linux").write("poweroff -h\n");
+        await until(/reboot: System halted/, "the halt");
+      } finally {
+        hv.stop();
+        await running;
+      }
+      expect(hv.halted[1]?.kind).toBe("shutdown");
+      expect(rt).not.toBe(""); // (the real-time partition ran meanwhile)
+    }, 180_000);
+  }
 });

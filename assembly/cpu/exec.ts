@@ -60,6 +60,7 @@ import { vcsrFast, vcsrValid, vcsrOriginal, vcsrValue, exitCount } from "../kern
 import { semihostAt, semihostCall, EBREAK } from "../kernel/semihost";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
+import { threadService } from "../kernel/threads";
 import { jitLookup } from "../jit/frontend";
 import { jitExec, jitExitPc } from "../shim";
 import { timelineRecord } from "../kernel/timeline";
@@ -690,6 +691,7 @@ export function run(budget: i32): i32 {
     if (boundary) {
       boundary = false;
       icountSettle(vcpu, n);
+      if (THREADED) threadService(load32(SYS_CUR_VCPU)); // (a remote fence another hart's thread asked)
       const req = load32(SYS_HOST_REQ);
       if (req != 0) {
         // HOSTREQ_IRQ needs no action beyond the interrupt check below.

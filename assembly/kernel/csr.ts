@@ -28,6 +28,7 @@ import { shadowSelect } from "../mmu/shadow";
 import { pmpcfgRead, pmpcfgWrite, pmpaddrRead, pmpaddrWrite } from "../mmu/pmp";
 import { tselectRead, tselectWrite, tdataRead, tdataWrite } from "./trigger";
 import { fpEnabled, fpMarkDirty } from "../cpu/fpu";
+import { mipUpdate } from "./threads";
 
 // CSR numbers used below.
 /** F and D (cpu/fpu.ts): the accrued flags, the rounding mode, and both as fcsr. */
@@ -271,7 +272,7 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_SIP: {
       // Only SSIP is writable through sip, and only when it is delegated.
       const mask = load32(vcpu + V_MIDELEG) & 2;
-      store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~mask) | (value & mask));
+      mipUpdate(vcpu, mask, value & mask);
       break;
     }
     case CSR_SATP:
@@ -318,7 +319,7 @@ function csrWrite(vcpu: i32, csr: i32, value: i32): void {
     case CSR_MTVAL: store32(vcpu + V_MTVAL, value); break;
     case CSR_MIP: {
       const mask = sstcActive(vcpu) ? MIP_SW_WRITABLE & ~MIP_STIP : MIP_SW_WRITABLE;
-      store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~mask) | (value & mask));
+      mipUpdate(vcpu, mask, value & mask);
       break;
     }
     case CSR_MCYCLE: counterWrite(vcpu, vcpu + V_MCYCLE_LO, 1, false, value); break;

@@ -24,6 +24,7 @@ import {
   V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, vcpuAddr,
 } from "../layout";
 import { smpHarts, smpHartVcpu, smpLeader } from "./smp";
+import { mipUpdate, threadWake, threadElsewhere, fenceAsk, fenceWait } from "./threads";
 import { tlbFlushAll } from "../mmu/tlb";
 import { MSTATUS_SIE } from "./bits";
 import { clockLo, clockHi } from "./counters";
@@ -178,11 +179,11 @@ export function sbiCall(vcpu: i32): i32 {
       hostCall(eid, 0, RESULT_LEGACY);
       return SBI_CONTINUE;
     case EID_LEGACY_CLEAR_IPI:
-      store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_SSIP);
+      mipUpdate(vcpu, MIP_SSIP, 0);
       setReg(10, 0);
       return SBI_CONTINUE;
     case EID_LEGACY_SEND_IPI: // a0: address of a hart mask in guest memory; hart 0 is the only one
-      store32(vcpu + V_MIP, load32(vcpu + V_MIP) | MIP_SSIP);
+      mipUpdate(vcpu, 0, MIP_SSIP);
       setReg(10, 0);
       return SBI_CONTINUE;
     case EID_LEGACY_FENCE_I:
@@ -226,8 +227,9 @@ export function sbiCall(vcpu: i32): i32 {
         // sbi_send_ipi: SSIP on every hart named (its supervisor software interrupt).
         for (let h = 0; h < smpHarts(leader); h++) {
           if ((harts & (1 << h)) == 0) continue;
-          const t = vcpuAddr(smpHartVcpu(leader, h));
-          store32(t + V_MIP, load32(t + V_MIP) | MIP_SSIP);
+          const index = smpHartVcpu(leader, h);
+          mipUpdate(vcpuAddr(index), 0, MIP_SSIP);
+          threadWake(index); // (a hart on a thread of its own may sleep in WFI)
         }
         ret(SBI_SUCCESS, 0);
       }
@@ -247,7 +249,14 @@ export function sbiCall(vcpu: i32): i32 {
         // large to walk) means everything.
         for (let h = 0; fid >= 1 && h < smpHarts(leader); h++) {
           if ((harts & (1 << h)) == 0) continue;
-          const t = vcpuAddr(smpHartVcpu(leader, h));
+          const index = smpHartVcpu(leader, h);
+          // A hart on a thread of its own drops its translations itself (all of them), and the
+          // call returns once it has (the loop after this one).
+          if (threadElsewhere(index)) {
+            fenceAsk(index);
+            continue;
+          }
+          const t = vcpuAddr(index);
           const start = reg(12);
           const size = reg(13);
           const asid = reg(14);
@@ -256,6 +265,9 @@ export function sbiCall(vcpu: i32): i32 {
           } else {
             for (let off = 0; u32(off) < u32(size); off += 4096) shadowFence(t, i32(start + off), true, asid, fid == 2);
           }
+        }
+        for (let h = 0; fid >= 1 && h < smpHarts(leader); h++) {
+          if ((harts & (1 << h)) != 0 && threadElsewhere(smpHartVcpu(leader, h))) fenceWait(smpHartVcpu(leader, h));
         }
         ret(SBI_SUCCESS, 0);
       }
@@ -280,6 +292,7 @@ export function sbiCall(vcpu: i32): i32 {
           else if (load32(target + V_STATE) != VS_STOPPED) ret(SBI_ERR_ALREADY_AVAILABLE, 0);
           else {
             hartStart(target, a0, a1, reg(12));
+            threadWake(smpHartVcpu(leader, a0)); // (its thread sleeps while it is stopped)
             ret(SBI_SUCCESS, 0);
           }
           break;

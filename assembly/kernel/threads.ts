@@ -7,11 +7,14 @@
 // In the one-thread cores SYS_BASE is SYS_HOME: threadAttach() of the running vCPU changes
 // nothing there, and nothing calls these functions.
 
-import { load32, store32, memCopy } from "../shim";
+import {
+  load32, store32, memCopy, hostHypercall, atomicOr32, atomicAnd32, atomicWait32, atomicNotify,
+} from "../shim";
 import {
   SYS_BASE, SYS_HOME, SYS_SIZE, SYS_CUR_VCPU, SYS_HOST_REQ, SYS_CLOCK_LO, SYS_CLOCK_HI, HART_X, V_X,
-  V_RES_VALID, vcpuAddr,
+  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, HC_THREAD_WAKE, THREADED, vcpuAddr,
 } from "../layout";
+import { shadowFence } from "../mmu/shadow";
 
 /**
  * Make vCPU `index` this thread's hart: the system block from the home block's, the hart's
@@ -21,6 +24,12 @@ export function threadAttach(index: i32): void {
   if (SYS_BASE != SYS_HOME) memCopy(SYS_BASE, SYS_HOME, SYS_SIZE);
   store32(SYS_CUR_VCPU, index);
   store32(SYS_HOST_REQ, 0);
+  memCopy(HART_X, vcpuAddr(index) + V_X, 128);
+}
+
+/** Load this thread's hart's registers from its vCPU block again (a stopped hart that another
+ *  hart started: SBI HSM hart_start wrote them there). */
+export function threadReload(index: i32): void {
   memCopy(HART_X, vcpuAddr(index) + V_X, 128);
 }
 
@@ -40,5 +49,58 @@ export function threadClockAtLeast(hi: i32, lo: i32): void {
   if (hi > myHi || (hi == myHi && u32(lo) > u32(load32(SYS_CLOCK_LO)))) {
     store32(SYS_CLOCK_LO, lo);
     store32(SYS_CLOCK_HI, hi);
+  }
+}
+
+/**
+ * Change vCPU `vcpu`'s software-writable mip bits (an address): clear `clear`, then set `set`.
+ * In the threaded build atomically, bit by bit: another hart's thread may be setting SSIP in the
+ * same word at the same time (an IPI), and that must not be lost.
+ */
+export function mipUpdate(vcpu: i32, clear: i32, set: i32): void {
+  if (THREADED) {
+    if (clear != 0) atomicAnd32(vcpu + V_MIP, ~clear);
+    if (set != 0) atomicOr32(vcpu + V_MIP, set);
+  } else {
+    store32(vcpu + V_MIP, (load32(vcpu + V_MIP) & ~clear) | set);
+  }
+}
+
+/** Is vCPU `index` on a thread of its own (a partition on threads), another than this one's? */
+export function threadElsewhere(index: i32): bool {
+  return THREADED && index != load32(SYS_CUR_VCPU) && load32(vcpuAddr(index) + V_ELSEWHERE) != 0;
+}
+
+/** Wake the thread of vCPU `index` if it has one (it may sleep in WFI or stopped). */
+export function threadWake(index: i32): void {
+  if (threadElsewhere(index)) hostHypercall(load32(SYS_CUR_VCPU), HC_THREAD_WAKE, index);
+}
+
+/**
+ * Serve what other harts' threads asked of vCPU `index` (this thread's): a remote SFENCE.VMA
+ * drops every translation it holds (TLBs and shadow tables), then says it is done.
+ */
+export function threadService(index: i32): void {
+  if (!THREADED) return;
+  const vcpu = vcpuAddr(index);
+  if (atomicOr32(vcpu + V_FENCE_REQ, 0) == 0) return;
+  shadowFence(vcpu, 0, false, 0, false);
+  atomicAnd32(vcpu + V_FENCE_REQ, 0);
+  atomicNotify(vcpu + V_FENCE_REQ);
+}
+
+/** Ask vCPU `index`'s thread to drop its translations (a remote SFENCE.VMA); fenceWait() waits. */
+export function fenceAsk(index: i32): void {
+  atomicOr32(vcpuAddr(index) + V_FENCE_REQ, 1);
+  threadWake(index);
+}
+
+/** Wait until vCPU `index`'s thread has done what fenceAsk() asked, serving this thread's own
+ *  requests meanwhile (two harts fencing each other never wait for ever). */
+export function fenceWait(index: i32): void {
+  const word = vcpuAddr(index) + V_FENCE_REQ;
+  while (atomicOr32(word, 0) != 0) {
+    threadService(load32(SYS_CUR_VCPU));
+    atomicWait32(word, 1, 200);
   }
 }

@@ -14,6 +14,7 @@ import {
   SYS_CYCLES_PER_TICK, V_STIMECMP_LO, V_STIMECMP_HI, V_MENVCFGH, THREADED,
 } from "../layout";
 import { counterLo, counterHi, clockLo, clockHi, timeAtLo, timeAtHi } from "./counters";
+import { mipUpdate } from "./threads";
 
 const MIP_MTIP: i32 = 1 << 7;
 const MIP_STIP: i32 = 1 << 5;
@@ -50,7 +51,7 @@ export function timerCheck(vcpu: i32, hi: i32, lo: i32): i32 {
   }
   let snext = untilDeadline(vcpu + V_STIMER_LO, hi, lo);
   if (snext == 0) {
-    store32(vcpu + V_MIP, load32(vcpu + V_MIP) | MIP_STIP);
+    mipUpdate(vcpu, 0, MIP_STIP);
     store32(vcpu + V_STIMER_LO, -1);
     store32(vcpu + V_STIMER_HI, -1);
     snext = TIMER_FAR;
@@ -74,7 +75,7 @@ export function timerNext(vcpu: i32): i32 {
 
 /** Arm the STIP deadline at clock {hi,lo}; lowers STIP. */
 function stimerSet(vcpu: i32, hi: i32, lo: i32): void {
-  store32(vcpu + V_MIP, load32(vcpu + V_MIP) & ~MIP_STIP);
+  mipUpdate(vcpu, MIP_STIP, 0);
   store32(vcpu + V_STIMER_LO, lo);
   store32(vcpu + V_STIMER_HI, hi);
 }

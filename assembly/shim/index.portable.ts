@@ -67,6 +67,12 @@ export function atomicSwap32(addr: number, value: number): number { return Atomi
 export function atomicAnd32(addr: number, value: number): number { return Atomics.and(I32, addr >> 2, value); }
 export function atomicOr32(addr: number, value: number): number { return Atomics.or(I32, addr >> 2, value); }
 export function atomicXor32(addr: number, value: number): number { return Atomics.xor(I32, addr >> 2, value); }
+export function atomicWait32(addr: number, expected: number, timeoutUs: number): void {
+  Atomics.wait(I32, addr >> 2, expected, timeoutUs / 1000);
+}
+export function atomicNotify(addr: number): void {
+  Atomics.notify(I32, addr >> 2);
+}
 /** A full barrier: JavaScript has no fence of its own, but every Atomics operation is one
  *  (sequentially consistent); this one changes nothing at `scratch`, a word of the thread's. */
 export function atomicFence(scratch: number): void { Atomics.add(I32, scratch >> 2, 0); }

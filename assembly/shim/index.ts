@@ -41,6 +41,15 @@ export function memCopy(dst: i32, src: i32, length: i32): void { memory.copy(dst
 @inline export function atomicAnd32(addr: i32, value: i32): i32 { return atomic.and<i32>(addr, value); }
 @inline export function atomicOr32(addr: i32, value: i32): i32 { return atomic.or<i32>(addr, value); }
 @inline export function atomicXor32(addr: i32, value: i32): i32 { return atomic.xor<i32>(addr, value); }
+/** Sleep while the word at `addr` holds `expected`, at most `timeoutUs` microseconds (a worker
+ *  thread only: the threaded build's remote fences wait for their targets). */
+export function atomicWait32(addr: i32, expected: i32, timeoutUs: i32): void {
+  atomic.wait<i32>(addr, expected, <i64>timeoutUs * 1000);
+}
+/** Wake every thread sleeping on the word at `addr`. */
+export function atomicNotify(addr: i32): void {
+  atomic.notify(addr, 0x7fffffff);
+}
 /** A full memory barrier (a guest FENCE): an atomic no-op on `scratch`, a word of the thread's
  *  own (Binaryen refuses asc's atomic.fence; a locked no-op orders as much on every host). */
 @inline export function atomicFence(scratch: i32): void { atomic.add<i32>(scratch, 0); }

@@ -591,7 +591,7 @@ export class Hypervisor {
       words[(v + V_BUDGET) >> 2] = p.budget;
       words[(v + V_PERIOD) >> 2] = p.period;
       words[(v + V_PASSIVE) >> 2] = p.passive ? 1 : 0;
-      words[(v + V_ELSEWHERE) >> 2] = p.parallel ? 1 : 0;
+      for (const hart of this.hartVcpus[i]) words[(vcpuAddr(hart) + V_ELSEWHERE) >> 2] = p.parallel ? 1 : 0;
       words.fill(0, (v + V_CHANNELS) >> 2, (v + V_IPC_STATE) >> 2);
       cfg.channels.forEach((c, k) => {
         for (const end of c.ends) if (end.partition === i) words[(v + V_CHANNELS + 4 * end.id) >> 2] = k + 1;
@@ -1132,7 +1132,8 @@ export class Hypervisor {
     const sets = cfg.partitions.flatMap((p, i) => (p.parallel && !this.halts[i] ? [{ i, threads: new HartThreads({
       core: this.core!, board: this.boards[i], bus: this.domains[i]!.bus, time: this.domains[i]!.time, harts: this.hartVcpus[i],
       clockBase: this.domains[i]!.base,
-      halted: () => this.halts[i], halt: (h) => this.partitionHalted(i, h), flushOutput: () => this.boards[i].flushOutput(),
+      halted: () => this.halts[i], halt: (h) => this.partitionHalted(i, h), kernelHalt: (vcpu) => this.kernelHalt(i, vcpu),
+      flushOutput: () => this.boards[i].flushOutput(),
     }, { stopped: () => this.stopRequested }) }] : []));
     // The home thread's own hart must not be one of theirs (its registers are the threads' now).
     const cur = this.words[SYS_CUR_VCPU >> 2];

@@ -90,7 +90,7 @@ export interface PartitionDescription {
   harts?: number;
   /** Each of this partition's harts on a host thread of its own, outside the schedule, as a
    *  partition on physical cores of its own (docs/smp.md, "harts on parallel threads"); not
-   *  deterministic. Machine-mode partitions without channels or semihosting. Default false. */
+   *  deterministic. Without channels or semihosting. Default false. */
   parallel?: boolean;
 }
 
@@ -483,7 +483,6 @@ export function validateSystem(
       if (pd.parallel !== undefined && typeof pd.parallel !== "boolean") bad("parallel", "must be true (each hart on a host thread of its own: docs/smp.md) or false (the default)");
       if (pd.parallel === true) {
         const why = "a partition on threads runs outside the schedule, on host threads of its own";
-        if (pd.mode === "supervisor") bad("parallel", "only machine-mode partitions run on threads yet: a supervisor-mode partition's SBI calls between harts (HSM, IPIs, remote fences) do not work across threads yet (docs/smp.md)");
         if (pd.passive === true) bad("parallel", `a passive partition runs on its callers' time; ${why}`);
         if (pd.budget !== undefined || pd.period !== undefined || pd.priority !== undefined) bad("parallel", `${why}: it has no priority, budget or period`);
         if (pd.semihosting !== undefined) bad("parallel", "semihosting is not available to a partition on threads");

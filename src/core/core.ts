@@ -42,6 +42,8 @@ export interface CoreExports {
   /** The threaded build's (assembly/kernel/threads.ts); no-ops in effect in the others. */
   threadAttach(index: number): void;
   threadDetach(): void;
+  threadReload(index: number): void;
+  threadService(index: number): void;
   threadClockAtLeast(hi: number, lo: number): void;
 }
 

@@ -34,10 +34,23 @@ async function main(start, report) {
     Atomics.store(ctl, P.STATE, P.IDLE);
     return result;
   };
+  // The doors of the other harts' threads of this machine or partition, by vCPU: the core wakes
+  // one (an IPI, a hart started, a fence asked of it) through its own call HC_THREAD_WAKE.
+  const doors = new Map(Object.entries(start.doors ?? {}).map(([v, sab]) => [Number(v), new Int32Array(sab)]));
   const env = {
     mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
-    hypercall: (v, e, f) => { request(P.OP_HYPERCALL, v, e, f, 0); },
+    hypercall: (v, e, f) => {
+      if (e === L.HC_THREAD_WAKE) {
+        const door = doors.get(f);
+        if (door) {
+          Atomics.add(door, P.DOOR, 1);
+          Atomics.notify(door, P.DOOR);
+        }
+        return;
+      }
+      request(P.OP_HYPERCALL, v, e, f, 0);
+    },
   };
   // The layout's words (the system blocks, the vCPU blocks): a view the home thread made
   // (layoutWords: it ends below guest RAM), shared with this thread.
@@ -107,7 +120,33 @@ async function main(start, report) {
   // Wait for the go (every thread attached: no hart runs before the machine is complete).
   while (Atomics.load(ctl, P.GO) === 0) Atomics.wait(ctl, P.GO, 0);
   let htifGrace = false;
+  const state = () => Atomics.load(words, (start.vcpuAddr + L.V_STATE) >> 2);
+  /** Sleep until the door rings (or a while passes), telling the home thread so first. */
+  const sleep = (door, wakeLo, wakeHi) => {
+    ctl[P.WAKE_LO] = wakeLo;
+    ctl[P.WAKE_HI] = wakeHi;
+    Atomics.store(ctl, P.SEEN, door);
+    Atomics.store(ctl, P.IDLE, 1);
+    return () => {
+      Atomics.add(bell, 0, 1);
+      Atomics.notify(bell, 0);
+      Atomics.wait(ctl, P.DOOR, door, 100);
+      Atomics.store(ctl, P.IDLE, 0);
+    };
+  };
   while (Atomics.load(ctl, P.STOP) === 0) {
+    core.threadService(vcpu); // (what other harts' threads asked of this one: a remote fence)
+    if (state() !== L.VS_RUNNABLE) {
+      // Stopped (SBI HSM) or halted: asleep until another hart starts it (its registers are then
+      // in its vCPU block: loaded again) or the run ends.
+      const door = Atomics.load(ctl, P.DOOR);
+      const doze = sleep(door, -1, -1);
+      if (state() === L.VS_RUNNABLE || Atomics.load(ctl, P.STOP) !== 0) Atomics.store(ctl, P.IDLE, 0);
+      else doze();
+      core.threadService(vcpu);
+      if (state() === L.VS_RUNNABLE) core.threadReload(vcpu);
+      continue;
+    }
     followMachineClock();
     const slice = take(untilDevices(htifGrace ? start.htifGrace : start.slice));
     if (slice === 0) {
@@ -133,13 +172,14 @@ async function main(start, report) {
     if (reason === L.EXIT_WATCH) {
       htifGrace = request(P.OP_WATCH, words[sys(L.WATCH_ADDR)], 0, 0, 0) !== 0;
     } else if (reason === L.EXIT_HALT) {
-      request(P.OP_HALT, 0, 0, 0, 0);
+      request(P.OP_HALT, vcpu, 0, 0, 0);
     } else if (reason === L.EXIT_WFI) {
       // Asleep until an interrupt can wake the hart: its timer (against the machine's clock,
       // which the other harts or the home thread move on) or a line a device raised.
       // (The door is read before the hart looks: a ring after that ends the wait at once.)
-      while (Atomics.load(ctl, P.STOP) === 0) {
+      while (Atomics.load(ctl, P.STOP) === 0 && state() === L.VS_RUNNABLE) {
         const door = Atomics.load(ctl, P.DOOR);
+        core.threadService(vcpu);
         followMachineClock();
         core.vcpuCheckTimers(vcpu);
         if (core.vcpuCanWake(vcpu)) break;

@@ -19,6 +19,7 @@
 import {
   SYS_HOME, SYS_CUR_VCPU, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
   EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
+  V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { Core } from "../core/core.js";
 import type { Board, DeviceBus, Halt } from "../vmm/board.js";
@@ -44,6 +45,10 @@ const TIMER_FAR = 0x40000000;
 interface HartThreadStart {
   hartThread: true;
   vcpu: number;
+  /** Its vCPU block's address. */
+  vcpuAddr: number;
+  /** The control blocks of the set's threads by vCPU (the core wakes them: HC_THREAD_WAKE). */
+  doors: Record<number, SharedArrayBuffer>;
   sysBase: number;
   memory: WebAssembly.Memory | SharedArrayBuffer;
   wasmModule?: WebAssembly.Module;
@@ -75,6 +80,8 @@ export interface ParallelHost {
   clockBase?: number;
   halted(): Halt | null;
   halt(halt: Halt): void;
+  /** The kernel halted hart `vcpu` (its halt reason is in its vCPU block); default: halt(). */
+  kernelHalt?(vcpu: number): void;
   flushOutput(): void;
 }
 
@@ -179,16 +186,19 @@ export class HartThreads {
     const layout = {
       SYS_HOME, CLOCK_BASE: this.clockBase, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
       TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
-      EXIT_WFI, EXIT_WATCH, EXIT_HALT, TIMER_FAR,
+      EXIT_WFI, EXIT_WATCH, EXIT_HALT, TIMER_FAR, V_STATE, VS_RUNNABLE, HC_THREAD_WAKE,
     };
     const t0 = performance.now();
     let ready = 0;
+    // Every thread gets every other's door: the core wakes a hart's thread itself (HC_THREAD_WAKE).
+    const controls = this.host.harts.map(() => new SharedArrayBuffer(CONTROL_WORDS * 4));
+    const doors = Object.fromEntries(this.host.harts.map((vcpu, k) => [vcpu, controls[k]]));
     for (const [hart, vcpu] of this.host.harts.entries()) {
-      const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+      const control = controls[hart];
       const sysBase = THREAD_SYS_BASE + vcpu * THREAD_SYS_SIZE; // (a vCPU's own: at most 8 in a system)
       const dispose = await startThread({
-        hartThread: true, vcpu, sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
-        words, control, bell: this.bell.buffer as SharedArrayBuffer, budget: this.budget, devNext: this.devNext.buffer as SharedArrayBuffer,
+        hartThread: true, vcpu, vcpuAddr: vcpuAddr(vcpu), sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
+        words, control, doors, bell: this.bell.buffer as SharedArrayBuffer, budget: this.budget, devNext: this.devNext.buffer as SharedArrayBuffer,
         slice: SLICE, htifGrace: HTIF_GRACE, proto: { ...P, IDLE: P.IDLE }, layout,
       }, (m) => {
         if (m.ready) ready++;
@@ -313,7 +323,10 @@ export class HartThreads {
             }
             break;
           }
-          case P.OP_HALT: host.halt({ kind: "stopped", status: 1, message: `hart ${this.list.indexOf(t)} stopped: the core halted it` } as Halt); break;
+          case P.OP_HALT: // (the kernel halted the hart: SBI system reset, a trap loop)
+            if (host.kernelHalt) host.kernelHalt(c[P.A]);
+            else host.halt({ kind: "stopped", status: 1, message: `hart ${this.list.indexOf(t)} stopped: the core halted it` } as Halt);
+            break;
           default: break;
         }
       }
