@@ -39,6 +39,9 @@ export interface CoreExports {
   dirtyRearm(count: number): void;
   /** The translator on with its area at `base`, empty; 0: off (docs/jit.md). */
   jitReset(base: number): void;
+  /** [host, host + size) of the core's memory was or is about to be written by the host: drop
+   *  the translations there (src/vmm/guest-memory.ts calls it; docs/jit.md). */
+  jitWrote(host: number, size: number): void;
   /** The threaded build's (assembly/kernel/threads.ts); no-ops in effect in the others. */
   threadAttach(index: number): void;
   threadDetach(): void;
