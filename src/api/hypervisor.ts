@@ -26,12 +26,13 @@ import {
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
-  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS,
+  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS, JIT_AREA_BYTES, SYS_JIT_BASE,
 } from "../../assembly/layout.js";
+import { JsBackend } from "../jit/js-backend.js";
 import { elfSiteTable, sidecarSiteTable, patchSites, EXIT_KIND_NAMES, type SiteTable, type PatchReport } from "../loader/previrt.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
-import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
+import { layoutWords, wholeMachine, jitArea } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage, isLinuxImage } from "../loader/linux.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
@@ -113,6 +114,11 @@ export interface HypervisorOptions {
   paging?: PagingMode;
   /** Compiled build/core.wasm, required for the Wasm core. */
   wasmModule?: WebAssembly.Module;
+  /** The translator (docs/jit.md): hot guest code of every partition runs as translated
+   *  functions; guests see no difference. Default false. The pure-TS core only for now (its
+   *  JavaScript back end); the Wasm core has no back end yet and ignores it. A snapshot does not
+   *  hold translations: it restores with the translator on or off. */
+  jit?: boolean;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
@@ -386,11 +392,14 @@ export class Hypervisor {
     if (this.core) return this.core;
     const cfg = this.config;
     const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
+    this.memoryEnd = RAM_HOST_BASE + ramTotal;
     this.core = await createCore({
       kind: this.options.core ?? "wasm",
-      memoryBytes: RAM_HOST_BASE + ramTotal,
+      // (the translator's area follows everything a snapshot holds)
+      memoryBytes: this.memoryEnd + (this.jitUsed ? JIT_AREA_BYTES : 0),
       wasmModule: this.options.wasmModule,
       host: {
+        jitCompile: (ir) => this.jitBackend?.compile(ir) ?? null,
         mmioRead: (d, o, s) => {
           if (this.tracingExits) this.mmioExit(d, o, s, "read");
           return this.bus!.read(d, o, s);
@@ -408,7 +417,36 @@ export class Hypervisor {
         },
       },
     });
+    if (this.jitUsed) this.jitBackend = new JsBackend(jitArea(this.core.memory, this.memoryEnd), this.memoryEnd);
     return this.core;
+  }
+
+  /** Is the translator on (docs/jit.md)? Only the pure-TS core has a back end yet. */
+  private get jitUsed(): boolean {
+    return this.options.jit === true && (this.options.core ?? "wasm") === "ts";
+  }
+
+  /** The end of what a snapshot holds of the core's memory: the layout and every partition's
+   *  and region's RAM (the translator's area, after it, is never saved). */
+  private memoryEnd = 0;
+  /** The translator's back end when it is on. */
+  private jitBackend: JsBackend | null = null;
+
+  /**
+   * The translator's area anew (when it is on): no translation, no count. After a restore (the
+   * layout's SYS_JIT_BASE is the source's: forgotten, not flushed, for its handles were never
+   * this core's) and a partition's restart.
+   */
+  private resetTranslations(words: Int32Array, restored: boolean): void {
+    if (restored) words[SYS_JIT_BASE >> 2] = 0;
+    this.core!.exports.jitReset(this.jitUsed ? this.memoryEnd : 0);
+  }
+
+  /** Translator statistics (null: off): regions translated, guest instructions in them, the
+   *  back end's time and source bytes. */
+  jitStats(): { regions: number; sourceBytes: number; milliseconds: number } | null {
+    const b = this.jitBackend;
+    return b ? { regions: b.regions, sourceBytes: b.sourceBytes, milliseconds: b.milliseconds } : null;
   }
 
   /**
@@ -418,7 +456,7 @@ export class Hypervisor {
    */
   async coreMemoryForMigration(): Promise<Uint8Array> {
     if (this.starting) throw new Error("coreMemoryForMigration: the system has started");
-    return wholeMachine((await this.coreFor()).memory);
+    return wholeMachine((await this.coreFor()).memory).subarray(0, this.memoryEnd);
   }
 
   /** A partition's image and initrd, read and parsed (once; kept for restarts and snapshots). */
@@ -499,16 +537,18 @@ export class Hypervisor {
       // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM
       // (already in the core when live migration wrote it there page by page).
       if (restored.memory) {
-        if (restored.memory.length !== core.memory.byteLength) {
-          throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+        if (restored.memory.length !== this.memoryEnd) {
+          throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${this.memoryEnd}`);
         }
         wholeMachine(core.memory).set(restored.memory);
       }
+      this.resetTranslations(words, true);
       if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
         throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
       }
     } else {
       core.exports.systemReset(cfg.cyclesPerTick);
+      this.resetTranslations(words, false);
       words[SYS_HV_MODE >> 2] = 1;
       words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
     }
@@ -590,7 +630,7 @@ export class Hypervisor {
     if (restored) {
       // What the description decides is written again (not taken from the file), and the rest
       // of the kernel state checked (src/snapshot/core-check.ts).
-      checkCoreState(words, cfg, core.memory.byteLength);
+      checkCoreState(words, cfg, this.memoryEnd);
       this.writeSystemTables();
       const host = restored.state;
       const boards = host.list("boards", cfg.partitions.length);
@@ -804,6 +844,9 @@ export class Hypervisor {
     this.disks[i]?.sync?.();
     this.fileAgents[i]?.reset("the partition restarted");
     this.boards[i] = this.makeBoard!(i);
+    // (the loader's writes dropped what was translated of the old image already, through the
+    // memory gate; all of it goes, for a restart is rare and a fresh start is simplest to trust)
+    if (this.jitUsed) this.resetTranslations(this.words!, false);
     this.halts[i] = null;
   }
 
@@ -1210,7 +1253,7 @@ export class Hypervisor {
       throw new Error("snapshot: the system description does not describe this system again (a field describeSystem does not write)");
     }
     const disks: Array<{ partition: number; size: number; readOnly: boolean }> = [];
-    const blobs = [wholeMachine(this.core!.memory)];
+    const blobs = [wholeMachine(this.core!.memory).subarray(0, this.memoryEnd)];
     this.disks.forEach((d, i) => {
       if (!d) return;
       if (d.size > MAX_SNAPSHOT_DISK) {
@@ -1240,7 +1283,7 @@ export class Hypervisor {
    *  guest RAM (pages [layoutEnd, end)), in 4 KiB pages. */
   memoryPages(): { layoutEnd: number; end: number } {
     if (!this.core) throw new Error("memoryPages: the hypervisor has not started");
-    return { layoutEnd: RAM_HOST_BASE >>> 12, end: this.core.memory.byteLength >>> 12 };
+    return { layoutEnd: RAM_HOST_BASE >>> 12, end: this.memoryEnd >>> 12 };
   }
 
   /** Mark every page of guest RAM written from now on (the core's stores, its page-table A/D
@@ -1271,7 +1314,7 @@ export class Hypervisor {
     const pages: number[] = [];
     const w = this.words;
     const first = RAM_HOST_BASE >>> 12;
-    const last = Math.min(DIRTY_PAGES, (this.core!.memory.byteLength - RAM_HOST_BASE) >>> 12);
+    const last = Math.min(DIRTY_PAGES, (this.memoryEnd - RAM_HOST_BASE) >>> 12);
     for (let k = 0; k < last; k += 32) {
       const bits = w[(DIRTY_BASE >> 2) + (k >>> 5)];
       if (bits === 0) continue;
