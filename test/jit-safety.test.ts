@@ -43,12 +43,12 @@ const HOST_WRITES: Array<[string, HostWrite]> = [
 ];
 
 describe("jit: host writes into translated code invalidate it (through the memory gate)", () => {
-  for (const [name, write] of HOST_WRITES) {
-    it(`${name}`, async () => {
+  for (const core of ["ts", "wasm"] as const) for (const [name, write] of HOST_WRITES) {
+    it(`${name}, ${core} core`, async () => {
       const { img, f } = callLoop();
       const pair = async (): Promise<[Machine, Machine]> => {
         const a = await makeMachine("ts");
-        const b = await makeMachine("ts", { jit: true });
+        const b = await makeMachine(core, { jit: true });
         a.loadImage(img);
         b.loadImage(img);
         return [a, b];
@@ -119,12 +119,12 @@ describe("jit: the page-table walker's A/D update invalidates translated code in
     return image(a);
   }
 
-  it("the guest traps at the rewritten word with the translator on, as without it", async () => {
+  for (const core of ["ts", "wasm"] as const) it(`${core} core: the guest traps at the rewritten word with the translator on, as without it`, async () => {
     const img = adGuest();
     let jitted: Machine | null = null;
     const d = await lockstep(async () => {
       const a = await makeMachine("ts");
-      const b = await makeMachine("ts", { jit: true });
+      const b = await makeMachine(core, { jit: true });
       a.loadImage(img);
       b.loadImage(img);
       jitted = b;

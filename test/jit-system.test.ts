@@ -1,7 +1,7 @@
 // The translator (docs/jit.md) in systems of partitions: the Hypervisor's `jit` option and
 // `wasmvisor run|restore --jit on|off`. With it on, every observable result is the one without
-// it (output, halts, instructions, cycles, exits), on both cores (the Wasm core has no back end
-// yet and runs interpreted); snapshots hold no translations and restore with it on or off; a
+// it (output, halts, instructions, cycles, exits), on both cores (each with its back end);
+// snapshots hold no translations and restore with it on or off; a
 // restarted partition runs its new image.
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
@@ -52,8 +52,7 @@ describe("jit: systems of partitions (Hypervisor option jit)", () => {
         const off = await whole(description, core, false, limit);
         const on = await whole(description, core, true, limit);
         expect(on.r).toEqual(off.r);
-        if (core === "ts") expect(on.regions).toBeGreaterThan(0);
-        else expect(on.regions).toBe(0); // (no back end for the Wasm core yet: interpreted)
+        expect(on.regions).toBeGreaterThan(0);
       }, 120_000);
     }
   }
@@ -71,7 +70,7 @@ describe("jit: systems of partitions (Hypervisor option jit)", () => {
         restored.on("output", (e) => { output[e.partition] = (output[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
         await restored.run({ maxInsns: limit });
         expect(result(restored, output), `jit ${from} → ${to}, ${core}`).toEqual(off.r);
-        if (to && core === "ts") expect(restored.jitStats()!.regions, `jit ${from} → ${to}`).toBeGreaterThan(0);
+        if (to) expect(restored.jitStats()!.regions, `jit ${from} → ${to}`).toBeGreaterThan(0);
       }
     }
   }, 300_000);
@@ -99,8 +98,7 @@ describe("jit: wasmvisor run / restore --jit on|off", () => {
       expect(on.stdout).toBe(off.stdout);
       const counts = (s: string) => s.split("\n").filter((l) => l.startsWith("  [")).join("\n");
       expect(counts(on.stderr)).toBe(counts(off.stderr));
-      if (core === "ts") expect(on.stderr).toMatch(/jit: [1-9]\d* regions/);
-      else expect(on.stderr).not.toMatch(/jit:/);
+      expect(on.stderr).toMatch(/jit: [1-9]\d* regions/);
     }, 120_000);
   }
 
@@ -116,6 +114,6 @@ describe("jit: wasmvisor run / restore --jit on|off", () => {
 
   it("--help says what --jit does on each core", async () => {
     const h = await cli(["help", "run"]);
-    expect(h.stdout + h.stderr).toMatch(/--jit on\|off[\s\S]*Wasm core has none yet and runs interpreted/);
+    expect(h.stdout + h.stderr).toMatch(/--jit on\|off[\s\S]*into Wasm modules[\s\S]*on the Wasm core/);
   });
 });

@@ -8,7 +8,7 @@
 // Nothing here imports Node modules: images come from the caller (src/node/system-file.ts reads
 // them from disk), so the class runs in browsers too.
 
-import { createCore, type Core, type CoreKind } from "../core/core.js";
+import { createCore, type Core, type CoreHost, type CoreKind } from "../core/core.js";
 import {
   SYS_HV_MODE, SYS_PAGING, SYS_EXIT_VCPU, SYS_WATCH_ADDR, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_HOST_REQ,
   SYS_STAT_TLB_FILLS, SYS_STAT_SWITCHES, SYS_STAT_WALKS, SYS_STAT_SHADOW_HITS, SYS_STAT_MMIO,
@@ -29,6 +29,7 @@ import {
   V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS, JIT_AREA_BYTES, SYS_JIT_BASE,
 } from "../../assembly/layout.js";
 import { JsBackend } from "../jit/js-backend.js";
+import { WasmBackend } from "../jit/wasm-backend.js";
 import { elfSiteTable, sidecarSiteTable, patchSites, EXIT_KIND_NAMES, type SiteTable, type PatchReport } from "../loader/previrt.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
@@ -115,9 +116,9 @@ export interface HypervisorOptions {
   /** Compiled build/core.wasm, required for the Wasm core. */
   wasmModule?: WebAssembly.Module;
   /** The translator (docs/jit.md): hot guest code of every partition runs as translated
-   *  functions; guests see no difference. Default false. The pure-TS core only for now (its
-   *  JavaScript back end); the Wasm core has no back end yet and ignores it. A snapshot does not
-   *  hold translations: it restores with the translator on or off. */
+   *  functions (Wasm modules on the Wasm core, JavaScript on the pure-TS core); guests see no
+   *  difference. Default false. A snapshot does not hold translations: it restores with the
+   *  translator on or off. */
   jit?: boolean;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
@@ -398,8 +399,9 @@ export class Hypervisor {
       // (the translator's area follows everything a snapshot holds)
       memoryBytes: this.memoryEnd + (this.jitUsed ? JIT_AREA_BYTES : 0),
       wasmModule: this.options.wasmModule,
-      host: {
-        jitCompile: (ir) => this.jitBackend?.compile(ir) ?? null,
+      host: (this.coreHost = {
+        jitCompile: (ir) => (this.jitBackend as JsBackend | null)?.compile(ir) ?? null,
+        jitWasm: null,
         mmioRead: (d, o, s) => {
           if (this.tracingExits) this.mmioExit(d, o, s, "read");
           return this.bus!.read(d, o, s);
@@ -415,22 +417,28 @@ export class Hypervisor {
           if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].callerRegister(10));
           else this.boards[v].hypercall(e, f);
         },
-      },
+      }),
     });
-    if (this.jitUsed) this.jitBackend = new JsBackend(jitArea(this.core.memory, this.memoryEnd), this.memoryEnd);
+    if (this.jitUsed) {
+      const area = jitArea(this.core.memory, this.memoryEnd);
+      this.jitBackend = this.core.kind === "ts" ? new JsBackend(area, this.memoryEnd) : new WasmBackend(area, this.memoryEnd, this.core.wasmMemory!);
+      this.coreHost!.jitWasm = this.jitBackend instanceof WasmBackend ? this.jitBackend : null;
+    }
     return this.core;
   }
 
-  /** Is the translator on (docs/jit.md)? Only the pure-TS core has a back end yet. */
+  /** Is the translator on (docs/jit.md)? */
   private get jitUsed(): boolean {
-    return this.options.jit === true && (this.options.core ?? "wasm") === "ts";
+    return this.options.jit === true;
   }
 
   /** The end of what a snapshot holds of the core's memory: the layout and every partition's
    *  and region's RAM (the translator's area, after it, is never saved). */
   private memoryEnd = 0;
   /** The translator's back end when it is on. */
-  private jitBackend: JsBackend | null = null;
+  private jitBackend: JsBackend | WasmBackend | null = null;
+  /** The callbacks the core was given (the Wasm back end joins them once the core exists). */
+  private coreHost: CoreHost | null = null;
 
   /**
    * The translator's area anew (when it is on): no translation, no count. After a restore (the
@@ -446,7 +454,7 @@ export class Hypervisor {
    *  back end's time and source bytes. */
   jitStats(): { regions: number; sourceBytes: number; milliseconds: number } | null {
     const b = this.jitBackend;
-    return b ? { regions: b.regions, sourceBytes: b.sourceBytes, milliseconds: b.milliseconds } : null;
+    return b ? { regions: b.regions, sourceBytes: b instanceof JsBackend ? b.sourceBytes : b.codeBytes, milliseconds: b.milliseconds } : null;
   }
 
   /**

@@ -131,7 +131,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 // The commands and their options: one table each, from which the parser takes its spec and
 // --help its text.
 const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
-const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): the pure-TS core's\nJavaScript back end; the Wasm core has none yet and runs interpreted" };
+const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): into Wasm modules\non the Wasm core, into JavaScript functions on the pure-TS core" };
 
 const RUN_OPTIONS = {
   core: CORE_OPTION,

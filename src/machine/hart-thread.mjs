@@ -35,6 +35,10 @@ async function main(start, report) {
     return result;
   };
   const env = {
+    // (no translator on threads: nothing is ever compiled, so nothing is entered or released)
+    jitCompile: () => 0,
+    jitExec: () => 0,
+    jitRelease: () => {},
     mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
     hypercall: (v, e, f) => { request(P.OP_HYPERCALL, v, e, f, 0); },
