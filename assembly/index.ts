@@ -39,6 +39,8 @@ export function vcpuReset(index: i32, pc: i32, hartId: i32, physmap: i32, count:
 export { vcpuResetTo, vcpuSwitch } from "./kernel/vcpu";
 /** The translator on, its area at `base` (0: off), empty (docs/jit.md). */
 export { jitReset } from "./jit/frontend";
+/** The host wrote (or is about to write) [host, host + size): drop translated code there. */
+export { jitWrote } from "./jit/frontend";
 
 /** F and D on (1) or off (0) for vCPU `index`, after its reset (a partition's "fpu"). */
 export function vcpuSetFpu(index: i32, on: i32): void {

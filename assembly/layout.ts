@@ -183,6 +183,8 @@ export const SYS_STAT_JIT_ENTRIES: i32 = SYS_BASE + 0xb0;
 export const SYS_STAT_JIT_RETIRED_LO: i32 = SYS_BASE + 0xb4;
 export const SYS_STAT_JIT_RETIRED_HI: i32 = SYS_BASE + 0xb8;
 export const SYS_STAT_JIT_INVALIDATIONS: i32 = SYS_BASE + 0xbc;
+/** Where translated code of the Wasm back end leaves the pc it stopped at (jitExitPc()). */
+export const SYS_JIT_EXIT_PC: i32 = SYS_BASE + 0xc0;
 /**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and

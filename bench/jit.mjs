@@ -1,20 +1,27 @@
 #!/usr/bin/env node
-// The translator's figures (docs/jit.md): guests/bin/bench.elf on the pure-TS core with the
-// JavaScript back end off and on, in interleaved rounds (median MIPS of each), and what the
-// translator did: regions, guest instructions translated, translation time per guest
-// instruction (the back end's IR → source; not the front end's decoding nor V8's compilation),
-// source bytes, instructions run
-// in translated code. Usage: npm run bench:jit [-- --rounds N]
-import { readFileSync } from "node:fs";
+// The translator's figures (docs/jit.md): guests/bin/bench.elf on both cores with the
+// translator off and on, and qemu-system-riscv32 (TCG) on the same ELF, in interleaved rounds
+// (median MIPS of each; QEMU's net of its start-up, measured on an ELF that exits at once, as
+// bench/run.mjs does), and what the translator did: regions, guest instructions translated,
+// the back ends' time per guest instruction (IR → JavaScript source or Wasm module, compilation
+// and instantiation included for Wasm; not the front end's decoding), code bytes, instructions
+// run in translated code. Usage: npm run bench:jit [-- --rounds N]
+import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Machine } from "../dist/src/machine/machine.js";
+import { loadWasmModule } from "../dist/src/node/core-file.js";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INSNS, SYS_STAT_JIT_RETIRED_LO, SYS_STAT_JIT_RETIRED_HI, SYS_STAT_JIT_ENTRIES, JIT_AREA_BYTES } from "../dist/assembly/layout.js";
 
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
-const elf = readFileSync(new URL("../guests/bin/bench.elf", import.meta.url));
+const ELF = new URL("../guests/bin/bench.elf", import.meta.url);
+const elf = readFileSync(ELF);
+const wasmModule = await loadWasmModule();
 
-async function once(jit) {
-  const m = await Machine.create({ core: "ts", jit });
+async function once(core, jit) {
+  const m = await Machine.create({ core, jit, wasmModule });
   m.loadElf(elf);
   const t0 = performance.now();
   while (!m.halted) m.step(50_000_000);
@@ -25,25 +32,47 @@ async function once(jit) {
     mips: m.retired / seconds / 1e6, retired: m.retired,
     regions: at(SYS_STAT_JIT_REGIONS), insns: at(SYS_STAT_JIT_INSNS), entries: at(SYS_STAT_JIT_ENTRIES),
     inJit: at(SYS_STAT_JIT_RETIRED_LO) + at(SYS_STAT_JIT_RETIRED_HI) * 2 ** 32,
-    backendMs: m.jit?.milliseconds ?? 0, sourceBytes: m.jit?.sourceBytes ?? 0,
+    backendMs: m.jit?.milliseconds ?? 0, codeBytes: m.jit?.sourceBytes ?? m.jit?.codeBytes ?? 0,
   };
 }
 
+// QEMU: the same ELF, and a tiny one that exits at once (its start-up, subtracted).
+const QEMU = "qemu-system-riscv32";
+const hasQemu = spawnSync(QEMU, ["--version"]).status === 0;
+const exitAtOnce = join(mkdtempSync(join(tmpdir(), "wasmvisor-bench-")), "exit.bin");
+// li t0, 0x100000; li t1, 0x5555; sw t1, 0(t0) (the virt test finisher: pass); j .
+writeFileSync(exitAtOnce, new Uint8Array([0xb7, 0x02, 0x10, 0x00, 0x37, 0x53, 0x00, 0x00, 0x13, 0x03, 0x53, 0x55, 0x23, 0xa0, 0x62, 0x00, 0x6f, 0x00, 0x00, 0x00]));
+function qemuSeconds(kernel) {
+  const t0 = performance.now();
+  const r = spawnSync(QEMU, ["-M", "virt", "-bios", "none", "-display", "none", "-serial", "null", "-monitor", "none", "-kernel", kernel], { timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`qemu failed on ${kernel}: status ${r.status} ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const off = [], on = [];
-let last = null;
+const runs = { "wasm.jit_off": [], "wasm.jit_on": [], "ts.jit_off": [], "ts.jit_on": [], qemu: [] };
+const last = {};
+let retired = 0;
 for (let r = 0; r < ROUNDS; r++) {
-  off.push((await once(false)).mips);
-  last = await once(true);
-  on.push(last.mips);
+  for (const core of ["wasm", "ts"]) {
+    for (const jit of [false, true]) {
+      const x = await once(core, jit);
+      runs[`${core}.jit_${jit ? "on" : "off"}`].push(x.mips);
+      if (jit) last[core] = x;
+      retired = x.retired;
+    }
+  }
+  if (hasQemu) runs.qemu.push(retired / Math.max(1e-3, qemuSeconds(ELF.pathname) - qemuSeconds(exitAtOnce)) / 1e6);
 }
 const f = (x) => x.toFixed(1);
-console.log(`bench.elf, pure-TS core, ${ROUNDS} interleaved rounds (median):`);
-console.log(`  mips.ts.jit_off  ${f(median(off))}   (${off.map(f).join(" ")})`);
-console.log(`  mips.ts.jit_on   ${f(median(on))}   (${on.map(f).join(" ")})`);
-console.log(`  speedup          ${(median(on) / median(off)).toFixed(2)}x`);
-console.log(`  regions ${last.regions}, guest instructions translated ${last.insns}, entries ${last.entries}, ` +
-  `retired in translated code ${(100 * last.inJit / last.retired).toFixed(1)} %`);
-console.log(`  back end (IR → JavaScript source): ${(1e6 * last.backendMs / Math.max(1, last.insns)).toFixed(0)} ns per guest instruction, ` +
-  `${last.sourceBytes} bytes of source (${(last.sourceBytes / Math.max(1, last.insns)).toFixed(0)} per guest instruction)`);
+console.log(`bench.elf (${retired} instructions), ${ROUNDS} interleaved rounds (median MIPS, then each round):`);
+for (const [k, xs] of Object.entries(runs)) if (xs.length) console.log(`  mips.${k.padEnd(13)} ${f(median(xs)).padStart(7)}   (${xs.map(f).join(" ")})`);
+console.log(`  speedup: wasm ${(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])).toFixed(2)}x, ts ${(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])).toFixed(2)}x`);
+if (hasQemu) console.log(`  mips.wasm.jit_on / mips.qemu: ${(median(runs["wasm.jit_on"]) / median(runs.qemu)).toFixed(2)}`);
+for (const core of ["wasm", "ts"]) {
+  const x = last[core];
+  console.log(`  ${core}: regions ${x.regions}, guest instructions translated ${x.insns}, entries ${x.entries}, ` +
+    `retired in translated code ${(100 * x.inJit / x.retired).toFixed(1)} %; back end ${(1e6 * x.backendMs / Math.max(1, x.insns)).toFixed(0)} ns and ` +
+    `${(x.codeBytes / Math.max(1, x.insns)).toFixed(0)} bytes (${core === "ts" ? "JavaScript source" : "Wasm module"}) per guest instruction`);
+}
 console.log(`  translator's area in the core's memory: ${JIT_AREA_BYTES} bytes`);

@@ -10,10 +10,17 @@ import { GUESTS } from "./support/guests-table.ts";
 import { randomProgram, RANDOM_RAM_BYTES } from "./support/random-program.ts";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_RETIRED_LO } from "../assembly/layout.ts";
 import type { Machine } from "../src/machine/machine.ts";
+import type { CoreKind } from "../src/core/core.ts";
 
-async function pair(load: (m: Machine) => void, ramBytes?: number): Promise<[Machine, Machine]> {
+/** The interpreter (the pure-TS core) and a core with the translator on: the pure-TS core (its
+ *  JavaScript back end) or the Wasm core (its Wasm back end), so each back end is checked
+ *  against the interpreter of the other build as well (test/lockstep.test.ts: the two
+ *  interpreters agree). */
+const JIT_CORES: readonly CoreKind[] = ["ts", "wasm"];
+
+async function pair(load: (m: Machine) => void, ramBytes?: number, core: CoreKind = "ts"): Promise<[Machine, Machine]> {
   const a = await makeMachine("ts", { ramBytes });
-  const b = await makeMachine("ts", { ramBytes, jit: true });
+  const b = await makeMachine(core, { ramBytes, jit: true });
   load(a);
   load(b);
   return [a, b];
@@ -32,12 +39,12 @@ describe("jit: translated code agrees with the interpreter", () => {
     ["bench", 3_000_000, 100_003],
     ["bench", 300_000, 997],
   ];
-  for (const [name, total, every] of cases) {
-    it(`${name}: every ${every} units of work`, async () => {
+  for (const core of JIT_CORES) for (const [name, total, every] of cases) {
+    it(`${name}, ${core} core: every ${every} units of work`, async () => {
       const elf = guestElf(name);
       let jitted: Machine | null = null;
       const d = await lockstep(async () => {
-        const p = await pair((m) => m.loadElf(elf));
+        const p = await pair((m) => m.loadElf(elf), undefined, core);
         jitted = p[1];
         return p;
       }, total, every, guestRamHash);
@@ -51,14 +58,14 @@ describe("jit: seeded random instruction streams", () => {
   // A short fixed budget here; npm run campaign:jit runs JIT_SEEDS seeds × JIT_WORK units.
   const SEEDS = Number(process.env.JIT_SEEDS ?? 24);
   const WORK = Number(process.env.JIT_WORK ?? 30_000);
-  it(`${SEEDS} random programs × ${WORK} units of work agree with the interpreter`, async () => {
+  for (const core of JIT_CORES) it(`${core} core: ${SEEDS} random programs × ${WORK} units of work agree with the interpreter`, async () => {
     let translated = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       const prog = randomProgram(seed);
       for (const every of [97, 1009]) {
         let jitted: Machine | null = null;
         const d = await lockstep(async () => {
-          const p = await pair((m) => m.loadImage(prog.image, `random-${seed}`), RANDOM_RAM_BYTES);
+          const p = await pair((m) => m.loadImage(prog.image, `random-${seed}`), RANDOM_RAM_BYTES, core);
           jitted = p[1];
           return p;
         }, WORK, every, guestRamHash);
@@ -72,9 +79,9 @@ describe("jit: seeded random instruction streams", () => {
 });
 
 describe("jit: the guest programs", () => {
-  for (const g of GUESTS) {
-    it(`${g.name}: the same output, status and instructions with the translator on`, async () => {
-      const r = await runGuest("ts", guestElf(g.name), { input: g.input, harts: g.harts, jit: true });
+  for (const core of JIT_CORES) for (const g of GUESTS) {
+    it(`${g.name}, ${core} core: the same output, status and instructions with the translator on`, async () => {
+      const r = await runGuest(core, guestElf(g.name), { input: g.input, harts: g.harts, jit: true });
       expect(r.output).toBe(g.output);
       expect(r.halt?.status).toBe(g.status);
       expect(r.retired).toBe(g.instructions);

@@ -101,15 +101,18 @@ export function jitLookup(base: i32, pc: i32, host: i32): i32 {
 }
 
 /**
- * A store (or an AMO, or any write of the core's) changed `size` bytes at host address `host`:
- * drop the translations of the pages it touched. Called only from the slow paths: pages with
- * translated code are never in a store TLB.
+ * `size` bytes at host address `host` were written, or are about to be: drop the translations
+ * of the pages the range touches. The core calls it from every store path that is not the
+ * store TLB's fast path (mmu/access.ts slow paths, SC/AMO, the page-table walker's A/D update;
+ * pages with translated code are never in a store TLB), and the host from its one gate into
+ * guest memory (src/vmm/guest-memory.ts: virtio DMA, loaders, the GDB stub, the file agent).
  */
 export function jitWrote(host: i32, size: i32): void {
   const base = load32(SYS_JIT_BASE);
-  if (base == 0) return;
-  codePageWritten(base, host >>> 12);
-  if (((host ^ i32(host + size - 1)) & -4096) != 0) codePageWritten(base, i32(host + size - 1) >>> 12);
+  if (base == 0 || size <= 0) return;
+  const first = host >>> 12;
+  const last = i32(host + size - 1) >>> 12;
+  for (let page = first; page <= last; page++) codePageWritten(base, page);
 }
 
 function codePageWritten(base: i32, page: i32): void {

@@ -9,6 +9,7 @@
 
 import { load32, store32 } from "../shim";
 import { dirtyMark } from "./dirty";
+import { jitWrote } from "../jit/frontend";
 import {
   V_SATP, V_MSTATUS, V_STAT_WALKS, SYS_STAT_WALKS, PRIV_M, PRIV_S, PRIV_U, PM_BASE, PM_KIND, PM_TARGET,
   PM_MMIO, PM_KIND_MASK, PM_NO_READ, PM_NO_WRITE,
@@ -139,6 +140,7 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
     pte |= need;
     store32(host, pte);
     dirtyMark(host);
+    jitWrote(host, 4); // (a page table may share a page with translated code: docs/jit.md)
   }
   walkPte = pte;
   walkLevel = level;

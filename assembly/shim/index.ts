@@ -16,6 +16,8 @@
 /** Sign-extended halfword; addr must be 2-aligned. */
 @inline export function load16s(addr: i32): i32 { return <i32>load<i16>(addr); }
 /** Word; addr must be 4-aligned. */
+import { SYS_JIT_EXIT_PC } from "../layout";
+
 @inline export function load32(addr: i32): i32 { return load<i32>(addr); }
 /** Instruction fetch: 32 bits from a 2-aligned address (the upper half may be the next parcel). */
 @inline export function fetch32(addr: i32): i32 { return load<i32>(addr); }
@@ -98,16 +100,18 @@ export declare function hostMmioWrite(device: i32, offset: i32, size: i32, value
 export declare function hostHypercall(vcpu: i32, eid: i32, fid: i32): void;
 
 // ── Translated code (the translator's back end, docs/jit.md) ────────────────────────────────
-// The Wasm back end is not built yet: nothing is ever compiled, so run() never enters
-// translated code in this build. It will instantiate a module per region against this memory
-// and enter it through an exported function table (call_indirect), with these names.
+// The host's Wasm back end (src/jit/wasm-backend.ts) compiles a region into a module that
+// imports this memory; the core enters it through the host (one call each way per entry).
 
 /** Compile the region whose IR is at `ir` (assembly/jit/frontend.ts): a handle > 0, or 0. */
-export function jitCompile(ir: i32): i32 { return 0; }
+@external("env", "jitCompile")
+export declare function jitCompile(ir: i32): i32;
 /** Run region `handle` from `pc` for at most `limit` instructions with the given data TLB
  *  tables; the instructions retired (the pc it stopped at: jitExitPc()). */
-export function jitExec(handle: i32, pc: i32, limit: i32, tlbLoad: i32, tlbStore: i32): i32 { return 0; }
-/** Where the last jitExec() stopped. */
-export function jitExitPc(): i32 { return 0; }
+@external("env", "jitExec")
+export declare function jitExec(handle: i32, pc: i32, limit: i32, tlbLoad: i32, tlbStore: i32): i32;
+/** Where the last jitExec() stopped (the translated code wrote it there). */
+export function jitExitPc(): i32 { return load<i32>(SYS_JIT_EXIT_PC); }
 /** Region `handle` is dropped: its handle may be given out again. */
-export function jitRelease(handle: i32): void {}
+@external("env", "jitRelease")
+export declare function jitRelease(handle: i32): void;

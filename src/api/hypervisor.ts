@@ -8,7 +8,7 @@
 // Nothing here imports Node modules: images come from the caller (src/node/system-file.ts reads
 // them from disk), so the class runs in browsers too.
 
-import { createCore, type Core, type CoreKind } from "../core/core.js";
+import { createCore, type Core, type CoreHost, type CoreKind } from "../core/core.js";
 import {
   SYS_HV_MODE, SYS_PAGING, SYS_EXIT_VCPU, SYS_WATCH_ADDR, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_HOST_REQ,
   SYS_STAT_TLB_FILLS, SYS_STAT_SWITCHES, SYS_STAT_WALKS, SYS_STAT_SHADOW_HITS, SYS_STAT_MMIO,
@@ -27,12 +27,14 @@ import {
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
-  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS,
+  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS, JIT_AREA_BYTES, SYS_JIT_BASE,
 } from "../../assembly/layout.js";
+import { JsBackend } from "../jit/js-backend.js";
+import { WasmBackend } from "../jit/wasm-backend.js";
 import { elfSiteTable, sidecarSiteTable, patchSites, EXIT_KIND_NAMES, type SiteTable, type PatchReport } from "../loader/previrt.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
-import { layoutWords, wholeMachine } from "../vmm/guest-memory.js";
+import { layoutWords, wholeMachine, jitArea } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage, isLinuxImage } from "../loader/linux.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
@@ -118,6 +120,12 @@ export interface HypervisorOptions {
   /** The threaded build (build/core-mt.wasm), compiled, for a system with partitions on threads
    *  ("parallel": true; default: the core loads it). `wasmModule` is then not used. */
   threadedWasmModule?: WebAssembly.Module;
+  /** The translator (docs/jit.md): hot guest code of every partition runs as translated
+   *  functions (Wasm modules on the Wasm core, JavaScript on the pure-TS core); guests see no
+   *  difference. Default false. A snapshot does not hold translations: it restores with the
+   *  translator on or off. Not with partitions on threads (the threaded build has no translator:
+   *  the option is then ignored). */
+  jit?: boolean;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
@@ -392,13 +400,17 @@ export class Hypervisor {
     const cfg = this.config;
     const ramTotal = cfg.partitions.reduce((n, p) => n + p.ramBytes, 0) + cfg.regions.reduce((n, r) => n + r.size, 0);
     const threaded = cfg.partitions.some((p) => p.parallel);
+    this.memoryEnd = RAM_HOST_BASE + ramTotal;
     this.core = await createCore({
       kind: this.options.core ?? "wasm",
-      memoryBytes: RAM_HOST_BASE + ramTotal,
+      // (the translator's area follows everything a snapshot holds)
+      memoryBytes: this.memoryEnd + (this.jitUsed ? JIT_AREA_BYTES : 0),
       // (harts on threads: the threaded build, which finds its own module unless given one)
       wasmModule: threaded ? this.options.threadedWasmModule : this.options.wasmModule,
       threaded,
-      host: {
+      host: (this.coreHost = {
+        jitCompile: (ir) => (this.jitBackend as JsBackend | null)?.compile(ir) ?? null,
+        jitWasm: null,
         mmioRead: (d, o, s) => {
           if (this.tracingExits) this.mmioExit(d, o, s, "read");
           return this.bus!.read(d, o, s);
@@ -414,9 +426,45 @@ export class Hypervisor {
           if (e === EID_WASMVISOR && f === FID_NOTIFY) this.notifyFrom(v, this.boards[v].callerRegister(10));
           else this.boards[v].hypercall(e, f);
         },
-      },
+      }),
     });
+    if (this.jitUsed) {
+      const area = jitArea(this.core.memory, this.memoryEnd);
+      this.jitBackend = this.core.kind === "ts" ? new JsBackend(area, this.memoryEnd) : new WasmBackend(area, this.memoryEnd, this.core.wasmMemory!);
+      this.coreHost!.jitWasm = this.jitBackend instanceof WasmBackend ? this.jitBackend : null;
+    }
     return this.core;
+  }
+
+  /** Is the translator on (docs/jit.md)? */
+  private get jitUsed(): boolean {
+    // (the threaded build has no translator: a system with partitions on threads runs without)
+    return this.options.jit === true && !this.config.partitions.some((p) => p.parallel);
+  }
+
+  /** The end of what a snapshot holds of the core's memory: the layout and every partition's
+   *  and region's RAM (the translator's area, after it, is never saved). */
+  private memoryEnd = 0;
+  /** The translator's back end when it is on. */
+  private jitBackend: JsBackend | WasmBackend | null = null;
+  /** The callbacks the core was given (the Wasm back end joins them once the core exists). */
+  private coreHost: CoreHost | null = null;
+
+  /**
+   * The translator's area anew (when it is on): no translation, no count. After a restore (the
+   * layout's SYS_JIT_BASE is the source's: forgotten, not flushed, for its handles were never
+   * this core's) and a partition's restart.
+   */
+  private resetTranslations(words: Int32Array, restored: boolean): void {
+    if (restored) words[SYS_JIT_BASE >> 2] = 0;
+    this.core!.exports.jitReset(this.jitUsed ? this.memoryEnd : 0);
+  }
+
+  /** Translator statistics (null: off): regions translated, guest instructions in them, the
+   *  back end's time and source bytes. */
+  jitStats(): { regions: number; sourceBytes: number; milliseconds: number } | null {
+    const b = this.jitBackend;
+    return b ? { regions: b.regions, sourceBytes: b instanceof JsBackend ? b.sourceBytes : b.codeBytes, milliseconds: b.milliseconds } : null;
   }
 
   /**
@@ -426,7 +474,7 @@ export class Hypervisor {
    */
   async coreMemoryForMigration(): Promise<Uint8Array> {
     if (this.starting) throw new Error("coreMemoryForMigration: the system has started");
-    return wholeMachine((await this.coreFor()).memory);
+    return wholeMachine((await this.coreFor()).memory).subarray(0, this.memoryEnd);
   }
 
   /** A partition's image and initrd, read and parsed (once; kept for restarts and snapshots). */
@@ -507,16 +555,18 @@ export class Hypervisor {
       // The whole machine as it was: harts, kernel, memory maps, IPC, schedule, guest RAM
       // (already in the core when live migration wrote it there page by page).
       if (restored.memory) {
-        if (restored.memory.length !== core.memory.byteLength) {
-          throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${core.memory.byteLength}`);
+        if (restored.memory.length !== this.memoryEnd) {
+          throw new SnapshotError(`snapshot: its memory is ${restored.memory.length} bytes; this system's core has ${this.memoryEnd}`);
         }
         wholeMachine(core.memory).set(restored.memory);
       }
+      this.resetTranslations(words, true);
       if (words[SYS_PAGING >> 2] !== (nested ? PAGING_NESTED : PAGING_SHADOW) || words[SYS_HV_MODE >> 2] !== 1) {
         throw new SnapshotError("snapshot: its core's paging mode is not the one it says");
       }
     } else {
       core.exports.systemReset(cfg.cyclesPerTick);
+      this.resetTranslations(words, false);
       words[SYS_HV_MODE >> 2] = 1;
       words[SYS_PAGING >> 2] = nested ? PAGING_NESTED : PAGING_SHADOW;
     }
@@ -602,7 +652,7 @@ export class Hypervisor {
     if (restored) {
       // What the description decides is written again (not taken from the file), and the rest
       // of the kernel state checked (src/snapshot/core-check.ts).
-      checkCoreState(words, cfg, core.memory.byteLength);
+      checkCoreState(words, cfg, this.memoryEnd);
       this.writeSystemTables();
       const host = restored.state;
       const boards = host.list("boards", cfg.partitions.length);
@@ -816,6 +866,9 @@ export class Hypervisor {
     this.disks[i]?.sync?.();
     this.fileAgents[i]?.reset("the partition restarted");
     this.boards[i] = this.makeBoard!(i);
+    // (the loader's writes dropped what was translated of the old image already, through the
+    // memory gate; all of it goes, for a restart is rare and a fresh start is simplest to trust)
+    if (this.jitUsed) this.resetTranslations(this.words!, false);
     this.halts[i] = null;
   }
 
@@ -1334,7 +1387,7 @@ export class Hypervisor {
       throw new Error("snapshot: the system description does not describe this system again (a field describeSystem does not write)");
     }
     const disks: Array<{ partition: number; size: number; readOnly: boolean }> = [];
-    const blobs = [wholeMachine(this.core!.memory)];
+    const blobs = [wholeMachine(this.core!.memory).subarray(0, this.memoryEnd)];
     this.disks.forEach((d, i) => {
       if (!d) return;
       if (d.size > MAX_SNAPSHOT_DISK) {
@@ -1364,7 +1417,7 @@ export class Hypervisor {
    *  guest RAM (pages [layoutEnd, end)), in 4 KiB pages. */
   memoryPages(): { layoutEnd: number; end: number } {
     if (!this.core) throw new Error("memoryPages: the hypervisor has not started");
-    return { layoutEnd: RAM_HOST_BASE >>> 12, end: this.core.memory.byteLength >>> 12 };
+    return { layoutEnd: RAM_HOST_BASE >>> 12, end: this.memoryEnd >>> 12 };
   }
 
   /** Mark every page of guest RAM written from now on (the core's stores, its page-table A/D
@@ -1395,7 +1448,7 @@ export class Hypervisor {
     const pages: number[] = [];
     const w = this.words;
     const first = RAM_HOST_BASE >>> 12;
-    const last = Math.min(DIRTY_PAGES, (this.core!.memory.byteLength - RAM_HOST_BASE) >>> 12);
+    const last = Math.min(DIRTY_PAGES, (this.memoryEnd - RAM_HOST_BASE) >>> 12);
     for (let k = 0; k < last; k += 32) {
       const bits = w[(DIRTY_BASE >> 2) + (k >>> 5)];
       if (bits === 0) continue;

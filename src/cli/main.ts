@@ -1,11 +1,11 @@
 // The wasmvisor command line (Node). Commands:
 //
-//   wasmvisor run SYSTEM.json [--core wasm|ts] [--paging shadow|nested] [--max-insns N]
+//   wasmvisor run SYSTEM.json [--core wasm|ts] [--jit on|off] [--paging shadow|nested] [--max-insns N]
 //                             [--wall-clock] [--console NAME] [--input FILE] [--stats] [--ipc-slow-path]
 //                             [--trace-out FILE] [--gdb PORT [--gdb-partition NAME]]
 //                             [--snapshot-at WHEN FILE]... [--snapshot-on-exit FILE]
 //   wasmvisor restore SNAPSHOT [the run options, except --ipc-slow-path and --gdb]
-//   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--max-insns N] [--ram SIZE] [--harts N] [--trace]
+//   wasmvisor run-elf PROGRAM.elf [--core wasm|ts] [--jit on|off] [--max-insns N] [--ram SIZE] [--harts N] [--trace]
 //                                 [--input FILE] [--wall-clock] [--stats] [--gdb PORT] [--semihosting DIR]
 //   wasmvisor run-elf --bios FIRMWARE [--kernel KERNEL] [--initrd FILE] [--append ARGS] [...]
 //
@@ -131,9 +131,11 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 // The commands and their options: one table each, from which the parser takes its spec and
 // --help its text.
 const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
+const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): into Wasm modules\non the Wasm core, into JavaScript functions on the pure-TS core" };
 
 const RUN_OPTIONS = {
   core: CORE_OPTION,
+  jit: JIT_OPTION,
   paging: { kind: "value", choices: ["shadow", "nested"], help: "shadow page tables (default) or nested paging" },
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions in all partitions (status 124)" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time" },
@@ -166,7 +168,7 @@ const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
 
 const RUN_ELF_OPTIONS = {
   core: CORE_OPTION,
-  jit: { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): the pure-TS core's\nJavaScript back end; the Wasm core has none yet and runs interpreted" },
+  jit: JIT_OPTION,
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
   ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
   "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
@@ -713,7 +715,7 @@ interface FastBootStart { file: string; hv: Hypervisor | null }
 
 /** --fast-boot DIR (src/node/fast-boot.ts): the system from its kept snapshot if one matches, or
  *  where to keep one; null when this system cannot be fast-booted (said on stderr). */
-async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
+async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; jit: boolean; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
   const dir = p.options.get("fast-boot");
   if (typeof dir !== "string") return null;
   if (typeof p.options.get("console") !== "string") throw new UsageError("--fast-boot needs --console NAME: the snapshot is taken at that partition's prompt");
@@ -828,6 +830,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   }
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+  const jit = p.options.get("jit") === "on";
   let hv: Hypervisor;
   let sys: ReturnType<typeof loadSystemFile> | null = null;
   let fastBoot: FastBootStart | null = null;
@@ -835,7 +838,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
       if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
     }
-    const options = { core, wasmModule, wallClock: p.options.has("wall-clock"), paging: p.options.get("paging") as PagingMode | undefined };
+    const options = { core, wasmModule, jit, wallClock: p.options.has("wall-clock"), paging: p.options.get("paging") as PagingMode | undefined };
     if (mode === "migrate") {
       const where = parseEndpoint("listen", String(p.options.get("listen")));
       const server = await listenForMigration(where.host, where.port);
@@ -855,10 +858,11 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     refuseProgram(p.positional[0]);
     sys = loadSystemFile(p.positional[0]);
     const addFiles = addFilesOption(p.repeated.get("add-file") ?? [], sys.config, p.options.get("console"));
-    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, addFiles }, io);
+    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, jit, addFiles }, io);
     hv = fastBoot?.hv ?? new Hypervisor(sys.config, {
       addFiles,
       core,
+      jit,
       paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
       wasmModule,
       loadImage: sys.loadImage,
@@ -1074,7 +1078,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   }
   if (p.options.has("stats") && !quiet) {
     const cpt = config.cyclesPerTick;
-    io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
+    io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging${hv.jitStats() ? `, jit: ${hv.jitStats()!.regions} regions` : ""}); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
       if (ps.previrt) io.stderr(`  [${ps.name}] pre-virtualization: ${ps.previrt.sites} sites patched; ran ${ps.previrt.fast} times in the fast loop, ${ps.previrt.slow} times through trap-and-emulate\n`);

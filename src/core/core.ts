@@ -39,6 +39,9 @@ export interface CoreExports {
   dirtyRearm(count: number): void;
   /** The translator on with its area at `base`, empty; 0: off (docs/jit.md). */
   jitReset(base: number): void;
+  /** [host, host + size) of the core's memory was or is about to be written by the host: drop
+   *  the translations there (src/vmm/guest-memory.ts calls it; docs/jit.md). */
+  jitWrote(host: number, size: number): void;
   /** The threaded build's (assembly/kernel/threads.ts); no-ops in effect in the others. */
   threadAttach(index: number): void;
   threadDetach(): void;
@@ -59,6 +62,13 @@ export interface CoreHost {
   /** The translator's back end for the pure-TS core (src/jit/js-backend.ts): the source of the
    *  function of the region whose IR is at `ir`, or null (docs/jit.md). */
   jitCompile?(ir: number): string | null;
+  /** The translator's back end for the Wasm core (src/jit/wasm-backend.ts WasmBackend): it
+   *  compiles a region into a module over the core's memory (Core.wasmMemory) and runs it. */
+  jitWasm?: {
+    compile(ir: number): number;
+    exec(handle: number, pc: number, limit: number, tlbLoad: number, tlbStore: number): number;
+    release(handle: number): void;
+  } | null;
 }
 
 export type CoreKind = "wasm" | "ts";
@@ -69,6 +79,8 @@ export interface Core {
   readonly exports: CoreExports;
   /** The linear memory (fixed size: it never grows); a SharedArrayBuffer in the threaded build. */
   readonly memory: ArrayBuffer;
+  /** The Wasm core's memory object (what the translator's modules import). */
+  readonly wasmMemory?: WebAssembly.Memory;
   /** The threaded build only: what another thread needs to run a hart over the same memory. */
   readonly threads?: CoreThreads;
 }
@@ -180,9 +192,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         mmioRead: (d: number, o: number, s: number) => host.mmioRead(d, o, s),
         mmioWrite: (d: number, o: number, s: number, v: number) => host.mmioWrite(d, o, s, v),
         hypercall: (v: number, e: number, f: number) => host.hypercall?.(v, e, f),
+        // The translator's Wasm back end (src/jit/wasm-backend.ts), when the host has one.
+        jitCompile: (ir: number) => host.jitWasm?.compile(ir) ?? 0,
+        jitExec: (handle: number, pc: number, limit: number, tl: number, ts: number) => host.jitWasm!.exec(handle, pc, limit, tl, ts),
+        jitRelease: (handle: number) => host.jitWasm?.release(handle),
       },
     })) as unknown as CoreExports;
-    return { kind: "wasm", exports, memory: memory.buffer };
+    return { kind: "wasm", exports, memory: memory.buffer, wasmMemory: memory };
   }
   // The pure-TS core keeps its state in module variables: a fresh module instance per core
   // (the query string makes the module loader, Node's or a browser's, treat each as a new module).
@@ -210,6 +226,10 @@ async function createThreadedCore(options: CoreOptions, pages: number): Promise<
     mmioRead: (d: number, o: number, s: number) => h.mmioRead(d, o, s),
     mmioWrite: (d: number, o: number, s: number, v: number) => h.mmioWrite(d, o, s, v),
     hypercall: (v: number, e: number, f: number) => h.hypercall?.(v, e, f),
+    // (no translator on threads: nothing is ever compiled, so nothing is entered or released)
+    jitCompile: () => 0,
+    jitExec: () => 0,
+    jitRelease: () => {},
   };
   if (options.kind === "wasm") {
     const wasmModule = options.wasmModule ?? (await loadCoreWasm(CORE_MT_WASM_URL));

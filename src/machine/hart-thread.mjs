@@ -38,6 +38,10 @@ async function main(start, report) {
   // one (an IPI, a hart started, a fence asked of it) through its own call HC_THREAD_WAKE.
   const doors = new Map(Object.entries(start.doors ?? {}).map(([v, sab]) => [Number(v), new Int32Array(sab)]));
   const env = {
+    // (no translator on threads: nothing is ever compiled, so nothing is entered or released)
+    jitCompile: () => 0,
+    jitExec: () => 0,
+    jitRelease: () => {},
     mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
     hypercall: (v, e, f) => {

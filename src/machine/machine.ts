@@ -8,7 +8,7 @@
 // reports how the guest ended. Runs are deterministic: the same image and the same input give
 // the same output and the same instruction count, on either core.
 
-import { createCore, type Core, type CoreKind } from "../core/core.js";
+import { createCore, type Core, type CoreHost, type CoreKind } from "../core/core.js";
 import {
   SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE, JIT_AREA_BYTES,
   V_WFI, HARTS_MAX, vcpuAddr,
@@ -20,6 +20,7 @@ import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
 import { layoutWords, jitArea } from "../vmm/guest-memory.js";
 import { JsBackend } from "../jit/js-backend.js";
+import { WasmBackend } from "../jit/wasm-backend.js";
 import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
 
 export { RAM_BASE, type Halt } from "../vmm/board.js";
@@ -74,15 +75,15 @@ export interface MachineOptions {
   /** Harts on parallel threads (runParallel; src/machine/parallel.ts): the threaded build of
    *  the core over a shared memory. step() still runs the harts deterministically. */
   parallel?: boolean;
-  /** The translator (docs/jit.md): hot guest code runs as translated functions. Default false.
-   *  Only the pure-TS core has a back end so far (JavaScript); the Wasm core, and harts on
-   *  parallel threads, ignore it. */
+  /** The translator (docs/jit.md): hot guest code runs as translated functions (the pure-TS
+   *  core: JavaScript; the Wasm core: Wasm modules). Default false. Harts on parallel threads
+   *  ignore it. */
   jit?: boolean;
 }
 
 /** Whether the translator runs: asked for, and a back end exists for this core. */
 function jitUsed(options: MachineOptions): boolean {
-  return options.jit === true && (options.core ?? "wasm") === "ts" && !options.parallel;
+  return options.jit === true && !options.parallel;
 }
 
 export function checkHarts(harts: number): void {
@@ -129,7 +130,7 @@ export class Machine {
     if (jitUsed(options)) {
       // The translator's area follows guest RAM (Machine.create reserved it).
       const base = RAM_HOST_BASE + ramBytes;
-      this.jit = new JsBackend(jitArea(core.memory, base), base);
+      this.jit = core.kind === "ts" ? new JsBackend(jitArea(core.memory, base), base) : new WasmBackend(jitArea(core.memory, base), base, core.wasmMemory!);
       core.exports.jitReset(base);
     }
     this.bus = new DeviceBus(this.time);
@@ -145,7 +146,7 @@ export class Machine {
 
   private readonly bus: DeviceBus;
   /** The translator's back end, when it is on (docs/jit.md). */
-  readonly jit: JsBackend | null = null;
+  readonly jit: JsBackend | WasmBackend | null = null;
 
   static async create(options: MachineOptions = {}): Promise<Machine> {
     const ramBytes = options.ramBytes ?? DEFAULT_RAM_BYTES;
@@ -153,19 +154,21 @@ export class Machine {
     checkCyclesPerTick(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
     checkHarts(options.harts ?? 1);
     let machine: Machine | null = null;
+    const host: CoreHost = {
+      mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
+      mmioWrite: (d, o, s, v) => machine!.bus.write(d, o, s, v),
+      hypercall: (_v, e, f) => machine!.board.hypercall(e, f), // (semihosting: no SBI here)
+      jitCompile: (ir) => (machine!.jit as JsBackend | null)?.compile(ir) ?? null,
+    };
     const core = await createCore({
       kind: options.core ?? "wasm",
       memoryBytes: RAM_HOST_BASE + ramBytes + (jitUsed(options) ? JIT_AREA_BYTES : 0),
       wasmModule: options.wasmModule,
       threaded: options.parallel,
-      host: {
-        mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
-        mmioWrite: (d, o, s, v) => machine!.bus.write(d, o, s, v),
-        hypercall: (_v, e, f) => machine!.board.hypercall(e, f), // (semihosting: no SBI here)
-        jitCompile: (ir) => machine!.jit?.compile(ir) ?? null,
-      },
+      host,
     });
     machine = new Machine(core, options, ramBytes);
+    if (machine.jit instanceof WasmBackend) host.jitWasm = machine.jit;
     return machine;
   }
 

@@ -288,7 +288,7 @@ export class Board {
     this.ramHost = o.ramHost;
     this.regions = o.regions ?? [];
     this.words = layoutWords(o.core.memory);
-    this.memory = new GuestMemory(o.core.memory, this.ramWindows());
+    this.memory = new GuestMemory(o.core.memory, this.ramWindows(), (host, length) => o.core.exports.jitWrote(host, length));
     this.vcpu = vcpuAddr(o.index);
     this.hartVcpus = o.hartVcpus ?? [o.index];
     const partitionTime = o.time.partition(o.index, this.hartVcpus);

@@ -14,7 +14,7 @@
 // a guest address cannot reach it, and test/guest-memory-gate.test.ts fails when a file outside
 // this one makes a view of a core's memory by other means.
 
-import { RAM_HOST_BASE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, JIT_AREA_BYTES } from "../../assembly/layout.js";
+import { RAM_HOST_BASE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, JIT_AREA_BYTES, SYS_JIT_BASE } from "../../assembly/layout.js";
 
 /** A window of guest-physical RAM: where it is, its host address, what the guest may do. */
 export interface MemoryWindow {
@@ -68,18 +68,32 @@ export class GuestMemory {
   /** (null for a memory without the core's layout: a device tested on its own) */
   readonly #layout: Int32Array | null;
   #windows: MemoryWindow[] = [];
+  readonly #codeWritten: ((host: number, length: number) => void) | null;
 
-  /** `memory` is the core's linear memory; the windows are set by the partition's board. */
-  constructor(memory: ArrayBuffer, windows: readonly MemoryWindow[] = []) {
+  /**
+   * `memory` is the core's linear memory; the windows are set by the partition's board.
+   * `codeWritten` is the core's jitWrote (src/core/core.ts): called for every range the host
+   * writes while the translator is on, so translated code never outlives the bytes it came from.
+   */
+  constructor(memory: ArrayBuffer, windows: readonly MemoryWindow[] = [], codeWritten?: (host: number, length: number) => void) {
     this.#bytes = new Uint8Array(memory);
     this.#layout = memory.byteLength >= RAM_HOST_BASE ? layoutWords(memory) : null;
+    this.#codeWritten = codeWritten ?? null;
     this.setWindows(windows);
   }
 
-  /** What the host writes is marked in the core's dirty-page bitmap while live migration
-   *  tracks it (layout.ts DIRTY_BASE; the core marks the guest's own stores). */
-  #dirty(host: number, length: number): void {
-    if (!this.#layout || this.#layout[SYS_DIRTY_ON >> 2] === 0 || length <= 0) return;
+  /**
+   * The host writes [host, host + length) (or may, through a view it was given): every write
+   * into guest memory passes here, so this is where the core hears of them.
+   * - Live migration: the pages are marked in the core's dirty-page bitmap while it tracks them
+   *   (layout.ts DIRTY_BASE; the core marks the guest's own stores).
+   * - The translator (docs/jit.md): translations of code in those pages are dropped before the
+   *   bytes change (a view is written right after view() returns it, before the guest runs).
+   */
+  #wrote(host: number, length: number): void {
+    if (!this.#layout || length <= 0) return;
+    if (this.#codeWritten && this.#layout[SYS_JIT_BASE >> 2] !== 0) this.#codeWritten(host, length);
+    if (this.#layout[SYS_DIRTY_ON >> 2] === 0) return;
     for (let page = (host - RAM_HOST_BASE) >>> 12, last = (host + length - 1 - RAM_HOST_BASE) >>> 12; page <= last && page < DIRTY_PAGES; page++) {
       this.#layout[(DIRTY_BASE >> 2) + (page >>> 5)] |= 1 << (page & 31);
     }
@@ -139,7 +153,7 @@ export class GuestMemory {
   view(gpa: number, length: number, access: MemoryAccess): Uint8Array | null {
     const host = this.#check(gpa, length, access);
     if (host < 0) return null;
-    if (access !== "read") this.#dirty(host, length); // (the caller may write through it)
+    if (access !== "read") this.#wrote(host, length); // (the caller may write through it)
     return this.#bytes.subarray(host, host + length);
   }
 
@@ -154,7 +168,7 @@ export class GuestMemory {
     const host = this.#check(gpa, data.length, access);
     if (host < 0) return false;
     this.#bytes.set(data, host);
-    this.#dirty(host, data.length);
+    this.#wrote(host, data.length);
     return true;
   }
 
@@ -163,7 +177,7 @@ export class GuestMemory {
     const host = this.#check(gpa, length, access);
     if (host < 0) return false;
     this.#bytes.fill(value, host, host + length);
-    this.#dirty(host, length);
+    this.#wrote(host, length);
     return true;
   }
 
@@ -184,7 +198,7 @@ export class GuestMemory {
     b[host + 1] = (value >>> 8) & 0xff;
     b[host + 2] = (value >>> 16) & 0xff;
     b[host + 3] = (value >>> 24) & 0xff;
-    this.#dirty(host, 4);
+    this.#wrote(host, 4);
     return true;
   }
 }

@@ -1,0 +1,137 @@
+// The translator (docs/jit.md) stays exact when bytes change behind the guest's back: every
+// write into guest memory that is not a guest store through the store TLB must drop the
+// translations of the code it overwrites. Each case runs a hand-made guest with the translator
+// on and off, in lockstep (test/support/harness.ts), so a stale translation shows as a
+// divergence; without the invalidation the case under test fails.
+//
+// - The host's writes, all through the one gate (src/vmm/guest-memory.ts): write (the loaders,
+//   the GDB stub, the file agent), view (virtio DMA, the SBI console), writeU32, fill.
+// - The core's page-table walker setting A/D bits in a page table that shares a page with
+//   translated code (its store bypasses the store TLB and the slow paths).
+import { describe, expect, it } from "vitest";
+import { lockstep, makeMachine, guestRamHash } from "./support/harness.ts";
+import { Asm, I, li } from "./support/rv-asm.ts";
+import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS } from "../assembly/layout.ts";
+import type { Machine } from "../src/machine/machine.ts";
+import type { ElfImage } from "../src/loader/elf.ts";
+
+const RAM = 0x8000_0000;
+const A0 = 10, A1 = 11, S1 = 9, T0 = 5, T1 = 6, T2 = 7, T3 = 28, RA = 1;
+const stat = (m: Machine, at: number) => new Int32Array(m.core.memory)[at >> 2];
+const image = (a: Asm): ElfImage => ({ entry: a.base, segments: [{ paddr: a.base, vaddr: a.base, data: a.bytes(), memsz: a.bytes().length, flags: 7 }] as ElfImage["segments"], symbols: new Map() });
+
+/**
+ * A guest that calls F (in its own page) forever, counting in a0 what F adds (1 per call as
+ * loaded). The host rewrites F's first instruction while the guest runs.
+ */
+function callLoop(): { img: ElfImage; f: number } {
+  const a = new Asm(RAM);
+  a.words([I.addi(A0, 0, 0)]);
+  a.label("loop").jal(RA, "F").words([I.addi(A1, A1, 1)]).jal(0, "loop");
+  while (a.pc < RAM + 0x1000) a.word(I.addi(0, 0, 0));
+  a.label("F").words([I.addi(A0, A0, 1), I.addi(A0, A0, 0), I.jalr(0, RA, 0)]);
+  return { img: image(a), f: a.address("F") };
+}
+
+type HostWrite = (m: Machine, gpa: number, insn: number) => void;
+const bytesOf = (w: number) => new Uint8Array([w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24]);
+const HOST_WRITES: Array<[string, HostWrite]> = [
+  ["write (the loaders, the GDB stub, the file agent)", (m, gpa, w) => { expect(m.board.memory.write(gpa, bytesOf(w), "debug")).toBe(true); }],
+  ["view (virtio DMA, the SBI console)", (m, gpa, w) => { m.board.memory.view(gpa, 4, "write")!.set(bytesOf(w)); }],
+  ["writeU32", (m, gpa, w) => { expect(m.board.memory.writeU32(gpa, w)).toBe(true); }],
+  ["fill", (m, gpa) => { expect(m.board.memory.fill(gpa, 4, 0x13)).toBe(true); }], // 0x13131313: addi x6, x6, 0x131
+];
+
+describe("jit: host writes into translated code invalidate it (through the memory gate)", () => {
+  for (const core of ["ts", "wasm"] as const) for (const [name, write] of HOST_WRITES) {
+    it(`${name}, ${core} core`, async () => {
+      const { img, f } = callLoop();
+      const pair = async (): Promise<[Machine, Machine]> => {
+        const a = await makeMachine("ts");
+        const b = await makeMachine(core, { jit: true });
+        a.loadImage(img);
+        b.loadImage(img);
+        return [a, b];
+      };
+      const [a, b] = await pair();
+      for (const m of [a, b]) m.step(20_000);
+      expect(stat(b, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(0);
+      const before = stat(b, SYS_STAT_JIT_INVALIDATIONS);
+      // F now adds 100 per call (or, for fill, its first instruction is another addi).
+      for (const m of [a, b]) write(m, f, I.addi(A0, A0, 100));
+      expect(stat(b, SYS_STAT_JIT_INVALIDATIONS)).toBeGreaterThan(before);
+      for (const m of [a, b]) m.step(20_000);
+      expect(b.registers().x[A0]).toBe(a.registers().x[A0]);
+      expect(b.registers().x).toEqual(a.registers().x);
+    });
+  }
+
+  it("a partition whose code a host write replaces runs the new code (lockstep, written between steps)", async () => {
+    const { img, f } = callLoop();
+    let n = 0;
+    const d = await lockstep(async () => {
+      const a = await makeMachine("ts");
+      const b = await makeMachine("ts", { jit: true });
+      a.loadImage(img);
+      b.loadImage(img);
+      n = 0;
+      // Rewrite F every 5,000 units of work (between lockstep's steps of 1,000).
+      const step = (m: Machine) => {
+        const orig = m.step.bind(m);
+        m.step = (budget: number, ...rest: unknown[]) => {
+          const r = orig(budget, ...(rest as []));
+          if (m.work % 5_000 === 0) m.board.memory.writeU32(f, I.addi(A0, A0, (m.work / 5_000) & 0x7ff));
+          return r;
+        };
+      };
+      step(a);
+      step(b);
+      n++;
+      return [a, b];
+    }, 60_000, 1_000, guestRamHash);
+    expect(d?.detail ?? null).toBeNull();
+    expect(n).toBe(1);
+  });
+});
+
+describe("jit: the page-table walker's A/D update invalidates translated code in its page", () => {
+  // The root page table of Sv32 is the page of a hot loop: its entry for 0x8000_0000 (a 4 MiB
+  // leaf, V R U, A clear) is at offset 0x800, where the loop executes it as an instruction:
+  // 0x2000_0013, addi x0, x0, 0x200 (a no-op). After 200 turns the loop sets mstatus.MPRV (M
+  // loads translated as S) and loads through the table: the walker sets A, which makes the word
+  // 0x2000_0053, an FP instruction that traps (FS is off). The handler counts in a2 and skips it.
+  function adGuest(): ElfImage {
+    const a = new Asm(RAM);
+    a.words(li(T0, 0x8000_0000 | ((RAM + 0x2000) >>> 12))).words([I.csrrw(0, 0x180, T0)]); // satp
+    a.la(T0, "handler").words([I.csrrw(0, 0x305, T0)]); // mtvec
+    a.words(li(T0, 0x800 | (1 << 18))).words([I.csrrs(0, 0x300, T0)]); // MPP = S, SUM
+    a.words(li(T0, -1)).words([I.csrrw(0, 0x3b0, T0)]).words(li(T0, 0x1f)).words([I.csrrw(0, 0x3a0, T0)]); // PMP: all of memory
+    a.words(li(T3, 1 << 17)); // MPRV
+    a.words(li(S1, 200)).words(li(T2, RAM + 0x10000));
+    a.jal(0, "loop");
+    a.label("handler").words([I.csrrs(T0, 0x341, 0), I.addi(T0, T0, 4), I.csrrw(0, 0x341, T0), I.addi(12, 12, 1), I.mret()]);
+    while (a.pc < RAM + 0x27f8) a.word(0);
+    a.label("loop").words([I.addi(A0, A0, 1), I.addi(S1, S1, -1)]);
+    expect(a.pc).toBe(RAM + 0x2800);
+    a.word(0x2000_0013); // the root table's entry 0x200: PPN 0x80000, V R U, A and D clear
+    a.branch(1, S1, 0, "loop"); // bne s1, x0, loop
+    a.words([I.csrrs(0, 0x300, T3), I.lw(T1, T2, 0)]).words(li(S1, 50)).jal(0, "loop");
+    return image(a);
+  }
+
+  for (const core of ["ts", "wasm"] as const) it(`${core} core: the guest traps at the rewritten word with the translator on, as without it`, async () => {
+    const img = adGuest();
+    let jitted: Machine | null = null;
+    const d = await lockstep(async () => {
+      const a = await makeMachine("ts");
+      const b = await makeMachine(core, { jit: true });
+      a.loadImage(img);
+      b.loadImage(img);
+      jitted = b;
+      return [a, b];
+    }, 30_000, 997, guestRamHash);
+    expect(d?.detail ?? null).toBeNull();
+    expect(stat(jitted!, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(0);
+    expect(jitted!.registers().x[12]).toBeGreaterThan(10); // the word did trap
+  });
+});
