@@ -120,6 +120,15 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     await checkRunning("pure-TS");
   }, 60_000);
 
+  it("runs Linux with its 2 harts on threads (the page is cross-origin isolated): threads across real threads", async () => {
+    // (on the core the test before chose, the pure-TS one: the next test expects it to stay)
+    await page.selectOption("#system", "threads");
+    await linuxShows(/(^|\n)#$/, 90_000);
+    await command("threads 4 20000", /\nthreads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4\nthreads: ran on \d CPUs?\n/);
+    await page.waitForFunction(() => window.wasmvisor.terminalText("periodic").includes("periodic: 1 kHz control task"), null, { timeout: 10_000 });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it("boots two-guests when it is chosen: both consoles, both halts, both in the timeline", async () => {
     // RapiLog is listed but cannot be chosen: its disk needs a host file.
     expect(await page.locator('#system option[value="rapilog"]').isDisabled()).toBe(true);

@@ -5,6 +5,10 @@
 import defaultSystem from "../examples/default.json";
 import twoGuests from "../examples/two-guests.json";
 import isolation from "../examples/isolation.json";
+import threads from "../examples/threads.json";
+
+/** SharedArrayBuffer is there (a cross-origin isolated page, docs/web.md); true outside a page. */
+const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 
 export interface OfferedSystem {
   /** The select's value and `?system=` in the URL. */
@@ -41,6 +45,15 @@ export const SYSTEMS: readonly OfferedSystem[] = [
     title: "isolation",
     summary: "a hostile supervisor guest (probes, escapes, interrupt storms, then an endless loop) in its own window beside a real-time victim.",
     description: isolation,
+  },
+  {
+    id: "threads",
+    file: "examples/threads.json",
+    title: "Linux on 2 threads",
+    summary: "Linux SMP with each of its 2 harts on a thread of its own (not deterministic), beside a 1 kHz real-time partition that keeps to real time.",
+    ...(isolated ? { description: threads } : {
+      unavailable: "needs SharedArrayBuffer: serve the page cross-origin isolated (COOP/COEP headers, docs/web.md)",
+    }),
   },
   {
     id: "rapilog",

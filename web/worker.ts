@@ -251,6 +251,8 @@ function attach(system: Hypervisor, alreadyHalted: Array<{ partition: string; me
     setInterval(() => sample(), FIGURES_MS),
     setInterval(() => {
       if (!loop || paused || ended) return;
+      // (a system with partitions on threads cannot be snapshotted: docs/smp.md)
+      if (system.config.partitions.some((p) => p.parallel)) return;
       if (++runningSeconds >= AUTOSAVE_SECONDS) {
         runningSeconds = 0;
         enqueue(() => snapshot("autosave"));

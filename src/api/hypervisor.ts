@@ -1182,12 +1182,17 @@ export class Hypervisor {
     const cfg = this.config;
     const limit = opts.maxInsns ?? Infinity;
     const clockLimit = opts.maxClock ?? Infinity;
+    const started = { real: performance.now(), clocks: cfg.partitions.map((_, i) => this.domains[i]?.time.clockNumber() ?? 0) };
     const sets = cfg.partitions.flatMap((p, i) => (p.parallel && !this.halts[i] ? [{ i, threads: new HartThreads({
       core: this.core!, board: this.boards[i], bus: this.domains[i]!.bus, time: this.domains[i]!.time, harts: this.hartVcpus[i],
       clockBase: this.domains[i]!.base,
       halted: () => this.halts[i], halt: (h) => this.partitionHalted(i, h), kernelHalt: (vcpu) => this.kernelHalt(i, vcpu),
       flushOutput: () => this.boards[i].flushOutput(),
-    }, { stopped: () => this.stopRequested }) }] : []));
+    }, {
+      stopped: () => this.stopRequested,
+      // (its idle time passes as real time does, as the other partitions' does: it starts now)
+      idleClockCap: () => started.clocks[i] + (performance.now() - started.real) * this.cyclesPerSecond / 1000,
+    }) }] : []));
     // The home thread's own hart must not be one of theirs (its registers are the threads' now).
     const cur = this.words[SYS_CUR_VCPU >> 2];
     const home = cfg.partitions.findIndex((p) => !p.parallel);
@@ -1233,13 +1238,17 @@ export class Hypervisor {
         }
         if (homeLive() && reason === "halted") {
           // The other partitions, in short slices paced by real time (their virtual time keeps
-          // to real time, as the threads' does roughly: neither races ahead of the other).
-          const r = this.advance(Math.min(pacer.step, CHUNK), 2);
-          homeIdle = r === "idle";
-          if (r === "stopped" || r === "debug") reason = "stopped";
+          // to real time, as the threads' does roughly: neither races ahead of the other). While
+          // they are ahead of real time, only the threads are served.
           const delay = pacer.delay(this.clock());
-          if (delay > 0 && !served) await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(delay, 5))), ...sets.map((t) => t.threads.activity(5))]);
-          else if (!served) await yieldToHost();
+          if (delay <= 0) {
+            const r = this.advance(Math.min(pacer.step, CHUNK), 2);
+            homeIdle = r === "idle";
+            if (r === "stopped" || r === "debug") reason = "stopped";
+            if (!served) await yieldToHost();
+          } else if (!served) {
+            await Promise.race([new Promise((resolve) => setTimeout(resolve, Math.min(delay, 5))), ...sets.map((t) => t.threads.activity(5))]);
+          }
         } else if (!served) {
           await Promise.race(sets.map((t) => t.threads.activity(5)));
         }

@@ -815,7 +815,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
     memoryRegions: config.regions.map((r) => ({ name: r.name, size: r.size })),
     partitions: config.partitions.map((p) => ({
       name: p.name, ...(p.firmware ? { firmware: p.image, kernel: p.kernel } : { image: p.image }),
-      mode: p.mode, ram: p.ramBytes, priority: p.priority,
+      mode: p.mode, ram: p.ramBytes, ...(p.parallel ? {} : { priority: p.priority }), // (a partition on threads has none)
       ...(p.period > 0 ? { budget: cycles(p.budget), period: cycles(p.period) } : {}),
       devices: [...p.devices],
       ...(p.bootargs !== undefined ? { bootargs: p.bootargs } : {}),

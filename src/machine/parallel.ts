@@ -94,6 +94,10 @@ export interface ParallelOptions {
   waitForInput?: () => Promise<void>;
   /** The caller wants the run to end (a signal, Ctrl-A x). */
   stopped?: () => boolean;
+  /** How far the clock may skip while every hart sleeps (a clock value; default: no limit, to
+   *  the next deadline as the deterministic machine does). A partition on threads beside others
+   *  paced by real time keeps to real time so (src/api/hypervisor.ts). */
+  idleClockCap?: () => number;
   /** Back-pressure from the console's consumer (as Hypervisor.run's): while it returns a
    *  promise, device accesses wait, so a flooding guest cannot fill the host's memory. */
   outputBlocked?: () => Promise<void> | undefined;
@@ -398,9 +402,12 @@ export class HartThreads {
       let earliest = Math.min(...asleep.map(wakeAt));
       if (next !== null) earliest = Math.min(earliest, Number(next));
       if (earliest === Infinity) return "asleep";
-      if (earliest > clock) this.setClock(earliest);
-      this.publishDevices();
-      for (const t of asleep) this.ring(t);
+      const to = Math.min(earliest, options.idleClockCap?.() ?? Infinity);
+      if (to > clock) {
+        this.setClock(to);
+        this.publishDevices();
+        for (const t of asleep) if (wakeAt(t) <= to) this.ring(t);
+      }
     }
     return "running";
   }
