@@ -403,10 +403,11 @@ export class HartThreads {
       if (next !== null) earliest = Math.min(earliest, Number(next));
       if (earliest === Infinity) return "asleep";
       const to = Math.min(earliest, options.idleClockCap?.() ?? Infinity);
-      if (to > clock) {
-        this.setClock(to);
+      if (to >= earliest || to > clock) {
+        // (a device's deadline may raise a line: every sleeping hart looks)
+        if (to > clock) this.setClock(to);
         this.publishDevices();
-        for (const t of asleep) if (wakeAt(t) <= to) this.ring(t);
+        for (const t of asleep) this.ring(t);
       }
     }
     return "running";
