@@ -115,9 +115,9 @@ const BRANCH: Record<number, (a: string, b: string) => string> = {
   [IR_BGEU]: (a, b) => `(${a} >>> 0) >= (${b} >>> 0)`,
 };
 
-/** The body of `new Function("I32", "U8", "I8", "U16", "I16", "H", "S", body)`: it returns the
- *  region's function. */
-export function generateRegion(region: { entry: number; blocks: Block[] }): string {
+/** The guest registers a region reads or writes (`used`) and those it writes (`written`): what
+ *  both back ends load into locals at entry and store back at the exit. */
+export function registerUse(region: { blocks: Block[] }): { used: Set<number>; written: Set<number> } {
   const used = new Set<number>();
   const written = new Set<number>();
   for (const b of region.blocks) {
@@ -126,6 +126,13 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
       if (i.rd !== 0 && i.op !== IR_NOP && !(i.op >= IR_SB && i.op <= IR_SW) && !(i.op >= IR_BEQ && i.op <= IR_BGEU)) written.add(i.rd);
     }
   }
+  return { used, written };
+}
+
+/** The body of `new Function("I32", "U8", "I8", "U16", "I16", "H", "S", body)`: it returns the
+ *  region's function. */
+export function generateRegion(region: { entry: number; blocks: Block[] }): string {
+  const { used, written } = registerUse(region);
   const out: string[] = [];
   out.push(`"use strict";`, `return function region_${(region.entry >>> 0).toString(16)}(pc, limit, tl, ts) {`);
   for (const r of [...used].sort((x, y) => x - y)) out.push(`  let r${r} = I32[${HX + r}];`);

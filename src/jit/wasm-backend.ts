@@ -20,7 +20,7 @@ import {
   IR_SRLI, IR_SRAI, IR_LI, IR_LB, IR_LH, IR_LW, IR_LBU, IR_LHU, IR_SB, IR_SH, IR_SW, IR_BEQ, IR_BNE, IR_BLT,
   IR_BGE, IR_BLTU, IR_BGEU, IR_JAL, IR_JALR, IR_NOP,
 } from "../../assembly/jit/ir.js";
-import { readRegion } from "./js-backend.js";
+import { readRegion, registerUse } from "./js-backend.js";
 
 type Region = ReturnType<typeof readRegion>;
 
@@ -86,14 +86,7 @@ const name = (s: string) => [...new Bytes().u(s.length).b, ...Array.from(s, (c) 
 
 /** The body of the region's function (locals and code). */
 export function generateBody(region: Region): number[] {
-  const used = new Set<number>();
-  const written = new Set<number>();
-  for (const b of region.blocks) {
-    for (const i of b.insns) {
-      for (const r of [i.rs1, i.rs2, i.rd]) if (r !== 0) used.add(r);
-      if (i.rd !== 0 && i.op !== IR_NOP && !(i.op >= IR_SB && i.op <= IR_SW) && !(i.op >= IR_BEQ && i.op <= IR_BGEU)) written.add(i.rd);
-    }
-  }
+  const { used, written } = registerUse(region);
   const f = new Bytes();
   f.u(1).u(3 + 31).op(0x7f); // (one group of i32 locals)
   for (const r of [...used].sort((x, y) => x - y)) f.k(0).op(I32_LOAD, 2).u(HART_X + 4 * r).set(reg(r));
