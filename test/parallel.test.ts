@@ -262,3 +262,38 @@ describe("Linux SMP with its harts on threads", () => {
     }, 180_000);
   }
 });
+
+describe("a hostile partition on threads", () => {
+  // guests/hostile/s/adv-sbi.S (the adversarial suite's SBI attacker) with its hart on a thread
+  // of its own: DBCN buffers at 0, of zero length, in device space, above 4 GiB, wrapping past
+  // 2^32, straddling the end of RAM; RFENCE ranges huge, negative and wrapping; bad IPI/HSM masks;
+  // garbage legacy pointers — every call now served across threads (the caller's registers in
+  // its thread's block, the home thread's memory gate). Refused as on one thread, and the
+  // deterministic partition beside it runs exactly as alone.
+  const ticks = GUESTS.find((g) => g.name === "ticks")!;
+  for (const core of CORES) {
+    it(`adv-sbi on a thread is refused everywhere, its neighbour untouched (${core})`, async () => {
+      const hv = new Hypervisor({
+        memoryRegions: [{ name: "ro", size: "4K" }],
+        partitions: [ // (the attacker first, as in the adversarial suite: it checks its partition number)
+          { name: "other", image: "adv-sbi", ram: "1M", mode: "supervisor", parallel: true, mappings: [{ region: "ro", address: "0x20000000", perms: "r" }] },
+          { name: "victim", image: "ticks", ram: "1M" },
+        ],
+      }, { core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, loadImage: (i) => guestElf(i) });
+      const out: Record<string, string> = {};
+      hv.on("output", (e) => { out[e.partition] = (out[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+      hv.console("other").write("xyz");
+      const r = await hv.run({ maxInsns: 200_000_000 });
+      expect(out.victim).toBe(ticks.output);
+      expect(hv.stats().partitions[1].instructions).toBe(ticks.instructions);
+      for (const line of [
+        "adv-sbi: RFENCE: huge, negative and wrapping ranges bounded, bad masks refused",
+        "adv-sbi: HSM/SRST: bad harts, types and reasons refused, still running",
+        "adv-sbi: DBCN: buffers outside RAM refused (any length), 64 KiB per call",
+        "adv-sbi: legacy calls: garbage pointers never followed",
+        "adv-sbi: PASS",
+      ]) expect(out.other, out.other?.slice(-500)).toContain(line);
+      expect(r.partitions[0].halt).toMatchObject({ kind: "shutdown", status: 0 });
+    }, 120_000);
+  }
+});

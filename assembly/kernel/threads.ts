@@ -12,7 +12,7 @@ import {
 } from "../shim";
 import {
   SYS_BASE, SYS_HOME, SYS_SIZE, SYS_CUR_VCPU, SYS_HOST_REQ, SYS_CLOCK_LO, SYS_CLOCK_HI, HART_X, V_X,
-  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, HC_THREAD_WAKE, THREADED, vcpuAddr,
+  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, HC_THREAD_WAKE, HOSTREQ_STOP, THREADED, vcpuAddr,
 } from "../layout";
 import { shadowFence } from "../mmu/shadow";
 
@@ -100,6 +100,9 @@ export function fenceAsk(index: i32): void {
 export function fenceWait(index: i32): void {
   const word = vcpuAddr(index) + V_FENCE_REQ;
   while (atomicOr32(word, 0) != 0) {
+    // The run ends (a halt, the limit, a signal): the target's thread may be gone already, and
+    // this hart stops too — waiting on would hold the run for ever.
+    if ((load32(SYS_HOST_REQ) & HOSTREQ_STOP) != 0) return;
     threadService(load32(SYS_CUR_VCPU));
     atomicWait32(word, 1, 200);
   }

@@ -125,7 +125,12 @@ async function main(start, report) {
   while (Atomics.load(ctl, P.GO) === 0) Atomics.wait(ctl, P.GO, 0);
   let htifGrace = false;
   const state = () => Atomics.load(words, (start.vcpuAddr + L.V_STATE) >> 2);
-  /** Sleep until the door rings (or a while passes), telling the home thread so first. */
+  /**
+   * Asleep from now on in the home thread's eyes, having looked after the ring `door` (the home
+   * thread takes the machine for idle only when every hart has looked after its latest ring),
+   * until {wakeHi, wakeLo} (-1, -1: no deadline). Returns the wait itself: until the door rings
+   * or a while passes.
+   */
   const sleep = (door, wakeLo, wakeHi) => {
     ctl[P.WAKE_LO] = wakeLo;
     ctl[P.WAKE_HI] = wakeHi;
@@ -188,27 +193,15 @@ async function main(start, report) {
         core.vcpuCheckTimers(vcpu);
         if (core.vcpuCanWake(vcpu)) break;
         const next = core.vcpuNextTimer(vcpu); // cycles from this hart's clock, or ≥ 2^30: none
-        if (next < L.TIMER_FAR) {
-          const at = BigInt(words[sys(L.CLOCK_HI)] >>> 0) * 0x1_0000_0000n + BigInt(words[sys(L.CLOCK_LO)] >>> 0) + BigInt(next);
-          ctl[P.WAKE_LO] = Number(at & 0xffff_ffffn) | 0;
-          ctl[P.WAKE_HI] = Number(at >> 32n) | 0;
-        } else {
-          ctl[P.WAKE_LO] = -1;
-          ctl[P.WAKE_HI] = -1;
-        }
-        // Asleep, having looked after the ring `door` (the home thread takes the machine for
-        // idle only when every hart has looked after its latest ring); a line raised before the
-        // home thread saw this is seen here (both sides use sequentially consistent atomics).
-        Atomics.store(ctl, P.SEEN, door);
-        Atomics.store(ctl, P.IDLE, 1);
+        const at = next < L.TIMER_FAR ? myClock() + BigInt(next) : -1n;
+        const doze = sleep(door, at < 0n ? -1 : Number(at & 0xffff_ffffn) | 0, at < 0n ? -1 : Number(at >> 32n) | 0);
+        // (a line raised before the home thread saw this hart asleep is seen here: both sides use
+        // sequentially consistent atomics)
         if (core.vcpuCanWake(vcpu)) {
           Atomics.store(ctl, P.IDLE, 0);
           break;
         }
-        Atomics.add(bell, 0, 1);
-        Atomics.notify(bell, 0);
-        Atomics.wait(ctl, P.DOOR, door, 100);
-        Atomics.store(ctl, P.IDLE, 0);
+        doze();
       }
     }
   }
