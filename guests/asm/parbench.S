@@ -54,36 +54,7 @@ _start:
   csrw mie, zero
   li t0, MAXHARTS
   bgeu s0, t0, park
-  bnez s0, wait_count
-
-# ── hart 0: how many harts? ──────────────────────────────────────────────────────────────────
-  mv a0, s1
-  call fdt_cpus              # a0 = cpu@ nodes under /cpus, 0 without a device tree
-  mv s2, a0
-  call clint_harts           # a0 = harts whose mtimecmp exists
-  beqz s2, 1f
-  beq s2, a0, 1f
-  la t0, count_dtb           # disagreement: noted, printed, and a failure
-  sw s2, 0(t0)
-  la t0, count_clint
-  sw a0, 0(t0)
-1:
-  li t0, MAXHARTS
-  bleu a0, t0, 2f
-  mv a0, t0
-2:
-  la t0, nharts
-  fence rw, w
-  sw a0, 0(t0)               # publish N (every hart waits for it)
-
-# ── every hart ───────────────────────────────────────────────────────────────────────────────
-wait_count:
-  la t0, nharts
-1:
-  lw s2, 0(t0)
-  beqz s2, 1b
-  fence r, rw
-  bgeu s0, s2, park
+  harts_find_and_wait
 
   la s5, areas
   li t0, AREA

@@ -23,6 +23,43 @@
   andi \tmp, \tmp, 0x40
   beqz \tmp, 88b
 .endm
+
+# The start of every hart (s0 = its hart id, s1 = a1 at entry): hart 0 finds how many harts
+# there are (the device tree's cpu@ nodes if a1 holds one, the CLINT's mtimecmp probe; a
+# disagreement is noted in count_dtb/count_clint) and publishes it in nharts; every hart waits
+# for it (s2 = N) and parks if its id is not below N.
+.macro harts_find_and_wait
+  bnez s0, 87f
+
+# ── hart 0: how many harts? ──────────────────────────────────────────────────────────────────
+  mv a0, s1
+  call fdt_cpus              # a0 = cpu@ nodes under /cpus, 0 without a device tree
+  mv s2, a0
+  call clint_harts           # a0 = harts whose mtimecmp exists
+  beqz s2, 1f
+  beq s2, a0, 1f
+  la t0, count_dtb           # disagreement: noted, printed, and a failure
+  sw s2, 0(t0)
+  la t0, count_clint
+  sw a0, 0(t0)
+1:
+  li t0, MAXHARTS
+  bleu a0, t0, 2f
+  mv a0, t0
+2:
+  la t0, nharts
+  fence rw, w
+  sw a0, 0(t0)               # publish N (every hart waits for it)
+
+# ── every hart ───────────────────────────────────────────────────────────────────────────────
+87:
+  la t0, nharts
+1:
+  lw s2, 0(t0)
+  beqz s2, 1b
+  fence r, rw
+  bgeu s0, s2, park
+.endm
 #else
 # ── how many harts ───────────────────────────────────────────────────────────────────────────
 # The CLINT keeps what is written to hart i's mtimecmp only if hart i exists (elsewhere the
