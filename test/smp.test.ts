@@ -208,7 +208,10 @@ describe.skipIf(missing !== null)(`Linux SMP beside the RTOS${missing ? ` (skipp
       return { out, clock: hv.clock(), instructions: hv.stats().partitions.map((p) => p.instructions) };
     };
     const original = await goOn(s.hv);
-    expect(original.out.replace(/\r\n/g, "\n")).toContain("threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4\nthreads: ran on 2 CPUs\n");
+    // How many CPUs the threads land on is Linux's scheduler's choice (it depends on every
+    // instruction before: a kernel built elsewhere chose 1); what this test holds is that the
+    // restored system makes the same choice, and everything else, exactly.
+    expect(original.out.replace(/\r\n/g, "\n")).toMatch(/threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4\nthreads: ran on [12] CPUs?\n/);
     expect(await goOn(restored)).toEqual(original);
   }, 600_000);
 });

@@ -36,6 +36,12 @@ for arg in "$@"; do
     *) echo "usage: bash guests/linux/build.sh [--force] [--afterburn]" >&2; exit 2 ;;
   esac
 done
+# The kernel is the same bytes on every machine: its banner ("Linux version ... (user@host) #N
+# SMP date") would otherwise carry this machine's name and the time of the build, and a longer or
+# shorter banner shifts every instruction count after it (and with them where Linux's scheduler
+# puts a thread: a test saw "ran on 1 CPUs" on one machine and 2 on another).
+export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 2026" KBUILD_BUILD_USER=wasmvisor \
+  KBUILD_BUILD_HOST=wasmvisor KBUILD_BUILD_VERSION=1
 KMAKE=(make -C "$KSRC" O="$(pwd)/$KOUT" ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu-)
 IMAGE=$BUILD/Image
 if [ $AFTERBURN = 1 ]; then
