@@ -186,6 +186,22 @@ export const SYS_STAT_JIT_INVALIDATIONS: i32 = SYS_BASE + 0xbc;
 /** Where translated code of the Wasm back end leaves the pc it stopped at (jitExitPc()). */
 export const SYS_JIT_EXIT_PC: i32 = SYS_BASE + 0xc0;
 /**
+ * vNUMA's page-granular distributed shared memory (docs/vnuma.md; the threaded build only):
+ * the address of this node's rights table, or 0 (no DSM). The table has a byte per 4 KiB page
+ * of host memory from RAM_HOST_BASE: DSM_NONE, DSM_READ (a read copy) or DSM_WRITE (this node
+ * owns the page). A TLB miss (mmu/access.ts resolve) on RAM checks it; an access the table does
+ * not allow does not complete: run() returns EXIT_RETRY with the page's host address in
+ * SYS_DSM_PAGE and the right it needs in SYS_DSM_WANT, and the host fetches the page before the
+ * hart goes on. Nothing is checked on a TLB hit: a page's entries are only ever filled with the
+ * right the table gave, and the host drops a hart's translations before it lowers a right.
+ */
+export const SYS_DSM_BASE: i32 = SYS_BASE + 0xc4;
+export const SYS_DSM_PAGE: i32 = SYS_BASE + 0xc8;
+export const SYS_DSM_WANT: i32 = SYS_BASE + 0xcc;
+export const DSM_NONE: i32 = 0;
+export const DSM_READ: i32 = 1;
+export const DSM_WRITE: i32 = 2;
+/**
  * x0..x31 of the running vCPU. The interpreter addresses them at this fixed place (one register
  * fewer in its hot loop); a vCPU that is not running keeps them in its own block at V_X, and
  * switching vCPUs copies the 32 words.

@@ -914,6 +914,15 @@ export function run(budget: i32): i32 {
         continue;
       }
       n--; // the trapping instruction does not retire
+    } else if (THREADED && slowStatus == STATUS_RETRY) {
+      // vNUMA: the instruction's page is not on this node yet (mmu/access.ts resolve); the
+      // host fetches it and the hart fetches again, as a device's retry.
+      faultClear();
+      chargeTrap(vcpu);
+      counterAdd(vcpu + V_STAT_CYCLES_LO, 1);
+      stalls++;
+      exitReason = EXIT_RETRY;
+      break;
     }
 
     // ── An exception: the single trap path ───────────────────────────────────────────────
