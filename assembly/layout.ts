@@ -339,6 +339,11 @@ export const V_ELSEWHERE: i32 = 0x09c;
  *  own thread drops its translations at its next block boundary and clears the word
  *  (kernel/threads.ts threadService); the asking hart waits for that. */
 export const V_FENCE_REQ: i32 = 0x0a0;
+/** V_FENCE_REQ bits: FENCE_TRANSLATED, what a remote SFENCE.VMA asks (the U and S sets and
+ *  the shadow tables); FENCE_ALL, what vNUMA asks before it lowers a page's right (every set:
+ *  M-mode's too, whose entries cache physical pages). */
+export const FENCE_TRANSLATED: i32 = 1;
+export const FENCE_ALL: i32 = 2;
 
 export const V_MSTATUS: i32 = 0x100;
 export const V_MEDELEG: i32 = 0x104;

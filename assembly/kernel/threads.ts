@@ -12,9 +12,10 @@ import {
 } from "../shim";
 import {
   SYS_BASE, SYS_HOME, SYS_SIZE, SYS_CUR_VCPU, SYS_HOST_REQ, SYS_CLOCK_LO, SYS_CLOCK_HI, HART_X, V_X,
-  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, HC_THREAD_WAKE, HOSTREQ_STOP, THREADED, vcpuAddr,
+  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, FENCE_TRANSLATED, FENCE_ALL, HC_THREAD_WAKE, HOSTREQ_STOP, THREADED, vcpuAddr,
 } from "../layout";
 import { shadowFence } from "../mmu/shadow";
+import { tlbFlushAll } from "../mmu/tlb";
 
 /**
  * Make vCPU `index` this thread's hart: the system block from the home block's, the hart's
@@ -83,15 +84,17 @@ export function threadWake(index: i32): void {
 export function threadService(index: i32): void {
   if (!THREADED) return;
   const vcpu = vcpuAddr(index);
-  if (atomicOr32(vcpu + V_FENCE_REQ, 0) == 0) return;
+  const asked = atomicOr32(vcpu + V_FENCE_REQ, 0);
+  if (asked == 0) return;
   shadowFence(vcpu, 0, false, 0, false);
+  if ((asked & FENCE_ALL) != 0) tlbFlushAll(vcpu);
   atomicAnd32(vcpu + V_FENCE_REQ, 0);
   atomicNotify(vcpu + V_FENCE_REQ);
 }
 
 /** Ask vCPU `index`'s thread to drop its translations (a remote SFENCE.VMA); fenceWait() waits. */
 export function fenceAsk(index: i32): void {
-  atomicOr32(vcpuAddr(index) + V_FENCE_REQ, 1);
+  atomicOr32(vcpuAddr(index) + V_FENCE_REQ, FENCE_TRANSLATED);
   threadWake(index);
 }
 
@@ -104,6 +107,6 @@ export function fenceWait(index: i32): void {
     // this hart stops too — waiting on would hold the run for ever.
     if ((load32(SYS_HOST_REQ) & HOSTREQ_STOP) != 0) return;
     threadService(load32(SYS_CUR_VCPU));
-    atomicWait32(word, 1, 200);
+    atomicWait32(word, atomicOr32(word, 0), 200);
   }
 }

@@ -45,6 +45,8 @@ import type { BlockStorage } from "../devices/virtio-blk.js";
 import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
+import { startNodes, runNode, type Nodes } from "../node/vnuma.js";
+import type { VnumaStats } from "../machine/vnuma/home.js";
 import type { SessionEnd } from "../debug/gdb.js";
 import { afterburnCommand, checkAfterburnArgs, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
 
@@ -174,6 +176,8 @@ const RUN_ELF_OPTIONS = {
   "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
   harts: { kind: "value", arg: "N", help: "N harts (1-8, default 1), all starting at the entry with a0 = hart id, as\nQEMU's -smp N; interleaved deterministically (docs/smp.md)" },
   parallel: { kind: "flag", help: "run each hart on its own host thread over one shared memory (faster on\nseveral host cores; not deterministic; docs/smp.md)" },
+  nodes: { kind: "value", arg: "K", help: "vNUMA: spread the harts over K processes (nodes) that share the guest's\nRAM page by page over TCP (implies --parallel; docs/vnuma.md)" },
+  listen: { kind: "value", arg: "HOST:PORT", help: "with --nodes: wait on HOST:PORT for the other nodes, started elsewhere with\n`wasmvisor vnuma-node --connect HOST:PORT`, instead of starting them here" },
   trace: { kind: "flag", help: "print one line per instruction to stderr (pc, bits, disassembly, result)" },
   input: { kind: "value", arg: "FILE", help: "console input for the guest, read before it starts" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time (an idle guest's\ntime then passes as real time does; its RTC reads the host's clock)" },
@@ -194,13 +198,16 @@ const COMMANDS = {
   "run-elf": { synopsis: "run-elf PROGRAM.elf", summary: "run a bare-metal RV32 ELF on the QEMU-virt-compatible machine", options: RUN_ELF_OPTIONS },
 } as const;
 type CommandName = keyof typeof COMMANDS;
-const COMMAND_NAMES = [...Object.keys(COMMANDS), "afterburn", "help"];
+const COMMAND_NAMES = [...Object.keys(COMMANDS), "afterburn", "vnuma-node", "help"];
 
 const USAGE = `usage: wasmvisor <command> [options]
 
 commands:
 ${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.replace(/\n/g, `\n${" ".repeat(24)}`)}\n${c.options === RESTORE_OPTIONS ? `${" ".repeat(24)}(the run options above but --ipc-slow-path and --gdb)\n` : formatOptions(c.options, 6)}`).join("")}  afterburn IN.s        pre-virtualization: mark a guest's sensitive instructions (docs/previrt.md;
                         wasmvisor afterburn --help)
+  vnuma-node --connect HOST:PORT
+                        be a node of a vNUMA machine whose home node waits there
+                        (run-elf --nodes K --listen HOST:PORT; docs/vnuma.md)
   help [COMMAND]        show this text, or a command's (also: wasmvisor COMMAND --help)
   --version             print the version
 `;
@@ -209,6 +216,14 @@ ${Object.values(COMMANDS).map((c) => `  ${c.synopsis.padEnd(20)}  ${c.summary.re
 function commandUsage(name: CommandName): string {
   const c = COMMANDS[name];
   return `usage: wasmvisor ${c.synopsis} [options]\n\n${c.summary}\n\noptions:\n${formatOptions(c.options)}  -h, --help            show this text\n`;
+}
+
+/** `wasmvisor vnuma-node --connect HOST:PORT`: the address (a UsageError otherwise). */
+function vnumaNodeAddress(args: string[]): string {
+  if (args.length !== 2 || args[0] !== "--connect" || !/^[^\s:]+(:[^\s:]+)*:\d+$/.test(args[1])) {
+    throw new UsageError("usage: wasmvisor vnuma-node --connect HOST:PORT (the address `run-elf --nodes K --listen` waits on)");
+  }
+  return args[1];
 }
 
 /** Statuses for errors of wasmvisor's own (bad arguments, unreadable or invalid images). */
@@ -230,6 +245,10 @@ export function checkCommandLine(argv: string[]): void {
       if (err instanceof AfterburnUsage) throw new UsageError(`afterburn: ${err.message}`);
       throw err;
     }
+    return;
+  }
+  if (command === "vnuma-node") {
+    vnumaNodeAddress(rest);
     return;
   }
   if (!Object.hasOwn(COMMANDS, command)) {
@@ -278,6 +297,16 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
           }
           throw err;
         }
+      case "vnuma-node": {
+        const address = vnumaNodeAddress(rest);
+        try {
+          await runNode(address);
+        } catch (err) {
+          io.stderr(`wasmvisor: vnuma-node: ${err instanceof Error ? err.message : String(err)}\n`);
+          return 1;
+        }
+        return 0;
+      }
       case undefined:
       case "help":
       case "--help":
@@ -456,7 +485,18 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (!/^\d+$/.test(typeof hartsOpt === "string" ? hartsOpt : "1") || harts < 1 || harts > HARTS_MAX) {
     throw new UsageError(`--harts ${hartsOpt}: use a number of harts from 1 to ${HARTS_MAX}`);
   }
-  const parallel = p.options.has("parallel");
+  const nodesOpt = p.options.get("nodes");
+  const nodeCount = typeof nodesOpt === "string" ? Number(nodesOpt) : 1;
+  if (typeof nodesOpt === "string" && (!/^\d+$/.test(nodesOpt) || nodeCount < 1 || nodeCount > harts)) {
+    throw new UsageError(`--nodes ${nodesOpt}: use a number of nodes from 1 to the number of harts (${harts}; --harts N)`);
+  }
+  if (p.options.has("listen") && nodeCount < 2) throw new UsageError("--listen waits for the other nodes of --nodes K (K at least 2)");
+  if (nodeCount > 1) {
+    for (const o of ["max-insns", "jit"]) {
+      if (p.options.has(o)) throw new UsageError(`--nodes cannot be combined with --${o} (docs/vnuma.md)`);
+    }
+  }
+  const parallel = p.options.has("parallel") || nodeCount > 1;
   if (parallel) {
     // What needs a deterministic, single-threaded run (or a hart's registers on the home thread).
     for (const o of ["gdb", "trace", "semihosting", "wall-clock"]) {
@@ -469,6 +509,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     ramBytes,
     harts,
     parallel,
+    nodes: nodeCount,
     jit: p.options.get("jit") === "on",
     fpu: !p.options.has("no-fpu"),
     semihosting,
@@ -491,6 +532,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const port = gdbPort(p);
   if (port !== null && p.options.has("trace")) throw new UsageError("--gdb and --trace cannot be combined");
 
+  let vnumaFigures: VnumaStats | undefined;
   let interrupted = false; // (Ctrl-C on a raw terminal, when the keys are not the terminal's)
   let quit = false; // Ctrl-A x on the terminal (or the monitor's quit)
   const inputFile = p.options.get("input");
@@ -528,13 +570,28 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     }
     if (parallel) {
       // Harts on threads (src/machine/parallel.ts): the run serves their device accesses here.
-      const r = await machine.runParallel({
-        maxWork: maxInsns === Infinity ? undefined : maxInsns,
-        inputOpen: () => input.open,
-        waitForInput: () => Promise.race([input.next(), signals.first]).then(() => {}),
-        stopped: () => stopped() || outputClosed,
-        outputBlocked: () => io.outputBlocked?.(),
-      });
+      // vNUMA: the other nodes first (started here, or waited for), the harts spread in blocks.
+      let nodes: Nodes | null = null;
+      if (nodeCount > 1) {
+        const listen = p.options.get("listen");
+        nodes = await startNodes(nodeCount - 1, typeof listen === "string"
+          ? { spawn: false, listen, timeoutMs: 600_000, onListening: (a) => io.stderr(`wasmvisor: waiting on ${a} for ${nodeCount - 1} node(s): wasmvisor vnuma-node --connect ${a}\n`) }
+          : {});
+      }
+      let r: Awaited<ReturnType<typeof machine.runParallel>>;
+      try {
+        r = await machine.runParallel({
+          nodes: nodes ? { placement: Array.from({ length: harts }, (_, k) => Math.floor(k * nodeCount / harts)), links: nodes.links, ramBytes: machine.ramBytes } : undefined,
+          maxWork: maxInsns === Infinity ? undefined : maxInsns,
+          inputOpen: () => input.open,
+          waitForInput: () => Promise.race([input.next(), signals.first]).then(() => {}),
+          stopped: () => stopped() || outputClosed,
+          outputBlocked: () => io.outputBlocked?.(),
+        });
+      } finally {
+        await nodes?.close();
+      }
+      if (r.vnuma) vnumaFigures = r.vnuma;
       if (r.reason === "limit" && !machine.halted) machine.stopAtLimit(maxInsns);
     } else if (tracing) {
       while (!machine.halted && !outputClosed && !stopped() && machine.work < maxInsns) {
@@ -579,7 +636,14 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
-    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""})\n`);
+    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""}${nodeCount > 1 ? ` on ${nodeCount} nodes` : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""})\n`);
+    if (vnumaFigures) {
+      const v = vnumaFigures;
+      const m = v.dsm.messages;
+      io.stderr(`wasmvisor: vNUMA: ${v.dsm.faults} page faults served (${v.dsm.remoteFaults} needed another node; ${(v.dsm.remoteFaults / seconds).toFixed(0)}/s), ` +
+        `${v.dsm.pagesMoved} pages moved; messages: ${Object.entries(m).map(([k, n]) => `${k} ${n}`).join(", ")}; ` +
+        `${v.fences} revocations waited for harts (${v.fenceMs.toFixed(1)} ms)\n`);
+    }
   }
   if (signals.caught) {
     io.stderr(`wasmvisor: interrupted (${signals.caught})\n`);

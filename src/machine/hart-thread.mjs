@@ -180,6 +180,13 @@ async function main(start, report) {
     }
     if (reason === L.EXIT_WATCH) {
       htifGrace = request(P.OP_WATCH, words[sys(L.WATCH_ADDR)], 0, 0, 0) !== 0;
+    } else if (reason === L.EXIT_RETRY && words[sys(L.DSM_PAGE)] !== 0) {
+      // vNUMA: the hart touched a page its node lacks the right for (docs/vnuma.md). The node
+      // fetches it (and may drop this hart's translations meanwhile); then the hart goes on.
+      const page = words[sys(L.DSM_PAGE)];
+      words[sys(L.DSM_PAGE)] = 0;
+      core.threadService(vcpu);
+      request(P.OP_DSM, page >>> 12, words[sys(L.DSM_WANT)], 0, 0);
     } else if (reason === L.EXIT_HALT) {
       request(P.OP_HALT, vcpu, 0, 0, 0);
     } else if (reason === L.EXIT_WFI) {

@@ -18,7 +18,7 @@ import type { Uart16550 } from "../devices/uart16550.js";
 import { parseElf, dropHeadersBelow, type ElfImage } from "../loader/elf.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import { VirtualTime } from "./time.js";
-import { layoutWords, jitArea } from "../vmm/guest-memory.js";
+import { layoutWords, jitArea, nodeTableBytes } from "../vmm/guest-memory.js";
 import { JsBackend } from "../jit/js-backend.js";
 import { WasmBackend } from "../jit/wasm-backend.js";
 import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
@@ -75,6 +75,10 @@ export interface MachineOptions {
   /** Harts on parallel threads (runParallel; src/machine/parallel.ts): the threaded build of
    *  the core over a shared memory. step() still runs the harts deterministically. */
   parallel?: boolean;
+  /** vNUMA (docs/vnuma.md): the harts will run on this many nodes (processes), the guest's RAM
+   *  shared page by page; needs `parallel`. The memory gets the shared memory's rights table
+   *  after guest RAM. Default 1. */
+  nodes?: number;
   /** The translator (docs/jit.md): hot guest code runs as translated functions (the pure-TS
    *  core: JavaScript; the Wasm core: Wasm modules). Default false. Harts on parallel threads
    *  ignore it. */
@@ -153,6 +157,11 @@ export class Machine {
     checkRamSize(ramBytes);
     checkCyclesPerTick(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
     checkHarts(options.harts ?? 1);
+    const nodes = options.nodes ?? 1;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > (options.harts ?? 1)) {
+      throw new RangeError(`${nodes} nodes is not valid: use an integer from 1 to the number of harts (${options.harts ?? 1})`);
+    }
+    if (nodes > 1 && !options.parallel) throw new RangeError("harts on several nodes (vNUMA) run in parallel: make the machine with `parallel: true`");
     let machine: Machine | null = null;
     const host: CoreHost = {
       mmioRead: (d, o, s) => machine!.bus.read(d, o, s),
@@ -162,7 +171,7 @@ export class Machine {
     };
     const core = await createCore({
       kind: options.core ?? "wasm",
-      memoryBytes: RAM_HOST_BASE + ramBytes + (jitUsed(options) ? JIT_AREA_BYTES : 0),
+      memoryBytes: RAM_HOST_BASE + ramBytes + (jitUsed(options) ? JIT_AREA_BYTES : 0) + ((options.nodes ?? 1) > 1 ? nodeTableBytes(ramBytes) : 0),
       wasmModule: options.wasmModule,
       threaded: options.parallel,
       host,

@@ -19,30 +19,32 @@
 import {
   SYS_HOME, SYS_CUR_VCPU, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
   EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
-  V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, vcpuAddr,
+  V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, EXIT_RETRY, SYS_DSM_PAGE, SYS_DSM_WANT, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { Core } from "../core/core.js";
 import type { Board, DeviceBus, Halt } from "../vmm/board.js";
 import type { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
+import { HomeNodes, type VnumaPlacement, type VnumaStats, type RemoteThread } from "./vnuma/home.js";
+import type { Right } from "./vnuma/dsm.js";
 
 /** The control block of one hart's thread: words of a SharedArrayBuffer (hart-thread.mjs). */
 export const PROTOCOL = {
   STATE: 0, OP: 1, A: 2, B: 3, C: 4, D: 5, RESULT: 6, DOOR: 7, STOP: 8, IDLE: 9, WAKE_LO: 10, WAKE_HI: 11,
   RETIRED_LO: 12, RETIRED_HI: 13, WORK_LO: 14, WORK_HI: 15, DONE: 16, GO: 17, LIMITED: 18, SEEN: 19,
   IDLE_STATE: 0, REQUEST: 1, ANSWERED: 2,
-  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6, OP_EVENTS: 7,
+  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6, OP_EVENTS: 7, OP_DSM: 8,
 } as const;
-const CONTROL_WORDS = 32;
+export const CONTROL_WORDS = 32;
 /** Cycles a hart runs between two looks at the machine's clock and its stop flag. */
-const SLICE = 1 << 16;
+export const SLICE = 1 << 16;
 /** Instructions allowed between an HTIF low-word write and its high word (as machine.ts). */
-const HTIF_GRACE = 16;
+export const HTIF_GRACE = 16;
 /** The core reports "no timer armed" as this many cycles or more. */
 const TIMER_FAR = 0x40000000;
 
 /** The start message of a hart's thread (hart-thread.mjs reads these fields). */
-interface HartThreadStart {
+export interface HartThreadStart {
   hartThread: true;
   vcpu: number;
   /** Its vCPU block's address. */
@@ -101,6 +103,9 @@ export interface ParallelOptions {
   /** Back-pressure from the console's consumer (as Hypervisor.run's): while it returns a
    *  promise, device accesses wait, so a flooding guest cannot fill the host's memory. */
   outputBlocked?: () => Promise<void> | undefined;
+  /** vNUMA (docs/vnuma.md): some harts run on other nodes — other processes — with the guest's
+   *  RAM shared page by page. Absent: every hart on a thread of this process. */
+  nodes?: VnumaPlacement;
 }
 
 export interface ParallelResult {
@@ -111,17 +116,34 @@ export interface ParallelResult {
   reason: "halted" | "limit" | "stopped";
   /** Real time to start the threads (each instantiates its core) before the harts ran (ms). */
   startMs: number;
+  /** vNUMA runs: the shared memory's figures. */
+  vnuma?: VnumaStats;
 }
 
 interface Thread {
+  vcpu: number;
   control: Int32Array;
   sysBase: number;
   done: boolean;
   dispose(): void;
+  /** vNUMA: the hart runs on another node; this control block mirrors its thread's. */
+  remote?: boolean;
+  /** vNUMA: the hart waits for a page the directory is getting (OP_DSM). */
+  dsmPending?: boolean;
+}
+
+/** The layout's offsets a hart's thread uses (hart-thread.mjs `start.layout`). */
+export function threadLayout(clockBase: number): Record<string, number> {
+  return {
+    SYS_HOME, CLOCK_BASE: clockBase, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
+    TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
+    EXIT_WFI, EXIT_WATCH, EXIT_HALT, EXIT_RETRY, TIMER_FAR, V_STATE, VS_RUNNABLE, HC_THREAD_WAKE,
+    DSM_PAGE: SYS_DSM_PAGE - SYS_HOME, DSM_WANT: SYS_DSM_WANT - SYS_HOME,
+  };
 }
 
 /** A thread running hart-thread.mjs: Node's worker_threads, or a module Web Worker. */
-async function startThread(start: HartThreadStart, onMessage: (m: { ready?: boolean; error?: string }) => void): Promise<() => void> {
+export async function startThread(start: HartThreadStart, onMessage: (m: { ready?: boolean; error?: string }) => void): Promise<() => void> {
   const url = new URL("./hart-thread.mjs", import.meta.url);
   if (typeof process !== "undefined" && process.versions?.node) {
     const { Worker } = await import(/* @vite-ignore */ "node:worker_threads");
@@ -165,10 +187,15 @@ export class HartThreads {
   startMs = 0;
   /** The home thread's own hart before the threads took theirs (restored by dispose()). */
   private homeVcpu = -1;
+  /** vNUMA: the other nodes and the shared memory's directory. */
+  private vnuma: HomeNodes | null = null;
 
   constructor(private readonly host: ParallelHost, private readonly options: ParallelOptions = {}) {
     if (!host.core.threads) throw new Error("harts on parallel threads need the machine's core made with `threaded: true`");
     if (host.harts.length > THREADS_MAX) throw new RangeError(`at most ${THREADS_MAX} harts run on threads`);
+    if (options.nodes && options.nodes.placement.length !== host.harts.length) {
+      throw new RangeError(`vNUMA: a node for each of the ${host.harts.length} harts is needed, not ${options.nodes.placement.length}`);
+    }
     this.words = layoutWords(host.core.memory);
     new BigInt64Array(this.budget)[0] = options.maxWork === undefined ? -1n : BigInt(Math.max(0, Math.floor(options.maxWork)));
   }
@@ -187,19 +214,33 @@ export class HartThreads {
     this.host.core.exports.threadDetach();
     this.host.core.exports.threadAttach(this.homeVcpu);
     const P = PROTOCOL;
-    const layout = {
-      SYS_HOME, CLOCK_BASE: this.clockBase, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
-      TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
-      EXIT_WFI, EXIT_WATCH, EXIT_HALT, TIMER_FAR, V_STATE, VS_RUNNABLE, HC_THREAD_WAKE,
-    };
+    const layout = threadLayout(this.clockBase);
     const t0 = performance.now();
     let ready = 0;
     // Every thread gets every other's door: the core wakes a hart's thread itself (HC_THREAD_WAKE).
     const controls = this.host.harts.map(() => new SharedArrayBuffer(CONTROL_WORDS * 4));
-    const doors = Object.fromEntries(this.host.harts.map((vcpu, k) => [vcpu, controls[k]]));
+    const nodes = this.options.nodes;
+    const here = (hart: number) => !nodes || nodes.placement[hart] === 0;
+    // (the doors of this process's threads: a hart on another node is woken through the home node)
+    const doors = Object.fromEntries(this.host.harts.map((vcpu, k) => [vcpu, controls[k]]).filter((_, k) => here(k)));
+    // vNUMA: the core checks page rights from now on (set before any thread copies the home block).
+    if (nodes) {
+      this.vnuma = new HomeNodes(this.host.core, nodes, () => this.list.filter((t) => !t.remote).map((t) => ({
+        vcpu: t.vcpu,
+        ring: () => this.ring(t),
+        parked: () => t.done || Atomics.load(t.control, P.DONE) === 1 || (Atomics.load(t.control, P.STATE) === P.REQUEST && t.control[P.OP] === P.OP_DSM),
+      })));
+    }
+    const remote: Array<RemoteThread & { node: number }> = [];
     for (const [hart, vcpu] of this.host.harts.entries()) {
       const control = controls[hart];
       const sysBase = THREAD_SYS_BASE + vcpu * THREAD_SYS_SIZE; // (a vCPU's own: at most 8 in a system)
+      if (!here(hart)) {
+        const t: Thread = { vcpu, control: new Int32Array(control), sysBase, done: false, dispose: () => {}, remote: true };
+        this.list.push(t);
+        remote.push({ vcpu, control: t.control, sysBase, node: nodes!.placement[hart] });
+        continue;
+      }
       const dispose = await startThread({
         hartThread: true, vcpu, vcpuAddr: vcpuAddr(vcpu), sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
         words, control, doors, bell: this.bell.buffer as SharedArrayBuffer, budget: this.budget, devNext: this.devNext.buffer as SharedArrayBuffer,
@@ -211,16 +252,22 @@ export class HartThreads {
         Atomics.notify(this.bell, 0);
         this.wakeHome?.();
       });
-      this.list.push({ control: new Int32Array(control), sysBase, done: false, dispose });
+      this.list.push({ vcpu, control: new Int32Array(control), sysBase, done: false, dispose });
     }
     // Every thread attached before any hart runs.
-    while (ready < this.list.length && this.errors.length === 0) await this.activity(50);
+    const locals = this.list.filter((t) => !t.remote).length;
+    while (ready < locals && this.errors.length === 0) await this.activity(50);
     if (this.errors.length) throw new Error(`a hart's thread failed to start: ${this.errors[0]}`);
+    if (this.vnuma) {
+      this.vnuma.attach(remote, () => this.bellRing());
+      await this.vnuma.start({ kind: this.host.core.kind, slice: SLICE, htifGrace: HTIF_GRACE, clockBase: this.clockBase }, () => this.activity(50));
+    }
     this.publishDevices();
     for (const t of this.list) {
       Atomics.store(t.control, P.GO, 1);
       Atomics.notify(t.control, P.GO);
     }
+    this.vnuma?.go();
     this.startMs = performance.now() - t0;
   }
 
@@ -229,6 +276,27 @@ export class HartThreads {
     for (const t of this.list) t.dispose();
     if (this.homeVcpu >= 0) this.host.core.exports.threadAttach(this.homeVcpu);
     this.homeVcpu = -1;
+  }
+
+  private bellRing(): void {
+    Atomics.add(this.bell, 0, 1);
+    Atomics.notify(this.bell, 0);
+    this.wakeHome?.();
+  }
+
+  /**
+   * After the run (every hart stopped): the other nodes' harts' state and pages come home and
+   * the nodes end (vNUMA); nothing otherwise.
+   */
+  async end(): Promise<void> {
+    if (!this.vnuma) return;
+    await this.vnuma.end(() => this.activity(20));
+    if (this.vnuma.failure) this.errors.push(this.vnuma.failure);
+  }
+
+  /** vNUMA runs: the shared memory's figures. */
+  vnumaStats(): VnumaStats | undefined {
+    return this.vnuma?.stats();
   }
 
   /** Wait (without blocking the home thread) until a thread rings or `ms` pass. */
@@ -253,6 +321,10 @@ export class HartThreads {
     const P = PROTOCOL;
     for (const t of this.list) {
       Atomics.store(t.control, P.STOP, 1);
+      if (t.remote) {
+        this.vnuma!.stopped(t.vcpu);
+        continue;
+      }
       Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP); // (ends its slice at the next device access)
       this.ring(t);
     }
@@ -263,9 +335,12 @@ export class HartThreads {
     for (const t of this.list) this.ring(t);
   }
 
-  private ring(t: Thread): void {
-    Atomics.add(t.control, PROTOCOL.DOOR, 1);
+  /** Wake thread t, asking its core for `hostReq` (HOSTREQ_*) too. */
+  private ring(t: Thread, hostReq = 0): void {
+    if (hostReq) Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, hostReq);
+    const door = Atomics.add(t.control, PROTOCOL.DOOR, 1) + 1;
     Atomics.notify(t.control, PROTOCOL.DOOR);
+    if (t.remote) this.vnuma!.rang(t.vcpu, door, hostReq);
   }
 
   private threadClock(t: Thread): number {
@@ -307,7 +382,12 @@ export class HartThreads {
     // core had pending stays.
     const pending = Atomics.exchange(words, SYS_HOST_REQ >> 2, 0);
     try {
-      if (!host.halted()) {
+      if (t.remote && (c[P.OP] === P.OP_HYPERCALL || c[P.OP] === P.OP_WATCH || c[P.OP] === P.OP_HTIF_FLUSH)) {
+        host.halt({
+          kind: "stopped", status: 1,
+          message: `hart ${this.list.indexOf(t)} runs on another node (vNUMA), where ${c[P.OP] === P.OP_HYPERCALL ? "hypercalls are" : "HTIF (tohost) is"} not served: use the UART and the test finisher`,
+        } as Halt);
+      } else if (!host.halted()) {
         // The device sees the clock of the accessing instruction (the thread's SYS_NOW).
         words[(this.clockBase + SYS_NOW_LO - SYS_HOME) >> 2] = words[(t.sysBase + SYS_NOW_LO - SYS_HOME) >> 2];
         words[(this.clockBase + SYS_NOW_HI - SYS_HOME) >> 2] = words[(t.sysBase + SYS_NOW_HI - SYS_HOME) >> 2];
@@ -346,6 +426,21 @@ export class HartThreads {
     c[P.RESULT] = result | 0;
     Atomics.store(c, P.STATE, P.ANSWERED);
     Atomics.notify(c, P.STATE);
+    if (t.remote) this.vnuma!.answered(t.vcpu, result | 0, asked);
+  }
+
+  /** vNUMA: a hart of this node waits for a page; the directory gets it, then it goes on. */
+  private fetchPage(t: Thread): void {
+    if (t.dsmPending) return;
+    t.dsmPending = true;
+    const c = t.control;
+    const P = PROTOCOL;
+    this.vnuma!.fault(c[P.A] >>> 0, c[P.B] as Right).then(() => {
+      t.dsmPending = false;
+      c[P.RESULT] = 0;
+      Atomics.store(c, P.STATE, P.ANSWERED);
+      Atomics.notify(c, P.STATE);
+    }, (err) => { this.errors.push(`the shared memory: ${err instanceof Error ? err.message : String(err)}`); }).finally(() => this.bellRing());
   }
 
   /**
@@ -361,13 +456,19 @@ export class HartThreads {
     let served = false;
     for (const t of list) {
       if (Atomics.load(t.control, P.STATE) === P.REQUEST) {
-        this.answer(t);
-        served = true;
+        if (this.vnuma && !t.remote && t.control[P.OP] === P.OP_DSM) {
+          this.fetchPage(t);
+        } else {
+          this.answer(t);
+          served = true;
+        }
       }
       if (!t.done && Atomics.load(t.control, P.DONE) === 1) t.done = true;
     }
     this.served = served;
     if (list.every((t) => t.done)) return "done";
+    if (this.vnuma?.failure && !this.errors.includes(this.vnuma.failure)) this.errors.push(this.vnuma.failure);
+    if (this.vnuma?.directory.error && this.errors.length === 0) this.errors.push(`the shared memory: ${this.vnuma.directory.error.message}`);
     if (this.errors.length && !this.stopping) {
       host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${this.errors[0]}` } as Halt);
     }
@@ -375,6 +476,7 @@ export class HartThreads {
     for (const t of list) clock = Math.max(clock, this.threadClock(t));
     this.setClock(clock);
     const next = this.publishDevices(); // (fires what is due at the machine's clock)
+    this.vnuma?.sync(clock, next, served);
     if (host.halted()) this.stop("halted");
     // The limit: its budget spent, every hart has stopped for it (or sleeps).
     if (!this.stopping && options.maxWork !== undefined &&
@@ -392,10 +494,7 @@ export class HartThreads {
     if (served) {
       // A device access may have raised a line (an IPI, a device interrupt): every hart looks (a
       // running one at its next device access or slice, a sleeping one now).
-      for (const t of list) {
-        Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
-        this.ring(t);
-      }
+      for (const t of list) this.ring(t, HOSTREQ_IRQ);
     }
     for (const t of asleep) if (wakeAt(t) <= clock) this.ring(t);
     if (asleep.length === live.length && live.length > 0 && !served && settled(list)) {
@@ -406,7 +505,7 @@ export class HartThreads {
       if (to >= earliest || to > clock) {
         // (a device's deadline may raise a line: every sleeping hart looks)
         if (to > clock) this.setClock(to);
-        this.publishDevices();
+        this.vnuma?.sync(this.clock(), this.publishDevices());
         for (const t of asleep) this.ring(t);
       }
     }
@@ -451,15 +550,17 @@ export async function runParallel(host: ParallelHost, options: ParallelOptions =
       if (blocked) await blocked;
       else if (!threads.served) await threads.activity(5);
     }
+    await threads.end();
     host.flushOutput();
-    return { ...threads.counts(), reason: threads.reason, startMs: threads.startMs };
+    const vnuma = threads.vnumaStats();
+    return { ...threads.counts(), reason: threads.reason, startMs: threads.startMs, ...(vnuma ? { vnuma } : {}) };
   } finally {
     threads.dispose();
   }
 }
 
 /** Wait (without blocking the home thread) until the bell rings or `ms` pass. */
-async function waitForBell(bell: Int32Array, setWake: (w: (() => void) | null) => void, ms: number): Promise<void> {
+export async function waitForBell(bell: Int32Array, setWake: (w: (() => void) | null) => void, ms: number): Promise<void> {
   const seen = Atomics.load(bell, 0);
   const waitAsync = (Atomics as unknown as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync;
   if (waitAsync) {

@@ -63,6 +63,61 @@ export function wholeMachine(memory: ArrayBuffer): Uint8Array {
   return new Uint8Array(memory);
 }
 
+/**
+ * A vNUMA node's view of its core's memory (docs/vnuma.md): the protocol moves whole pages of
+ * guest RAM between nodes and keeps the node's rights table (assembly/layout.ts SYS_DSM_BASE),
+ * which the host reserves after guest RAM, a byte per page. Pages are host page numbers
+ * (host address / 4 KiB): the same on every node, whose memories have one layout. Nothing but
+ * the protocol's page store (src/machine/vnuma/rights.ts) takes this view.
+ */
+export interface NodeMemory {
+  /** The rights table's base address (for SYS_DSM_BASE). */
+  readonly tableBase: number;
+  /** The host page numbers of guest RAM: [first, first + count). */
+  readonly firstPage: number;
+  readonly pageCount: number;
+  /** The rights table, a byte per page of guest RAM (index: page - firstPage). */
+  readonly rights: Uint8Array;
+  readPage(page: number): Uint8Array;
+  writePage(page: number, bytes: Uint8Array): void;
+  /** The layout (everything below guest RAM: system and vCPU blocks, maps), copied. */
+  layout(): Uint8Array;
+  setLayout(bytes: Uint8Array): void;
+}
+
+/** The rights table's size for `ramBytes` of guest RAM (a byte per page, whole pages). */
+export function nodeTableBytes(ramBytes: number): number {
+  return Math.ceil(ramBytes / 4096 / 4096) * 4096;
+}
+
+export function nodeMemory(memory: ArrayBuffer, ramBytes: number): NodeMemory {
+  const tableBase = RAM_HOST_BASE + ramBytes;
+  const pageCount = ramBytes / 4096;
+  if (!Number.isInteger(pageCount) || tableBase + nodeTableBytes(ramBytes) > memory.byteLength) {
+    throw new RangeError(`a vNUMA node's memory needs ${ramBytes} bytes of RAM and its rights table: the core's memory is too small`);
+  }
+  const bytes = new Uint8Array(memory);
+  const firstPage = RAM_HOST_BASE / 4096;
+  const at = (page: number): number => {
+    if (!Number.isInteger(page) || page < firstPage || page >= firstPage + pageCount) throw new RangeError(`page 0x${page.toString(16)} is not guest RAM`);
+    return page * 4096;
+  };
+  return {
+    tableBase, firstPage, pageCount,
+    rights: new Uint8Array(memory, tableBase, pageCount),
+    readPage: (page) => bytes.slice(at(page), at(page) + 4096),
+    writePage: (page, data) => {
+      if (data.length !== 4096) throw new RangeError(`a page is 4096 bytes, not ${data.length}`);
+      bytes.set(data, at(page));
+    },
+    layout: () => bytes.slice(0, RAM_HOST_BASE),
+    setLayout: (data) => {
+      if (data.length !== RAM_HOST_BASE) throw new RangeError(`the layout is ${RAM_HOST_BASE} bytes, not ${data.length}`);
+      bytes.set(data, 0);
+    },
+  };
+}
+
 export class GuestMemory {
   readonly #bytes: Uint8Array;
   /** (null for a memory without the core's layout: a device tested on its own) */

@@ -1,0 +1,315 @@
+// The home node of a vNUMA machine (docs/vnuma.md): the node with the devices, the machine's
+// clock and the shared memory's directory. Its own harts run on threads as harts on parallel
+// threads do; the harts of the other nodes appear to the home node's HartThreads
+// (src/machine/parallel.ts) as threads too — a control block on this side, kept up to date from
+// their node's messages — so one piece of code answers every hart's device accesses, fires the
+// device deadlines, decides when the machine is idle and ends the run. What that code changes
+// of a remote hart (an answer, a ring, a stop, its interrupt lines and timer) goes to its node
+// from here.
+
+import {
+  SYS_HOME, SYS_DSM_BASE, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE,
+  vcpuAddr,
+} from "../../../assembly/layout.js";
+import type { Core } from "../../core/core.js";
+import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
+import { Directory, DSM_WRITE, emptyStats, type DsmStats, type Right } from "./dsm.js";
+import { CoreRights, type LocalHart } from "./rights.js";
+import type { HomeMessage, NodeMessage } from "./wire.js";
+import { PROTOCOL as P } from "../parallel.js";
+
+const MTIP = 1 << 7;
+
+/** A connection to another node (src/node/vnuma.ts makes them from sockets). */
+export interface NodeLink {
+  send(m: HomeMessage): void;
+  onMessage(handler: (m: NodeMessage) => void): void;
+  /** The connection ended (the node's process exited, the socket closed). */
+  onClose(handler: (why: string) => void): void;
+}
+
+/** Where the harts run: the node of each hart (its index in the machine), and the links to
+ *  nodes 1 … K-1 (links[k - 1] is node k). Node 0 is this one. */
+export interface VnumaPlacement {
+  placement: readonly number[];
+  links: readonly NodeLink[];
+  ramBytes: number;
+}
+
+/** What the home node's thread bookkeeping shows of a remote hart (parallel.ts's Thread). */
+export interface RemoteThread {
+  vcpu: number;
+  control: Int32Array;
+  sysBase: number;
+}
+
+/** Figures of a vNUMA run (docs/vnuma.md). */
+export interface VnumaStats {
+  nodes: number;
+  /** The directory's: messages by kind, pages moved, faults served, faults that needed another
+   *  node. */
+  dsm: DsmStats;
+  /** Revocations on every node that waited for harts to drop translations, and the time. */
+  fences: number;
+  fenceMs: number;
+}
+
+export class HomeNodes {
+  readonly directory: Directory;
+  readonly rights: CoreRights;
+  private readonly mem: NodeMemory;
+  private readonly words: Int32Array;
+  private readonly remote = new Map<number, { node: number; t: RemoteThread; lines: number; timerLo: number; timerHi: number }>();
+  private readonly ready = new Set<number>();
+  private readonly endedNodes = new Set<number>();
+  private sentClock = -1;
+  private sentDevNext = -2n;
+  private sentAt = 0;
+  private fences = 0;
+  private fenceMs = 0;
+  /** A node failed or its connection ended: the run stops with this message. */
+  failure: string | null = null;
+  private onEvent: () => void = () => {};
+
+  constructor(
+    private readonly core: Core,
+    private readonly o: VnumaPlacement,
+    /** The home node's own harts (the page store fences them). */
+    local: () => readonly LocalHart[],
+  ) {
+    this.words = layoutWords(core.memory);
+    this.mem = nodeMemory(core.memory, o.ramBytes);
+    // The home node loaded the guest: every page is its own; the core checks from now on.
+    this.mem.rights.fill(DSM_WRITE);
+    this.words[SYS_DSM_BASE >> 2] = this.mem.tableBase;
+    this.rights = new CoreRights(this.mem, this.words, local, (vcpu) => core.exports.threadService(vcpu));
+    this.directory = new Directory(this.rights, (node, m) => this.link(node).send({ kind: "dsm", m }));
+  }
+
+  private link(node: number): NodeLink {
+    const l = this.o.links[node - 1];
+    if (!l) throw new Error(`vNUMA: there is no node ${node}`);
+    return l;
+  }
+
+  get nodeCount(): number {
+    return this.o.links.length + 1;
+  }
+
+  /** Connect the remote harts' threads; `event` is called whenever a node's message changed
+   *  something (the home loop then polls). */
+  attach(threads: readonly RemoteThread[], event: () => void): void {
+    this.onEvent = event;
+    for (const t of threads) {
+      const node = this.o.placement[t.vcpu];
+      const v = vcpuAddr(t.vcpu);
+      this.remote.set(t.vcpu, { node, t, lines: this.words[(v + V_IRQ_LINES) >> 2], timerLo: this.words[(v + V_TIMER_LO) >> 2], timerHi: this.words[(v + V_TIMER_HI) >> 2] });
+    }
+    this.o.links.forEach((l, k) => {
+      const node = k + 1;
+      l.onMessage((m) => {
+        try {
+          this.receive(node, m);
+        } catch (err) {
+          this.failure ??= `node ${node}: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        this.onEvent();
+      });
+      l.onClose((why) => {
+        if (!this.endedNodes.has(node)) this.failure ??= `node ${node} went away: ${why}`;
+        this.onEvent();
+      });
+    });
+  }
+
+  /** Send every node its harts and the machine's layout; resolves when all are ready. */
+  async start(o: { kind: "wasm" | "ts"; slice: number; htifGrace: number; clockBase: number }, wait: () => Promise<void>): Promise<void> {
+    const layout = this.mem.layout();
+    this.o.links.forEach((l, k) => {
+      const node = k + 1;
+      const vcpus = [...this.remote.values()].filter((r) => r.node === node).map((r) => r.t.vcpu);
+      l.send({
+        kind: "init", node, core: o.kind, memoryBytes: this.core.memory.byteLength, ramBytes: this.o.ramBytes, vcpus,
+        slice: o.slice, htifGrace: o.htifGrace, clockBase: o.clockBase, bytes: layout,
+      });
+    });
+    while (this.ready.size < this.o.links.length && !this.failure) await wait();
+    if (this.failure) throw new Error(this.failure);
+  }
+
+  go(): void {
+    for (const l of this.o.links) l.send({ kind: "go" });
+  }
+
+  isRemote(vcpu: number): boolean {
+    return this.remote.has(vcpu);
+  }
+
+  private receive(node: number, m: NodeMessage): void {
+    const words = this.words;
+    const hart = (vcpu: number) => {
+      const r = this.remote.get(vcpu);
+      if (!r || r.node !== node) throw new Error(`vCPU ${vcpu} is not on node ${node}`);
+      return r;
+    };
+    switch (m.kind) {
+      case "ready":
+        this.ready.add(node);
+        break;
+      case "request": {
+        const r = hart(m.vcpu);
+        const sys = (off: number) => (r.t.sysBase + off - SYS_HOME) >> 2;
+        words[sys(SYS_NOW_LO)] = m.nowLo;
+        words[sys(SYS_NOW_HI)] = m.nowHi;
+        this.setThreadClock(r.t, m.clockLo, m.clockHi);
+        this.mergeMtip(r, m.mtip);
+        const c = r.t.control;
+        c[P.OP] = m.op;
+        c[P.A] = m.a;
+        c[P.B] = m.b;
+        c[P.C] = m.c;
+        c[P.D] = m.d;
+        Atomics.store(c, P.STATE, P.REQUEST);
+        break;
+      }
+      case "status": {
+        const r = hart(m.vcpu);
+        const c = r.t.control;
+        this.setThreadClock(r.t, m.clockLo, m.clockHi);
+        this.mergeMtip(r, m.mtip);
+        c[P.WAKE_LO] = m.wakeLo;
+        c[P.WAKE_HI] = m.wakeHi;
+        c[P.RETIRED_LO] = m.retired % 0x1_0000_0000;
+        c[P.RETIRED_HI] = Math.floor(m.retired / 0x1_0000_0000);
+        c[P.WORK_LO] = m.work % 0x1_0000_0000;
+        c[P.WORK_HI] = Math.floor(m.work / 0x1_0000_0000);
+        c[P.LIMITED] = m.limited;
+        c[P.SEEN] = m.seen;
+        Atomics.store(c, P.IDLE, m.idle);
+        Atomics.store(c, P.DONE, m.done);
+        break;
+      }
+      case "dsm":
+        this.directory.receive(node, m.m);
+        break;
+      case "ended": {
+        let at = 0;
+        for (const vcpu of m.vcpus) {
+          hart(vcpu);
+          // Its vCPU block (registers, CSRs, counters) as the node left it; the lines stay ours.
+          const v = vcpuAddr(vcpu);
+          const lines = words[(v + V_IRQ_LINES) >> 2];
+          const block = new Int32Array(m.bytes.buffer.slice(m.bytes.byteOffset + at, m.bytes.byteOffset + at + VCPU_SIZE));
+          for (let i = 0; i < block.length; i++) words[(v >> 2) + i] = block[i];
+          words[(v + V_IRQ_LINES) >> 2] = lines;
+          at += VCPU_SIZE;
+        }
+        for (const page of m.owned) {
+          this.mem.writePage(page, m.bytes.slice(at, at + 4096));
+          at += 4096;
+        }
+        this.fences += m.fences;
+        this.fenceMs += m.fenceMs;
+        this.endedNodes.add(node);
+        break;
+      }
+      case "error":
+        this.failure ??= `node ${node}: ${m.message}`;
+        break;
+      default:
+        throw new Error(`unknown message ${(m as { kind: string }).kind}`);
+    }
+  }
+
+  private setThreadClock(t: RemoteThread, lo: number, hi: number): void {
+    const w = this.words;
+    Atomics.store(w, (t.sysBase + SYS_CLOCK_LO - SYS_HOME) >> 2, lo);
+    Atomics.store(w, (t.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2, hi);
+  }
+
+  /** The remote hart's core raises its own timer line (MTIP): the home copy follows it. */
+  private mergeMtip(r: { t: RemoteThread; lines: number }, mtip: number): void {
+    const i = (vcpuAddr(r.t.vcpu) + V_IRQ_LINES) >> 2;
+    if (mtip) Atomics.or(this.words, i, MTIP);
+    else Atomics.and(this.words, i, ~MTIP);
+    r.lines = (r.lines & ~MTIP) | (mtip & MTIP);
+  }
+
+  // ── What the home node's thread code does to a remote hart ─────────────────────────────────
+
+  answered(vcpu: number, result: number, hostReq: number): void {
+    const r = this.remote.get(vcpu)!;
+    this.syncLines(true);
+    this.link(r.node).send({ kind: "answer", vcpu, result, hostReq });
+  }
+
+  rang(vcpu: number, door: number, hostReq: number): void {
+    const r = this.remote.get(vcpu)!;
+    this.link(r.node).send({ kind: "ring", vcpu, door, hostReq });
+  }
+
+  stopped(vcpu: number): void {
+    const r = this.remote.get(vcpu)!;
+    this.link(r.node).send({ kind: "stop", vcpu });
+  }
+
+  /** Send what changed of the remote harts' lines and timers (`timers`: their timer words even
+   *  if unchanged: a device access may have rewritten the same deadline), and the machine's
+   *  clock and next device deadline (at most every millisecond unless the deadline moved). */
+  sync(clock: number, devNext: bigint | null, timers = false): void {
+    this.syncLines(timers);
+    const next = devNext === null ? -1n : devNext;
+    const now = performance.now();
+    if (clock !== this.sentClock && (next !== this.sentDevNext || now - this.sentAt >= 1)) {
+      this.sentClock = clock;
+      this.sentDevNext = next;
+      this.sentAt = now;
+      for (const l of this.o.links) l.send({ kind: "clock", lo: clock % 0x1_0000_0000 | 0, hi: Math.floor(clock / 0x1_0000_0000) | 0, devNext: Number(next) });
+    }
+  }
+
+  private syncLines(timers: boolean): void {
+    const w = this.words;
+    for (const r of this.remote.values()) {
+      const v = vcpuAddr(r.t.vcpu);
+      const lines = Atomics.load(w, (v + V_IRQ_LINES) >> 2);
+      const lo = w[(v + V_TIMER_LO) >> 2];
+      const hi = w[(v + V_TIMER_HI) >> 2];
+      if (lines === r.lines && lo === r.timerLo && hi === r.timerHi && !timers) continue;
+      const set = lines & ~r.lines;
+      const clear = r.lines & ~lines;
+      r.lines = lines;
+      r.timerLo = lo;
+      r.timerHi = hi;
+      this.link(r.node).send({ kind: "lines", vcpu: r.t.vcpu, set, clear, timerLo: lo, timerHi: hi });
+    }
+  }
+
+  /** A home hart needs a page (its thread waits, OP_DSM). */
+  fault(page: number, want: Right): Promise<void> {
+    return this.directory.request(0, page, want);
+  }
+
+  /**
+   * The run is over (every hart stopped): collect each node's harts' vCPU blocks and the pages
+   * it owns, end the nodes, and give the home node every page back (its core stops checking).
+   */
+  async end(wait: () => Promise<void>): Promise<void> {
+    for (const l of this.o.links) l.send({ kind: "end" });
+    const t0 = performance.now();
+    while (this.endedNodes.size < this.o.links.length && !this.failure && performance.now() - t0 < 30_000) await wait();
+    this.mem.rights.fill(DSM_WRITE);
+    this.words[SYS_DSM_BASE >> 2] = 0;
+    if (this.endedNodes.size < this.o.links.length && !this.failure) this.failure = "a node did not report the end of the run within 30 s";
+  }
+
+  stats(): VnumaStats {
+    const s = this.directory.stats;
+    return {
+      nodes: this.nodeCount,
+      dsm: { ...emptyStats(), ...s, messages: { ...s.messages } },
+      fences: this.fences + this.rights.fences,
+      fenceMs: this.fenceMs + this.rights.fenceMs,
+    };
+  }
+}

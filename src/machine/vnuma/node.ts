@@ -1,0 +1,286 @@
+// A vNUMA node other than the home node (docs/vnuma.md): some harts of the machine, each on a
+// thread of this process (src/machine/hart-thread.mjs, exactly as harts on parallel threads),
+// over a memory of the node's own. The node has no devices: its harts' device accesses and
+// their idle state go to the home node, which answers them as it answers its own threads
+// (src/machine/parallel.ts); the pages of guest RAM come and go through the shared memory
+// protocol (dsm.ts), whose node side runs here.
+//
+// Portable: the messages go through `send` and arrive at receive() (src/node/vnuma.ts carries
+// them over a socket).
+
+import {
+  SYS_HOME, SYS_HOST_REQ, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE,
+  THREAD_SYS_SIZE, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE, vcpuAddr,
+} from "../../../assembly/layout.js";
+import { createCore, type Core } from "../../core/core.js";
+import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
+import { PROTOCOL, CONTROL_WORDS, startThread, threadLayout, waitForBell } from "../parallel.js";
+import { DsmNode, type Right } from "./dsm.js";
+import { CoreRights } from "./rights.js";
+import type { HomeMessage, NodeMessage } from "./wire.js";
+
+const MTIP = 1 << 7;
+
+interface Hart {
+  vcpu: number;
+  sysBase: number;
+  control: Int32Array;
+  dispose(): void;
+  /** Its request went to the home node (or to the directory) and waits for the answer. */
+  forwarded: boolean;
+  /** The home node's door count last applied here. */
+  homeDoor: number;
+  /** The status last sent (a key), and when. */
+  sent: string;
+  sentAt: number;
+}
+
+export class NodeRunner {
+  private core: Core | null = null;
+  private mem: NodeMemory | null = null;
+  private words: Int32Array | null = null;
+  private rights: CoreRights | null = null;
+  private dsm: DsmNode | null = null;
+  private readonly harts: Hart[] = [];
+  private readonly bell = new Int32Array(new SharedArrayBuffer(4));
+  private readonly devNext = new BigInt64Array(new SharedArrayBuffer(8));
+  private clockBase = SYS_HOME;
+  private running = false;
+  private ended = false;
+  private wake: (() => void) | null = null;
+  /** Set when the node has sent its last message: the caller may close the connection. */
+  finished: Promise<void>;
+  private finish!: () => void;
+
+  constructor(private readonly send: (m: NodeMessage) => void) {
+    this.finished = new Promise((resolve) => { this.finish = resolve; });
+  }
+
+  private fail(err: unknown): void {
+    this.send({ kind: "error", message: err instanceof Error ? err.message : String(err) });
+  }
+
+  /** A message from the home node. */
+  receive(m: HomeMessage): void {
+    try {
+      this.handle(m);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private handle(m: HomeMessage): void {
+    if (m.kind === "init") {
+      this.init(m).catch((err) => this.fail(err));
+      return;
+    }
+    const words = this.words;
+    if (!words) throw new Error(`vNUMA: ${m.kind} before init`);
+    const hart = (vcpu: number) => {
+      const h = this.harts.find((x) => x.vcpu === vcpu);
+      if (!h) throw new Error(`vNUMA: vCPU ${vcpu} is not on this node`);
+      return h;
+    };
+    const P = PROTOCOL;
+    switch (m.kind) {
+      case "go":
+        this.running = true;
+        for (const h of this.harts) {
+          Atomics.store(h.control, P.GO, 1);
+          Atomics.notify(h.control, P.GO);
+        }
+        void this.pump();
+        break;
+      case "answer": {
+        const h = hart(m.vcpu);
+        if (m.hostReq) Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, m.hostReq);
+        h.forwarded = false;
+        h.control[P.RESULT] = m.result | 0;
+        Atomics.store(h.control, P.STATE, P.ANSWERED);
+        Atomics.notify(h.control, P.STATE);
+        break;
+      }
+      case "ring": {
+        const h = hart(m.vcpu);
+        if (m.hostReq) Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, m.hostReq);
+        h.homeDoor = m.door;
+        this.ring(h);
+        break;
+      }
+      case "stop": {
+        const h = hart(m.vcpu);
+        Atomics.store(h.control, P.STOP, 1);
+        Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP);
+        this.ring(h);
+        break;
+      }
+      case "lines": {
+        const h = hart(m.vcpu);
+        const v = vcpuAddr(m.vcpu);
+        if (m.set) Atomics.or(words, (v + V_IRQ_LINES) >> 2, m.set);
+        if (m.clear) Atomics.and(words, (v + V_IRQ_LINES) >> 2, ~m.clear);
+        const timerChanged = words[(v + V_TIMER_LO) >> 2] !== m.timerLo || words[(v + V_TIMER_HI) >> 2] !== m.timerHi;
+        words[(v + V_TIMER_LO) >> 2] = m.timerLo;
+        words[(v + V_TIMER_HI) >> 2] = m.timerHi;
+        if (m.set || m.clear || timerChanged) {
+          Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_IRQ);
+          this.ring(h);
+        }
+        break;
+      }
+      case "clock": {
+        // (the threads read hi, lo, hi: hi last here keeps a torn read from passing)
+        Atomics.store(words, (this.clockBase + SYS_CLOCK_LO - SYS_HOME) >> 2, m.lo);
+        Atomics.store(words, (this.clockBase + SYS_CLOCK_HI - SYS_HOME) >> 2, m.hi);
+        Atomics.store(this.devNext, 0, BigInt(m.devNext));
+        for (const h of this.harts) this.ring(h);
+        break;
+      }
+      case "dsm":
+        this.dsm!.receive(m.m);
+        break;
+      case "end":
+        this.end();
+        break;
+      default:
+        throw new Error(`vNUMA: the home node sent ${(m as { kind: string }).kind}`);
+    }
+    this.wake?.();
+  }
+
+  private ring(h: Hart): void {
+    Atomics.add(h.control, PROTOCOL.DOOR, 1);
+    Atomics.notify(h.control, PROTOCOL.DOOR);
+  }
+
+  private async init(m: Extract<HomeMessage, { kind: "init" }>): Promise<void> {
+    const core = await createCore({
+      kind: m.core, memoryBytes: m.memoryBytes, threaded: true,
+      // (this thread's core only drops a waiting hart's translations: it never runs a hart)
+      host: { mmioRead: () => 0, mmioWrite: () => {} },
+    });
+    this.core = core;
+    const mem = nodeMemory(core.memory, m.ramBytes);
+    mem.setLayout(m.bytes);
+    this.mem = mem;
+    const words = layoutWords(core.memory);
+    this.words = words;
+    this.clockBase = m.clockBase;
+    Atomics.store(this.devNext, 0, -1n);
+    // Every page starts at the home node (the rights table is zero: DSM_NONE).
+    this.rights = new CoreRights(mem, words, () => this.harts.map((h) => ({
+      vcpu: h.vcpu,
+      ring: () => this.ring(h),
+      parked: () => h.forwarded && h.control[PROTOCOL.OP] === PROTOCOL.OP_DSM,
+    })), (vcpu) => core.exports.threadService(vcpu));
+    this.dsm = new DsmNode(this.rights, (d) => this.send({ kind: "dsm", m: d }));
+    const threads = core.threads!;
+    const controls = m.vcpus.map(() => new SharedArrayBuffer(CONTROL_WORDS * 4));
+    const doors = Object.fromEntries(m.vcpus.map((vcpu, k) => [vcpu, controls[k]]));
+    const budget = new SharedArrayBuffer(8);
+    new BigInt64Array(budget)[0] = -1n;
+    let ready = 0;
+    const errors: string[] = [];
+    for (const [k, vcpu] of m.vcpus.entries()) {
+      const sysBase = THREAD_SYS_BASE + vcpu * THREAD_SYS_SIZE;
+      const dispose = await startThread({
+        hartThread: true, vcpu, vcpuAddr: vcpuAddr(vcpu), sysBase, memory: threads.memory, wasmModule: threads.wasmModule, tsUrl: threads.tsUrl,
+        words, control: controls[k], doors, bell: this.bell.buffer as SharedArrayBuffer, budget, devNext: this.devNext.buffer as SharedArrayBuffer,
+        slice: m.slice, htifGrace: m.htifGrace, proto: { ...PROTOCOL }, layout: threadLayout(m.clockBase),
+      }, (r) => {
+        if (r.ready) ready++;
+        if (r.error) errors.push(`vCPU ${vcpu}: ${r.error}`);
+        this.wake?.();
+      });
+      this.harts.push({ vcpu, sysBase, control: new Int32Array(controls[k]), dispose, forwarded: false, homeDoor: 0, sent: "", sentAt: 0 });
+    }
+    while (ready < m.vcpus.length && errors.length === 0) await waitForBell(this.bell, (w) => { this.wake = w; }, 20);
+    if (errors.length) throw new Error(`a hart's thread failed to start: ${errors[0]}`);
+    this.send({ kind: "ready", node: m.node });
+  }
+
+  /** Serve the threads until the run ends: their requests, and their state for the home node. */
+  private async pump(): Promise<void> {
+    const P = PROTOCOL;
+    const words = this.words!;
+    while (this.running) {
+      for (const h of this.harts) {
+        const c = h.control;
+        if (!h.forwarded && Atomics.load(c, P.STATE) === P.REQUEST) {
+          h.forwarded = true;
+          if (c[P.OP] === P.OP_DSM) {
+            const page = c[P.A] >>> 0;
+            this.dsm!.fault(page, c[P.B] as Right).then(() => {
+              h.forwarded = false;
+              c[P.RESULT] = 0;
+              Atomics.store(c, P.STATE, P.ANSWERED);
+              Atomics.notify(c, P.STATE);
+            }, (err) => this.fail(err));
+          } else {
+            this.sendStatus(h, true); // (the home node sees the hart's clock before the access)
+            this.send({
+              kind: "request", vcpu: h.vcpu, op: c[P.OP], a: c[P.A], b: c[P.B], c: c[P.C], d: c[P.D],
+              nowLo: words[(h.sysBase + SYS_NOW_LO - SYS_HOME) >> 2], nowHi: words[(h.sysBase + SYS_NOW_HI - SYS_HOME) >> 2],
+              clockLo: words[(h.sysBase + SYS_CLOCK_LO - SYS_HOME) >> 2], clockHi: words[(h.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2],
+              mtip: words[(vcpuAddr(h.vcpu) + V_IRQ_LINES) >> 2] & MTIP,
+            });
+          }
+        }
+        this.sendStatus(h, false);
+      }
+      if (this.dsm!.error) {
+        this.fail(this.dsm!.error);
+        return;
+      }
+      await waitForBell(this.bell, (w) => { this.wake = w; }, 2);
+    }
+  }
+
+  /** Send the hart's state when something the home node decides on changed (or, for its clock
+   *  and counts, every 2 ms). */
+  private sendStatus(h: Hart, force: boolean): void {
+    const P = PROTOCOL;
+    const c = h.control;
+    const words = this.words!;
+    const door = Atomics.load(c, P.DOOR);
+    const seen = Atomics.load(c, P.SEEN) === door ? h.homeDoor : -1;
+    const idle = Atomics.load(c, P.IDLE);
+    const done = Atomics.load(c, P.DONE);
+    const limited = Atomics.load(c, P.LIMITED);
+    const mtip = words[(vcpuAddr(h.vcpu) + V_IRQ_LINES) >> 2] & MTIP;
+    const key = `${idle},${seen},${c[P.WAKE_LO]},${c[P.WAKE_HI]},${done},${limited},${mtip}`;
+    const now = performance.now();
+    if (!force && key === h.sent && now - h.sentAt < 2) return;
+    h.sent = key;
+    h.sentAt = now;
+    const count = (lo: number, hi: number) => (c[hi] >>> 0) * 0x1_0000_0000 + (c[lo] >>> 0);
+    this.send({
+      kind: "status", vcpu: h.vcpu,
+      clockLo: words[(h.sysBase + SYS_CLOCK_LO - SYS_HOME) >> 2], clockHi: words[(h.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2],
+      idle, seen, wakeLo: c[P.WAKE_LO], wakeHi: c[P.WAKE_HI],
+      retired: count(P.RETIRED_LO, P.RETIRED_HI), work: count(P.WORK_LO, P.WORK_HI), done, limited, mtip,
+    });
+  }
+
+  /** The run is over (every hart stopped): the harts' vCPU blocks and the pages this node owns
+   *  go home, and the node ends. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.running = false;
+    for (const h of this.harts) this.sendStatus(h, true);
+    for (const h of this.harts) h.dispose();
+    const layout = this.mem!.layout();
+    const blocks = new Uint8Array(this.harts.length * VCPU_SIZE);
+    this.harts.forEach((h, k) => blocks.set(layout.subarray(vcpuAddr(h.vcpu), vcpuAddr(h.vcpu) + VCPU_SIZE), k * VCPU_SIZE));
+    // The pages it owns: the home node's copies of them are stale.
+    const owned: number[] = [];
+    const mem = this.mem!;
+    for (let i = 0; i < mem.pageCount; i++) if (Atomics.load(mem.rights, i) === 2) owned.push(mem.firstPage + i);
+    const all = new Uint8Array(blocks.length + owned.length * 4096);
+    all.set(blocks);
+    owned.forEach((p, k) => all.set(mem.readPage(p), blocks.length + k * 4096));
+    this.send({ kind: "ended", vcpus: this.harts.map((h) => h.vcpu), owned, bytes: all, fences: this.rights!.fences, fenceMs: this.rights!.fenceMs });
+    this.finish();
+  }
+}

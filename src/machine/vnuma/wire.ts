@@ -1,0 +1,112 @@
+// What the home node and the other nodes of a vNUMA machine say to each other (docs/vnuma.md),
+// and how it travels: each message is one frame, [u32 length][u32 header length][header: JSON]
+// [bytes], little-endian, so a page or the layout goes as it is and the rest stays readable.
+// Portable: the frames go over whatever carries bytes in order (src/node/vnuma.ts: TCP sockets).
+
+import type { DsmMessage } from "./dsm.js";
+
+/** Home → node. */
+export type HomeMessage =
+  /** Start: the node makes a core like the home node's and runs these harts. */
+  | { kind: "init"; node: number; core: "wasm" | "ts"; memoryBytes: number; ramBytes: number; vcpus: number[];
+      slice: number; htifGrace: number; clockBase: number; bytes: Uint8Array }
+  /** Every hart of every node is ready: run. */
+  | { kind: "go" }
+  /** The answer to a hart's request; `hostReq`: what the device asked of the hart's core;
+   *  `bytes`: its registers and hypercall results after a hypercall. */
+  | { kind: "answer"; vcpu: number; result: number; hostReq: number; bytes?: Uint8Array }
+  /** Wake the hart (the home node's door count for it), with requests for its core. */
+  | { kind: "ring"; vcpu: number; door: number; hostReq: number }
+  | { kind: "stop"; vcpu: number }
+  /** The hart's interrupt lines (bits to set and to clear) and timer deadline changed. */
+  | { kind: "lines"; vcpu: number; set: number; clear: number; timerLo: number; timerHi: number }
+  /** The machine's clock and the next device deadline (-1: none). */
+  | { kind: "clock"; lo: number; hi: number; devNext: number }
+  | { kind: "dsm"; m: DsmMessage }
+  /** The run is over: report the harts' registers (bytes: their vCPU blocks) and end. */
+  | { kind: "end" };
+
+/** Node → home. */
+export type NodeMessage =
+  | { kind: "ready"; node: number }
+  /** A hart's request (a device access, HTIF, a hypercall, the devices' events, a halt), with
+   *  the clock of the accessing instruction, the hart's clock and its timer line; `bytes`: its
+   *  registers and hypercall words for a hypercall. */
+  | { kind: "request"; vcpu: number; op: number; a: number; b: number; c: number; d: number;
+      nowLo: number; nowHi: number; clockLo: number; clockHi: number; mtip: number; bytes?: Uint8Array }
+  /** A hart's state as the home node's idle and limit logic needs it. `seen`: the home node's
+   *  door count the hart has looked after (-1: not the latest). */
+  | { kind: "status"; vcpu: number; clockLo: number; clockHi: number; idle: number; seen: number; wakeLo: number; wakeHi: number;
+      retired: number; work: number; done: number; limited: number; mtip: number }
+  | { kind: "dsm"; m: DsmMessage }
+  /** The end: the harts' vCPU blocks (vcpus.length blocks, in order), then the pages the node
+   *  owns (`owned`, in order), in `bytes`; and how its revocations went. */
+  | { kind: "ended"; vcpus: number[]; owned: number[]; bytes: Uint8Array; fences: number; fenceMs: number }
+  | { kind: "error"; message: string };
+
+type AnyMessage = HomeMessage | NodeMessage;
+
+/** The binary part of a message, if any (a DSM message's page travels the same way). */
+function bytesOf(m: AnyMessage): Uint8Array | undefined {
+  if (m.kind === "dsm") return "bytes" in m.m ? m.m.bytes : undefined;
+  return "bytes" in m ? m.bytes : undefined;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeFrame(m: AnyMessage): Uint8Array {
+  const bytes = bytesOf(m);
+  const header = encoder.encode(JSON.stringify(m, (k, v) => (k === "bytes" ? undefined : v)));
+  const total = 8 + header.length + (bytes?.length ?? 0);
+  const frame = new Uint8Array(total);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, total - 4, true);
+  view.setUint32(4, header.length, true);
+  frame.set(header, 8);
+  if (bytes) frame.set(bytes, 8 + header.length);
+  return frame;
+}
+
+/** The largest frame a peer may send (the layout, 4 MiB, is the largest message). */
+export const MAX_FRAME = 16 << 20;
+
+/**
+ * Splits a byte stream into messages. push() takes what arrived; it returns the messages that
+ * are complete. A frame that cannot be one (too long, a header that is not a message) throws.
+ */
+export class FrameReader {
+  private buffer = new Uint8Array(0);
+
+  push(chunk: Uint8Array): AnyMessage[] {
+    const joined = new Uint8Array(this.buffer.length + chunk.length);
+    joined.set(this.buffer);
+    joined.set(chunk, this.buffer.length);
+    const out: AnyMessage[] = [];
+    let at = 0;
+    while (joined.length - at >= 4) {
+      const view = new DataView(joined.buffer, joined.byteOffset + at);
+      const length = view.getUint32(0, true);
+      if (length < 4 || length > MAX_FRAME) throw new Error(`vNUMA: a frame of ${length} bytes is not valid`);
+      if (joined.length - at - 4 < length) break;
+      const headerLength = view.getUint32(4, true);
+      if (headerLength > length - 4) throw new Error("vNUMA: a frame's header is longer than the frame");
+      let m: AnyMessage;
+      try {
+        m = JSON.parse(decoder.decode(joined.subarray(at + 8, at + 8 + headerLength))) as AnyMessage;
+      } catch {
+        throw new Error("vNUMA: a frame's header is not JSON");
+      }
+      if (typeof m !== "object" || m === null || typeof m.kind !== "string") throw new Error("vNUMA: a frame is not a message");
+      const rest = joined.slice(at + 8 + headerLength, at + 4 + length);
+      if (rest.length > 0) {
+        if (m.kind === "dsm") (m.m as { bytes?: Uint8Array }).bytes = rest;
+        else (m as { bytes?: Uint8Array }).bytes = rest;
+      }
+      out.push(m);
+      at += 4 + length;
+    }
+    this.buffer = joined.slice(at);
+    return out;
+  }
+}
