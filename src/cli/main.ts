@@ -46,7 +46,7 @@ import { STATUS_LIMIT, STATUS_IDLE } from "../machine/machine.js";
 import { MachineTarget, PartitionTarget, type DebugTarget, type DebugInput } from "../debug/target.js";
 import { serveGdb } from "../node/gdb-server.js";
 import { startNodes, runNode, type Nodes } from "../node/vnuma.js";
-import type { VnumaStats } from "../machine/vnuma/home.js";
+import { VnumaError, type VnumaStats } from "../machine/vnuma/home.js";
 import type { SessionEnd } from "../debug/gdb.js";
 import { afterburnCommand, checkAfterburnArgs, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
 
@@ -339,6 +339,10 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
     if (err instanceof ElfError || err instanceof RangeError) {
       io.stderr(`wasmvisor: ${err.message}\n`);
       return STATUS_USAGE;
+    }
+    if (err instanceof VnumaError) {
+      io.stderr(`wasmvisor: ${err.message.replace(/^vNUMA: /, "vNUMA: ")}\n`);
+      return 1;
     }
     throw err;
   }

@@ -436,6 +436,7 @@ export class HartThreads {
     const c = t.control;
     const P = PROTOCOL;
     this.vnuma!.fault(c[P.A] >>> 0, c[P.B] as Right).then(() => {
+      if (!t.dsmPending) return; // (abandoned: the run ended without it)
       t.dsmPending = false;
       c[P.RESULT] = 0;
       Atomics.store(c, P.STATE, P.ANSWERED);
@@ -467,7 +468,16 @@ export class HartThreads {
     }
     this.served = served;
     if (list.every((t) => t.done)) return "done";
-    if (this.vnuma?.failure && !this.errors.includes(this.vnuma.failure)) this.errors.push(this.vnuma.failure);
+    if (this.vnuma?.failure) {
+      if (!this.errors.includes(this.vnuma.failure)) this.errors.push(this.vnuma.failure);
+      // A page that may never come (its node is gone): the hart goes on and sees the stop.
+      for (const t of list) {
+        if (!t.dsmPending) continue;
+        t.dsmPending = false;
+        Atomics.store(t.control, P.STATE, P.ANSWERED);
+        Atomics.notify(t.control, P.STATE);
+      }
+    }
     if (this.vnuma?.directory.error && this.errors.length === 0) this.errors.push(`the shared memory: ${this.vnuma.directory.error.message}`);
     if (this.errors.length && !this.stopping) {
       host.halt({ kind: "stopped", status: 1, message: `stopped by a fatal fault: ${this.errors[0]}` } as Halt);
@@ -505,7 +515,8 @@ export class HartThreads {
       if (to >= earliest || to > clock) {
         // (a device's deadline may raise a line: every sleeping hart looks)
         if (to > clock) this.setClock(to);
-        this.vnuma?.sync(this.clock(), this.publishDevices());
+        const due = this.publishDevices();
+        this.vnuma?.sync(this.clock(), due);
         for (const t of asleep) this.ring(t);
       }
     }

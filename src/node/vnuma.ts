@@ -12,9 +12,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
 import { FrameReader, encodeFrame, type HomeMessage, type NodeMessage } from "../machine/vnuma/wire.js";
-import type { NodeLink } from "../machine/vnuma/home.js";
+import { VnumaError, type NodeLink } from "../machine/vnuma/home.js";
 import { NodeRunner } from "../machine/vnuma/node.js";
 
 /** Test hook: the largest random delay of a message in ms (0: none). */
@@ -78,11 +77,11 @@ function socketPipe<Out extends { kind: string }, In>(socket: Socket, delayMs: n
   };
 }
 
-/** The file a node process runs: the compiled one in the package, the source under tsx. */
+/** The file a node process runs: the compiled one beside this compiled module, or (this module
+ *  run from the sources, under tsx or vitest) the source under tsx. */
 function nodeEntry(): { file: string; execArgv: string[] } {
-  const js = fileURLToPath(new URL("./vnuma-node-main.js", import.meta.url));
-  if (existsSync(js)) return { file: js, execArgv: [] };
-  return { file: fileURLToPath(new URL("./vnuma-node-main.ts", import.meta.url)), execArgv: ["--import", "tsx"] };
+  if (import.meta.url.endsWith(".ts")) return { file: fileURLToPath(new URL("./vnuma-node-main.ts", import.meta.url)), execArgv: ["--import", "tsx"] };
+  return { file: fileURLToPath(new URL("./vnuma-node-main.js", import.meta.url)), execArgv: [] };
 }
 
 /** The other nodes of a vNUMA machine, connected; close() ends them. */
@@ -90,6 +89,8 @@ export interface Nodes {
   links: NodeLink[];
   /** Where the home node listens (host:port). */
   address: string;
+  /** End node k's process at once (nodes started here): the run then stops, naming it. */
+  kill(node: number): void;
   close(): Promise<void>;
 }
 
@@ -117,7 +118,7 @@ export async function startNodes(count: number, options: { spawn?: boolean; list
   const sockets: Socket[] = [];
   const delay = injectedDelay();
   const connected = new Promise<Socket[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vNUMA: ${sockets.length} of ${count} nodes connected to ${address} within ${(options.timeoutMs ?? 30_000) / 1000} s`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new VnumaError(`vNUMA: ${sockets.length} of ${count} nodes connected to ${address} within ${(options.timeoutMs ?? 30_000) / 1000} s`)), options.timeoutMs ?? 30_000);
     server.on("connection", (socket) => {
       if (sockets.length >= count) {
         socket.destroy();
@@ -148,6 +149,9 @@ export async function startNodes(count: number, options: { spawn?: boolean; list
   server.close(); // (no more nodes: the connections stay)
   return {
     links, address,
+    kill(node: number) {
+      children[node - 1]?.kill("SIGKILL");
+    },
     async close() {
       for (const s of sockets) s.end();
       await Promise.all(children.map((c) => new Promise<void>((resolve) => {
@@ -164,11 +168,21 @@ export async function runNode(address: string): Promise<void> {
   const [host, portText] = address.split(/:(?=[^:]*$)/);
   const port = Number(portText);
   if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`vNUMA: "${address}" is not HOST:PORT`);
-  const socket = connect(port, host);
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", () => resolve());
-    socket.once("error", reject);
-  });
+  // (the home node may not be listening yet: nodes may be started first; tried for 30 s)
+  let socket: Socket;
+  for (let tries = 0; ; tries++) {
+    try {
+      socket = await new Promise<Socket>((resolve, reject) => {
+        const s = connect(port, host);
+        s.once("connect", () => resolve(s));
+        s.once("error", reject);
+      });
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ECONNREFUSED" || tries >= 300) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   const pipe = socketPipe<NodeMessage, HomeMessage>(socket, injectedDelay());
   const runner = new NodeRunner((m) => pipe.send(m));
   pipe.onMessage((m) => runner.receive(m));

@@ -20,6 +20,11 @@ import { PROTOCOL as P } from "../parallel.js";
 
 const MTIP = 1 << 7;
 
+/** A vNUMA machine could not start or go on: a node failed, went away or broke the protocol. */
+export class VnumaError extends Error {
+  override name = "VnumaError";
+}
+
 /** A connection to another node (src/node/vnuma.ts makes them from sockets). */
 export interface NodeLink {
   send(m: HomeMessage): void;
@@ -116,7 +121,11 @@ export class HomeNodes {
         this.onEvent();
       });
       l.onClose((why) => {
-        if (!this.endedNodes.has(node)) this.failure ??= `node ${node} went away: ${why}`;
+        if (!this.endedNodes.has(node)) {
+          this.failure ??= `node ${node} went away: ${why}`;
+          // Its harts are gone: the home node's run can end (they count as done).
+          for (const r of this.remote.values()) if (r.node === node) Atomics.store(r.t.control, P.DONE, 1);
+        }
         this.onEvent();
       });
     });
@@ -134,7 +143,7 @@ export class HomeNodes {
       });
     });
     while (this.ready.size < this.o.links.length && !this.failure) await wait();
-    if (this.failure) throw new Error(this.failure);
+    if (this.failure) throw new VnumaError(this.failure);
   }
 
   go(): void {

@@ -76,37 +76,70 @@ export const MAX_FRAME = 16 << 20;
  * are complete. A frame that cannot be one (too long, a header that is not a message) throws.
  */
 export class FrameReader {
-  private buffer = new Uint8Array(0);
+  /** What arrived and is not a whole frame yet (chunks are copied once, into their frame). */
+  private chunks: Uint8Array[] = [];
+  private total = 0;
 
   push(chunk: Uint8Array): AnyMessage[] {
-    const joined = new Uint8Array(this.buffer.length + chunk.length);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.length);
-    const out: AnyMessage[] = [];
-    let at = 0;
-    while (joined.length - at >= 4) {
-      const view = new DataView(joined.buffer, joined.byteOffset + at);
-      const length = view.getUint32(0, true);
-      if (length < 4 || length > MAX_FRAME) throw new Error(`vNUMA: a frame of ${length} bytes is not valid`);
-      if (joined.length - at - 4 < length) break;
-      const headerLength = view.getUint32(4, true);
-      if (headerLength > length - 4) throw new Error("vNUMA: a frame's header is longer than the frame");
-      let m: AnyMessage;
-      try {
-        m = JSON.parse(decoder.decode(joined.subarray(at + 8, at + 8 + headerLength))) as AnyMessage;
-      } catch {
-        throw new Error("vNUMA: a frame's header is not JSON");
-      }
-      if (typeof m !== "object" || m === null || typeof m.kind !== "string") throw new Error("vNUMA: a frame is not a message");
-      const rest = joined.slice(at + 8 + headerLength, at + 4 + length);
-      if (rest.length > 0) {
-        if (m.kind === "dsm") (m.m as { bytes?: Uint8Array }).bytes = rest;
-        else (m as { bytes?: Uint8Array }).bytes = rest;
-      }
-      out.push(m);
-      at += 4 + length;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.total += chunk.length;
     }
-    this.buffer = joined.slice(at);
+    const out: AnyMessage[] = [];
+    while (this.total >= 4) {
+      const length = new DataView(this.peek(4).buffer).getUint32(0, true);
+      if (length < 4 || length > MAX_FRAME) throw new Error(`vNUMA: a frame of ${length} bytes is not valid`);
+      if (this.total - 4 < length) break;
+      out.push(this.parse(this.take(4 + length)));
+    }
     return out;
+  }
+
+  /** The first n bytes (n ≤ total), copied. */
+  private peek(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const c of this.chunks) {
+      const part = Math.min(c.length, n - at);
+      out.set(c.subarray(0, part), at);
+      at += part;
+      if (at === n) break;
+    }
+    return out;
+  }
+
+  /** Remove and return the first n bytes (n ≤ total). */
+  private take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0];
+      const part = Math.min(c.length, n - at);
+      out.set(c.subarray(0, part), at);
+      at += part;
+      if (part === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(part);
+    }
+    this.total -= n;
+    return out;
+  }
+
+  private parse(frame: Uint8Array): AnyMessage {
+    const view = new DataView(frame.buffer);
+    const headerLength = view.getUint32(4, true);
+    if (headerLength > frame.length - 8) throw new Error("vNUMA: a frame's header is longer than the frame");
+    let m: AnyMessage;
+    try {
+      m = JSON.parse(decoder.decode(frame.subarray(8, 8 + headerLength))) as AnyMessage;
+    } catch {
+      throw new Error("vNUMA: a frame's header is not JSON");
+    }
+    if (typeof m !== "object" || m === null || typeof m.kind !== "string") throw new Error("vNUMA: a frame is not a message");
+    const rest = frame.subarray(8 + headerLength);
+    if (rest.length > 0) {
+      if (m.kind === "dsm") (m.m as { bytes?: Uint8Array }).bytes = rest;
+      else (m as { bytes?: Uint8Array }).bytes = rest;
+    }
+    return m;
   }
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// vNUMA (docs/vnuma.md): a parallel guest with its two harts on two processes (nodes) that share
+// the guest's RAM page by page over loopback TCP, against the same guest on one node.
+// `npm run bench:vnuma`; `npm run bench` reports the same figures (measureVnuma).
+//
+// The workload is guests/bin/parbench.elf (bench/parallel.mjs describes it): hart h takes items
+// h, h+N, …, and every item's result goes into one shared sum with AMOADD, so the page holding
+// the sum moves between the nodes all through the run. Each round runs, on the Wasm core:
+//   one node, 1 hart on a thread          (vnuma.1node.1hart.s)
+//   one node, 2 harts on threads          (vnuma.1node.2harts.s: harts on parallel threads)
+//   two nodes, a hart on each             (vnuma.2nodes.2harts.s)
+// The time is the runParallel() call (for two nodes: sending the layout, starting the node's
+// hart, the run, and collecting its state); starting the node process is measured apart
+// (vnuma.node-start.ms). vnuma.speedup = time(one node, 1 hart) / time(two nodes). The
+// protocol's figures are the last round's: page faults served and those that needed the other
+// node, per second of the run, pages moved, and the messages by kind.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Machine } from "../dist/src/machine/machine.js";
+import { startNodes } from "../dist/src/node/vnuma.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const ELF = readFileSync(`${root}guests/bin/parbench.elf`);
+const CHECKSUM = /checksum (0x[0-9a-f]+)/;
+
+async function once(harts, nodeCount) {
+  let out = "";
+  const machine = await Machine.create({ core: "wasm", harts, parallel: true, nodes: nodeCount, onOutput: (b) => { out += Buffer.from(b).toString("latin1"); } });
+  machine.loadElf(ELF, "parbench");
+  let nodes = null;
+  const s0 = performance.now();
+  if (nodeCount > 1) nodes = await startNodes(nodeCount - 1);
+  const startMs = performance.now() - s0;
+  const t0 = performance.now();
+  let r;
+  try {
+    r = await machine.runParallel(nodes ? { nodes: { placement: Array.from({ length: harts }, (_, k) => Math.floor(k * nodeCount / harts)), links: nodes.links, ramBytes: machine.ramBytes } } : {});
+  } finally {
+    await nodes?.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (machine.halted?.status !== 0) throw new Error(`parbench (${harts} harts, ${nodeCount} nodes): ${machine.halted?.message}\n${out}`);
+  return { seconds, startMs, checksum: CHECKSUM.exec(out)?.[1], instructions: machine.retired, vnuma: r.vnuma };
+}
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** The vNUMA figures, as bench/run.mjs reports them: [{ name, unit, value }]. */
+export async function measureVnuma({ rounds = 3, log = () => {} } = {}) {
+  const t = { one: [], threads: [], nodes: [], start: [] };
+  let checksum = null;
+  let last = null;
+  for (let r = 0; r < rounds; r++) {
+    for (const [key, harts, nodes] of [["one", 1, 1], ["threads", 2, 1], ["nodes", 2, 2]]) {
+      const res = await once(harts, nodes);
+      checksum ??= res.checksum;
+      if (res.checksum !== checksum) throw new Error(`parbench: checksum ${res.checksum} with ${harts} harts on ${nodes} nodes, ${checksum} before`);
+      t[key].push(res.seconds);
+      if (nodes > 1) {
+        t.start.push(res.startMs);
+        last = { ...res.vnuma, seconds: res.seconds };
+      }
+      log(`  round ${r + 1}: ${`${harts} hart(s), ${nodes} node(s)`.padEnd(20)} ${res.seconds.toFixed(3)} s${nodes > 1 ? ` (node process started in ${res.startMs.toFixed(0)} ms; ${res.vnuma.dsm.remoteFaults} remote faults)` : ""}`);
+    }
+  }
+  const r2 = (v) => Math.round(v * 100) / 100;
+  const r3 = (v) => Math.round(v * 1000) / 1000;
+  const m = last.dsm.messages;
+  return [
+    { name: "vnuma.1node.1hart.s", unit: "s", value: r3(median(t.one)) },
+    { name: "vnuma.1node.2harts.s", unit: "s", value: r3(median(t.threads)) },
+    { name: "vnuma.2nodes.2harts.s", unit: "s", value: r3(median(t.nodes)) },
+    { name: "vnuma.speedup", unit: "x", value: r2(median(t.one) / median(t.nodes)) },
+    { name: "vnuma.node-start.ms", unit: "ms", value: Math.round(median(t.start)) },
+    { name: "vnuma.faults", unit: "", value: last.dsm.faults },
+    { name: "vnuma.remote-faults", unit: "", value: last.dsm.remoteFaults },
+    { name: "vnuma.remote-faults-per-s", unit: "/s", value: Math.round(last.dsm.remoteFaults / last.seconds) },
+    { name: "vnuma.pages-moved", unit: "", value: last.dsm.pagesMoved },
+    { name: "vnuma.messages", unit: "", value: Object.values(m).reduce((a, b) => a + b, 0) },
+    { name: "vnuma.messages.by-kind", unit: "", value: Object.entries(m).map(([k, n]) => `${k} ${n}`).join(", ") },
+    { name: "vnuma.revocation-wait.ms", unit: "ms", value: Math.round(last.fenceMs) },
+  ];
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 5;
+  console.log(`parbench.elf (10,000 items) on one node and on two, Wasm core, ${rounds} rounds:`);
+  for (const r of await measureVnuma({ rounds, log: console.log })) console.log(`  ${r.name.padEnd(28)} ${r.value} ${r.unit}`);
+}
