@@ -17,8 +17,9 @@ import {
   PM_NO_WRITE, PM_NO_EXEC, TLB_FETCH, TLB_LOAD, TLB_STORE, SYS_NOW_LO, SYS_NOW_HI, SYS_HOST_REQ,
   SYS_WATCH_ADDR, SYS_STAT_TLB_FILLS, SYS_STAT_MMIO, SYS_STAT_SHADOW_HITS, SYS_HV_MODE, SYS_PAGING,
   PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, HOSTREQ_RETRY, tlbSetAddr,
-  THREADED, SYS_DSM_BASE, SYS_DSM_PAGE, SYS_DSM_WANT, DSM_READ, DSM_WRITE, RAM_HOST_BASE,
+  THREADED, DSM_READ, DSM_WRITE,
 } from "../layout";
+import { dsmLacks, dsmRight } from "./dsm";
 import {
   raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, STATUS_RETRY, ACCESS_FETCH, ACCESS_LOAD,
   ACCESS_STORE, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_ACCESS,
@@ -133,18 +134,9 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   const host = i32(load32(region + PM_TARGET) + resolvedOffset);
   // vNUMA (threaded build): a page this node holds no copy of, or only a read copy of for a
   // store, is fetched by the host first (layout.ts SYS_DSM_BASE; docs/vnuma.md).
-  let dsmDeny = 0;
-  if (THREADED && load32(SYS_DSM_BASE) != 0 && host >= RAM_HOST_BASE) {
-    const right = i32(load8(load32(SYS_DSM_BASE) + ((host - RAM_HOST_BASE) >>> 12)));
-    const want = access == ACCESS_STORE ? DSM_WRITE : DSM_READ;
-    if (right < want) {
-      store32(SYS_DSM_PAGE, host & -4096);
-      store32(SYS_DSM_WANT, want);
-      setStatus(STATUS_RETRY);
-      return RESOLVE_FAULT;
-    }
-    if (right < DSM_WRITE) dsmDeny = PM_NO_WRITE; // (a shadow entry must not let a store through)
-  }
+  if (dsmLacks(host, access == ACCESS_STORE ? DSM_WRITE : DSM_READ)) return RESOLVE_FAULT;
+  // (a shadow entry made under a read copy must not let a store through)
+  const dsmDeny = THREADED && dsmRight(host) < DSM_WRITE ? PM_NO_WRITE : 0;
   // Every store the slow paths perform resolves here first (byte, word, misaligned, 64-bit,
   // atomic): the one place live migration's dirty tracking marks them (mmu/dirty.ts).
   if (access == ACCESS_STORE) dirtyMark(host);

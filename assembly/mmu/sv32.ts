@@ -12,7 +12,7 @@ import { dirtyMark } from "./dirty";
 import { jitWrote } from "../jit/frontend";
 import {
   V_SATP, V_MSTATUS, V_STAT_WALKS, SYS_STAT_WALKS, PRIV_M, PRIV_S, PRIV_U, PM_BASE, PM_KIND, PM_TARGET,
-  PM_MMIO, PM_KIND_MASK, PM_NO_READ, PM_NO_WRITE,
+  PM_MMIO, PM_KIND_MASK, PM_NO_READ, PM_NO_WRITE, DSM_READ, DSM_WRITE,
 } from "../layout";
 import {
   raise, ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE, CAUSE_STORE_PAGE,
@@ -22,6 +22,7 @@ import {
   MSTATUS_SUM, MSTATUS_MXR, SATP_PPN, PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D,
 } from "../kernel/bits";
 import { gpaRegion } from "./physmap";
+import { dsmLacks } from "./dsm";
 import { pmpEnforced, pmpAllows } from "./pmp";
 
 export function pageFaultCause(access: i32): i32 {
@@ -101,6 +102,7 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
       raise(accessFaultCause(access), va);
       return 0;
     }
+    if (dsmLacks(host, DSM_READ)) return 0; // (vNUMA: the page table's page is elsewhere)
     pte = load32(host);
     if ((pte & PTE_V) == 0 || (pte & (PTE_R | PTE_W)) == PTE_W) {
       raise(pageFaultCause(access), va);
@@ -137,6 +139,7 @@ export function translate(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
       raise(accessFaultCause(access), va);
       return 0;
     }
+    if (dsmLacks(host, DSM_WRITE)) return 0;
     pte |= need;
     store32(host, pte);
     dirtyMark(host);

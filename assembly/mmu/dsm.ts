@@ -1,0 +1,27 @@
+// vNUMA's check of a node's page rights (docs/vnuma.md; the threaded build only): the one
+// function every access to guest RAM that fills a translation, and the page-table walker's own
+// reads and A/D writes, go through. A page the node lacks the right for is not touched: the
+// access does not complete (STATUS_RETRY: run() returns EXIT_RETRY with pc on the instruction)
+// and SYS_DSM_PAGE/SYS_DSM_WANT tell the host what to fetch.
+
+import { load8, load32, store32 } from "../shim";
+import { THREADED, SYS_DSM_BASE, SYS_DSM_PAGE, SYS_DSM_WANT, DSM_WRITE, RAM_HOST_BASE } from "../layout";
+import { setStatus, STATUS_RETRY } from "../cpu/fault";
+
+/** The right this node has on the page of host address `host` (DSM_WRITE without vNUMA). */
+export function dsmRight(host: i32): i32 {
+  if (!THREADED) return DSM_WRITE;
+  const table = load32(SYS_DSM_BASE);
+  if (table == 0 || host < RAM_HOST_BASE) return DSM_WRITE;
+  return i32(load8(table + ((host - RAM_HOST_BASE) >>> 12)));
+}
+
+/** True (and the access must stop, STATUS_RETRY set) when the node lacks `want` on the page of
+ *  host address `host`. */
+export function dsmLacks(host: i32, want: i32): bool {
+  if (!THREADED || dsmRight(host) >= want) return false;
+  store32(SYS_DSM_PAGE, host & -4096);
+  store32(SYS_DSM_WANT, want);
+  setStatus(STATUS_RETRY);
+  return true;
+}
