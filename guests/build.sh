@@ -62,6 +62,8 @@ done
 # The parallel benchmark with fewer items (256 of 10,000), for the tests: a few million
 # instructions instead of about 190 million.
 build parbench-short $COMMON -nostdlib -DITEMS=256 -- asm/parbench.S
+# With each hart's working memory in its own part of RAM (a vNUMA node's memory: docs/vnuma.md).
+build parbench-numa $COMMON -nostdlib -DNUMA_AREAS -- asm/parbench.S
 for src in isa/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S "$src"
 done

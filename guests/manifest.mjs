@@ -40,8 +40,10 @@ const FOLDER_PROGRAMS = [
   { name: "rtos-afterburn", source: "rtos" },
   { name: "firmware", source: "firmware" },
   { name: "fwprobe", source: "firmware" },
-  // Built again from one source with other flags (build.sh): parbench.S with fewer items.
+  // Built again from one source with other flags (build.sh): parbench.S with fewer items, and
+  // with each hart's memory in its part of RAM.
   { name: "parbench-short", source: "asm/parbench.S" },
+  { name: "parbench-numa", source: "asm/parbench.S" },
 ];
 
 /** Every guest program: name, source path (relative to guests/: a file, or a folder). */

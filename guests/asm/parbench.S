@@ -17,6 +17,11 @@
 # Each hart has its own table and scratch (12 KiB apart), and keeps its running sum in a
 # register: no cache line is written by two harts in the hot loop.
 # Hart 0 finds N as guests/asm/parstress.S does (CLINT probe, the device tree's /cpus too).
+#
+# Built with -DNUMA_AREAS (parbench-numa): hart h's table and scratch lie at
+# RAM_BASE + h * RAM_BYTES / N + 1 MiB instead of in .bss — in the h-th of N equal parts of
+# RAM, which on a vNUMA machine with its harts spread in blocks is the memory of the hart's own
+# node (docs/vnuma.md). Assumes the default 128 MiB of RAM.
 
 #define UART      0x10000000
 #define FINISHER  0x100000
@@ -29,6 +34,7 @@
 #define SCRATCH_BYTES 1024
 #define STEPS     512
 #define AREA      12288          /* per hart: the table, then the scratch array */
+#define RAM_BYTES 0x8000000      /* NUMA_AREAS: the machine's RAM (128 MiB) */
 
 # xorshift32: x ^= x << 13; x ^= x >> 17; x ^= x << 5
 .macro xorshift x, tmp
@@ -56,10 +62,18 @@ _start:
   bgeu s0, t0, park
   harts_find_and_wait
 
+#ifdef NUMA_AREAS
+  li t0, RAM_BYTES
+  mul t0, t0, s0
+  divu t0, t0, s2            # h * RAM / N (h < 8: no overflow)
+  li s5, 0x80100000
+  add s5, s5, t0             # this hart's table, in its part of RAM
+#else
   la s5, areas
   li t0, AREA
   mul t0, t0, s0
   add s5, s5, t0             # this hart's table
+#endif
   li t0, TABLE_WORDS * 4
   add s6, s5, t0             # its scratch array
   li t0, SCRATCH_BYTES

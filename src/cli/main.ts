@@ -646,7 +646,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
       const m = v.dsm.messages;
       io.stderr(`wasmvisor: vNUMA: ${v.dsm.faults} page faults served (${v.dsm.remoteFaults} needed another node; ${(v.dsm.remoteFaults / seconds).toFixed(0)}/s), ` +
         `${v.dsm.pagesMoved} pages moved; messages: ${Object.entries(m).map(([k, n]) => `${k} ${n}`).join(", ")}; ` +
-        `${v.fences} revocations waited for harts (${v.fenceMs.toFixed(1)} ms)\n`);
+        `${v.fences} revocations waited for harts (${v.fenceMs.toFixed(1)} ms); ${v.placed} pages started at their own node\n`);
     }
   }
   if (signals.caught) {

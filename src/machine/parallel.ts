@@ -426,7 +426,7 @@ export class HartThreads {
     c[P.RESULT] = result | 0;
     Atomics.store(c, P.STATE, P.ANSWERED);
     Atomics.notify(c, P.STATE);
-    if (t.remote) this.vnuma!.answered(t.vcpu, result | 0, asked);
+    if (t.remote) this.vnuma!.answered(t.vcpu, result | 0, asked, Atomics.load(this.devNext, 0));
   }
 
   /** vNUMA: a hart of this node waits for a page; the directory gets it, then it goes on. */

@@ -80,6 +80,8 @@ export interface NodeMemory {
   readonly rights: Uint8Array;
   readPage(page: number): Uint8Array;
   writePage(page: number, bytes: Uint8Array): void;
+  /** Whether every byte of the page is zero (a fresh node's copy is). */
+  zeroPage(page: number): boolean;
   /** The layout (everything below guest RAM: system and vCPU blocks, maps), copied. */
   layout(): Uint8Array;
   setLayout(bytes: Uint8Array): void;
@@ -109,6 +111,11 @@ export function nodeMemory(memory: ArrayBuffer, ramBytes: number): NodeMemory {
     writePage: (page, data) => {
       if (data.length !== 4096) throw new RangeError(`a page is 4096 bytes, not ${data.length}`);
       bytes.set(data, at(page));
+    },
+    zeroPage: (page) => {
+      const words = new Int32Array(memory, at(page), 1024);
+      for (let i = 0; i < 1024; i++) if (words[i] !== 0) return false;
+      return true;
     },
     layout: () => bytes.slice(0, RAM_HOST_BASE),
     setLayout: (data) => {

@@ -90,6 +90,15 @@ export class Directory {
 
   constructor(private readonly local: PageStore, private readonly send: (node: number, m: DsmMessage) => void) {}
 
+  /**
+   * Before the run: `page` starts owned by node `node` instead of the home node (its memory's
+   * own pages, whose contents are zero on both sides). The caller sets both nodes' rights.
+   */
+  place(page: number, node: number): void {
+    if (this.queues.has(page)) throw new Error(`vNUMA: page ${page.toString(16)} is in use: it cannot be placed`);
+    this.page(page).owner = node;
+  }
+
   /** Node `node` (0: the home node's own harts) needs `want` on `page`. Resolves once it has it. */
   request(node: number, page: number, want: Right): Promise<void> {
     return this.locked(page, () => this.serve(node, page, want));

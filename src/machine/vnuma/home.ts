@@ -8,7 +8,7 @@
 // from here.
 
 import {
-  SYS_HOME, SYS_DSM_BASE, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE,
+  SYS_HOME, SYS_DSM_BASE, V_FENCE_REQ, FENCE_ALL, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE,
   vcpuAddr,
 } from "../../../assembly/layout.js";
 import type { Core } from "../../core/core.js";
@@ -57,6 +57,8 @@ export interface VnumaStats {
   /** Revocations on every node that waited for harts to drop translations, and the time. */
   fences: number;
   fenceMs: number;
+  /** Pages that started at their own node (its memory, zero) instead of the home node. */
+  placed: number;
 }
 
 export class HomeNodes {
@@ -71,6 +73,7 @@ export class HomeNodes {
   private sentDevNext = -2n;
   private sentAt = 0;
   private fences = 0;
+  private placed = 0;
   private fenceMs = 0;
   /** A node failed or its connection ended: the run stops with this message. */
   failure: string | null = null;
@@ -80,7 +83,7 @@ export class HomeNodes {
     private readonly core: Core,
     private readonly o: VnumaPlacement,
     /** The home node's own harts (the page store fences them). */
-    local: () => readonly LocalHart[],
+    private readonly local: () => readonly LocalHart[],
   ) {
     this.words = layoutWords(core.memory);
     this.mem = nodeMemory(core.memory, o.ramBytes);
@@ -131,15 +134,40 @@ export class HomeNodes {
     });
   }
 
-  /** Send every node its harts and the machine's layout; resolves when all are ready. */
+  /**
+   * Node k's own memory: the k-th of K equal parts of guest RAM (whole pages), as the device
+   * tree's memory nodes describe it (numa-node-id k).
+   */
+  nodeRange(node: number): { first: number; count: number } {
+    const per = Math.floor(this.mem.pageCount / this.nodeCount);
+    const first = this.mem.firstPage + node * per;
+    return { first, count: node === this.nodeCount - 1 ? this.mem.firstPage + this.mem.pageCount - first : per };
+  }
+
+  /** Send every node its harts, the machine's layout and its own memory; resolves when all are
+   *  ready. A page of a node's memory that the loader left zero starts at that node: a hart that
+   *  works in its node's memory never waits for it. */
   async start(o: { kind: "wasm" | "ts"; slice: number; htifGrace: number; clockBase: number }, wait: () => Promise<void>): Promise<void> {
     const layout = this.mem.layout();
     this.o.links.forEach((l, k) => {
       const node = k + 1;
       const vcpus = [...this.remote.values()].filter((r) => r.node === node).map((r) => r.t.vcpu);
+      const owned: Array<[number, number]> = [];
+      const { first, count } = this.nodeRange(node);
+      for (let page = first; page < first + count; page++) {
+        if (!this.mem.zeroPage(page)) continue;
+        this.directory.place(page, node);
+        this.placed++;
+        this.mem.rights[page - this.mem.firstPage] = 0; // (the home node's harts have not run yet)
+        const last = owned[owned.length - 1];
+        if (last && last[0] + last[1] === page) last[1]++;
+        else owned.push([page, 1]);
+      }
+      // (a translation the home node's harts made before this run must not outlive the right)
+      for (const h of this.local()) Atomics.or(this.words, (vcpuAddr(h.vcpu) + V_FENCE_REQ) >> 2, FENCE_ALL);
       l.send({
         kind: "init", node, core: o.kind, memoryBytes: this.core.memory.byteLength, ramBytes: this.o.ramBytes, vcpus,
-        slice: o.slice, htifGrace: o.htifGrace, clockBase: o.clockBase, bytes: layout,
+        slice: o.slice, htifGrace: o.htifGrace, clockBase: o.clockBase, bytes: layout, owned,
       });
     });
     while (this.ready.size < this.o.links.length && !this.failure) await wait();
@@ -246,10 +274,12 @@ export class HomeNodes {
 
   // ── What the home node's thread code does to a remote hart ─────────────────────────────────
 
-  answered(vcpu: number, result: number, hostReq: number): void {
+  answered(vcpu: number, result: number, hostReq: number, devNext: bigint): void {
     const r = this.remote.get(vcpu)!;
     this.syncLines(true);
-    this.link(r.node).send({ kind: "answer", vcpu, result, hostReq });
+    // (with the deadline as it is now: a hart that asked for the devices' events must not find
+    // the old one again and ask at every slice)
+    this.link(r.node).send({ kind: "answer", vcpu, result, hostReq, devNext: Number(devNext) });
   }
 
   rang(vcpu: number, door: number, hostReq: number): void {
@@ -319,6 +349,7 @@ export class HomeNodes {
       dsm: { ...emptyStats(), ...s, messages: { ...s.messages } },
       fences: this.fences + this.rights.fences,
       fenceMs: this.fenceMs + this.rights.fenceMs,
+      placed: this.placed,
     };
   }
 }

@@ -15,7 +15,7 @@ import {
 import { createCore, type Core } from "../../core/core.js";
 import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
 import { PROTOCOL, CONTROL_WORDS, startThread, threadLayout, waitForBell } from "../parallel.js";
-import { DsmNode, type Right } from "./dsm.js";
+import { DsmNode, DSM_WRITE, type Right } from "./dsm.js";
 import { CoreRights } from "./rights.js";
 import type { HomeMessage, NodeMessage } from "./wire.js";
 
@@ -45,6 +45,9 @@ export class NodeRunner {
   private readonly bell = new Int32Array(new SharedArrayBuffer(4));
   private readonly devNext = new BigInt64Array(new SharedArrayBuffer(8));
   private clockBase = SYS_HOME;
+  /** Pages that started here (zero at both ends: the home node's copy of one still zero at the
+   *  end is current). */
+  private readonly placed = new Set<number>();
   private running = false;
   private ended = false;
   private wake: (() => void) | null = null;
@@ -94,6 +97,7 @@ export class NodeRunner {
       case "answer": {
         const h = hart(m.vcpu);
         if (m.hostReq) Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, m.hostReq);
+        Atomics.store(this.devNext, 0, BigInt(m.devNext));
         h.forwarded = false;
         h.control[P.RESULT] = m.result | 0;
         Atomics.store(h.control, P.STATE, P.ANSWERED);
@@ -167,7 +171,13 @@ export class NodeRunner {
     this.words = words;
     this.clockBase = m.clockBase;
     Atomics.store(this.devNext, 0, -1n);
-    // Every page starts at the home node (the rights table is zero: DSM_NONE).
+    // Every page starts at the home node (the rights table is zero: DSM_NONE) but this node's
+    // own memory, whose pages are zero here as they were there.
+    for (const [first, count] of m.owned) {
+      if (first < mem.firstPage || count < 0 || first + count > mem.firstPage + mem.pageCount) throw new Error(`vNUMA: pages ${first}+${count} are not guest RAM`);
+      mem.rights.fill(DSM_WRITE, first - mem.firstPage, first - mem.firstPage + count);
+      for (let p = first; p < first + count; p++) this.placed.add(p);
+    }
     this.rights = new CoreRights(mem, words, () => this.harts.map((h) => ({
       vcpu: h.vcpu,
       ring: () => this.ring(h),
@@ -273,10 +283,15 @@ export class NodeRunner {
     const layout = this.mem!.layout();
     const blocks = new Uint8Array(this.harts.length * VCPU_SIZE);
     this.harts.forEach((h, k) => blocks.set(layout.subarray(vcpuAddr(h.vcpu), vcpuAddr(h.vcpu) + VCPU_SIZE), k * VCPU_SIZE));
-    // The pages it owns: the home node's copies of them are stale.
+    // The pages it owns: the home node's copies of them are stale — but for a page still zero
+    // (most of the node's own memory), whose copy at home is zero too: it started here, zero.
     const owned: number[] = [];
     const mem = this.mem!;
-    for (let i = 0; i < mem.pageCount; i++) if (Atomics.load(mem.rights, i) === 2) owned.push(mem.firstPage + i);
+    for (let i = 0; i < mem.pageCount; i++) {
+      if (Atomics.load(mem.rights, i) !== DSM_WRITE) continue;
+      if (this.placed.has(mem.firstPage + i) && mem.zeroPage(mem.firstPage + i)) continue;
+      owned.push(mem.firstPage + i);
+    }
     const all = new Uint8Array(blocks.length + owned.length * 4096);
     all.set(blocks);
     owned.forEach((p, k) => all.set(mem.readPage(p), blocks.length + k * 4096));

@@ -9,12 +9,15 @@ import type { DsmMessage } from "./dsm.js";
 export type HomeMessage =
   /** Start: the node makes a core like the home node's and runs these harts. */
   | { kind: "init"; node: number; core: "wasm" | "ts"; memoryBytes: number; ramBytes: number; vcpus: number[];
-      slice: number; htifGrace: number; clockBase: number; bytes: Uint8Array }
+      slice: number; htifGrace: number; clockBase: number; bytes: Uint8Array;
+      /** Pages the node owns from the start (its own memory, zero): [first page, count] runs. */
+      owned: Array<[number, number]> }
   /** Every hart of every node is ready: run. */
   | { kind: "go" }
   /** The answer to a hart's request; `hostReq`: what the device asked of the hart's core;
+   *  `devNext`: the next device deadline now (-1: none), which the hart's slices end at;
    *  `bytes`: its registers and hypercall results after a hypercall. */
-  | { kind: "answer"; vcpu: number; result: number; hostReq: number; bytes?: Uint8Array }
+  | { kind: "answer"; vcpu: number; result: number; hostReq: number; devNext: number; bytes?: Uint8Array }
   /** Wake the hart (the home node's door count for it), with requests for its core. */
   | { kind: "ring"; vcpu: number; door: number; hostReq: number }
   | { kind: "stop"; vcpu: number }
