@@ -9,6 +9,7 @@
 //   one node, 1 hart on a thread          (vnuma.1node.1hart.s)
 //   one node, 2 harts on threads          (vnuma.1node.2harts.s: harts on parallel threads)
 //   two nodes, a hart on each             (vnuma.2nodes.2harts.s)
+//   two nodes, each hart's memory its node's own (parbench-numa.elf: vnuma.2nodes.local.s)
 // The time is the runParallel() call (for two nodes: sending the layout, starting the node's
 // hart, the run, and collecting its state); starting the node process is measured apart
 // (vnuma.node-start.ms). vnuma.speedup = time(one node, 1 hart) / time(two nodes). The
@@ -21,12 +22,15 @@ import { startNodes } from "../dist/src/node/vnuma.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const ELF = readFileSync(`${root}guests/bin/parbench.elf`);
+// The same program with each hart's table and scratch in its own part of RAM (-DNUMA_AREAS):
+// on two nodes, in its node's own memory.
+const ELF_NUMA = readFileSync(`${root}guests/bin/parbench-numa.elf`);
 const CHECKSUM = /checksum (0x[0-9a-f]+)/;
 
-async function once(harts, nodeCount) {
+async function once(harts, nodeCount, elf = ELF) {
   let out = "";
   const machine = await Machine.create({ core: "wasm", harts, parallel: true, nodes: nodeCount, onOutput: (b) => { out += Buffer.from(b).toString("latin1"); } });
-  machine.loadElf(ELF, "parbench");
+  machine.loadElf(elf, "parbench");
   let nodes = null;
   const s0 = performance.now();
   if (nodeCount > 1) nodes = await startNodes(nodeCount - 1);
@@ -47,20 +51,20 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 /** The vNUMA figures, as bench/run.mjs reports them: [{ name, unit, value }]. */
 export async function measureVnuma({ rounds = 3, log = () => {} } = {}) {
-  const t = { one: [], threads: [], nodes: [], start: [] };
+  const t = { one: [], threads: [], nodes: [], local: [], start: [] };
   let checksum = null;
   let last = null;
   for (let r = 0; r < rounds; r++) {
-    for (const [key, harts, nodes] of [["one", 1, 1], ["threads", 2, 1], ["nodes", 2, 2]]) {
-      const res = await once(harts, nodes);
+    for (const [key, harts, nodes, elf] of [["one", 1, 1, ELF], ["threads", 2, 1, ELF], ["nodes", 2, 2, ELF], ["local", 2, 2, ELF_NUMA]]) {
+      const res = await once(harts, nodes, elf);
       checksum ??= res.checksum;
       if (res.checksum !== checksum) throw new Error(`parbench: checksum ${res.checksum} with ${harts} harts on ${nodes} nodes, ${checksum} before`);
       t[key].push(res.seconds);
-      if (nodes > 1) {
+      if (key === "nodes") {
         t.start.push(res.startMs);
         last = { ...res.vnuma, seconds: res.seconds };
       }
-      log(`  round ${r + 1}: ${`${harts} hart(s), ${nodes} node(s)`.padEnd(20)} ${res.seconds.toFixed(3)} s${nodes > 1 ? ` (node process started in ${res.startMs.toFixed(0)} ms; ${res.vnuma.dsm.remoteFaults} remote faults)` : ""}`);
+      log(`  round ${r + 1}: ${`${harts} hart(s), ${nodes} node(s)${key === "local" ? ", node-local" : ""}`.padEnd(32)} ${res.seconds.toFixed(3)} s${nodes > 1 ? ` (node process started in ${res.startMs.toFixed(0)} ms; ${res.vnuma.dsm.remoteFaults} remote faults)` : ""}`);
     }
   }
   const r2 = (v) => Math.round(v * 100) / 100;
@@ -71,6 +75,8 @@ export async function measureVnuma({ rounds = 3, log = () => {} } = {}) {
     { name: "vnuma.1node.2harts.s", unit: "s", value: r3(median(t.threads)) },
     { name: "vnuma.2nodes.2harts.s", unit: "s", value: r3(median(t.nodes)) },
     { name: "vnuma.speedup", unit: "x", value: r2(median(t.one) / median(t.nodes)) },
+    { name: "vnuma.2nodes.local.s", unit: "s", value: r3(median(t.local)) },
+    { name: "vnuma.speedup.local", unit: "x", value: r2(median(t.one) / median(t.local)) },
     { name: "vnuma.node-start.ms", unit: "ms", value: Math.round(median(t.start)) },
     { name: "vnuma.faults", unit: "", value: last.dsm.faults },
     { name: "vnuma.remote-faults", unit: "", value: last.dsm.remoteFaults },

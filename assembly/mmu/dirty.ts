@@ -5,9 +5,9 @@
 // the last re-arm: re-arming drops every store translation, so the first store to each page after
 // it takes the slow path and marks the page. Loads and fetches are never affected.
 
-import { load32, store32, memFill } from "../shim";
+import { load32, store32, memFill, atomicOr32 } from "../shim";
 import {
-  SYS_DIRTY_ON, DIRTY_BASE, DIRTY_BYTES, DIRTY_PAGES, RAM_HOST_BASE, V_TLB, TLB_SET, TLB_STORE, TLB_TABLE,
+  THREADED, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_BYTES, DIRTY_PAGES, RAM_HOST_BASE, V_TLB, TLB_SET, TLB_STORE, TLB_TABLE,
   vcpuAddr,
 } from "../layout";
 
@@ -17,7 +17,9 @@ export function dirtyMark(host: i32): void {
   const page = u32(host - RAM_HOST_BASE) >>> 12;
   if (page >= u32(DIRTY_PAGES)) return;
   const word = DIRTY_BASE + i32((page >>> 5) << 2);
-  store32(word, load32(word) | (1 << i32(page & 31)));
+  // (harts on threads mark pages of one word at the same time: no bit may be lost)
+  if (THREADED) atomicOr32(word, 1 << i32(page & 31));
+  else store32(word, load32(word) | (1 << i32(page & 31)));
 }
 
 /** Start a new round: clear the bitmap and drop the store translations of vCPUs 0..count-1. */

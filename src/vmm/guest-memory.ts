@@ -99,6 +99,7 @@ export function nodeMemory(memory: ArrayBuffer, ramBytes: number): NodeMemory {
     throw new RangeError(`a vNUMA node's memory needs ${ramBytes} bytes of RAM and its rights table: the core's memory is too small`);
   }
   const bytes = new Uint8Array(memory);
+  const words = new Int32Array(memory, 0, Math.floor(memory.byteLength / 4));
   const firstPage = RAM_HOST_BASE / 4096;
   const at = (page: number): number => {
     if (!Number.isInteger(page) || page < firstPage || page >= firstPage + pageCount) throw new RangeError(`page 0x${page.toString(16)} is not guest RAM`);
@@ -113,8 +114,8 @@ export function nodeMemory(memory: ArrayBuffer, ramBytes: number): NodeMemory {
       bytes.set(data, at(page));
     },
     zeroPage: (page) => {
-      const words = new Int32Array(memory, at(page), 1024);
-      for (let i = 0; i < 1024; i++) if (words[i] !== 0) return false;
+      const from = at(page) >> 2;
+      for (let i = from; i < from + 1024; i++) if (words[i] !== 0) return false;
       return true;
     },
     layout: () => bytes.slice(0, RAM_HOST_BASE),

@@ -10,7 +10,8 @@
 
 import {
   SYS_HOME, SYS_HOST_REQ, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE,
-  THREAD_SYS_SIZE, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE, vcpuAddr,
+  THREAD_SYS_SIZE, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE, V_FENCE_REQ, FENCE_ALL, DIRTY_BASE, DIRTY_BYTES,
+  SYS_DIRTY_ON, vcpuAddr,
 } from "../../../assembly/layout.js";
 import { createCore, type Core } from "../../core/core.js";
 import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
@@ -45,9 +46,6 @@ export class NodeRunner {
   private readonly bell = new Int32Array(new SharedArrayBuffer(4));
   private readonly devNext = new BigInt64Array(new SharedArrayBuffer(8));
   private clockBase = SYS_HOME;
-  /** Pages that started here (zero at both ends: the home node's copy of one still zero at the
-   *  end is current). */
-  private readonly placed = new Set<number>();
   private running = false;
   private ended = false;
   private wake: (() => void) | null = null;
@@ -169,6 +167,11 @@ export class NodeRunner {
     this.mem = mem;
     const words = layoutWords(core.memory);
     this.words = words;
+    // The harts' translations in the copied layout were the home node's: gone before they run.
+    // And every page the harts write from now on is marked (the end sends those home).
+    for (const vcpu of m.vcpus) Atomics.or(words, (vcpuAddr(vcpu) + V_FENCE_REQ) >> 2, FENCE_ALL);
+    words.fill(0, DIRTY_BASE >> 2, (DIRTY_BASE + DIRTY_BYTES) >> 2);
+    words[SYS_DIRTY_ON >> 2] = 1;
     this.clockBase = m.clockBase;
     Atomics.store(this.devNext, 0, -1n);
     // Every page starts at the home node (the rights table is zero: DSM_NONE) but this node's
@@ -176,7 +179,6 @@ export class NodeRunner {
     for (const [first, count] of m.owned) {
       if (first < mem.firstPage || count < 0 || first + count > mem.firstPage + mem.pageCount) throw new Error(`vNUMA: pages ${first}+${count} are not guest RAM`);
       mem.rights.fill(DSM_WRITE, first - mem.firstPage, first - mem.firstPage + count);
-      for (let p = first; p < first + count; p++) this.placed.add(p);
     }
     this.rights = new CoreRights(mem, words, () => this.harts.map((h) => ({
       vcpu: h.vcpu,
@@ -283,14 +285,15 @@ export class NodeRunner {
     const layout = this.mem!.layout();
     const blocks = new Uint8Array(this.harts.length * VCPU_SIZE);
     this.harts.forEach((h, k) => blocks.set(layout.subarray(vcpuAddr(h.vcpu), vcpuAddr(h.vcpu) + VCPU_SIZE), k * VCPU_SIZE));
-    // The pages it owns: the home node's copies of them are stale — but for a page still zero
-    // (most of the node's own memory), whose copy at home is zero too: it started here, zero.
+    // The pages it owns and its harts wrote: the home node's copies of those are stale. (One it
+    // owns and nobody wrote is as the home node has it: zero if it started here, else as granted.)
     const owned: number[] = [];
     const mem = this.mem!;
+    const words = this.words!;
     for (let i = 0; i < mem.pageCount; i++) {
       if (Atomics.load(mem.rights, i) !== DSM_WRITE) continue;
-      if (this.placed.has(mem.firstPage + i) && mem.zeroPage(mem.firstPage + i)) continue;
-      owned.push(mem.firstPage + i);
+      const dirty = (words[(DIRTY_BASE >> 2) + (i >>> 5)] >>> (i & 31)) & 1;
+      if (dirty) owned.push(mem.firstPage + i);
     }
     const all = new Uint8Array(blocks.length + owned.length * 4096);
     all.set(blocks);
