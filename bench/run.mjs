@@ -65,9 +65,13 @@
 // parbench.elf on 1 and 2 harts on threads, each core: parallel.{1hart,2harts}.{wasm,ts}.s and
 // parallel.speedup.{wasm,ts} (target ≥ 1.7 on this 2-core machine).
 //
+// vNUMA (bench/vnuma.mjs, also `npm run bench:vnuma`): parbench.elf on one node (1 and 2 harts)
+// and with a hart on each of two processes: vnuma.*.s, vnuma.speedup, the protocol's figures.
+//
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
 import { measureParallel } from "./parallel.mjs";
+import { measureVnuma } from "./vnuma.mjs";
 import { readFileSync, writeFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -539,6 +543,8 @@ function round1(v) { return Math.round(v * 10) / 10; }
 function round2(v) { return Math.round(v * 100) / 100; }
 // Harts on parallel threads: parbench.elf on 1 and 2 harts, each core (bench/parallel.mjs).
 results.push(...(await measureParallel({ rounds })));
+// vNUMA: parbench.elf with its harts on two processes (bench/vnuma.mjs).
+results.push(...(await measureVnuma({ rounds })));
 
 if (json) {
   process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");

@@ -190,10 +190,10 @@ describe("help, mistakes and suggestions", () => {
       [["run", "x.json", "--trace"], "unknown option --trace; did you mean --trace-out?\n(wasmvisor run --help shows the usage)\n"],
       [["run", "x.json", "--ipc-slow"], "unknown option --ipc-slow; did you mean --ipc-slow-path?\n(wasmvisor run --help shows the usage)\n"],
       [["run", "x.json", "--frobnicate"], "unknown option --frobnicate (options: --core, --jit, --paging, --max-insns, --wall-clock, --console, --add-file, --input, --stats, --ipc-slow-path, --trace-out, --gdb, --gdb-partition, --snapshot-at, --migrate-to, --migrate-at, --snapshot-on-exit, --fast-boot)\n(wasmvisor run --help shows the usage)\n"],
-      [["rn", "x.json"], "unknown command \"rn\" (commands: run, migrate, restore, run-elf, afterburn, help); did you mean run?\n(wasmvisor --help shows the usage)\n"],
-      [["run-eld", hello], "unknown command \"run-eld\" (commands: run, migrate, restore, run-elf, afterburn, help); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
-      [["--verison"], "unknown option \"--verison\" (commands: run, migrate, restore, run-elf, afterburn, help); did you mean --version?\n(wasmvisor --help shows the usage)\n"],
-      [["explode"], "unknown command \"explode\" (commands: run, migrate, restore, run-elf, afterburn, help)\n(wasmvisor --help shows the usage)\n"],
+      [["rn", "x.json"], "unknown command \"rn\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help); did you mean run?\n(wasmvisor --help shows the usage)\n"],
+      [["run-eld", hello], "unknown command \"run-eld\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
+      [["--verison"], "unknown option \"--verison\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help); did you mean --version?\n(wasmvisor --help shows the usage)\n"],
+      [["explode"], "unknown command \"explode\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help)\n(wasmvisor --help shows the usage)\n"],
       [["help", "runelf"], "help: no such command \"runelf\" (the commands are run, migrate, restore, run-elf); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
     ];
     for (const [args, message] of cases) {
