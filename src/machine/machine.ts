@@ -11,7 +11,7 @@
 import { createCore, type Core, type CoreHost, type CoreKind } from "../core/core.js";
 import {
   SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE, JIT_AREA_BYTES,
-  V_WFI, HARTS_MAX, vcpuAddr,
+  V_WFI, HARTS_MAX, SYS_DIRTY_ON, DIRTY_BASE, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
@@ -131,6 +131,11 @@ export class Machine {
     this.words = layoutWords(core.memory);
     this.time = new VirtualTime(core.memory, core.exports);
     core.exports.systemReset(options.cyclesPerTick ?? DEFAULT_CYCLES_PER_TICK);
+    // vNUMA: every page written from now on (by the loader through the guest-memory gate, or by
+    // a hart) is marked, so the other nodes' memory can be placed without reading it
+    // (runParallel's `written`).
+    this.nodes = options.nodes ?? 1;
+    if (this.nodes > 1) this.words[SYS_DIRTY_ON >> 2] = 1;
     if (jitUsed(options)) {
       // The translator's area follows guest RAM (Machine.create reserved it).
       const base = RAM_HOST_BASE + ramBytes;
@@ -149,6 +154,8 @@ export class Machine {
   }
 
   private readonly bus: DeviceBus;
+  /** The nodes the harts will run on (vNUMA, docs/vnuma.md): 1 without. */
+  private readonly nodes: number;
   /** The translator's back end, when it is on (docs/jit.md). */
   readonly jit: JsBackend | WasmBackend | null = null;
 
@@ -349,10 +356,14 @@ export class Machine {
    */
   async runParallel(options: ParallelOptions = {}): Promise<ParallelResult> {
     const before = this.work;
+    const words = this.words;
+    const nodes = options.nodes && this.nodes > 1 && words[SYS_DIRTY_ON >> 2] === 1
+      ? { ...options.nodes, written: (i: number) => ((words[(DIRTY_BASE >> 2) + (i >>> 5)] >>> (i & 31)) & 1) === 1 }
+      : options.nodes;
     const result = await runParallel({
       core: this.core, board: this.board, bus: this.bus, time: this.time, harts: this.board.hartVcpus,
       halted: () => this.halt, halt: (h) => this.stop(h), flushOutput: () => this.board.flushOutput(),
-    }, { ...options, maxWork: options.maxWork === undefined ? undefined : Math.max(0, options.maxWork - before) });
+    }, { ...options, nodes, maxWork: options.maxWork === undefined ? undefined : Math.max(0, options.maxWork - before) });
     this.retired += result.retired.reduce((a, b) => a + b, 0);
     this.work += result.work.reduce((a, b) => a + b, 0);
     return result;

@@ -39,6 +39,10 @@ export interface VnumaPlacement {
   placement: readonly number[];
   links: readonly NodeLink[];
   ramBytes: number;
+  /** Whether guest RAM's page `index` (0: the first) may have been written since the memory
+   *  was made — by the loader or a guest (absent: any page may have been; each is looked at).
+   *  A page nobody wrote is zero, and may start at its own node without a look. */
+  written?: (index: number) => boolean;
 }
 
 /** What the home node's thread bookkeeping shows of a remote hart (parallel.ts's Thread). */
@@ -155,7 +159,7 @@ export class HomeNodes {
       const owned: Array<[number, number]> = [];
       const { first, count } = this.nodeRange(node);
       for (let page = first; page < first + count; page++) {
-        if (!this.mem.zeroPage(page)) continue;
+        if ((!this.o.written || this.o.written(page - this.mem.firstPage)) && !this.mem.zeroPage(page)) continue;
         this.directory.place(page, node);
         this.placed++;
         this.mem.rights[page - this.mem.firstPage] = 0; // (the home node's harts have not run yet)
