@@ -25,6 +25,7 @@ export {
   Machine, STATUS_LIMIT, STATUS_IDLE, RAM_BASE,
   type MachineOptions, type RegisterState, type Halt,
 } from "./machine/machine.js";
+export { VnumaError, type VnumaPlacement, type VnumaStats, type NodeLink } from "./machine/vnuma/home.js";
 export { createCore, loadCoreWasm, CORE_WASM_URL, CORE_KINDS, type Core, type CoreKind, type CoreOptions } from "./core/core.js";
 export { MemoryDisk, SECTOR, type BlockStorage } from "./devices/virtio-blk.js";
 export { parseElf, ElfError, type ElfImage, type ElfSegment } from "./loader/elf.js";

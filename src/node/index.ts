@@ -12,6 +12,7 @@ export { RapilogDisk, type RapilogStats } from "./rapilog-disk.js";
 export { stdinInput, type ConsoleInput } from "./console.js";
 export { serveGdb, type GdbServer, type GdbServerOptions } from "./gdb-server.js";
 export { main as cliMain } from "../cli/main.js";
+export { startNodes, runNode, type Nodes } from "./vnuma.js";
 
 /**
  * A Hypervisor for the system description in `file`: read and validated (throws ConfigError
