@@ -516,7 +516,7 @@ export class HartThreads {
         // (a device's deadline may raise a line: every sleeping hart looks)
         if (to > clock) this.setClock(to);
         const due = this.publishDevices();
-        this.vnuma?.sync(this.clock(), due);
+        this.vnuma?.sync(this.clock(), due, false, true);
         for (const t of asleep) this.ring(t);
       }
     }

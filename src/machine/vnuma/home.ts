@@ -298,12 +298,13 @@ export class HomeNodes {
 
   /** Send what changed of the remote harts' lines and timers (`timers`: their timer words even
    *  if unchanged: a device access may have rewritten the same deadline), and the machine's
-   *  clock and next device deadline (at most every millisecond unless the deadline moved). */
-  sync(clock: number, devNext: bigint | null, timers = false): void {
+   *  clock and next device deadline (at most every millisecond unless the deadline moved, or
+   *  `force`: the clock skipped over idle time, and sleeping harts must see it to wake). */
+  sync(clock: number, devNext: bigint | null, timers = false, force = false): void {
     this.syncLines(timers);
     const next = devNext === null ? -1n : devNext;
     const now = performance.now();
-    if (clock !== this.sentClock && (next !== this.sentDevNext || now - this.sentAt >= 1)) {
+    if (clock !== this.sentClock && (force || next !== this.sentDevNext || now - this.sentAt >= 1)) {
       this.sentClock = clock;
       this.sentDevNext = next;
       this.sentAt = now;

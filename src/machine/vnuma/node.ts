@@ -183,7 +183,9 @@ export class NodeRunner {
     this.rights = new CoreRights(mem, words, () => this.harts.map((h) => ({
       vcpu: h.vcpu,
       ring: () => this.ring(h),
-      parked: () => h.forwarded && h.control[PROTOCOL.OP] === PROTOCOL.OP_DSM,
+      // (waiting for a page itself, or its thread ended: a run that ends while the directory
+      // still takes pages from this node must not wait for a thread that is gone)
+      parked: () => Atomics.load(h.control, PROTOCOL.DONE) === 1 || (h.forwarded && h.control[PROTOCOL.OP] === PROTOCOL.OP_DSM),
     })), (vcpu) => core.exports.threadService(vcpu));
     this.dsm = new DsmNode(this.rights, (d) => this.send({ kind: "dsm", m: d }));
     const threads = core.threads!;
