@@ -20,7 +20,7 @@ import { Machine } from "../src/machine/machine.ts";
 import type { CoreKind } from "../src/core/core.ts";
 import { CORES, guestElf, guestPath } from "./support/harness.ts";
 import { cli } from "./support/cli.ts";
-import { GUESTS, parstressOutput } from "./support/guests-table.ts";
+import { GUESTS, parstressOutput, partimerOutput } from "./support/guests-table.ts";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import { ConfigError, validateSystem } from "../src/config/system.ts";
@@ -77,6 +77,10 @@ describe("harts on parallel threads", () => {
       const two = await runOnThreads(core, "parbench-short", 2);
       expect(one.output).toContain("parbench: 1 harts, 256 items, checksum 0x99c68d68");
       expect(two.output).toContain("parbench: 2 harts, 256 items, checksum 0x99c68d68");
+      // Timer interrupts on every thread, WFI between them: all come, none early.
+      const timers = await runOnThreads(core, "partimer", 4);
+      expect(timers.output).toBe(partimerOutput(4));
+      expect(timers.machine.halted?.status).toBe(0);
     }, 120_000);
   }
 

@@ -67,7 +67,7 @@ describe.skipIf(!hasQemu)("wasmvisor and QEMU agree", () => {
 
 /** Guests written for harts that run at the same time (docs/smp.md): also compared at other hart
  *  counts than the table's, and with QEMU running each hart on a thread of its own. */
-const PARALLEL_GUESTS = ["parstress", "parbench-short"];
+const PARALLEL_GUESTS = ["parstress", "parbench-short", "partimer"];
 
 describe.skipIf(!hasQemu)("wasmvisor and QEMU agree on the parallel-harts guests at other hart counts", () => {
   for (const name of PARALLEL_GUESTS) {

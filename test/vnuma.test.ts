@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { createServer, connect } from "node:net";
 import { cli } from "./support/cli.ts";
 import { CORES, guestPath, ROOT } from "./support/harness.ts";
-import { GUESTS, parstressOutput, parbenchOutput } from "./support/guests-table.ts";
+import { GUESTS, parstressOutput, parbenchOutput, partimerOutput } from "./support/guests-table.ts";
 
 const FIGURES = /vNUMA: (\d+) page faults served \((\d+) needed another node; \d+\/s\), (\d+) pages moved; messages: get (\d+), recall \d+, data \d+, inv \d+, inv-ack \d+, grant (\d+), ack (\d+)/;
 
@@ -62,6 +62,12 @@ describe("vNUMA: harts on several processes sharing RAM page by page (docs/vnuma
       expect(r.status, r.stderr).toBe(smp.status);
     }, 120_000);
   }
+
+  it("partimer on 4 harts, 2 nodes: every hart's timer interrupts, through the home node's CLINT, none early", async () => {
+    const r = await runElf([guestPath("partimer"), "--harts", "4", "--nodes", "2"]);
+    expect(r.stdout).toBe(partimerOutput(4));
+    expect(r.status, r.stderr).toBe(0);
+  }, 120_000);
 
   it("under injected delay and reordering (each protocol message 0-3 ms on its own): parstress on 4 harts, 2 nodes", async () => {
     const r = await runElf([guestPath("parstress"), "--harts", "4", "--nodes", "2"], { WASMVISOR_VNUMA_DELAY_MS: "3" });

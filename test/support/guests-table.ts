@@ -41,6 +41,11 @@ export function parstressOutput(harts: number): string {
 /** The checksums of guests/asm/parbench.S, by number of items: the same for any number of harts. */
 export const PARBENCH_CHECKSUM: Record<number, string> = { 256: "99c68d68", 10_000: "3034ada4" };
 
+/** What guests/asm/partimer.S prints on N harts. */
+export function partimerOutput(harts: number): string {
+  return `partimer: ${harts} harts, ${harts * 20} timer interrupts (expected ${harts * 20}), ${harts} harts saw at least 20 ms pass\npartimer: ok\n`;
+}
+
 /** What guests/asm/parbench.S prints on N harts. */
 export const parbenchOutput = (harts: number, items: number) =>
   `parbench: ${harts} harts, ${items} items, checksum 0x${PARBENCH_CHECKSUM[items]}\n`;
@@ -73,6 +78,12 @@ export const GUESTS: GuestCase[] = [
     // the same for any number of harts.
     name: "parbench-short", status: 0, harts: 2, instructions: 4_972_858,
     output: parbenchOutput(2, 256),
+  },
+  {
+    // Timer interrupts on every hart (each its own mtimecmp, WFI between): the count is exact
+    // and no interrupt comes early on any host, in any mode (test/vnuma.test.ts: across nodes).
+    name: "partimer", status: 0, harts: 2, instructions: 21_694,
+    output: partimerOutput(2),
   },
   { name: "exitcode", status: 42, output: "exiting with status 42\n", instructions: 413 },
   { name: "timer", status: 0, output: "20 timer interrupts\nelapsed time within [20, 21] ms\n", instructions: 3731 },
