@@ -4,20 +4,8 @@
 // workers increment shared counters and read them; the invariants of docs/vnuma.md are checked
 // at every change of a right, and no increment may be lost.
 import { describe, expect, it } from "vitest";
+import { rng } from "./support/random-program.ts";
 import { Directory, DsmNode, DSM_NONE, DSM_READ, DSM_WRITE, PAGE_BYTES, type DsmMessage, type PageStore, type Right } from "../src/machine/vnuma/dsm.js";
-
-/** A deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 const PAGES = 6;
 const FIRST = 0x400; // page numbers as the core's host addresses give them

@@ -2,19 +2,8 @@
 // bytes, split anywhere, give whole messages or a clear Error — never another exception, never
 // a message made of a frame that was not whole, and a frame's size is bounded.
 import { describe, expect, it } from "vitest";
+import { rng } from "./support/random-program.ts";
 import { FrameReader, encodeFrame, MAX_FRAME } from "../src/machine/vnuma/wire.ts";
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 describe("vNUMA's frames", () => {
   it("round-trip every kind, whatever the chunking, the binary part where it belongs", () => {

@@ -50,14 +50,7 @@
 #include "harts.S"
 #undef RT_MACROS
 
-  .section .text.init
-  .globl _start
-_start:
-  csrr s0, mhartid
-  mv s1, a1                  # the device tree on QEMU (0 on wasmvisor's bare machine)
-  la t0, trap
-  csrw mtvec, t0
-  csrw mie, zero
+  harts_entry
   li t0, MAXHARTS
   bgeu s0, t0, park
   harts_find_and_wait
@@ -215,53 +208,10 @@ done:
   la a0, m_nl
   call puts
 1:
-  la t0, count_dtb
-  lw t1, 0(t0)
-  beqz t1, 2f
-  addi s4, s4, 1
-  la a0, m_count
-  call puts
-  la t0, count_dtb
-  lw a0, 0(t0)
-  call putdec
-  la a0, m_clint
-  call puts
-  la t0, count_clint
-  lw a0, 0(t0)
-  call putdec
-  la a0, m_nl
-  call puts
-2:
-  bnez s4, fail
-  li t0, UART
-  uart_drain t0, t1
-  li t0, FINISHER
-  li t1, 0x5555
-  sw t1, 0(t0)
-  j park
-fail:
-  la a0, m_fail
-  call puts
-  li t0, UART
-  uart_drain t0, t1
-  li t0, FINISHER
-  li t1, 0x13333             # fail, code 1
-  sw t1, 0(t0)
-park:
-  csrw mie, zero
-1:
-  wfi
-  j 1b
+  call harts_count_report
+  li a0, 0                   # (nothing more to print when it passes)
+  j harts_finish
 
-# Barrier for the N harts (s2) on the counter at a0 (each barrier has its own counter).
-barrier:
-  li t1, 1
-  amoadd.w.aqrl zero, t1, (a0)
-1:
-  lw t1, 0(a0)
-  bltu t1, s2, 1b
-  fence r, rw
-  ret
 
 puthex:                      # a0 as 8 hex digits
   li t0, UART
@@ -287,27 +237,14 @@ m_harts:    .asciz " harts, "
 m_items:    .asciz " items, checksum 0x"
 m_nl:       .asciz "\n"
 m_done:     .asciz "items done: "
-m_count:    .asciz "hart count: device tree "
-m_clint:    .asciz ", clint "
 m_fail:     .asciz "parbench: FAIL\n"
 m_trap:     .asciz "parbench: unexpected trap\n"
 
   .data
   .align 6
-nharts:        .word 0
-  .align 6
-start_arrived: .word 0
-  .align 6
-end_arrived:   .word 0
-  .align 6
 checksum:      .word 0
   .align 6
 items_done:    .word 0
-  .align 6
-count_dtb:     .word 0
-count_clint:   .word 0
-decbuf:        .space 12
-decbuf_end:
 
   .bss
   .align 12

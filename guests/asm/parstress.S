@@ -32,14 +32,7 @@
 #include "harts.S"
 #undef RT_MACROS
 
-  .section .text.init
-  .globl _start
-_start:
-  csrr s0, mhartid
-  mv s1, a1                  # the device tree on QEMU (0 on wasmvisor's bare machine)
-  la t0, trap
-  csrw mtvec, t0
-  csrw mie, zero
+  harts_entry
   sub t0, a0, s0
   snez t0, t0                # 1 when a0 was not the hart id
   la t1, a0_wrong
@@ -187,45 +180,9 @@ round:
   la a0, m_no
 1:
   call puts
-  la t0, count_dtb
-  lw t1, 0(t0)
-  beqz t1, 2f
-  addi s4, s4, 1
-  la a0, m_count
-  call puts
-  la t0, count_dtb
-  lw a0, 0(t0)
-  call putdec
-  la a0, m_clint
-  call puts
-  la t0, count_clint
-  lw a0, 0(t0)
-  call putdec
-  la a0, m_nl
-  call puts
-2:
-  bnez s4, fail
+  call harts_count_report
   la a0, m_ok
-  call puts
-  li t0, UART
-  uart_drain t0, t1
-  li t0, FINISHER
-  li t1, 0x5555
-  sw t1, 0(t0)
-  j park
-fail:
-  la a0, m_fail
-  call puts
-  li t0, UART
-  uart_drain t0, t1
-  li t0, FINISHER
-  li t1, 0x13333             # fail, code 1
-  sw t1, 0(t0)
-park:
-  csrw mie, zero
-1:
-  wfi
-  j 1b
+  j harts_finish
 
 # Print label a0, the counter at a1, and " (expected s3)"; a mismatch adds 1 to s4.
 counter:
@@ -246,15 +203,6 @@ counter:
   mv ra, s5
   ret
 
-# Barrier for the N harts (s2) on the counter at a0 (each barrier has its own counter).
-barrier:
-  li t1, 1
-  amoadd.w.aqrl zero, t1, (a0)
-1:
-  lw t1, 0(a0)
-  bltu t1, s2, 1b
-  fence r, rw
-  ret
 
 #include "harts.S"
 
@@ -274,21 +222,12 @@ m_back:     .asciz " flags gone backwards\n"
 m_a0:       .asciz "a0 = mhartid at entry on every hart: "
 m_yes:      .asciz "yes\n"
 m_no:       .asciz "no\n"
-m_count:    .asciz "hart count: device tree "
-m_clint:    .asciz ", clint "
-m_nl:       .asciz "\n"
 m_ok:       .asciz "parstress: ok\n"
 m_fail:     .asciz "parstress: FAIL\n"
 m_trap:     .asciz "parstress: unexpected trap\n"
 
   .data
 # Everything a hart writes in the rounds has a cache line (64 bytes) of its own.
-  .align 6
-nharts:        .word 0
-  .align 6
-start_arrived: .word 0
-  .align 6
-end_arrived:   .word 0
   .align 6
 count_a:       .word 0
   .align 6
@@ -307,10 +246,5 @@ mp_stale:      .word 0
 mp_backwards:  .word 0
   .align 6
 a0_wrong:      .word 0
-  .align 6
-count_dtb:     .word 0
-count_clint:   .word 0
-decbuf:        .space 12
-decbuf_end:
   .align 6
 channels:      .space 128 * MAXHARTS

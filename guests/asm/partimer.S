@@ -24,14 +24,7 @@
 #include "harts.S"
 #undef RT_MACROS
 
-  .section .text.init
-  .globl _start
-_start:
-  csrr s0, mhartid
-  mv s1, a1                  # the device tree on QEMU (0 on wasmvisor's bare machine)
-  la t0, trap
-  csrw mtvec, t0
-  csrw mie, zero
+  harts_entry
   li t0, MAXHARTS
   bgeu s0, t0, park
   harts_find_and_wait
@@ -123,45 +116,9 @@ _start:
   beq t1, s2, 2f
   addi s4, s4, 1
 2:
-  la t0, count_dtb
-  lw t1, 0(t0)
-  beqz t1, 4f
-  addi s4, s4, 1
-  la a0, m_count
-  call puts
-  la t0, count_dtb
-  lw a0, 0(t0)
-  call putdec
-  la a0, m_clint
-  call puts
-  la t0, count_clint
-  lw a0, 0(t0)
-  call putdec
-  la a0, m_nl
-  call puts
-4:
-  bnez s4, fail
+  call harts_count_report
   la a0, m_ok
-  call puts
-  li t0, UART
-  uart_drain t0, t1
-  li t0, FINISHER
-  li t1, 0x5555
-  sw t1, 0(t0)
-  j park
-fail:
-  la a0, m_fail
-  call puts
-  li t0, UART
-  uart_drain t0, t1
-  li t0, FINISHER
-  li t1, 0x13333             # fail, code 1
-  sw t1, 0(t0)
-park:
-  csrw mie, zero
-1:
-  wfi
-  j 1b
+  j harts_finish
 
 # mtime as a0 (low), a1 (high), read whole: high, low, high again until the high word holds.
 read_mtime:
@@ -173,15 +130,6 @@ read_mtime:
   bne a1, t1, 1b
   ret
 
-# Barrier for the N harts (s2) on the counter at a0 (each barrier has its own counter).
-barrier:
-  li t1, 1
-  amoadd.w.aqrl zero, t1, (a0)
-1:
-  lw t1, 0(a0)
-  bltu t1, s2, 1b
-  fence r, rw
-  ret
 
 #include "harts.S"
 
@@ -191,26 +139,12 @@ m_harts:    .asciz " harts, "
 m_expected: .asciz " timer interrupts (expected "
 m_intime:   .asciz "), "
 m_tail:     .asciz " harts saw at least 20 ms pass\n"
-m_nl:       .asciz "\n"
 m_ok:       .asciz "partimer: ok\n"
-m_count:    .asciz "hart count: device tree "
-m_clint:    .asciz ", clint "
 m_fail:     .asciz "partimer: FAIL\n"
 m_trap:     .asciz "partimer: unexpected trap\n"
 
   .data
   .align 6
-nharts:        .word 0
-  .align 6
-start_arrived: .word 0
-  .align 6
-end_arrived:   .word 0
-  .align 6
 total:         .word 0
   .align 6
 in_time:       .word 0
-  .align 6
-count_dtb:     .word 0
-count_clint:   .word 0
-decbuf:        .space 12
-decbuf_end:

@@ -1,8 +1,10 @@
 # What the parallel-harts guests (asm/parstress.S, asm/parbench.S) share, included twice:
 # RT_MACROS (before any code): the UART macros; otherwise the routines — how many harts there
-# are (the CLINT probe and the device tree's cpu@ nodes), puts, putdec, and the trap handler,
+# are (the CLINT probe and the device tree's cpu@ nodes), puts, putdec, a barrier, the end of the
+# run (the hart-count report, pass or fail through the finisher, park), and the trap handler,
 # which prints the including program's m_trap and fails. The including file defines UART,
-# FINISHER, MTIMECMP and MAXHARTS, and the data these routines use (decbuf, decbuf_end, m_trap).
+# FINISHER, MTIMECMP and MAXHARTS, and the messages m_trap and m_fail; the words shared with it
+# (nharts, the start and end barriers' counters, the hart counts, the decimal buffer) are here.
 
 #ifdef RT_MACROS
 # Write a byte to the UART once its holding register is empty (LSR.THRE): QEMU's UART holds a
@@ -22,6 +24,19 @@
   lbu \tmp, 5(\uart)
   andi \tmp, \tmp, 0x40
   beqz \tmp, 88b
+.endm
+
+# The entry of every hart: s0 = its hart id, s1 = a1 (the device tree on QEMU; 0 on wasmvisor's
+# bare machine), traps to the trap handler, no interrupt enabled.
+.macro harts_entry
+  .section .text.init
+  .globl _start
+_start:
+  csrr s0, mhartid
+  mv s1, a1
+  la t0, trap
+  csrw mtvec, t0
+  csrw mie, zero
 .endm
 
 # The start of every hart (s0 = its hart id, s1 = a1 at entry): hart 0 finds how many harts
@@ -221,6 +236,64 @@ putdec:                      # a0, unsigned, without leading zeros
   bltu t0, t3, 2b
   ret
 
+# ── the end ──────────────────────────────────────────────────────────────────────────────────
+# Barrier for the N harts (s2) on the counter at a0 (each barrier has its own counter).
+barrier:
+  li t1, 1
+  amoadd.w.aqrl zero, t1, (a0)
+1:
+  lw t1, 0(a0)
+  bltu t1, s2, 1b
+  fence r, rw
+  ret
+
+# (hart 0) When harts_find_and_wait found the two counts of harts to differ: a message saying
+# so, and a failure (s4 += 1). Its return address waits in t6 (puts and putdec leave t6 alone).
+harts_count_report:
+  mv t6, ra
+  la t0, count_dtb
+  lw t1, 0(t0)
+  beqz t1, 1f
+  addi s4, s4, 1
+  la a0, h_count
+  call puts
+  la t0, count_dtb
+  lw a0, 0(t0)
+  call putdec
+  la a0, h_clint
+  call puts
+  la t0, count_clint
+  lw a0, 0(t0)
+  call putdec
+  la a0, h_nl
+  call puts
+1:
+  jr t6
+
+# (hart 0) The end of the run, s4 failures: the including program's m_fail, or else a0, its
+# success message (0: none); then, once the UART has sent everything, the test finisher: pass,
+# or fail with code 1. Every hart that is done parks here.
+harts_finish:
+  beqz s4, 1f
+  la a0, m_fail
+1:
+  beqz a0, 2f
+  call puts
+2:
+  li t0, UART
+  uart_drain t0, t1
+  li t0, FINISHER
+  li t1, 0x5555
+  beqz s4, 3f
+  li t1, 0x13333             # fail, code 1
+3:
+  sw t1, 0(t0)
+park:
+  csrw mie, zero
+4:
+  wfi
+  j 4b
+
   .align 2
 trap:
   la a0, m_trap
@@ -232,4 +305,24 @@ trap:
   sw t1, 0(t0)
 1:
   j 1b
+
+  .section .rodata
+h_count:    .asciz "hart count: device tree "
+h_clint:    .asciz ", clint "
+h_nl:       .asciz "\n"
+
+# The words these routines share with the including program, each in a cache line of its own.
+  .data
+  .align 6
+nharts:        .word 0
+  .align 6
+start_arrived: .word 0
+  .align 6
+end_arrived:   .word 0
+  .align 6
+count_dtb:     .word 0
+count_clint:   .word 0
+decbuf:        .space 12
+decbuf_end:
+  .text
 #endif
