@@ -38,7 +38,7 @@ async function once(harts, nodeCount, elf = ELF) {
   const t0 = performance.now();
   let r;
   try {
-    r = await machine.runParallel(nodes ? { nodes: { placement: Array.from({ length: harts }, (_, k) => Math.floor(k * nodeCount / harts)), links: nodes.links, ramBytes: machine.ramBytes } } : {});
+    r = await machine.runParallel(nodes ? { nodes: { placement: machine.hartNodes, links: nodes.links, ramBytes: machine.ramBytes } } : {});
   } finally {
     await nodes?.close();
   }

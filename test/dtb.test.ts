@@ -129,3 +129,31 @@ describe("the device tree of a supervisor partition", () => {
     expect(got[4999]).toBe(4999 & 255);
   });
 });
+
+describe("the device tree of a bare machine on vNUMA nodes (docs/vnuma.md)", () => {
+  it.skipIf(!hasDtc)(`a firmware boot on 4 harts and 2 nodes: memory and cpus by node, a distance map${hasDtc ? "" : " (skipped: dtc is not installed)"}`, async () => {
+    const { Machine } = await import("../src/machine/machine.ts");
+    const machine = await Machine.create({ core: "wasm", harts: 4, parallel: true, nodes: 2, firmwareBoot: true, ramBytes: 64 << 20 });
+    machine.loadFirmwareBoot(guestElf("firmware"), "firmware.elf");
+    const dtbAddress = machine.registers().x[11] >>> 0;
+    const size = new DataView(machine.readRam(dtbAddress, 8).buffer).getUint32(4, false);
+    const dir = mkdtempSync(join(tmpdir(), "wasmvisor-dtb-"));
+    writeFileSync(join(dir, "numa.dtb"), machine.readRam(dtbAddress, size));
+    const r = spawnSync("dtc", ["-I", "dtb", "-O", "dts", join(dir, "numa.dtb")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const dts = r.stdout;
+    expect(machine.hartNodes).toEqual([0, 0, 1, 1]);
+    for (const expected of [
+      // each node's memory: half of the 64 MiB each
+      /memory@80000000 \{[^}]*device_type = "memory";[^}]*reg = <0x00 0x80000000 0x00 0x2000000>;[^}]*numa-node-id = <0x00>;/s,
+      /memory@82000000 \{[^}]*device_type = "memory";[^}]*reg = <0x00 0x82000000 0x00 0x2000000>;[^}]*numa-node-id = <0x01>;/s,
+      /distance-map \{[^}]*compatible = "numa-distance-map-v1";[^}]*distance-matrix = <0x00 0x00 0x0a 0x00 0x01 0x14 0x01 0x00 0x14 0x01 0x01 0x0a>;/s,
+      /cpu@1 \{[^}]*numa-node-id = <0x00>;/s,
+      /cpu@2 \{[^}]*numa-node-id = <0x01>;/s,
+      /cpu@3 \{[^}]*numa-node-id = <0x01>;/s,
+    ]) expect(dts).toMatch(expected);
+    expect(dts).not.toMatch(/memory@80000000 \{[^}]*0x4000000/s); // (no memory node for the whole RAM)
+    const back = spawnSync("dtc", ["-W", "no-interrupts_extended_property", "-I", "dts", "-O", "dtb", "-o", "/dev/null", "-"], { input: dts, encoding: "utf8" });
+    expect(back.status).toBe(0);
+  });
+});

@@ -585,7 +585,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
       let r: Awaited<ReturnType<typeof machine.runParallel>>;
       try {
         r = await machine.runParallel({
-          nodes: nodes ? { placement: Array.from({ length: harts }, (_, k) => Math.floor(k * nodeCount / harts)), links: nodes.links, ramBytes: machine.ramBytes } : undefined,
+          nodes: nodes ? { placement: machine.hartNodes, links: nodes.links, ramBytes: machine.ramBytes } : undefined,
           maxWork: maxInsns === Infinity ? undefined : maxInsns,
           inputOpen: () => input.open,
           waitForInput: () => Promise.race([input.next(), signals.first]).then(() => {}),

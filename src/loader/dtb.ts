@@ -127,6 +127,16 @@ export interface VirtBoardDescription {
   isa?: string;
   /** Harts (default 1): a cpu node each, and the CLINT's and PLIC's contexts of every hart. */
   harts?: number;
+  /** A NUMA machine (vNUMA, docs/vnuma.md): the node of each hart, and each node's memory as
+   *  offsets into RAM. The tree then has a memory node per NUMA node, a `numa-node-id` on each
+   *  cpu and memory node, and a `distance-map` (numa-distance-map-v1: 10 within a node, 20
+   *  between), as Linux's NUMA bindings describe them. */
+  numa?: NumaDescription;
+}
+
+export interface NumaDescription {
+  hartNodes: readonly number[];
+  memory: ReadonlyArray<{ offset: number; bytes: number }>;
 }
 
 /** The hart's ISA string: RV32GC (IMAFDC, Zicsr, Zifencei) with Sstc; without F and D for a
@@ -215,7 +225,15 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
       node("poweroff", [["value", 0x5555], ["offset", 0], ["regmap", PH_TEST], ["compatible", "syscon-poweroff"]]),
       node("reboot", [["value", 0x7777], ["offset", 0], ["regmap", PH_TEST], ["compatible", "syscon-reboot"]]),
     ] : []),
-    node(`memory@${d.ramBase.toString(16)}`, [["device_type", "memory"], ["reg", reg64(d.ramBase, d.ramBytes)]]),
+    ...(d.numa
+      ? d.numa.memory.map((m, k) => node(`memory@${(d.ramBase + m.offset).toString(16)}`, [
+        ["device_type", "memory"], ["reg", reg64(d.ramBase + m.offset, m.bytes)], ["numa-node-id", k],
+      ]))
+      : [node(`memory@${d.ramBase.toString(16)}`, [["device_type", "memory"], ["reg", reg64(d.ramBase, d.ramBytes)]])]),
+    ...(d.numa ? [node("distance-map", [
+      ["compatible", "numa-distance-map-v1"],
+      ["distance-matrix", d.numa.memory.flatMap((_, i) => d.numa!.memory.flatMap((_, j) => [i, j, i === j ? 10 : 20]))],
+    ])] : []),
     node("cpus", [["#address-cells", 1], ["#size-cells", 0], ["timebase-frequency", 10_000_000]], [
       ...harts.map((h) => node(`cpu@${h}`, [
         ["device_type", "cpu"],
@@ -225,6 +243,7 @@ export function virtDeviceTree(d: VirtBoardDescription): Uint8Array {
         ["riscv,isa", d.isa ?? ISA_RV32GC],
         ["mmu-type", "riscv,sv32"],
         ...(harts.length > 1 ? [["phandle", 0x20 + h]] as Array<[string, FdtValue]> : []),
+        ...(d.numa ? [["numa-node-id", d.numa.hartNodes[h] ?? 0]] as Array<[string, FdtValue]> : []),
       ], [
         node("interrupt-controller", [
           ["#address-cells", 0],

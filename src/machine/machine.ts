@@ -22,6 +22,7 @@ import { layoutWords, jitArea, nodeTableBytes } from "../vmm/guest-memory.js";
 import { JsBackend } from "../jit/js-backend.js";
 import { WasmBackend } from "../jit/wasm-backend.js";
 import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
+import { blockPlacement, nodeRamRange } from "./vnuma/placement.js";
 
 export { RAM_BASE, type Halt } from "../vmm/board.js";
 export const DEFAULT_RAM_BYTES = 128 * 1024 * 1024;
@@ -148,6 +149,13 @@ export class Machine {
       name: "machine", mode: "machine",
       ramBytes, ramHost: RAM_HOST_BASE, htif: true, rtcEpoch: options.rtcEpoch, wallClock: options.wallClock, fpu: options.fpu,
       semihosting: options.semihosting, firmwareBoot: options.firmwareBoot, bootargs: options.bootargs,
+      // vNUMA: the device tree (a firmware boot's) shows the nodes, their harts and memory.
+      ...((options.nodes ?? 1) > 1 ? {
+        numa: {
+          hartNodes: blockPlacement(options.harts ?? 1, options.nodes!),
+          memory: Array.from({ length: options.nodes! }, (_, k) => nodeRamRange(ramBytes, options.nodes!, k)),
+        },
+      } : {}),
       onOutput: options.onOutput ?? (() => {}),
       onHalt: (h) => { if (!this.halt) this.halt = { ...h, message: `guest ${h.message}` } as Halt; },
     });
@@ -156,6 +164,11 @@ export class Machine {
   private readonly bus: DeviceBus;
   /** The nodes the harts will run on (vNUMA, docs/vnuma.md): 1 without. */
   private readonly nodes: number;
+  /** vNUMA: the node of each hart (in blocks: blockPlacement), as the device tree tells a guest;
+   *  runParallel's `nodes.placement`. All 0 on one node. */
+  get hartNodes(): number[] {
+    return blockPlacement(this.board.hartVcpus.length, this.nodes);
+  }
   /** The translator's back end, when it is on (docs/jit.md). */
   readonly jit: JsBackend | WasmBackend | null = null;
 

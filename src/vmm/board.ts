@@ -27,7 +27,7 @@ import { TestFinisher, type FinisherEvent } from "../devices/finisher.js";
 import { Htif } from "../devices/htif.js";
 import { ByteQueue } from "../devices/byte-queue.js";
 import type { ElfImage } from "../loader/elf.js";
-import { virtDeviceTree, node, PH_PLIC, ISA_RV32GC, ISA_RV32IMAC, type FdtValue, type FdtNode } from "../loader/dtb.js";
+import { virtDeviceTree, node, PH_PLIC, ISA_RV32GC, ISA_RV32IMAC, type FdtValue, type FdtNode, type NumaDescription } from "../loader/dtb.js";
 import { placeFirmwareBoot, bootRomImage, BOOT_ROM_BASE, BOOT_ROM_SIZE, FW_DYNAMIC_INFO } from "../loader/firmware-boot.js";
 import { BootRom } from "../devices/boot-rom.js";
 import { VirtioMmio, EmptyVirtioSlots } from "../devices/virtio-mmio.js";
@@ -191,6 +191,8 @@ export interface BoardOptions {
   /** The F and D extensions on this board's hart (default true: RV32GC; false: RV32IMAC, as
    *  the hart was before F and D, for a partition described with "fpu": false). */
   fpu?: boolean;
+  /** vNUMA: the NUMA nodes the device tree describes (the bare machine on several nodes). */
+  numa?: NumaDescription;
   /** This partition's IPC channels: its channel id, the channel's name, and the shared region
    *  that goes with it (guest-physical address here), for the doorbells and the device tree. */
   channels?: ReadonlyArray<{ id: number; name: string; region?: { gpa: number; size: number } }>;
@@ -707,6 +709,7 @@ export class Board {
       rtc: true,
       isa: this.fpu ? ISA_RV32GC : ISA_RV32IMAC,
       harts: this.hartVcpus.length,
+      ...(this.o.numa ? { numa: this.o.numa } : {}),
       // Only the slots with a device behind them. QEMU lists all eight; Linux then probes each
       // (a platform device, its registers mapped, magic, version and ID read) only to leave the
       // empty ones alone: about 0.24 M instructions of boot per empty slot. The empty slots

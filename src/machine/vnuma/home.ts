@@ -15,6 +15,7 @@ import type { Core } from "../../core/core.js";
 import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
 import { Directory, DSM_WRITE, emptyStats, type DsmStats, type Right } from "./dsm.js";
 import { CoreRights, type LocalHart } from "./rights.js";
+import { nodeRamRange } from "./placement.js";
 import type { HomeMessage, NodeMessage } from "./wire.js";
 import { PROTOCOL as P } from "../parallel.js";
 
@@ -143,9 +144,8 @@ export class HomeNodes {
    * tree's memory nodes describe it (numa-node-id k).
    */
   nodeRange(node: number): { first: number; count: number } {
-    const per = Math.floor(this.mem.pageCount / this.nodeCount);
-    const first = this.mem.firstPage + node * per;
-    return { first, count: node === this.nodeCount - 1 ? this.mem.firstPage + this.mem.pageCount - first : per };
+    const r = nodeRamRange(this.o.ramBytes, this.nodeCount, node);
+    return { first: this.mem.firstPage + r.offset / 4096, count: r.bytes / 4096 };
   }
 
   /** Send every node its harts, the machine's layout and its own memory; resolves when all are
