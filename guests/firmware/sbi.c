@@ -14,9 +14,15 @@
  *   - enters the kernel at next_addr in S-mode with a0 = hart id, a1 = the device tree.
  *
  * It then answers the SBI v2.0 (Base, TIME, IPI, RFENCE, HSM, SRST, DBCN, the legacy
- * extensions) for the single hart, with the QEMU virt devices: the 16550 UART for the console,
- * the CLINT (or stimecmp with Sstc) for the timer, the test device for shutdown and reboot.
- * Results and errors follow the SBI specification v2.0 (chapter 3: a0 = error, a1 = value). */
+ * extensions) with the QEMU virt devices: the 16550 UART for the console, the CLINT (or stimecmp
+ * with Sstc) for the timer, the test device for shutdown and reboot. Results and errors follow
+ * the SBI specification v2.0 (chapter 3: a0 = error, a1 = value).
+ *
+ * Several harts (QEMU's -smp N, wasmvisor's --harts N): hart 0 boots the kernel; every other
+ * hart sets itself up as hart 0 did (PMP, delegation, counters) and waits, stopped, until the
+ * kernel starts it with HSM hart_start. Harts reach each other through the CLINT's software
+ * interrupt (msip) with what is asked in a word per hart: an IPI (the target sets its own SSIP),
+ * FENCE.I, SFENCE.VMA. A remote fence returns once every target has done it. */
 #include "lib.h"
 
 #define RAM_BASE 0x80000000u
@@ -49,6 +55,8 @@
 #define MIP_STIP (1u << 5)
 #define MIP_SEIP (1u << 9)
 #define MIP_MTIP (1u << 7)
+#define MIP_MSIP (1u << 3)
+#define IRQ_MSI 3
 #define MENVCFGH_STCE (1u << 31)
 #define CAUSE_ECALL_S 9
 #define CAUSE_ECALL_M 11
@@ -62,10 +70,26 @@
 extern char __fw_end[];
 extern void fw_trap_entry(void);
 
-static u8 trap_stack[4096] __attribute__((aligned(16)));
+#define MAX_HARTS 8
+/* SBI HSM states. */
+#define HART_STARTED 0
+#define HART_STOPPED 1
+#define HART_START_PENDING 2
+/* What one hart asks of another (ipi_asked), besides the software interrupt that carries it. */
+#define ASK_SSIP 1u
+#define ASK_FENCE_I 2u
+#define ASK_SFENCE 4u
+
+static u8 trap_stack[MAX_HARTS][2048] __attribute__((aligned(16)));
 /* The firmware's memory (a NAPOT region: a power of two from RAM_BASE), and RAM's end. */
 static u32 fw_size, ram_end;
 static int has_sstc;
+/* Harts: how many (the CLINT's), each one's HSM state, where hart_start sends it. */
+static u32 nharts = 1;
+static volatile u32 hart_state[MAX_HARTS];
+static volatile u32 start_addr[MAX_HARTS], start_opaque[MAX_HARTS];
+static volatile u32 ipi_asked[MAX_HARTS];
+extern volatile u32 fw_boot_done;
 
 static void fatal(const char *what, u32 value) __attribute__((noreturn));
 static void fatal(const char *what, u32 value) {
@@ -99,6 +123,96 @@ static void fdt_add_memreserve(u8 *fdt, u32 base, u32 size) {
   }
 }
 
+/* This hart's M-mode set-up, the same on every hart: PMP (the firmware denied below M), its
+ * trap stack, delegation to S, counters, Sstc, and the software interrupt that carries requests
+ * from other harts (taken whenever the hart runs below M). */
+static void hart_setup(u32 hartid) {
+  /* PMP 0: the firmware, NAPOT, no access below M. PMP 1: everything, NAPOT, RWX. */
+  csr_write(pmpaddr0, (RAM_BASE | (fw_size / 2 - 1)) >> 2);
+  csr_write(pmpaddr1, 0xffffffffu);
+  csr_write(pmpcfg0, 0x1f18u);
+  csr_write(mscratch, (u32)(trap_stack[hartid] + sizeof trap_stack[hartid]));
+  csr_write(mtvec, (u32)fw_trap_entry);
+  /* Delegate to S: every exception but ECALLs from S and M, and the S-level interrupts. */
+  csr_write(medeleg, 0xffffu & ~((1u << CAUSE_ECALL_S) | (1u << 10) | (1u << CAUSE_ECALL_M)));
+  csr_write(mideleg, MIP_SSIP | MIP_STIP | MIP_SEIP);
+  csr_write(mie, MIP_MSIP);
+  /* Counters below M; Sstc if the hart has it (STCE sticks). */
+  csr_write(mcounteren, 7);
+  csr_write(scounteren, 7);
+  csr_set(0x31a, MENVCFGH_STCE);
+}
+
+/* Enter the next stage at `addr` in S-mode with a0 = hart id, a1 = arg, translation off. */
+static void enter_s(u32 hartid, u32 addr, u32 arg) __attribute__((noreturn));
+static void enter_s(u32 hartid, u32 addr, u32 arg) {
+  csr_write(satp, 0);
+  csr_write(sie, 0);
+  csr_write(mepc, addr);
+  csr_clear(mstatus, MSTATUS_MPP | MSTATUS_MPIE);
+  csr_set(mstatus, MSTATUS_MPP_S);
+  register u32 a0 __asm__("a0") = hartid;
+  register u32 a1 __asm__("a1") = arg;
+  __asm__ volatile("mret" ::"r"(a0), "r"(a1));
+  __builtin_unreachable();
+}
+
+/* The harts there are: a hart's mtimecmp in the CLINT keeps what is written to it only if the
+ * hart exists (the others read 0). */
+static u32 count_harts(void) {
+  u32 n = 0;
+  while (n < MAX_HARTS) {
+    volatile u32 *hi = (volatile u32 *)(CLINT_MTIMECMP + 8 * n + 4);
+    *hi = 0x7fffffffu;
+    int there = *hi == 0x7fffffffu;
+    *hi = 0xffffffffu;
+    if (!there) break;
+    n++;
+  }
+  return n ? n : 1;
+}
+
+/* Do what other harts asked of this one (the software interrupt that came with it is cleared
+ * first, so a request made meanwhile raises it again). */
+static void serve_requests(u32 hartid) {
+  MMIO32(CLINT_BASE + 4 * hartid) = 0;
+  u32 asked = __atomic_exchange_n(&ipi_asked[hartid], 0u, __ATOMIC_ACQ_REL);
+  if (asked & ASK_SSIP) csr_set(mip, MIP_SSIP);
+  if (asked & ASK_FENCE_I) __asm__ volatile("fence.i" ::: "memory");
+  if (asked & ASK_SFENCE) __asm__ volatile("sfence.vma" ::: "memory");
+}
+
+/* Ask hart h for `what` (ASK_*). */
+static void ask(u32 h, u32 what) {
+  __atomic_fetch_or(&ipi_asked[h], what, __ATOMIC_ACQ_REL);
+  MMIO32(CLINT_BASE + 4 * h) = 1;
+}
+
+/* A stopped hart waits here until hart_start names it, then enters S at what it was given. */
+static void wait_for_start(u32 hartid) __attribute__((noreturn));
+static void wait_for_start(u32 hartid) {
+  while (hart_state[hartid] != HART_START_PENDING) {
+    __asm__ volatile("wfi");
+    serve_requests(hartid);
+  }
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  u32 addr = start_addr[hartid], opaque = start_opaque[hartid];
+  csr_clear(mip, MIP_SSIP);
+  hart_state[hartid] = HART_STARTED;
+  enter_s(hartid, addr, opaque);
+}
+
+/* Every hart but hart 0 (start.S calls this once the firmware is set up). */
+void fw_secondary(u32 hartid) __attribute__((noreturn));
+void fw_secondary(u32 hartid) {
+  if (hartid >= nharts) {
+    csr_write(mie, 0);
+    for (;;) __asm__ volatile("wfi");
+  }
+  hart_setup(hartid);
+  wait_for_start(hartid);
+}
+
 void fw_main(u32 hartid, u8 *fdt, const u32 *info) __attribute__((noreturn));
 void fw_main(u32 hartid, u8 *fdt, const u32 *info) {
   uart_init();
@@ -115,22 +229,12 @@ void fw_main(u32 hartid, u8 *fdt, const u32 *info) {
   fw_size = 4096;
   while (fw_size < (u32)__fw_end - RAM_BASE) fw_size <<= 1;
   fdt_add_memreserve(fdt, RAM_BASE, fw_size);
-  /* PMP 0: the firmware, NAPOT, no access below M. PMP 1: everything, NAPOT, RWX. */
-  csr_write(pmpaddr0, (RAM_BASE | (fw_size / 2 - 1)) >> 2);
-  csr_write(pmpaddr1, 0xffffffffu);
-  csr_write(pmpcfg0, 0x1f18u);
-
-  csr_write(mscratch, (u32)(trap_stack + sizeof trap_stack));
-  csr_write(mtvec, (u32)fw_trap_entry);
-  /* Delegate to S: every exception but ECALLs from S and M, and the S-level interrupts. */
-  csr_write(medeleg, 0xffffu & ~((1u << CAUSE_ECALL_S) | (1u << 10) | (1u << CAUSE_ECALL_M)));
-  csr_write(mideleg, MIP_SSIP | MIP_STIP | MIP_SEIP);
-  csr_write(mie, 0);
-  /* Counters below M; Sstc if the hart has it (STCE sticks). */
-  csr_write(mcounteren, 7);
-  csr_write(scounteren, 7);
-  csr_set(0x31a, MENVCFGH_STCE);
+  hart_setup(hartid);
   has_sstc = (csr_read(0x31a) & MENVCFGH_STCE) != 0;
+  nharts = count_harts();
+  for (u32 h = 0; h < MAX_HARTS; h++) hart_state[h] = h == hartid ? HART_STARTED : HART_STOPPED;
+  /* The other harts may set themselves up now (start.S waits for this). */
+  __atomic_store_n(&fw_boot_done, 1u, __ATOMIC_RELEASE);
 
   puts_("wasmvisor-sbi: SBI v2.0 firmware (Base TIME IPI RFENCE HSM SRST DBCN, legacy)\n");
   puts_("wasmvisor-sbi: hart ");
@@ -141,44 +245,69 @@ void fw_main(u32 hartid, u8 *fdt, const u32 *info) {
   put_hex(fw_size);
   puts_(" reserved, timer ");
   puts_(has_sstc ? "stimecmp (Sstc)" : "CLINT");
+  if (nharts > 1) {
+    puts_(", ");
+    put_dec(nharts);
+    puts_(" harts");
+  }
   puts_("\nwasmvisor-sbi: next stage at ");
   put_hex(next);
   puts_(" in S-mode\n");
-
-  csr_write(satp, 0);
-  csr_write(sie, 0);
-  csr_write(mepc, next);
-  csr_clear(mstatus, MSTATUS_MPP | MSTATUS_MPIE);
-  csr_set(mstatus, MSTATUS_MPP_S);
-  register u32 a0 __asm__("a0") = hartid;
-  register u32 a1 __asm__("a1") = (u32)fdt;
-  __asm__ volatile("mret" ::"r"(a0), "r"(a1));
-  __builtin_unreachable();
+  enter_s(hartid, next, (u32)fdt);
 }
 
 /* The trap frame (trap.S): f[0] = mepc, f[r] = x[r]. */
 #define A(n) f[10 + (n)]
 
-/* Only hart 0 exists: is it named by {mask, base}? (base -1: all harts.) */
-static int names_hart0(u32 mask, u32 base) {
-  return base == 0xffffffffu || (base == 0 && (mask & 1));
+/* Is hart h named by {mask, base}? (base -1: all harts.) */
+static int names_hart(u32 mask, u32 base, u32 h) {
+  if (base == 0xffffffffu) return 1;
+  return h >= base && h - base < 32 && ((mask >> (h - base)) & 1);
 }
 
-/* A hart mask naming no hart but 0 (else SBI_ERR_INVALID_PARAM). */
+/* A hart mask naming only harts there are (else SBI_ERR_INVALID_PARAM). */
 static int valid_mask(u32 mask, u32 base) {
-  return base == 0xffffffffu || (base == 0 && (mask & ~1u) == 0);
+  if (base == 0xffffffffu) return 1;
+  if (base >= nharts) return mask == 0;
+  u32 room = nharts - base;
+  return room >= 32 || (mask >> room) == 0;
+}
+
+/* Ask every started hart {mask, base} names for `what`; this hart does its part itself. A fence
+ * returns once every target has done it (serving what is asked of this hart meanwhile, so two
+ * harts fencing each other do not wait for ever). */
+static void ask_harts(u32 mask, u32 base, u32 what) {
+  u32 self = csr_read(mhartid);
+  for (u32 h = 0; h < nharts; h++) {
+    if (!names_hart(mask, base, h) || hart_state[h] != HART_STARTED) continue;
+    if (h == self) {
+      if (what & ASK_SSIP) csr_set(mip, MIP_SSIP);
+      if (what & ASK_FENCE_I) __asm__ volatile("fence.i" ::: "memory");
+      if (what & ASK_SFENCE) __asm__ volatile("sfence.vma" ::: "memory");
+    } else {
+      ask(h, what);
+    }
+  }
+  if (!(what & (ASK_FENCE_I | ASK_SFENCE))) return;
+  for (u32 h = 0; h < nharts; h++) {
+    if (h == self || !names_hart(mask, base, h)) continue;
+    while ((__atomic_load_n(&ipi_asked[h], __ATOMIC_ACQUIRE) & what) && hart_state[h] == HART_STARTED) {
+      if (__atomic_load_n(&ipi_asked[self], __ATOMIC_ACQUIRE)) serve_requests(self);
+    }
+  }
 }
 
 static void set_timer(u32 lo, u32 hi) {
+  u32 cmp = CLINT_MTIMECMP + 8 * csr_read(mhartid);
   if (has_sstc) {
     /* Write the high half to "never" first, so no intermediate value fires. */
     csr_write(0x15d, 0xffffffffu);
     csr_write(0x14d, lo);
     csr_write(0x15d, hi);
   } else {
-    MMIO32(CLINT_MTIMECMP + 4) = 0xffffffffu;
-    MMIO32(CLINT_MTIMECMP) = lo;
-    MMIO32(CLINT_MTIMECMP + 4) = hi;
+    MMIO32(cmp + 4) = 0xffffffffu;
+    MMIO32(cmp) = lo;
+    MMIO32(cmp + 4) = hi;
     csr_clear(mip, MIP_STIP);
     csr_set(mie, MIP_MTIP);
   }
@@ -258,21 +387,43 @@ static i32 sbi_call(u32 *f, u32 *value) {
     case EID_IPI:
       if (fid != 0) return SBI_ERR_NOT_SUPPORTED;
       if (!valid_mask(A(0), A(1))) return SBI_ERR_INVALID_PARAM;
-      if (names_hart0(A(0), A(1))) csr_set(mip, MIP_SSIP);
+      ask_harts(A(0), A(1), ASK_SSIP);
       return SBI_SUCCESS;
     case EID_RFENCE:
       if (fid > 2) return SBI_ERR_NOT_SUPPORTED; /* hypervisor fences: no H extension */
       if (!valid_mask(A(0), A(1))) return SBI_ERR_INVALID_PARAM;
-      if (names_hart0(A(0), A(1))) {
+      if (nharts == 1) {
         if (fid == 0) __asm__ volatile("fence.i" ::: "memory");
         else sfence_range(A(2), A(3), A(4), fid == 2);
+      } else {
+        /* (another hart flushes all its translations: more than the range asked, never less) */
+        ask_harts(A(0), A(1), fid == 0 ? ASK_FENCE_I : ASK_SFENCE);
       }
       return SBI_SUCCESS;
     case EID_HSM:
       switch (fid) {
-        case 0: return A(0) == 0 ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM; /* hart_start */
-        case 1: stop(0x5555); /* hart_stop: the only hart stops, the machine with it */
-        case 2: return A(0) == 0 ? SBI_SUCCESS : SBI_ERR_INVALID_PARAM; /* hart_get_status: STARTED */
+        case 0: { /* hart_start(hartid, start_addr, opaque) */
+          u32 h = A(0);
+          if (h >= nharts) return SBI_ERR_INVALID_PARAM;
+          if (hart_state[h] != HART_STOPPED) return SBI_ERR_ALREADY_AVAILABLE;
+          start_addr[h] = A(1);
+          start_opaque[h] = A(2);
+          __atomic_store_n(&hart_state[h], HART_START_PENDING, __ATOMIC_RELEASE);
+          MMIO32(CLINT_BASE + 4 * h) = 1;
+          return SBI_SUCCESS;
+        }
+        case 1: { /* hart_stop: this hart waits to be started again; the last one stops the machine */
+          u32 self = csr_read(mhartid), started = 0;
+          for (u32 h = 0; h < nharts; h++) started += h != self && hart_state[h] != HART_STOPPED;
+          if (started == 0) stop(0x5555);
+          hart_state[self] = HART_STOPPED;
+          csr_clear(mip, MIP_SSIP);
+          wait_for_start(self);
+        }
+        case 2: /* hart_get_status */
+          if (A(0) >= nharts) return SBI_ERR_INVALID_PARAM;
+          *value = hart_state[A(0)];
+          return SBI_SUCCESS;
       }
       return SBI_ERR_NOT_SUPPORTED; /* hart_suspend */
     case EID_SRST:
@@ -313,6 +464,10 @@ void fw_trap(u32 *f) {
     A(0) = (u32)error;
     if (eid > 0x08) A(1) = value; /* the legacy extensions return a0 only */
     f[0] += 4;
+    return;
+  }
+  if (cause == (0x80000000u | IRQ_MSI)) {
+    serve_requests(csr_read(mhartid));
     return;
   }
   if (cause == (0x80000000u | IRQ_MTI)) {
