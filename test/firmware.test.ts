@@ -255,10 +255,12 @@ describe.skipIf(missing !== null)(`Linux booted by wasmvisor's SBI firmware${mis
 
 describe.skipIf(missing !== null)(`SMP Linux booted by the firmware on the bare machine${missing ? ` (skipped: ${missing})` : ""}`, () => {
   const fw = (more: string[]) => ["--ram", "64M", "--bios", guestPath("firmware"), "--kernel", KERNEL, "--initrd", INITRD, "--append", "console=ttyS0", ...more];
-  const SCRIPT = ["cat /proc/cpuinfo", "threads 4 2000", "forkexec -p 4", "poweroff"];
-  const check = (r: { out: string; status: number; err: string }, what: string) => {
+  const SCRIPT = ["cat /proc/cpuinfo", "threads 4 2000", "forkexec -p 4", "cat /sys/devices/system/node/online", "cat /sys/devices/system/node/node0/cpulist", "poweroff"];
+  const check = (r: { out: string; status: number; err: string }, what: string, nodes = 1) => {
     expect(r.out, what).toContain("timer stimecmp (Sstc), 2 harts\n");
-    expect(r.out, what).toContain("smp: Brought up 1 node, 2 CPUs");
+    // On two vNUMA nodes Linux reads them from the device tree (numa-node-id, the distance map).
+    expect(r.out, what).toContain(nodes === 1 ? "smp: Brought up 1 node, 2 CPUs" : "smp: Brought up 2 nodes, 2 CPUs");
+    expect(r.out, what).toMatch(nodes === 1 ? /node\/online\r?\n0\r?\n[^]*node0\/cpulist\r?\n0-1\r?\n/ : /node\/online\r?\n0-1\r?\n[^]*node0\/cpulist\r?\n0\r?\n/);
     expect(r.out, what).toMatch(/processor\t: 0\r?\nhart\t\t: 0\r?\n[^]*processor\t: 1\r?\nhart\t\t: 1\r?\n/);
     expect(r.out, what).toMatch(/threads: 4 threads x 2000 rounds: atomic 8000, mutex 8000, barrier 4, joined 4\r?\nthreads: ran on [12] CPUs?\r?\n/);
     expect(r.out, what).toMatch(/forkexec: 4 children, all exited 0\r?\n/);
@@ -278,11 +280,12 @@ describe.skipIf(missing !== null)(`SMP Linux booted by the firmware on the bare 
     expect(boots[1]).toBe(boots[0]);
   }, 300_000);
 
-  it("two harts on threads, and a hart on each of two vNUMA nodes (Linux over the shared memory, docs/vnuma.md), both cores", async () => {
+  it("two harts on threads, and a hart on each of two vNUMA nodes (Linux over the shared memory, a NUMA node per process: docs/vnuma.md), both cores", async () => {
     for (const core of CORES) {
       check(await runElf(fw(["--harts", "2", "--parallel", "--core", core]), SCRIPT), `threads, ${core}`);
       const r = await runElf(fw(["--harts", "2", "--nodes", "2", "--stats", "--core", core]), SCRIPT);
-      check(r, `nodes, ${core}`);
+      check(r, `nodes, ${core}`, 2);
+      expect(r.out).toMatch(/Initmem setup node 0 \[mem 0x0*80400000-0x0*81ffffff\]\r?\n.*Initmem setup node 1 \[mem 0x0*82000000-0x0*83ffffff\]/);
       console.log(`SMP Linux on 2 vNUMA nodes (${core}): ${r.err.trim()}`);
     }
   }, 600_000);
