@@ -168,6 +168,10 @@ describe("vNUMA: a node that dies in the middle of a run", () => {
       const outcome = await run.then(() => `${machine.halted?.status}: ${machine.halted?.message}`, (err: Error) => `${err.name}: ${err.message}`);
       expect(performance.now() - t0).toBeLessThan(10_000);
       expect(outcome).toMatch(/^(1: .*|VnumaError: )node 1 went away/);
+      // The machine is whole again on its own: every page its own, no check left behind.
+      const { layoutWords } = await import("../src/vmm/guest-memory.ts");
+      const { SYS_DSM_BASE } = await import("../assembly/layout.ts");
+      expect(layoutWords(machine.core.memory)[SYS_DSM_BASE >> 2]).toBe(0);
     } finally {
       await nodes.close();
     }

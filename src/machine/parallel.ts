@@ -274,6 +274,7 @@ export class HartThreads {
   /** End the threads (after the run: they have stopped) and give the home thread its hart back. */
   dispose(): void {
     for (const t of this.list) t.dispose();
+    this.vnuma?.release(); // (a run that ended before its end(): the home core must not keep checking)
     if (this.homeVcpu >= 0) this.host.core.exports.threadAttach(this.homeVcpu);
     this.homeVcpu = -1;
   }

@@ -342,9 +342,15 @@ export class HomeNodes {
     for (const l of this.o.links) l.send({ kind: "end" });
     const t0 = performance.now();
     while (this.endedNodes.size < this.o.links.length && !this.failure && performance.now() - t0 < 30_000) await wait();
+    this.release();
+    if (this.endedNodes.size < this.o.links.length && !this.failure) this.failure = "a node did not report the end of the run within 30 s";
+  }
+
+  /** The home node has every page again and its core stops checking (after the run, or a run
+   *  that failed to start or went wrong: what another node held is then lost with it). */
+  release(): void {
     this.mem.rights.fill(DSM_WRITE);
     this.words[SYS_DSM_BASE >> 2] = 0;
-    if (this.endedNodes.size < this.o.links.length && !this.failure) this.failure = "a node did not report the end of the run within 30 s";
   }
 
   stats(): VnumaStats {
