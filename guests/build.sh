@@ -8,6 +8,7 @@
 #             boot with a0 = hart id and a1 = a device tree and talk to the SBI
 #   hostile/m/*.S  hostile machine-mode guests of the adversarial suite (test/adversarial.test.ts)
 #             on the assembly test runtime (common/testrt.S, report.S, test.h)
+#   hostile/smp/*.S  hostile guests for several harts (test/vnuma.test.ts)
 #   hostile/s/*.S  hostile supervisor-mode guests of the adversarial suite on the S-mode runtime
 #             (common/srt.S, report.S, test.h)
 #   ipc/*.c   IPC test and benchmark programs on the guest SDK (sdk/: wasmvisor.h, wasmvisor-rt.c)
@@ -74,6 +75,10 @@ done
 sweep() { case "$1" in */adv-csr-*) echo hostile/common/csr-sweep.S ;; esac; }
 for src in hostile/m/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/testrt.S common/report.S $(sweep "$src") "$src"
+done
+# hostile/smp/*.S: hostile guests for several harts, on the parallel-harts routines (common/harts.S).
+for src in hostile/smp/*.S; do
+  build "$(basename "$src" .S)" $COMMON -nostdlib -- "$src"
 done
 for src in hostile/s/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S $(sweep "$src") "$src"

@@ -16,6 +16,7 @@ const KINDS = [
   { dir: "sbi", ext: ".S" },
   { dir: "hostile/m", ext: ".S" },
   { dir: "hostile/s", ext: ".S" },
+  { dir: "hostile/smp", ext: ".S" },
   { dir: "ipc", ext: ".c" },
   { dir: "c", ext: ".c" },
   { dir: "fp", ext: ".S" },

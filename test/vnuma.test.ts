@@ -69,6 +69,23 @@ describe("vNUMA: harts on several processes sharing RAM page by page (docs/vnuma
     expect(r.status, r.stderr).toBe(0);
   }, 120_000);
 
+  it("a hostile attacker on the other node (adv-vnuma): 0, 2^32 - 4, past RAM and across its end fault with nothing written; what may land lands — as on one node, both cores", async () => {
+    const expected = [
+      "adv-vnuma: 0, the top of the space, past RAM and both ways across its end faulted, nothing written",
+      "adv-vnuma: an AMO on the last word, a word across two pages, LR/SC on the other hart's page: all landed",
+      "adv-vnuma: PASS",
+    ].map((l) => `${l}\n`).join("");
+    for (const core of CORES) {
+      const one = await cli(["run-elf", guestPath("adv-vnuma"), "--harts", "2", "--core", core]);
+      expect(one.stdout, `one node, ${core}`).toBe(expected);
+      expect(one.status).toBe(0);
+      const two = await runElf([guestPath("adv-vnuma"), "--harts", "2", "--nodes", "2", "--core", core]);
+      expect(two.stdout, `two nodes, ${core}`).toBe(expected);
+      expect(two.status, two.stderr).toBe(0);
+      expect(figures(two.stderr).remote).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it("under injected delay and reordering (each protocol message 0-3 ms on its own): parstress on 4 harts, 2 nodes", async () => {
     const r = await runElf([guestPath("parstress"), "--harts", "4", "--nodes", "2"], { WASMVISOR_VNUMA_DELAY_MS: "3" });
     expect(r.stdout).toBe(parstressOutput(4));
