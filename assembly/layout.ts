@@ -198,6 +198,8 @@ export const SYS_JIT_EXIT_PC: i32 = SYS_BASE + 0xc0;
 export const SYS_DSM_BASE: i32 = SYS_BASE + 0xc4;
 export const SYS_DSM_PAGE: i32 = SYS_BASE + 0xc8;
 export const SYS_DSM_WANT: i32 = SYS_BASE + 0xcc;
+/** The rights table's length in pages (guest RAM's): a host page past it is not shared. */
+export const SYS_DSM_PAGES: i32 = SYS_BASE + 0xd0;
 export const DSM_NONE: i32 = 0;
 export const DSM_READ: i32 = 1;
 export const DSM_WRITE: i32 = 2;

@@ -19,7 +19,7 @@ import {
   PAGING_SHADOW, SE_TAG, SE_ADDEND, SE_PTE, SE_LEVEL, SHADOW_GLOBAL, HOSTREQ_RETRY, tlbSetAddr,
   THREADED, DSM_READ, DSM_WRITE,
 } from "../layout";
-import { dsmLacks, dsmRight } from "./dsm";
+import { dsmMiss, dsmRight } from "./dsm";
 import {
   raise, setStatus, slowStatus, STATUS_RESYNC, STATUS_WATCH, STATUS_RETRY, ACCESS_FETCH, ACCESS_LOAD,
   ACCESS_STORE, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_ACCESS,
@@ -134,9 +134,14 @@ function resolve(vcpu: i32, va: i32, access: i32, priv: i32): i32 {
   const host = i32(load32(region + PM_TARGET) + resolvedOffset);
   // vNUMA (threaded build): a page this node holds no copy of, or only a read copy of for a
   // store, is fetched by the host first (layout.ts SYS_DSM_BASE; docs/vnuma.md).
-  if (dsmLacks(host, access == ACCESS_STORE ? DSM_WRITE : DSM_READ)) return RESOLVE_FAULT;
+  const right = dsmRight(host);
+  const want = access == ACCESS_STORE ? DSM_WRITE : DSM_READ;
+  if (THREADED && right < want) {
+    dsmMiss(host, want);
+    return RESOLVE_FAULT;
+  }
   // (a shadow entry made under a read copy must not let a store through)
-  const dsmDeny = THREADED && dsmRight(host) < DSM_WRITE ? PM_NO_WRITE : 0;
+  const dsmDeny = right < DSM_WRITE ? PM_NO_WRITE : 0;
   // Every store the slow paths perform resolves here first (byte, word, misaligned, 64-bit,
   // atomic): the one place live migration's dirty tracking marks them (mmu/dirty.ts).
   if (access == ACCESS_STORE) dirtyMark(host);

@@ -76,8 +76,11 @@ export interface NodeMemory {
   /** The host page numbers of guest RAM: [first, first + count). */
   readonly firstPage: number;
   readonly pageCount: number;
-  /** The rights table, a byte per page of guest RAM (index: page - firstPage). */
+  /** The rights table, a byte per page of guest RAM (index: pageIndex(page)). */
   readonly rights: Uint8Array;
+  /** Page `page`'s index in the rights table; a RangeError for anything but a page of guest
+   *  RAM (page numbers come from other nodes' messages too). */
+  pageIndex(page: number): number;
   readPage(page: number): Uint8Array;
   writePage(page: number, bytes: Uint8Array): void;
   /** Whether every byte of the page is zero (a fresh node's copy is). */
@@ -101,12 +104,13 @@ export function nodeMemory(memory: ArrayBuffer, ramBytes: number): NodeMemory {
   const bytes = new Uint8Array(memory);
   const words = new Int32Array(memory, 0, Math.floor(memory.byteLength / 4));
   const firstPage = RAM_HOST_BASE / 4096;
-  const at = (page: number): number => {
+  const pageIndex = (page: number): number => {
     if (!Number.isInteger(page) || page < firstPage || page >= firstPage + pageCount) throw new RangeError(`page 0x${page.toString(16)} is not guest RAM`);
-    return page * 4096;
+    return page - firstPage;
   };
+  const at = (page: number): number => (firstPage + pageIndex(page)) * 4096;
   return {
-    tableBase, firstPage, pageCount,
+    tableBase, firstPage, pageCount, pageIndex,
     rights: new Uint8Array(memory, tableBase, pageCount),
     readPage: (page) => bytes.slice(at(page), at(page) + 4096),
     writePage: (page, data) => {

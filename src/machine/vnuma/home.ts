@@ -8,12 +8,12 @@
 // from here.
 
 import {
-  SYS_HOME, SYS_DSM_BASE, V_FENCE_REQ, FENCE_ALL, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE,
+  SYS_HOME, SYS_DSM_BASE, SYS_DSM_PAGES, V_FENCE_REQ, FENCE_ALL, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE,
   vcpuAddr,
 } from "../../../assembly/layout.js";
 import type { Core } from "../../core/core.js";
 import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
-import { Directory, DSM_WRITE, emptyStats, type DsmStats, type Right } from "./dsm.js";
+import { Directory, DSM_NONE, DSM_WRITE, emptyStats, type DsmStats, type Right } from "./dsm.js";
 import { CoreRights, type LocalHart } from "./rights.js";
 import { nodeRamRange } from "./placement.js";
 import type { HomeMessage, NodeMessage } from "./wire.js";
@@ -94,6 +94,7 @@ export class HomeNodes {
     this.mem = nodeMemory(core.memory, o.ramBytes);
     // The home node loaded the guest: every page is its own; the core checks from now on.
     this.mem.rights.fill(DSM_WRITE);
+    this.words[SYS_DSM_PAGES >> 2] = this.mem.pageCount;
     this.words[SYS_DSM_BASE >> 2] = this.mem.tableBase;
     this.rights = new CoreRights(this.mem, this.words, local, (vcpu) => core.exports.threadService(vcpu));
     this.directory = new Directory(this.rights, (node, m) => this.link(node).send({ kind: "dsm", m }));
@@ -162,7 +163,7 @@ export class HomeNodes {
         if ((!this.o.written || this.o.written(page - this.mem.firstPage)) && !this.mem.zeroPage(page)) continue;
         this.directory.place(page, node);
         this.placed++;
-        this.mem.rights[page - this.mem.firstPage] = 0; // (the home node's harts have not run yet)
+        this.mem.rights[this.mem.pageIndex(page)] = DSM_NONE; // (the home node's harts have not run yet)
         const last = owned[owned.length - 1];
         if (last && last[0] + last[1] === page) last[1]++;
         else owned.push([page, 1]);

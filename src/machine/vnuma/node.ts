@@ -177,8 +177,10 @@ export class NodeRunner {
     // Every page starts at the home node (the rights table is zero: DSM_NONE) but this node's
     // own memory, whose pages are zero here as they were there.
     for (const [first, count] of m.owned) {
-      if (first < mem.firstPage || count < 0 || first + count > mem.firstPage + mem.pageCount) throw new Error(`vNUMA: pages ${first}+${count} are not guest RAM`);
-      mem.rights.fill(DSM_WRITE, first - mem.firstPage, first - mem.firstPage + count);
+      if (!Number.isInteger(count) || count < 1) throw new Error(`vNUMA: ${count} pages is not a run of pages`);
+      const from = mem.pageIndex(first);
+      mem.pageIndex(first + count - 1); // (the whole run is guest RAM)
+      mem.rights.fill(DSM_WRITE, from, from + count);
     }
     this.rights = new CoreRights(mem, words, () => this.harts.map((h) => ({
       vcpu: h.vcpu,

@@ -34,15 +34,15 @@ export class CoreRights implements PageStore {
   ) {}
 
   right(page: number): Right {
-    return Atomics.load(this.mem.rights, page - this.mem.firstPage) as Right;
+    return Atomics.load(this.mem.rights, this.mem.pageIndex(page)) as Right;
   }
 
   grant(page: number, right: Right): void {
-    Atomics.store(this.mem.rights, page - this.mem.firstPage, right);
+    Atomics.store(this.mem.rights, this.mem.pageIndex(page), right);
   }
 
   async revoke(page: number, to: Right): Promise<void> {
-    const i = page - this.mem.firstPage;
+    const i = this.mem.pageIndex(page);
     if (Atomics.load(this.mem.rights, i) <= to) return;
     Atomics.store(this.mem.rights, i, to);
     const harts = this.harts();
