@@ -174,3 +174,4 @@ export function fpOperateFlags(): i32 {
 
 export { dirtyRearm } from "./mmu/dirty";
 export { threadAttach, threadDetach, threadReload, threadClockAtLeast, threadService } from "./kernel/threads";
+export { hartServe } from "./kernel/sbi";

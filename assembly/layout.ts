@@ -67,7 +67,8 @@
 //   +0x18e08 pre-virtualization: patched sites on, sites completed in the fast loop, patched
 //            sites that took the slow path (kernel/previrt.ts)
 //   +0x18e14 trap-and-emulate exits by kind (EXIT_KINDS words; kernel/previrt.ts exitKind)
-//   +0x18e54 end (VCPU_SIZE 0x19000)
+//   +0x18e54 vNUMA: the SBI's operations on harts of other nodes this hart asked (kernel/threads.ts)
+//   +0x18e68 end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -149,6 +150,18 @@ export const HC_SEMIHOSTING: i32 = 0x53454d49; // "SEMI"
  *  thread of vCPU `index` (an IPI, a hart started, a fence asked of it). Never a guest's EID:
  *  the host thread of the caller answers it itself (src/machine/hart-thread.mjs). */
 export const HC_THREAD_WAKE: i32 = 0x57414b45; // "WAKE"
+/** vNUMA: the threaded build asks its host to do an operation (HART_OP_*, in the caller's
+ *  V_REMOTE_OP/A/B) to vCPU `fid`, which runs on another node (env.hypercall(vcpu, HC_HART_REMOTE,
+ *  index)); the answer comes into the caller's V_REMOTE_RESULT and V_REMOTE_WAIT counts down. */
+export const HC_HART_REMOTE: i32 = 0x48415254; // "HART"
+/** vNUMA: this thread's hart dropped the translations another node asked it to (FENCE_REMOTE). */
+export const HC_FENCED: i32 = 0x46454e43; // "FENC"
+/** The operations: set SSIP (an IPI; not answered), a remote SFENCE.VMA (answered once done),
+ *  HSM hart_start (A: start address, B: opaque; answers an SBI error), HSM status (0 started). */
+export const HART_OP_IPI: i32 = 1;
+export const HART_OP_FENCE: i32 = 2;
+export const HART_OP_START: i32 = 3;
+export const HART_OP_STATUS: i32 = 4;
 /** Nonzero: protected procedure calls and replies take the IPC fast path when they can. */
 export const SYS_IPC_FAST: i32 = SYS_BASE + 0x78;
 /** IPC statistics: calls, fast-path calls, fast-path replies, notifications. */
@@ -337,6 +350,11 @@ export const V_RES_VALUE: i32 = 0x098;
 /** Nonzero: the vCPU runs on a host thread of its own (a partition "parallel": true; docs/smp.md),
  *  so the home thread's scheduler (kernel/sched.ts) leaves it alone. Set on a partition's hart 0. */
 export const V_ELSEWHERE: i32 = 0x09c;
+/** V_ELSEWHERE's values: a thread of this process; another node (vNUMA, docs/vnuma.md) — another
+ *  process, whose copy of the vCPU block is the live one, so what the SBI does to that hart (an
+ *  IPI, a remote fence, an HSM start or status) is a message (kernel/threads.ts remoteAsk). */
+export const ELSEWHERE_THREAD: i32 = 1;
+export const ELSEWHERE_NODE: i32 = 2;
 /** A remote SFENCE.VMA asked of this vCPU by another hart's thread (threaded build): the vCPU's
  *  own thread drops its translations at its next block boundary and clears the word
  *  (kernel/threads.ts threadService); the asking hart waits for that. */
@@ -346,6 +364,9 @@ export const V_FENCE_REQ: i32 = 0x0a0;
  *  M-mode's too, whose entries cache physical pages). */
 export const FENCE_TRANSLATED: i32 = 1;
 export const FENCE_ALL: i32 = 2;
+/** ... and asked from another node: the hart's core tells its host when it has dropped them
+ *  (env.hypercall(vcpu, HC_FENCED, index)), so the answer goes back at once. */
+export const FENCE_REMOTE: i32 = 4;
 
 export const V_MSTATUS: i32 = 0x100;
 export const V_MEDELEG: i32 = 0x104;
@@ -561,6 +582,13 @@ export const V_STAT_VCSR_SLOW: i32 = 0x18e10;
  *  in src/loader/previrt.ts names them): where the exits pre-virtualization leaves come from. */
 export const V_STAT_EXIT_KINDS: i32 = 0x18e14;
 export const EXIT_KINDS: i32 = 16;
+/** vNUMA (kernel/threads.ts remoteAsk): answers this hart still waits for, the last answer, and
+ *  the operation it asks (HART_OP_*, two arguments) — the host reads those three. */
+export const V_REMOTE_WAIT: i32 = 0x18e54;
+export const V_REMOTE_RESULT: i32 = 0x18e58;
+export const V_REMOTE_OP: i32 = 0x18e5c;
+export const V_REMOTE_A: i32 = 0x18e60;
+export const V_REMOTE_B: i32 = 0x18e64;
 /** A patched site is its original SYSTEM instruction (opcode 0x73) with the opcode XORed with
  *  this, giving custom-1 (0x2b): every other field stays where it was (src/tools/afterburn). */
 export const PREVIRT_OPCODE_FLIP: i32 = 0x73 ^ 0x2b;

@@ -71,6 +71,9 @@ done
 for src in sbi/*.S; do
   build "$(basename "$src" .S)" $COMMON -nostdlib -- common/srt.S common/report.S "$src"
 done
+# For a partition on vNUMA nodes: hart 1 may see a remapped page without a fence there (the
+# page table's page moves to hart 0's node, and hart 1's node drops every translation).
+build smp-s-vnuma $COMMON -nostdlib -DVNUMA -- common/srt.S common/report.S sbi/smp-s.S
 # hostile/common/csr-sweep.S: the CSR sweep both adv-csr guests run.
 sweep() { case "$1" in */adv-csr-*) echo hostile/common/csr-sweep.S ;; esac; }
 for src in hostile/m/*.S; do

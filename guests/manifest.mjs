@@ -45,6 +45,9 @@ const FOLDER_PROGRAMS = [
   // with each hart's memory in its part of RAM.
   { name: "parbench-short", source: "asm/parbench.S" },
   { name: "parbench-numa", source: "asm/parbench.S" },
+  // smp-s.S for a partition on vNUMA nodes (without the check that a hart keeps a stale
+  // translation, which the shared memory drops).
+  { name: "smp-s-vnuma", source: "sbi/smp-s.S" },
 ];
 
 /** Every guest program: name, source path (relative to guests/: a file, or a folder). */

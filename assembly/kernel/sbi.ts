@@ -21,10 +21,12 @@ import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
   SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET, VS_STOPPED, VS_RUNNABLE, V_X, V_PC,
-  V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, vcpuAddr,
+  V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, V_FENCE_REQ, FENCE_TRANSLATED, FENCE_REMOTE,
+  HART_OP_IPI, HART_OP_FENCE, HART_OP_START, HART_OP_STATUS, vcpuAddr,
 } from "../layout";
 import { smpHarts, smpHartVcpu, smpLeader } from "./smp";
-import { mipUpdate, threadWake, threadElsewhere, fenceAsk, fenceWait } from "./threads";
+import { mipUpdate, threadWake, threadElsewhere, fenceAsk, fenceWait, hartOnNode, remoteAsk, remoteWait } from "./threads";
+import { atomicOr32 } from "../shim";
 import { tlbFlushAll } from "../mmu/tlb";
 import { MSTATUS_SIE } from "./bits";
 import { clockLo, clockHi } from "./counters";
@@ -133,6 +135,43 @@ function hartStart(target: i32, hart: i32, start: i32, opaque: i32): void {
   store32(target + V_STATE, VS_RUNNABLE);
 }
 
+/** HSM status of vCPU `index`: 0 started, 1 stopped (asked of its node if it is on another). */
+function hartStatus(index: i32): i32 {
+  if (!hartOnNode(index)) return load32(vcpuAddr(index) + V_STATE) == VS_RUNNABLE ? 0 : 1;
+  remoteAsk(index, HART_OP_STATUS, 0, 0, true);
+  return remoteWait() == 0 ? 0 : 1;
+}
+
+/**
+ * vNUMA: do what a hart of another node asked (kernel/threads.ts remoteAsk) to vCPU `index`, a
+ * hart of this node; called by this node's host (src/machine/vnuma/harts.ts), which then wakes
+ * the hart's thread. An IPI sets SSIP; a fence asks the hart's thread to drop its translations
+ * (the host answers once it has: FENCE_REMOTE); hart_start and status answer as the SBI does.
+ */
+export function hartServe(index: i32, op: i32, a: i32, b: i32): i32 {
+  const t = vcpuAddr(index);
+  switch (op) {
+    case HART_OP_IPI:
+      mipUpdate(t, 0, MIP_SSIP);
+      return SBI_SUCCESS;
+    case HART_OP_FENCE:
+      atomicOr32(t + V_FENCE_REQ, FENCE_TRANSLATED | FENCE_REMOTE);
+      return SBI_SUCCESS;
+    case HART_OP_START: {
+      if (load32(t + V_STATE) != VS_STOPPED) return SBI_ERR_ALREADY_AVAILABLE;
+      const leader = smpLeader(index);
+      let hart = 0;
+      while (hart < smpHarts(leader) && smpHartVcpu(leader, hart) != index) hart++;
+      hartStart(t, hart, a, b);
+      return SBI_SUCCESS;
+    }
+    case HART_OP_STATUS:
+      return load32(t + V_STATE) == VS_RUNNABLE ? 0 : 1;
+    default:
+      return SBI_ERR_NOT_SUPPORTED;
+  }
+}
+
 // How a forwarded call's result comes back: a0 = the value (legacy SBI), a0/a1 = error and
 // value (SBI), a0 = the error only (hypercalls without a value leave a1 alone).
 const RESULT_LEGACY: i32 = 0;
@@ -228,6 +267,10 @@ export function sbiCall(vcpu: i32): i32 {
         for (let h = 0; h < smpHarts(leader); h++) {
           if ((harts & (1 << h)) == 0) continue;
           const index = smpHartVcpu(leader, h);
+          if (hartOnNode(index)) {
+            remoteAsk(index, HART_OP_IPI, 0, 0, false); // (as on hardware, the IPI arrives later)
+            continue;
+          }
           mipUpdate(vcpuAddr(index), 0, MIP_SSIP);
           threadWake(index); // (a hart on a thread of its own may sleep in WFI)
         }
@@ -251,7 +294,12 @@ export function sbiCall(vcpu: i32): i32 {
           if ((harts & (1 << h)) == 0) continue;
           const index = smpHartVcpu(leader, h);
           // A hart on a thread of its own drops its translations itself (all of them), and the
-          // call returns once it has (the loop after this one).
+          // call returns once it has (the loop after this one); one on another node likewise,
+          // asked by a message.
+          if (hartOnNode(index)) {
+            remoteAsk(index, HART_OP_FENCE, 0, 0, true);
+            continue;
+          }
           if (threadElsewhere(index)) {
             fenceAsk(index);
             continue;
@@ -267,8 +315,9 @@ export function sbiCall(vcpu: i32): i32 {
           }
         }
         for (let h = 0; fid >= 1 && h < smpHarts(leader); h++) {
-          if ((harts & (1 << h)) != 0 && threadElsewhere(smpHartVcpu(leader, h))) fenceWait(smpHartVcpu(leader, h));
+          if ((harts & (1 << h)) != 0 && threadElsewhere(smpHartVcpu(leader, h)) && !hartOnNode(smpHartVcpu(leader, h))) fenceWait(smpHartVcpu(leader, h));
         }
+        if (fid >= 1) remoteWait();
         ret(SBI_SUCCESS, 0);
       }
       return SBI_CONTINUE;
@@ -289,7 +338,10 @@ export function sbiCall(vcpu: i32): i32 {
       switch (fid) {
         case 0: // hart_start(hartid, start_addr, opaque)
           if (target == 0) ret(SBI_ERR_INVALID_PARAM, 0);
-          else if (load32(target + V_STATE) != VS_STOPPED) ret(SBI_ERR_ALREADY_AVAILABLE, 0);
+          else if (hartOnNode(smpHartVcpu(leader, a0))) {
+            remoteAsk(smpHartVcpu(leader, a0), HART_OP_START, a1, reg(12), true);
+            ret(remoteWait(), 0); // (-1, SBI_ERR_FAILED, if the run ended before the answer)
+          } else if (load32(target + V_STATE) != VS_STOPPED) ret(SBI_ERR_ALREADY_AVAILABLE, 0);
           else {
             hartStart(target, a0, a1, reg(12));
             threadWake(smpHartVcpu(leader, a0)); // (its thread sleeps while it is stopped)
@@ -298,14 +350,14 @@ export function sbiCall(vcpu: i32): i32 {
           break;
         case 1: { // hart_stop: the caller stops; the last started hart to stop halts the partition
           let started = 0;
-          for (let h = 0; h < n; h++) if (load32(vcpuAddr(smpHartVcpu(leader, h)) + V_STATE) == VS_RUNNABLE) started++;
+          for (let h = 0; h < n; h++) if (hartStatus(smpHartVcpu(leader, h)) == 0) started++;
           if (started <= 1) return halt(vcpu, HALT_SHUTDOWN, 0);
           store32(vcpu + V_STATE, VS_STOPPED);
           return SBI_STOP;
         }
         case 2: // hart_get_status: 0 STARTED, 1 STOPPED (SUSPENDED is a WFI here: STARTED)
           if (target == 0) ret(SBI_ERR_INVALID_PARAM, 0);
-          else ret(SBI_SUCCESS, load32(target + V_STATE) == VS_RUNNABLE ? 0 : 1);
+          else ret(SBI_SUCCESS, hartStatus(smpHartVcpu(leader, a0)));
           break;
         case 3: // hart_suspend(type, resume_addr, opaque): the default retentive suspend waits
           // for an interrupt as WFI does; non-retentive suspend is not offered.

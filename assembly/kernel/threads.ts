@@ -8,11 +8,13 @@
 // nothing there, and nothing calls these functions.
 
 import {
-  load32, store32, memCopy, hostHypercall, atomicOr32, atomicAnd32, atomicWait32, atomicNotify,
+  load32, store32, memCopy, hostHypercall, atomicOr32, atomicAnd32, atomicAdd32, atomicWait32, atomicNotify,
 } from "../shim";
 import {
   SYS_BASE, SYS_HOME, SYS_SIZE, SYS_CUR_VCPU, SYS_HOST_REQ, SYS_CLOCK_LO, SYS_CLOCK_HI, HART_X, V_X,
-  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, FENCE_TRANSLATED, FENCE_ALL, HC_THREAD_WAKE, HOSTREQ_STOP, THREADED, vcpuAddr,
+  V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, FENCE_TRANSLATED, FENCE_ALL, FENCE_REMOTE, HC_THREAD_WAKE, HC_FENCED,
+  HC_HART_REMOTE, ELSEWHERE_NODE, V_REMOTE_WAIT, V_REMOTE_RESULT, V_REMOTE_OP, V_REMOTE_A, V_REMOTE_B,
+  HOSTREQ_STOP, THREADED, vcpuAddr,
 } from "../layout";
 import { shadowFence } from "../mmu/shadow";
 import { tlbFlushAll } from "../mmu/tlb";
@@ -90,6 +92,8 @@ export function threadService(index: i32): void {
   if ((asked & FENCE_ALL) != 0) tlbFlushAll(vcpu);
   atomicAnd32(vcpu + V_FENCE_REQ, 0);
   atomicNotify(vcpu + V_FENCE_REQ);
+  // (another node waits for the answer: the host sends it now, not at its next look)
+  if ((asked & FENCE_REMOTE) != 0) hostHypercall(load32(SYS_CUR_VCPU), HC_FENCED, index);
 }
 
 /** Ask vCPU `index`'s thread to drop its translations (a remote SFENCE.VMA); fenceWait() waits. */
@@ -109,4 +113,48 @@ export function fenceWait(index: i32): void {
     threadService(load32(SYS_CUR_VCPU));
     atomicWait32(word, atomicOr32(word, 0), 200);
   }
+}
+
+// ── vNUMA: harts on other nodes ─────────────────────────────────────────────────────────────
+// A hart of this partition on another node (another process) has its live vCPU block there:
+// this node's copy is not its own. What the SBI does to such a hart goes through the host as
+// a message (src/machine/vnuma/harts.ts); the target's node does it with hartServe()
+// (kernel/sbi.ts) and answers.
+
+/** Is vCPU `index` on another node (vNUMA)? */
+export function hartOnNode(index: i32): bool {
+  return THREADED && index != load32(SYS_CUR_VCPU) && load32(vcpuAddr(index) + V_ELSEWHERE) == ELSEWHERE_NODE;
+}
+
+/**
+ * Ask the node of vCPU `index` to do operation `op` (HART_OP_*) with arguments `a`, `b` to it.
+ * `answered`: the call waits for the answer (remoteWait()); an IPI is not answered.
+ */
+export function remoteAsk(index: i32, op: i32, a: i32, b: i32, answered: bool): void {
+  const self = load32(SYS_CUR_VCPU);
+  const v = vcpuAddr(self);
+  store32(v + V_REMOTE_OP, op);
+  store32(v + V_REMOTE_A, a);
+  store32(v + V_REMOTE_B, b);
+  if (answered) atomicAdd32(v + V_REMOTE_WAIT, 1);
+  hostHypercall(self, HC_HART_REMOTE, index);
+}
+
+/**
+ * Wait until every answer this hart asked for has come (the host counts V_REMOTE_WAIT down),
+ * serving the requests made of this hart meanwhile (two harts fencing each other across nodes
+ * never wait for ever). The last answer, or -1 if the run ended first.
+ */
+export function remoteWait(): i32 {
+  const self = load32(SYS_CUR_VCPU);
+  const word = vcpuAddr(self) + V_REMOTE_WAIT;
+  while (atomicOr32(word, 0) != 0) {
+    if ((load32(SYS_HOST_REQ) & HOSTREQ_STOP) != 0) {
+      store32(word, 0);
+      return -1;
+    }
+    threadService(self);
+    atomicWait32(word, atomicOr32(word, 0), 200);
+  }
+  return load32(vcpuAddr(self) + V_REMOTE_RESULT);
 }

@@ -107,7 +107,12 @@ test_main:
   sw t0, go, t1
   WAIT_FOR(h1_step, 2)
   lw t2, h1_seen
+#ifndef VNUMA
   CHECK(14, t2, 0xaaaa)           # hart 1: still the old one (no fence for it)
+#else
+  # (on vNUMA nodes hart 0's store moved the page table's page to its node, and hart 1's node
+  # dropped every translation first: hart 1 may see either page, as the ISA allows)
+#endif
 
   # ── Remote SFENCE.VMA for hart 1, at VA ──
   li a0, 2                        # hart mask: hart 1

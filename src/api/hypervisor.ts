@@ -34,13 +34,15 @@ import { WasmBackend } from "../jit/wasm-backend.js";
 import { elfSiteTable, sidecarSiteTable, patchSites, EXIT_KIND_NAMES, type SiteTable, type PatchReport } from "../loader/previrt.js";
 import { Board, DeviceBus, Stage2Allocator, RAM_BASE, STATUS_FAULT, type Halt, type MappedRegion } from "../vmm/board.js";
 import { VirtualTime } from "../machine/time.js";
-import { layoutWords, wholeMachine, jitArea } from "../vmm/guest-memory.js";
+import { layoutWords, wholeMachine, jitArea, nodeTableBytes } from "../vmm/guest-memory.js";
 import { TriggerUnit } from "../debug/triggers.js";
 import { parseBootImage, isLinuxImage } from "../loader/linux.js";
 import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
 import { HartThreads } from "../machine/parallel.js";
+import { VnumaError, type NodeLink, type VnumaStats } from "../machine/vnuma/home.js";
+import { blockPlacement, nodeRamRange } from "../machine/vnuma/placement.js";
 
 /** wasmvisor's hypercall extension and its notify function (assembly/kernel/sbi.ts, ipc.ts). */
 const EID_WASMVISOR = 0x08574d56;
@@ -154,6 +156,10 @@ export interface HypervisorOptions {
    *  to its initrd as a second cpio archive (src/loader/cpio.ts; docs/files.md). The partition
    *  needs an initrd. They are there again after a restart. */
   addFiles?: Record<string, readonly GuestFile[]>;
+  /** vNUMA (docs/vnuma.md): the links to the other nodes of the partition described with
+   *  "nodes": K (K - 1 of them: src/node/vnuma.ts startNodes makes them on Node). Its harts are
+   *  spread over the nodes in blocks (hart 0 here); the nodes end with the first run(). */
+  vnuma?: { links: readonly NodeLink[] };
 }
 
 export interface OutputEvent { partition: string; data: Uint8Array }
@@ -212,6 +218,9 @@ export interface PartitionStats {
    *  the guest sees, and what the host did: fdatasyncs, and bytes acknowledged but not yet in
    *  the file (RapiLog's buffer; 0 for writethrough). */
   disk?: DiskStats;
+  /** vNUMA (docs/vnuma.md): its harts ran on several nodes; the shared memory's figures of the
+   *  last run. */
+  vnuma?: VnumaStats;
   halted: Halt | null;
 }
 
@@ -403,8 +412,8 @@ export class Hypervisor {
     this.memoryEnd = RAM_HOST_BASE + ramTotal;
     this.core = await createCore({
       kind: this.options.core ?? "wasm",
-      // (the translator's area follows everything a snapshot holds)
-      memoryBytes: this.memoryEnd + (this.jitUsed ? JIT_AREA_BYTES : 0),
+      // (the translator's area follows everything a snapshot holds; vNUMA's rights table too)
+      memoryBytes: this.memoryEnd + (this.jitUsed ? JIT_AREA_BYTES : 0) + (cfg.partitions.some((p) => p.nodes > 1) ? nodeTableBytes(ramTotal) : 0),
       // (harts on threads: the threaded build, which finds its own module unless given one)
       wasmModule: threaded ? this.options.threadedWasmModule : this.options.wasmModule,
       threaded,
@@ -604,6 +613,10 @@ export class Hypervisor {
         devices: p.devices, regions, stage2, bootargs: p.bootargs, disk: disks[i], htif: p.htif, fpu: p.fpu, firmwareBoot: p.firmware,
         channels: channelsOf[i], onNotify: (id) => this.notifyFrom(i, id), fileAgentOutput: (b) => this.files(p.name).received(b),
         rtcEpoch: cfg.rtcEpoch, wallClock: this.options.wallClock, userDevices: this.options.devices?.[p.name], semihosting,
+        // vNUMA: the device tree shows the nodes, their harts and their parts of the RAM.
+        ...(p.nodes > 1 ? {
+          numa: { hartNodes: blockPlacement(p.harts, p.nodes), memory: Array.from({ length: p.nodes }, (_, k) => nodeRamRange(p.ramBytes, p.nodes, k)) },
+        } : {}),
         onOutput: (data) => {
           (this.history[i] ??= new ByteRing(CONSOLE_HISTORY)).push(data);
           this.lastOutput = i;
@@ -1183,6 +1196,22 @@ export class Hypervisor {
     const limit = opts.maxInsns ?? Infinity;
     const clockLimit = opts.maxClock ?? Infinity;
     const started = { real: performance.now(), clocks: cfg.partitions.map((_, i) => this.domains[i]?.time.clockNumber() ?? 0) };
+    // vNUMA: a partition on several nodes runs with the links it was given, once (they end with
+    // the run, as the bare machine's do).
+    const nodesOf = (i: number) => {
+      const p = cfg.partitions[i];
+      if (p.nodes <= 1) return undefined;
+      const links = this.options.vnuma?.links ?? [];
+      if (this.vnumaRan) throw new VnumaError(`partition "${p.name}" ran on its nodes already: they ended with that run() (docs/vnuma.md)`);
+      if (links.length !== p.nodes - 1) {
+        throw new VnumaError(`partition "${p.name}" runs on ${p.nodes} nodes: the Hypervisor needs the vnuma option with links to ${p.nodes - 1} other node(s), not ${links.length}`);
+      }
+      const offset = cfg.partitions.slice(0, i).reduce((n, q) => n + q.ramBytes, 0);
+      return { placement: blockPlacement(p.harts, p.nodes), links, ramBytes: this.memoryEnd - RAM_HOST_BASE, shared: { offset, bytes: p.ramBytes } };
+    };
+    if (cfg.partitions.filter((p, i) => p.nodes > 1 && p.parallel && !this.halts[i]).length > 1) {
+      throw new VnumaError("only one partition of a system may run on several nodes");
+    }
     const sets = cfg.partitions.flatMap((p, i) => (p.parallel && !this.halts[i] ? [{ i, threads: new HartThreads({
       core: this.core!, board: this.boards[i], bus: this.domains[i]!.bus, time: this.domains[i]!.time, harts: this.hartVcpus[i],
       clockBase: this.domains[i]!.base,
@@ -1192,7 +1221,9 @@ export class Hypervisor {
       stopped: () => this.stopRequested,
       // (its idle time passes as real time does, as the other partitions' does: it starts now)
       idleClockCap: () => started.clocks[i] + (performance.now() - started.real) * this.cyclesPerSecond / 1000,
+      nodes: nodesOf(i),
     }) }] : []));
+    if (sets.some((t) => cfg.partitions[t.i].nodes > 1)) this.vnumaRan = true;
     // The home thread's own hart must not be one of theirs (its registers are the threads' now).
     const cur = this.words[SYS_CUR_VCPU >> 2];
     const home = cfg.partitions.findIndex((p) => !p.parallel);
@@ -1259,6 +1290,12 @@ export class Hypervisor {
           lastFlush = performance.now();
         }
       }
+      // (vNUMA: the other nodes' harts and the pages they hold come home, and the nodes end)
+      for (const t of sets) {
+        await t.threads.end();
+        const figures = t.threads.vnumaStats();
+        if (figures) this.vnumaFigures[t.i] = figures;
+      }
     } finally {
       this.threadsRunning = false;
       for (const t of sets) t.threads.dispose();
@@ -1282,6 +1319,9 @@ export class Hypervisor {
     return domain;
   }
   private domains: Array<{ base: number; time: VirtualTime; bus: DeviceBus } | undefined> = [];
+  /** vNUMA: a partition ran on its nodes (they end with the run); its figures. */
+  private vnumaRan = false;
+  private vnumaFigures: Array<VnumaStats | undefined> = [];
   /** True while runWithThreads() runs (advance() is its to call then). */
   private threadsRunning = false;
 
@@ -1320,6 +1360,7 @@ export class Hypervisor {
         paging: { walks: word(v + V_STAT_WALKS), shadowFills: word(v + V_STAT_SHADOW_FILLS), shadowHits: word(v + V_STAT_SHADOW_HITS) },
         ipc: { calls: word(v + V_STAT_IPC_CALLS), served: word(v + V_STAT_IPC_SERVED) },
         ...(this.boards[i]?.virtioBlk ? { disk: this.diskStats(i) } : {}),
+        ...(this.vnumaFigures[i] ? { vnuma: this.vnumaFigures[i] } : {}),
         halted: this.halts[i],
       };
     });

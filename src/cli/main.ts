@@ -641,13 +641,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
     io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""}${nodeCount > 1 ? ` on ${nodeCount} nodes` : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""})\n`);
-    if (vnumaFigures) {
-      const v = vnumaFigures;
-      const m = v.dsm.messages;
-      io.stderr(`wasmvisor: vNUMA: ${v.dsm.faults} page faults served (${v.dsm.remoteFaults} needed another node; ${(v.dsm.remoteFaults / seconds).toFixed(0)}/s), ` +
-        `${v.dsm.pagesMoved} pages moved; messages: ${Object.entries(m).map(([k, n]) => `${k} ${n}`).join(", ")}; ` +
-        `${v.fences} revocations waited for harts (${v.fenceMs.toFixed(1)} ms); ${v.placed} pages started at their own node\n`);
-    }
+    if (vnumaFigures) io.stderr(`wasmvisor: ${vnumaLine(vnumaFigures, seconds)}\n`);
   }
   if (signals.caught) {
     io.stderr(`wasmvisor: interrupted (${signals.caught})\n`);
@@ -900,6 +894,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
   const jit = p.options.get("jit") === "on";
   let hv: Hypervisor;
+  let vnumaNodes: Nodes | null = null;
   let sys: ReturnType<typeof loadSystemFile> | null = null;
   let fastBoot: FastBootStart | null = null;
   if (restoring) {
@@ -927,7 +922,11 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     sys = loadSystemFile(p.positional[0]);
     const addFiles = addFilesOption(p.repeated.get("add-file") ?? [], sys.config, p.options.get("console"));
     fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, jit, addFiles }, io);
+    // vNUMA: a partition on several nodes gets its other nodes, processes started here.
+    const spread = sys.config.partitions.find((x) => x.nodes > 1);
+    if (spread && !fastBoot?.hv) vnumaNodes = await startNodes(spread.nodes - 1);
     hv = fastBoot?.hv ?? new Hypervisor(sys.config, {
+      ...(vnumaNodes ? { vnuma: { links: vnumaNodes.links } } : {}),
       addFiles,
       core,
       jit,
@@ -1116,6 +1115,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       unsubscribe();
       input?.close();
       if (traceFd !== null && result === undefined) closeSync(traceFd);
+      await vnumaNodes?.close();
     }
   }
   if (migrated && migrateTo) {
@@ -1152,6 +1152,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       if (ps.previrt) io.stderr(`  [${ps.name}] pre-virtualization: ${ps.previrt.sites} sites patched; ran ${ps.previrt.fast} times in the fast loop, ${ps.previrt.slow} times through trap-and-emulate\n`);
       const d = ps.disk;
       if (d) io.stderr(`  [${ps.name}] disk: ${d.reads} reads, ${d.writes} writes (${d.bytesWritten} bytes), ${d.flushes} flushes, ${d.errors} errors; guest sees a ${d.cache} cache; ${d.hostSyncs} host fdatasyncs\n`);
+      if (ps.vnuma) io.stderr(`  [${ps.name}] ${vnumaLine(ps.vnuma, seconds)}\n`);
     }
   }
   if (recorder && traceFd !== null) {
@@ -1171,6 +1172,13 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   if (quiet) return STATUS_OUTPUT_CLOSED;
   if (interrupted) return 130;
   return status;
+}
+
+/** The shared memory's figures of a vNUMA run (run-elf and run --stats). */
+function vnumaLine(v: VnumaStats, seconds: number): string {
+  return `vNUMA: ${v.dsm.faults} page faults served (${v.dsm.remoteFaults} needed another node; ${(v.dsm.remoteFaults / seconds).toFixed(0)}/s), ` +
+    `${v.dsm.pagesMoved} pages moved; messages: ${Object.entries(v.dsm.messages).map(([k, n]) => `${k} ${n}`).join(", ")}; ` +
+    `${v.fences} revocations waited for harts (${v.fenceMs.toFixed(1)} ms); ${v.placed} pages started at their own node`;
 }
 
 /**

@@ -92,6 +92,10 @@ export interface PartitionDescription {
    *  partition on physical cores of its own (docs/smp.md, "harts on parallel threads"); not
    *  deterministic. Without channels or semihosting. Default false. */
   parallel?: boolean;
+  /** vNUMA (docs/vnuma.md): this partition's harts (on threads: "parallel") spread over this many
+   *  nodes — processes that share its RAM page by page; Linux sees a NUMA node per node. From 2
+   *  to its harts; without a disk. Default 1: every hart in this process. */
+  nodes?: number;
 }
 
 /** A partition's semihosting: its files' directory (relative to the description; absent: console
@@ -203,6 +207,8 @@ export interface PartitionConfig {
   harts: number;
   /** Its harts on threads of their own (docs/smp.md). */
   parallel: boolean;
+  /** The nodes (processes) its harts run on (vNUMA, docs/vnuma.md): 1 without. */
+  nodes: number;
 }
 
 export interface DiskConfig {
@@ -442,7 +448,7 @@ export function validateSystem(
     doc.partitions.forEach((pd, i) => {
       const p = `partitions[${i}]`;
       if (!isObj(pd)) return fail(p, "must be an object with at least name and image");
-      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "previrt", "semihosting", "harts", "parallel"]);
+      unknownKeys(pd, p, ["name", "image", "firmware", "kernel", "mode", "ram", "priority", "budget", "period", "devices", "bootargs", "initrd", "disk", "mappings", "passive", "htif", "fpu", "previrt", "semihosting", "harts", "parallel", "nodes"]);
       let ok = true;
       const bad = (field: string, msg: string) => { fail(`${p}.${field}`, msg); ok = false; };
       if (pd.passive !== undefined && typeof pd.passive !== "boolean") bad("passive", "must be true or false");
@@ -486,6 +492,17 @@ export function validateSystem(
         if (pd.passive === true) bad("parallel", `a passive partition runs on its callers' time; ${why}`);
         if (pd.budget !== undefined || pd.period !== undefined || pd.priority !== undefined) bad("parallel", `${why}: it has no priority, budget or period`);
         if (pd.semihosting !== undefined) bad("parallel", "semihosting is not available to a partition on threads");
+      }
+      if (pd.nodes !== undefined) {
+        const h = typeof pd.harts === "number" ? pd.harts : 1;
+        if (typeof pd.nodes !== "number" || !Number.isInteger(pd.nodes) || pd.nodes < 1 || pd.nodes > h) {
+          bad("nodes", `must be an integer from 1 to the partition's harts (${h}), not ${quote(pd.nodes)}`);
+        } else if (pd.nodes > 1) {
+          if (pd.parallel !== true) bad("nodes", 'harts on several nodes (vNUMA) run in parallel: add "parallel": true');
+          // (a device that reads and writes guest RAM from the host would see the home node's copy)
+          if (pd.disk !== undefined) bad("nodes", "a partition on several nodes has no disk: virtio-blk moves data in guest RAM from the home node, whose copy of a page may be stale (docs/vnuma.md)");
+          if (pd.previrt === true) bad("nodes", "pre-virtualization is not offered on several nodes (docs/vnuma.md)");
+        }
       }
       // (An invalid or repeated name is reported here and used nowhere else.)
       let pname = typeof pd.name === "string" ? pd.name : "";
@@ -543,6 +560,10 @@ export function validateSystem(
             if (!KNOWN_DEVICES.includes(d as DeviceName)) bad(`devices[${j}]`, `${quote(d)} is not a device; the devices are ${KNOWN_DEVICES.join(", ")}`);
             else if (devices.includes(d as DeviceName)) bad(`devices[${j}]`, `"${d}" is listed twice`);
             else if (d === "virtio-blk" && pd.disk === undefined) bad(`devices[${j}]`, 'virtio-blk needs a disk: give the partition a "disk"');
+            else if (typeof pd.nodes === "number" && pd.nodes > 1 && (String(d).startsWith("virtio-") || d === "file-agent")) {
+              // (their rings and buffers are guest RAM, which the home node reaches for: its copy of a page may be stale)
+              bad(`devices[${j}]`, `"${d}" moves data through guest RAM from the home node: not on a partition on several nodes (docs/vnuma.md)`);
+            }
             else devices.push(d as DeviceName);
           });
         }
@@ -630,6 +651,7 @@ export function validateSystem(
         previrt: pd.previrt === true,
         ...(semihosting ? { semihosting } : {}),
         harts: typeof harts === "number" && Number.isInteger(harts) && harts >= 1 && harts <= HARTS_MAX ? harts : 1,
+        nodes: typeof pd.nodes === "number" && Number.isInteger(pd.nodes) && pd.nodes >= 1 && pd.nodes <= HARTS_MAX ? pd.nodes : 1,
       });
     });
   }
@@ -831,6 +853,7 @@ export function describeSystem(config: SystemConfig): Record<string, unknown> {
       ...(p.previrt ? { previrt: true } : {}),
       ...(p.semihosting ? { semihosting: { ...p.semihosting } } : {}),
       ...(p.harts > 1 ? { harts: p.harts } : {}),
+      ...(p.nodes > 1 ? { nodes: p.nodes } : {}),
       ...(p.parallel ? { parallel: true } : {}),
     })),
     schedule: {

@@ -47,6 +47,8 @@ export interface CoreExports {
   threadDetach(): void;
   threadReload(index: number): void;
   threadService(index: number): void;
+  /** vNUMA: do what a hart of another node asked (HART_OP_*) to vCPU `index` of this node (kernel/sbi.ts). */
+  hartServe(index: number, op: number, a: number, b: number): number;
   threadClockAtLeast(hi: number, lo: number): void;
 }
 

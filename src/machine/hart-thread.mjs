@@ -45,6 +45,18 @@ async function main(start, report) {
     mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
     hypercall: (v, e, f) => {
+      if (e === L.HC_FENCED) {
+        // vNUMA: the hart dropped the translations another node asked it to: the answer goes now.
+        Atomics.add(bell, 0, 1);
+        Atomics.notify(bell, 0);
+        return;
+      }
+      if (e === L.HC_HART_REMOTE) {
+        // vNUMA: an operation on hart `f`, on another node (what, in this hart's vCPU block): a
+        // message; the core waits for the answer itself.
+        request(P.OP_HART, f, 0, 0, 0);
+        return;
+      }
       if (e === L.HC_THREAD_WAKE) {
         const door = doors.get(f);
         if (door) {

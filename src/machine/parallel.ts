@@ -19,7 +19,7 @@
 import {
   SYS_HOME, SYS_CUR_VCPU, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
   EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
-  V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, EXIT_RETRY, SYS_DSM_PAGE, SYS_DSM_WANT, vcpuAddr,
+  V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, HC_HART_REMOTE, HC_FENCED, EXIT_RETRY, SYS_DSM_PAGE, SYS_DSM_WANT, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { Core } from "../core/core.js";
 import type { Board, DeviceBus, Halt } from "../vmm/board.js";
@@ -27,13 +27,14 @@ import type { VirtualTime } from "./time.js";
 import { layoutWords } from "../vmm/guest-memory.js";
 import { HomeNodes, type VnumaPlacement, type VnumaStats, type RemoteThread } from "./vnuma/home.js";
 import type { Right } from "./vnuma/dsm.js";
+import { askedOp } from "./vnuma/harts.js";
 
 /** The control block of one hart's thread: words of a SharedArrayBuffer (hart-thread.mjs). */
 export const PROTOCOL = {
   STATE: 0, OP: 1, A: 2, B: 3, C: 4, D: 5, RESULT: 6, DOOR: 7, STOP: 8, IDLE: 9, WAKE_LO: 10, WAKE_HI: 11,
   RETIRED_LO: 12, RETIRED_HI: 13, WORK_LO: 14, WORK_HI: 15, DONE: 16, GO: 17, LIMITED: 18, SEEN: 19,
   IDLE_STATE: 0, REQUEST: 1, ANSWERED: 2,
-  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6, OP_EVENTS: 7, OP_DSM: 8,
+  OP_READ: 1, OP_WRITE: 2, OP_WATCH: 3, OP_HTIF_FLUSH: 4, OP_HALT: 5, OP_HYPERCALL: 6, OP_EVENTS: 7, OP_DSM: 8, OP_HART: 9,
 } as const;
 export const CONTROL_WORDS = 32;
 /** Cycles a hart runs between two looks at the machine's clock and its stop flag. */
@@ -137,7 +138,7 @@ export function threadLayout(clockBase: number): Record<string, number> {
   return {
     SYS_HOME, CLOCK_BASE: clockBase, CLOCK_LO: SYS_CLOCK_LO - SYS_HOME, CLOCK_HI: SYS_CLOCK_HI - SYS_HOME, RETIRED: SYS_RETIRED - SYS_HOME,
     TRAPS: SYS_TRAPS - SYS_HOME, WATCH_ADDR: SYS_WATCH_ADDR - SYS_HOME,
-    EXIT_WFI, EXIT_WATCH, EXIT_HALT, EXIT_RETRY, TIMER_FAR, V_STATE, VS_RUNNABLE, HC_THREAD_WAKE,
+    EXIT_WFI, EXIT_WATCH, EXIT_HALT, EXIT_RETRY, TIMER_FAR, V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, HC_HART_REMOTE, HC_FENCED,
     DSM_PAGE: SYS_DSM_PAGE - SYS_HOME, DSM_WANT: SYS_DSM_WANT - SYS_HOME,
   };
 }
@@ -383,10 +384,10 @@ export class HartThreads {
     // core had pending stays.
     const pending = Atomics.exchange(words, SYS_HOST_REQ >> 2, 0);
     try {
-      if (t.remote && (c[P.OP] === P.OP_HYPERCALL || c[P.OP] === P.OP_WATCH || c[P.OP] === P.OP_HTIF_FLUSH)) {
+      if (t.remote && (c[P.OP] === P.OP_WATCH || c[P.OP] === P.OP_HTIF_FLUSH)) {
         host.halt({
           kind: "stopped", status: 1,
-          message: `hart ${this.list.indexOf(t)} runs on another node (vNUMA), where ${c[P.OP] === P.OP_HYPERCALL ? "hypercalls are" : "HTIF (tohost) is"} not served: use the UART and the test finisher`,
+          message: `hart ${this.list.indexOf(t)} runs on another node (vNUMA), where HTIF (tohost) is not served: use the UART and the test finisher`,
         } as Halt);
       } else if (!host.halted()) {
         // The device sees the clock of the accessing instruction (the thread's SYS_NOW).
@@ -427,7 +428,7 @@ export class HartThreads {
     c[P.RESULT] = result | 0;
     Atomics.store(c, P.STATE, P.ANSWERED);
     Atomics.notify(c, P.STATE);
-    if (t.remote) this.vnuma!.answered(t.vcpu, result | 0, asked, Atomics.load(this.devNext, 0));
+    if (t.remote) this.vnuma!.answered(t.vcpu, result | 0, asked, Atomics.load(this.devNext, 0), c[P.OP] === P.OP_HYPERCALL);
   }
 
   /** vNUMA: a hart of this node waits for a page; the directory gets it, then it goes on. */
@@ -460,6 +461,11 @@ export class HartThreads {
       if (Atomics.load(t.control, P.STATE) === P.REQUEST) {
         if (this.vnuma && !t.remote && t.control[P.OP] === P.OP_DSM) {
           this.fetchPage(t);
+        } else if (this.vnuma && !t.remote && t.control[P.OP] === P.OP_HART) {
+          // (the hart's core waits for the answer itself, if there is one: the thread goes on)
+          this.vnuma.hartOp(askedOp(this.words, t.vcpu, t.control[P.A]));
+          Atomics.store(t.control, P.STATE, P.ANSWERED);
+          Atomics.notify(t.control, P.STATE);
         } else {
           this.answer(t);
           served = true;

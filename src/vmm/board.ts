@@ -191,7 +191,9 @@ export interface BoardOptions {
   /** The F and D extensions on this board's hart (default true: RV32GC; false: RV32IMAC, as
    *  the hart was before F and D, for a partition described with "fpu": false). */
   fpu?: boolean;
-  /** vNUMA: the NUMA nodes the device tree describes (the bare machine on several nodes). */
+  /** vNUMA: the NUMA nodes the device tree describes (the bare machine or a partition on several
+   *  nodes). Its RAM is then shared page by page, so DBCN read and write, which would reach it
+   *  from the home node, fail (SBI_ERR_FAILED). */
   numa?: NumaDescription;
   /** This partition's IPC channels: its channel id, the channel's name, and the shared region
    *  that goes with it (guest-physical address here), for the doorbells and the device tree. */
@@ -1084,6 +1086,11 @@ export class Board {
         result(0, 0);
         return;
       }
+      // vNUMA: the buffer's pages may be on another node, and this node's copy stale (docs/vnuma.md).
+      if (this.o.numa) {
+        result(SBI_ERR_FAILED, 0);
+        return;
+      }
       const count = a(10) >>> 0;
       const lo = a(11) >>> 0;
       const hi = a(12) >>> 0;
@@ -1110,6 +1117,8 @@ export class Board {
   }
 }
 
+/** SBI_ERR_FAILED: what DBCN read and write return on several vNUMA nodes. */
+const SBI_ERR_FAILED = -1;
 /** SBI_ERR_INVALID_PARAM: what DBCN returns for memory the caller may not name (SBI v2.0). */
 const SBI_ERR_INVALID_PARAM = -3;
 /** The most bytes one DBCN write or read moves. */

@@ -9,7 +9,7 @@
 
 import {
   SYS_HOME, SYS_DSM_BASE, SYS_DSM_PAGES, V_FENCE_REQ, FENCE_ALL, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE,
-  vcpuAddr,
+  V_ELSEWHERE, ELSEWHERE_THREAD, ELSEWHERE_NODE, HART_X, SYS_HC_ERROR, SYS_HC_VALUE, vcpuAddr,
 } from "../../../assembly/layout.js";
 import type { Core } from "../../core/core.js";
 import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
@@ -18,6 +18,7 @@ import { CoreRights, type LocalHart } from "./rights.js";
 import { nodeRamRange } from "./placement.js";
 import type { HomeMessage, NodeMessage } from "./wire.js";
 import { PROTOCOL as P } from "../parallel.js";
+import { HartOps, checkOp, type HartOp } from "./harts.js";
 
 const MTIP = 1 << 7;
 
@@ -44,6 +45,9 @@ export interface VnumaPlacement {
    *  was made — by the loader or a guest (absent: any page may have been; each is looked at).
    *  A page nobody wrote is zero, and may start at its own node without a look. */
   written?: (index: number) => boolean;
+  /** The part of guest RAM the nodes share out — each node's own memory is its k-th part of it
+   *  — as a byte offset into RAM and a length (default: all of it; a partition's RAM). */
+  shared?: { offset: number; bytes: number };
 }
 
 /** What the home node's thread bookkeeping shows of a remote hart (parallel.ts's Thread). */
@@ -83,6 +87,8 @@ export class HomeNodes {
   /** A node failed or its connection ended: the run stops with this message. */
   failure: string | null = null;
   private onEvent: () => void = () => {};
+  /** The hypervisor's SBI between harts of different nodes (harts.ts): this node's side. */
+  private readonly hartOps: HartOps;
 
   constructor(
     private readonly core: Core,
@@ -98,6 +104,7 @@ export class HomeNodes {
     this.words[SYS_DSM_BASE >> 2] = this.mem.tableBase;
     this.rights = new CoreRights(this.mem, this.words, local, (vcpu) => core.exports.threadService(vcpu));
     this.directory = new Directory(this.rights, (node, m) => this.link(node).send({ kind: "dsm", m }));
+    this.hartOps = new HartOps(core, this.words, local, (from, result) => this.hartAnswer(from, result));
   }
 
   private link(node: number): NodeLink {
@@ -112,12 +119,15 @@ export class HomeNodes {
 
   /** Connect the remote harts' threads; `event` is called whenever a node's message changed
    *  something (the home loop then polls). */
-  attach(threads: readonly RemoteThread[], event: () => void): void {
+  attach(threads: ReadonlyArray<RemoteThread & { node: number }>, event: () => void): void {
     this.onEvent = event;
     for (const t of threads) {
-      const node = this.o.placement[t.vcpu];
+      const node = t.node; // (placement is by hart; a partition's harts are other vCPUs)
       const v = vcpuAddr(t.vcpu);
       this.remote.set(t.vcpu, { node, t, lines: this.words[(v + V_IRQ_LINES) >> 2], timerLo: this.words[(v + V_TIMER_LO) >> 2], timerHi: this.words[(v + V_TIMER_HI) >> 2] });
+      // A partition's hart (on a thread of its own, V_ELSEWHERE set) is on another node now:
+      // what the SBI does to it becomes a message (kernel/threads.ts hartOnNode).
+      if (this.words[(v + V_ELSEWHERE) >> 2] !== 0) this.words[(v + V_ELSEWHERE) >> 2] = ELSEWHERE_NODE;
     }
     this.o.links.forEach((l, k) => {
       const node = k + 1;
@@ -141,12 +151,13 @@ export class HomeNodes {
   }
 
   /**
-   * Node k's own memory: the k-th of K equal parts of guest RAM (whole pages), as the device
-   * tree's memory nodes describe it (numa-node-id k).
+   * Node k's own memory: the k-th of K equal parts of guest RAM (or of the part shared: a
+   * partition's RAM; whole pages), as the device tree's memory nodes describe it (numa-node-id k).
    */
   nodeRange(node: number): { first: number; count: number } {
-    const r = nodeRamRange(this.o.ramBytes, this.nodeCount, node);
-    return { first: this.mem.firstPage + r.offset / 4096, count: r.bytes / 4096 };
+    const shared = this.o.shared ?? { offset: 0, bytes: this.o.ramBytes };
+    const r = nodeRamRange(shared.bytes, this.nodeCount, node);
+    return { first: this.mem.firstPage + (shared.offset + r.offset) / 4096, count: r.bytes / 4096 };
   }
 
   /** Send every node its harts, the machine's layout and its own memory; resolves when all are
@@ -200,6 +211,14 @@ export class HomeNodes {
         break;
       case "request": {
         const r = hart(m.vcpu);
+        // (a halt: the hart's vCPU block says why, and the home node's copy follows it; a
+        // hypercall: the hart's registers, where Board.callerRegister reads them)
+        if (m.bytes && m.op === P.OP_HALT) this.takeBlock(m.vcpu, m.bytes);
+        if (m.bytes && m.op === P.OP_HYPERCALL) {
+          if (m.bytes.length !== 128) throw new Error(`vNUMA: a hypercall's registers in ${m.bytes.length} bytes`);
+          const regs = new Int32Array(m.bytes.buffer.slice(m.bytes.byteOffset, m.bytes.byteOffset + 128));
+          words.set(regs, (r.t.sysBase + HART_X - SYS_HOME) >> 2);
+        }
         const sys = (off: number) => (r.t.sysBase + off - SYS_HOME) >> 2;
         words[sys(SYS_NOW_LO)] = m.nowLo;
         words[sys(SYS_NOW_HI)] = m.nowHi;
@@ -234,16 +253,22 @@ export class HomeNodes {
       case "dsm":
         this.directory.receive(node, m.m);
         break;
+      case "hart": {
+        checkOp(m.m);
+        hart(m.m.from);
+        this.hartOp(m.m);
+        break;
+      }
+      case "hart-done":
+        // (from a hart's node, answering what `from` asked of it)
+        if (!Number.isInteger(m.from) || !Number.isInteger(m.result)) throw new Error("vNUMA: a hart-done message names no hart");
+        this.hartAnswer(m.from, m.result);
+        break;
       case "ended": {
         let at = 0;
         for (const vcpu of m.vcpus) {
           hart(vcpu);
-          // Its vCPU block (registers, CSRs, counters) as the node left it; the lines stay ours.
-          const v = vcpuAddr(vcpu);
-          const lines = words[(v + V_IRQ_LINES) >> 2];
-          const block = new Int32Array(m.bytes.buffer.slice(m.bytes.byteOffset + at, m.bytes.byteOffset + at + VCPU_SIZE));
-          for (let i = 0; i < block.length; i++) words[(v >> 2) + i] = block[i];
-          words[(v + V_IRQ_LINES) >> 2] = lines;
+          this.takeBlock(vcpu, m.bytes.subarray(at, at + VCPU_SIZE));
           at += VCPU_SIZE;
         }
         for (const page of m.owned) {
@@ -263,6 +288,34 @@ export class HomeNodes {
     }
   }
 
+  /** A remote hart's vCPU block (registers, CSRs, counters, why it halted) as its node has it;
+   *  its interrupt lines stay the home node's (the devices drive them here). */
+  private takeBlock(vcpu: number, bytes: Uint8Array): void {
+    if (bytes.length !== VCPU_SIZE) throw new Error(`vNUMA: a vCPU block of ${bytes.length} bytes`);
+    const words = this.words;
+    const v = vcpuAddr(vcpu);
+    const lines = words[(v + V_IRQ_LINES) >> 2];
+    const block = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + VCPU_SIZE));
+    for (let i = 0; i < block.length; i++) words[(v >> 2) + i] = block[i];
+    words[(v + V_IRQ_LINES) >> 2] = lines;
+  }
+
+  /** A hart asks an operation of another (harts.ts): done here, or sent to the target's node. */
+  hartOp(m: HartOp): void {
+    const r = this.remote.get(m.target);
+    if (r) this.link(r.node).send({ kind: "hart", m });
+    else if (this.local().some((h) => h.vcpu === m.target)) this.hartOps.serve(m);
+    else throw new Error(`vNUMA: vCPU ${m.from} asked an operation of vCPU ${m.target}, which is no hart of this machine`);
+  }
+
+  /** The answer to what hart `from` asked: to its node, or to its core here. */
+  private hartAnswer(from: number, result: number): void {
+    const r = this.remote.get(from);
+    if (r) this.link(r.node).send({ kind: "hart-done", from, result });
+    else if (this.local().some((h) => h.vcpu === from)) HartOps.complete(this.words, from, result);
+    else throw new Error(`vNUMA: an answer for vCPU ${from}, which is no hart of this machine`);
+  }
+
   private setThreadClock(t: RemoteThread, lo: number, hi: number): void {
     const w = this.words;
     Atomics.store(w, (t.sysBase + SYS_CLOCK_LO - SYS_HOME) >> 2, lo);
@@ -279,12 +332,16 @@ export class HomeNodes {
 
   // ── What the home node's thread code does to a remote hart ─────────────────────────────────
 
-  answered(vcpu: number, result: number, hostReq: number, devNext: bigint): void {
+  answered(vcpu: number, result: number, hostReq: number, devNext: bigint, hypercall: boolean): void {
     const r = this.remote.get(vcpu)!;
     this.syncLines(true);
+    const sys = (off: number) => this.words[(r.t.sysBase + off - SYS_HOME) >> 2];
     // (with the deadline as it is now: a hart that asked for the devices' events must not find
     // the old one again and ask at every slice)
-    this.link(r.node).send({ kind: "answer", vcpu, result, hostReq, devNext: Number(devNext) });
+    this.link(r.node).send({
+      kind: "answer", vcpu, result, hostReq, devNext: Number(devNext),
+      ...(hypercall ? { hc: [sys(SYS_HC_ERROR), sys(SYS_HC_VALUE)] as [number, number] } : {}),
+    });
   }
 
   rang(vcpu: number, door: number, hostReq: number): void {
@@ -303,6 +360,7 @@ export class HomeNodes {
    *  `force`: the clock skipped over idle time, and sleeping harts must see it to wake). */
   sync(clock: number, devNext: bigint | null, timers = false, force = false): void {
     this.syncLines(timers);
+    this.hartOps.poll();
     const next = devNext === null ? -1n : devNext;
     const now = performance.now();
     if (clock !== this.sentClock && (force || next !== this.sentDevNext || now - this.sentAt >= 1)) {
@@ -352,6 +410,10 @@ export class HomeNodes {
   release(): void {
     this.mem.rights.fill(DSM_WRITE);
     this.words[SYS_DSM_BASE >> 2] = 0;
+    for (const vcpu of this.remote.keys()) {
+      const at = (vcpuAddr(vcpu) + V_ELSEWHERE) >> 2;
+      if (this.words[at] === ELSEWHERE_NODE) this.words[at] = ELSEWHERE_THREAD;
+    }
   }
 
   stats(): VnumaStats {

@@ -11,16 +11,22 @@
 import {
   SYS_HOME, SYS_HOST_REQ, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE,
   THREAD_SYS_SIZE, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE, V_FENCE_REQ, FENCE_ALL, DIRTY_BASE, DIRTY_BYTES,
-  SYS_DIRTY_ON, vcpuAddr,
+  SYS_DIRTY_ON, HART_X, SYS_HC_ERROR, SYS_HC_VALUE, V_ELSEWHERE, ELSEWHERE_THREAD, ELSEWHERE_NODE, VCPU_MAX, vcpuAddr,
 } from "../../../assembly/layout.js";
 import { createCore, type Core } from "../../core/core.js";
 import { layoutWords, nodeMemory, type NodeMemory } from "../../vmm/guest-memory.js";
 import { PROTOCOL, CONTROL_WORDS, startThread, threadLayout, waitForBell } from "../parallel.js";
 import { DsmNode, DSM_WRITE, type Right } from "./dsm.js";
-import { CoreRights } from "./rights.js";
+import { CoreRights, type LocalHart } from "./rights.js";
+import { HartOps, askedOp, checkOp } from "./harts.js";
 import type { HomeMessage, NodeMessage } from "./wire.js";
 
 const MTIP = 1 << 7;
+
+/** A copy of `bytes` bytes of the layout from `addr` (words.slice copies). */
+function copyWords(words: Int32Array, addr: number, bytes: number): Uint8Array {
+  return new Uint8Array(words.slice(addr >> 2, (addr + bytes) >> 2).buffer);
+}
 
 interface Hart {
   vcpu: number;
@@ -42,6 +48,7 @@ export class NodeRunner {
   private words: Int32Array | null = null;
   private rights: CoreRights | null = null;
   private dsm: DsmNode | null = null;
+  private hartOps: HartOps | null = null;
   private readonly harts: Hart[] = [];
   private readonly bell = new Int32Array(new SharedArrayBuffer(4));
   private readonly devNext = new BigInt64Array(new SharedArrayBuffer(8));
@@ -96,6 +103,11 @@ export class NodeRunner {
         const h = hart(m.vcpu);
         if (m.hostReq) Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, m.hostReq);
         Atomics.store(this.devNext, 0, BigInt(m.devNext));
+        // (a hypercall's result, which the core copies into the hart's registers)
+        if (m.hc) {
+          words[(h.sysBase + SYS_HC_ERROR - SYS_HOME) >> 2] = m.hc[0] | 0;
+          words[(h.sysBase + SYS_HC_VALUE - SYS_HOME) >> 2] = m.hc[1] | 0;
+        }
         h.forwarded = false;
         h.control[P.RESULT] = m.result | 0;
         Atomics.store(h.control, P.STATE, P.ANSWERED);
@@ -141,6 +153,14 @@ export class NodeRunner {
       case "dsm":
         this.dsm!.receive(m.m);
         break;
+      case "hart":
+        checkOp(m.m);
+        this.hartOps!.serve(m.m);
+        break;
+      case "hart-done":
+        hart(m.from);
+        HartOps.complete(words, m.from, m.result);
+        break;
       case "end":
         this.end();
         break;
@@ -158,8 +178,10 @@ export class NodeRunner {
   private async init(m: Extract<HomeMessage, { kind: "init" }>): Promise<void> {
     const core = await createCore({
       kind: m.core, memoryBytes: m.memoryBytes, threaded: true,
-      // (this thread's core only drops a waiting hart's translations: it never runs a hart)
-      host: { mmioRead: () => 0, mmioWrite: () => {} },
+      // (this thread's core only drops a waiting hart's translations and does what other nodes'
+      // harts ask of this one's: it never runs a hart; its HC_FENCED needs no answer, for the
+      // pump looks at the fences it serves)
+      host: { mmioRead: () => 0, mmioWrite: () => {}, hypercall: () => {} },
     });
     this.core = core;
     const mem = nodeMemory(core.memory, m.ramBytes);
@@ -170,6 +192,12 @@ export class NodeRunner {
     // The harts' translations in the copied layout were the home node's: gone before they run.
     // And every page the harts write from now on is marked (the end sends those home).
     for (const vcpu of m.vcpus) Atomics.or(words, (vcpuAddr(vcpu) + V_FENCE_REQ) >> 2, FENCE_ALL);
+    // A partition's harts (V_ELSEWHERE set: each on a thread of its own) are here on threads or
+    // on other nodes: what the SBI does to one of the others is a message (harts.ts).
+    for (let vcpu = 0; vcpu < VCPU_MAX; vcpu++) {
+      const at = (vcpuAddr(vcpu) + V_ELSEWHERE) >> 2;
+      if (words[at] !== 0) words[at] = m.vcpus.includes(vcpu) ? ELSEWHERE_THREAD : ELSEWHERE_NODE;
+    }
     words.fill(0, DIRTY_BASE >> 2, (DIRTY_BASE + DIRTY_BYTES) >> 2);
     words[SYS_DIRTY_ON >> 2] = 1;
     this.clockBase = m.clockBase;
@@ -182,14 +210,12 @@ export class NodeRunner {
       mem.pageIndex(first + count - 1); // (the whole run is guest RAM)
       mem.rights.fill(DSM_WRITE, from, from + count);
     }
-    this.rights = new CoreRights(mem, words, () => this.harts.map((h) => ({
-      vcpu: h.vcpu,
-      ring: () => this.ring(h),
-      // (waiting for a page itself, or its thread ended: a run that ends while the directory
-      // still takes pages from this node must not wait for a thread that is gone)
-      parked: () => Atomics.load(h.control, PROTOCOL.DONE) === 1 || (h.forwarded && h.control[PROTOCOL.OP] === PROTOCOL.OP_DSM),
-    })), (vcpu) => core.exports.threadService(vcpu));
+    this.rights = new CoreRights(mem, words, () => this.localHarts(), (vcpu) => core.exports.threadService(vcpu));
     this.dsm = new DsmNode(this.rights, (d) => this.send({ kind: "dsm", m: d }));
+    this.hartOps = new HartOps(core, words, () => this.localHarts(), (from, result) => {
+      if (this.harts.some((h) => h.vcpu === from)) HartOps.complete(words, from, result);
+      else this.send({ kind: "hart-done", from, result });
+    });
     const threads = core.threads!;
     const controls = m.vcpus.map(() => new SharedArrayBuffer(CONTROL_WORDS * 4));
     const doors = Object.fromEntries(m.vcpus.map((vcpu, k) => [vcpu, controls[k]]));
@@ -215,6 +241,17 @@ export class NodeRunner {
     this.send({ kind: "ready", node: m.node });
   }
 
+  /** This node's harts as the page store and the hart operations need them. */
+  private localHarts(): LocalHart[] {
+    return this.harts.map((h) => ({
+      vcpu: h.vcpu,
+      ring: () => this.ring(h),
+      // (waiting for a page itself, or its thread ended: a run that ends while the directory
+      // still takes pages from this node must not wait for a thread that is gone)
+      parked: () => Atomics.load(h.control, PROTOCOL.DONE) === 1 || (h.forwarded && h.control[PROTOCOL.OP] === PROTOCOL.OP_DSM),
+    }));
+  }
+
   /** Serve the threads until the run ends: their requests, and their state for the home node. */
   private async pump(): Promise<void> {
     const P = PROTOCOL;
@@ -232,6 +269,12 @@ export class NodeRunner {
               Atomics.store(c, P.STATE, P.ANSWERED);
               Atomics.notify(c, P.STATE);
             }, (err) => this.fail(err));
+          } else if (c[P.OP] === P.OP_HART) {
+            // (the hart's core waits for the answer itself, if there is one: the thread goes on)
+            this.send({ kind: "hart", m: askedOp(words, h.vcpu, c[P.A]) });
+            h.forwarded = false;
+            Atomics.store(c, P.STATE, P.ANSWERED);
+            Atomics.notify(c, P.STATE);
           } else {
             this.sendStatus(h, true); // (the home node sees the hart's clock before the access)
             this.send({
@@ -239,11 +282,16 @@ export class NodeRunner {
               nowLo: words[(h.sysBase + SYS_NOW_LO - SYS_HOME) >> 2], nowHi: words[(h.sysBase + SYS_NOW_HI - SYS_HOME) >> 2],
               clockLo: words[(h.sysBase + SYS_CLOCK_LO - SYS_HOME) >> 2], clockHi: words[(h.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2],
               mtip: words[(vcpuAddr(h.vcpu) + V_IRQ_LINES) >> 2] & MTIP,
+              // (a halt: why is in the hart's vCPU block, which the home node reads; a hypercall:
+              // its arguments are the hart's registers)
+              ...(c[P.OP] === P.OP_HALT ? { bytes: copyWords(words, vcpuAddr(h.vcpu), VCPU_SIZE) } : {}),
+              ...(c[P.OP] === P.OP_HYPERCALL ? { bytes: copyWords(words, h.sysBase + HART_X - SYS_HOME, 128) } : {}),
             });
           }
         }
         this.sendStatus(h, false);
       }
+      this.hartOps!.poll();
       if (this.dsm!.error) {
         this.fail(this.dsm!.error);
         return;

@@ -4,6 +4,7 @@
 // Portable: the frames go over whatever carries bytes in order (src/node/vnuma.ts: TCP sockets).
 
 import type { DsmMessage } from "./dsm.js";
+import type { HartOp } from "./harts.js";
 
 /** Home → node. */
 export type HomeMessage =
@@ -16,8 +17,8 @@ export type HomeMessage =
   | { kind: "go" }
   /** The answer to a hart's request; `hostReq`: what the device asked of the hart's core;
    *  `devNext`: the next device deadline now (-1: none), which the hart's slices end at;
-   *  `bytes`: its registers and hypercall results after a hypercall. */
-  | { kind: "answer"; vcpu: number; result: number; hostReq: number; devNext: number; bytes?: Uint8Array }
+   *  `hc`: a hypercall's result (SBI error and value). */
+  | { kind: "answer"; vcpu: number; result: number; hostReq: number; devNext: number; hc?: [number, number] }
   /** Wake the hart (the home node's door count for it), with requests for its core. */
   | { kind: "ring"; vcpu: number; door: number; hostReq: number }
   | { kind: "stop"; vcpu: number }
@@ -26,6 +27,10 @@ export type HomeMessage =
   /** The machine's clock and the next device deadline (-1: none). */
   | { kind: "clock"; lo: number; hi: number; devNext: number }
   | { kind: "dsm"; m: DsmMessage }
+  /** A hart operation (an IPI, a fence, an HSM start or status: harts.ts) for a hart of the
+   *  node, and the answer to one a hart of the node asked. */
+  | { kind: "hart"; m: HartOp }
+  | { kind: "hart-done"; from: number; result: number }
   /** The run is over: report the harts' registers (bytes: their vCPU blocks) and end. */
   | { kind: "end" };
 
@@ -34,7 +39,8 @@ export type NodeMessage =
   | { kind: "ready"; node: number }
   /** A hart's request (a device access, HTIF, a hypercall, the devices' events, a halt), with
    *  the clock of the accessing instruction, the hart's clock and its timer line; `bytes`: its
-   *  registers and hypercall words for a hypercall. */
+   *  vCPU block for a halt (the home node reads why it halted there), its registers x0-x31
+   *  for a hypercall (its arguments). */
   | { kind: "request"; vcpu: number; op: number; a: number; b: number; c: number; d: number;
       nowLo: number; nowHi: number; clockLo: number; clockHi: number; mtip: number; bytes?: Uint8Array }
   /** A hart's state as the home node's idle and limit logic needs it. `seen`: the home node's
@@ -42,6 +48,10 @@ export type NodeMessage =
   | { kind: "status"; vcpu: number; clockLo: number; clockHi: number; idle: number; seen: number; wakeLo: number; wakeHi: number;
       retired: number; work: number; done: number; limited: number; mtip: number }
   | { kind: "dsm"; m: DsmMessage }
+  /** A hart of the node asks an operation of a hart elsewhere; the answer to one asked of a hart
+   *  of the node. */
+  | { kind: "hart"; m: HartOp }
+  | { kind: "hart-done"; from: number; result: number }
   /** The end: the harts' vCPU blocks (vcpus.length blocks, in order), then the pages the node
    *  owns (`owned`, in order), in `bytes`; and how its revocations went. */
   | { kind: "ended"; vcpus: number[]; owned: number[]; bytes: Uint8Array; fences: number; fenceMs: number }

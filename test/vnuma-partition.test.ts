@@ -1,0 +1,155 @@
+// vNUMA for a hypervisor partition (docs/vnuma.md, "A partition on nodes"): a partition's harts
+// on several processes beside deterministic partitions on the home node. What the hypervisor's
+// SBI does between harts (IPIs, remote fences, HSM start, stop and status) crosses the nodes as
+// messages (src/machine/vnuma/harts.ts); the SBI console of a hart on another node is served
+// by the home node with that hart's registers. Both cores.
+import { describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Hypervisor } from "../src/api/hypervisor.ts";
+import { validateSystem, ConfigError } from "../src/config/system.ts";
+import { startNodes } from "../src/node/vnuma.ts";
+import { VnumaError } from "../src/machine/vnuma/home.ts";
+import { CORES, guestElf, guestPath } from "./support/harness.ts";
+import { loadWasmModule } from "../src/node/core-file.ts";
+import { GUESTS } from "./support/guests-table.ts";
+import { RTOS_PARTNER, linuxMissing, linuxPartition, KERNEL, INITRD } from "./support/linux.ts";
+import { cli } from "./support/cli.ts";
+
+const ticks = GUESTS.find((g) => g.name === "ticks")!;
+
+/** A system with partition `p` on `nodes` nodes (processes started here): run `body`, then end
+ *  the nodes. */
+async function onNodes<T>(nodes: number, body: (links: Awaited<ReturnType<typeof startNodes>>["links"]) => Promise<T>): Promise<T> {
+  const started = await startNodes(nodes - 1);
+  try {
+    return await body(started.links);
+  } finally {
+    await started.close();
+  }
+}
+
+describe("vNUMA: a partition's harts on several nodes", () => {
+  for (const core of CORES) {
+    it(`smp-s (HSM start, stop, status and restart, remote fences, IPIs, the SBI console and a hypercall from hart 1) passes with hart 1 on another node, its neighbour exact (${core})`, async () => {
+      await onNodes(2, async (links) => {
+        const hv = new Hypervisor({
+          partitions: [
+            { name: "s", image: "smp-s-vnuma", mode: "supervisor", ram: "1M", harts: 2, parallel: true, nodes: 2 },
+            { name: "rt", image: "ticks", ram: "1M" },
+          ],
+        }, { core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, loadImage: (i) => guestElf(i), vnuma: { links } });
+        const out: Record<string, string> = {};
+        hv.on("output", (e) => { out[e.partition] = (out[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+        await hv.run({ maxInsns: 100_000_000 });
+        expect(out.s).toBe("smp-s: hart 1 started\nsmp-s: PASS\n");
+        expect(hv.halted[0]).toMatchObject({ kind: "shutdown", status: 0 });
+        // The deterministic partition beside it runs exactly as alone.
+        expect(out.rt).toBe(ticks.output);
+        expect(hv.stats().partitions[1].instructions).toBe(ticks.instructions);
+        const v = hv.stats().partitions[0].vnuma!;
+        expect(v.nodes).toBe(2);
+        expect(v.dsm.remoteFaults).toBeGreaterThan(0); // (the harts share their words)
+        await expect(hv.run({ maxInsns: 1000 })).resolves.toBeDefined(); // (halted: nothing runs again)
+      });
+    }, 120_000);
+  }
+
+  it("the description: nodes need parallel, at most the harts, no disk, no virtio device", () => {
+    const part = (extra: Record<string, unknown>) => ({ partitions: [{ name: "s", image: "smp-s", mode: "supervisor", ram: "1M", harts: 2, ...extra }] });
+    const problem = (extra: Record<string, unknown>) => {
+      try {
+        validateSystem(part(extra), "n.json");
+        return "";
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+    };
+    expect(problem({ parallel: true, nodes: 2 })).toBe("");
+    expect(problem({ nodes: 2 })).toContain('add "parallel": true');
+    expect(problem({ parallel: true, nodes: 3 })).toContain("from 1 to the partition's harts (2)");
+    expect(problem({ parallel: true, nodes: 1.5 })).toContain("must be an integer");
+    expect(problem({ parallel: true, nodes: 2, devices: ["uart", "virtio-console"] })).toContain('"virtio-console" moves data through guest RAM from the home node');
+    expect(problem({ parallel: true, nodes: 2, disk: "x.img" })).toContain("has no disk");
+  });
+
+  it("a Hypervisor without the links, or run a second time, says why", async () => {
+    const hv = new Hypervisor({ partitions: [{ name: "s", image: "smp-s", mode: "supervisor", ram: "1M", harts: 2, parallel: true, nodes: 2 }] },
+      { core: "ts", loadImage: (i) => guestElf(i) });
+    await expect(hv.run({ maxInsns: 1000 })).rejects.toThrow(VnumaError);
+    await expect(hv.run({ maxInsns: 1000 })).rejects.toThrow(/links to 1 other node\(s\), not 0/);
+  });
+});
+
+const missing = linuxMissing();
+
+describe.skipIf(missing !== null)(`Linux in a partition on 2 nodes beside the RTOS${missing ? ` (skipped: ${missing})` : ""}`, () => {
+  for (const core of CORES) {
+    it(`boots with a CPU on each process, sees 2 NUMA nodes, runs threads and forks across them, powers off; the RTOS meets its deadlines (${core})`, async () => {
+      await onNodes(2, async (links) => {
+        const linux: Record<string, unknown> = { ...linuxPartition({ harts: 2 }), parallel: true, nodes: 2, devices: ["uart", "clint", "plic", "finisher"] };
+        delete linux.priority; // (outside the schedule: no priority)
+        const hv = new Hypervisor({ partitions: [RTOS_PARTNER, linux] }, {
+          core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, vnuma: { links },
+          loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
+        });
+        let out = "";
+        let rt = "";
+        hv.on("output", (e) => {
+          if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1");
+          else rt += Buffer.from(e.data).toString("latin1");
+        });
+        const running = hv.run({ inputOpen: () => true, waitForInput: () => new Promise((resolve) => setTimeout(resolve, 5)) });
+        const until = async (pattern: RegExp, what: string, of = () => out) => {
+          const t0 = performance.now();
+          while (!pattern.test(of())) {
+            if (performance.now() - t0 > 150_000) throw new Error(`${what}: never came; it printed:\n${of().slice(-2000)}`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        };
+        try {
+          await until(/smp: Brought up 2 nodes, 2 CPUs[^]*\n# $/, "the prompt");
+          expect(out).toContain("Initmem setup node 1 [mem 0x0000000081000000-0x0000000081ffffff]");
+          hv.console("linux").write("cat /sys/devices/system/node/node1/distance\n");
+          await until(/\n20 10\r?\n# $/, "the distances");
+          hv.console("linux").write("threads 4 2000\n");
+          await until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
+          expect(out).toContain("threads: 4 threads x 2000 rounds: atomic 8000, mutex 8000, barrier 4, joined 4");
+          hv.console("linux").write("forkexec -p 8\n");
+          await until(/forkexec: 8 children, all exited 0\r?\n# $/, "forkexec");
+          hv.console("linux").write("poweroff -h\n");
+          await until(/reboot: System halted/, "the halt");
+          // The RTOS reports every 5 s of its virtual time (which keeps to real time while
+          // threads run): its jobs and deadlines since it started, through Linux's whole run.
+          await until(/jobs, worst release latency \d+ ns, \d+ deadlines missed/, "the RTOS's report", () => rt);
+        } finally {
+          hv.stop();
+          await running;
+        }
+        expect(hv.halted[1]?.kind).toBe("shutdown");
+        expect(rt).toMatch(/ 0 deadlines missed/);
+        expect(rt).not.toMatch(/ [1-9]\d* deadlines missed/);
+        const v = hv.stats().partitions[1].vnuma!;
+        expect(v.dsm.remoteFaults).toBeGreaterThan(0);
+        expect(v.dsm.messages.grant).toBe(v.dsm.messages.ack);
+        console.log(`Linux partition on 2 nodes (${core}): ${JSON.stringify(v)}`);
+      });
+    }, 300_000);
+  }
+
+  it("wasmvisor run: a system with a partition on 2 nodes starts its node and reports the shared memory", async () => {
+    // (the RTOS never ends: the run ends at the instruction limit, after Linux has booted)
+    const file = join(mkdtempSync(join(tmpdir(), "wv-numa-")), "numa.json");
+    writeFileSync(file, JSON.stringify({
+      partitions: [
+        { ...RTOS_PARTNER, image: guestPath("periodic") },
+        { name: "linux", image: KERNEL, initrd: INITRD, mode: "supervisor", ram: "32M", harts: 2, parallel: true, nodes: 2, devices: ["uart", "clint", "plic", "finisher"], bootargs: "console=ttyS0" },
+      ],
+    }));
+    const r = await cli(["run", file, "--max-insns", "40000000", "--stats"]);
+    expect(r.stderr).toMatch(/\[linux\] vNUMA: \d+ page faults served \(\d+ needed another node/);
+    expect(r.stdout).toContain("smp: Brought up 2 nodes, 2 CPUs");
+  }, 300_000);
+});
