@@ -264,6 +264,10 @@ export const HOSTREQ_TIMELINE: i32 = 4;
 /** Set by a device during an access: do not complete this access, end the slice and execute
  *  it again later (bounded host work per exit: the device continues where it stopped). */
 export const HOSTREQ_RETRY: i32 = 8;
+/** The run ends (harts on threads or nodes: src/machine/parallel.ts stop()): a hart waiting for
+ *  another (a remote fence, an answer from another node) gives up. Set with HOSTREQ_STOP, which
+ *  alone only ends a slice (a device asks it after an access) and must not end such a wait. */
+export const HOSTREQ_END: i32 = 16;
 
 export const PAGING_SHADOW: i32 = 0;
 export const PAGING_NESTED: i32 = 1;

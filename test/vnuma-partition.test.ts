@@ -56,6 +56,39 @@ describe("vNUMA: a partition's harts on several nodes", () => {
     }, 120_000);
   }
 
+  for (const core of CORES) {
+    it(`a hostile pair of harts (adv-sbi-nodes: both fence, query, start and signal each other at once with hostile ranges and masks) gets every answer right on 2 nodes, as on one thread; its neighbour exact (${core})`, async () => {
+      const lines = [
+        "adv-sbi-nodes: fences with hostile ranges, status, starts and IPIs both ways at once, every answer right",
+        "adv-sbi-nodes: woken from WFI, stopped, restarted with its value, stopped; fences and IPIs to it returned",
+        "adv-sbi-nodes: PASS",
+      ].join("\n") + "\n";
+      const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+      // The deterministic partition first: the same answers on one host thread.
+      const one = new Hypervisor({ partitions: [{ name: "a", image: "adv-sbi-nodes", mode: "supervisor", ram: "1M", harts: 2 }] },
+        { core, wasmModule, loadImage: (i) => guestElf(i) });
+      let oneOut = "";
+      one.on("output", (e) => { oneOut += Buffer.from(e.data).toString("latin1"); });
+      await one.run({ maxInsns: 50_000_000 });
+      expect(oneOut).toBe(lines);
+      await onNodes(2, async (links) => {
+        const hv = new Hypervisor({
+          partitions: [
+            { name: "a", image: "adv-sbi-nodes", mode: "supervisor", ram: "1M", harts: 2, parallel: true, nodes: 2 },
+            { name: "rt", image: "ticks", ram: "1M" },
+          ],
+        }, { core, wasmModule, loadImage: (i) => guestElf(i), vnuma: { links } });
+        const out: Record<string, string> = {};
+        hv.on("output", (e) => { out[e.partition] = (out[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+        await hv.run({ maxInsns: 200_000_000 });
+        expect(out.a).toBe(lines);
+        expect(hv.halted[0]).toMatchObject({ kind: "shutdown", status: 0 });
+        expect(out.rt).toBe(ticks.output);
+        expect(hv.stats().partitions[1].instructions).toBe(ticks.instructions);
+      });
+    }, 120_000);
+  }
+
   it("the description: nodes need parallel, at most the harts, no disk, no virtio device", () => {
     const part = (extra: Record<string, unknown>) => ({ partitions: [{ name: "s", image: "smp-s", mode: "supervisor", ram: "1M", harts: 2, ...extra }] });
     const problem = (extra: Record<string, unknown>) => {

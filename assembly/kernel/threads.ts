@@ -8,13 +8,13 @@
 // nothing there, and nothing calls these functions.
 
 import {
-  load32, store32, memCopy, hostHypercall, atomicOr32, atomicAnd32, atomicAdd32, atomicWait32, atomicNotify,
+  load32, store32, memCopy, hostHypercall, atomicOr32, atomicAnd32, atomicAdd32, atomicLoad32, atomicWait32, atomicNotify,
 } from "../shim";
 import {
   SYS_BASE, SYS_HOME, SYS_SIZE, SYS_CUR_VCPU, SYS_HOST_REQ, SYS_CLOCK_LO, SYS_CLOCK_HI, HART_X, V_X,
   V_RES_VALID, V_MIP, V_ELSEWHERE, V_FENCE_REQ, FENCE_TRANSLATED, FENCE_ALL, FENCE_REMOTE, HC_THREAD_WAKE, HC_FENCED,
   HC_HART_REMOTE, ELSEWHERE_NODE, V_REMOTE_WAIT, V_REMOTE_RESULT, V_REMOTE_OP, V_REMOTE_A, V_REMOTE_B,
-  HOSTREQ_STOP, THREADED, vcpuAddr,
+  HOSTREQ_END, THREADED, vcpuAddr,
 } from "../layout";
 import { shadowFence } from "../mmu/shadow";
 import { tlbFlushAll } from "../mmu/tlb";
@@ -105,13 +105,13 @@ export function fenceAsk(index: i32): void {
 /** Wait until vCPU `index`'s thread has done what fenceAsk() asked, serving this thread's own
  *  requests meanwhile (two harts fencing each other never wait for ever). */
 export function fenceWait(index: i32): void {
-  const word = vcpuAddr(index) + V_FENCE_REQ;
-  while (atomicOr32(word, 0) != 0) {
+  // (the address again after each sleep, as in remoteWait)
+  while (atomicLoad32(vcpuAddr(index) + V_FENCE_REQ) != 0) {
     // The run ends (a halt, the limit, a signal): the target's thread may be gone already, and
     // this hart stops too — waiting on would hold the run for ever.
-    if ((load32(SYS_HOST_REQ) & HOSTREQ_STOP) != 0) return;
+    if ((load32(SYS_HOST_REQ) & HOSTREQ_END) != 0) return;
     threadService(load32(SYS_CUR_VCPU));
-    atomicWait32(word, atomicOr32(word, 0), 200);
+    sleepWhile(vcpuAddr(index) + V_FENCE_REQ);
   }
 }
 
@@ -146,15 +146,25 @@ export function remoteAsk(index: i32, op: i32, a: i32, b: i32, answered: bool): 
  * never wait for ever). The last answer, or -1 if the run ended first.
  */
 export function remoteWait(): i32 {
-  const self = load32(SYS_CUR_VCPU);
-  const word = vcpuAddr(self) + V_REMOTE_WAIT;
-  while (atomicOr32(word, 0) != 0) {
-    if ((load32(SYS_HOST_REQ) & HOSTREQ_STOP) != 0) {
-      store32(word, 0);
+  // (Every address is computed again after each sleep, from memory, and the sleep is the host's:
+  // V8's baseline compiler (Liftoff, Node 20) lost a value held across memory.atomic.wait32 in
+  // this loop, so the wait ended early with a stale answer — most answers of a run on the Wasm
+  // core, never with the optimizing compiler alone; assembly/shim/index.ts atomicWait32.)
+  while (true) {
+    const self = load32(SYS_CUR_VCPU);
+    if (atomicLoad32(vcpuAddr(self) + V_REMOTE_WAIT) == 0) break;
+    if ((load32(SYS_HOST_REQ) & HOSTREQ_END) != 0) {
+      store32(vcpuAddr(self) + V_REMOTE_WAIT, 0);
       return -1;
     }
     threadService(self);
-    atomicWait32(word, atomicOr32(word, 0), 200);
+    sleepWhile(vcpuAddr(load32(SYS_CUR_VCPU)) + V_REMOTE_WAIT);
   }
-  return load32(vcpuAddr(self) + V_REMOTE_RESULT);
+  // (read atomically, after the count: the host wrote the answer before it counted down)
+  return atomicLoad32(vcpuAddr(load32(SYS_CUR_VCPU)) + V_REMOTE_RESULT);
+}
+
+/** Sleep (at most 200 µs) while the word at `word` is what it is now. */
+function sleepWhile(word: i32): void {
+  atomicWait32(word, atomicLoad32(word), 200);
 }

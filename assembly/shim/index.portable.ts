@@ -62,6 +62,7 @@ export function memCopy(dst: number, src: number, length: number): void {
 export function atomicCas32(addr: number, expected: number, replacement: number): number {
   return Atomics.compareExchange(I32, addr >> 2, expected, replacement);
 }
+export function atomicLoad32(addr: number): number { return Atomics.load(I32, addr >> 2); }
 export function atomicAdd32(addr: number, value: number): number { return Atomics.add(I32, addr >> 2, value); }
 export function atomicSwap32(addr: number, value: number): number { return Atomics.exchange(I32, addr >> 2, value); }
 export function atomicAnd32(addr: number, value: number): number { return Atomics.and(I32, addr >> 2, value); }

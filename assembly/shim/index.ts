@@ -38,16 +38,23 @@ export function memCopy(dst: i32, src: i32, length: i32): void { memory.copy(dst
 @inline export function atomicCas32(addr: i32, expected: i32, replacement: i32): i32 {
   return atomic.cmpxchg<i32>(addr, expected, replacement);
 }
+/** The word at `addr`, read atomically (sequentially consistent). */
+@inline export function atomicLoad32(addr: i32): i32 { return atomic.load<i32>(addr); }
 @inline export function atomicAdd32(addr: i32, value: i32): i32 { return atomic.add<i32>(addr, value); }
 @inline export function atomicSwap32(addr: i32, value: i32): i32 { return atomic.xchg<i32>(addr, value); }
 @inline export function atomicAnd32(addr: i32, value: i32): i32 { return atomic.and<i32>(addr, value); }
 @inline export function atomicOr32(addr: i32, value: i32): i32 { return atomic.or<i32>(addr, value); }
 @inline export function atomicXor32(addr: i32, value: i32): i32 { return atomic.xor<i32>(addr, value); }
 /** Sleep while the word at `addr` holds `expected`, at most `timeoutUs` microseconds (a worker
- *  thread only: the threaded build's remote fences wait for their targets). */
+ *  thread only: the threaded build's remote fences wait for their targets). Through the host
+ *  (Atomics.wait), not memory.atomic.wait32: V8's baseline compiler in Node 20 (Liftoff) was seen
+ *  to lose a register-held value across that instruction in a wait loop, so a wait for another
+ *  node's answer ended early with a stale answer; an import call spills as any call does. */
 export function atomicWait32(addr: i32, expected: i32, timeoutUs: i32): void {
-  atomic.wait<i32>(addr, expected, <i64>timeoutUs * 1000);
+  hostWait(addr, expected, timeoutUs);
 }
+@external("env", "threadWait")
+declare function hostWait(addr: i32, expected: i32, timeoutUs: i32): void;
 /** Wake every thread sleeping on the word at `addr`. */
 export function atomicNotify(addr: i32): void {
   atomic.notify(addr, 0x7fffffff);

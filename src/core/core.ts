@@ -198,6 +198,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         jitCompile: (ir: number) => host.jitWasm?.compile(ir) ?? 0,
         jitExec: (handle: number, pc: number, limit: number, tl: number, ts: number) => host.jitWasm!.exec(handle, pc, limit, tl, ts),
         jitRelease: (handle: number) => host.jitWasm?.release(handle),
+        // (the threaded build's sleep: this build's harts share one thread and never wait)
+        threadWait: () => {},
       },
     })) as unknown as CoreExports;
     return { kind: "wasm", exports, memory: memory.buffer, wasmMemory: memory };
@@ -232,13 +234,17 @@ async function createThreadedCore(options: CoreOptions, pages: number): Promise<
     jitCompile: () => 0,
     jitExec: () => 0,
     jitRelease: () => {},
+    // (the threaded build's sleep: never called on this thread, which waits for no other hart)
+    threadWait: (addr: number, expected: number, us: number) => { Atomics.wait(new Int32Array(waitBuffer!), addr >> 2, expected, us / 1000); },
   };
+  let waitBuffer: SharedArrayBuffer | null = null;
   if (options.kind === "wasm") {
     const wasmModule = options.wasmModule ?? (await loadCoreWasm(CORE_MT_WASM_URL));
     if (!WebAssembly.Module.imports(wasmModule).some((i) => i.name === "sysBase")) {
       throw new Error("the given wasmModule is the one-thread build (build/core.wasm): harts on threads need the threaded build, build/core-mt.wasm (or pass no wasmModule)");
     }
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    waitBuffer = memory.buffer as unknown as SharedArrayBuffer;
     const instance = await WebAssembly.instantiate(wasmModule, { env: { ...env, memory, sysBase: SYS_HOME } });
     return {
       kind: "wasm", exports: instance.exports as unknown as CoreExports, memory: memory.buffer as unknown as ArrayBuffer,

@@ -31,7 +31,7 @@ async function main(start, report) {
     Atomics.notify(bell, 0);
     while (Atomics.load(ctl, P.STATE) === P.REQUEST) Atomics.wait(ctl, P.STATE, P.REQUEST);
     const result = ctl[P.RESULT];
-    Atomics.store(ctl, P.STATE, P.IDLE);
+    Atomics.store(ctl, P.STATE, P.IDLE_STATE);
     return result;
   };
   // The doors of the other harts' threads of this machine or partition, by vCPU: the core wakes
@@ -42,6 +42,9 @@ async function main(start, report) {
     jitCompile: () => 0,
     jitExec: () => 0,
     jitRelease: () => {},
+    // The core's sleep while another hart does what it asked (a remote fence, an answer from
+    // another node): Atomics.wait on the layout's words (assembly/shim/index.ts says why).
+    threadWait: (addr, expected, us) => { Atomics.wait(words, addr >> 2, expected, us / 1000); },
     mmioRead: (d, o, s) => request(P.OP_READ, d, o, s, 0),
     mmioWrite: (d, o, s, v) => { request(P.OP_WRITE, d, o, s, v); },
     hypercall: (v, e, f) => {

@@ -18,7 +18,7 @@
 
 import {
   SYS_HOME, SYS_CUR_VCPU, SYS_CLOCK_LO, SYS_CLOCK_HI, SYS_NOW_LO, SYS_NOW_HI, SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, SYS_HOST_REQ,
-  EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
+  EXIT_WFI, EXIT_WATCH, EXIT_HALT, HOSTREQ_STOP, HOSTREQ_END, HOSTREQ_IRQ, THREAD_SYS_BASE, THREAD_SYS_SIZE, THREADS_MAX,
   V_STATE, VS_RUNNABLE, HC_THREAD_WAKE, HC_HART_REMOTE, HC_FENCED, EXIT_RETRY, SYS_DSM_PAGE, SYS_DSM_WANT, vcpuAddr,
 } from "../../assembly/layout.js";
 import type { Core } from "../core/core.js";
@@ -327,7 +327,8 @@ export class HartThreads {
         this.vnuma!.stopped(t.vcpu);
         continue;
       }
-      Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP); // (ends its slice at the next device access)
+      // (ends its slice at the next device access; a wait for another hart gives up)
+      Atomics.or(this.words, (t.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP | HOSTREQ_END);
       this.ring(t);
     }
   }

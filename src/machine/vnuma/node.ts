@@ -9,7 +9,7 @@
 // them over a socket).
 
 import {
-  SYS_HOME, SYS_HOST_REQ, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, HOSTREQ_STOP, HOSTREQ_IRQ, THREAD_SYS_BASE,
+  SYS_HOME, SYS_HOST_REQ, SYS_NOW_LO, SYS_NOW_HI, SYS_CLOCK_LO, SYS_CLOCK_HI, HOSTREQ_STOP, HOSTREQ_END, HOSTREQ_IRQ, THREAD_SYS_BASE,
   THREAD_SYS_SIZE, V_IRQ_LINES, V_TIMER_LO, V_TIMER_HI, VCPU_SIZE, V_FENCE_REQ, FENCE_ALL, DIRTY_BASE, DIRTY_BYTES,
   SYS_DIRTY_ON, HART_X, SYS_HC_ERROR, SYS_HC_VALUE, V_ELSEWHERE, ELSEWHERE_THREAD, ELSEWHERE_NODE, VCPU_MAX, vcpuAddr,
 } from "../../../assembly/layout.js";
@@ -124,7 +124,7 @@ export class NodeRunner {
       case "stop": {
         const h = hart(m.vcpu);
         Atomics.store(h.control, P.STOP, 1);
-        Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP);
+        Atomics.or(words, (h.sysBase + SYS_HOST_REQ - SYS_HOME) >> 2, HOSTREQ_STOP | HOSTREQ_END);
         this.ring(h);
         break;
       }
