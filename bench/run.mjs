@@ -71,7 +71,7 @@
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
 import { measureParallel } from "./parallel.mjs";
-import { measureVnuma } from "./vnuma.mjs";
+import { measureVnuma, measureVnumaLinux } from "./vnuma.mjs";
 import { readFileSync, writeFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -545,6 +545,7 @@ function round2(v) { return Math.round(v * 100) / 100; }
 results.push(...(await measureParallel({ rounds })));
 // vNUMA: parbench.elf with its harts on two processes (bench/vnuma.mjs).
 results.push(...(await measureVnuma({ rounds })));
+results.push(...(await measureVnumaLinux({ rounds: 1 })));
 
 if (json) {
   process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");

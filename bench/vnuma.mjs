@@ -18,6 +18,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Machine } from "../dist/src/machine/machine.js";
+import { Hypervisor } from "../dist/src/api/hypervisor.js";
 import { startNodes } from "../dist/src/node/vnuma.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -88,8 +89,85 @@ export async function measureVnuma({ rounds = 3, log = () => {} } = {}) {
   ];
 }
 
+/**
+ * SMP Linux in a partition beside the periodic RTOS (docs/vnuma.md, "A partition on nodes"): its
+ * 2 harts on threads of this process, or a hart on each of 2 processes. Real time from run() to
+ * the shell prompt, and of the script `threads 4 2000; forkexec -p 8`; the shared memory's
+ * figures of the whole run (boot and script). Wasm core.
+ */
+async function linuxOnce(nodeCount) {
+  const linux = {
+    name: "linux", image: `${root}guests/linux/build/Image`, initrd: `${root}guests/linux/build/initramfs.cpio`, mode: "supervisor",
+    ram: "32M", harts: 2, parallel: true, ...(nodeCount > 1 ? { nodes: nodeCount } : {}), devices: ["uart", "clint", "plic", "finisher"], bootargs: "console=ttyS0",
+  };
+  const rtos = { name: "rtos", image: `${root}guests/bin/periodic.elf`, ram: "1M", priority: 10, budget: "200us", period: "1ms" };
+  const nodes = nodeCount > 1 ? await startNodes(nodeCount - 1) : null;
+  try {
+    const hv = new Hypervisor({ partitions: [rtos, linux] }, {
+      core: "wasm", loadImage: (f) => readFileSync(f), ...(nodes ? { vnuma: { links: nodes.links } } : {}),
+    });
+    let out = "";
+    hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
+    const until = async (pattern) => {
+      const t0 = performance.now();
+      while (!pattern.test(out)) {
+        if (performance.now() - t0 > 300_000) throw new Error(`Linux on ${nodeCount} node(s): ${pattern} never came:\n${out.slice(-1500)}`);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    };
+    const t0 = performance.now();
+    const running = hv.run({ inputOpen: () => true, waitForInput: () => new Promise((resolve) => setTimeout(resolve, 2)) });
+    let boot, script;
+    try {
+      await until(/Brought up[^]*\n# $/);
+      boot = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      hv.console("linux").write("threads 4 2000\n");
+      await until(/threads: ran on \d CPUs?\r?\n# $/);
+      hv.console("linux").write("forkexec -p 8\n");
+      await until(/forkexec: 8 children, all exited 0\r?\n# $/);
+      script = (performance.now() - t1) / 1000;
+      hv.console("linux").write("poweroff -h\n");
+      await until(/reboot: System halted/);
+    } finally {
+      hv.stop();
+      await running;
+    }
+    return { boot, script, vnuma: hv.stats().partitions[1].vnuma };
+  } finally {
+    await nodes?.close();
+  }
+}
+
+/** The Linux partition's figures (bench/run.mjs reports them too): [{ name, unit, value }]. */
+export async function measureVnumaLinux({ rounds = 1, log = () => {} } = {}) {
+  const t = { threadsBoot: [], threadsScript: [], nodesBoot: [], nodesScript: [] };
+  let last = null;
+  for (let r = 0; r < rounds; r++) {
+    for (const [key, nodes] of [["threads", 1], ["nodes", 2]]) {
+      const res = await linuxOnce(nodes);
+      t[`${key}Boot`].push(res.boot);
+      t[`${key}Script`].push(res.script);
+      if (res.vnuma) last = res.vnuma;
+      log(`  round ${r + 1}: Linux partition, 2 harts ${nodes > 1 ? "on 2 nodes " : "on threads "} prompt ${res.boot.toFixed(2)} s, script ${res.script.toFixed(2)} s${res.vnuma ? ` (${res.vnuma.dsm.remoteFaults} remote faults)` : ""}`);
+    }
+  }
+  const r2 = (v) => Math.round(v * 100) / 100;
+  return [
+    { name: "vnuma.linux.threads.prompt.s", unit: "s", value: r2(median(t.threadsBoot)) },
+    { name: "vnuma.linux.threads.script.s", unit: "s", value: r2(median(t.threadsScript)) },
+    { name: "vnuma.linux.2nodes.prompt.s", unit: "s", value: r2(median(t.nodesBoot)) },
+    { name: "vnuma.linux.2nodes.script.s", unit: "s", value: r2(median(t.nodesScript)) },
+    { name: "vnuma.linux.remote-faults", unit: "", value: last.dsm.remoteFaults },
+    { name: "vnuma.linux.pages-moved", unit: "", value: last.dsm.pagesMoved },
+    { name: "vnuma.linux.messages", unit: "", value: Object.values(last.dsm.messages).reduce((a, b) => a + b, 0) },
+  ];
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 5;
   console.log(`parbench.elf (10,000 items) on one node and on two, Wasm core, ${rounds} rounds:`);
   for (const r of await measureVnuma({ rounds, log: console.log })) console.log(`  ${r.name.padEnd(28)} ${r.value} ${r.unit}`);
+  console.log("SMP Linux in a partition beside the RTOS, its 2 harts on threads or on 2 nodes, Wasm core:");
+  for (const r of await measureVnumaLinux({ rounds: Math.min(rounds, 3), log: console.log })) console.log(`  ${r.name.padEnd(28)} ${r.value} ${r.unit}`);
 }
