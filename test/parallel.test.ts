@@ -30,7 +30,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./support/harness.ts";
-import { RTOS_PARTNER, linuxMissing, linuxPartition } from "./support/linux.ts";
+import { RTOS_PARTNER, linuxMissing, linuxPartition, watchConsoles } from "./support/linux.ts";
 
 async function runOnThreads(core: CoreKind, name: string, harts: number, maxWork?: number) {
   let output = "";
@@ -234,33 +234,21 @@ describe("Linux SMP with its harts on threads", () => {
       const hv = new Hypervisor({ partitions: [RTOS_PARTNER, linux] }, {
         core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
       });
-      let out = "";
-      let rt = "";
-      hv.on("output", (e) => {
-        if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1");
-        else rt += Buffer.from(e.data).toString("latin1");
-      });
-      const running = hv.run({ inputOpen: () => true, waitForInput: () => new Promise((resolve) => setTimeout(resolve, 5)) });
-      const until = async (pattern: RegExp, what: string) => {
-        const t0 = performance.now();
-        while (!pattern.test(out)) {
-          if (performance.now() - t0 > 90_000) throw new Error(`${what}: never came; Linux printed:\n${out.slice(-2000)}`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      };
+      const c = watchConsoles(hv);
       try {
-        await until(/smp: Brought up 1 node, 2 CPUs[^]*\n# $/, "the prompt");
-        hv.console("linux").write("threads 4 20000\n");
-        await until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
-        expect(out).toContain("threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4");
-        hv.console("linux").write("forkexec -p 100\n");
-        await until(/forkexec: 100 children, all exited 0\r?\n# $/, "forkexec");
-        hv.console("linux").write("poweroff -h\n");
-        await until(/reboot: System halted/, "the halt");
+        await c.until(/smp: Brought up 1 node, 2 CPUs[^]*\n# $/, "the prompt");
+        c.type("threads 4 20000");
+        await c.until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
+        expect(c.text()).toContain("threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4");
+        c.type("forkexec -p 100");
+        await c.until(/forkexec: 100 children, all exited 0\r?\n# $/, "forkexec");
+        c.type("poweroff -h");
+        await c.until(/reboot: System halted/, "the halt");
+        await c.halted();
       } finally {
-        hv.stop();
-        await running;
+        await c.end();
       }
+      const rt = c.text("rtos");
       expect(hv.halted[1]?.kind).toBe("shutdown");
       expect(rt).not.toBe(""); // (the real-time partition ran meanwhile)
     }, 180_000);

@@ -14,7 +14,7 @@ import { VnumaError } from "../src/machine/vnuma/home.ts";
 import { CORES, guestElf, guestPath } from "./support/harness.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import { GUESTS } from "./support/guests-table.ts";
-import { RTOS_PARTNER, linuxMissing, linuxPartition, KERNEL, INITRD } from "./support/linux.ts";
+import { RTOS_PARTNER, linuxMissing, linuxPartition, watchConsoles, KERNEL, INITRD } from "./support/linux.ts";
 import { cli } from "./support/cli.ts";
 
 const ticks = GUESTS.find((g) => g.name === "ticks")!;
@@ -139,39 +139,27 @@ describe.skipIf(missing !== null)(`Linux in a partition on 2 nodes beside the RT
           core, wasmModule: core === "wasm" ? await loadWasmModule() : undefined, vnuma: { links },
           loadImage: (f) => (f.startsWith("/") ? readFileSync(f) : guestElf(f)),
         });
-        let out = "";
-        let rt = "";
-        hv.on("output", (e) => {
-          if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1");
-          else rt += Buffer.from(e.data).toString("latin1");
-        });
-        const running = hv.run({ inputOpen: () => true, waitForInput: () => new Promise((resolve) => setTimeout(resolve, 5)) });
-        const until = async (pattern: RegExp, what: string, of = () => out) => {
-          const t0 = performance.now();
-          while (!pattern.test(of())) {
-            if (performance.now() - t0 > 150_000) throw new Error(`${what}: never came; it printed:\n${of().slice(-2000)}`);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-        };
+        const c = watchConsoles(hv);
         try {
-          await until(/smp: Brought up 2 nodes, 2 CPUs[^]*\n# $/, "the prompt");
-          expect(out).toContain("Initmem setup node 1 [mem 0x0000000081000000-0x0000000081ffffff]");
-          hv.console("linux").write("cat /sys/devices/system/node/node1/distance\n");
-          await until(/\n20 10\r?\n# $/, "the distances");
-          hv.console("linux").write("threads 4 2000\n");
-          await until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
-          expect(out).toContain("threads: 4 threads x 2000 rounds: atomic 8000, mutex 8000, barrier 4, joined 4");
-          hv.console("linux").write("forkexec -p 8\n");
-          await until(/forkexec: 8 children, all exited 0\r?\n# $/, "forkexec");
-          hv.console("linux").write("poweroff -h\n");
-          await until(/reboot: System halted/, "the halt");
+          await c.until(/smp: Brought up 2 nodes, 2 CPUs[^]*\n# $/, "the prompt");
+          expect(c.text()).toContain("Initmem setup node 1 [mem 0x0000000081000000-0x0000000081ffffff]");
+          c.type("cat /sys/devices/system/node/node1/distance");
+          await c.until(/\n20 10\r?\n# $/, "the distances");
+          c.type("threads 4 2000");
+          await c.until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
+          expect(c.text()).toContain("threads: 4 threads x 2000 rounds: atomic 8000, mutex 8000, barrier 4, joined 4");
+          c.type("forkexec -p 8");
+          await c.until(/forkexec: 8 children, all exited 0\r?\n# $/, "forkexec");
+          c.type("poweroff -h");
+          await c.until(/reboot: System halted/, "the halt");
+          await c.halted();
           // The RTOS reports every 5 s of its virtual time (which keeps to real time while
           // threads run): its jobs and deadlines since it started, through Linux's whole run.
-          await until(/jobs, worst release latency \d+ ns, \d+ deadlines missed/, "the RTOS's report", () => rt);
+          await c.until(/jobs, worst release latency \d+ ns, \d+ deadlines missed/, "the RTOS's report", "rtos");
         } finally {
-          hv.stop();
-          await running;
+          await c.end();
         }
+        const rt = c.text("rtos");
         expect(hv.halted[1]?.kind).toBe("shutdown");
         expect(rt).toMatch(/ 0 deadlines missed/);
         expect(rt).not.toMatch(/ [1-9]\d* deadlines missed/);

@@ -29,6 +29,13 @@
 #define TEST_NAME(str) \
   .pushsection .rodata; .globl test_name; test_name: .asciz str; .popsection
 
+/* An SBI call from an S-mode guest (guests/sbi, guests/hostile/s): extension `eid`, function
+ * `fid`, arguments in a0-a5 as set before; a0 = error, a1 = value. */
+#define SBI(eid, fid) li a7, eid; li a6, fid; ecall
+
+/* Wait until the word at `lab` equals `val` (uses t0, t1): another hart's progress. */
+#define WAIT_FOR(lab, val) 1: lw t0, lab; li t1, val; bne t0, t1, 1b
+
 /* Fail unless register `reg` equals the 32-bit constant `expect`. */
 #define CHECK(n, reg, expect) \
   li TESTNUM, n; li t6, expect; mv t5, reg; bne t5, t6, test_fail_values

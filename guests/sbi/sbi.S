@@ -23,9 +23,7 @@ TEST_NAME("sbi")
 #define EID_DBCN 0x4442434e
 #define EID_WMV  0x08574d56
 
-/* a0/a1 = sbi_call(eid, fid) with the arguments already in a0-a5. */
-#define SBI(eid, fid) li a7, eid; li a6, fid; ecall
-/* The same through WVCALL, wasmvisor's hypercall instruction (sdk/wasmvisor.h). */
+/* An SBI call through WVCALL, wasmvisor's hypercall instruction (sdk/wasmvisor.h; SBI() is in test.h). */
 #define WVCALL .insn i 0x0b, 0, x0, x0, 0x576
 #define HYPERCALL(eid, fid) li a7, eid; li a6, fid; WVCALL
 

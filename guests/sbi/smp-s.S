@@ -26,10 +26,6 @@ TEST_NAME("smp-s")
 
 #define PTE_AT(lab, flags) la t0, lab; srli t0, t0, 12; slli t0, t0, 10; ori t0, t0, flags
 #define PT_SET(tab, idx) la t1, tab; li t3, (idx) * 4; add t1, t1, t3; sw t0, 0(t1)
-/* a0 = error, a1 = value of SBI call (eid, fid) with a0..a3 as set before. */
-#define SBI(eid, fid) li a7, eid; li a6, fid; ecall
-/* Wait until word `lab` equals `val` (uses t0, t1). */
-#define WAIT_FOR(lab, val) 1: lw t0, lab; li t1, val; bne t0, t1, 1b
 
   .text
   .globl test_main

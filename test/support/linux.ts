@@ -195,3 +195,38 @@ export class LinuxSession {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/**
+ * The consoles of a system that `run()` drives on its own (partitions on threads or nodes, which
+ * only run() runs): every partition's output as it comes, `until()` a pattern shows in one of
+ * them (default "linux"), typing into one, and `end()` to stop the run and wait for it.
+ */
+export function watchConsoles(hv: Hypervisor) {
+  const out: Record<string, string> = {};
+  hv.on("output", (e) => { out[e.partition] = (out[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+  const running = hv.run({ inputOpen: () => true, waitForInput: () => new Promise((resolve) => setTimeout(resolve, 5)) });
+  return {
+    text: (name = "linux") => out[name] ?? "",
+    type: (line: string, name = "linux") => hv.console(name).write(`${line}\n`),
+    async until(pattern: RegExp, what: string, name = "linux", ms = 150_000): Promise<void> {
+      const t0 = performance.now();
+      while (!pattern.test(out[name] ?? "")) {
+        if (performance.now() - t0 > ms) throw new Error(`${what}: never came; ${name} printed:\n${(out[name] ?? "").slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    /** Wait until partition `name` has halted (its kernel prints "reboot: System halted" just
+     *  before its SBI call to power off: a run stopped at that line may beat the halt). */
+    async halted(name = "linux", ms = 60_000): Promise<void> {
+      const t0 = performance.now();
+      while (!hv.halted[hv.partitionIndex(name)]) {
+        if (performance.now() - t0 > ms) throw new Error(`${name} did not halt within ${ms / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async end(): Promise<void> {
+      hv.stop();
+      await running;
+    },
+  };
+}

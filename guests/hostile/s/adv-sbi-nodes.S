@@ -19,10 +19,6 @@ TEST_NAME("adv-sbi-nodes")
 #define ROUNDS 200
 #define IPIS 2000
 
-/* a0 = error, a1 = value of SBI call (eid, fid) with a0..a5 as set before. */
-#define SBI(eid, fid) li a7, eid; li a6, fid; ecall
-/* Wait until word `lab` equals `val` (uses t0, t1). */
-#define WAIT_FOR(lab, val) 1: lw t0, lab; li t1, val; bne t0, t1, 1b
 /* Count a wrong answer: unless register `reg` equals `expect`, add one to word `errs` (t0, t1). */
 #define EXPECT(reg, expect, errs) li t0, expect; beq reg, t0, 1f; lw t0, errs; addi t0, t0, 1; sw t0, errs, t1; 1:
 
