@@ -213,6 +213,14 @@ export const SYS_DSM_PAGE: i32 = SYS_BASE + 0xc8;
 export const SYS_DSM_WANT: i32 = SYS_BASE + 0xcc;
 /** The rights table's length in pages (guest RAM's): a host page past it is not shared. */
 export const SYS_DSM_PAGES: i32 = SYS_BASE + 0xd0;
+/** The translator: probes of a branch target before it is translated (0: JIT_HOT_DEFAULT). The
+ *  host's choice (MachineOptions/HypervisorOptions `jitHot`, `--jit-hot`); tests set it low so
+ *  that short programs are translated too. */
+export const SYS_JIT_HOT: i32 = SYS_BASE + 0xd4;
+/** A guest kernel runs much code a few hundred times (boot, fork, exec): translating it costs
+ *  more than interpreting it. bench.elf's loops are probed millions of times. Measured in
+ *  docs/jit.md (32 before: Linux's prompt 15x slower with the translator than without). */
+export const JIT_HOT_DEFAULT: i32 = 4096;
 export const DSM_NONE: i32 = 0;
 export const DSM_READ: i32 = 1;
 export const DSM_WRITE: i32 = 2;

@@ -11,6 +11,8 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../dist/src/machine/machine.js";
+import { Hypervisor } from "../dist/src/api/hypervisor.js";
+import { loadSystemFile } from "../dist/src/node/system-file.js";
 import { loadWasmModule } from "../dist/src/node/core-file.js";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INSNS, SYS_STAT_JIT_RETIRED_LO, SYS_STAT_JIT_RETIRED_HI, SYS_STAT_JIT_ENTRIES, JIT_AREA_BYTES } from "../dist/assembly/layout.js";
 
@@ -40,14 +42,47 @@ async function once(core, jit) {
 // process, the pure-TS core's runs (a large JavaScript program V8 optimizes on its background
 // threads) delayed the tier-up of the Wasm back end's modules after them — on this 2-core host
 // the interleaved Wasm-with-translator runs fell from 700-1000 MIPS to about 475.
+/**
+ * The default system (examples/default.json): real time from start to Linux's shell prompt, then
+ * of `forkexec -p 20` (fork and exec: a kernel's work, much of it cold code), translation
+ * included; Linux's instructions to the prompt (the same with the translator on or off).
+ */
+async function linuxOnce(core, jit) {
+  const sys = loadSystemFile(new URL("../examples/default.json", import.meta.url).pathname);
+  const hv = new Hypervisor(sys.config, { core, jit, wasmModule, loadImage: sys.loadImage, openDisk: sys.openDisk });
+  let out = "";
+  hv.on("output", (e) => { if (e.partition === "linux") out += Buffer.from(e.data).toString("latin1"); });
+  await hv.start();
+  const until = async (pattern) => {
+    for (let spent = 0; !pattern.test(out); ) {
+      if (spent > 2e10) throw new Error(`Linux (${core}, jit ${jit}): ${pattern} never came:\n${out.slice(-1000)}`);
+      spent += await hv.step(1_000_000);
+    }
+  };
+  const t0 = performance.now();
+  await until(/\n# $/);
+  const boot = (performance.now() - t0) / 1000;
+  const insns = hv.stats().partitions.find((p) => p.name === "linux").instructions;
+  const t1 = performance.now();
+  hv.console("linux").write("forkexec -p 20\n");
+  await until(/forkexec: 20 children, all exited 0\r?\n# $/);
+  const forkexec = (performance.now() - t1) / 1000;
+  hv.close();
+  return { boot, forkexec, insns };
+}
+
 const childArg = process.argv.indexOf("--child");
+if (childArg > 0 && process.argv[childArg + 3] === "linux") {
+  process.stdout.write(JSON.stringify(await linuxOnce(process.argv[childArg + 1], process.argv[childArg + 2] === "on")));
+  process.exit(0);
+}
 if (childArg > 0) {
   const x = await once(process.argv[childArg + 1], process.argv[childArg + 2] === "on");
   process.stdout.write(JSON.stringify(x));
   process.exit(0);
 }
-function inChild(core, jit) {
-  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--child", core, jit ? "on" : "off"], { encoding: "utf8", maxBuffer: 1 << 20 });
+function inChild(core, jit, what = "bench") {
+  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--child", core, jit ? "on" : "off", what], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`bench/jit.mjs --child ${core} ${jit}: status ${r.status}\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -92,3 +127,20 @@ for (const core of ["wasm", "ts"]) {
     `${(x.codeBytes / Math.max(1, x.insns)).toFixed(0)} bytes (${core === "ts" ? "JavaScript source" : "Wasm module"}) per guest instruction`);
 }
 console.log(`  translator's area in the core's memory: ${JIT_AREA_BYTES} bytes`);
+
+// Linux (the default system), each run a process of its own, interleaved rounds.
+const linux = {};
+for (let r = 0; r < Math.min(ROUNDS, 3); r++) {
+  for (const core of ["wasm", "ts"]) {
+    for (const jit of [false, true]) {
+      const x = inChild(core, jit, "linux");
+      const k = `${core}.jit_${jit ? "on" : "off"}`;
+      (linux[k] ??= { boot: [], forkexec: [], insns: x.insns }).boot.push(x.boot);
+      linux[k].forkexec.push(x.forkexec);
+    }
+  }
+}
+console.log(`Linux, the default system (median seconds of ${Math.min(ROUNDS, 3)} rounds; translation included):`);
+for (const [k, v] of Object.entries(linux)) {
+  console.log(`  linux.${k.padEnd(12)} prompt ${median(v.boot).toFixed(2)} s (${v.boot.map((x) => x.toFixed(2)).join(" ")}), forkexec -p 20 ${median(v.forkexec).toFixed(2)} s (${v.forkexec.map((x) => x.toFixed(2)).join(" ")}); ${v.insns} instructions to the prompt`);
+}

@@ -189,7 +189,7 @@ describe("help, mistakes and suggestions", () => {
       [["run", "x.json", "--consol", "linux"], "unknown option --consol; did you mean --console?\n(wasmvisor run --help shows the usage)\n"],
       [["run", "x.json", "--trace"], "unknown option --trace; did you mean --trace-out?\n(wasmvisor run --help shows the usage)\n"],
       [["run", "x.json", "--ipc-slow"], "unknown option --ipc-slow; did you mean --ipc-slow-path?\n(wasmvisor run --help shows the usage)\n"],
-      [["run", "x.json", "--frobnicate"], "unknown option --frobnicate (options: --core, --jit, --paging, --max-insns, --wall-clock, --console, --add-file, --input, --stats, --ipc-slow-path, --trace-out, --gdb, --gdb-partition, --snapshot-at, --migrate-to, --migrate-at, --snapshot-on-exit, --fast-boot)\n(wasmvisor run --help shows the usage)\n"],
+      [["run", "x.json", "--frobnicate"], "unknown option --frobnicate (options: --core, --jit, --jit-hot, --paging, --max-insns, --wall-clock, --console, --add-file, --input, --stats, --ipc-slow-path, --trace-out, --gdb, --gdb-partition, --snapshot-at, --migrate-to, --migrate-at, --snapshot-on-exit, --fast-boot)\n(wasmvisor run --help shows the usage)\n"],
       [["rn", "x.json"], "unknown command \"rn\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help); did you mean run?\n(wasmvisor --help shows the usage)\n"],
       [["run-eld", hello], "unknown command \"run-eld\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help); did you mean run-elf?\n(wasmvisor --help shows the usage)\n"],
       [["--verison"], "unknown option \"--verison\" (commands: run, migrate, restore, run-elf, afterburn, vnuma-node, help); did you mean --version?\n(wasmvisor --help shows the usage)\n"],

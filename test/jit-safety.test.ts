@@ -9,7 +9,7 @@
 // - The core's page-table walker setting A/D bits in a page table that shares a page with
 //   translated code (its store bypasses the store TLB and the slow paths).
 import { describe, expect, it } from "vitest";
-import { lockstep, makeMachine, guestRamHash } from "./support/harness.ts";
+import { lockstep, makeMachine, guestRamHash, JIT_TEST_HOT } from "./support/harness.ts";
 import { Asm, I, li } from "./support/rv-asm.ts";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS } from "../assembly/layout.ts";
 import type { Machine } from "../src/machine/machine.ts";
@@ -48,7 +48,7 @@ describe("jit: host writes into translated code invalidate it (through the memor
       const { img, f } = callLoop();
       const pair = async (): Promise<[Machine, Machine]> => {
         const a = await makeMachine("ts");
-        const b = await makeMachine(core, { jit: true });
+        const b = await makeMachine(core, { jit: true, jitHot: JIT_TEST_HOT });
         a.loadImage(img);
         b.loadImage(img);
         return [a, b];
@@ -71,7 +71,7 @@ describe("jit: host writes into translated code invalidate it (through the memor
     let n = 0;
     const d = await lockstep(async () => {
       const a = await makeMachine("ts");
-      const b = await makeMachine("ts", { jit: true });
+      const b = await makeMachine("ts", { jit: true, jitHot: JIT_TEST_HOT });
       a.loadImage(img);
       b.loadImage(img);
       n = 0;
@@ -124,7 +124,7 @@ describe("jit: the page-table walker's A/D update invalidates translated code in
     let jitted: Machine | null = null;
     const d = await lockstep(async () => {
       const a = await makeMachine("ts");
-      const b = await makeMachine(core, { jit: true });
+      const b = await makeMachine(core, { jit: true, jitHot: JIT_TEST_HOT });
       a.loadImage(img);
       b.loadImage(img);
       jitted = b;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { Hypervisor } from "../src/api/hypervisor.ts";
 import { loadWasmModule } from "../src/node/core-file.ts";
 import type { CoreKind } from "../src/core/core.ts";
-import { ROOT, guestElf } from "./support/harness.ts";
+import { ROOT, guestElf, JIT_TEST_HOT } from "./support/harness.ts";
 import { RTOS_CLIENT_SYSTEM } from "./support/system.ts";
 import { cli } from "./support/cli.ts";
 
@@ -25,7 +25,7 @@ const TWO = {
 interface Result { output: Record<string, string>; halts: unknown; cycles: number; partitions: unknown }
 
 async function make(description: unknown, core: CoreKind, jit: boolean): Promise<{ hv: Hypervisor; output: Record<string, string> }> {
-  const hv = new Hypervisor(description, { core, jit, wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
+  const hv = new Hypervisor(description, { core, jit, ...(jit ? { jitHot: JIT_TEST_HOT } : {}), wasmModule: await loadWasmModule(), loadImage: (i) => guestElf(i) });
   const output: Record<string, string> = {};
   hv.on("output", (e) => { output[e.partition] = (output[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
   return { hv, output };
@@ -93,7 +93,7 @@ describe("jit: wasmvisor run / restore --jit on|off", () => {
   for (const core of ["ts", "wasm"] as const) {
     it(`run --core ${core}: the same output and statistics with --jit on`, async () => {
       const off = await cli(["run", two, "--core", core, "--jit", "off", "--max-insns", "3000000", "--stats"]);
-      const on = await cli(["run", two, "--core", core, "--jit", "on", "--max-insns", "3000000", "--stats"]);
+      const on = await cli(["run", two, "--core", core, "--jit", "on", "--jit-hot", "32", "--max-insns", "3000000", "--stats"]);
       expect(on.status).toBe(off.status);
       expect(on.stdout).toBe(off.stdout);
       const counts = (s: string) => s.split("\n").filter((l) => l.startsWith("  [")).join("\n");
@@ -107,7 +107,7 @@ describe("jit: wasmvisor run / restore --jit on|off", () => {
     const snap = join(dir, "s.wvsnap");
     const whole = await cli(["run", two, "--core", "ts", "--max-insns", "3000000"]);
     const first = await cli(["run", two, "--core", "ts", "--max-insns", "1000000", "--snapshot-on-exit", snap]);
-    const rest = await cli(["restore", snap, "--core", "ts", "--jit", "on", "--max-insns", "3000000"]);
+    const rest = await cli(["restore", snap, "--core", "ts", "--jit", "on", "--jit-hot", "32", "--max-insns", "3000000"]);
     expect(rest.status).toBe(whole.status);
     expect(first.stdout + rest.stdout).toBe(whole.stdout);
   }, 120_000);

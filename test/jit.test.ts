@@ -5,7 +5,7 @@
 // (output, exit status, instruction count). JIT_SEEDS / JIT_WORK make a campaign of it
 // (npm run campaign:jit).
 import { describe, expect, it } from "vitest";
-import { guestElf, lockstep, makeMachine, guestRamHash, runGuest } from "./support/harness.ts";
+import { guestElf, lockstep, makeMachine, guestRamHash, runGuest, JIT_TEST_HOT } from "./support/harness.ts";
 import { GUESTS } from "./support/guests-table.ts";
 import { randomProgram, RANDOM_RAM_BYTES } from "./support/random-program.ts";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_RETIRED_LO } from "../assembly/layout.ts";
@@ -20,7 +20,7 @@ const JIT_CORES: readonly CoreKind[] = ["ts", "wasm"];
 
 async function pair(load: (m: Machine) => void, ramBytes?: number, core: CoreKind = "ts"): Promise<[Machine, Machine]> {
   const a = await makeMachine("ts", { ramBytes });
-  const b = await makeMachine(core, { ramBytes, jit: true });
+  const b = await makeMachine(core, { ramBytes, jit: true, jitHot: JIT_TEST_HOT });
   load(a);
   load(b);
   return [a, b];

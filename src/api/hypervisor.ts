@@ -27,7 +27,7 @@ import {
   SYS_NOW_LO, SYS_NOW_HI, SYS_TL_COUNT, SYS_TL_READ, SYS_TL_STALL, EXIT_TIMELINE, TIMELINE_BASE,
   TIMELINE_ENTRIES, TIMELINE_ENTRY, TL_CLOCK_LO, TL_CLOCK_HI, TL_VCPU, TL_REASON, TL_SCHEDULE, TL_IDLE,
   TL_IPC_CALL, TL_IPC_REPLY, SYS_TL_RUNNING, V_IPC_STATE, SYS_DIRTY_ON, DIRTY_BASE, DIRTY_PAGES, vcpuAddr,
-  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS, JIT_AREA_BYTES, SYS_JIT_BASE,
+  V_PREVIRT, V_STAT_VCSR_FAST, V_STAT_VCSR_SLOW, V_STAT_EXIT_KINDS, JIT_AREA_BYTES, SYS_JIT_BASE, SYS_JIT_HOT,
 } from "../../assembly/layout.js";
 import { JsBackend } from "../jit/js-backend.js";
 import { WasmBackend } from "../jit/wasm-backend.js";
@@ -41,6 +41,7 @@ import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
 import { HartThreads } from "../machine/parallel.js";
+import { jitHotValue } from "../jit/hot.js";
 import { VnumaError, type NodeLink, type VnumaStats } from "../machine/vnuma/home.js";
 import { blockPlacement, nodeRamRange } from "../machine/vnuma/placement.js";
 
@@ -128,6 +129,8 @@ export interface HypervisorOptions {
    *  translator on or off. Not with partitions on threads (the threaded build has no translator:
    *  the option is then ignored). */
   jit?: boolean;
+  /** Probes of a branch target before the translator translates it (default 4096: docs/jit.md). */
+  jitHot?: number;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
   /** The storage behind a partition's "disk" (Node: src/node/system-file.ts opens host files;
@@ -467,6 +470,7 @@ export class Hypervisor {
   private resetTranslations(words: Int32Array, restored: boolean): void {
     if (restored) words[SYS_JIT_BASE >> 2] = 0;
     this.core!.exports.jitReset(this.jitUsed ? this.memoryEnd : 0);
+    words[SYS_JIT_HOT >> 2] = this.jitUsed ? jitHotValue(this.options.jitHot) : 0; // (the host's choice, not a snapshot's)
   }
 
   /** Translator statistics (null: off): regions translated, guest instructions in them, the

@@ -134,10 +134,22 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 // --help its text.
 const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
 const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): into Wasm modules\non the Wasm core, into JavaScript functions on the pure-TS core" };
+const JIT_HOT_OPTION: OptionSpec = { kind: "value", arg: "N", help: "with --jit on: translate a branch target once it was reached N times\n(default 4096; docs/jit.md)" };
+
+/** --jit-hot N: the translator's threshold (undefined: the core's default). */
+function jitHotOf(p: Parsed): number | undefined {
+  const v = p.options.get("jit-hot");
+  if (typeof v !== "string") return undefined;
+  const n = parseCount("jit-hot", v);
+  if (n < 1 || n > 0x40000000) throw new UsageError(`--jit-hot ${v}: use a number of probes from 1 to 2^30`);
+  if (p.options.get("jit") !== "on") throw new UsageError("--jit-hot needs --jit on");
+  return n;
+}
 
 const RUN_OPTIONS = {
   core: CORE_OPTION,
   jit: JIT_OPTION,
+  "jit-hot": JIT_HOT_OPTION,
   paging: { kind: "value", choices: ["shadow", "nested"], help: "shadow page tables (default) or nested paging" },
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions in all partitions (status 124)" },
   "wall-clock": { kind: "flag", help: "keep virtual time from running ahead of real time" },
@@ -171,6 +183,7 @@ const MIGRATE_OPTIONS: Record<string, OptionSpec> = {
 const RUN_ELF_OPTIONS = {
   core: CORE_OPTION,
   jit: JIT_OPTION,
+  "jit-hot": JIT_HOT_OPTION,
   "max-insns": { kind: "value", arg: "N", help: "stop after N instructions (status 124)" },
   ram: { kind: "value", arg: "SIZE", help: "guest RAM at 0x80000000, e.g. 64M (default 128M, at most 1G)" },
   "no-fpu": { kind: "flag", help: "an RV32IMAC hart: no F and D (misa without them, FP instructions illegal)" },
@@ -515,6 +528,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     parallel,
     nodes: nodeCount,
     jit: p.options.get("jit") === "on",
+    jitHot: jitHotOf(p),
     fpu: !p.options.has("no-fpu"),
     semihosting,
     wasmModule: core === "wasm" && !parallel ? await loadWasmModule() : undefined, // (--parallel: the threaded build's, found by the core)
@@ -777,7 +791,7 @@ interface FastBootStart { file: string; hv: Hypervisor | null }
 
 /** --fast-boot DIR (src/node/fast-boot.ts): the system from its kept snapshot if one matches, or
  *  where to keep one; null when this system cannot be fast-booted (said on stderr). */
-async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; jit: boolean; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
+async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; jit: boolean; jitHot?: number; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
   const dir = p.options.get("fast-boot");
   if (typeof dir !== "string") return null;
   if (typeof p.options.get("console") !== "string") throw new UsageError("--fast-boot needs --console NAME: the snapshot is taken at that partition's prompt");
@@ -893,6 +907,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
   const jit = p.options.get("jit") === "on";
+  const jitHot = jitHotOf(p);
   let hv: Hypervisor;
   let vnumaNodes: Nodes | null = null;
   let sys: ReturnType<typeof loadSystemFile> | null = null;
@@ -901,7 +916,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     for (const o of ["ipc-slow-path", "gdb", "gdb-partition"]) {
       if (p.options.has(o)) throw new UsageError(`--${o}: restore goes on with the snapshot's system as it was (its IPC paths), and without a debugger`);
     }
-    const options = { core, wasmModule, jit, wallClock: p.options.has("wall-clock"), paging: p.options.get("paging") as PagingMode | undefined };
+    const options = { core, wasmModule, jit, jitHot, wallClock: p.options.has("wall-clock"), paging: p.options.get("paging") as PagingMode | undefined };
     if (mode === "migrate") {
       const where = parseEndpoint("listen", String(p.options.get("listen")));
       const server = await listenForMigration(where.host, where.port);
@@ -921,7 +936,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
     refuseProgram(p.positional[0]);
     sys = loadSystemFile(p.positional[0]);
     const addFiles = addFilesOption(p.repeated.get("add-file") ?? [], sys.config, p.options.get("console"));
-    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, jit, addFiles }, io);
+    fastBoot = await startFastBoot(sys, p, taken.points.length > 0, { core, wasmModule, jit, jitHot, addFiles }, io);
     // vNUMA: a partition on several nodes gets its other nodes, processes started here.
     const spread = sys.config.partitions.find((x) => x.nodes > 1);
     if (spread && !fastBoot?.hv) vnumaNodes = await startNodes(spread.nodes - 1);
@@ -930,6 +945,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       addFiles,
       core,
       jit,
+      jitHot,
       paging: (p.options.get("paging") as PagingMode | undefined) ?? "shadow",
       wasmModule,
       loadImage: sys.loadImage,

@@ -11,7 +11,7 @@
 import { createCore, type Core, type CoreHost, type CoreKind } from "../core/core.js";
 import {
   SYS_RETIRED, SYS_TRAPS, SYS_WATCH_ADDR, EXIT_WFI, EXIT_WATCH, EXIT_BREAK, EXIT_RETRY, RAM_HOST_BASE, JIT_AREA_BYTES,
-  V_WFI, HARTS_MAX, SYS_DIRTY_ON, DIRTY_BASE, vcpuAddr,
+  V_WFI, HARTS_MAX, SYS_DIRTY_ON, DIRTY_BASE, SYS_JIT_HOT, vcpuAddr,
 } from "../../assembly/layout.js";
 import { Board, DeviceBus, RAM_BASE, type Halt, type SemihostingOptions } from "../vmm/board.js";
 import type { Uart16550 } from "../devices/uart16550.js";
@@ -21,6 +21,7 @@ import { VirtualTime } from "./time.js";
 import { layoutWords, jitArea, nodeTableBytes } from "../vmm/guest-memory.js";
 import { JsBackend } from "../jit/js-backend.js";
 import { WasmBackend } from "../jit/wasm-backend.js";
+import { jitHotValue } from "../jit/hot.js";
 import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
 import { blockPlacement, nodeRamRange } from "./vnuma/placement.js";
 
@@ -84,6 +85,9 @@ export interface MachineOptions {
    *  core: JavaScript; the Wasm core: Wasm modules). Default false. Harts on parallel threads
    *  ignore it. */
   jit?: boolean;
+  /** Probes of a branch target before the translator translates it (default JIT_HOT_DEFAULT,
+   *  4096: a kernel's code run a few hundred times costs more to translate than to interpret). */
+  jitHot?: number;
 }
 
 /** Whether the translator runs: asked for, and a back end exists for this core. */
@@ -142,6 +146,7 @@ export class Machine {
       const base = RAM_HOST_BASE + ramBytes;
       this.jit = core.kind === "ts" ? new JsBackend(jitArea(core.memory, base), base) : new WasmBackend(jitArea(core.memory, base), base, core.wasmMemory!);
       core.exports.jitReset(base);
+      this.words[SYS_JIT_HOT >> 2] = jitHotValue(options.jitHot);
     }
     this.bus = new DeviceBus(this.time);
     this.board = new Board({

@@ -28,6 +28,11 @@ export function guestExists(name: string): boolean {
   return existsSync(guestPath(name));
 }
 
+/** The translator's threshold in the tests (`jitHot`): a branch target is translated after 32
+ *  probes, not the default 4096, so that short programs run translated code too and every
+ *  path of the translator is taken. */
+export const JIT_TEST_HOT = 32;
+
 export async function makeMachine(core: CoreKind, options: Omit<MachineOptions, "core" | "wasmModule"> = {}): Promise<Machine> {
   return Machine.create({ ...options, core, wasmModule: await loadWasmModule() });
 }
@@ -43,7 +48,7 @@ export interface GuestRun {
 /** Run an ELF to completion (or `limit` units of work) with the given console input. */
 export async function runGuest(core: CoreKind, elf: Uint8Array, opts: { input?: string; limit?: number; ramBytes?: number; harts?: number; jit?: boolean } = {}): Promise<GuestRun> {
   const chunks: Uint8Array[] = [];
-  const m = await makeMachine(core, { ramBytes: opts.ramBytes, harts: opts.harts, jit: opts.jit, onOutput: (b) => chunks.push(b) });
+  const m = await makeMachine(core, { ramBytes: opts.ramBytes, harts: opts.harts, jit: opts.jit, ...(opts.jit ? { jitHot: JIT_TEST_HOT } : {}), onOutput: (b) => chunks.push(b) });
   m.loadElf(elf);
   if (opts.input) m.pushInput(new TextEncoder().encode(opts.input));
   const limit = opts.limit ?? 2_000_000_000;
