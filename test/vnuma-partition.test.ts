@@ -100,6 +100,44 @@ describe("vNUMA: a partition's harts on several nodes", () => {
     }, 120_000);
   }
 
+  for (const core of CORES) {
+    it(`hostile HSM and fences at a hart on another node (adv-hsm-nodes: hart ids 2 and 2^32-1, fences of zero length and at the top of the space, then hart 1 started at 2^32-4): the same answers and the same fatal halt of its own partition as on one thread; its neighbour exact (${core})`, async () => {
+      const lines = [
+        "adv-hsm-nodes: hart ids 2 and 2^32-1 refused; fences of zero length, at 0 and at the top of the space, at a stopped hart on the other node, returned",
+        "adv-hsm-nodes: hart 1 starts at 2^32-4",
+      ].join("\n") + "\n";
+      const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+      const halts: unknown[] = [];
+      for (const nodes of [1, 2]) {
+        const run = async (links?: Awaited<ReturnType<typeof startNodes>>["links"]) => {
+          const hv = new Hypervisor({
+            partitions: [
+              { name: "a", image: "adv-hsm-nodes", mode: "supervisor", ram: "1M", harts: 2, ...(links ? { parallel: true, nodes: 2 } : {}) },
+              { name: "rt", image: "ticks", ram: "1M" },
+            ],
+          }, { core, wasmModule, loadImage: (i) => guestElf(i), ...(links ? { vnuma: { links } } : {}) });
+          const out: Record<string, string> = {};
+          hv.on("output", (e) => { out[e.partition] = (out[e.partition] ?? "") + Buffer.from(e.data).toString("latin1"); });
+          await runGuarded(hv);
+          expect(out.a, JSON.stringify(hv.halted[0])).toBe(lines);
+          if (links) {
+            // (outside the schedule, on its nodes: the deterministic partition runs exactly as
+            // alone; on one thread the two share the schedule, and its timing is the schedule's)
+            expect(out.rt).toBe(ticks.output);
+            expect(hv.stats().partitions[1].instructions).toBe(ticks.instructions);
+          }
+          const h = hv.halted[0]!;
+          halts.push({ kind: h.kind, status: h.status, message: h.message });
+        };
+        if (nodes === 1) await run();
+        else await onNodes(2, run);
+      }
+      // (a trap loop of hart 1: its fetch at 0 faults, its trap vector is 0)
+      expect(halts[0]).toMatchObject({ status: 126 });
+      expect(halts[1]).toEqual(halts[0]);
+    }, 120_000);
+  }
+
   it("the description: nodes need parallel, at most the harts, no disk, no virtio device", () => {
     const part = (extra: Record<string, unknown>) => ({ partitions: [{ name: "s", image: "smp-s", mode: "supervisor", ram: "1M", harts: 2, ...extra }] });
     const problem = (extra: Record<string, unknown>) => {

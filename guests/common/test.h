@@ -29,6 +29,17 @@
 #define TEST_NAME(str) \
   .pushsection .rodata; .globl test_name; test_name: .asciz str; .popsection
 
+/* SBI extensions and errors (SBI v2.0) the S-mode guests call and check. */
+#define EID_BASE   0x10
+#define EID_TIME   0x54494d45
+#define EID_IPI    0x735049
+#define EID_RFENCE 0x52464e43
+#define EID_HSM    0x48534d
+#define EID_SRST   0x53525354
+#define EID_DBCN   0x4442434e
+#define ERR_INVALID_PARAM -3
+#define ERR_ALREADY_AVAILABLE -6
+
 /* An SBI call from an S-mode guest (guests/sbi, guests/hostile/s): extension `eid`, function
  * `fid`, arguments in a0-a5 as set before; a0 = error, a1 = value. */
 #define SBI(eid, fid) li a7, eid; li a6, fid; ecall

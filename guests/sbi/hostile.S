@@ -19,9 +19,6 @@
 #include "test.h"
 TEST_NAME("hostile")
 
-#define EID_TIME 0x54494d45
-#define EID_IPI  0x735049
-#define EID_SRST 0x53525354
 #define SATP_SV32 0x80000000
 #define SIE_SSIE 0x002
 #define SIE_STIE 0x020

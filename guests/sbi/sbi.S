@@ -14,13 +14,7 @@ TEST_NAME("sbi")
 #define SBI_ERR_INVALID_PARAM   -3
 #define SBI_ERR_ALREADY_AVAILABLE -6
 
-#define EID_BASE 0x10
-#define EID_TIME 0x54494d45
-#define EID_IPI  0x735049
 #define EID_RFNC 0x52464e43
-#define EID_HSM  0x48534d
-#define EID_SRST 0x53525354
-#define EID_DBCN 0x4442434e
 #define EID_WMV  0x08574d56
 
 /* An SBI call through WVCALL, wasmvisor's hypercall instruction (sdk/wasmvisor.h; SBI() is in test.h). */

@@ -17,12 +17,7 @@ TEST_NAME("smp-s")
 #define VA 0x40000000
 #define SATP_SV32 0x80000000
 #define SSIP 2
-#define EID_HSM 0x48534d
-#define EID_IPI 0x735049
-#define EID_RFENCE 0x52464e43
 #define EID_WASMVISOR 0x08574d56
-#define ERR_INVALID_PARAM -3
-#define ERR_ALREADY_AVAILABLE -6
 
 #define PTE_AT(lab, flags) la t0, lab; srli t0, t0, 12; slli t0, t0, 10; ori t0, t0, flags
 #define PT_SET(tab, idx) la t1, tab; li t3, (idx) * 4; add t1, t1, t3; sw t0, 0(t1)

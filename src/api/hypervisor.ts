@@ -1210,8 +1210,9 @@ export class Hypervisor {
       if (links.length !== p.nodes - 1) {
         throw new VnumaError(`partition "${p.name}" runs on ${p.nodes} nodes: the Hypervisor needs the vnuma option with links to ${p.nodes - 1} other node(s), not ${links.length}`);
       }
-      const offset = cfg.partitions.slice(0, i).reduce((n, q) => n + q.ramBytes, 0);
-      return { placement: blockPlacement(p.harts, p.nodes), links, ramBytes: this.memoryEnd - RAM_HOST_BASE, shared: { offset, bytes: p.ramBytes } };
+      // (the partition's RAM where its board has it in host memory)
+      const shared = { offset: this.boards[i].ramHost - RAM_HOST_BASE, bytes: p.ramBytes };
+      return { placement: blockPlacement(p.harts, p.nodes), links, ramBytes: this.memoryEnd - RAM_HOST_BASE, shared };
     };
     if (cfg.partitions.filter((p, i) => p.nodes > 1 && p.parallel && !this.halts[i]).length > 1) {
       throw new VnumaError("only one partition of a system may run on several nodes");

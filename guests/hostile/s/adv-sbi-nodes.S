@@ -11,11 +11,6 @@
 TEST_NAME("adv-sbi-nodes")
 
 #define SSIP 2
-#define EID_HSM 0x48534d
-#define EID_IPI 0x735049
-#define EID_RFENCE 0x52464e43
-#define ERR_INVALID_PARAM -3
-#define ERR_ALREADY_AVAILABLE -6
 #define ROUNDS 200
 #define IPIS 2000
 
