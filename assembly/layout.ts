@@ -68,7 +68,8 @@
 //            sites that took the slow path (kernel/previrt.ts)
 //   +0x18e14 trap-and-emulate exits by kind (EXIT_KINDS words; kernel/previrt.ts exitKind)
 //   +0x18e54 vNUMA: the SBI's operations on harts of other nodes this hart asked (kernel/threads.ts)
-//   +0x18e68 end (VCPU_SIZE 0x19000)
+//   +0x18e68 SMP: hart_starts of this hart (kernel/sbi.ts hartStart)
+//   +0x18e6c end (VCPU_SIZE 0x19000)
 //
 // Multi-word counters and clock values are stored little-endian as {lo, hi} pairs of words.
 
@@ -601,6 +602,10 @@ export const V_REMOTE_RESULT: i32 = 0x18e58;
 export const V_REMOTE_OP: i32 = 0x18e5c;
 export const V_REMOTE_A: i32 = 0x18e60;
 export const V_REMOTE_B: i32 = 0x18e64;
+/** SMP: how often SBI HSM hart_start started this hart (kernel/sbi.ts hartStart). A hart's
+ *  thread loads its registers from the block again when the count moved (hart-thread.mjs): a
+ *  stop and a start may both happen while the thread is still finishing the stopping slice. */
+export const V_STARTS: i32 = 0x18e68;
 /** A patched site is its original SYSTEM instruction (opcode 0x73) with the opcode XORed with
  *  this, giving custom-1 (0x2b): every other field stays where it was (src/tools/afterburn). */
 export const PREVIRT_OPCODE_FLIP: i32 = 0x73 ^ 0x2b;

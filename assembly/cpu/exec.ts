@@ -31,7 +31,7 @@ import {
   SYS_TRACE_INSN, SYS_CLOCK_LO, SYS_TRAPS, V_PC, V_PRIV, V_WFI, V_RES_ADDR, V_RES_VALID,
   V_MCOUNTINHIBIT, V_MCYCLE_LO, V_MINSTRET_LO, V_MCAUSE, V_MSTATUS, V_TRAP_STREAK, V_STATE, V_HALT_REASON,
   V_HALT_STATUS, V_STAT_RETIRED_LO, V_STAT_CYCLES_LO, V_STAT_TRAPS, V_STAT_SYSTEM, SYS_HV_MODE,
-  VS_HALTED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
+  VS_HALTED, VS_STOPPED, HALT_TRAP_LOOP, TLB_FETCH, TLB_LOAD, TLB_TABLE, EXIT_BUDGET, EXIT_HOST, EXIT_WFI,
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
   SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
   V_F, V_PREVIRT, V_STAT_VCSR_SLOW, V_RES_VALUE, THREADED, SYS_FENCE, vcpuAddr, tlbSetAddr,
@@ -673,6 +673,8 @@ export function run(budget: i32): i32 {
   let trapsBase = 0;
   setSliceBase(0);
   let exitReason = EXIT_BUDGET;
+  // The vCPU stopped (SBI HSM hart_stop): marked STOPPED once its slice is committed below.
+  let stopping = false;
   let boundary = true;
   let tlbLoad = 0;
   // Where the current block must end: the budget, or the vCPU's next timer deadline.
@@ -860,6 +862,7 @@ export function run(budget: i32): i32 {
             exitReason = EXIT_HALT;
             break;
           }
+          if (action == SBI_STOP) stopping = true;
           if (action == SBI_YIELD || action == IPC_BLOCK || action == SBI_STOP) break;
           if (action == IPC_SWITCH) {
             // IPC fast path: the slice goes on with the other vCPU of the call or reply.
@@ -955,6 +958,9 @@ export function run(budget: i32): i32 {
   icountSettle(vcpu, n);
   counterAdd(SYS_CLOCK_LO, n);
   commitVcpu(vcpu, pc, n - nBase, traps - trapsBase, lastTrapN == n ? streak : 0);
+  // (only now: on threads another hart may start it as soon as it looks stopped, writing its pc
+  // and registers — which the commit above must not overwrite)
+  if (stopping) atomicSwap32(vcpu + V_STATE, VS_STOPPED);
   store32(SYS_RETIRED, n);
   store32(SYS_TRAPS, traps + stalls);
   store32(SYS_EXIT_REASON, exitReason);

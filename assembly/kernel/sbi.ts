@@ -16,17 +16,16 @@
 // (Base, TIME, IPI, RFENCE, HSM, SRST, the hypercall extension) are served in the core; console
 // I/O (legacy putchar/getchar, DBCN) goes to the host through env.hypercall.
 
-import { load32, store32, hostHypercall, memFill } from "../shim";
+import { load32, store32, hostHypercall, memFill, atomicOr32, atomicAdd32, atomicSwap32 } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
   SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
   SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET, VS_STOPPED, VS_RUNNABLE, V_X, V_PC,
-  V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, V_FENCE_REQ, FENCE_TRANSLATED, FENCE_REMOTE,
+  V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, V_FENCE_REQ, V_STARTS, FENCE_TRANSLATED, FENCE_REMOTE,
   HART_OP_IPI, HART_OP_FENCE, HART_OP_START, HART_OP_STATUS, vcpuAddr,
 } from "../layout";
 import { smpHarts, smpHartVcpu, smpLeader } from "./smp";
 import { mipUpdate, threadWake, threadElsewhere, fenceAsk, fenceWait, hartOnNode, remoteAsk, remoteWait } from "./threads";
-import { atomicOr32 } from "../shim";
 import { tlbFlushAll } from "../mmu/tlb";
 import { MSTATUS_SIE } from "./bits";
 import { clockLo, clockHi } from "./counters";
@@ -98,7 +97,8 @@ function halt(vcpu: i32, reason: i32, status: i32): i32 {
   return SBI_HALT;
 }
 
-/** The calling hart stopped (HSM hart_stop) while others of its partition go on: its slice ends. */
+/** The calling hart stopped (HSM hart_stop) while others of its partition go on: its slice ends
+ *  (run() marks it STOPPED when it has committed the slice). */
 export const SBI_STOP: i32 = 5;
 
 /**
@@ -132,7 +132,10 @@ function hartStart(target: i32, hart: i32, start: i32, opaque: i32): void {
   store32(target + V_WFI, 0);
   tlbFlushAll(target);
   shadowReset(target);
-  store32(target + V_STATE, VS_RUNNABLE);
+  // (its thread, if it has one, loads the registers again when it sees the count move; atomic,
+  // and before the state: a thread that sees the hart runnable sees the new registers)
+  atomicAdd32(target + V_STARTS, 1);
+  atomicSwap32(target + V_STATE, VS_RUNNABLE);
 }
 
 /** HSM status of vCPU `index`: 0 started, 1 stopped (asked of its node if it is on another). */
@@ -352,7 +355,8 @@ export function sbiCall(vcpu: i32): i32 {
           let started = 0;
           for (let h = 0; h < n; h++) if (hartStatus(smpHartVcpu(leader, h)) == 0) started++;
           if (started <= 1) return halt(vcpu, HALT_SHUTDOWN, 0);
-          store32(vcpu + V_STATE, VS_STOPPED);
+          // (run() marks it STOPPED once the slice is committed: a hart_start from another
+          // thread that saw it stopped before then would have its pc overwritten)
           return SBI_STOP;
         }
         case 2: // hart_get_status: 0 STARTED, 1 STOPPED (SUSPENDED is a WFI here: STARTED)

@@ -140,6 +140,11 @@ async function main(start, report) {
   while (Atomics.load(ctl, P.GO) === 0) Atomics.wait(ctl, P.GO, 0);
   let htifGrace = false;
   const state = () => Atomics.load(words, (start.vcpuAddr + L.V_STATE) >> 2);
+  // SBI HSM hart_start writes the hart's registers in its vCPU block and counts the start: the
+  // thread loads them whenever the count moved — also when the start came while the thread was
+  // still ending the slice that stopped the hart (it never saw it stopped).
+  const starts = () => Atomics.load(words, (start.vcpuAddr + L.V_STARTS) >> 2);
+  let started = starts();
   /**
    * Asleep from now on in the home thread's eyes, having looked after the ring `door` (the home
    * thread takes the machine for idle only when every hart has looked after its latest ring),
@@ -168,8 +173,11 @@ async function main(start, report) {
       if (state() === L.VS_RUNNABLE || Atomics.load(ctl, P.STOP) !== 0) Atomics.store(ctl, P.IDLE, 0);
       else doze();
       core.threadService(vcpu);
-      if (state() === L.VS_RUNNABLE) core.threadReload(vcpu);
       continue;
+    }
+    if (starts() !== started) {
+      started = starts();
+      core.threadReload(vcpu);
     }
     followMachineClock();
     const slice = take(untilDevices(htifGrace ? start.htifGrace : start.slice));
