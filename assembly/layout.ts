@@ -685,13 +685,21 @@ export const STAGE2_TABLE: i32 = 4096;
 //             which drops the page's translations)
 //   +0x20000  IR of the region being translated (assembly/jit/frontend.ts writes it, a back end
 //             reads it): a header, JIT_BLOCKS_MAX blocks, JIT_INSNS_MAX instructions
-//   +0x25000  end
+//   +0x25000  taken-branch counters: JIT_HOT_SLOTS words indexed by (target >> 1) &
+//             (JIT_HOT_SLOTS - 1), counted by the interpreter's fast loop, which leaves for a
+//             directory probe only when a counter reaches JIT_PREFILTER (cpu/exec.ts hotProbe)
+//   +0x2d000  end
 export const JIT_DIR: i32 = 0;
 export const JIT_DIR_ENTRIES: i32 = 4096;
 export const JIT_DIR_ENTRY: i32 = 16;
 export const JIT_CODE_MAP: i32 = 0x10000;
 export const JIT_IR: i32 = 0x20000;
-export const JIT_AREA_BYTES: i32 = 0x25000;
+export const JIT_HOT_TABLE: i32 = 0x25000;
+export const JIT_HOT_SLOTS: i32 = 8192;
+/** Taken branches to a target (or to targets sharing its counter) per directory probe: cold
+ *  code stays in the fast loop, and the directory counts a probe as this many. */
+export const JIT_PREFILTER: i32 = 16;
+export const JIT_AREA_BYTES: i32 = 0x2d000;
 /** IR header words: entry pc, blocks, instructions. */
 export const JIT_IR_ENTRY: i32 = 0;
 export const JIT_IR_BLOCKS: i32 = 4;

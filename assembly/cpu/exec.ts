@@ -35,7 +35,7 @@ import {
   EXIT_WATCH, EXIT_HALT, EXIT_TIMELINE, EXIT_BREAK, EXIT_RETRY, HOSTREQ_STOP, HOSTREQ_TIMELINE,
   SYS_CUR_TLB_FETCH, HART_X, V_DEBUG, DEBUG_BREAK, V_SCAUSE, PRIV_S, V_TRIG_SUMMARY, V_DEBUG_HIT,
   V_F, V_PREVIRT, V_STAT_VCSR_SLOW, V_RES_VALUE, THREADED, SYS_FENCE, vcpuAddr, tlbSetAddr,
-  SYS_JIT_BASE, SYS_STAT_JIT_ENTRIES, SYS_STAT_JIT_RETIRED_LO,
+  SYS_JIT_BASE, SYS_STAT_JIT_ENTRIES, SYS_STAT_JIT_RETIRED_LO, JIT_HOT_TABLE, JIT_HOT_SLOTS, JIT_PREFILTER,
 } from "../layout";
 import {
   slowStatus, faultCause, faultTval, faultClear, raise, setStatus, STATUS_OK, STATUS_FAULT, STATUS_WATCH, STATUS_RETRY,
@@ -131,14 +131,32 @@ function windowLength(offset: i32, remaining: i32): i32 {
 const NEAR: i32 = 2048;
 
 /**
+ * Does a taken branch or jump to `npc`, the n-th instruction, leave the fast loop (EV_BRANCH)?
+ * At n >= `branchAt` (within NEAR of the end of the budget) always; with the translator on
+ * (`hot`: its taken-branch counters, else 0) when the target's counter is used up, for run() to
+ * look for translated code there (a target with some keeps its counter used up).
+ */
+function branchLeaves(n: i32, branchAt: i32, hot: i32, npc: i32): bool {
+  return n >= branchAt || (hot != 0 && hotProbe(hot + (((npc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2)));
+}
+
+/** Count a taken branch at its counter `slot`: true when it reaches JIT_PREFILTER. */
+function hotProbe(slot: i32): bool {
+  const c = i32(load32(slot) + 1);
+  if (c >= JIT_PREFILTER) return true;
+  store32(slot, c);
+  return false;
+}
+
+/**
  * Execute instructions from `insn` at `pc` (already fetched) for as long as they need nothing
  * from run(). Crossing into another code page refills the fetch window from the fetch TLB
  * (SYS_CUR_TLB_FETCH) when it holds the page (a block boundary: the budget is checked there).
- * Makes no calls, and keeps only pc, n, the budget (as nearEnd = budget - NEAR), insn, the load
- * TLB and the window in registers. A taken branch or jump at n >= `branchAt` returns (EV_BRANCH):
- * nearEnd normally, 0 with the translator on (run() then looks for translated code at its target).
+ * Makes no calls (but to count taken branches with the translator on), and keeps only pc, n,
+ * the budget (as nearEnd = budget - NEAR), insn, the load TLB and the window in registers. A
+ * taken branch or jump returns (EV_BRANCH) when branchLeaves() says so.
  */
-function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs: i32, branchAt: i32): i32 {
+function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs: i32, branchAt: i32, hot: i32): i32 {
   let ev = 0;
   // The fetch window: host address = pc + winAdd while u32(pc - winStart) < winLen. It starts
   // on the page run() just fetched from, when the fetch TLB holds it. Its length never reaches
@@ -204,7 +222,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           rd = 1;
           val = npc;
           npc = i32(pc + cImmJ(insn));
-          if (n >= branchAt) ev = EV_BRANCH;
+          if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           break;
         case 0x09: // C.LI
           rd = (insn >> 7) & 31;
@@ -258,18 +276,18 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
         }
         case 0x15: // C.J
           npc = i32(pc + cImmJ(insn));
-          if (n >= branchAt) ev = EV_BRANCH;
+          if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           break;
         case 0x19: // C.BEQZ
           if (load32(HART_X + (cReg(insn, 7) << 2)) == 0) {
             npc = i32(pc + cImmB(insn));
-            if (n >= branchAt) ev = EV_BRANCH;
+            if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           }
           break;
         case 0x1d: // C.BNEZ
           if (load32(HART_X + (cReg(insn, 7) << 2)) != 0) {
             npc = i32(pc + cImmB(insn));
-            if (n >= branchAt) ev = EV_BRANCH;
+            if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           }
           break;
         case 0x02: // C.SLLI
@@ -308,7 +326,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
               val = load32(HART_X + (r2 << 2));
             } else if (r1 != 0) { // C.JR
               npc = load32(HART_X + (r1 << 2)) & -2;
-              if (n >= branchAt) ev = EV_BRANCH;
+              if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
             } else {
               raise(CAUSE_ILLEGAL, insn);
               ev = EV_TRAP;
@@ -320,7 +338,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
             rd = 1;
             val = npc;
             npc = load32(HART_X + (r1 << 2)) & -2;
-            if (n >= branchAt) ev = EV_BRANCH;
+            if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           } else { // C.EBREAK: the same trap as EBREAK
             raise(CAUSE_BREAKPOINT, 0);
             ev = EV_TRAP;
@@ -491,7 +509,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           rd = (insn >> 7) & 31;
           val = npc;
           npc = i32(pc + immJ(insn));
-          if (n >= branchAt) ev = EV_BRANCH;
+          if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           break;
         case 0x19: // JALR
           if (((insn >> 12) & 7) != 0) {
@@ -502,7 +520,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           rd = (insn >> 7) & 31;
           val = npc;
           npc = i32(rs1v + immI(insn)) & -2;
-          if (n >= branchAt) ev = EV_BRANCH;
+          if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           break;
         case 0x18: { // BRANCH
           const rs2v = load32(HART_X + ((insn >> 18) & 0x7c));
@@ -521,7 +539,7 @@ function fastLoop(pc: i32, n: i32, nearEnd: i32, insn: i32, tlbLoad: i32, fpRegs
           }
           if (taken) {
             npc = i32(pc + immB(insn));
-            if (n >= branchAt) ev = EV_BRANCH;
+            if (branchLeaves(n, branchAt, hot, npc)) ev = EV_BRANCH;
           }
           break;
         }
@@ -781,12 +799,14 @@ export function run(budget: i32): i32 {
 
       // ── Execute in the fast loop, then serve what it stopped for ───────────────────────
       const fpRegs = fpFastRegs(vcpu);
-      const branchAt = jit != 0 ? 0 : i32(stopAt - NEAR);
-      let ev = fastLoop(pc, n, i32(stopAt - NEAR), insn, tlbLoad, fpRegs, branchAt);
+      const branchAt = i32(stopAt - NEAR);
+      const hot = jit != 0 ? jit + JIT_HOT_TABLE : 0;
+      let ev = fastLoop(pc, n, branchAt, insn, tlbLoad, fpRegs, branchAt, hot);
       pc = exitPc;
       n = exitN;
-      // Near the end of the budget (and, with the translator on, at every taken branch) a taken
-      // branch comes back here: go straight back in while budget is left and the fetch TLB holds
+      let counted = n < branchAt; // (the branch left for its counter, not for the budget's end)
+      // Near the end of the budget (and, with the translator on, when a taken branch's counter
+      // says so) a taken branch comes back here: go straight back in while budget is left and the fetch TLB holds
       // the target's page. (This keeps the end of every slice cheap; it is the cost of a
       // preemption.)
       while (ev == EV_BRANCH && n < stopAt) {
@@ -799,10 +819,15 @@ export function run(budget: i32): i32 {
           // instruction the IR lacks), which the interpreter then does. No interrupt can fall
           // due inside: stopAt is also the next timer deadline, and only the instructions that
           // end translated code change what is pending.
-          const handle = jitLookup(jit, pc, hostPc);
+          // A probe the target's counter sent counts JIT_PREFILTER; one near the end of the
+          // budget or where translated code stopped, 1. A target with translated code keeps
+          // its counter used up; another starts again.
+          const handle = jitLookup(jit, pc, hostPc, counted ? JIT_PREFILTER : 1);
+          if (counted) store32(hot + (((pc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2), handle > 0 ? JIT_PREFILTER : 0);
           if (handle > 0) {
             const done = jitExec(handle, pc, i32(stopAt - n), tlbLoad, tlbLoad + TLB_TABLE);
             if (done > 0) {
+              counted = false;
               n = i32(n + done);
               pc = jitExitPc();
               store32(SYS_STAT_JIT_ENTRIES, i32(load32(SYS_STAT_JIT_ENTRIES) + 1));
@@ -811,9 +836,10 @@ export function run(budget: i32): i32 {
             }
           }
         }
-        ev = fastLoop(pc, n, i32(stopAt - NEAR), fetch32(hostPc), tlbLoad, fpRegs, branchAt);
+        ev = fastLoop(pc, n, branchAt, fetch32(hostPc), tlbLoad, fpRegs, branchAt, hot);
         pc = exitPc;
         n = exitN;
+        counted = n < branchAt;
       }
       if (ev <= EV_BRANCH) continue; // completed; the fetch path checks the budget
 

@@ -17,7 +17,7 @@
 
 import { load16, load32, store32, memFill, fetch32, jitCompile, jitRelease } from "../shim";
 import {
-  SYS_JIT_BASE, JIT_DIR, JIT_DIR_ENTRIES, JIT_DIR_ENTRY, JIT_CODE_MAP, JIT_IR, JIT_IR_ENTRY, JIT_IR_BLOCKS,
+  SYS_JIT_BASE, JIT_DIR, JIT_DIR_ENTRIES, JIT_DIR_ENTRY, JIT_CODE_MAP, JIT_IR, JIT_HOT_TABLE, JIT_HOT_SLOTS, JIT_IR_ENTRY, JIT_IR_BLOCKS,
   JIT_IR_INSNS, JIT_IR_BLOCK_BASE, JIT_IR_BLOCK, JIT_BLOCKS_MAX, JIT_IR_INSN_BASE, JIT_IR_INSN, JIT_INSNS_MAX,
   VCPU_MAX, V_TLB, TLB_SET, TLB_STORE, TLB_TABLE, SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INSNS,
   SYS_STAT_JIT_INVALIDATIONS, SYS_JIT_HOT, JIT_HOT_DEFAULT, vcpuAddr,
@@ -57,6 +57,7 @@ export function jitReset(base: i32): void {
     store32(e + 12, 0);
   }
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
+  memFill(base + JIT_HOT_TABLE, 0, JIT_HOT_SLOTS << 2);
 }
 
 /** Drop every translation (their handles too). */
@@ -70,12 +71,14 @@ export function jitFlush(base: i32): void {
     store32(e + 12, 0);
   }
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
+  memFill(base + JIT_HOT_TABLE, 0, JIT_HOT_SLOTS << 2);
   store32(SYS_STAT_JIT_INVALIDATIONS, i32(load32(SYS_STAT_JIT_INVALIDATIONS) + 1));
 }
 
 /**
  * The translated region entered at `pc` (whose instruction is at host address `host`), or 0:
- * none yet (the probe is counted, and the region translated once it is hot) or none possible.
+ * none yet (the probe is counted as `weight` — JIT_PREFILTER when the fast loop's counter sent
+ * it, else 1 — and the region translated once it is hot) or none possible.
  *
  * A directory entry belongs to one target (pc and host address) and counts that target's probes
  * only: targets that share an entry (the directory is direct-mapped) do not add up into a hot
@@ -84,7 +87,7 @@ export function jitFlush(base: i32): void {
  * translation is given to another target only after JIT_STEAL probes of others with none of its
  * own between them, so two hot targets sharing an entry do not evict each other in turn.
  */
-export function jitLookup(base: i32, pc: i32, host: i32): i32 {
+export function jitLookup(base: i32, pc: i32, host: i32, weight: i32): i32 {
   const e = dirEntry(base, pc);
   const handle = load32(e + 8);
   if (load32(e) == pc && load32(e + 4) == host) {
@@ -92,7 +95,7 @@ export function jitLookup(base: i32, pc: i32, host: i32): i32 {
       if (load32(e + 12) != 0) store32(e + 12, 0); // (its own probe: others start again)
       return handle;
     }
-    const count = i32(load32(e + 12) + 1);
+    const count = i32(load32(e + 12) + weight);
     store32(e + 12, count);
     const hot = load32(SYS_JIT_HOT);
     if (count < (hot > 0 ? hot : JIT_HOT_DEFAULT)) return 0;
@@ -115,7 +118,7 @@ export function jitLookup(base: i32, pc: i32, host: i32): i32 {
   store32(e, pc);
   store32(e + 4, host);
   store32(e + 8, 0);
-  store32(e + 12, 1);
+  store32(e + 12, weight);
   return 0;
 }
 

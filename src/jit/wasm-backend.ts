@@ -54,13 +54,29 @@ const BRANCH: Record<number, number> = {
   [IR_BEQ]: I32_EQ, [IR_BNE]: I32_NE, [IR_BLT]: I32_LT_S, [IR_BGE]: I32_GE_S, [IR_BLTU]: I32_LT_U, [IR_BGEU]: I32_GE_U,
 };
 
-/** Bytes of a function body or a module, with LEB128. */
+/** Bytes of a function body or a module, with LEB128: written into a growing buffer (no
+ *  arrays spread: the generator runs cold, a few dozen times per run, and must be cheap then). */
 class Bytes {
-  readonly b: number[] = [];
-  op(...xs: number[]): this { this.b.push(...xs); return this; }
+  private buf = new Uint8Array(4096);
+  length = 0;
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
+  private put(x: number): void {
+    if (this.length === this.buf.length) this.room(1);
+    this.buf[this.length++] = x;
+  }
+  op(...xs: number[]): this {
+    this.room(xs.length);
+    for (let i = 0; i < xs.length; i++) this.buf[this.length++] = xs[i];
+    return this;
+  }
   u(v: number): this {
     v >>>= 0;
-    do { let x = v & 0x7f; v >>>= 7; if (v !== 0) x |= 0x80; this.b.push(x); } while (v !== 0);
+    do { let x = v & 0x7f; v >>>= 7; if (v !== 0) x |= 0x80; this.put(x); } while (v !== 0);
     return this;
   }
   s(v: number): this {
@@ -68,8 +84,8 @@ class Bytes {
     for (;;) {
       const x = v & 0x7f;
       v >>= 7;
-      if ((v === 0 && (x & 0x40) === 0) || (v === -1 && (x & 0x40) !== 0)) { this.b.push(x); return this; }
-      this.b.push(x | 0x80);
+      if ((v === 0 && (x & 0x40) === 0) || (v === -1 && (x & 0x40) !== 0)) { this.put(x); return this; }
+      this.put(x | 0x80);
     }
   }
   get(l: number): this { return this.op(LOCAL_GET).u(l); }
@@ -77,15 +93,35 @@ class Bytes {
   k(v: number): this { return this.op(I32_CONST).s(v); }
   /** x_r's value (x0: 0). */
   x(r: number): this { return r === 0 ? this.k(0) : this.get(reg(r)); }
-  bytes(b: number[]): this { this.b.push(...b); return this; }
-  vec(parts: number[][]): this { this.u(parts.length); for (const p of parts) this.b.push(...p); return this; }
+  bytes(b: Uint8Array): this {
+    this.room(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
+  /** What was written (a view of the buffer). */
+  view(): Uint8Array { return this.buf.subarray(0, this.length); }
 }
 
-const section = (id: number, body: Bytes) => [id, ...new Bytes().u(body.b.length).b, ...body.b];
-const name = (s: string) => [...new Bytes().u(s.length).b, ...Array.from(s, (c) => c.charCodeAt(0))];
+/** The size of LEB128 `v` (unsigned) in bytes. */
+const ulebSize = (v: number) => { let n = 1; for (v >>>= 7; v !== 0; v >>>= 7) n++; return n; };
+const name = (w: Bytes, s: string) => { w.u(s.length); for (let i = 0; i < s.length; i++) w.op(s.charCodeAt(i)); return w; };
+const section = (w: Bytes, id: number, body: Bytes) => w.op(id).u(body.length).bytes(body.view());
+
+/** Every region's module up to its code section: the magic and version; the type
+ *  (i32, i32, i32, i32) → i32; the core's memory imported as "m" "mem"; one function, exported
+ *  as "f". */
+const MODULE_HEAD: Uint8Array = (() => {
+  const w = new Bytes().op(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0);
+  section(w, 1, new Bytes().u(1).op(0x60).u(4).op(0x7f, 0x7f, 0x7f, 0x7f).u(1).op(0x7f));
+  section(w, 2, name(name(new Bytes().u(1), "m"), "mem").op(0x02, 0x00).u(0));
+  section(w, 3, new Bytes().u(1).u(0));
+  section(w, 7, name(new Bytes().u(1), "f").op(0x00).u(0));
+  return w.view().slice();
+})();
 
 /** The body of the region's function (locals and code). */
-export function generateBody(region: Region): number[] {
+export function generateBody(region: Region): Uint8Array {
   const { used, written } = registerUse(region);
   const f = new Bytes();
   f.u(1).u(3 + 31).op(0x7f); // (one group of i32 locals)
@@ -158,7 +194,7 @@ export function generateBody(region: Region): number[] {
   for (const r of [...written].sort((x, y) => x - y)) f.k(0).get(reg(r)).op(I32_STORE, 2).u(HART_X + 4 * r);
   f.k(0).get(PC).op(I32_STORE, 2).u(SYS_JIT_EXIT_PC);
   f.get(C).op(END);
-  return f.b;
+  return f.view();
 }
 
 /** The value of an ALU instruction, pushed. */
@@ -203,12 +239,10 @@ function alu(f: Bytes, i: { op: number; rs1: number; rs2: number; imm: number })
 /** The module of one region: imports the core's memory ("m" "mem"), exports "f". */
 export function generateModule(region: Region): Uint8Array<ArrayBuffer> {
   const body = generateBody(region);
-  const type = new Bytes().u(1).op(0x60).u(4).op(0x7f, 0x7f, 0x7f, 0x7f).u(1).op(0x7f);
-  const imports = new Bytes().u(1).bytes(name("m")).bytes(name("mem")).op(0x02, 0x00).u(0);
-  const funcs = new Bytes().u(1).u(0);
-  const exports = new Bytes().u(1).bytes(name("f")).op(0x00).u(0);
-  const code = new Bytes().u(1).u(body.length).bytes(body);
-  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, type), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code)]);
+  // The code section: one body, of its size.
+  const content = 1 + ulebSize(body.length) + body.length;
+  const w = new Bytes().bytes(MODULE_HEAD).op(10).u(content).u(1).u(body.length).bytes(body);
+  return w.view().slice() as Uint8Array<ArrayBuffer>;
 }
 
 type RegionFunction = (pc: number, limit: number, tlbLoad: number, tlbStore: number) => number;
