@@ -221,7 +221,7 @@ export const SYS_JIT_HOT: i32 = SYS_BASE + 0xd4;
 /** A guest kernel runs much code a few hundred times (boot, fork, exec): translating it costs
  *  more than interpreting it. bench.elf's loops are probed millions of times. Measured in
  *  docs/jit.md (32 before: Linux's prompt 15x slower with the translator than without). */
-export const JIT_HOT_DEFAULT: i32 = 4096;
+export const JIT_HOT_DEFAULT: i32 = 16384;
 export const DSM_NONE: i32 = 0;
 export const DSM_READ: i32 = 1;
 export const DSM_WRITE: i32 = 2;
@@ -698,7 +698,7 @@ export const JIT_HOT_TABLE: i32 = 0x25000;
 export const JIT_HOT_SLOTS: i32 = 8192;
 /** Taken branches to a target (or to targets sharing its counter) per directory probe: cold
  *  code stays in the fast loop, and the directory counts a probe as this many. */
-export const JIT_PREFILTER: i32 = 16;
+export const JIT_PREFILTER: i32 = 64;
 export const JIT_AREA_BYTES: i32 = 0x2d000;
 /** IR header words: entry pc, blocks, instructions. */
 export const JIT_IR_ENTRY: i32 = 0;

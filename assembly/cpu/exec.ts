@@ -61,7 +61,7 @@ import { semihostAt, semihostCall, EBREAK } from "../kernel/semihost";
 import { IPC_BLOCK, IPC_SWITCH, ipcSwitchTo, ipcSwitchReason } from "../kernel/ipc";
 import { vcpuSwitch } from "../kernel/vcpu";
 import { threadService } from "../kernel/threads";
-import { jitLookup } from "../jit/frontend";
+import { jitLookup, jitProbeWeight, jitCounterStart } from "../jit/frontend";
 import { jitExec, jitExitPc } from "../shim";
 import { timelineRecord } from "../kernel/timeline";
 import {
@@ -822,8 +822,8 @@ export function run(budget: i32): i32 {
           // A probe the target's counter sent counts JIT_PREFILTER; one near the end of the
           // budget or where translated code stopped, 1. A target with translated code keeps
           // its counter used up; another starts again.
-          const handle = jitLookup(jit, pc, hostPc, counted ? JIT_PREFILTER : 1);
-          if (counted) store32(hot + (((pc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2), handle > 0 ? JIT_PREFILTER : 0);
+          const handle = jitLookup(jit, pc, hostPc, counted ? jitProbeWeight() : 1);
+          if (counted) store32(hot + (((pc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2), handle > 0 ? JIT_PREFILTER : jitCounterStart());
           if (handle > 0) {
             const done = jitExec(handle, pc, i32(stopAt - n), tlbLoad, tlbLoad + TLB_TABLE);
             if (done > 0) {

@@ -11,16 +11,18 @@
 // - Bytes change by stores. A page with translated code has its bit in the code-page bitmap and
 //   is kept out of every store TLB (translating flushes the store tables), so every store to it
 //   takes a slow path (mmu/access.ts), which calls jitWrote(): the page's regions are dropped.
-// - Hot detection: run() probes the directory at each taken branch or jump (jitLookup); each
-//   probe of a target counts for it (a directory entry counts one target's probes), and a
-//   target probed SYS_JIT_HOT times (layout.ts: JIT_HOT_DEFAULT unless the host says) is translated.
+// - Hot detection: the interpreter's fast loop counts taken branches and jumps by target in a
+//   table of counters (cpu/exec.ts hotProbe); when a counter reaches JIT_PREFILTER, run() probes
+//   the directory for the target (jitLookup), the probe counting as that many branches (a
+//   directory entry counts one target's probes); a target reached SYS_JIT_HOT times (layout.ts:
+//   JIT_HOT_DEFAULT unless the host says) is translated.
 
 import { load16, load32, store32, memFill, fetch32, jitCompile, jitRelease } from "../shim";
 import {
   SYS_JIT_BASE, JIT_DIR, JIT_DIR_ENTRIES, JIT_DIR_ENTRY, JIT_CODE_MAP, JIT_IR, JIT_HOT_TABLE, JIT_HOT_SLOTS, JIT_IR_ENTRY, JIT_IR_BLOCKS,
   JIT_IR_INSNS, JIT_IR_BLOCK_BASE, JIT_IR_BLOCK, JIT_BLOCKS_MAX, JIT_IR_INSN_BASE, JIT_IR_INSN, JIT_INSNS_MAX,
   VCPU_MAX, V_TLB, TLB_SET, TLB_STORE, TLB_TABLE, SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INSNS,
-  SYS_STAT_JIT_INVALIDATIONS, SYS_JIT_HOT, JIT_HOT_DEFAULT, vcpuAddr,
+  SYS_STAT_JIT_INVALIDATIONS, SYS_JIT_HOT, JIT_HOT_DEFAULT, JIT_PREFILTER, vcpuAddr,
 } from "../layout";
 import {
   immI, immS, immB, immJ, cReg, cImmCI, cImmAddi4spn, cImmLw, cImmAddi16sp, cImmJ, cImmB, cImmLwsp, cImmSwsp,
@@ -57,7 +59,29 @@ export function jitReset(base: i32): void {
     store32(e + 12, 0);
   }
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
-  memFill(base + JIT_HOT_TABLE, 0, JIT_HOT_SLOTS << 2);
+  hotTableReset(base);
+}
+
+/**
+ * What a probe the fast loop's taken-branch counter sent counts in the directory: JIT_PREFILTER
+ * branches, or fewer when the threshold (SYS_JIT_HOT) is lower — a counter then starts nearer
+ * its end (jitCounterStart), so a target is still probed after `threshold` branches.
+ */
+export function jitProbeWeight(): i32 {
+  const set = load32(SYS_JIT_HOT);
+  const hot = set > 0 ? set : JIT_HOT_DEFAULT;
+  return hot < JIT_PREFILTER ? hot : JIT_PREFILTER;
+}
+
+/** A taken-branch counter's value after a probe found nothing (and at the start). */
+export function jitCounterStart(): i32 {
+  return i32(JIT_PREFILTER - jitProbeWeight());
+}
+
+/** Every taken-branch counter at its start (it reads SYS_JIT_HOT: the host sets that first). */
+function hotTableReset(base: i32): void {
+  const start = jitCounterStart();
+  for (let i = 0; i < JIT_HOT_SLOTS; i++) store32(base + JIT_HOT_TABLE + (i << 2), start);
 }
 
 /** Drop every translation (their handles too). */
@@ -71,7 +95,7 @@ export function jitFlush(base: i32): void {
     store32(e + 12, 0);
   }
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
-  memFill(base + JIT_HOT_TABLE, 0, JIT_HOT_SLOTS << 2);
+  hotTableReset(base);
   store32(SYS_STAT_JIT_INVALIDATIONS, i32(load32(SYS_STAT_JIT_INVALIDATIONS) + 1));
 }
 

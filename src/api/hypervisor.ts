@@ -129,7 +129,7 @@ export interface HypervisorOptions {
    *  translator on or off. Not with partitions on threads (the threaded build has no translator:
    *  the option is then ignored). */
   jit?: boolean;
-  /** Probes of a branch target before the translator translates it (default 4096: docs/jit.md). */
+  /** Probes of a branch target before the translator translates it (default 16384: docs/jit.md). */
   jitHot?: number;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;
@@ -469,8 +469,9 @@ export class Hypervisor {
    */
   private resetTranslations(words: Int32Array, restored: boolean): void {
     if (restored) words[SYS_JIT_BASE >> 2] = 0;
+    // (the host's choice, not a snapshot's; first: jitReset reads it)
+    words[SYS_JIT_HOT >> 2] = this.jitUsed ? jitHotValue(this.options.jitHot) : 0;
     this.core!.exports.jitReset(this.jitUsed ? this.memoryEnd : 0);
-    words[SYS_JIT_HOT >> 2] = this.jitUsed ? jitHotValue(this.options.jitHot) : 0; // (the host's choice, not a snapshot's)
   }
 
   /** Translator statistics (null: off): regions translated, guest instructions in them, the

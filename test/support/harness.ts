@@ -29,7 +29,7 @@ export function guestExists(name: string): boolean {
 }
 
 /** The translator's threshold in the tests (`jitHot`): a branch target is translated after 32
- *  probes, not the default 4096, so that short programs run translated code too and every
+ *  probes, not the default 16384, so that short programs run translated code too and every
  *  path of the translator is taken. */
 export const JIT_TEST_HOT = 32;
 
