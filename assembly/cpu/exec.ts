@@ -127,6 +127,15 @@ function windowLength(offset: i32, remaining: i32): i32 {
   return len < WINDOW ? len : WINDOW;
 }
 
+/**
+ * At most this many instructions per call of translated code. A region can hold a whole
+ * recursion (its calls' return sites are blocks of it), and a host compiles the code it runs in
+ * tiers — V8 first runs a new module's code from its baseline compiler and uses the optimized
+ * code from the next call on (no on-stack replacement for Wasm): a call that ran for a whole
+ * slice stayed in the slow tier (bench.elf: 520-590 MIPS against 680-750 with shorter calls).
+ */
+const JIT_CALL_MAX: i32 = 1 << 14;
+
 /** Taken branches and jumps this many instructions before the end of the budget check it. */
 const NEAR: i32 = 2048;
 
@@ -825,7 +834,8 @@ export function run(budget: i32): i32 {
           const handle = jitLookup(jit, pc, hostPc, counted ? jitProbeWeight() : 1);
           if (counted) store32(hot + (((pc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2), handle > 0 ? JIT_PREFILTER : jitCounterStart());
           if (handle > 0) {
-            const done = jitExec(handle, pc, i32(stopAt - n), tlbLoad, tlbLoad + TLB_TABLE);
+            const left = i32(stopAt - n);
+            const done = jitExec(handle, pc, left < JIT_CALL_MAX ? left : JIT_CALL_MAX, tlbLoad, tlbLoad + TLB_TABLE);
             if (done > 0) {
               counted = false;
               n = i32(n + done);
