@@ -120,6 +120,28 @@ describe.skipIf(skipReason !== null)("the browser page (web/)", () => {
     await checkRunning("pure-TS");
   }, 60_000);
 
+  it("runs the default system with the translator on, on both cores (?jit=on): Linux's busy loop is translated", async () => {
+    const translated = async (core: string) => {
+      await checkRunning(core);
+      expect(await page.evaluate(() => window.wasmvisor.status())).toContain(`on the ${core} core with the translator`);
+      await command("stress 1500", /\nstress: done after \d+ ms\n/);
+      await page.waitForFunction(() => (window.wasmvisor.figures()?.translator?.regions ?? 0) > 0, null, { timeout: 10_000 });
+      expect(errors).toEqual([]);
+    };
+    // (on the pure-TS core, which the test before chose: its JavaScript back end)
+    await page.selectOption("#jit", "on");
+    expect(new URL(page.url()).searchParams.get("jit")).toBe("on");
+    await translated("pure-TS");
+    await page.selectOption("#core", "wasm"); // the translator stays on: the Wasm back end
+    await translated("Wasm");
+    // Back to the state the next test expects: the translator off, the pure-TS core.
+    await page.selectOption("#jit", "off");
+    expect(new URL(page.url()).searchParams.get("jit")).toBe(null);
+    await page.selectOption("#core", "ts");
+    await checkRunning("pure-TS");
+    expect(await page.evaluate(() => window.wasmvisor.figures()?.translator)).toBe(null);
+  }, 180_000);
+
   it("runs Linux with its 2 harts on threads (the page is cross-origin isolated): threads across real threads", async () => {
     // (on the core the test before chose, the pure-TS one: the next test expects it to stay)
     await page.selectOption("#system", "threads");

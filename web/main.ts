@@ -32,6 +32,7 @@ interface Console {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const systemSelect = $<HTMLSelectElement>("system");
 const coreSelect = $<HTMLSelectElement>("core");
+const jitSelect = $<HTMLSelectElement>("jit");
 const statusText = $("status");
 const message = $("message");
 const figuresBody = $("figures-body");
@@ -97,6 +98,11 @@ customOption.value = "custom";
 customOption.hidden = true;
 systemSelect.append(customOption);
 
+/** `?jit=on` turns the translator on (docs/jit.md); off by default, as on the command line. */
+function initialJit(): boolean {
+  return new URLSearchParams(location.search).get("jit") === "on";
+}
+
 function initialCore(): CoreChoice {
   return new URLSearchParams(location.search).get("core") === "ts" ? "ts" : "wasm";
 }
@@ -122,6 +128,9 @@ function start(next: SystemSource, core: CoreChoice): void {
   else url.searchParams.set("system", next.id);
   if (core === "wasm") url.searchParams.delete("core");
   else url.searchParams.set("core", core);
+  const jit = jitSelect.value === "on";
+  if (jit) url.searchParams.set("jit", "on");
+  else url.searchParams.delete("jit");
   history.replaceState(null, "", url);
   setStatus("starting the worker…");
 
@@ -130,7 +139,7 @@ function start(next: SystemSource, core: CoreChoice): void {
   worker.onerror = (e) => fail(`the emulator's worker failed: ${e.message || "it could not be loaded"}`);
   worker.onmessageerror = () => fail("a message from the emulator's worker could not be read");
   // (The source's bytes are copied, not transferred: Restart and the core select use them again.)
-  send({ type: "start", source: next, core, imagesUrl: new URL("images/", document.baseURI).href });
+  send({ type: "start", source: next, core, jit, imagesUrl: new URL("images/", document.baseURI).href });
 }
 
 /** The system select and the header's line say what runs. */
@@ -204,7 +213,7 @@ function handle(m: FromWorker): void {
       setConsoleStates("not started");
       break;
     case "running":
-      setStatus(`running ${system?.title ?? "the system"} on the ${coreName(system?.core)} core (started in ${Math.round(m.startupMs)} ms)`);
+      setStatus(`running ${system?.title ?? "the system"} on the ${coreName(system?.core)} core${jitNote(system)} (started in ${Math.round(m.startupMs)} ms)`);
       setConsoleStates("running");
       for (const [name, c] of consoles) if (system?.partitions.find((p) => p.name === name)?.interactive) c.term.focus();
       break;
@@ -245,12 +254,12 @@ function handle(m: FromWorker): void {
     case "restore-failed":
       pendingSource = null;
       showMessage(`<strong>That snapshot could not be restored</strong>; nothing was changed.<pre>${escapeHtml(m.message)}</pre>`);
-      if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core`);
+      if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core${jitNote(system)}`);
       else setStatus("not started: the snapshot could not be restored");
       break;
     case "problem":
       showMessage(`<strong>${escapeHtml(m.message)}</strong> The system goes on.`);
-      if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core`);
+      if (system) setStatus(`running ${system.title} on the ${coreName(system.core)} core${jitNote(system)}`);
       break;
     case "ended":
       ended(m.status);
@@ -349,6 +358,7 @@ function renderFigures(f: Figures | null): void {
       ${big("notifications/s", v((f) => count(f.notificationsPerSecond)), "IPC notifications")}
       ${big("world switches/s", v((f) => count(f.worldSwitchesPerSecond)), "partition switches")}
       ${big("virtual time", v((f) => `${f.virtualSeconds.toFixed(2)} s`), f ? `advancing ${f.speed.toFixed(2)}× as fast as real time` : "")}
+      ${f?.translator ? big("translated regions", String(f.translator.regions), `the translator's back end took ${f.translator.milliseconds.toFixed(0)} ms in all (docs/jit.md)`) : ""}
     </div>
     <table>
       <thead><tr><th>partition</th><th title="share of virtual time">CPU</th><th>MIPS</th>
@@ -371,7 +381,7 @@ function showProgress(previous: Progress | null = null): void {
     setStatus(`paused after ${p.work.toLocaleString("en")} instructions (traps counted), ${(p.clock / (system?.cyclesPerSecond ?? 1e8)).toFixed(6)} s of virtual time`);
   } else if (p && !p.ended && system && previous && (previous.paused || previous.wallClock !== p.wallClock)) {
     // (Going on, or a new pace; the first report leaves "running … (started in N ms)" alone.)
-    setStatus(`running ${system.title} on the ${coreName(system.core)} core${p.wallClock ? "" : ", as fast as possible"}`);
+    setStatus(`running ${system.title} on the ${coreName(system.core)} core${jitNote(system)}${p.wallClock ? "" : ", as fast as possible"}`);
   }
 }
 
@@ -437,6 +447,11 @@ function coreName(core: CoreChoice | undefined): string {
   return core === "ts" ? "pure-TS" : "Wasm";
 }
 
+/** " with the translator" when it is on (after "on the … core" in the status line). */
+function jitNote(info: SystemInfo | null | undefined): string {
+  return info?.jit ? " with the translator" : "";
+}
+
 function percent(x: number): string {
   return `${(x * 100).toFixed(1)} %`;
 }
@@ -457,6 +472,7 @@ systemSelect.addEventListener("change", () => {
   if (systemSelect.value !== "custom") start({ kind: "offered", id: systemSelect.value }, coreSelect.value as CoreChoice);
 });
 coreSelect.addEventListener("change", restart);
+jitSelect.addEventListener("change", restart);
 pauseButton.addEventListener("click", () => send({ type: "pause", paused: !progress?.paused }));
 stepButton.addEventListener("click", () => {
   const n = Math.floor(Number(stepCount.value));
@@ -608,5 +624,6 @@ elfFile.addEventListener("change", async () => {
   start({ kind: "description", title: file.name, description, file: EDITED_FILE, uploads: [{ name: file.name, bytes }] }, coreSelect.value as CoreChoice);
 });
 
+jitSelect.value = initialJit() ? "on" : "off";
 start({ kind: "offered", id: initialSystem() }, initialCore());
 void offerAutosave();

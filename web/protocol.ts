@@ -19,9 +19,9 @@ export type SystemSource =
 
 /** Page → worker. */
 export type ToWorker =
-  /** Boot `source` on `core`; served guest images are listed in `imagesUrl` + "manifest.json"
+  /** Boot `source` on `core`, with the translator (`jit`: docs/jit.md) or not; served guest images are listed in `imagesUrl` + "manifest.json"
    *  (web/images.ts). */
-  | { type: "start"; source: SystemSource; core: CoreChoice; imagesUrl: string }
+  | { type: "start"; source: SystemSource; core: CoreChoice; jit: boolean; imagesUrl: string }
   /** Bytes typed into a partition's console (its UART / SBI console). */
   | { type: "input"; partition: string; data: string }
   /** Snapshot the running system: "save" sends the file back ("snapshot"), "autosave" keeps it
@@ -43,6 +43,8 @@ export interface SystemInfo {
   title: string;
   name: string;
   core: CoreChoice;
+  /** The translator is on. */
+  jit: boolean;
   partitions: Array<{
     name: string; mode: "machine" | "supervisor"; interactive: boolean;
     /** For the picture of the system: RAM (at 0x8000_0000), devices, the regions it maps. */
@@ -88,6 +90,8 @@ export interface Figures {
   /** Share of the interval's virtual time in which no partition ran. */
   idleShare: number;
   instructions: number;
+  /** With the translator on: regions translated so far and the back end's time (null: off). */
+  translator: { regions: number; milliseconds: number } | null;
   partitions: Array<{
     name: string;
     /** Share of the interval's virtual time this partition ran. */

@@ -34,6 +34,8 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postM
 
 let hv: Hypervisor | null = null;
 let core: CoreChoice = "wasm";
+/** The translator is on (the page's choice, with the core). */
+let jit = false;
 let title = "";
 let started = false;
 let paused = false;
@@ -58,6 +60,7 @@ scope.onmessage = (e) => {
       if (started) return; // one system per worker: the page starts a new worker to restart
       started = true;
       core = m.core;
+      jit = m.jit;
       enqueue(() => boot(m.source, m.imagesUrl));
       break;
     case "input":
@@ -107,6 +110,7 @@ async function boot(source: SystemSource, imagesUrl: string): Promise<void> {
   const images = new Map<string, Uint8Array>();
   const system = new Hypervisor(description, {
     core,
+    jit,
     wallClock,
     file,
     loadImage: (path) => images.get(path)!,
@@ -157,7 +161,7 @@ async function restore(bytes: Uint8Array, newTitle: string): Promise<void> {
   const t0 = performance.now();
   let system: Hypervisor;
   try {
-    system = await Hypervisor.restore(bytes, { core, wallClock });
+    system = await Hypervisor.restore(bytes, { core, jit, wallClock });
   } catch (err) {
     post({ type: "restore-failed", message: describeError(err) });
     return;
@@ -196,6 +200,7 @@ function systemInfo(system: Hypervisor): SystemInfo {
     title,
     name: config.name,
     core,
+    jit,
     partitions: config.partitions.map((p) => ({
       name: p.name, mode: p.mode, interactive: p.name === interactive, ramBytes: p.ramBytes,
       devices: [...p.devices], image: p.image,
@@ -242,7 +247,10 @@ function attach(system: Hypervisor, alreadyHalted: Array<{ partition: string; me
   let previous = { real: performance.now(), stats: system.stats() };
   sample = () => {
     const now = { real: performance.now(), stats: system.stats() };
-    post({ type: "figures", figures: figuresBetween(previous.stats, now.stats, (now.real - previous.real) / 1000, system.cyclesPerSecond) });
+    const figures = figuresBetween(previous.stats, now.stats, (now.real - previous.real) / 1000, system.cyclesPerSecond);
+    const translated = system.jitStats();
+    figures.translator = translated && { regions: translated.regions, milliseconds: translated.milliseconds };
+    post({ type: "figures", figures });
     previous = now;
   };
   let runningSeconds = 0;
@@ -395,6 +403,7 @@ function figuresBetween(a: HypervisorStats, b: HypervisorStats, seconds: number,
     notificationsPerSecond: rate(a.ipc.notifications, b.ipc.notifications),
     idleShare: dCycles > 0 ? Math.max(0, 1 - busy / dCycles) : 0,
     instructions: b.instructions,
+    translator: null,
     partitions,
   };
 }
