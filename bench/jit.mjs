@@ -8,6 +8,7 @@
 // run in translated code. Usage: npm run bench:jit [-- --rounds N]
 import { readFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../dist/src/machine/machine.js";
@@ -101,46 +102,67 @@ function qemuSeconds(kernel) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const runs = { "wasm.jit_off": [], "wasm.jit_on": [], "ts.jit_off": [], "ts.jit_on": [], qemu: [] };
-const last = {};
-let retired = 0;
-for (let r = 0; r < ROUNDS; r++) {
-  for (const core of ["wasm", "ts"]) {
-    for (const jit of [false, true]) {
-      const x = inChild(core, jit);
-      runs[`${core}.jit_${jit ? "on" : "off"}`].push(x.mips);
-      if (jit) last[core] = x;
-      retired = x.retired;
-    }
-  }
-  if (hasQemu) runs.qemu.push(retired / Math.max(1e-3, qemuSeconds(ELF.pathname) - qemuSeconds(exitAtOnce)) / 1e6);
-}
-const f = (x) => x.toFixed(1);
-console.log(`bench.elf (${retired} instructions), ${ROUNDS} interleaved rounds (median MIPS, then each round):`);
-for (const [k, xs] of Object.entries(runs)) if (xs.length) console.log(`  mips.${k.padEnd(13)} ${f(median(xs)).padStart(7)}   (${xs.map(f).join(" ")})`);
-console.log(`  speedup: wasm ${(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])).toFixed(2)}x, ts ${(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])).toFixed(2)}x`);
-if (hasQemu) console.log(`  mips.wasm.jit_on / mips.qemu: ${(median(runs["wasm.jit_on"]) / median(runs.qemu)).toFixed(2)}`);
-for (const core of ["wasm", "ts"]) {
-  const x = last[core];
-  console.log(`  ${core}: regions ${x.regions}, guest instructions translated ${x.insns}, entries ${x.entries}, ` +
-    `retired in translated code ${(100 * x.inJit / x.retired).toFixed(1)} %; back end ${(1e6 * x.backendMs / Math.max(1, x.insns)).toFixed(0)} ns and ` +
-    `${(x.codeBytes / Math.max(1, x.insns)).toFixed(0)} bytes (${core === "ts" ? "JavaScript source" : "Wasm module"}) per guest instruction`);
-}
-console.log(`  translator's area in the core's memory: ${JIT_AREA_BYTES} bytes`);
 
-// Linux (the default system), each run a process of its own, interleaved rounds.
-const linux = {};
-for (let r = 0; r < Math.min(ROUNDS, 3); r++) {
+/**
+ * The translator's figures (the header above), printed with `log`; returns them as
+ * bench/run.mjs's results ({ name, unit, value }): MIPS of each configuration, the speedups,
+ * mips.wasm.jit_on / mips.qemu, Linux's prompt and forkexec with it off and on.
+ */
+export async function measureJit({ rounds = ROUNDS, log = console.log } = {}) {
+  const runs = { "wasm.jit_off": [], "wasm.jit_on": [], "ts.jit_off": [], "ts.jit_on": [], qemu: [] };
+  const last = {};
+  let retired = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const core of ["wasm", "ts"]) {
+      for (const jit of [false, true]) {
+        const x = inChild(core, jit);
+        runs[`${core}.jit_${jit ? "on" : "off"}`].push(x.mips);
+        if (jit) last[core] = x;
+        retired = x.retired;
+      }
+    }
+    if (hasQemu) runs.qemu.push(retired / Math.max(1e-3, qemuSeconds(ELF.pathname) - qemuSeconds(exitAtOnce)) / 1e6);
+  }
+  const f = (x) => x.toFixed(1);
+  log(`bench.elf (${retired} instructions), ${rounds} interleaved rounds (median MIPS, then each round):`);
+  for (const [k, xs] of Object.entries(runs)) if (xs.length) log(`  mips.${k.padEnd(13)} ${f(median(xs)).padStart(7)}   (${xs.map(f).join(" ")})`);
+  log(`  speedup: wasm ${(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])).toFixed(2)}x, ts ${(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])).toFixed(2)}x`);
+  if (hasQemu) log(`  mips.wasm.jit_on / mips.qemu: ${(median(runs["wasm.jit_on"]) / median(runs.qemu)).toFixed(2)}`);
   for (const core of ["wasm", "ts"]) {
-    for (const jit of [false, true]) {
-      const x = inChild(core, jit, "linux");
-      const k = `${core}.jit_${jit ? "on" : "off"}`;
-      (linux[k] ??= { boot: [], forkexec: [], insns: x.insns }).boot.push(x.boot);
-      linux[k].forkexec.push(x.forkexec);
+    const x = last[core];
+    log(`  ${core}: regions ${x.regions}, guest instructions translated ${x.insns}, entries ${x.entries}, ` +
+      `retired in translated code ${(100 * x.inJit / x.retired).toFixed(1)} %; back end ${(1e6 * x.backendMs / Math.max(1, x.insns)).toFixed(0)} ns and ` +
+      `${(x.codeBytes / Math.max(1, x.insns)).toFixed(0)} bytes (${core === "ts" ? "JavaScript source" : "Wasm module"}) per guest instruction`);
+  }
+  log(`  translator's area in the core's memory: ${JIT_AREA_BYTES} bytes`);
+
+  // Linux (the default system), each run a process of its own, interleaved rounds.
+  const linux = {};
+  for (let r = 0; r < Math.min(rounds, 3); r++) {
+    for (const core of ["wasm", "ts"]) {
+      for (const jit of [false, true]) {
+        const x = inChild(core, jit, "linux");
+        const k = `${core}.jit_${jit ? "on" : "off"}`;
+        (linux[k] ??= { boot: [], forkexec: [], insns: x.insns }).boot.push(x.boot);
+        linux[k].forkexec.push(x.forkexec);
+      }
     }
   }
+  log(`Linux, the default system (median seconds of ${Math.min(rounds, 3)} rounds; translation included):`);
+  for (const [k, v] of Object.entries(linux)) {
+    log(`  linux.${k.padEnd(12)} prompt ${median(v.boot).toFixed(2)} s (${v.boot.map((x) => x.toFixed(2)).join(" ")}), forkexec -p 20 ${median(v.forkexec).toFixed(2)} s (${v.forkexec.map((x) => x.toFixed(2)).join(" ")}); ${v.insns} instructions to the prompt`);
+  }
+  const round2 = (x) => Math.round(x * 100) / 100;
+  const results = [];
+  for (const [k, xs] of Object.entries(runs)) results.push({ name: `mips.${k}`, unit: "MIPS", value: xs.length ? Math.round(median(xs)) : null });
+  results.push({ name: "jit.speedup.wasm", unit: "x", value: round2(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])) });
+  results.push({ name: "jit.speedup.ts", unit: "x", value: round2(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])) });
+  results.push({ name: "mips.wasm.jit_on_over_qemu", unit: "x", value: hasQemu ? round2(median(runs["wasm.jit_on"]) / median(runs.qemu)) : null });
+  for (const [k, v] of Object.entries(linux)) {
+    results.push({ name: `linux.${k}.prompt.s`, unit: "s", value: round2(median(v.boot)) });
+    results.push({ name: `linux.${k}.forkexec.s`, unit: "s", value: round2(median(v.forkexec)) });
+  }
+  return results;
 }
-console.log(`Linux, the default system (median seconds of ${Math.min(ROUNDS, 3)} rounds; translation included):`);
-for (const [k, v] of Object.entries(linux)) {
-  console.log(`  linux.${k.padEnd(12)} prompt ${median(v.boot).toFixed(2)} s (${v.boot.map((x) => x.toFixed(2)).join(" ")}), forkexec -p 20 ${median(v.forkexec).toFixed(2)} s (${v.forkexec.map((x) => x.toFixed(2)).join(" ")}); ${v.insns} instructions to the prompt`);
-}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await measureJit();

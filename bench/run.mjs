@@ -68,10 +68,16 @@
 // vNUMA (bench/vnuma.mjs, also `npm run bench:vnuma`): parbench.elf on one node (1 and 2 harts)
 // and with a hart on each of two processes: vnuma.*.s, vnuma.speedup, the protocol's figures.
 //
+// The translator (bench/jit.mjs, also `npm run bench:jit`): bench.elf on both cores with it off
+// and on and QEMU, interleaved, each run a process of its own: mips.{wasm,ts}.jit_{off,on},
+// jit.speedup.*, mips.wasm.jit_on_over_qemu (target ≥ 0.5), Linux's prompt and forkexec -p 20
+// with it off and on (linux.*.jit_*.prompt.s, .forkexec.s).
+//
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
 import { measureParallel } from "./parallel.mjs";
 import { measureVnuma, measureVnumaLinux } from "./vnuma.mjs";
+import { measureJit } from "./jit.mjs";
 import { readFileSync, writeFileSync, existsSync, mkdtempSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -546,6 +552,8 @@ results.push(...(await measureParallel({ rounds })));
 // vNUMA: parbench.elf with its harts on two processes (bench/vnuma.mjs).
 results.push(...(await measureVnuma({ rounds })));
 results.push(...(await measureVnumaLinux({ rounds: 1 })));
+// The translator: bench.elf and Linux with it off and on (bench/jit.mjs).
+results.push(...(await measureJit({ rounds: Math.max(3, rounds), log: (line) => log(`${line}\n`) })));
 
 if (json) {
   process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");
