@@ -41,7 +41,7 @@ import { parseFirmware } from "../loader/firmware-boot.js";
 import type { BlockStorage } from "../devices/virtio-blk.js";
 import { WallClockPacer } from "../machine/wall-clock.js";
 import { HartThreads } from "../machine/parallel.js";
-import { jitHotValue } from "../jit/hot.js";
+import { jitHotValue, jitOn } from "../jit/hot.js";
 import { VnumaError, type NodeLink, type VnumaStats } from "../machine/vnuma/home.js";
 import { blockPlacement, nodeRamRange } from "../machine/vnuma/placement.js";
 
@@ -451,7 +451,7 @@ export class Hypervisor {
   /** Is the translator on (docs/jit.md)? */
   private get jitUsed(): boolean {
     // (the threaded build has no translator: a system with partitions on threads runs without)
-    return this.options.jit === true && !this.config.partitions.some((p) => p.parallel);
+    return jitOn(this.options.jit) && !this.config.partitions.some((p) => p.parallel);
   }
 
   /** The end of what a snapshot holds of the core's memory: the layout and every partition's

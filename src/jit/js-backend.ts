@@ -4,7 +4,8 @@
 // index.portable.ts jitCompile) and calls from run() (jitExec).
 //
 // The function's contract (the same for the Wasm back end to come):
-//   (pc, limit, tlbLoad, tlbStore) → instructions retired; the pc it stopped at in S.pc.
+//   (pc, limit, tlbLoad, tlbStore) → instructions retired; the pc it stopped at in S.pc (and in
+//   SYS_JIT_EXIT_PC, as the Wasm back end leaves it).
 // - Guest registers live in locals for the whole call: read at entry, written back at exit.
 // - Blocks are the cases of one `switch (pc)` in a loop, so branches inside the region are a
 //   jump; a pc that is not a block of the region ends the call (`default`).
@@ -16,7 +17,7 @@
 //   code never faults, never touches a device, and every exit is the same exit: registers
 //   written back, the pc of the next instruction to run.
 
-import { HART_X, JIT_IR_ENTRY, JIT_IR_BLOCKS, JIT_IR_BLOCK_BASE, JIT_IR_BLOCK, JIT_IR_INSN_BASE, JIT_IR_INSN } from "../../assembly/layout.js";
+import { HART_X, SYS_JIT_EXIT_PC, JIT_IR_ENTRY, JIT_IR_BLOCKS, JIT_IR_BLOCK_BASE, JIT_IR_BLOCK, JIT_IR_INSN_BASE, JIT_IR_INSN } from "../../assembly/layout.js";
 import {
   IR_ADD, IR_SUB, IR_SLL, IR_SLT, IR_SLTU, IR_XOR, IR_SRL, IR_SRA, IR_OR, IR_AND, IR_MUL, IR_MULH, IR_MULHSU,
   IR_MULHU, IR_DIV, IR_DIVU, IR_REM, IR_REMU, IR_ADDI, IR_SLTI, IR_SLTIU, IR_XORI, IR_ORI, IR_ANDI, IR_SLLI,
@@ -194,7 +195,9 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
   }
   out.push("      default: break exit;", "    }", "  }");
   for (const r of [...written].sort((x, y) => x - y)) out.push(`  I32[${HX + r}] = r${r};`);
-  out.push("  S.pc = pc;", "  return c;", "};");
+  // (the exit pc in SYS_JIT_EXIT_PC too, as the Wasm back end leaves it: the cores' memories stay
+  // the same word for word)
+  out.push(`  I32[${SYS_JIT_EXIT_PC >> 2}] = pc;`, "  S.pc = pc;", "  return c;", "};");
   return out.join("\n");
 }
 

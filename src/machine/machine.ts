@@ -21,7 +21,7 @@ import { VirtualTime } from "./time.js";
 import { layoutWords, jitArea, nodeTableBytes } from "../vmm/guest-memory.js";
 import { JsBackend } from "../jit/js-backend.js";
 import { WasmBackend } from "../jit/wasm-backend.js";
-import { jitHotValue } from "../jit/hot.js";
+import { jitHotValue, jitOn } from "../jit/hot.js";
 import { runParallel, type ParallelOptions, type ParallelResult } from "./parallel.js";
 import { blockPlacement, nodeRamRange } from "./vnuma/placement.js";
 
@@ -92,7 +92,7 @@ export interface MachineOptions {
 
 /** Whether the translator runs: asked for, and a back end exists for this core. */
 function jitUsed(options: MachineOptions): boolean {
-  return options.jit === true && !options.parallel;
+  return jitOn(options.jit) && !options.parallel;
 }
 
 export function checkHarts(harts: number): void {
