@@ -82,6 +82,11 @@ async function probe(core: CoreKind, ram: number): Promise<{ output: string; ret
 
 const MIB = 1024 * 1024;
 
+function qemuProbe(ram: string): { status: number | null; stdout: string } {
+  return spawnSync(QEMU, [...QEMU_CPU, "-m", ram, "-bios", guestPath("fwprobe"), "-kernel", KERNEL_FILE, "-initrd", INITRD_FILE, "-append", APPEND],
+    { encoding: "latin1", timeout: 30_000 });
+}
+
 describe("firmware boot: what the firmware receives", () => {
   for (const ram of [16 * MIB, 128 * MIB, 512 * MIB]) {
     it(`the probe sees the same on both cores (${ram / MIB} MiB)`, async () => {
@@ -106,11 +111,14 @@ describe("firmware boot: what the firmware receives", () => {
 
   it.skipIf(!hasQemu)("QEMU 7.2 hands a firmware the same (run-elf --bios --kernel --initrd --append)", async () => {
     for (const ram of ["16M", "128M", "512M"]) {
-      const q = spawnSync(QEMU, [...QEMU_CPU, "-m", ram, "-bios", guestPath("fwprobe"), "-kernel", KERNEL_FILE, "-initrd", INITRD_FILE, "-append", APPEND],
-        { encoding: "latin1", timeout: 30_000 });
-      expect(q.status).toBe(0);
       const w = await runElf(["--ram", ram, "--bios", guestPath("fwprobe"), "--kernel", KERNEL_FILE, "--initrd", INITRD_FILE, "--append", APPEND]);
       expect(w.status).toBe(0);
+      // QEMU's UART can lose its last bytes when the guest powers off while the pipe to us is
+      // full (once in CI, on a loaded host: its output ended mid-line, exit status 0); a run whose
+      // output is a strict prefix of ours is run again, at most twice.
+      let q = qemuProbe(ram);
+      for (let again = 0; again < 2 && q.stdout.length < w.out.length && w.out.startsWith(q.stdout); again++) q = qemuProbe(ram);
+      expect(q.status).toBe(0);
       expect(w.out).toBe(q.stdout);
     }
   });
