@@ -11,8 +11,9 @@
 import { describe, expect, it } from "vitest";
 import { lockstep, makeMachine, guestRamHash, JIT_TEST_HOT } from "./support/harness.ts";
 import { Asm, I, li } from "./support/rv-asm.ts";
-import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS } from "../assembly/layout.ts";
+import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS, SYS_STAT_JIT_RETIRED_LO } from "../assembly/layout.ts";
 import type { Machine } from "../src/machine/machine.ts";
+import { WasmBackend } from "../src/jit/wasm-backend.ts";
 import type { ElfImage } from "../src/loader/elf.ts";
 
 const RAM = 0x8000_0000;
@@ -133,5 +134,73 @@ describe("jit: the page-table walker's A/D update invalidates translated code in
     expect(d?.detail ?? null).toBeNull();
     expect(stat(jitted!, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(0);
     expect(jitted!.registers().x[12]).toBeGreaterThan(10); // the word did trap
+  });
+});
+
+describe("jit: hostile branch targets (taken-branch counters, return sites, entries at every block)", () => {
+  // A hot loop that jumps where a guest should not: outside RAM (2^32 - 2, 0, just below RAM),
+  // to RAM's last halfword, and through a call whose return site is in the next page (the
+  // region must not follow it there); beside it a second hot loop 16 KiB away, whose targets
+  // share the first's taken-branch counters and directory entries (8192 counters and 4096
+  // entries, by pc / 2), so counters run out for the other's target and translated entries,
+  // borrowed ones included, are stolen and dropped. Every jump outside RAM faults; the handler
+  // counts it in s1 and returns to ra. The translator must change nothing the guest sees.
+  const RAM_BYTES = 0x10_0000;
+  const S2 = 18, S3 = 19;
+  function hostileTargets(): ElfImage {
+    const a = new Asm(RAM);
+    a.la(T0, "handler").words([I.csrrw(0, 0x305, T0)]); // mtvec
+    a.jal(0, "loop");
+    a.label("handler").words([I.addi(S1, S1, 1), I.csrrw(0, 0x341, RA), I.mret()]); // mepc = ra
+    while (a.pc < RAM + 0x100) a.word(I.addi(0, 0, 0));
+    a.label("loop").words([I.addi(A0, A0, 1)]);
+    a.jal(RA, "edge"); // its call's return site is in the next page
+    for (const target of [-2, 0, RAM - 2, RAM + RAM_BYTES - 2]) a.words(li(T1, target)).words([I.jalr(RA, T1, 0)]);
+    // (twin every 64th turn only: the first loop's region owns the shared entry by then)
+    a.words([I.andi(T0, A0, 63)]).branch(1, T0, 0, "skip").jal(RA, "twin");
+    a.label("skip").jal(0, "loop");
+    while (a.pc < RAM + 0xff8) a.word(I.addi(0, 0, 0));
+    a.label("edge").words([I.addi(S2, RA, 0)]); // at the page's last two words
+    a.jal(RA, "leaf"); // return site: the next page
+    expect(a.pc).toBe(RAM + 0x1000);
+    a.words([I.jalr(0, S2, 0)]);
+    a.label("leaf").words([I.addi(A1, A1, 1), I.jalr(0, RA, 0)]);
+    // "twin": its inner loop's head is loop + 16 KiB (the same counter and directory entry). Its
+    // CSR read ends translated code at every turn, so the head is probed 300 times in a row and
+    // takes the shared entry from the first loop's region, whose borrowed entries go with it.
+    while (a.pc < RAM + 0x40fc) a.word(I.addi(0, 0, 0));
+    a.label("twin").words(li(S3, 300));
+    expect(a.pc).toBe(a.address("loop") + 0x4000);
+    a.label("inner").words([I.addi(S3, S3, -1), I.csrrs(T2, 0x340, 0), I.addi(A1, A1, 2)]).branch(1, S3, 0, "inner").words([I.jalr(0, RA, 0)]);
+    return image(a);
+  }
+
+  for (const core of ["ts", "wasm"] as const) it(`${core} core: the same as the interpreter, every fault taken`, async () => {
+    const img = hostileTargets();
+    let jitted: Machine | null = null;
+    let released = 0;
+    const d = await lockstep(async () => {
+      const a = await makeMachine("ts", { ramBytes: RAM_BYTES });
+      const b = await makeMachine(core, { ramBytes: RAM_BYTES, jit: true, jitHot: JIT_TEST_HOT });
+      a.loadImage(img);
+      b.loadImage(img);
+      jitted = b;
+      // (the Wasm back end is told of every region the directory lets go: count them)
+      if (b.jit instanceof WasmBackend) {
+        const backend = b.jit;
+        const release = backend.release.bind(backend);
+        released = 0;
+        backend.release = (handle: number) => { released++; release(handle); };
+      }
+      return [a, b];
+    }, 400_000, 1_009, guestRamHash);
+    expect(d?.detail ?? null).toBeNull();
+    const m = jitted!;
+    expect(stat(m, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(0);
+    expect(stat(m, SYS_STAT_JIT_RETIRED_LO)).toBeGreaterThan(100_000);
+    const x = m.registers().x;
+    expect(x[S1]).toBeGreaterThan(4 * 100); // every hostile jump faulted, again and again
+    expect(x[S1]).toBeGreaterThanOrEqual(4 * (x[A0] - 1));
+    if (core === "wasm") expect(released).toBeGreaterThan(0); // an entry was stolen, its region let go
   });
 });
