@@ -237,14 +237,7 @@ describe("Linux SMP with its harts on threads", () => {
       const c = watchConsoles(hv);
       try {
         await c.until(/smp: Brought up 1 node, 2 CPUs[^]*\n# $/, "the prompt");
-        c.type("threads 4 20000");
-        await c.until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
-        expect(c.text()).toContain("threads: 4 threads x 20000 rounds: atomic 80000, mutex 80000, barrier 4, joined 4");
-        c.type("forkexec -p 100");
-        await c.until(/forkexec: 100 children, all exited 0\r?\n# $/, "forkexec");
-        c.type("poweroff -h");
-        await c.until(/reboot: System halted/, "the halt");
-        await c.halted();
+        await c.threadsForkexecPoweroff(20000, 100);
       } finally {
         await c.end();
       }

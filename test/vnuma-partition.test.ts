@@ -183,14 +183,7 @@ describe.skipIf(missing !== null)(`Linux in a partition on 2 nodes beside the RT
           expect(c.text()).toContain("Initmem setup node 1 [mem 0x0000000081000000-0x0000000081ffffff]");
           c.type("cat /sys/devices/system/node/node1/distance");
           await c.until(/\n20 10\r?\n# $/, "the distances");
-          c.type("threads 4 2000");
-          await c.until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
-          expect(c.text()).toContain("threads: 4 threads x 2000 rounds: atomic 8000, mutex 8000, barrier 4, joined 4");
-          c.type("forkexec -p 8");
-          await c.until(/forkexec: 8 children, all exited 0\r?\n# $/, "forkexec");
-          c.type("poweroff -h");
-          await c.until(/reboot: System halted/, "the halt");
-          await c.halted();
+          await c.threadsForkexecPoweroff(2000, 8);
           // The RTOS reports every 5 s of its virtual time (which keeps to real time while
           // threads run): its jobs and deadlines since it started, through Linux's whole run.
           await c.until(/jobs, worst release latency \d+ ns, \d+ deadlines missed/, "the RTOS's report", "rtos");

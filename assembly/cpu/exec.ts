@@ -146,7 +146,12 @@ const NEAR: i32 = 2048;
  * look for translated code there (a target with some keeps its counter used up).
  */
 function branchLeaves(n: i32, branchAt: i32, hot: i32, npc: i32): bool {
-  return n >= branchAt || (hot != 0 && hotProbe(hot + (((npc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2)));
+  return n >= branchAt || (hot != 0 && hotProbe(hotSlot(hot, npc)));
+}
+
+/** The taken-branch counter of target `pc` in the counters at `hot`. */
+function hotSlot(hot: i32, pc: i32): i32 {
+  return hot + (((pc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2);
 }
 
 /** Count a taken branch at its counter `slot`: true when it reaches JIT_PREFILTER. */
@@ -832,7 +837,7 @@ export function run(budget: i32): i32 {
           // budget or where translated code stopped, 1. A target with translated code keeps
           // its counter used up; another starts again.
           const handle = jitLookup(jit, pc, hostPc, counted ? jitProbeWeight() : 1);
-          if (counted) store32(hot + (((pc >>> 1) & (JIT_HOT_SLOTS - 1)) << 2), handle > 0 ? JIT_PREFILTER : jitCounterStart());
+          if (counted) store32(hotSlot(hot, pc), handle > 0 ? JIT_PREFILTER : jitCounterStart());
           if (handle > 0) {
             const left = i32(stopAt - n);
             const done = jitExec(handle, pc, left < JIT_CALL_MAX ? left : JIT_CALL_MAX, tlbLoad, tlbLoad + TLB_TABLE);

@@ -54,13 +54,7 @@ export function jitReset(base: i32): void {
   if (old != 0) jitFlush(old);
   store32(SYS_JIT_BASE, base);
   if (base == 0) return;
-  for (let i = 0; i < JIT_DIR_ENTRIES; i++) {
-    const e = base + JIT_DIR + i * JIT_DIR_ENTRY;
-    store32(e, NO_PC);
-    store32(e + 4, 0);
-    store32(e + 8, 0);
-    store32(e + 12, 0);
-  }
+  for (let i = 0; i < JIT_DIR_ENTRIES; i++) clearEntry(base + JIT_DIR + i * JIT_DIR_ENTRY);
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
   hotTableReset(base);
 }
@@ -71,9 +65,14 @@ export function jitReset(base: i32): void {
  * its end (jitCounterStart), so a target is still probed after `threshold` branches.
  */
 export function jitProbeWeight(): i32 {
-  const set = load32(SYS_JIT_HOT);
-  const hot = set > 0 ? set : JIT_HOT_DEFAULT;
+  const hot = jitThreshold();
   return hot < JIT_PREFILTER ? hot : JIT_PREFILTER;
+}
+
+/** Probes of a target before it is translated: the host's SYS_JIT_HOT, else JIT_HOT_DEFAULT. */
+function jitThreshold(): i32 {
+  const set = load32(SYS_JIT_HOT);
+  return set > 0 ? set : JIT_HOT_DEFAULT;
 }
 
 /** A taken-branch counter's value after a probe found nothing (and at the start). */
@@ -121,8 +120,7 @@ export function jitLookup(base: i32, pc: i32, host: i32, weight: i32): i32 {
     }
     const count = i32(load32(e + 12) + weight);
     store32(e + 12, count);
-    const hot = load32(SYS_JIT_HOT);
-    if (count < (hot > 0 ? hot : JIT_HOT_DEFAULT)) return 0;
+    if (count < jitThreshold()) return 0;
     const translated = translate(base, pc, host);
     if (translated <= 0) {
       store32(e + 12, -JIT_RETRY);
@@ -176,6 +174,11 @@ function claimBlocks(base: i32, handle: i32, entry: i32, hostPage: i32): void {
 function dropEntry(e: i32): void {
   const handle = load32(e + 8);
   if (handle > 0 && (load32(e + 12) & BORROWED) == 0) jitRelease(handle);
+  clearEntry(e);
+}
+
+/** Directory entry `e` holds nothing (whatever it held is not released). */
+function clearEntry(e: i32): void {
   store32(e, NO_PC);
   store32(e + 4, 0);
   store32(e + 8, 0);

@@ -49,6 +49,7 @@ import { startNodes, runNode, type Nodes } from "../node/vnuma.js";
 import { VnumaError, type VnumaStats } from "../machine/vnuma/home.js";
 import type { SessionEnd } from "../debug/gdb.js";
 import { afterburnCommand, checkAfterburnArgs, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
+import { JIT_HOT_MAX } from "../jit/hot.js";
 
 export const VERSION = "0.1.0";
 
@@ -141,7 +142,7 @@ function jitHotOf(p: Parsed): number | undefined {
   const v = p.options.get("jit-hot");
   if (typeof v !== "string") return undefined;
   const n = parseCount("jit-hot", v);
-  if (n < 1 || n > 0x40000000) throw new UsageError(`--jit-hot ${v}: use a number of probes from 1 to 2^30`);
+  if (n < 1 || n > JIT_HOT_MAX) throw new UsageError(`--jit-hot ${v}: use a number of probes from 1 to 2^30`);
   if (p.options.get("jit") !== "on") throw new UsageError("--jit-hot needs --jit on");
   return n;
 }

@@ -21,6 +21,9 @@ export function jitOn(jit: boolean | undefined): boolean {
   throw new RangeError(`WASMVISOR_JIT=${v}: use on or off`);
 }
 
+/** The highest threshold a host may set (probes). */
+export const JIT_HOT_MAX = 0x40000000;
+
 /** SYS_JIT_HOT's value for a host option `jitHot` (undefined: WASMVISOR_JIT_HOT, else 0, the
  *  core's default). */
 export function jitHotValue(hot: number | undefined): number {
@@ -29,6 +32,6 @@ export function jitHotValue(hot: number | undefined): number {
     if (v === undefined || v === "") return 0;
     hot = Number(v);
   }
-  if (!Number.isInteger(hot) || hot < 1 || hot > 0x40000000) throw new RangeError(`jitHot ${hot}: use a whole number of probes from 1 to 2^30`);
+  if (!Number.isInteger(hot) || hot < 1 || hot > JIT_HOT_MAX) throw new RangeError(`jitHot ${hot}: use a whole number of probes from 1 to 2^30`);
   return hot;
 }

@@ -3,6 +3,7 @@
 // collect what they print. Runs are deterministic, so every wait is counted in cycles of virtual
 // time, never in wall time.
 
+import { expect } from "vitest";
 import { existsSync, copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -223,6 +224,18 @@ export function watchConsoles(hv: Hypervisor) {
         if (performance.now() - t0 > ms) throw new Error(`${name} did not halt within ${ms / 1000} s`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+    },
+    /** SMP Linux's workout: `threads 4 ROUNDS` (every count exact), `forkexec -p CHILDREN`, then
+     *  `poweroff -h` and the halt. */
+    async threadsForkexecPoweroff(rounds: number, children: number): Promise<void> {
+      this.type(`threads 4 ${rounds}`);
+      await this.until(/threads: ran on \d CPUs?\r?\n# $/, "threads");
+      expect(this.text()).toContain(`threads: 4 threads x ${rounds} rounds: atomic ${4 * rounds}, mutex ${4 * rounds}, barrier 4, joined 4`);
+      this.type(`forkexec -p ${children}`);
+      await this.until(new RegExp(`forkexec: ${children} children, all exited 0\\r?\\n# $`), "forkexec");
+      this.type("poweroff -h");
+      await this.until(/reboot: System halted/, "the halt");
+      await this.halted();
     },
     async end(): Promise<void> {
       hv.stop();
