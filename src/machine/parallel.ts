@@ -239,7 +239,7 @@ export class HartThreads {
       if (!here(hart)) {
         const t: Thread = { vcpu, control: new Int32Array(control), sysBase, done: false, dispose: () => {}, remote: true };
         this.list.push(t);
-        remote.push({ vcpu, control: t.control, sysBase, node: nodes!.placement[hart] });
+        remote.push({ vcpu, control: t.control, sysBase, node: nodes!.placement[hart], ring: () => this.ring(t) });
         continue;
       }
       const dispose = await startThread({

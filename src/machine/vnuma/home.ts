@@ -55,6 +55,10 @@ export interface RemoteThread {
   vcpu: number;
   control: Int32Array;
   sysBase: number;
+  /** Ring its door as the home node's threads ring theirs (HartThreads.ring: its door count here
+   *  moves, and the hart's node is told): until the node says the hart has looked, the home node
+   *  does not count it as settled. */
+  ring: () => void;
 }
 
 /** Figures of a vNUMA run (docs/vnuma.md). */
@@ -303,8 +307,15 @@ export class HomeNodes {
   /** A hart asks an operation of another (harts.ts): done here, or sent to the target's node. */
   hartOp(m: HartOp): void {
     const r = this.remote.get(m.target);
-    if (r) this.link(r.node).send({ kind: "hart", m });
-    else if (this.local().some((h) => h.vcpu === m.target)) this.hartOps.serve(m);
+    if (r) {
+      this.link(r.node).send({ kind: "hart", m });
+      // The target's state changes there (started, an IPI pending), but its last status here
+      // still says it sleeps: without the ring, the home node could find every hart asleep and
+      // skip the clock ahead — past a secondary CPU's whole bring-up, which its caller then
+      // gives up on — before the node's next status arrives. (The ring goes after the
+      // operation on the same link, so the node has done the operation when the hart looks.)
+      r.t.ring();
+    } else if (this.local().some((h) => h.vcpu === m.target)) this.hartOps.serve(m);
     else throw new Error(`vNUMA: vCPU ${m.from} asked an operation of vCPU ${m.target}, which is no hart of this machine`);
   }
 

@@ -28,6 +28,8 @@ function copyWords(words: Int32Array, addr: number, bytes: number): Uint8Array {
   return new Uint8Array(words.slice(addr >> 2, (addr + bytes) >> 2).buffer);
 }
 
+type HartStatus = Extract<NodeMessage, { kind: "status" }>;
+
 interface Hart {
   vcpu: number;
   sysBase: number;
@@ -276,7 +278,7 @@ export class NodeRunner {
             Atomics.store(c, P.STATE, P.ANSWERED);
             Atomics.notify(c, P.STATE);
           } else {
-            this.sendStatus(h, true); // (the home node sees the hart's clock before the access)
+            this.sendStatuses(h); // (the home node sees the hart's clock before the access)
             this.send({
               kind: "request", vcpu: h.vcpu, op: c[P.OP], a: c[P.A], b: c[P.B], c: c[P.C], d: c[P.D],
               nowLo: words[(h.sysBase + SYS_NOW_LO - SYS_HOME) >> 2], nowHi: words[(h.sysBase + SYS_NOW_HI - SYS_HOME) >> 2],
@@ -289,8 +291,8 @@ export class NodeRunner {
             });
           }
         }
-        this.sendStatus(h, false);
       }
+      this.sendStatuses(false);
       this.hartOps!.poll();
       if (this.dsm!.error) {
         this.fail(this.dsm!.error);
@@ -300,30 +302,53 @@ export class NodeRunner {
     }
   }
 
-  /** Send the hart's state when something the home node decides on changed (or, for its clock
-   *  and counts, every 2 ms). */
-  private sendStatus(h: Hart, force: boolean): void {
+  /** Hart h's state for the home node, as it is now. */
+  private status(h: Hart): HartStatus {
     const P = PROTOCOL;
     const c = h.control;
     const words = this.words!;
     const door = Atomics.load(c, P.DOOR);
-    const seen = Atomics.load(c, P.SEEN) === door ? h.homeDoor : -1;
-    const idle = Atomics.load(c, P.IDLE);
-    const done = Atomics.load(c, P.DONE);
-    const limited = Atomics.load(c, P.LIMITED);
-    const mtip = words[(vcpuAddr(h.vcpu) + V_IRQ_LINES) >> 2] & MTIP;
-    const key = `${idle},${seen},${c[P.WAKE_LO]},${c[P.WAKE_HI]},${done},${limited},${mtip}`;
-    const now = performance.now();
-    if (!force && key === h.sent && now - h.sentAt < 2) return;
-    h.sent = key;
-    h.sentAt = now;
     const count = (lo: number, hi: number) => (c[hi] >>> 0) * 0x1_0000_0000 + (c[lo] >>> 0);
-    this.send({
+    return {
       kind: "status", vcpu: h.vcpu,
       clockLo: words[(h.sysBase + SYS_CLOCK_LO - SYS_HOME) >> 2], clockHi: words[(h.sysBase + SYS_CLOCK_HI - SYS_HOME) >> 2],
-      idle, seen, wakeLo: c[P.WAKE_LO], wakeHi: c[P.WAKE_HI],
-      retired: count(P.RETIRED_LO, P.RETIRED_HI), work: count(P.WORK_LO, P.WORK_HI), done, limited, mtip,
-    });
+      idle: Atomics.load(c, P.IDLE), seen: Atomics.load(c, P.SEEN) === door ? h.homeDoor : -1,
+      wakeLo: c[P.WAKE_LO], wakeHi: c[P.WAKE_HI],
+      retired: count(P.RETIRED_LO, P.RETIRED_HI), work: count(P.WORK_LO, P.WORK_HI),
+      done: Atomics.load(c, P.DONE), limited: Atomics.load(c, P.LIMITED),
+      mtip: words[(vcpuAddr(h.vcpu) + V_IRQ_LINES) >> 2] & MTIP,
+    };
+  }
+
+  /**
+   * Send the harts' states when something the home node decides on changed (or, for their
+   * clocks and counts, every 2 ms; `force`: all of them now, or that one hart's). The home node skips the clock
+   * when it finds every hart asleep and settled, so what it is sent must be a picture the harts
+   * were all in at once: a hart that rang another's door (an IPI, hart_start, here on its own
+   * node) and then went to sleep must not arrive asleep beside the other's state from before
+   * the ring. Read twice alike, the picture is such a one (a ring only counts up); and the harts
+   * that are awake or have not looked yet go first.
+   */
+  private sendStatuses(force: boolean | Hart): void {
+    const key = (s: HartStatus) => `${s.idle},${s.seen},${s.wakeLo},${s.wakeHi},${s.done},${s.limited},${s.mtip}`;
+    let now = this.harts.map((h) => this.status(h));
+    for (let tries = 0; tries < 8; tries++) {
+      const again = this.harts.map((h) => this.status(h));
+      const same = again.every((s, k) => key(s) === key(now[k]));
+      now = again;
+      if (same) break;
+    }
+    const settled = (s: HartStatus) => (s.done || (s.idle && s.seen !== -1) ? 1 : 0);
+    const order = now.map((_, k) => k).sort((a, b) => settled(now[a]) - settled(now[b]));
+    const t = performance.now();
+    for (const k of order) {
+      const h = this.harts[k];
+      const s = now[k];
+      if (force !== true && force !== h && key(s) === h.sent && t - h.sentAt < 2) continue;
+      h.sent = key(s);
+      h.sentAt = t;
+      this.send(s);
+    }
   }
 
   /** The run is over (every hart stopped): the harts' vCPU blocks and the pages this node owns
@@ -332,7 +357,7 @@ export class NodeRunner {
     if (this.ended) return;
     this.ended = true;
     this.running = false;
-    for (const h of this.harts) this.sendStatus(h, true);
+    this.sendStatuses(true);
     for (const h of this.harts) h.dispose();
     const layout = this.mem!.layout();
     const blocks = new Uint8Array(this.harts.length * VCPU_SIZE);
