@@ -538,6 +538,11 @@ export const VS_RUNNABLE: i32 = 0;
 export const VS_HALTED: i32 = 1;
 /** A hart of an SMP partition that is not started (SBI HSM STOPPED; hart_start runs it). */
 export const VS_STOPPED: i32 = 2;
+/** A hart that called HSM hart_stop and is ending its slice (SBI STOP_PENDING): set before it
+ *  counts the partition's started harts, so of two harts stopping at once on threads or nodes at
+ *  least one sees the other no longer started and halts the partition; run() makes it STOPPED
+ *  when the slice is committed. */
+export const VS_STOP_PENDING: i32 = 3;
 /** Halt reasons (V_HALT_REASON). The host adds its own (finisher, HTIF) in src/vmm. */
 export const HALT_NONE: i32 = 0;
 export const HALT_SHUTDOWN: i32 = 1;

@@ -13,6 +13,7 @@
 // - a halt stops every hart at once and the machine is complete afterwards (registers, counts);
 //   a work limit is exact;
 //   a run that idles with nothing to wake it ends as the deterministic machine's does;
+// - two harts of a partition that stop at the same moment halt it (smp-stop), every time;
 // - the command line: --parallel runs, --max-insns ends such a run, and what needs one thread
 //   (--gdb, --trace, --semihosting, --wall-clock) is refused with a clear message.
 import { describe, expect, it } from "vitest";
@@ -190,6 +191,33 @@ describe("a partition's harts on threads (\"parallel\": true)", () => {
       // What a partition on threads does not offer.
       await expect(hv.snapshot()).rejects.toThrow(/partitions on threads/);
     }, 60_000);
+  }
+
+  for (const core of CORES) {
+    it(`two harts calling hart_stop at the same moment halt their partition, every time (smp-stop, 40 runs on threads; ${core})`, async () => {
+      // (Before STOP_PENDING each of the two could count the other as started, and neither
+      // halted the partition: it then sat with every hart stopped — 9 runs in 200 here.)
+      const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+      const run = async (parallel: boolean) => {
+        const hv = new Hypervisor({ partitions: [{ name: "s", image: "smp-stop", mode: "supervisor", ram: "1M", harts: 2, ...(parallel ? { parallel } : {}) }] },
+          { core, wasmModule, loadImage: (i) => guestElf(i) });
+        let out = "";
+        hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+        await hv.run({ maxInsns: 2e9 }); // (a guard: a hart spins while the other starts)
+        return { out, halt: hv.halted[0] };
+      };
+      const one = await run(false);
+      expect(one.out).toBe("smp-stop: both harts stop at once\n");
+      expect(one.halt).toMatchObject({ kind: "shutdown", status: 0 });
+      const halts: Record<string, number> = {};
+      for (let i = 0; i < 40; i++) {
+        const r = await run(true);
+        expect(r.out).toBe(one.out);
+        const k = `${r.halt?.kind} ${r.halt?.status}`;
+        halts[k] = (halts[k] ?? 0) + 1;
+      }
+      expect(halts).toEqual({ "shutdown 0": 40 });
+    }, 120_000);
   }
 
   it("the description: outside the schedule, no channels, no semihosting", () => {

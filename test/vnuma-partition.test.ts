@@ -138,6 +138,23 @@ describe("vNUMA: a partition's harts on several nodes", () => {
     }, 120_000);
   }
 
+  for (const core of CORES) {
+    it(`two harts on two nodes calling hart_stop at the same moment halt their partition (smp-stop, 4 runs; ${core})`, async () => {
+      const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
+      for (let i = 0; i < 4; i++) {
+        await onNodes(2, async (links) => {
+          const hv = new Hypervisor({ partitions: [{ name: "s", image: "smp-stop", mode: "supervisor", ram: "1M", harts: 2, parallel: true, nodes: 2 }] },
+            { core, wasmModule, loadImage: (n) => guestElf(n), vnuma: { links } });
+          let out = "";
+          hv.on("output", (e) => { out += Buffer.from(e.data).toString("latin1"); });
+          await runGuarded(hv);
+          expect(out).toBe("smp-stop: both harts stop at once\n");
+          expect(hv.halted[0]).toMatchObject({ kind: "shutdown", status: 0 });
+        });
+      }
+    }, 120_000);
+  }
+
   it("wasmvisor run: a system with a partition on 2 nodes starts its node, reports the shared memory and ends with its guests", async () => {
     // (guests that end by themselves: a run bounded by --max-insns would end wherever the harts'
     // spinning had spent the count — with page faults slow on a loaded host, before a guest's

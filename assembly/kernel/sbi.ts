@@ -16,11 +16,11 @@
 // (Base, TIME, IPI, RFENCE, HSM, SRST, the hypercall extension) are served in the core; console
 // I/O (legacy putchar/getchar, DBCN) goes to the host through env.hypercall.
 
-import { load32, store32, hostHypercall, memFill, atomicOr32, atomicAdd32, atomicSwap32 } from "../shim";
+import { load32, store32, hostHypercall, memFill, atomicOr32, atomicAdd32, atomicSwap32, atomicLoad32 } from "../shim";
 import {
   HART_X, V_MIP, V_STATE, V_HALT_REASON, V_HALT_STATUS, V_STAT_SBI, SYS_STAT_SBI, SYS_CUR_VCPU,
   SYS_HC_ERROR, SYS_HC_VALUE, SYS_YIELDED,
-  SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET, VS_STOPPED, VS_RUNNABLE, V_X, V_PC,
+  SYS_NOW_LO, SYS_NOW_HI, VS_HALTED, HALT_SHUTDOWN, HALT_RESET, VS_STOPPED, VS_RUNNABLE, VS_STOP_PENDING, V_X, V_PC,
   V_PRIV, V_SATP, V_MSTATUS, V_WFI, PRIV_S, V_FENCE_REQ, V_STARTS, FENCE_TRANSLATED, FENCE_REMOTE,
   HART_OP_IPI, HART_OP_FENCE, HART_OP_START, HART_OP_STATUS, vcpuAddr,
 } from "../layout";
@@ -138,11 +138,24 @@ function hartStart(target: i32, hart: i32, start: i32, opaque: i32): void {
   atomicSwap32(target + V_STATE, VS_RUNNABLE);
 }
 
-/** HSM status of vCPU `index`: 0 started, 1 stopped (asked of its node if it is on another). */
+// SBI HSM states (SBI v2.0 §9: STARTED 0, STOPPED 1, STOP_PENDING 3; SUSPENDED is a WFI here).
+const HSM_STARTED: i32 = 0;
+const HSM_STOPPED: i32 = 1;
+const HSM_STOP_PENDING: i32 = 3;
+
+/** HSM status of vCPU block `t` of this node. */
+function hsmState(t: i32): i32 {
+  const state = atomicLoad32(t + V_STATE);
+  return state == VS_RUNNABLE ? HSM_STARTED : state == VS_STOP_PENDING ? HSM_STOP_PENDING : HSM_STOPPED;
+}
+
+/** HSM status of vCPU `index`, STOP_PENDING included (asked of its node if it is on another;
+ *  stopped if the run ended before the answer). */
 function hartStatus(index: i32): i32 {
-  if (!hartOnNode(index)) return load32(vcpuAddr(index) + V_STATE) == VS_RUNNABLE ? 0 : 1;
+  if (!hartOnNode(index)) return hsmState(vcpuAddr(index));
   remoteAsk(index, HART_OP_STATUS, 0, 0, true);
-  return remoteWait() == 0 ? 0 : 1;
+  const status = remoteWait();
+  return status < 0 ? HSM_STOPPED : status;
 }
 
 /**
@@ -169,7 +182,7 @@ export function hartServe(index: i32, op: i32, a: i32, b: i32): i32 {
       return SBI_SUCCESS;
     }
     case HART_OP_STATUS:
-      return load32(t + V_STATE) == VS_RUNNABLE ? 0 : 1;
+      return hsmState(t);
     default:
       return SBI_ERR_NOT_SUPPORTED;
   }
@@ -352,17 +365,29 @@ export function sbiCall(vcpu: i32): i32 {
           }
           break;
         case 1: { // hart_stop: the caller stops; the last started hart to stop halts the partition
+          // STOP_PENDING first, then the count (atomic both, on threads; on nodes the count asks
+          // each hart's own node): of two harts stopping at once, the one that counts second
+          // sees the other no longer started, so the partition never sits with every hart
+          // stopped. (Both may halt it: a halt is taken once.)
+          atomicSwap32(vcpu + V_STATE, VS_STOP_PENDING);
           let started = 0;
-          for (let h = 0; h < n; h++) if (hartStatus(smpHartVcpu(leader, h)) == 0) started++;
-          if (started <= 1) return halt(vcpu, HALT_SHUTDOWN, 0);
+          for (let h = 0; h < n; h++) if (hartStatus(smpHartVcpu(leader, h)) == HSM_STARTED) started++;
+          if (started == 0) return halt(vcpu, HALT_SHUTDOWN, 0);
           // (run() marks it STOPPED once the slice is committed: a hart_start from another
           // thread that saw it stopped before then would have its pc overwritten)
           return SBI_STOP;
         }
-        case 2: // hart_get_status: 0 STARTED, 1 STOPPED (SUSPENDED is a WFI here: STARTED)
-          if (target == 0) ret(SBI_ERR_INVALID_PARAM, 0);
-          else ret(SBI_SUCCESS, hartStatus(smpHartVcpu(leader, a0)));
+        case 2: { // hart_get_status: 0 STARTED, 1 STOPPED (SUSPENDED is a WFI here: STARTED)
+          // (a hart ending its stopping slice reads STARTED, as before it called hart_stop: it
+          // cannot be started again until it is STOPPED, and guests wait for that)
+          if (target == 0) {
+            ret(SBI_ERR_INVALID_PARAM, 0);
+            break;
+          }
+          const status = hartStatus(smpHartVcpu(leader, a0));
+          ret(SBI_SUCCESS, status == HSM_STOP_PENDING ? HSM_STARTED : status);
           break;
+        }
         case 3: // hart_suspend(type, resume_addr, opaque): the default retentive suspend waits
           // for an interrupt as WFI does; non-retentive suspend is not offered.
           if (a0 == 0) {

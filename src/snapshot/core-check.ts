@@ -49,7 +49,7 @@ export function checkCoreState(words: Int32Array, config: SystemConfig, memoryBy
     const mode = config.partitions[p].mode === "supervisor" ? GUEST_SUPERVISOR : GUEST_MACHINE;
     if (w(v + V_MODE) !== mode) bad(`${name}: guest mode ${w(v + V_MODE)}`);
     if (mode === GUEST_SUPERVISOR && priv === PRIV_M) bad(`${name}: a supervisor partition in M-mode`);
-    if (!inRange(w(v + V_STATE), 0, 2)) bad(`${name}: state ${w(v + V_STATE)}`);
+    if (!inRange(w(v + V_STATE), 0, 3)) bad(`${name}: state ${w(v + V_STATE)}`);
     if (!inRange(w(v + V_HALT_REASON), 0, 4)) bad(`${name}: halt reason ${w(v + V_HALT_REASON)}`);
     if (!inRange(w(v + V_WFI), 0, 1)) bad(`${name}: WFI ${w(v + V_WFI)}`);
     if (!inRange(w(v + V_IPC_STATE), 0, 3)) bad(`${name}: IPC state ${w(v + V_IPC_STATE)}`);
