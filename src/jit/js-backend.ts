@@ -7,8 +7,10 @@
 //   (pc, limit, tlbLoad, tlbStore) → instructions retired; the pc it stopped at in S.pc (and in
 //   SYS_JIT_EXIT_PC, as the Wasm back end leaves it).
 // - Guest registers live in locals for the whole call: read at entry, written back at exit.
-// - Blocks are the cases of one `switch (pc)` in a loop, so branches inside the region are a
-//   jump; a pc that is not a block of the region ends the call (`default`).
+// - Blocks are entered by one `switch (pc)` in a loop, which breaks out of nested labelled
+//   blocks to the block's code; a branch to a later block breaks out to it directly, a block
+//   branching to its own start loops by itself; a pc that is not a block of the region ends the
+//   call (`default`).
 // - A block of K instructions runs only if K fit in what is left of `limit`; otherwise the call
 //   ends at the block's pc, and the interpreter goes on exactly to the end of the budget.
 // - Loads and stores look the page up in the TLB tables run() passes (tag compare against the
@@ -137,63 +139,86 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
   const out: string[] = [];
   out.push(`"use strict";`, `return function region_${(region.entry >>> 0).toString(16)}(pc, limit, tl, ts) {`);
   for (const r of [...used].sort((x, y) => x - y)) out.push(`  let r${r} = I32[${HX + r}];`);
-  out.push("  let c = 0, a = 0, e = 0;", "  exit: for (;;) {", "    switch (pc) {");
-  for (const b of region.blocks) {
-    const k = b.insns.length;
-    out.push(`      case ${b.start}: {`);
-    if (k === 0) {
-      out.push("        break exit;", "      }");
-      continue;
+  // Block k's code follows the labelled block b<k>, which the dispatch's `switch` breaks out of;
+  // so a branch to a later block t is `break b<t>` (to the next: nothing, it falls through), a
+  // block that branches to its own start is a loop of its own (s<k>), and only a branch to an
+  // earlier block, and JALR, go round the `switch` again (`continue exit`).
+  const blocks = region.blocks;
+  const n = blocks.length;
+  const index = new Map(blocks.map((b, k) => [b.start, k]));
+  out.push("  let c = 0, a = 0, e = 0;", "  exit: for (;;) {");
+  out.push("    " + blocks.map((_, k) => `b${n - k}: {`).join(" ") + " b0: {");
+  out.push("      switch (pc) {");
+  blocks.forEach((b, k) => out.push(`        case ${b.start}: break b${k};`));
+  out.push(`        default: break exit;`, "      }", "    }");
+  blocks.forEach((b, k) => {
+    const K = b.insns.length;
+    if (K === 0) {
+      out.push("    break exit;", "    }");
+      return;
     }
-    out.push(`        if (c + ${k} > limit) break exit;`);
-    b.insns.forEach((i, n) => {
-      const stop = `{ pc = ${i.pc}; c += ${n}; break exit; }`;
+    const end = b.insns[K - 1];
+    const self = (end.op in BRANCH || end.op === IR_JAL) && end.imm === b.start;
+    /** Go on at `target` (pc already set; `last`: from the end of the block's code). */
+    const go = (target: number, last = true): string => {
+      if (self && target === b.start) return `continue s${k};`;
+      const t = index.get(target);
+      if (t === undefined) return "break exit;";
+      if (t === k + 1 && last) return self ? `break s${k};` : "";
+      return t > k ? `break b${t};` : "continue exit;";
+    };
+    if (self) out.push(`    s${k}: for (;;) {`);
+    out.push(`    if (c + ${K} > limit) break exit;`);
+    b.insns.forEach((i, m) => {
+      const stop = `{ pc = ${i.pc}; c += ${m}; break exit; }`;
       const alu = aluExpr(i);
       if (alu !== null) {
-        if (i.rd !== 0) out.push(`        r${i.rd} = ${alu};`);
+        if (i.rd !== 0) out.push(`    r${i.rd} = ${alu};`);
       } else if (i.op in LOAD_MASK) {
-        out.push(`        a = (${reg(i.rs1)} + ${hex(i.imm)}) | 0; e = (tl + ((a >>> 9) & 2040)) >> 2;`);
-        out.push(`        if (I32[e] !== (a & ${LOAD_MASK[i.op]})) ${stop}`);
+        out.push(`    a = (${reg(i.rs1)} + ${hex(i.imm)}) | 0; e = (tl + ((a >>> 9) & 2040)) >> 2;`);
+        out.push(`    if (I32[e] !== (a & ${LOAD_MASK[i.op]})) ${stop}`);
         if (i.rd !== 0) {
           const h = "((a + I32[e + 1]) | 0)";
           const load = i.op === IR_LW ? `I32[${h} >> 2]` : i.op === IR_LB ? `I8[${h}]` : i.op === IR_LBU ? `U8[${h}]`
             : i.op === IR_LH ? `I16[${h} >> 1]` : `U16[${h} >> 1]`;
-          out.push(`        r${i.rd} = ${load};`);
+          out.push(`    r${i.rd} = ${load};`);
         }
       } else if (i.op in STORE_MASK) {
-        out.push(`        a = (${reg(i.rs1)} + ${hex(i.imm)}) | 0; e = (ts + ((a >>> 9) & 2040)) >> 2;`);
-        out.push(`        if (I32[e] !== (a & ${STORE_MASK[i.op]})) ${stop}`);
+        out.push(`    a = (${reg(i.rs1)} + ${hex(i.imm)}) | 0; e = (ts + ((a >>> 9) & 2040)) >> 2;`);
+        out.push(`    if (I32[e] !== (a & ${STORE_MASK[i.op]})) ${stop}`);
         const h = "((a + I32[e + 1]) | 0)";
         const v = reg(i.rs2);
-        out.push(i.op === IR_SW ? `        I32[${h} >> 2] = ${v};` : i.op === IR_SH ? `        I16[${h} >> 1] = ${v};` : `        I8[${h}] = ${v};`);
+        out.push(i.op === IR_SW ? `    I32[${h} >> 2] = ${v};` : i.op === IR_SH ? `    I16[${h} >> 1] = ${v};` : `    I8[${h}] = ${v};`);
       } else if (i.op === IR_NOP) {
         // (FENCE, hints)
-      } else if (n === k - 1) {
+      } else if (m === K - 1) {
         // The block's last instruction: a branch or jump.
-        out.push(`        c += ${k};`);
+        out.push(`    c += ${K};`);
         const link = (i.pc + i.len) | 0;
         if (i.op in BRANCH) {
-          out.push(`        if (${BRANCH[i.op](reg(i.rs1), reg(i.rs2))}) { pc = ${i.imm}; continue exit; }`);
-          out.push(`        pc = ${link}; continue exit;`);
+          out.push(`    if (${BRANCH[i.op](reg(i.rs1), reg(i.rs2))}) { pc = ${i.imm}; ${go(i.imm, false)} }`);
+          out.push(`    pc = ${link}; ${go(link)}`);
         } else if (i.op === IR_JAL) {
-          if (i.rd !== 0) out.push(`        r${i.rd} = ${link};`);
-          out.push(`        pc = ${i.imm}; continue exit;`);
+          if (i.rd !== 0) out.push(`    r${i.rd} = ${link};`);
+          out.push(`    pc = ${i.imm}; ${go(i.imm)}`);
         } else if (i.op === IR_JALR) {
-          out.push(`        a = (${reg(i.rs1)} + ${hex(i.imm)}) & -2;`);
-          if (i.rd !== 0) out.push(`        r${i.rd} = ${link};`);
-          out.push("        pc = a; continue exit;");
+          out.push(`    a = (${reg(i.rs1)} + ${hex(i.imm)}) & -2;`);
+          if (i.rd !== 0) out.push(`    r${i.rd} = ${link};`);
+          out.push("    pc = a; continue exit;");
         } else {
           throw new Error(`jit: IR op ${i.op} at the end of a block`);
         }
-        return;
       } else {
         throw new Error(`jit: IR op ${i.op} inside a block`);
       }
-      if (n === k - 1) out.push(`        c += ${k}; pc = ${b.next}; continue exit;`);
+      if (m === K - 1 && !(i.op in BRANCH || i.op === IR_JAL || i.op === IR_JALR)) {
+        out.push(`    c += ${K}; pc = ${b.next}; ${go(b.next)}`);
+      }
     });
-    out.push("      }");
-  }
-  out.push("      default: break exit;", "    }", "  }");
+    if (self) out.push(`    }`);
+    out.push("    }");
+  });
+  out.push("    break exit;", "  }");
   for (const r of [...written].sort((x, y) => x - y)) out.push(`  I32[${HX + r}] = r${r};`);
   // (the exit pc in SYS_JIT_EXIT_PC too, as the Wasm back end leaves it: the cores' memories stay
   // the same word for word)

@@ -7,7 +7,10 @@
 // - Guest registers live in Wasm locals for the whole call: read at entry, written back at the
 //   one exit.
 // - Blocks: a `loop` around nested `block`s, one per basic block, entered by a `br_table` over
-//   (pc - lowest block start) / 2; a pc that is not a block of the region leaves.
+//   (pc - lowest block start) / 2; a pc that is not a block of the region leaves. A branch to a
+//   later block of the region is a direct `br` out of the nested blocks to its code (to the next
+//   one: none, it falls through); a block that branches to its own start is a `loop` of its own;
+//   only a branch to an earlier block, and JALR, go round through the `br_table`.
 // - A block of K instructions runs only if K fit in what is left of `limit` (else it leaves at
 //   the block's pc); loads and stores compare the page and alignment bits against the TLB tag
 //   inline and leave before the instruction on a miss, which the interpreter then runs.
@@ -134,6 +137,7 @@ export function generateBody(region: Region): Uint8Array {
   const table: number[] = new Array(span).fill(n); // (not a block: the default, leave)
   blocks.forEach((b, k) => { table[(b.start - min) >>> 1] = k; });
 
+  const index = new Map(blocks.map((b, k) => [b.start, k]));
   f.op(BLOCK, VOID, LOOP, VOID, BLOCK, VOID);
   for (let k = 0; k < n; k++) f.op(BLOCK, VOID);
   f.get(PC).k(min).op(I32_SUB).k(1).op(I32_SHR_U).op(BR_TABLE).u(span);
@@ -141,11 +145,27 @@ export function generateBody(region: Region): Uint8Array {
   f.u(n);
   blocks.forEach((b, k) => {
     f.op(END);
-    // Labels from here: L at n - k, X at n - k + 1.
-    const toL = n - k;
-    const toX = n - k + 1;
+    // Labels from here: block t > k at t - k - 1 (its code follows: t = k + 1 falls through),
+    // L at n - k, X at n - k + 1; a block that branches to its own start is a `loop` of its
+    // own (`self`), one label deeper for all of them.
     const K = b.insns.length;
-    if (K === 0) { f.op(BR).u(toX); return; }
+    if (K === 0) { f.op(BR).u(n - k + 1); return; }
+    const end = b.insns[K - 1];
+    const self = (end.op in BRANCH || end.op === IR_JAL) && end.imm === b.start;
+    const d = self ? 1 : 0;
+    const toL = n - k + d;
+    const toX = n - k + 1 + d;
+    /** Go on at `target` (PC already set), from `depth` labels deeper: straight into a later
+     *  block's code, round the block's own loop, else through the dispatch (an earlier block)
+     *  or out (not a block of the region). */
+    const go = (target: number, depth: number) => {
+      if (self && target === b.start) { f.op(BR).u(depth); return; }
+      const t = index.get(target);
+      if (t === undefined) f.op(BR).u(toX + depth);
+      else if (t > k) { if (t > k + 1 || depth > 0) f.op(BR).u(t - k - 1 + d + depth); } // (k + 1: fall through)
+      else f.op(BR).u(toL + depth);
+    };
+    if (self) f.op(LOOP, VOID);
     f.get(C).k(K).op(I32_ADD).get(LIMIT).op(I32_GT_S, BR_IF).u(toX);
     b.insns.forEach((i, m) => {
       const last = m === K - 1;
@@ -171,23 +191,30 @@ export function generateBody(region: Region): Uint8Array {
         const link = (i.pc + i.len) | 0;
         f.get(C).k(K).op(I32_ADD).set(C);
         if (i.op in BRANCH) {
-          f.k(i.imm).k(link).x(i.rs1).x(i.rs2).op(BRANCH[i.op], SELECT).set(PC);
+          f.x(i.rs1).x(i.rs2).op(BRANCH[i.op], IF, VOID).k(i.imm).set(PC);
+          go(i.imm, 1);
+          f.op(END).k(link).set(PC);
+          go(link, 0);
         } else if (i.op === IR_JAL) {
           if (i.rd !== 0) f.k(link).set(reg(i.rd));
           f.k(i.imm).set(PC);
+          go(i.imm, 0);
         } else if (i.op === IR_JALR) {
           f.x(i.rs1).k(i.imm).op(I32_ADD).k(-2).op(I32_AND).set(PC);
           if (i.rd !== 0) f.k(link).set(reg(i.rd));
+          f.op(BR).u(toL);
         } else {
           throw new Error(`jit: IR op ${i.op} at the end of a block`);
         }
-        f.op(BR).u(toL);
-        return;
       } else {
         throw new Error(`jit: IR op ${i.op} inside a block`);
       }
-      if (last) f.get(C).k(K).op(I32_ADD).set(C).k(b.next).set(PC).op(BR).u(toL);
+      if (last && !(i.op in BRANCH || i.op === IR_JAL || i.op === IR_JALR)) {
+        f.get(C).k(K).op(I32_ADD).set(C).k(b.next).set(PC);
+        go(b.next, 0);
+      }
     });
+    if (self) f.op(END);
   });
   f.op(END); // the default: leave
   f.op(END, END); // loop, X
