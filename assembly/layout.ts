@@ -222,6 +222,13 @@ export const SYS_JIT_HOT: i32 = SYS_BASE + 0xd4;
  *  more than interpreting it. bench.elf's loops are probed millions of times. Measured in
  *  docs/jit.md (32 before: Linux's prompt 15x slower with the translator than without). */
 export const JIT_HOT_DEFAULT: i32 = 16384;
+/** The translator: regions alive now (each owned by a directory entry; borrowed entries do not
+ *  count). A translation that would make more than JIT_LIVE_MAX drops every one first (jitFlush,
+ *  counted in SYS_STAT_JIT_INVALIDATIONS), as QEMU flushes its full code buffer: the back ends'
+ *  functions and modules — host memory — stay bounded whatever a guest does. Linux to its
+ *  prompt makes ~20, bench.elf 6. */
+export const SYS_JIT_LIVE: i32 = SYS_BASE + 0xd8;
+export const JIT_LIVE_MAX: i32 = 512;
 export const DSM_NONE: i32 = 0;
 export const DSM_READ: i32 = 1;
 export const DSM_WRITE: i32 = 2;

@@ -11,7 +11,7 @@
 import { describe, expect, it } from "vitest";
 import { lockstep, makeMachine, guestRamHash, JIT_TEST_HOT } from "./support/harness.ts";
 import { Asm, I, li } from "./support/rv-asm.ts";
-import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS, SYS_STAT_JIT_RETIRED_LO } from "../assembly/layout.ts";
+import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS, SYS_STAT_JIT_RETIRED_LO, SYS_JIT_LIVE, JIT_LIVE_MAX } from "../assembly/layout.ts";
 import type { Machine } from "../src/machine/machine.ts";
 import { WasmBackend } from "../src/jit/wasm-backend.ts";
 import type { ElfImage } from "../src/loader/elf.ts";
@@ -202,5 +202,62 @@ describe("jit: hostile branch targets (taken-branch counters, return sites, entr
     expect(x[S1]).toBeGreaterThan(4 * 100); // every hostile jump faulted, again and again
     expect(x[S1]).toBeGreaterThanOrEqual(4 * (x[A0] - 1));
     if (core === "wasm") expect(released).toBeGreaterThan(0); // an entry was stolen, its region let go
+  });
+});
+
+describe("jit: a guest with more hot code than the code cache holds", () => {
+  // 600 small loops, each hot at its every call (100 turns), called in turn forever: more live
+  // regions than JIT_LIVE_MAX (512), so the translator must drop them all (jitFlush) and start
+  // again rather than keep a module or function per region without end. Each loop is one block
+  // branching to its own start (a back end's self-loop); loops 12 bytes apart have directory
+  // entries of their own, and a few straddle a page (their region stops at its end).
+  const LOOPS = 600;
+  const S2 = 18, S3 = 19;
+  function manyLoops(): ElfImage {
+    const a = new Asm(RAM);
+    a.label("main").words([...li(S2, RAM + 0x1000), ...li(S3, LOOPS)]);
+    a.label("outer").words([...li(T0, 100), I.jalr(RA, S2, 0), I.addi(S2, S2, 12), I.addi(S3, S3, -1)]);
+    a.branch(1, S3, 0, "outer").jal(0, "main");
+    while (a.pc < RAM + 0x1000) a.word(I.addi(0, 0, 0));
+    for (let k = 0; k < LOOPS; k++) {
+      a.label(`l${k}`).words([I.addi(T0, T0, -1)]).branch(1, T0, 0, `l${k}`).words([I.jalr(0, RA, 0)]);
+    }
+    return image(a);
+  }
+
+  for (const core of ["ts", "wasm"] as const) it(`${core} core: the same as the interpreter; regions alive never above 512, the cache dropped when full`, async () => {
+    const img = manyLoops();
+    let jitted: Machine | null = null;
+    let alive = 0;
+    let most = 0;
+    const d = await lockstep(async () => {
+      const a = await makeMachine("ts");
+      const b = await makeMachine(core, { jit: true, jitHot: JIT_TEST_HOT });
+      a.loadImage(img);
+      b.loadImage(img);
+      jitted = b;
+      // (the Wasm back end's own count of the functions it keeps)
+      if (b.jit instanceof WasmBackend) {
+        const backend = b.jit;
+        const compile = backend.compile.bind(backend);
+        const release = backend.release.bind(backend);
+        alive = 0;
+        most = 0;
+        backend.compile = (ir: number) => { const h = compile(ir); if (h > 0) most = Math.max(most, ++alive); return h; };
+        backend.release = (handle: number) => { alive--; release(handle); };
+      }
+      return [a, b];
+    }, 700_000, 10_007, guestRamHash);
+    expect(d?.detail ?? null).toBeNull();
+    const m = jitted!;
+    expect(stat(m, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(LOOPS);
+    expect(stat(m, SYS_STAT_JIT_INVALIDATIONS)).toBeGreaterThan(0);
+    expect(stat(m, SYS_JIT_LIVE)).toBeLessThanOrEqual(JIT_LIVE_MAX);
+    expect(stat(m, SYS_JIT_LIVE)).toBeGreaterThan(0);
+    expect(stat(m, SYS_STAT_JIT_RETIRED_LO)).toBeGreaterThan(350_000);
+    if (core === "wasm") {
+      expect(most).toBe(JIT_LIVE_MAX);
+      expect(alive).toBe(stat(m, SYS_JIT_LIVE));
+    }
   });
 });

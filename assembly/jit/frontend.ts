@@ -22,7 +22,7 @@ import {
   SYS_JIT_BASE, JIT_DIR, JIT_DIR_ENTRIES, JIT_DIR_ENTRY, JIT_CODE_MAP, JIT_IR, JIT_HOT_TABLE, JIT_HOT_SLOTS, JIT_IR_ENTRY, JIT_IR_BLOCKS,
   JIT_IR_INSNS, JIT_IR_BLOCK_BASE, JIT_IR_BLOCK, JIT_BLOCKS_MAX, JIT_IR_INSN_BASE, JIT_IR_INSN, JIT_INSNS_MAX,
   VCPU_MAX, V_TLB, TLB_SET, TLB_STORE, TLB_TABLE, SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INSNS,
-  SYS_STAT_JIT_INVALIDATIONS, SYS_JIT_HOT, JIT_HOT_DEFAULT, JIT_PREFILTER, vcpuAddr,
+  SYS_STAT_JIT_INVALIDATIONS, SYS_JIT_HOT, JIT_HOT_DEFAULT, JIT_PREFILTER, SYS_JIT_LIVE, JIT_LIVE_MAX, vcpuAddr,
 } from "../layout";
 import {
   immI, immS, immB, immJ, cReg, cImmCI, cImmAddi4spn, cImmLw, cImmAddi16sp, cImmJ, cImmB, cImmLwsp, cImmSwsp,
@@ -53,6 +53,7 @@ export function jitReset(base: i32): void {
   const old = load32(SYS_JIT_BASE);
   if (old != 0) jitFlush(old);
   store32(SYS_JIT_BASE, base);
+  store32(SYS_JIT_LIVE, 0);
   if (base == 0) return;
   for (let i = 0; i < JIT_DIR_ENTRIES; i++) clearEntry(base + JIT_DIR + i * JIT_DIR_ENTRY);
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
@@ -94,6 +95,7 @@ export function jitFlush(base: i32): void {
   }
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
   hotTableReset(base);
+  store32(SYS_JIT_LIVE, 0); // (dropEntry counted every owner down already)
   store32(SYS_STAT_JIT_INVALIDATIONS, i32(load32(SYS_STAT_JIT_INVALIDATIONS) + 1));
 }
 
@@ -121,6 +123,12 @@ export function jitLookup(base: i32, pc: i32, host: i32, weight: i32): i32 {
     const count = i32(load32(e + 12) + weight);
     store32(e + 12, count);
     if (count < jitThreshold()) return 0;
+    if (load32(SYS_JIT_LIVE) >= JIT_LIVE_MAX) {
+      // The code cache is full: everything goes, this target stays (as hot as it was).
+      jitFlush(base);
+      store32(e, pc);
+      store32(e + 4, host);
+    }
     const translated = translate(base, pc, host);
     if (translated <= 0) {
       store32(e + 12, -JIT_RETRY);
@@ -128,6 +136,7 @@ export function jitLookup(base: i32, pc: i32, host: i32, weight: i32): i32 {
     }
     store32(e + 8, translated);
     store32(e + 12, 0);
+    store32(SYS_JIT_LIVE, i32(load32(SYS_JIT_LIVE) + 1));
     claimBlocks(base, translated, pc, i32(host - (pc & 4095)));
     return translated;
   }
@@ -138,7 +147,7 @@ export function jitLookup(base: i32, pc: i32, host: i32, weight: i32): i32 {
     store32(e + 12, others | (c & BORROWED));
     if (others < JIT_STEAL) return 0;
     if ((c & BORROWED) == 0) {
-      jitRelease(handle);
+      releaseRegion(handle);
       dropBorrowers(base, handle);
     }
   }
@@ -173,8 +182,14 @@ function claimBlocks(base: i32, handle: i32, entry: i32, hostPage: i32): void {
 /** Empty directory entry `e`, releasing its translation if it owns one. */
 function dropEntry(e: i32): void {
   const handle = load32(e + 8);
-  if (handle > 0 && (load32(e + 12) & BORROWED) == 0) jitRelease(handle);
+  if (handle > 0 && (load32(e + 12) & BORROWED) == 0) releaseRegion(handle);
   clearEntry(e);
+}
+
+/** The back end lets region `handle` go (its owner entry is being emptied or given away). */
+function releaseRegion(handle: i32): void {
+  jitRelease(handle);
+  store32(SYS_JIT_LIVE, i32(load32(SYS_JIT_LIVE) - 1));
 }
 
 /** Directory entry `e` holds nothing (whatever it held is not released). */
