@@ -34,6 +34,36 @@ function callLoop(): { img: ElfImage; f: number } {
   return { img: image(a), f: a.address("F") };
 }
 
+/**
+ * A lockstep pair for `img` (start(): the pure-TS interpreter and `core` with the translator on)
+ * and what the Wasm back end was told (w: regions compiled and let go, the most alive at once;
+ * zero on the pure-TS core, whose functions live in its shim).
+ */
+function watchedPair(img: ElfImage, core: "ts" | "wasm", ramBytes?: number) {
+  const w = { machine: null as Machine | null, compiled: 0, released: 0, most: 0 };
+  const start = async (): Promise<[Machine, Machine]> => {
+    const size = ramBytes ? { ramBytes } : {};
+    const a = await makeMachine("ts", size);
+    const b = await makeMachine(core, { ...size, jit: true, jitHot: JIT_TEST_HOT });
+    a.loadImage(img);
+    b.loadImage(img);
+    Object.assign(w, { machine: b, compiled: 0, released: 0, most: 0 });
+    if (b.jit instanceof WasmBackend) {
+      const backend = b.jit;
+      const compile = backend.compile.bind(backend);
+      const release = backend.release.bind(backend);
+      backend.compile = (ir: number) => {
+        const h = compile(ir);
+        if (h > 0) w.most = Math.max(w.most, ++w.compiled - w.released);
+        return h;
+      };
+      backend.release = (handle: number) => { w.released++; release(handle); };
+    }
+    return [a, b];
+  };
+  return { w, start };
+}
+
 type HostWrite = (m: Machine, gpa: number, insn: number) => void;
 const bytesOf = (w: number) => new Uint8Array([w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24]);
 const HOST_WRITES: Array<[string, HostWrite]> = [
@@ -176,32 +206,16 @@ describe("jit: hostile branch targets (taken-branch counters, return sites, entr
   }
 
   for (const core of ["ts", "wasm"] as const) it(`${core} core: the same as the interpreter, every fault taken`, async () => {
-    const img = hostileTargets();
-    let jitted: Machine | null = null;
-    let released = 0;
-    const d = await lockstep(async () => {
-      const a = await makeMachine("ts", { ramBytes: RAM_BYTES });
-      const b = await makeMachine(core, { ramBytes: RAM_BYTES, jit: true, jitHot: JIT_TEST_HOT });
-      a.loadImage(img);
-      b.loadImage(img);
-      jitted = b;
-      // (the Wasm back end is told of every region the directory lets go: count them)
-      if (b.jit instanceof WasmBackend) {
-        const backend = b.jit;
-        const release = backend.release.bind(backend);
-        released = 0;
-        backend.release = (handle: number) => { released++; release(handle); };
-      }
-      return [a, b];
-    }, 400_000, 1_009, guestRamHash);
+    const { w, start } = watchedPair(hostileTargets(), core, RAM_BYTES);
+    const d = await lockstep(start, 400_000, 1_009, guestRamHash);
     expect(d?.detail ?? null).toBeNull();
-    const m = jitted!;
+    const m = w.machine!;
     expect(stat(m, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(0);
     expect(stat(m, SYS_STAT_JIT_RETIRED_LO)).toBeGreaterThan(100_000);
     const x = m.registers().x;
     expect(x[S1]).toBeGreaterThan(4 * 100); // every hostile jump faulted, again and again
     expect(x[S1]).toBeGreaterThanOrEqual(4 * (x[A0] - 1));
-    if (core === "wasm") expect(released).toBeGreaterThan(0); // an entry was stolen, its region let go
+    if (core === "wasm") expect(w.released).toBeGreaterThan(0); // an entry was stolen, its region let go
   });
 });
 
@@ -226,38 +240,18 @@ describe("jit: a guest with more hot code than the code cache holds", () => {
   }
 
   for (const core of ["ts", "wasm"] as const) it(`${core} core: the same as the interpreter; regions alive never above 512, the cache dropped when full`, async () => {
-    const img = manyLoops();
-    let jitted: Machine | null = null;
-    let alive = 0;
-    let most = 0;
-    const d = await lockstep(async () => {
-      const a = await makeMachine("ts");
-      const b = await makeMachine(core, { jit: true, jitHot: JIT_TEST_HOT });
-      a.loadImage(img);
-      b.loadImage(img);
-      jitted = b;
-      // (the Wasm back end's own count of the functions it keeps)
-      if (b.jit instanceof WasmBackend) {
-        const backend = b.jit;
-        const compile = backend.compile.bind(backend);
-        const release = backend.release.bind(backend);
-        alive = 0;
-        most = 0;
-        backend.compile = (ir: number) => { const h = compile(ir); if (h > 0) most = Math.max(most, ++alive); return h; };
-        backend.release = (handle: number) => { alive--; release(handle); };
-      }
-      return [a, b];
-    }, 700_000, 10_007, guestRamHash);
+    const { w, start } = watchedPair(manyLoops(), core);
+    const d = await lockstep(start, 700_000, 10_007, guestRamHash);
     expect(d?.detail ?? null).toBeNull();
-    const m = jitted!;
+    const m = w.machine!;
     expect(stat(m, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(LOOPS);
     expect(stat(m, SYS_STAT_JIT_INVALIDATIONS)).toBeGreaterThan(0);
     expect(stat(m, SYS_JIT_LIVE)).toBeLessThanOrEqual(JIT_LIVE_MAX);
     expect(stat(m, SYS_JIT_LIVE)).toBeGreaterThan(0);
     expect(stat(m, SYS_STAT_JIT_RETIRED_LO)).toBeGreaterThan(350_000);
     if (core === "wasm") {
-      expect(most).toBe(JIT_LIVE_MAX);
-      expect(alive).toBe(stat(m, SYS_JIT_LIVE));
+      expect(w.most).toBe(JIT_LIVE_MAX);
+      expect(w.compiled - w.released).toBe(stat(m, SYS_JIT_LIVE));
     }
   });
 });
