@@ -95,7 +95,6 @@ export function jitFlush(base: i32): void {
   }
   memFill(base + JIT_CODE_MAP, 0, JIT_IR - JIT_CODE_MAP);
   hotTableReset(base);
-  store32(SYS_JIT_LIVE, 0); // (dropEntry counted every owner down already)
   store32(SYS_STAT_JIT_INVALIDATIONS, i32(load32(SYS_STAT_JIT_INVALIDATIONS) + 1));
 }
 

@@ -118,6 +118,37 @@ const BRANCH: Record<number, (a: string, b: string) => string> = {
   [IR_BGEU]: (a, b) => `(${a} >>> 0) >= (${b} >>> 0)`,
 };
 
+/**
+ * How both back ends lay a region's code out: block after block in the IR's order, each block's
+ * code right after the code of the one before. So block k goes on at `target`:
+ * - "self": round its own loop (a block whose last instruction branches to its own start is a
+ *   loop of its own: `loops[k]`);
+ * - "next": into block k + 1's code, which follows (falls through);
+ * - "later": into a later block t's code (a direct jump out of the blocks that enclose it);
+ * - "dispatch": through the region's dispatch on the pc (an earlier block);
+ * - "out": out of the region (not one of its blocks).
+ */
+export interface Layout { index: Map<number, number>; loops: boolean[] }
+export type Edge = "self" | "next" | "later" | "dispatch" | "out";
+
+export function layoutOf(blocks: Block[]): Layout {
+  return {
+    index: new Map(blocks.map((b, k) => [b.start, k])),
+    loops: blocks.map((b) => {
+      const end = b.insns[b.insns.length - 1];
+      return end !== undefined && ((end.op >= IR_BEQ && end.op <= IR_BGEU) || end.op === IR_JAL) && end.imm === b.start;
+    }),
+  };
+}
+
+/** Where block k goes on at `target` (Layout), and the block it enters (t, for "later"). */
+export function edge(layout: Layout, blocks: Block[], k: number, target: number): { kind: Edge; t: number } {
+  if (layout.loops[k] && target === blocks[k].start) return { kind: "self", t: k };
+  const t = layout.index.get(target);
+  if (t === undefined) return { kind: "out", t: -1 };
+  return { kind: t === k + 1 ? "next" : t > k ? "later" : "dispatch", t };
+}
+
 /** The guest registers a region reads or writes (`used`) and those it writes (`written`): what
  *  both back ends load into locals at entry and store back at the exit. */
 export function registerUse(region: { blocks: Block[] }): { used: Set<number>; written: Set<number> } {
@@ -145,7 +176,7 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
   // earlier block, and JALR, go round the `switch` again (`continue exit`).
   const blocks = region.blocks;
   const n = blocks.length;
-  const index = new Map(blocks.map((b, k) => [b.start, k]));
+  const layout = layoutOf(blocks);
   out.push("  let c = 0, a = 0, e = 0;", "  exit: for (;;) {");
   out.push("    " + blocks.map((_, k) => `b${n - k}: {`).join(" ") + " b0: {");
   out.push("      switch (pc) {");
@@ -157,15 +188,15 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
       out.push("    break exit;", "    }");
       return;
     }
-    const end = b.insns[K - 1];
-    const self = (end.op in BRANCH || end.op === IR_JAL) && end.imm === b.start;
+    const self = layout.loops[k];
     /** Go on at `target` (pc already set; `last`: from the end of the block's code). */
     const go = (target: number, last = true): string => {
-      if (self && target === b.start) return `continue s${k};`;
-      const t = index.get(target);
-      if (t === undefined) return "break exit;";
-      if (t === k + 1 && last) return self ? `break s${k};` : "";
-      return t > k ? `break b${t};` : "continue exit;";
+      const { kind, t } = edge(layout, blocks, k, target);
+      if (kind === "self") return `continue s${k};`;
+      if (kind === "out") return "break exit;";
+      if (kind === "dispatch") return "continue exit;";
+      if (kind === "next" && last) return self ? `break s${k};` : "";
+      return `break b${t};`;
     };
     if (self) out.push(`    s${k}: for (;;) {`);
     out.push(`    if (c + ${K} > limit) break exit;`);

@@ -23,7 +23,7 @@ import {
   IR_SRLI, IR_SRAI, IR_LI, IR_LB, IR_LH, IR_LW, IR_LBU, IR_LHU, IR_SB, IR_SH, IR_SW, IR_BEQ, IR_BNE, IR_BLT,
   IR_BGE, IR_BLTU, IR_BGEU, IR_JAL, IR_JALR, IR_NOP,
 } from "../../assembly/jit/ir.js";
-import { readRegion, registerUse } from "./js-backend.js";
+import { readRegion, registerUse, layoutOf, edge } from "./js-backend.js";
 
 type Region = ReturnType<typeof readRegion>;
 
@@ -137,7 +137,7 @@ export function generateBody(region: Region): Uint8Array {
   const table: number[] = new Array(span).fill(n); // (not a block: the default, leave)
   blocks.forEach((b, k) => { table[(b.start - min) >>> 1] = k; });
 
-  const index = new Map(blocks.map((b, k) => [b.start, k]));
+  const layout = layoutOf(blocks);
   f.op(BLOCK, VOID, LOOP, VOID, BLOCK, VOID);
   for (let k = 0; k < n; k++) f.op(BLOCK, VOID);
   f.get(PC).k(min).op(I32_SUB).k(1).op(I32_SHR_U).op(BR_TABLE).u(span);
@@ -150,20 +150,17 @@ export function generateBody(region: Region): Uint8Array {
     // own (`self`), one label deeper for all of them.
     const K = b.insns.length;
     if (K === 0) { f.op(BR).u(n - k + 1); return; }
-    const end = b.insns[K - 1];
-    const self = (end.op in BRANCH || end.op === IR_JAL) && end.imm === b.start;
+    const self = layout.loops[k];
     const d = self ? 1 : 0;
     const toL = n - k + d;
     const toX = n - k + 1 + d;
-    /** Go on at `target` (PC already set), from `depth` labels deeper: straight into a later
-     *  block's code, round the block's own loop, else through the dispatch (an earlier block)
-     *  or out (not a block of the region). */
+    /** Go on at `target` (PC already set), from `depth` labels deeper (js-backend.ts edge()). */
     const go = (target: number, depth: number) => {
-      if (self && target === b.start) { f.op(BR).u(depth); return; }
-      const t = index.get(target);
-      if (t === undefined) f.op(BR).u(toX + depth);
-      else if (t > k) { if (t > k + 1 || depth > 0) f.op(BR).u(t - k - 1 + d + depth); } // (k + 1: fall through)
-      else f.op(BR).u(toL + depth);
+      const { kind, t } = edge(layout, blocks, k, target);
+      if (kind === "self") f.op(BR).u(depth);
+      else if (kind === "out") f.op(BR).u(toX + depth);
+      else if (kind === "dispatch") f.op(BR).u(toL + depth);
+      else if (kind === "later" || depth > 0) f.op(BR).u(t - k - 1 + d + depth); // ("next" at depth 0: falls through)
     };
     if (self) f.op(LOOP, VOID);
     f.get(C).k(K).op(I32_ADD).get(LIMIT).op(I32_GT_S, BR_IF).u(toX);
