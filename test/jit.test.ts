@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { guestElf, lockstep, makeMachine, guestRamHash, runGuest, JIT_TEST_HOT } from "./support/harness.ts";
 import { GUESTS } from "./support/guests-table.ts";
 import { randomProgram, RANDOM_RAM_BYTES } from "./support/random-program.ts";
-import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_RETIRED_LO } from "../assembly/layout.ts";
+import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_RETIRED_LO, SYS_JIT_HOT } from "../assembly/layout.ts";
+import { jitHotValue, JIT_HOT_JS } from "../src/jit/hot.ts";
 import type { Machine } from "../src/machine/machine.ts";
 import type { CoreKind } from "../src/core/core.ts";
 
@@ -76,6 +77,32 @@ describe("jit: seeded random instruction streams", () => {
     // The streams must really reach translated code.
     expect(translated).toBeGreaterThan(SEEDS);
   }, 600_000);
+});
+
+describe("jit: the threshold a host sets", () => {
+  it("is the core's default (0: 16384) for the Wasm back end and JIT_HOT_JS for the JavaScript one, unless an option or WASMVISOR_JIT_HOT says", async () => {
+    const saved = process.env.WASMVISOR_JIT_HOT;
+    try {
+      delete process.env.WASMVISOR_JIT_HOT;
+      expect(jitHotValue(undefined, "wasm")).toBe(0);
+      expect(jitHotValue(undefined, "ts")).toBe(JIT_HOT_JS);
+      expect(jitHotValue(500, "ts")).toBe(500);
+      expect(jitHotValue(500, "wasm")).toBe(500);
+      expect(() => jitHotValue(0, "ts")).toThrow(RangeError);
+      // (what the core reads: the Machine writes it before the translator's area is reset)
+      for (const core of JIT_CORES) {
+        const m = await makeMachine(core, { jit: true });
+        expect(jitStat(m, SYS_JIT_HOT), core).toBe(core === "ts" ? JIT_HOT_JS : 0);
+      }
+      process.env.WASMVISOR_JIT_HOT = "77";
+      expect(jitHotValue(undefined, "ts")).toBe(77);
+      expect(jitHotValue(undefined, "wasm")).toBe(77);
+      expect(jitHotValue(9, "ts")).toBe(9);
+    } finally {
+      if (saved === undefined) delete process.env.WASMVISOR_JIT_HOT;
+      else process.env.WASMVISOR_JIT_HOT = saved;
+    }
+  });
 });
 
 describe("jit: the guest programs", () => {

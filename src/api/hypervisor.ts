@@ -470,7 +470,7 @@ export class Hypervisor {
   private resetTranslations(words: Int32Array, restored: boolean): void {
     if (restored) words[SYS_JIT_BASE >> 2] = 0;
     // (the host's choice, not a snapshot's; first: jitReset reads it)
-    words[SYS_JIT_HOT >> 2] = this.jitUsed ? jitHotValue(this.options.jitHot) : 0;
+    words[SYS_JIT_HOT >> 2] = this.jitUsed ? jitHotValue(this.options.jitHot, this.core!.kind) : 0;
     this.core!.exports.jitReset(this.jitUsed ? this.memoryEnd : 0);
   }
 

@@ -135,7 +135,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 // --help its text.
 const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
 const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): into Wasm modules\non the Wasm core, into JavaScript functions on the pure-TS core" };
-const JIT_HOT_OPTION: OptionSpec = { kind: "value", arg: "N", help: "with --jit on: translate a branch target once it was reached N times\n(default 16384; docs/jit.md)" };
+const JIT_HOT_OPTION: OptionSpec = { kind: "value", arg: "N", help: "with --jit on: translate a branch target once it was reached N times\n(default 16384 on the Wasm core, 131072 on the pure-TS core;\ndocs/jit.md)" };
 
 /** --jit-hot N: the translator's threshold (undefined: the core's default). */
 function jitHotOf(p: Parsed): number | undefined {

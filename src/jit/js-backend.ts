@@ -177,7 +177,11 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
   const blocks = region.blocks;
   const n = blocks.length;
   const layout = layoutOf(blocks);
-  out.push("  let c = 0, a = 0, e = 0;", "  exit: for (;;) {");
+  // c: instructions of the blocks done; x: those of the block a load or store stopped in, before
+  // it. (A stop sets x to a constant, and the one addition is at the exit, where every call
+  // passes: V8 compiles a region once it is hot, and an addition on a path no call has taken
+  // yet would have no type feedback — the first TLB miss there would deoptimize the function.)
+  out.push("  let c = 0, x = 0, a = 0, e = 0;", "  exit: for (;;) {");
   out.push("    " + blocks.map((_, k) => `b${n - k}: {`).join(" ") + " b0: {");
   out.push("      switch (pc) {");
   blocks.forEach((b, k) => out.push(`        case ${b.start}: break b${k};`));
@@ -201,7 +205,7 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
     if (self) out.push(`    s${k}: for (;;) {`);
     out.push(`    if (c + ${K} > limit) break exit;`);
     b.insns.forEach((i, m) => {
-      const stop = `{ pc = ${i.pc}; c += ${m}; break exit; }`;
+      const stop = `{ pc = ${i.pc}; x = ${m}; break exit; }`;
       const alu = aluExpr(i);
       if (alu !== null) {
         if (i.rd !== 0) out.push(`    r${i.rd} = ${alu};`);
@@ -250,6 +254,7 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
     out.push("    }");
   });
   out.push("    break exit;", "  }");
+  out.push("  c = (c + x) | 0;");
   for (const r of [...written].sort((x, y) => x - y)) out.push(`  I32[${HX + r}] = r${r};`);
   // (the exit pc in SYS_JIT_EXIT_PC too, as the Wasm back end leaves it: the cores' memories stay
   // the same word for word)

@@ -145,7 +145,7 @@ export class Machine {
       // The translator's area follows guest RAM (Machine.create reserved it).
       const base = RAM_HOST_BASE + ramBytes;
       this.jit = core.kind === "ts" ? new JsBackend(jitArea(core.memory, base), base) : new WasmBackend(jitArea(core.memory, base), base, core.wasmMemory!);
-      this.words[SYS_JIT_HOT >> 2] = jitHotValue(options.jitHot); // (first: jitReset reads it)
+      this.words[SYS_JIT_HOT >> 2] = jitHotValue(options.jitHot, core.kind); // (first: jitReset reads it)
       core.exports.jitReset(base);
     }
     this.bus = new DeviceBus(this.time);
