@@ -46,8 +46,10 @@ async function once(core, jit) {
 // the interleaved Wasm-with-translator runs fell from 700-1000 MIPS to about 475.
 /**
  * The default system (examples/default.json): real time from start to Linux's shell prompt, then
- * of `forkexec -p 20` (fork and exec: a kernel's work, much of it cold code), translation
- * included; Linux's instructions to the prompt (the same with the translator on or off).
+ * of `forkexec -p 20` (fork and exec: a kernel's work, much of it cold code) and of `stress 1000`
+ * (a user program's integer loop for a second of virtual time: hot code under Linux), translation
+ * included; Linux's instructions to the prompt and stress's rounds (the same with the translator
+ * on or off).
  */
 async function linuxOnce(core, jit) {
   const sys = loadSystemFile(new URL("../examples/default.json", import.meta.url).pathname);
@@ -69,8 +71,13 @@ async function linuxOnce(core, jit) {
   hv.console("linux").write("forkexec -p 20\n");
   await until(/forkexec: 20 children, all exited 0\r?\n# $/);
   const forkexec = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  hv.console("linux").write("stress 1000\n");
+  await until(/stress: done after[^\n]*\n# $/);
+  const stress = (performance.now() - t2) / 1000;
+  const rounds = /stress: (\d+) cpu rounds/.exec(out)[1];
   hv.close();
-  return { boot, forkexec, insns };
+  return { boot, forkexec, stress, rounds, insns };
 }
 
 /** Steady state: the third run of bench.elf in one process — V8 has compiled the translated
@@ -159,14 +166,17 @@ export async function measureJit({ rounds = ROUNDS, log = console.log } = {}) {
       for (const jit of [false, true]) {
         const x = inChild(core, jit, "linux");
         const k = `${core}.jit_${jit ? "on" : "off"}`;
-        (linux[k] ??= { boot: [], forkexec: [], insns: x.insns }).boot.push(x.boot);
+        (linux[k] ??= { boot: [], forkexec: [], stress: [], insns: x.insns, rounds: x.rounds }).boot.push(x.boot);
         linux[k].forkexec.push(x.forkexec);
+        linux[k].stress.push(x.stress);
       }
     }
   }
   log(`Linux, the default system (median seconds of ${Math.min(rounds, 3)} rounds; translation included):`);
   for (const [k, v] of Object.entries(linux)) {
-    log(`  linux.${k.padEnd(12)} prompt ${median(v.boot).toFixed(2)} s (${v.boot.map((x) => x.toFixed(2)).join(" ")}), forkexec -p 20 ${median(v.forkexec).toFixed(2)} s (${v.forkexec.map((x) => x.toFixed(2)).join(" ")}); ${v.insns} instructions to the prompt`);
+    const each = (xs) => xs.map((x) => x.toFixed(2)).join(" ");
+    log(`  linux.${k.padEnd(12)} prompt ${median(v.boot).toFixed(2)} s (${each(v.boot)}), forkexec -p 20 ${median(v.forkexec).toFixed(2)} s (${each(v.forkexec)}), ` +
+      `stress 1000 ${median(v.stress).toFixed(2)} s (${each(v.stress)}); ${v.insns} instructions to the prompt, ${v.rounds} stress rounds`);
   }
   const round2 = (x) => Math.round(x * 100) / 100;
   const results = [];
@@ -178,6 +188,7 @@ export async function measureJit({ rounds = ROUNDS, log = console.log } = {}) {
   for (const [k, v] of Object.entries(linux)) {
     results.push({ name: `linux.${k}.prompt.s`, unit: "s", value: round2(median(v.boot)) });
     results.push({ name: `linux.${k}.forkexec.s`, unit: "s", value: round2(median(v.forkexec)) });
+    results.push({ name: `linux.${k}.stress.s`, unit: "s", value: round2(median(v.stress)) });
   }
   return results;
 }

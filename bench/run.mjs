@@ -71,7 +71,7 @@
 // The translator (bench/jit.mjs, also `npm run bench:jit`): bench.elf on both cores with it off
 // and on and QEMU, interleaved, each run a process of its own: mips.{wasm,ts}.jit_{off,on},
 // jit.speedup.*, mips.wasm.jit_on_over_qemu (target ≥ 0.5) and mips.wasm.jit_steady_over_qemu, Linux's prompt and forkexec -p 20
-// with it off and on (linux.*.jit_*.prompt.s, .forkexec.s).
+// and stress 1000 with it off and on (linux.*.jit_*.prompt.s, .forkexec.s, .stress.s).
 //
 // Options: --json, --rounds N (default 3), --quick (one round, for smoke tests).
 import { spawnSync } from "node:child_process";
