@@ -30,7 +30,7 @@ import {
 import {
   IR_ADD, IR_SUB, IR_SLL, IR_SLT, IR_SLTU, IR_XOR, IR_SRL, IR_SRA, IR_OR, IR_AND, IR_MUL, IR_ADDI, IR_SLTI,
   IR_SLTIU, IR_XORI, IR_ORI, IR_ANDI, IR_SLLI, IR_SRLI, IR_SRAI, IR_LI, IR_LB, IR_LW, IR_SB, IR_SW, IR_BEQ,
-  IR_BNE, IR_BLT, IR_BGE, IR_BLTU, IR_BGEU, IR_JAL, IR_JALR, IR_NOP,
+  IR_BNE, IR_BLT, IR_BGE, IR_BLTU, IR_BGEU, IR_JAL, IR_JALR, IR_NOP, isBlockEnd,
 } from "./ir";
 
 /** Probes of other targets, none of its own between them, before a translated region's directory
@@ -422,10 +422,6 @@ function decodeOne(pc: i32, insn: i32): bool {
 function emitMem(pc: i32, op: i32, rd: i32, rs1: i32, rs2: i32, imm: i32, len: i32): void {
   emit(pc, op, 1, rs1, rs2, imm, len);
   store32(irAt + decoded + 8, rd);
-}
-
-function isBlockEnd(op: i32): bool {
-  return op >= IR_BEQ && op <= IR_JALR;
 }
 
 /**

@@ -61,3 +61,8 @@ export const IR_JAL: i32 = 46;
 export const IR_JALR: i32 = 47;
 /** Nothing (FENCE; hints; writes to x0 that cannot fault). */
 export const IR_NOP: i32 = 48;
+
+/** Does an instruction of op `op` end its block (a branch, JAL or JALR)? */
+export function isBlockEnd(op: i32): bool {
+  return op >= IR_BEQ && op <= IR_JALR;
+}

@@ -24,7 +24,7 @@ import {
   IR_ADD, IR_SUB, IR_SLL, IR_SLT, IR_SLTU, IR_XOR, IR_SRL, IR_SRA, IR_OR, IR_AND, IR_MUL, IR_MULH, IR_MULHSU,
   IR_MULHU, IR_DIV, IR_DIVU, IR_REM, IR_REMU, IR_ADDI, IR_SLTI, IR_SLTIU, IR_XORI, IR_ORI, IR_ANDI, IR_SLLI,
   IR_SRLI, IR_SRAI, IR_LI, IR_LB, IR_LH, IR_LW, IR_LBU, IR_LHU, IR_SB, IR_SH, IR_SW, IR_BEQ, IR_BNE, IR_BLT,
-  IR_BGE, IR_BLTU, IR_BGEU, IR_JAL, IR_JALR, IR_NOP,
+  IR_BGE, IR_BLTU, IR_BGEU, IR_JAL, IR_JALR, IR_NOP, isBlockEnd,
 } from "../../assembly/jit/ir.js";
 
 /** One IR instruction (assembly/jit/ir.ts). */
@@ -246,7 +246,7 @@ export function generateRegion(region: { entry: number; blocks: Block[] }): stri
       } else {
         throw new Error(`jit: IR op ${i.op} inside a block`);
       }
-      if (m === K - 1 && !(i.op in BRANCH || i.op === IR_JAL || i.op === IR_JALR)) {
+      if (m === K - 1 && !isBlockEnd(i.op)) {
         out.push(`    c += ${K}; pc = ${b.next}; ${go(b.next)}`);
       }
     });
