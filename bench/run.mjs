@@ -89,6 +89,12 @@ import { Hypervisor } from "../dist/src/api/hypervisor.js";
 import { openDiskFile } from "../dist/src/node/system-file.js";
 import { migrateIn, migrateOut, listenForMigration } from "../dist/src/node/migrate.js";
 
+// The figures below are the interpreter's (tier 0, the reference), as before the translator was
+// on by default: every Machine and Hypervisor made here, and every child process, takes
+// WASMVISOR_JIT=off from the environment. The translator's figures are bench/jit.mjs's, which
+// says on or off for each run.
+process.env.WASMVISOR_JIT = "off";
+
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes("--json");

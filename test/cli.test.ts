@@ -111,7 +111,7 @@ describe("wasmvisor run-elf", () => {
       const code = await exited;
       clearTimeout(timer);
       expect(code, stderr).toBe(status);
-      expect(stderr).toMatch(new RegExp(`^wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core\\)\nwasmvisor: interrupted \\(${signal}\\)\n$`));
+      expect(stderr).toMatch(new RegExp(`^wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core(, jit: \\d+ regions)?\\)\nwasmvisor: interrupted \\(${signal}\\)\n$`));
     }
   }, 60_000);
   it("--trace prints pc, raw bits, disassembly and the written register", async () => {
@@ -306,7 +306,7 @@ describe("wasmvisor run", () => {
     const counts: string[] = [];
     for (const core of ["wasm", "ts"]) {
       const r = await cli(["run", join(ROOT, "examples", "two-guests.json"), "--stats", "--core", core]);
-      expect(r.stderr).toMatch(new RegExp(`instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core, shadow paging\\); virtual time [\\d.]+ ms; \\d+ world switches`));
+      expect(r.stderr).toMatch(new RegExp(`instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core, shadow paging(, jit: \\d+ regions)?\\); virtual time [\\d.]+ ms; \\d+ world switches`));
       expect(r.stderr).toMatch(/\[hello\] 3445 instructions, [\d.]+ % of the time; exits: \d+ MMIO, 0 SBI/);
       counts.push(r.stderr.split("\n").filter((l) => l.startsWith("  [")).join("\n"));
     }

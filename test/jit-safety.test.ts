@@ -43,7 +43,7 @@ function watchedPair(img: ElfImage, core: "ts" | "wasm", ramBytes?: number) {
   const w = { machine: null as Machine | null, compiled: 0, released: 0, most: 0 };
   const start = async (): Promise<[Machine, Machine]> => {
     const size = ramBytes ? { ramBytes } : {};
-    const a = await makeMachine("ts", size);
+    const a = await makeMachine("ts", { ...size, jit: false });
     const b = await makeMachine(core, { ...size, jit: true, jitHot: JIT_TEST_HOT });
     a.loadImage(img);
     b.loadImage(img);
@@ -78,7 +78,7 @@ describe("jit: host writes into translated code invalidate it (through the memor
     it(`${name}, ${core} core`, async () => {
       const { img, f } = callLoop();
       const pair = async (): Promise<[Machine, Machine]> => {
-        const a = await makeMachine("ts");
+        const a = await makeMachine("ts", { jit: false });
         const b = await makeMachine(core, { jit: true, jitHot: JIT_TEST_HOT });
         a.loadImage(img);
         b.loadImage(img);
@@ -101,7 +101,7 @@ describe("jit: host writes into translated code invalidate it (through the memor
     const { img, f } = callLoop();
     let n = 0;
     const d = await lockstep(async () => {
-      const a = await makeMachine("ts");
+      const a = await makeMachine("ts", { jit: false });
       const b = await makeMachine("ts", { jit: true, jitHot: JIT_TEST_HOT });
       a.loadImage(img);
       b.loadImage(img);
@@ -154,7 +154,7 @@ describe("jit: the page-table walker's A/D update invalidates translated code in
     const img = adGuest();
     let jitted: Machine | null = null;
     const d = await lockstep(async () => {
-      const a = await makeMachine("ts");
+      const a = await makeMachine("ts", { jit: false });
       const b = await makeMachine(core, { jit: true, jitHot: JIT_TEST_HOT });
       a.loadImage(img);
       b.loadImage(img);

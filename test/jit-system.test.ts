@@ -105,11 +105,32 @@ describe("jit: wasmvisor run / restore --jit on|off", () => {
   it("restore --jit on goes on from a snapshot taken without it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wasmvisor-jit-"));
     const snap = join(dir, "s.wvsnap");
-    const whole = await cli(["run", two, "--core", "ts", "--max-insns", "3000000"]);
-    const first = await cli(["run", two, "--core", "ts", "--max-insns", "1000000", "--snapshot-on-exit", snap]);
+    const whole = await cli(["run", two, "--core", "ts", "--jit", "off", "--max-insns", "3000000"]);
+    const first = await cli(["run", two, "--core", "ts", "--jit", "off", "--max-insns", "1000000", "--snapshot-on-exit", snap]);
     const rest = await cli(["restore", snap, "--core", "ts", "--jit", "on", "--jit-hot", "32", "--max-insns", "3000000"]);
     expect(rest.status).toBe(whole.status);
     expect(first.stdout + rest.stdout).toBe(whole.stdout);
+  }, 120_000);
+
+  it("is on without --jit (unless WASMVISOR_JIT=off); --jit-hot with the translator off is a usage error", async () => {
+    const saved = process.env.WASMVISOR_JIT;
+    try {
+      delete process.env.WASMVISOR_JIT;
+      const plain = await cli(["run", two, "--core", "wasm", "--jit-hot", "32", "--max-insns", "3000000", "--stats"]);
+      expect(plain.status).toBe(0);
+      expect(plain.stderr).toMatch(/jit: [1-9]\d* regions/);
+      const off = await cli(["run", two, "--jit", "off", "--jit-hot", "32"]);
+      expect(off.status).toBe(2);
+      expect(off.stderr).toContain("--jit-hot needs the translator, which --jit off turns off");
+      process.env.WASMVISOR_JIT = "off";
+      const envOff = await cli(["run", two, "--core", "wasm", "--max-insns", "3000000", "--stats"]);
+      expect(envOff.stdout).toBe(plain.stdout);
+      expect(envOff.stderr).not.toMatch(/jit: /);
+      expect((await cli(["run", two, "--jit-hot", "32"])).stderr).toContain("which WASMVISOR_JIT=off turns off");
+    } finally {
+      if (saved === undefined) delete process.env.WASMVISOR_JIT;
+      else process.env.WASMVISOR_JIT = saved;
+    }
   }, 120_000);
 
   it("--help says what --jit does on each core", async () => {

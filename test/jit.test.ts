@@ -9,7 +9,7 @@ import { guestElf, lockstep, makeMachine, guestRamHash, runGuest, JIT_TEST_HOT }
 import { GUESTS } from "./support/guests-table.ts";
 import { randomProgram, RANDOM_RAM_BYTES } from "./support/random-program.ts";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_RETIRED_LO, SYS_JIT_HOT } from "../assembly/layout.ts";
-import { jitHotValue, JIT_HOT_JS } from "../src/jit/hot.ts";
+import { jitHotValue, jitOn, JIT_HOT_JS } from "../src/jit/hot.ts";
 import type { Machine } from "../src/machine/machine.ts";
 import type { CoreKind } from "../src/core/core.ts";
 
@@ -20,7 +20,7 @@ import type { CoreKind } from "../src/core/core.ts";
 const JIT_CORES: readonly CoreKind[] = ["ts", "wasm"];
 
 async function pair(load: (m: Machine) => void, ramBytes?: number, core: CoreKind = "ts"): Promise<[Machine, Machine]> {
-  const a = await makeMachine("ts", { ramBytes });
+  const a = await makeMachine("ts", { ramBytes, jit: false });
   const b = await makeMachine(core, { ramBytes, jit: true, jitHot: JIT_TEST_HOT });
   load(a);
   load(b);
@@ -77,6 +77,28 @@ describe("jit: seeded random instruction streams", () => {
     // The streams must really reach translated code.
     expect(translated).toBeGreaterThan(SEEDS);
   }, 600_000);
+});
+
+describe("jit: on or off", () => {
+  it("is on unless an option or WASMVISOR_JIT=off says otherwise; a bad WASMVISOR_JIT is an error", () => {
+    const saved = process.env.WASMVISOR_JIT;
+    try {
+      delete process.env.WASMVISOR_JIT;
+      expect(jitOn(undefined)).toBe(true);
+      expect(jitOn(false)).toBe(false);
+      process.env.WASMVISOR_JIT = "off";
+      expect(jitOn(undefined)).toBe(false);
+      expect(jitOn(true)).toBe(true);
+      process.env.WASMVISOR_JIT = "on";
+      expect(jitOn(undefined)).toBe(true);
+      expect(jitOn(false)).toBe(false);
+      process.env.WASMVISOR_JIT = "yes";
+      expect(() => jitOn(undefined)).toThrow(/WASMVISOR_JIT=yes: use on or off/);
+    } finally {
+      if (saved === undefined) delete process.env.WASMVISOR_JIT;
+      else process.env.WASMVISOR_JIT = saved;
+    }
+  });
 });
 
 describe("jit: the threshold a host sets", () => {

@@ -142,7 +142,7 @@ describe.skipIf(ptyMissing() !== null)("on a pseudo-terminal", () => {
         expect(await pty.exit()).toBe(0);
         const end = pty.screen.slice(at);
         expect(end).toMatch(/wasmvisor: \[rtos\] quit \(Ctrl-A x\)\r*\nwasmvisor: \[linux\] quit \(Ctrl-A x\)\r*\n/);
-        expect(end).toMatch(new RegExp(`wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core, shadow paging\\)`));
+        expect(end).toMatch(new RegExp(`wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core, shadow paging(, jit: \\d+ regions)?\\)`));
         expect(toPrompt).toBeLessThan(30_000);
       } finally {
         pty.kill();
@@ -159,7 +159,7 @@ describe.skipIf(ptyMissing() !== null)("on a pseudo-terminal", () => {
         await pty.waitFor(/snapshots are for partitioned systems/, at);
         pty.type("\x01x");
         expect(await pty.exit()).toBe(0);
-        expect(pty.screen.slice(at)).toMatch(new RegExp(`wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core\\)\\r*\\nwasmvisor: quit \\(Ctrl-A x\\)`));
+        expect(pty.screen.slice(at)).toMatch(new RegExp(`wasmvisor: \\d+ instructions in [\\d.]+ s \\([\\d.]+ MIPS, ${core} core(, jit: \\d+ regions)?\\)\\r*\\nwasmvisor: quit \\(Ctrl-A x\\)`));
       } finally {
         pty.kill();
       }

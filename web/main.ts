@@ -98,9 +98,9 @@ customOption.value = "custom";
 customOption.hidden = true;
 systemSelect.append(customOption);
 
-/** `?jit=on` turns the translator on (docs/jit.md); off by default, as on the command line. */
+/** `?jit=off` turns the translator off (docs/jit.md); on by default, as on the command line. */
 function initialJit(): boolean {
-  return new URLSearchParams(location.search).get("jit") === "on";
+  return new URLSearchParams(location.search).get("jit") !== "off";
 }
 
 function initialCore(): CoreChoice {
@@ -129,8 +129,8 @@ function start(next: SystemSource, core: CoreChoice): void {
   if (core === "wasm") url.searchParams.delete("core");
   else url.searchParams.set("core", core);
   const jit = jitSelect.value === "on";
-  if (jit) url.searchParams.set("jit", "on");
-  else url.searchParams.delete("jit");
+  if (jit) url.searchParams.delete("jit");
+  else url.searchParams.set("jit", "off");
   history.replaceState(null, "", url);
   setStatus("starting the worker…");
 

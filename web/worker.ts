@@ -35,7 +35,7 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postM
 let hv: Hypervisor | null = null;
 let core: CoreChoice = "wasm";
 /** The translator is on (the page's choice, with the core). */
-let jit = false;
+let jit = true; // (the start message says)
 let title = "";
 let started = false;
 let paused = false;

@@ -125,11 +125,12 @@ export interface HypervisorOptions {
   threadedWasmModule?: WebAssembly.Module;
   /** The translator (docs/jit.md): hot guest code of every partition runs as translated
    *  functions (Wasm modules on the Wasm core, JavaScript on the pure-TS core); guests see no
-   *  difference. Default false. A snapshot does not hold translations: it restores with the
+   *  difference. Default true (WASMVISOR_JIT=off in the environment turns it off). A snapshot does not hold translations: it restores with the
    *  translator on or off. Not with partitions on threads (the threaded build has no translator:
    *  the option is then ignored). */
   jit?: boolean;
-  /** Probes of a branch target before the translator translates it (default 16384: docs/jit.md). */
+  /** Probes of a branch target before the translator translates it (default: 16384 on the Wasm
+   *  core, 131072 on the pure-TS core; docs/jit.md). */
   jitHot?: number;
   /** Bytes of an image or initrd named in the description (as written there). */
   loadImage: (image: string) => Uint8Array | Promise<Uint8Array>;

@@ -49,7 +49,7 @@ import { startNodes, runNode, type Nodes } from "../node/vnuma.js";
 import { VnumaError, type VnumaStats } from "../machine/vnuma/home.js";
 import type { SessionEnd } from "../debug/gdb.js";
 import { afterburnCommand, checkAfterburnArgs, AfterburnUsage, AFTERBURN_USAGE } from "../tools/afterburn/command.js";
-import { JIT_HOT_MAX } from "../jit/hot.js";
+import { JIT_HOT_MAX, jitOn } from "../jit/hot.js";
 
 export const VERSION = "0.1.0";
 
@@ -134,8 +134,14 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 // The commands and their options: one table each, from which the parser takes its spec and
 // --help its text.
 const CORE_OPTION: OptionSpec = { kind: "value", choices: ["wasm", "ts"], help: "which build of the core runs it (default wasm)" };
-const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default off; docs/jit.md): into Wasm modules\non the Wasm core, into JavaScript functions on the pure-TS core" };
-const JIT_HOT_OPTION: OptionSpec = { kind: "value", arg: "N", help: "with --jit on: translate a branch target once it was reached N times\n(default 16384 on the Wasm core, 131072 on the pure-TS core;\ndocs/jit.md)" };
+const JIT_OPTION: OptionSpec = { kind: "value", choices: ["on", "off"], help: "translate hot guest code (default on, unless WASMVISOR_JIT=off;\ndocs/jit.md): into Wasm modules on the Wasm core, into JavaScript\nfunctions on the pure-TS core" };
+const JIT_HOT_OPTION: OptionSpec = { kind: "value", arg: "N", help: "translate a branch target once it was reached N times\n(default 16384 on the Wasm core, 131072 on the pure-TS core;\ndocs/jit.md)" };
+
+/** --jit on|off: the translator's option (undefined: the host's default, src/jit/hot.ts). */
+function jitOf(p: Parsed): boolean | undefined {
+  const v = p.options.get("jit");
+  return v === "on" ? true : v === "off" ? false : undefined;
+}
 
 /** --jit-hot N: the translator's threshold (undefined: the core's default). */
 function jitHotOf(p: Parsed): number | undefined {
@@ -143,7 +149,7 @@ function jitHotOf(p: Parsed): number | undefined {
   if (typeof v !== "string") return undefined;
   const n = parseCount("jit-hot", v);
   if (n < 1 || n > JIT_HOT_MAX) throw new UsageError(`--jit-hot ${v}: use a number of probes from 1 to 2^30`);
-  if (p.options.get("jit") !== "on") throw new UsageError("--jit-hot needs --jit on");
+  if (!jitOn(jitOf(p))) throw new UsageError(`--jit-hot needs the translator, which ${p.options.get("jit") === "off" ? "--jit off" : "WASMVISOR_JIT=off"} turns off`);
   return n;
 }
 
@@ -528,7 +534,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
     harts,
     parallel,
     nodes: nodeCount,
-    jit: p.options.get("jit") === "on",
+    jit: jitOf(p),
     jitHot: jitHotOf(p),
     fpu: !p.options.has("no-fpu"),
     semihosting,
@@ -563,7 +569,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
       io.stderr(text);
     },
     quit: () => { quit = true; },
-    status: () => `${machine.retired} instructions, virtual time ${formatDuration(machine.time.clockNumber(), machine.time.cyclesPerTick)}, real time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${core} core${wallClock ? ", wall-clock" : ""}\n`,
+    status: () => `${machine.retired} instructions, virtual time ${formatDuration(machine.time.clockNumber(), machine.time.cyclesPerTick)}, real time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${core} core${wallClock ? ", wall-clock" : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""}\n`,
     partitions: () => `  the bare machine (run-elf): ${file}, machine mode, ${machine.retired} instructions; ${machine.halted ? `stopped: ${machine.halted.message}` : "running"}\n`,
   });
   const input = typeof inputFile === "string" ? inputFromFile(inputFile) : io.input ?? stdinInput(() => { interrupted = true; }, keys ? (bytes) => keys.feed(bytes) : undefined);
@@ -792,7 +798,7 @@ interface FastBootStart { file: string; hv: Hypervisor | null }
 
 /** --fast-boot DIR (src/node/fast-boot.ts): the system from its kept snapshot if one matches, or
  *  where to keep one; null when this system cannot be fast-booted (said on stderr). */
-async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; jit: boolean; jitHot?: number; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
+async function startFastBoot(sys: SystemFile, p: Parsed, snapshotPoints: boolean, options: { core: CoreKind; wasmModule?: WebAssembly.Module; jit?: boolean; jitHot?: number; addFiles?: Record<string, GuestFile[]> }, io: CliIO): Promise<FastBootStart | null> {
   const dir = p.options.get("fast-boot");
   if (typeof dir !== "string") return null;
   if (typeof p.options.get("console") !== "string") throw new UsageError("--fast-boot needs --console NAME: the snapshot is taken at that partition's prompt");
@@ -907,7 +913,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   }
   const core = (p.options.get("core") as CoreKind | undefined) ?? "wasm";
   const wasmModule = core === "wasm" ? await loadWasmModule() : undefined;
-  const jit = p.options.get("jit") === "on";
+  const jit = jitOf(p);
   const jitHot = jitHotOf(p);
   let hv: Hypervisor;
   let vnumaNodes: Nodes | null = null;
@@ -1021,7 +1027,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       quit: () => { quit = true; hv.stop(); },
       status: () => {
         const st = hv.stats();
-        return `${config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}\n`;
+        return `${config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}${hv.jitStats() ? `, jit: ${hv.jitStats()!.regions} regions` : ""}\n`;
       },
       partitions: () => hv.stats().partitions.map((ps, i) => {
         const halt = hv.halted[i];

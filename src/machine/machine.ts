@@ -82,11 +82,12 @@ export interface MachineOptions {
    *  after guest RAM. Default 1. */
   nodes?: number;
   /** The translator (docs/jit.md): hot guest code runs as translated functions (the pure-TS
-   *  core: JavaScript; the Wasm core: Wasm modules). Default false. Harts on parallel threads
-   *  ignore it. */
+   *  core: JavaScript; the Wasm core: Wasm modules). Default true (WASMVISOR_JIT=off in the
+   *  environment turns it off). Harts on parallel threads ignore it. */
   jit?: boolean;
-  /** Probes of a branch target before the translator translates it (default JIT_HOT_DEFAULT,
-   *  4096: a kernel's code run a few hundred times costs more to translate than to interpret). */
+  /** Probes of a branch target before the translator translates it (default: 16384 on the Wasm
+   *  core, 131072 on the pure-TS core — src/jit/hot.ts; a kernel's code run a few hundred times
+   *  costs more to translate than to interpret). */
   jitHot?: number;
 }
 
