@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The translator's figures (docs/jit.md): guests/bin/bench.elf on both cores with the
+// The translator's figures (docs/jit.md): two workloads — guests/bin/bench.elf (five kernels of
+// a few hundred million instructions) and guests/bin/cmark.elf (CoreMark-like: small data, many
+// short calls; figures named cmark.*) — on both cores with the
 // translator off and on, and qemu-system-riscv32 (TCG) on the same ELF, in interleaved rounds
 // (median MIPS of each; QEMU's net of its start-up, measured on an ELF that exits at once, as
 // bench/run.mjs does), and what the translator did: regions, guest instructions translated,
@@ -20,13 +22,17 @@ import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INSNS, SYS_STAT_JIT_RETIRED_LO, SYS_
 
 const roundsArg = process.argv.indexOf("--rounds");
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
-const ELF = new URL("../guests/bin/bench.elf", import.meta.url);
-const elf = readFileSync(ELF);
+/** The workloads: their ELFs, and the prefix of their figures' names. */
+const WORKLOADS = [
+  { name: "bench", elf: new URL("../guests/bin/bench.elf", import.meta.url), prefix: "" },
+  { name: "cmark", elf: new URL("../guests/bin/cmark.elf", import.meta.url), prefix: "cmark." },
+];
+const elfOf = (name) => readFileSync(WORKLOADS.find((w) => w.name === name).elf);
 const wasmModule = await loadWasmModule();
 
-async function once(core, jit) {
+async function once(core, jit, workload = "bench") {
   const m = await Machine.create({ core, jit, wasmModule });
-  m.loadElf(elf);
+  m.loadElf(elfOf(workload));
   const t0 = performance.now();
   while (!m.halted) m.step(50_000_000);
   const seconds = (performance.now() - t0) / 1000;
@@ -84,15 +90,15 @@ async function linuxOnce(core, jit) {
  *  code with its optimizing tier by then (it reuses the native code of byte-identical
  *  modules and functions), so the figure is the translated code's own speed, without the first
  *  run's warm-up (the back end, V8's baseline tier, the optimizing compiles in the background). */
-async function steady(core) {
+async function steady(core, workload) {
   let x = null;
-  for (let k = 0; k < 3; k++) x = await once(core, true);
+  for (let k = 0; k < 3; k++) x = await once(core, true, workload);
   return x;
 }
 
 const childArg = process.argv.indexOf("--child");
 if (childArg > 0 && process.argv[childArg + 3] === "steady") {
-  process.stdout.write(JSON.stringify(await steady(process.argv[childArg + 1])));
+  process.stdout.write(JSON.stringify(await steady(process.argv[childArg + 1], process.argv[childArg + 4])));
   process.exit(0);
 }
 if (childArg > 0 && process.argv[childArg + 3] === "linux") {
@@ -100,12 +106,12 @@ if (childArg > 0 && process.argv[childArg + 3] === "linux") {
   process.exit(0);
 }
 if (childArg > 0) {
-  const x = await once(process.argv[childArg + 1], process.argv[childArg + 2] === "on");
+  const x = await once(process.argv[childArg + 1], process.argv[childArg + 2] === "on", process.argv[childArg + 4]);
   process.stdout.write(JSON.stringify(x));
   process.exit(0);
 }
-function inChild(core, jit, what = "bench") {
-  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--child", core, jit ? "on" : "off", what], { encoding: "utf8", maxBuffer: 1 << 20 });
+function inChild(core, jit, what = "run", workload = "bench") {
+  const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--child", core, jit ? "on" : "off", what, workload], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`bench/jit.mjs --child ${core} ${jit}: status ${r.status}\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -131,31 +137,40 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * mips.wasm.jit_on / mips.qemu, Linux's prompt and forkexec with it off and on.
  */
 export async function measureJit({ rounds = ROUNDS, log = console.log } = {}) {
-  const runs = { "wasm.jit_off": [], "wasm.jit_on": [], "ts.jit_off": [], "ts.jit_on": [], "wasm.jit_steady": [], "ts.jit_steady": [], qemu: [] };
-  const last = {};
-  let retired = 0;
-  for (let r = 0; r < rounds; r++) {
-    for (const core of ["wasm", "ts"]) {
-      for (const jit of [false, true]) {
-        const x = inChild(core, jit);
-        runs[`${core}.jit_${jit ? "on" : "off"}`].push(x.mips);
-        if (jit) last[core] = x;
-        retired = x.retired;
+  const results = [];
+  const round2 = (x) => Math.round(x * 100) / 100;
+  for (const w of WORKLOADS) {
+    const runs = { "wasm.jit_off": [], "wasm.jit_on": [], "ts.jit_off": [], "ts.jit_on": [], "wasm.jit_steady": [], "ts.jit_steady": [], qemu: [] };
+    const last = {};
+    let retired = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (const core of ["wasm", "ts"]) {
+        for (const jit of [false, true]) {
+          const x = inChild(core, jit, "run", w.name);
+          runs[`${core}.jit_${jit ? "on" : "off"}`].push(x.mips);
+          if (jit) last[core] = x;
+          retired = x.retired;
+        }
       }
+      for (const core of ["wasm", "ts"]) runs[`${core}.jit_steady`].push(inChild(core, true, "steady", w.name).mips);
+      if (hasQemu) runs.qemu.push(retired / Math.max(1e-3, qemuSeconds(w.elf.pathname) - qemuSeconds(exitAtOnce)) / 1e6);
     }
-    for (const core of ["wasm", "ts"]) runs[`${core}.jit_steady`].push(inChild(core, true, "steady").mips);
-    if (hasQemu) runs.qemu.push(retired / Math.max(1e-3, qemuSeconds(ELF.pathname) - qemuSeconds(exitAtOnce)) / 1e6);
-  }
-  const f = (x) => x.toFixed(1);
-  log(`bench.elf (${retired} instructions), ${rounds} interleaved rounds (median MIPS, then each round):`);
-  for (const [k, xs] of Object.entries(runs)) if (xs.length) log(`  mips.${k.padEnd(13)} ${f(median(xs)).padStart(7)}   (${xs.map(f).join(" ")})`);
-  log(`  speedup: wasm ${(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])).toFixed(2)}x, ts ${(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])).toFixed(2)}x`);
-  if (hasQemu) log(`  mips.wasm.jit_on / mips.qemu: ${(median(runs["wasm.jit_on"]) / median(runs.qemu)).toFixed(2)} (first run in a fresh process); steady state (jit_steady: the third run in one process) ${(median(runs["wasm.jit_steady"]) / median(runs.qemu)).toFixed(2)}`);
-  for (const core of ["wasm", "ts"]) {
-    const x = last[core];
-    log(`  ${core}: regions ${x.regions}, guest instructions translated ${x.insns}, entries ${x.entries}, ` +
-      `retired in translated code ${(100 * x.inJit / x.retired).toFixed(1)} %; back end ${(1e6 * x.backendMs / Math.max(1, x.insns)).toFixed(0)} ns and ` +
-      `${(x.codeBytes / Math.max(1, x.insns)).toFixed(0)} bytes (${core === "ts" ? "JavaScript source" : "Wasm module"}) per guest instruction`);
+    const f = (x) => x.toFixed(1);
+    log(`${w.name}.elf (${retired} instructions), ${rounds} interleaved rounds (median MIPS, then each round):`);
+    for (const [k, xs] of Object.entries(runs)) if (xs.length) log(`  ${w.prefix}mips.${k.padEnd(13)} ${f(median(xs)).padStart(7)}   (${xs.map(f).join(" ")})`);
+    log(`  speedup: wasm ${(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])).toFixed(2)}x, ts ${(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])).toFixed(2)}x`);
+    if (hasQemu) log(`  mips.wasm.jit_on / mips.qemu: ${(median(runs["wasm.jit_on"]) / median(runs.qemu)).toFixed(2)} (first run in a fresh process); steady state (jit_steady: the third run in one process) ${(median(runs["wasm.jit_steady"]) / median(runs.qemu)).toFixed(2)}`);
+    for (const core of ["wasm", "ts"]) {
+      const x = last[core];
+      log(`  ${core}: regions ${x.regions}, guest instructions translated ${x.insns}, entries ${x.entries} (${(x.inJit / Math.max(1, x.entries)).toFixed(1)} instructions each), ` +
+        `retired in translated code ${(100 * x.inJit / x.retired).toFixed(1)} %; back end ${(1e6 * x.backendMs / Math.max(1, x.insns)).toFixed(0)} ns and ` +
+        `${(x.codeBytes / Math.max(1, x.insns)).toFixed(0)} bytes (${core === "ts" ? "JavaScript source" : "Wasm module"}) per guest instruction`);
+    }
+    for (const [k, xs] of Object.entries(runs)) results.push({ name: `${w.prefix}mips.${k}`, unit: "MIPS", value: xs.length ? Math.round(median(xs)) : null });
+    results.push({ name: `${w.prefix}jit.speedup.wasm`, unit: "x", value: round2(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])) });
+    results.push({ name: `${w.prefix}jit.speedup.ts`, unit: "x", value: round2(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])) });
+    results.push({ name: `${w.prefix}mips.wasm.jit_on_over_qemu`, unit: "x", value: hasQemu ? round2(median(runs["wasm.jit_on"]) / median(runs.qemu)) : null });
+    results.push({ name: `${w.prefix}mips.wasm.jit_steady_over_qemu`, unit: "x", value: hasQemu ? round2(median(runs["wasm.jit_steady"]) / median(runs.qemu)) : null });
   }
   log(`  translator's area in the core's memory: ${JIT_AREA_BYTES} bytes`);
 
@@ -178,13 +193,6 @@ export async function measureJit({ rounds = ROUNDS, log = console.log } = {}) {
     log(`  linux.${k.padEnd(12)} prompt ${median(v.boot).toFixed(2)} s (${each(v.boot)}), forkexec -p 20 ${median(v.forkexec).toFixed(2)} s (${each(v.forkexec)}), ` +
       `stress 1000 ${median(v.stress).toFixed(2)} s (${each(v.stress)}); ${v.insns} instructions to the prompt, ${v.rounds} stress rounds`);
   }
-  const round2 = (x) => Math.round(x * 100) / 100;
-  const results = [];
-  for (const [k, xs] of Object.entries(runs)) results.push({ name: `mips.${k}`, unit: "MIPS", value: xs.length ? Math.round(median(xs)) : null });
-  results.push({ name: "jit.speedup.wasm", unit: "x", value: round2(median(runs["wasm.jit_on"]) / median(runs["wasm.jit_off"])) });
-  results.push({ name: "jit.speedup.ts", unit: "x", value: round2(median(runs["ts.jit_on"]) / median(runs["ts.jit_off"])) });
-  results.push({ name: "mips.wasm.jit_on_over_qemu", unit: "x", value: hasQemu ? round2(median(runs["wasm.jit_on"]) / median(runs.qemu)) : null });
-  results.push({ name: "mips.wasm.jit_steady_over_qemu", unit: "x", value: hasQemu ? round2(median(runs["wasm.jit_steady"]) / median(runs.qemu)) : null });
   for (const [k, v] of Object.entries(linux)) {
     results.push({ name: `linux.${k}.prompt.s`, unit: "s", value: round2(median(v.boot)) });
     results.push({ name: `linux.${k}.forkexec.s`, unit: "s", value: round2(median(v.forkexec)) });

@@ -178,4 +178,9 @@ export const GUESTS: GuestCase[] = [
     name: "bench", status: 0, instructions: 273_429_682,
     output: "wasmvisor benchmark workload (scale 30)\ncrc     bafba72e\nmatrix  4571321f\nlist    1db418d2\ntokens  3953bfec\nsort    8d437151\nchecksum 7e83ac66\n",
   },
+  {
+    // The CoreMark-like workload (guests/c/cmark.c): each kernel's CRC-16, then the chained one.
+    name: "cmark", status: 0, instructions: 106_029_819,
+    output: "cmark: a CoreMark-like workload of wasmvisor's own, 1200 iterations\nlist    f9e4\nmatrix  c969\nstate   343e\ncrc     95b6\n",
+  },
 ];
