@@ -108,15 +108,20 @@ export declare function hostHypercall(vcpu: i32, eid: i32, fid: i32): void;
 
 // ── Translated code (the translator's back end, docs/jit.md) ────────────────────────────────
 // The host's Wasm back end (src/jit/wasm-backend.ts) compiles a region into a module that
-// imports this memory; the core enters it through the host (one call each way per entry).
+// imports this memory, and puts its function in this module's function table (imported:
+// env.table) at its handle; the core enters it with call_indirect, without a trip through the
+// host.
 
 /** Compile the region whose IR is at `ir` (assembly/jit/frontend.ts): a handle > 0, or 0. */
 @external("env", "jitCompile")
 export declare function jitCompile(ir: i32): i32;
 /** Run region `handle` from `pc` for at most `limit` instructions with the given data TLB
  *  tables; the instructions retired (the pc it stopped at: jitExitPc()). */
-@external("env", "jitExec")
-export declare function jitExec(handle: i32, pc: i32, limit: i32, tlbLoad: i32, tlbStore: i32): i32;
+// @ts-ignore: decorator
+@inline
+export function jitExec(handle: i32, pc: i32, limit: i32, tlbLoad: i32, tlbStore: i32): i32 {
+  return call_indirect<i32>(<u32>handle, pc, limit, tlbLoad, tlbStore);
+}
 /** Where the last jitExec() stopped (the translated code wrote it there). */
 export function jitExitPc(): i32 { return load<i32>(SYS_JIT_EXIT_PC); }
 /** Region `handle` is dropped: its handle may be given out again. */

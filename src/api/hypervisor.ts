@@ -443,7 +443,7 @@ export class Hypervisor {
     });
     if (this.jitUsed) {
       const area = jitArea(this.core.memory, this.memoryEnd);
-      this.jitBackend = this.core.kind === "ts" ? new JsBackend(area, this.memoryEnd) : new WasmBackend(area, this.memoryEnd, this.core.wasmMemory!);
+      this.jitBackend = this.core.kind === "ts" ? new JsBackend(area, this.memoryEnd) : new WasmBackend(area, this.memoryEnd, this.core.wasmMemory!, this.core.wasmTable!);
       this.coreHost!.jitWasm = this.jitBackend instanceof WasmBackend ? this.jitBackend : null;
     }
     return this.core;

@@ -7,6 +7,8 @@
 // Node reads build/core.wasm from disk, a browser fetches it, and bundlers such as Vite emit
 // both files with the page. A caller may also pass its own compiled module (wasmModule).
 
+import { JIT_LIVE_MAX } from "../../assembly/layout.js";
+
 /** The exports of assembly/index.ts, identical for both builds. */
 export interface CoreExports {
   run(budget: number): number;
@@ -65,10 +67,10 @@ export interface CoreHost {
    *  function of the region whose IR is at `ir`, or null (docs/jit.md). */
   jitCompile?(ir: number): string | null;
   /** The translator's back end for the Wasm core (src/jit/wasm-backend.ts WasmBackend): it
-   *  compiles a region into a module over the core's memory (Core.wasmMemory) and runs it. */
+   *  compiles a region into a module over the core's memory (Core.wasmMemory) and puts its
+   *  function in the core's table (Core.wasmTable) at its handle, where the core calls it. */
   jitWasm?: {
     compile(ir: number): number;
-    exec(handle: number, pc: number, limit: number, tlbLoad: number, tlbStore: number): number;
     release(handle: number): void;
   } | null;
 }
@@ -83,6 +85,8 @@ export interface Core {
   readonly memory: ArrayBuffer;
   /** The Wasm core's memory object (what the translator's modules import). */
   readonly wasmMemory?: WebAssembly.Memory;
+  /** The Wasm core's function table: translated regions, at their handles (call_indirect). */
+  readonly wasmTable?: WebAssembly.Table;
   /** The threaded build only: what another thread needs to run a hart over the same memory. */
   readonly threads?: CoreThreads;
 }
@@ -186,23 +190,28 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (options.kind === "wasm") {
     const wasmModule = options.wasmModule ?? (await loadCoreWasm());
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    // (the core has no function table of its own: slot 0 stays empty, handles start at 1)
+    const table = new WebAssembly.Table({ element: "anyfunc", initial: 1 + JIT_LIVE_MAX });
     const bindings = await import("../../build/core.js");
     const host = options.host;
     const exports = (await bindings.instantiate(wasmModule, {
       env: {
         memory,
+        table,
         mmioRead: (d: number, o: number, s: number) => host.mmioRead(d, o, s),
         mmioWrite: (d: number, o: number, s: number, v: number) => host.mmioWrite(d, o, s, v),
         hypercall: (v: number, e: number, f: number) => host.hypercall?.(v, e, f),
         // The translator's Wasm back end (src/jit/wasm-backend.ts), when the host has one.
         jitCompile: (ir: number) => host.jitWasm?.compile(ir) ?? 0,
-        jitExec: (handle: number, pc: number, limit: number, tl: number, ts: number) => host.jitWasm!.exec(handle, pc, limit, tl, ts),
         jitRelease: (handle: number) => host.jitWasm?.release(handle),
         // (the threaded build's sleep: this build's harts share one thread and never wait)
         threadWait: () => {},
       },
     })) as unknown as CoreExports;
-    return { kind: "wasm", exports, memory: memory.buffer, wasmMemory: memory };
+    for (let i = 0; i < table.length; i++) {
+      if (table.get(i) !== null) throw new Error("the Wasm core put functions of its own in its table, where the translator's go: give them room (src/core/core.ts)");
+    }
+    return { kind: "wasm", exports, memory: memory.buffer, wasmMemory: memory, wasmTable: table };
   }
   // The pure-TS core keeps its state in module variables: a fresh module instance per core
   // (the query string makes the module loader, Node's or a browser's, treat each as a new module).
@@ -232,7 +241,6 @@ async function createThreadedCore(options: CoreOptions, pages: number): Promise<
     hypercall: (v: number, e: number, f: number) => h.hypercall?.(v, e, f),
     // (no translator on threads: nothing is ever compiled, so nothing is entered or released)
     jitCompile: () => 0,
-    jitExec: () => 0,
     jitRelease: () => {},
     // (the threaded build's sleep: never called on this thread, which waits for no other hart)
     threadWait: (addr: number, expected: number, us: number) => { Atomics.wait(new Int32Array(waitBuffer!), addr >> 2, expected, us / 1000); },

@@ -271,37 +271,37 @@ export function generateModule(region: Region): Uint8Array<ArrayBuffer> {
 
 type RegionFunction = (pc: number, limit: number, tlbLoad: number, tlbStore: number) => number;
 
-/** The Wasm back end of one core: compiles regions against its memory, keeps their functions by
- *  handle (the core's jitCompile / jitExec / jitRelease imports, src/core/core.ts). */
+/** The Wasm back end of one core: compiles regions against its memory and puts their functions
+ *  in its table at their handles, where the core calls them (the core's jitCompile / jitRelease
+ *  imports, its jitExec a call_indirect: assembly/shim/index.ts, src/core/core.ts). */
 export class WasmBackend {
   regions = 0;
   codeBytes = 0;
   milliseconds = 0;
-  private readonly functions: Array<RegionFunction | null> = [null];
+  /** Handles given out and let go, free for the next region. */
   private readonly free: number[] = [];
+  private next = 1;
 
   /** `area`: a view of the translator's area (src/vmm/guest-memory.ts jitArea). */
-  constructor(private readonly area: Int32Array, private readonly base: number, private readonly memory: WebAssembly.Memory) {}
+  constructor(private readonly area: Int32Array, private readonly base: number, private readonly memory: WebAssembly.Memory,
+    private readonly table: WebAssembly.Table) {}
 
   compile(ir: number): number {
     const t0 = performance.now();
     const bytes = generateModule(readRegion(this.area, ir - this.base));
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: this.memory } });
-    const handle = this.free.length > 0 ? this.free.pop()! : this.functions.length;
-    this.functions[handle] = instance.exports.f as RegionFunction;
+    const handle = this.free.length > 0 ? this.free.pop()! : this.next++;
+    if (handle >= this.table.length) this.table.grow(handle + 1 - this.table.length);
+    this.table.set(handle, instance.exports.f as RegionFunction);
     this.regions++;
     this.codeBytes += bytes.length;
     this.milliseconds += performance.now() - t0;
     return handle;
   }
 
-  exec(handle: number, pc: number, limit: number, tlbLoad: number, tlbStore: number): number {
-    return this.functions[handle]!(pc, limit, tlbLoad, tlbStore);
-  }
-
   release(handle: number): void {
-    if (!this.functions[handle]) return;
-    this.functions[handle] = null;
+    if (handle <= 0 || handle >= this.table.length || this.table.get(handle) === null) return;
+    this.table.set(handle, null);
     this.free.push(handle);
   }
 }

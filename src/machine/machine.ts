@@ -145,7 +145,7 @@ export class Machine {
     if (jitUsed(options)) {
       // The translator's area follows guest RAM (Machine.create reserved it).
       const base = RAM_HOST_BASE + ramBytes;
-      this.jit = core.kind === "ts" ? new JsBackend(jitArea(core.memory, base), base) : new WasmBackend(jitArea(core.memory, base), base, core.wasmMemory!);
+      this.jit = core.kind === "ts" ? new JsBackend(jitArea(core.memory, base), base) : new WasmBackend(jitArea(core.memory, base), base, core.wasmMemory!, core.wasmTable!);
       this.words[SYS_JIT_HOT >> 2] = jitHotValue(options.jitHot, core.kind); // (first: jitReset reads it)
       core.exports.jitReset(base);
     }
