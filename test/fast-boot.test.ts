@@ -16,12 +16,12 @@ import { guestPath } from "./support/harness.ts";
 const linuxAbsent = linuxMissing();
 
 /** The run's statistics lines, without the wall time and the core's name. With the translator
- *  on, also without its region count and the shadow hits: host-side figures of what was
- *  translated, and a restored system starts with an empty code cache (a page with translated
- *  code takes its stores through the slow path, which counts a shadow hit: docs/jit.md). */
+ *  on, also without its region count and the paging counts (walks, shadow fills and hits): host
+ *  figures that depend on what was translated, and a restored system starts with an empty code
+ *  cache (a page with translated code takes its stores through the slow path: docs/jit.md). */
 const statsOf = (stderr: string) => stderr.split("\n").filter((l) => /^ {2}\[|instructions in/.test(l))
   .map((l) => l.replace(/in [\d.]+ s \([\d.]+ MIPS, \w+ core/, "in … core"))
-  .map((l) => stderr.includes(", jit: ") ? l.replace(/, jit: \d+ regions/, "").replace(/, \d+ shadow hits/, "") : l);
+  .map((l) => stderr.includes(", jit: ") ? l.replace(/, jit: \d+ regions/, "").replace(/; \d+ walks, \d+ shadow fills(, \d+ shadow hits)?/, "") : l);
 
 describe.skipIf(linuxAbsent !== null)(`fast boot${linuxAbsent ? ` (skipped: ${linuxAbsent})` : ""}`, () => {
   it("the second start restores the system at its prompt and goes on exactly as the boot did (both cores, across cores); a changed disk boots again", async () => {
