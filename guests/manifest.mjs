@@ -45,6 +45,8 @@ const FOLDER_PROGRAMS = [
   // with each hart's memory in its part of RAM.
   { name: "parbench-short", source: "asm/parbench.S" },
   { name: "parbench-numa", source: "asm/parbench.S" },
+  // cmark.c with ten times the iterations, for bench:jit.
+  { name: "cmark-long", source: "c/cmark.c" },
   // smp-s.S for a partition on vNUMA nodes (without the check that a hart keeps a stale
   // translation, which the shared memory drops).
   { name: "smp-s-vnuma", source: "sbi/smp-s.S" },
