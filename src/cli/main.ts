@@ -143,13 +143,17 @@ function jitOf(p: Parsed): boolean | undefined {
   return v === "on" ? true : v === "off" ? false : undefined;
 }
 
+/** The translator's part of a status or statistics line: ", jit: N regions" (nothing when off). */
+const jitNote = (jit: { regions: number } | null) => jit ? `, jit: ${jit.regions} regions` : "";
+
 /** --jit-hot N: the translator's threshold (undefined: the core's default). */
 function jitHotOf(p: Parsed): number | undefined {
   const v = p.options.get("jit-hot");
   if (typeof v !== "string") return undefined;
   const n = parseCount("jit-hot", v);
   if (n < 1 || n > JIT_HOT_MAX) throw new UsageError(`--jit-hot ${v}: use a number of probes from 1 to 2^30`);
-  if (!jitOn(jitOf(p))) throw new UsageError(`--jit-hot needs the translator, which ${p.options.get("jit") === "off" ? "--jit off" : "WASMVISOR_JIT=off"} turns off`);
+  const jit = jitOf(p);
+  if (!jitOn(jit)) throw new UsageError(`--jit-hot needs the translator, which ${jit === false ? "--jit off" : "WASMVISOR_JIT=off"} turns off`);
   return n;
 }
 
@@ -569,7 +573,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
       io.stderr(text);
     },
     quit: () => { quit = true; },
-    status: () => `${machine.retired} instructions, virtual time ${formatDuration(machine.time.clockNumber(), machine.time.cyclesPerTick)}, real time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${core} core${wallClock ? ", wall-clock" : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""}\n`,
+    status: () => `${machine.retired} instructions, virtual time ${formatDuration(machine.time.clockNumber(), machine.time.cyclesPerTick)}, real time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${core} core${wallClock ? ", wall-clock" : ""}${jitNote(machine.jit)}\n`,
     partitions: () => `  the bare machine (run-elf): ${file}, machine mode, ${machine.retired} instructions; ${machine.halted ? `stopped: ${machine.halted.message}` : "running"}\n`,
   });
   const input = typeof inputFile === "string" ? inputFromFile(inputFile) : io.input ?? stdinInput(() => { interrupted = true; }, keys ? (bytes) => keys.feed(bytes) : undefined);
@@ -661,7 +665,7 @@ async function runElf(args: string[], io: CliIO): Promise<number> {
   if (outputClosed) return STATUS_OUTPUT_CLOSED;
   const seconds = (performance.now() - t0) / 1000;
   if (p.options.has("stats")) {
-    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""}${nodeCount > 1 ? ` on ${nodeCount} nodes` : ""}${machine.jit ? `, jit: ${machine.jit.regions} regions` : ""})\n`);
+    io.stderr(`wasmvisor: ${machine.retired} instructions in ${seconds.toFixed(3)} s (${(machine.retired / seconds / 1e6).toFixed(1)} MIPS, ${core} core${parallel ? `, ${harts} harts on parallel threads` : ""}${nodeCount > 1 ? ` on ${nodeCount} nodes` : ""}${jitNote(machine.jit)})\n`);
     if (vnumaFigures) io.stderr(`wasmvisor: ${vnumaLine(vnumaFigures, seconds)}\n`);
   }
   if (signals.caught) {
@@ -1027,7 +1031,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
       quit: () => { quit = true; hv.stop(); },
       status: () => {
         const st = hv.stats();
-        return `${config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}${hv.jitStats() ? `, jit: ${hv.jitStats()!.regions} regions` : ""}\n`;
+        return `${config.partitions.length} partitions, ${st.instructions} instructions, virtual time ${formatDuration(st.cycles, config.cyclesPerTick)}, real time ${((performance.now() - started) / 1000).toFixed(1)} s; ${core} core, ${p.options.get("paging") ?? "shadow"} paging${p.options.has("wall-clock") ? ", wall-clock" : ""}${jitNote(hv.jitStats())}\n`;
       },
       partitions: () => hv.stats().partitions.map((ps, i) => {
         const halt = hv.halted[i];
@@ -1169,7 +1173,7 @@ async function runSystem(args: string[], io: CliIO, mode: "run" | "restore" | "m
   }
   if (p.options.has("stats") && !quiet) {
     const cpt = config.cyclesPerTick;
-    io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging${hv.jitStats() ? `, jit: ${hv.jitStats()!.regions} regions` : ""}); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
+    io.stderr(`wasmvisor: ${stats.instructions} instructions in ${seconds.toFixed(3)} s (${(stats.instructions / seconds / 1e6).toFixed(1)} MIPS, ${core} core, ${p.options.get("paging") ?? "shadow"} paging${jitNote(hv.jitStats())}); virtual time ${formatDuration(stats.cycles, cpt)}; ${stats.worldSwitches} world switches\n`);
     for (const ps of stats.partitions) {
       io.stderr(`  [${ps.name}] ${ps.instructions} instructions, ${(ps.share * 100).toFixed(1)} % of the time; exits: ${ps.exits.mmio} MMIO, ${ps.exits.sbi} SBI, ${ps.exits.trapAndEmulate} trap-and-emulate, ${ps.exits.traps} guest traps; ${ps.paging.walks} walks, ${ps.paging.shadowFills} shadow fills, ${ps.paging.shadowHits} shadow hits\n`);
       if (ps.previrt) io.stderr(`  [${ps.name}] pre-virtualization: ${ps.previrt.sites} sites patched; ran ${ps.previrt.fast} times in the fast loop, ${ps.previrt.slow} times through trap-and-emulate\n`);
