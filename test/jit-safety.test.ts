@@ -8,9 +8,11 @@
 //   the GDB stub, the file agent), view (virtio DMA, the SBI console), writeU32, fill.
 // - The core's page-table walker setting A/D bits in a page table that shares a page with
 //   translated code (its store bypasses the store TLB and the slow paths).
+// And hostile guests: jumps and loads and stores in translated code at the edges of RAM and of
+// the address space, more hot code than the code cache holds.
 import { describe, expect, it } from "vitest";
 import { lockstep, makeMachine, guestRamHash, JIT_TEST_HOT } from "./support/harness.ts";
-import { Asm, I, li } from "./support/rv-asm.ts";
+import { Asm, I, li, enc, OP } from "./support/rv-asm.ts";
 import { SYS_STAT_JIT_REGIONS, SYS_STAT_JIT_INVALIDATIONS, SYS_STAT_JIT_RETIRED_LO, SYS_JIT_LIVE, JIT_LIVE_MAX } from "../assembly/layout.ts";
 import type { Machine } from "../src/machine/machine.ts";
 import { WasmBackend } from "../src/jit/wasm-backend.ts";
@@ -216,6 +218,66 @@ describe("jit: hostile branch targets (taken-branch counters, return sites, entr
     expect(x[S1]).toBeGreaterThan(4 * 100); // every hostile jump faulted, again and again
     expect(x[S1]).toBeGreaterThanOrEqual(4 * (x[A0] - 1));
     if (core === "wasm") expect(w.released).toBeGreaterThan(0); // an entry was stolen, its region let go
+  });
+});
+
+describe("jit: hostile loads and stores in translated code (the edges of RAM and of the address space)", () => {
+  // A hot loop that calls, in turn, small functions each doing one access where a guest may
+  // not, or only just may: RAM's last word (allowed), straddling RAM's end, just past it, just
+  // below it, the top of the address space, straddling 2^32, address 0, and addresses that only
+  // base + offset puts past RAM's end or wraps past 2^32. Each access's function and each call's
+  // return site is a block of the loop's region, and the fault handler returns to ra, so every
+  // access runs in translated code: its inline TLB compare must send it to the interpreter, which
+  // faults as it would alone (mtval and mcause folded into a2 and a3, counted in s1).
+  const RAM_BYTES = 0x10_0000;
+  const END = RAM + RAM_BYTES;
+  const A2 = 12, A3 = 13;
+  const load = (f3: number, rd: number, base: number, imm: number) => enc.i(OP.LOAD, f3, rd, base, imm);
+  const store = (f3: number, base: number, rs2: number, imm: number) => enc.s(OP.STORE, f3, base, rs2, imm);
+  // [base address, the access (t1: the base, a0: the value stored)]
+  const ACCESSES: Array<[number, number]> = [
+    [END - 4, store(2, T1, A0, 0)], // RAM's last word: allowed
+    [END - 4, load(2, T0, T1, 0)], // (read back)
+    [END - 2, load(2, T0, T1, 0)], // a word straddling RAM's end
+    [END - 1, store(1, T1, A0, 0)], // a halfword straddling it
+    [END, store(2, T1, A0, 0)], // just past RAM
+    [RAM - 4, load(2, T0, T1, 0)], // just below RAM
+    [-4, load(2, T0, T1, 0)], // the top of the address space
+    [-1, load(1, T0, T1, 0)], // a halfword straddling 2^32
+    [0, store(0, T1, A0, 0)], // address 0
+    [END - 4, load(2, T0, T1, 4)], // base + offset: RAM's end
+    [-4, load(2, T0, T1, 8)], // base + offset: past 2^32, to 4
+  ];
+  function hostileAccesses(): ElfImage {
+    const a = new Asm(RAM);
+    a.la(T0, "handler").words([I.csrrw(0, 0x305, T0)]); // mtvec
+    a.jal(0, "loop");
+    a.label("handler").words([
+      I.addi(S1, S1, 1),
+      I.csrrs(T3, 0x343, 0), enc.r(OP.OP, 4, 0, A2, A2, T3), // a2 ^= mtval
+      I.csrrs(T3, 0x342, 0), I.add(A3, A3, T3), // a3 += mcause
+      I.csrrw(0, 0x341, RA), I.mret(), // back to the call's return site
+    ]);
+    a.label("loop").words([I.addi(A0, A0, 1)]);
+    ACCESSES.forEach((_, k) => a.jal(RA, `access${k}`).words([I.add(A1, A1, T0)]));
+    a.jal(0, "loop");
+    ACCESSES.forEach(([base, access], k) => a.label(`access${k}`).words(li(T1, base)).words([access, I.jalr(0, RA, 0)]));
+    expect(a.pc).toBeLessThan(RAM + 0x1000); // (one page: one region)
+    return image(a);
+  }
+
+  for (const core of ["ts", "wasm"] as const) it(`${core} core: the same as the interpreter, every fault taken where it would be`, async () => {
+    const { w, start } = watchedPair(hostileAccesses(), core, RAM_BYTES);
+    const d = await lockstep(start, 400_000, 1_009, guestRamHash);
+    expect(d?.detail ?? null).toBeNull();
+    const m = w.machine!;
+    expect(stat(m, SYS_STAT_JIT_REGIONS)).toBeGreaterThan(0);
+    expect(stat(m, SYS_STAT_JIT_RETIRED_LO)).toBeGreaterThan(50_000);
+    const x = m.registers().x;
+    // At least the six accesses outside RAM fault at every turn (the straddling ones too, or
+    // the core does them in parts: the interpreter decides, and lockstep holds it to that).
+    expect(x[S1]).toBeGreaterThanOrEqual(6 * (x[A0] - 1));
+    expect(x[A0]).toBeGreaterThan(100);
   });
 });
 
